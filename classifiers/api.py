@@ -1,0 +1,364 @@
+"""The rule contract, written once: findings, the rule decorator, the context rules may read.
+
+A rule is a small pure function of the invoice and a context that yields findings::
+
+    from classifiers.api import Context, Finding, rule
+
+    @rule(
+        "ORDER-REF-MISSING",
+        official_ids=("PEPPOL-EN16931-R003",),
+        disposition="return",
+        status="RE", reason="REF", action="PIN",
+        field="BT-13",
+        description="The invoice carries neither a person reference (BT-10) nor an order number (BT-13).",
+    )
+    def order_reference_present(invoice, ctx):
+        if not invoice.person_reference and not invoice.order_reference:
+            yield ctx.finding(
+                da="Fakturaen mangler både personreference og ordrenummer.",
+                en="The invoice has neither a person reference nor an order number.",
+                expected="BT-10 or BT-13",
+            )
+
+Rules never touch the database: everything they may look up is on :class:`Context`. A rule
+returns business problems as findings and raises only for bugs; a crash becomes a ``hold``
+finding naming the rule (see :mod:`classifiers.engine`).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from classifiers.criteria import CustomerCriteria
+    from robot.model import Invoice
+
+Disposition = Literal["return", "hold"]
+Severity = Literal["error", "warning"]
+ENTRY_POINT_GROUP = "fakturarobot.rules"
+
+
+class Verdict(enum.StrEnum):
+    """What the robot does with an invoice: no findings → post; any hold → hold; else return."""
+
+    POST = "post"
+    RETURN = "return"
+    HOLD = "hold"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One business problem with an invoice: data, not an exception."""
+
+    code: str
+    official_ids: tuple[str, ...]
+    severity: Severity
+    disposition: Disposition
+    status: str  # Invoice Response status (UNCL4343 subset: RE, UQ, ...)
+    reason: str  # OPStatusReason (REF, LEG, REC, PRI, QTY, PAY, OTH, ...)
+    action: str  # OPStatusAction (NOA, PIN, NIN, CNF, CNP, CNA, OTH)
+    field: str | None  # the BT id of the wrong field, e.g. "BT-13"
+    message_da: str
+    message_en: str
+    found: str | None = None
+    expected: str | None = None
+    line_id: str | None = None
+
+    @property
+    def blocks(self) -> bool:
+        """Warnings are reported but never stop an invoice."""
+        return self.severity == "error"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "official_ids": list(self.official_ids),
+            "severity": self.severity,
+            "disposition": self.disposition,
+            "status": self.status,
+            "reason": self.reason,
+            "action": self.action,
+            "field": self.field,
+            "message_da": self.message_da,
+            "message_en": self.message_en,
+            "found": self.found,
+            "expected": self.expected,
+            "line_id": self.line_id,
+        }
+
+
+def verdict_of(findings: Iterable[Finding]) -> Verdict:
+    """No blocking findings → post. Any blocking hold → hold. Otherwise return."""
+    blocking = [f for f in findings if f.blocks]
+    if not blocking:
+        return Verdict.POST
+    if any(f.disposition == "hold" for f in blocking):
+        return Verdict.HOLD
+    return Verdict.RETURN
+
+
+# --- what rules may look up -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    """A supplier in the vendor master (the ERP's creditor record)."""
+
+    number: str  # the ERP vendor number
+    name: str
+    cvr: str | None = None  # 8 digits, no DK prefix
+    endpoint_id: str | None = None  # GLN or other electronic address
+    bank_reg: str | None = None  # Danish reg. no. (4 digits)
+    bank_account: str | None = None  # domestic account number
+    iban: str | None = None
+    fik_creditor: str | None = None  # 8-digit FIK creditor number
+    giro_account: str | None = None
+    nemkonto: bool = False  # paid via NemKonto (payment means 97) to its CVR
+    blocked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    line_id: str
+    quantity: Decimal
+    price: Decimal
+    item_id: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrder:
+    number: str
+    customer_id: str
+    vendor_cvr: str
+    amount: Decimal  # net amount ordered (excl. VAT)
+    currency: str = "DKK"
+    lines: tuple[OrderLine, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PriorInvoice:
+    """An invoice the robot has seen before (for duplicate checks)."""
+
+    invoice_id: int
+    supplier_key: str  # CVR if known, else endpoint id, else name
+    number: str
+    issue_date: Any  # datetime.date | None
+    payable: Decimal | None
+    sha256: str | None = None
+
+
+class History(Protocol):
+    """Earlier invoices, indexed for duplicate checks (see :mod:`classifiers.history`)."""
+
+    def by_number(self, supplier_key: str, normalised_number: str) -> list[PriorInvoice]: ...
+    def by_amount_date(self, supplier_key: str, payable: Decimal, issue_date: Any) -> list[PriorInvoice]: ...
+    def numbers_of(self, supplier_key: str) -> list[PriorInvoice]: ...
+    def by_sha256(self, sha256: str) -> list[PriorInvoice]: ...
+
+
+class VendorMaster(Protocol):
+    def by_cvr(self, cvr: str) -> Vendor | None: ...
+    def by_endpoint(self, endpoint_id: str) -> Vendor | None: ...
+    def names(self) -> Mapping[str, Vendor]: ...
+
+
+@dataclass(slots=True)
+class Context:
+    """Everything a rule may read. Built by the engine; one per invoice and rule."""
+
+    customer_id: str | None = None
+    criteria: CustomerCriteria | None = None
+    vendors: VendorMaster | None = None
+    orders: Mapping[str, PurchaseOrder] = field(default_factory=dict)  # by order number
+    history: History | None = None
+    known_customer_eans: Mapping[str, str] = field(default_factory=dict)  # EAN -> customer id
+    document_sha256: str | None = None
+    invoice_id: int | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)  # purchase-system data (remark, ...)
+    params: Mapping[str, Any] = field(default_factory=dict)  # this rule's parameters
+    rule: RuleSpec | None = None  # set by the engine while the rule runs
+
+    def param(self, name: str, default: Any = None) -> Any:
+        """A rule parameter: the customer's setting, else the rule's default."""
+        if name in self.params:
+            return self.params[name]
+        if self.rule is not None and name in self.rule.defaults:
+            return self.rule.defaults[name]
+        return default
+
+    def finding(
+        self,
+        *,
+        da: str,
+        en: str,
+        found: object = None,
+        expected: object = None,
+        field: str | None = None,
+        line_id: str | None = None,
+        disposition: Disposition | None = None,
+        severity: Severity | None = None,
+        status: str | None = None,
+        reason: str | None = None,
+        action: str | None = None,
+        official_ids: tuple[str, ...] | None = None,
+    ) -> Finding:
+        """A finding from the running rule, with its defaults unless overridden."""
+        spec = self.rule
+        if spec is None:
+            raise RuntimeError("Context.finding() called outside a running rule")
+        override = self.params.get("disposition")
+        return Finding(
+            code=spec.code,
+            official_ids=official_ids if official_ids is not None else spec.official_ids,
+            severity=severity or self.params.get("severity") or spec.severity,
+            disposition=disposition or override or spec.disposition,
+            status=status or spec.status,
+            reason=reason or spec.reason,
+            action=action or spec.action,
+            field=field or spec.field,
+            message_da=da,
+            message_en=en,
+            found=None if found is None else str(found),
+            expected=None if expected is None else str(expected),
+            line_id=line_id,
+        )
+
+
+RuleFunc = Callable[["Invoice", Context], Iterable[Finding] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """A registered rule and its metadata (what ``fakturarobot rules`` prints)."""
+
+    code: str
+    func: RuleFunc
+    official_ids: tuple[str, ...]
+    disposition: Disposition
+    severity: Severity
+    status: str
+    reason: str
+    action: str
+    field: str | None
+    description: str
+    family: str
+    needs: frozenset[str] = frozenset()  # "vendors", "orders", "history", "customer"
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_func(self, func: RuleFunc) -> RuleSpec:
+        return replace(self, func=func)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "official_ids": list(self.official_ids),
+            "disposition": self.disposition,
+            "severity": self.severity,
+            "status": self.status,
+            "reason": self.reason,
+            "action": self.action,
+            "field": self.field,
+            "description": self.description,
+            "family": self.family,
+            "parameters": {k: _jsonable(v) for k, v in self.defaults.items()},
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+class DuplicateRuleError(ValueError):
+    """Two rules claim the same code."""
+
+
+class Registry:
+    """Rules by code. Refuses duplicate codes, naming both owners."""
+
+    def __init__(self) -> None:
+        self._rules: dict[str, RuleSpec] = {}
+
+    def add(self, spec: RuleSpec) -> None:
+        existing = self._rules.get(spec.code)
+        if existing is not None and existing.func is not spec.func:
+            raise DuplicateRuleError(
+                f"rule code {spec.code!r} is registered twice: by {_owner(existing.func)} "
+                f"and by {_owner(spec.func)}"
+            )
+        self._rules[spec.code] = spec
+
+    def get(self, code: str) -> RuleSpec:
+        try:
+            return self._rules[code]
+        except KeyError:
+            known = ", ".join(sorted(self._rules)) or "none"
+            raise KeyError(f"unknown rule code {code!r}; registered rules: {known}") from None
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._rules
+
+    def __iter__(self) -> Iterator[RuleSpec]:
+        return iter(sorted(self._rules.values(), key=lambda s: (s.family, s.code)))
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def codes(self) -> list[str]:
+        return sorted(self._rules)
+
+
+def _owner(func: Callable[..., Any]) -> str:
+    return f"{func.__module__}.{getattr(func, '__qualname__', func)}"
+
+
+#: The process-wide registry that ``@rule`` fills. Built-ins and plugins share it.
+REGISTRY = Registry()
+
+
+def rule(
+    code: str,
+    *,
+    description: str,
+    official_ids: Iterable[str] = (),
+    disposition: Disposition = "return",
+    severity: Severity = "error",
+    status: str = "RE",
+    reason: str = "OTH",
+    action: str = "NIN",
+    field: str | None = None,
+    needs: Iterable[str] = (),
+    defaults: Mapping[str, Any] | None = None,
+    registry: Registry | None = None,
+) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule. The function is returned unchanged, so it stays directly testable."""
+
+    def register(func: RuleFunc) -> RuleFunc:
+        module = func.__module__.rsplit(".", 1)[-1]
+        spec = RuleSpec(
+            code=code,
+            func=func,
+            official_ids=tuple(official_ids),
+            disposition=disposition,
+            severity=severity,
+            status=status,
+            reason=reason,
+            action=action,
+            field=field,
+            description=description,
+            family=module,
+            needs=frozenset(needs),
+            defaults=dict(defaults or {}),
+        )
+        (registry or REGISTRY).add(spec)
+        return func
+
+    return register

@@ -1,0 +1,136 @@
+"""Run the registered rules on one invoice: customer settings applied, crashes contained.
+
+    >>> from classifiers.engine import Classifier
+    >>> result = Classifier().classify(invoice, Context(customer_id="SAM", criteria=criteria))
+    >>> result.verdict, [f.code for f in result.findings]
+
+A rule that raises becomes a ``hold`` finding naming the rule (``RULE-CRASHED``); the other rules
+still run. Rules listed in a customer's criteria with ``enabled: false`` are skipped; other
+settings (disposition, severity, params) are handed to the rule through its context.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
+
+from loguru import logger
+
+from classifiers.api import (
+    ENTRY_POINT_GROUP,
+    REGISTRY,
+    Context,
+    Finding,
+    Registry,
+    RuleSpec,
+    Verdict,
+    verdict_of,
+)
+
+if TYPE_CHECKING:
+    from robot.model import Invoice
+
+CRASH_CODE = "RULE-CRASHED"
+_loaded = False
+
+
+def load_rules(registry: Registry = REGISTRY) -> Registry:
+    """Import the built-in rules and every package registered under ``fakturarobot.rules``.
+
+    Built-ins register exactly like plugins (their entry point is ``classifiers.builtin``);
+    importing them directly as well keeps a source checkout working without installation.
+    """
+    global _loaded
+    if _loaded and registry is REGISTRY:
+        return registry
+    importlib.import_module("classifiers.builtin")
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            ep.load()
+        except Exception as exc:  # a broken plugin must not stop the robot
+            logger.error("rule plugin {} failed to load: {}", ep.name, exc)
+    _loaded = True
+    return registry
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    findings: tuple[Finding, ...]
+    verdict: Verdict
+
+    @property
+    def error_types(self) -> tuple[str, ...]:
+        """Distinct reason codes of the blocking findings (the invoice's error types)."""
+        seen: dict[str, None] = {}
+        for f in self.findings:
+            if f.blocks:
+                seen.setdefault(f.reason, None)
+        return tuple(seen)
+
+
+class Classifier:
+    """Applies rules to invoices. ``only`` restricts to some families or codes (tests, validate)."""
+
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        *,
+        only: Iterable[str] | None = None,
+        document_level_only: bool = False,
+    ) -> None:
+        self.registry = registry or load_rules()
+        wanted = set(only) if only is not None else None
+        self.rules: list[RuleSpec] = [
+            spec
+            for spec in self.registry
+            if (wanted is None or spec.code in wanted or spec.family in wanted)
+            and not (document_level_only and spec.needs)
+        ]
+
+    def classify(self, invoice: Invoice, ctx: Context) -> Classification:
+        findings: list[Finding] = []
+        criteria = ctx.criteria
+        for spec in self.rules:
+            setting = criteria.setting(spec.code) if criteria is not None else None
+            if setting is not None and not setting.enabled:
+                continue
+            params: dict[str, object] = {}
+            if setting is not None:
+                params.update(setting.params)
+                if setting.disposition:
+                    params["disposition"] = setting.disposition
+                if setting.severity:
+                    params["severity"] = setting.severity
+            rule_ctx = replace(ctx, rule=spec, params=params)
+            findings.extend(self._run_one(spec, invoice, rule_ctx))
+        return Classification(tuple(findings), verdict_of(findings))
+
+    @staticmethod
+    def _run_one(spec: RuleSpec, invoice: Invoice, ctx: Context) -> list[Finding]:
+        try:
+            return list(spec.func(invoice, ctx) or ())
+        except Exception as exc:
+            logger.opt(exception=exc).warning("rule {} crashed on invoice {}", spec.code, invoice.number)
+            return [crash_finding(spec, exc)]
+
+
+def crash_finding(spec: RuleSpec, exc: BaseException) -> Finding:
+    """A crashing rule holds the invoice for a person, naming the rule and the error."""
+    detail = f"{type(exc).__name__}: {exc}"
+    return Finding(
+        code=CRASH_CODE,
+        official_ids=(),
+        severity="error",
+        disposition="hold",
+        status="UQ",
+        reason="OTH",
+        action="NOA",
+        field=spec.field,
+        message_da=f"Reglen {spec.code} fejlede ({detail}); fakturaen skal kontrolleres manuelt.",
+        message_en=f"Rule {spec.code} crashed ({detail}); the invoice needs a manual check.",
+        found=spec.code,
+        expected=None,
+    )

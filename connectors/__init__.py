@@ -1,0 +1,1 @@
+"""The outside world: sources of invoices, ERP ledgers, notifiers."""

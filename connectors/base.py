@@ -1,0 +1,123 @@
+"""The connector contracts, written once: where invoices come from, where they are posted,
+how customers are told. Each has an in-memory fake in :mod:`connectors.fakes`.
+
+    Source  ──fetch()──► IncomingDocument ──(robot stores it)──► source.acknowledge(doc)
+    Ledger  ◄──post(Posting)── robot       (find() first: a retry never posts twice)
+    Notifier ◄──send(OutgoingNotice)── robot's outbox
+
+Connectors raise :class:`robot.errors.TransientError` for failures worth retrying and
+:class:`robot.errors.BusinessError` when the other side refuses on business grounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingDocument:
+    """A document as the source hands it over, with the purchase system's metadata."""
+
+    source_ref: str  # the source's own id (file name, purchase-system id): unique per source
+    filename: str
+    content: bytes
+    metadata: Mapping[str, str] = field(default_factory=dict)  # customer, approver, remark, account
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Where invoices come from (a folder, the purchase system's API)."""
+
+    name: str
+
+    def fetch(self) -> Iterator[IncomingDocument]:
+        """Documents ready for the robot. Fetching again before acknowledge() repeats them."""
+        ...
+
+    def acknowledge(self, doc: IncomingDocument) -> None:
+        """Called only after the document is safely stored: the source may forget it."""
+        ...
+
+    def report_outcome(self, source_ref: str, outcome: str, detail: Mapping[str, str]) -> None:
+        """Write the result back (``transferred`` with the ERP number, or ``returned`` with reasons)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PostingLine:
+    description: str
+    quantity: Decimal
+    unit_cost: Decimal
+    net_amount: Decimal
+    vat_rate: Decimal
+    vat_amount: Decimal
+    account: str | None = None
+    dimensions: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """What the ERP needs to book one purchase invoice. VAT is computed per rate by the robot."""
+
+    idempotency_key: str  # stable per invoice: vendor number + invoice number
+    vendor_number: str
+    vendor_invoice_number: str
+    document_type: str  # invoice | credit_note
+    invoice_date: date | None
+    due_date: date | None
+    currency: str
+    net_amount: Decimal
+    vat_amount: Decimal
+    gross_amount: Decimal
+    customer_id: str | None
+    account_string: str | None
+    lines: tuple[PostingLine, ...]
+    document_sha256: str
+    document: bytes = b""
+    filename: str = ""
+
+
+@runtime_checkable
+class Ledger(Protocol):
+    """The ERP. ``find`` and ``post`` together make posting idempotent."""
+
+    name: str
+
+    def find(self, posting: Posting) -> str | None:
+        """The ERP document number if this invoice is already there, else None."""
+        ...
+
+    def post(self, posting: Posting) -> str:
+        """Create and post the invoice; returns the ERP document number."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingNotice:
+    """A message from the outbox: one per customer per run (a digest) or one per invoice."""
+
+    notice_key: str  # unique: a notice is sent at most once
+    to: tuple[str, ...]
+    subject: str
+    text: str  # Danish first, then English
+    html: str | None = None
+    attachments: tuple[tuple[str, bytes, str], ...] = ()  # (filename, content, mime type)
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """How customers are told (e-mail, .eml files)."""
+
+    name: str
+
+    def send(self, notice: OutgoingNotice) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,217 @@
+"""The canonical invoice, after the EN 16931 semantic model.
+
+Every reader produces an :class:`Invoice`; nothing downstream knows the source syntax.
+Field comments carry the EN 16931 business term (BT/BG) id. Money is :class:`~decimal.Decimal`.
+A field the document does not carry is ``None`` (or an empty list): a gap for the rules to report,
+never a read failure.
+
+    >>> inv = Invoice(format="peppol-bis3", document_type=DocumentType.INVOICE, number="INV-1")
+    >>> inv.totals.payable is None
+    True
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+class DocumentType(enum.StrEnum):
+    """Invoice or credit note (BT-3 type code is kept separately)."""
+
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+class SourceFormat(enum.StrEnum):
+    """The syntax a document was read from (recorded on the invoice)."""
+
+    PEPPOL_BIS3 = "peppol-bis3"
+    EN16931_UBL = "en16931-ubl"
+    OIOUBL_2 = "oioubl-2"
+    OIOUBL_3 = "oioubl-3"
+    CII = "cii"
+    PDF = "pdf"
+
+
+@dataclass(slots=True)
+class Identifier:
+    """An identifier with an optional scheme, e.g. ``5798000416604`` / ``0088`` (GLN)."""
+
+    value: str
+    scheme: str | None = None
+
+
+@dataclass(slots=True)
+class Address:
+    """BG-5 / BG-8 postal address."""
+
+    street: str | None = None  # BT-35 / BT-50
+    additional_street: str | None = None  # BT-36 / BT-51
+    city: str | None = None  # BT-37 / BT-52
+    postal_code: str | None = None  # BT-38 / BT-53
+    country: str | None = None  # BT-40 / BT-55 (ISO 3166-1 alpha-2)
+
+
+@dataclass(slots=True)
+class Contact:
+    """BG-6 / BG-9 contact. ``id`` is the OIOUBL 2.x person reference (Contact/ID)."""
+
+    id: str | None = None
+    name: str | None = None  # BT-41 / BT-56
+    phone: str | None = None  # BT-42 / BT-57
+    email: str | None = None  # BT-43 / BT-58
+
+
+@dataclass(slots=True)
+class Party:
+    """Seller (BG-4), buyer (BG-7) or payee (BG-10)."""
+
+    name: str | None = None  # BT-27 / BT-44 / BT-59 (legal registration name)
+    trading_name: str | None = None  # BT-28 / BT-45
+    legal_id: Identifier | None = None  # BT-30 / BT-47 / BT-61 (e.g. CVR, scheme 0184 or DK:CVR)
+    vat_id: str | None = None  # BT-31 / BT-48
+    endpoint: Identifier | None = None  # BT-34 / BT-49 electronic address (e.g. GLN, scheme 0088)
+    party_ids: list[Identifier] = field(default_factory=list)  # BT-29 / BT-46
+    address: Address | None = None
+    contact: Contact | None = None
+
+
+@dataclass(slots=True)
+class PaymentMeans:
+    """BG-16 payment instructions (one per PaymentMeans element)."""
+
+    code: str | None = None  # BT-81 (UNCL4461: 31, 42, 49, 50, 93, 97, ...)
+    payment_id: str | None = None  # BT-83 remittance information (FIK: ``71#...``)
+    channel: str | None = None  # OIOUBL PaymentChannelCode (DK:BANK, DK:FIK, ...)
+    instruction_id: str | None = None  # OIOUBL InstructionID (FIK payment id)
+    account: str | None = None  # BT-84 payee account (IBAN or domestic account number)
+    account_name: str | None = None  # BT-85
+    branch: str | None = None  # BT-86 service provider id (BIC or Danish reg. no.)
+    creditor_account: str | None = None  # FIK creditor number (CreditAccount/AccountID)
+    mandate: str | None = None  # BT-89 mandate reference (direct debit)
+    debited_account: str | None = None  # BT-91 debited account (direct debit)
+    due_date: date | None = None  # OIOUBL PaymentDueDate
+
+
+@dataclass(slots=True)
+class AllowanceCharge:
+    """BG-20/BG-21 (document) or BG-27/BG-28 (line) allowance or charge."""
+
+    is_charge: bool
+    amount: Decimal | None = None  # BT-92 / BT-99 / BT-136 / BT-141
+    base_amount: Decimal | None = None  # BT-93 / BT-100
+    percent: Decimal | None = None  # BT-94 / BT-101
+    reason: str | None = None  # BT-97 / BT-104
+    reason_code: str | None = None  # BT-98 / BT-105
+    vat_category: str | None = None  # BT-95 / BT-102
+    vat_rate: Decimal | None = None  # BT-96 / BT-103
+
+
+@dataclass(slots=True)
+class VatBreakdown:
+    """BG-23 VAT breakdown (one per category and rate)."""
+
+    category: str | None = None  # BT-118 (S, Z, E, AE, K, G, O, L, M)
+    rate: Decimal | None = None  # BT-119
+    taxable_amount: Decimal | None = None  # BT-116
+    tax_amount: Decimal | None = None  # BT-117
+    exemption_reason: str | None = None  # BT-120
+    exemption_reason_code: str | None = None  # BT-121
+    currency: str | None = None
+
+
+@dataclass(slots=True)
+class Totals:
+    """BG-22 document totals.
+
+    ``tax_exclusive`` is the EN 16931 net amount (BT-109) for every syntax: for OIOUBL 2.x, whose
+    ``TaxExclusiveAmount`` holds the VAT amount, the reader stores the raw element in
+    ``oioubl_tax_exclusive_element`` and puts the net amount here.
+    """
+
+    line_extension: Decimal | None = None  # BT-106
+    allowances: Decimal | None = None  # BT-107
+    charges: Decimal | None = None  # BT-108
+    tax_exclusive: Decimal | None = None  # BT-109
+    tax: Decimal | None = None  # BT-110 (in document currency)
+    tax_accounting: Decimal | None = None  # BT-111 (VAT in accounting currency)
+    tax_inclusive: Decimal | None = None  # BT-112
+    prepaid: Decimal | None = None  # BT-113
+    rounding: Decimal | None = None  # BT-114
+    payable: Decimal | None = None  # BT-115
+    oioubl_tax_exclusive_element: Decimal | None = None  # OIOUBL 2.x raw TaxExclusiveAmount (= VAT)
+
+
+@dataclass(slots=True)
+class Line:
+    """BG-25 invoice line."""
+
+    id: str | None = None  # BT-126
+    quantity: Decimal | None = None  # BT-129
+    unit: str | None = None  # BT-130 (UN/ECE rec 20)
+    net_amount: Decimal | None = None  # BT-131
+    price: Decimal | None = None  # BT-146 item net price
+    gross_price: Decimal | None = None  # BT-148
+    price_discount: Decimal | None = None  # BT-147
+    base_quantity: Decimal | None = None  # BT-149
+    item_name: str | None = None  # BT-153
+    item_description: str | None = None  # BT-154
+    seller_item_id: str | None = None  # BT-155
+    standard_item_id: Identifier | None = None  # BT-157
+    vat_category: str | None = None  # BT-151
+    vat_rate: Decimal | None = None  # BT-152
+    accounting_cost: str | None = None  # BT-133
+    order_line_reference: str | None = None  # BT-132
+    note: str | None = None  # BT-127
+    allowances_charges: list[AllowanceCharge] = field(default_factory=list)
+    oioubl_line_tax: Decimal | None = None  # OIOUBL 2.x line TaxTotal/TaxAmount (not in EN 16931)
+
+
+@dataclass(slots=True)
+class Invoice:
+    """BG-0: one invoice or credit note, whatever syntax it arrived in."""
+
+    format: str  # SourceFormat value
+    document_type: DocumentType
+    number: str | None = None  # BT-1
+    customization_id: str | None = None  # BT-24
+    profile_id: str | None = None  # BT-23
+    type_code: str | None = None  # BT-3 (380, 381, 325, ...)
+    issue_date: date | None = None  # BT-2
+    due_date: date | None = None  # BT-9
+    tax_point_date: date | None = None  # BT-7
+    currency: str | None = None  # BT-5
+    tax_currency: str | None = None  # BT-6
+    buyer_reference: str | None = None  # BT-10 (Danish person reference in Peppol/OIOUBL 3)
+    order_reference: str | None = None  # BT-13
+    sales_order_reference: str | None = None  # BT-14
+    contract_reference: str | None = None  # BT-12
+    project_reference: str | None = None  # BT-11
+    accounting_cost: str | None = None  # BT-19 (account string)
+    notes: list[str] = field(default_factory=list)  # BT-22
+    preceding_invoices: list[str] = field(default_factory=list)  # BT-25
+    seller: Party = field(default_factory=Party)  # BG-4
+    buyer: Party = field(default_factory=Party)  # BG-7
+    payee: Party | None = None  # BG-10
+    delivery_date: date | None = None  # BT-72
+    payment_means: list[PaymentMeans] = field(default_factory=list)  # BG-16
+    payment_terms: str | None = None  # BT-20
+    allowances_charges: list[AllowanceCharge] = field(default_factory=list)  # BG-20 / BG-21
+    vat_breakdown: list[VatBreakdown] = field(default_factory=list)  # BG-23
+    totals: Totals = field(default_factory=Totals)  # BG-22
+    lines: list[Line] = field(default_factory=list)  # BG-25
+
+    @property
+    def person_reference(self) -> str | None:
+        """The Danish person reference: BT-10, or OIOUBL 2.x buyer Contact/ID."""
+        if self.buyer_reference:
+            return self.buyer_reference
+        contact = self.buyer.contact
+        return contact.id if contact and contact.id else None
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.document_type is DocumentType.CREDIT_NOTE
