@@ -27,9 +27,10 @@ finding naming the rule (see :mod:`classifiers.engine`).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -174,13 +175,15 @@ class Context:
     customer_id: str | None = None
     criteria: CustomerCriteria | None = None
     vendors: VendorMaster | None = None
-    orders: Mapping[str, PurchaseOrder] = field(default_factory=dict)  # by order number
+    orders: Mapping[str, PurchaseOrder] = dataclasses.field(default_factory=dict)  # by order number
     history: History | None = None
-    known_customer_eans: Mapping[str, str] = field(default_factory=dict)  # EAN -> customer id
+    known_customer_eans: Mapping[str, str] = dataclasses.field(default_factory=dict)  # EAN -> customer id
     document_sha256: str | None = None
     invoice_id: int | None = None
-    metadata: Mapping[str, str] = field(default_factory=dict)  # purchase-system data (remark, ...)
-    params: Mapping[str, Any] = field(default_factory=dict)  # this rule's parameters
+    metadata: Mapping[str, str] = dataclasses.field(
+        default_factory=dict
+    )  # purchase-system data (remark, ...)
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # this rule's parameters
     rule: RuleSpec | None = None  # set by the engine while the rule runs
 
     def param(self, name: str, default: Any = None) -> Any:
@@ -248,7 +251,7 @@ class RuleSpec:
     description: str
     family: str
     needs: frozenset[str] = frozenset()  # "vendors", "orders", "history", "customer"
-    defaults: Mapping[str, Any] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def with_func(self, func: RuleFunc) -> RuleSpec:
         return replace(self, func=func)
