@@ -182,7 +182,7 @@ class Context:
     invoice_id: int | None = None
     metadata: Mapping[str, str] = dataclasses.field(
         default_factory=dict
-    )  # purchase-system data (remark, ...)
+    )  # purchase-system data
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # this rule's parameters
     rule: RuleSpec | None = None  # set by the engine while the rule runs
 
