@@ -1,0 +1,168 @@
+"""Load a YAML file into a pydantic model; every error names the file, the line and what is allowed.
+
+The file is composed into YAML nodes first (they carry line marks), then validated with pydantic.
+Each pydantic error's ``loc`` path is walked back through the node tree to the line it came from::
+
+    >>> from pydantic import BaseModel, ConfigDict
+    >>> class Limits(BaseModel):
+    ...     model_config = ConfigDict(extra="forbid")
+    ...     limit: int = 0
+    >>> load_yaml_model(Path("limits.yaml"), Limits)  # doctest: +SKIP
+    ConfigError: limits.yaml:3: unknown key 'limt'; allowed: limit
+
+Several errors in one file are reported together as :class:`ConfigErrors`. A loader may add its own
+checks (duplicates, cross-field sums) that point at a ``loc`` path the same way (``checks=``).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from robot.errors import ConfigError
+
+M = TypeVar("M", bound=BaseModel)
+Loc = tuple[str | int, ...]
+Check = Callable[[M], Iterable[tuple[Loc, str]]]
+
+
+class ConfigErrors(ConfigError):
+    """Several errors in one configuration file; ``errors`` holds each, in file order."""
+
+    def __init__(self, errors: Sequence[ConfigError]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0]
+        body = "; ".join(e.message for e in self.errors[1:])
+        super().__init__(
+            f"{len(self.errors)} errors: {first.message}" + (f"; {body}" if body else ""),
+        )
+        # ConfigError.__init__ would prefix file:line; keep the message as the joined list.
+        self.file = first.file
+        self.line = first.line
+
+
+def load_yaml_model(path: Path, model: type[M], *, checks: Iterable[Check[M]] = ()) -> M:
+    """Read ``path`` and validate it as ``model``; raise :class:`ConfigError` naming file and line."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read file: {exc.strerror or exc}", file=file) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"file is not UTF-8 text: {exc.reason}", file=file) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        raise ConfigError(
+            f"YAML syntax error: {problem}", file=file, line=mark.line + 1 if mark else None
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML syntax error: {exc}", file=file) from None
+    if node is None:
+        raise ConfigError("file is empty", file=file, line=1)
+    try:
+        result = model.model_validate(data)
+    except ValidationError as exc:
+        errors = [_config_error(err, node, model, file) for err in exc.errors()]
+        raise _one_or_many(errors) from None
+    problems = [
+        ConfigError(msg, file=file, line=line_of(node, loc)) for check in checks for loc, msg in check(result)
+    ]
+    if problems:
+        raise _one_or_many(problems)
+    return result
+
+
+def _one_or_many(errors: list[ConfigError]) -> ConfigError:
+    errors.sort(key=lambda e: e.line or 0)
+    return errors[0] if len(errors) == 1 else ConfigErrors(errors)
+
+
+def line_of(node: yaml.Node, loc: Loc, *, key: bool = False) -> int:
+    """The 1-based line of the node at ``loc`` (the deepest part of the path that exists).
+
+    With ``key=True`` and a mapping key as the last step, the line of the key itself.
+    """
+    current = node
+    for step in loc:
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                if key_node.value == step or key_node.value == str(step):
+                    current = key_node if key and step == loc[-1] else value_node
+                    break
+            else:
+                break
+        elif (
+            isinstance(current, yaml.SequenceNode)
+            and isinstance(step, int)
+            and 0 <= step < len(current.value)
+        ):
+            current = current.value[step]
+        else:
+            continue  # pydantic adds union/type tags to loc; they have no node
+    return int(current.start_mark.line) + 1
+
+
+def _config_error(err: Any, node: yaml.Node, model: type[BaseModel], file: str) -> ConfigError:
+    loc: Loc = tuple(err["loc"])
+    where = ".".join(str(p) for p in loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1])
+        message = f"unknown key {loc[-1]!r}" + (f" in {'.'.join(map(str, loc[:-1]))}" if loc[:-1] else "")
+        if allowed:
+            message += f"; allowed: {', '.join(allowed)}"
+        return ConfigError(message, file=file, line=line_of(node, loc, key=True))
+    if kind == "missing":
+        parent = ".".join(str(p) for p in loc[:-1])
+        message = f"missing required key {loc[-1]!r}" + (f" in {parent}" if parent else "")
+        return ConfigError(message, file=file, line=line_of(node, loc[:-1]))
+    text = str(err["msg"]).removeprefix("Value error, ")
+    found = err.get("input")
+    shown = f" (found {found!r})" if isinstance(found, str | int | float | bool) or found is None else ""
+    return ConfigError(f"{where}: {text}{shown}", file=file, line=line_of(node, loc))
+
+
+def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The field names of the model found by walking ``loc`` through the model's annotations."""
+    current: Any = model
+    for step in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if isinstance(step, str) and step in current.model_fields:
+                current = current.model_fields[step].annotation
+            continue
+        if isinstance(step, int | str):
+            current = _item_type(current)
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return sorted(current.model_fields)
+    return []
+
+
+def _unwrap(tp: Any) -> Any:
+    """``X | None`` → ``X``."""
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        real = [a for a in args if a is not type(None)]
+        return real[0] if len(real) == 1 else tp
+    return tp
+
+
+def _item_type(tp: Any) -> Any:
+    """The element type of list/tuple/dict annotations."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (list, tuple, set, frozenset) and args:
+        return args[0]
+    if origin is dict and len(args) == 2:
+        return args[1]
+    return tp
