@@ -47,3 +47,21 @@ def pg_url() -> Iterator[str]:
             pytest.fail(f"PostgreSQL must be reachable in CI (127.0.0.1:5432, database test): {problem}")
         pytest.skip(f"no PostgreSQL server answers on 127.0.0.1:5432 (database test): {problem}")
     yield PG_URL
+
+
+@pytest.fixture
+def pg_fresh_url(pg_url: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh, empty schema, dropped afterwards."""
+    import uuid
+
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    dsn = "host=127.0.0.1 port=5432 dbname=test user=postgres"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{pg_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

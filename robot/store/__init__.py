@@ -1,0 +1,1 @@
+"""The store: every document, invoice, finding, event, posting and notice the robot handles."""

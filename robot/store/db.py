@@ -1,0 +1,76 @@
+"""Where the store lives, and bringing its schema up to date with Alembic.
+
+The URL comes from ``FAKTURAROBOT_DATABASE_URL`` if set, else the configuration, else a SQLite file
+under ``./var/``. Any SQLAlchemy URL works; PostgreSQL is tested in CI.
+
+    >>> engine = open_engine("sqlite:///var/fakturarobot.db")   # migrates to the latest revision
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+ENV_URL = "FAKTURAROBOT_DATABASE_URL"
+DEFAULT_URL = "sqlite:///var/fakturarobot.db"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def resolve_url(configured: str | None = None) -> str:
+    """The environment wins over the configuration; SQLite under ./var/ is the default."""
+    url = os.environ.get(ENV_URL) or configured or DEFAULT_URL
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def create(url: str) -> Engine:
+    """An engine for the URL (SQLite gets WAL, foreign keys and a busy timeout)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to the latest revision (a no-op when it is current)."""
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with engine.connect() as conn:
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_engine(url: str | None = None) -> Engine:
+    engine = create(resolve_url(url))
+    migrate(engine)
+    return engine

@@ -1,0 +1,225 @@
+"""The robot's tables. Alembic migrations (``robot/store/migrations``) create and evolve them.
+
+    runs ─┐
+          ├─ events (the journey: one row per step, per invoice and run)
+    documents (raw bytes + sha256, stored before anything else) ─ invoices ─┬─ findings
+                                                                            ├─ postings (ERP, exactly once)
+    notices (the outbox: one digest per customer per run) ──────────────────┘
+
+Times are stored in UTC (timezone-aware columns). Money is ``Numeric`` read back as ``Decimal``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+MONEY = Numeric(20, 4, asdecimal=True)
+PK = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored in UTC on every engine (SQLite keeps no zone itself)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to the store; times must be timezone-aware")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, datetime: UTCDateTime()}
+
+
+class InvoiceState:
+    """Processing state of one received document (stored as text)."""
+
+    RECEIVED = "received"  # stored, not yet read
+    READ = "read"  # read into the model
+    CLASSIFIED = "classified"  # findings and verdict recorded, action pending
+    POSTED = "posted"
+    RETURNED = "returned"
+    HELD = "held"
+
+    PENDING = (RECEIVED, READ, CLASSIFIED)
+    DONE = (POSTED, RETURNED, HELD)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|partial|failed
+    trigger: Mapped[str] = mapped_column(String(64), default="manual")
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    host: Mapped[str | None] = mapped_column(String(128), default=None)
+    pid: Mapped[int | None] = mapped_column(default=None)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Document(Base):
+    """Raw bytes exactly as received. The same bytes are stored once (sha256 unique)."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column()
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    filename: Mapped[str] = mapped_column(String(512))
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InvoiceRow(Base):
+    """One receipt of a document from a source, and everything the robot decided about it."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("source", "source_ref", "document_id", name="uq_invoice_receipt"),
+        Index("ix_invoices_state", "state"),
+        Index("ix_invoices_dup_number", "supplier_key", "number_normalised"),
+        Index("ix_invoices_dup_amount", "supplier_key", "payable", "issue_date"),
+        Index("ix_invoices_lease", "state", "lease_until"),
+    )
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    source: Mapped[str] = mapped_column(String(64))
+    source_ref: Mapped[str] = mapped_column(String(512))
+    source_meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    first_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), default=None)
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), default=None)
+    state: Mapped[str] = mapped_column(String(16), default=InvoiceState.RECEIVED)
+    verdict: Mapped[str | None] = mapped_column(String(16), default=None)
+    error_types: Mapped[str | None] = mapped_column(String(128), default=None)  # "REF,LEG"
+    read_error: Mapped[str | None] = mapped_column(Text, default=None)
+    customer_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    format: Mapped[str | None] = mapped_column(String(32), default=None)
+    document_type: Mapped[str | None] = mapped_column(String(16), default=None)
+    invoice_number: Mapped[str | None] = mapped_column(String(128), default=None)
+    number_normalised: Mapped[str | None] = mapped_column(String(128), default=None)
+    supplier_key: Mapped[str | None] = mapped_column(String(128), default=None)
+    supplier_name: Mapped[str | None] = mapped_column(String(256), default=None)
+    issue_date: Mapped[date | None] = mapped_column(Date, default=None)
+    payable: Mapped[Decimal | None] = mapped_column(MONEY, default=None)
+    currency: Mapped[str | None] = mapped_column(String(3), default=None)
+    erp_document_no: Mapped[str | None] = mapped_column(String(64), default=None)
+    invoice_response: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    outcome_pending: Mapped[bool] = mapped_column(default=False)  # outcome not yet written to source
+    attempts: Mapped[int] = mapped_column(default=0)  # application failures (ERP down, ...)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class FindingRow(Base):
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    official_ids: Mapped[str] = mapped_column(String(256), default="")
+    severity: Mapped[str] = mapped_column(String(16))
+    disposition: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(8))
+    action: Mapped[str] = mapped_column(String(8))
+    field: Mapped[str | None] = mapped_column(String(32), default=None)
+    message_da: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+    found: Mapped[str | None] = mapped_column(Text, default=None)
+    expected: Mapped[str | None] = mapped_column(Text, default=None)
+    line_id: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class Event(Base):
+    """One step of an invoice's journey (or of a run)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True, default=None)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True, default=None)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PostingRow(Base):
+    """An ERP posting. Created ``pending`` before the ERP is called; ``posted`` once confirmed."""
+
+    __tablename__ = "postings"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(256), unique=True)
+    ledger: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|posted
+    erp_document_no: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class NoticeRow(Base):
+    """The outbox: a notice is written here first and sent later, at most once."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    notice_key: Mapped[str] = mapped_column(String(256), unique=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), default=None)
+    customer_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    kind: Mapped[str] = mapped_column(String(32), default="return-digest")
+    recipients: Mapped[str] = mapped_column(Text)  # comma separated
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text, default=None)
+    invoice_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"ids": [...]}
+    attachments: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"files": [{name, mime, b64}]}
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
