@@ -145,6 +145,7 @@ class InvoiceRow(Base):
     erp_document_no: Mapped[str | None] = mapped_column(String(64), default=None)
     invoice_response: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     outcome_pending: Mapped[bool] = mapped_column(default=False)  # outcome not yet written to source
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), default=None)
     attempts: Mapped[int] = mapped_column(default=0)  # application failures (ERP down, ...)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 18:33:28.947912
+Create Date: 2026-11-23 18:33:55.380071
 """
 
 from __future__ import annotations
@@ -49,6 +49,33 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
+        "notices",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("notice_key", sa.String(length=256), nullable=False),
+        sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("customer_id", sa.String(length=64), nullable=True),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("recipients", sa.Text(), nullable=False),
+        sa.Column("subject", sa.Text(), nullable=False),
+        sa.Column("body_text", sa.Text(), nullable=False),
+        sa.Column("body_html", sa.Text(), nullable=True),
+        sa.Column("invoice_ids", sa.JSON(), nullable=False),
+        sa.Column("attachments", sa.JSON(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["runs.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("notice_key"),
+    )
+    op.create_table(
         "invoices",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -78,6 +105,7 @@ def upgrade() -> None:
         sa.Column("erp_document_no", sa.String(length=64), nullable=True),
         sa.Column("invoice_response", sa.LargeBinary(), nullable=True),
         sa.Column("outcome_pending", sa.Boolean(), nullable=False),
+        sa.Column("notice_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("claimed_by", sa.String(length=128), nullable=True),
@@ -94,6 +122,10 @@ def upgrade() -> None:
             ["last_run_id"],
             ["runs.id"],
         ),
+        sa.ForeignKeyConstraint(
+            ["notice_id"],
+            ["notices.id"],
+        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("source", "source_ref", "document_id", name="uq_invoice_receipt"),
     )
@@ -105,33 +137,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_invoices_lease", ["state", "lease_until"], unique=False)
         batch_op.create_index("ix_invoices_state", ["state"], unique=False)
 
-    op.create_table(
-        "notices",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("notice_key", sa.String(length=256), nullable=False),
-        sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("customer_id", sa.String(length=64), nullable=True),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("recipients", sa.Text(), nullable=False),
-        sa.Column("subject", sa.Text(), nullable=False),
-        sa.Column("body_text", sa.Text(), nullable=False),
-        sa.Column("body_html", sa.Text(), nullable=True),
-        sa.Column("invoice_ids", sa.JSON(), nullable=False),
-        sa.Column("attachments", sa.JSON(), nullable=False),
-        sa.Column("state", sa.String(length=16), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["run_id"],
-            ["runs.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("notice_key"),
-    )
     op.create_table(
         "events",
         sa.Column(
@@ -222,7 +227,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_events_invoice_id"))
 
     op.drop_table("events")
-    op.drop_table("notices")
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.drop_index("ix_invoices_state")
         batch_op.drop_index("ix_invoices_lease")
@@ -230,6 +234,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_invoices_dup_amount")
 
     op.drop_table("invoices")
+    op.drop_table("notices")
     op.drop_table("runs")
     op.drop_table("documents")
     # ### end Alembic commands ###
