@@ -1,0 +1,148 @@
+"""Notices by e-mail over SMTP (stdlib :mod:`smtplib`), optionally with STARTTLS and login.
+
+The password never sits in the configuration file: the settings name the environment variable that
+holds it. The Message-ID is derived from the notice key, so a notice resent after a crash can be
+recognised (and de-duplicated) by the receiving side. Failures are classified the way the robot
+retries them: no connection, timeouts and ``4xx`` replies are :class:`~robot.errors.TransientError`
+(the outbox tries again later); ``5xx`` replies are :class:`~robot.errors.BusinessError`::
+
+    >>> settings = Settings(host="smtp.example.dk", port=587, starttls=True,
+    ...                     username="robot", password_env="FAKTURAROBOT_SMTP_PASSWORD",
+    ...                     from_address="kreditor@example.dk")
+    >>> env = {"FAKTURAROBOT_SMTP_PASSWORD": "s3"}
+    >>> notifier = SmtpNotifier.from_settings(settings, Path("."), environ=env)
+    >>> notifier.host, notifier.port, notifier.starttls
+    ('smtp.example.dk', 587, True)
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from collections.abc import Mapping
+from pathlib import Path
+
+from loguru import logger
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.base import OutgoingNotice
+from connectors.eml import build_message
+from robot.errors import BusinessError, ConfigError, TransientError
+
+
+class Settings(BaseModel):
+    """``notifier: {kind: smtp, host: ..., port: 587, starttls: true, username: ..., password_env: ...}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str
+    port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = False
+    username: str | None = None
+    password_env: str | None = None  # name of the environment variable holding the password
+    from_address: str
+    timeout: float = Field(default=30.0, gt=0)
+    ca_file: Path | None = None  # extra CA certificate(s) to trust, e.g. an internal relay's own CA
+
+
+class SmtpNotifier:
+    """Sends each notice as one e-mail; implements :class:`connectors.base.Notifier`."""
+
+    name = "smtp"
+
+    def __init__(
+        self,
+        host: str,
+        port: int = 25,
+        *,
+        from_address: str,
+        starttls: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.from_address = from_address
+        self.starttls = starttls
+        self.username = username
+        self._password = password
+        self.timeout = timeout
+        self.ssl_context = ssl_context
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, base_dir: Path, *, environ: Mapping[str, str] | None = None
+    ) -> SmtpNotifier:
+        """Build from settings; the password is read from the environment variable they name."""
+        env = os.environ if environ is None else environ
+        password: str | None = None
+        if settings.username is not None:
+            if not settings.password_env:
+                raise ConfigError("smtp: 'username' is set but 'password_env' does not name a variable")
+            password = env.get(settings.password_env)
+            if password is None:
+                raise ConfigError(
+                    f"smtp: environment variable {settings.password_env} (password_env) is not set"
+                )
+        context = None
+        if settings.starttls:
+            cafile = base_dir / settings.ca_file if settings.ca_file else None
+            context = ssl.create_default_context()
+            if cafile is not None:
+                context.load_verify_locations(cafile=str(cafile))
+        return cls(
+            settings.host,
+            settings.port,
+            from_address=settings.from_address,
+            starttls=settings.starttls,
+            username=settings.username,
+            password=password,
+            timeout=settings.timeout,
+            ssl_context=context,
+        )
+
+    def send(self, notice: OutgoingNotice) -> None:
+        """Deliver one notice. Raises TransientError (retry later) or BusinessError (don't)."""
+        if not notice.to:
+            raise BusinessError(f"notice {notice.notice_key} has no recipients")
+        message = build_message(notice, self.from_address)
+        where = f"SMTP {self.host}:{self.port}"
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls(context=self.ssl_context or ssl.create_default_context())
+                if self.username is not None:
+                    smtp.login(self.username, self._password or "")
+                refused = smtp.send_message(message, from_addr=self.from_address, to_addrs=list(notice.to))
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = {addr: code for addr, (code, _) in exc.recipients.items()}
+            detail = ", ".join(f"{a} ({c})" for a, c in codes.items())
+            if all(400 <= c < 500 for c in codes.values()):
+                raise TransientError(f"{where} refused every recipient for now: {detail}") from exc
+            raise BusinessError(f"{where} refused every recipient: {detail}") from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise BusinessError(f"{where} does not support {exc}") from exc
+        except smtplib.SMTPResponseException as exc:
+            text = (
+                exc.smtp_error.decode(errors="replace")
+                if isinstance(exc.smtp_error, bytes)
+                else exc.smtp_error
+            )
+            message_text = f"{where} answered {exc.smtp_code} {text}"
+            if 400 <= exc.smtp_code < 500:
+                raise TransientError(message_text) from exc
+            raise BusinessError(message_text) from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise BusinessError(f"{where}: the server's TLS certificate is not trusted ({exc})") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransientError(f"{where} unavailable: {type(exc).__name__}: {exc}") from exc
+        if refused:
+            logger.warning(
+                "notice {} delivered, but {} refused some recipients: {}", notice.notice_key, where, refused
+            )
+
+    def close(self) -> None:
+        """Each send opens and closes its own connection: nothing to release."""

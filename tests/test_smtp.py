@@ -1,0 +1,246 @@
+"""SmtpNotifier against a real aiosmtpd server on 127.0.0.1 (plain, STARTTLS + AUTH, refusals)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import ipaddress
+import socket
+import ssl
+from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from connectors.base import Notifier, OutgoingNotice
+from connectors.eml import message_id
+from connectors.smtp import Settings, SmtpNotifier
+from robot.errors import BusinessError, ConfigError, TransientError
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Recorder:
+    """An aiosmtpd handler that keeps what arrives and can refuse recipients."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.rcpt_reply: dict[str, str] = {}
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        reply = self.rcpt_reply.get(address)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        msg = email.message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        self.messages.append((list(envelope.rcpt_tos), msg))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[Recorder, int]]:
+    handler = Recorder()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def _notice(to: tuple[str, ...] = ("kreditor@ufst.dk", "chef@ufst.dk")) -> OutgoingNotice:
+    return OutgoingNotice(
+        notice_key="run-42:ufst",
+        to=to,
+        subject="Returnerede fakturaer / Returned invoices (2)",
+        text="Fakturaen mangler ordrenummer. Beløb: 1.234,50 kr.\n\n"
+        "The invoice lacks an order number. Amount: DKK 1,234.50",
+        html="<p>Beløb: <b>1.234,50 kr.</b></p>",
+        attachments=(
+            ("invoice-response-7.xml", b"<ApplicationResponse>RE</ApplicationResponse>", "text/xml"),
+        ),
+    )
+
+
+def test_send_plain_delivers_text_html_and_attachment(server: tuple[Recorder, int]) -> None:
+    handler, port = server
+    notifier = SmtpNotifier("127.0.0.1", port, from_address="robot@sam.dk", timeout=5)
+    assert isinstance(notifier, Notifier)
+    notifier.send(_notice())
+    assert len(handler.messages) == 1
+    rcpts, msg = handler.messages[0]
+    assert rcpts == ["kreditor@ufst.dk", "chef@ufst.dk"]
+    assert msg["Subject"] == "Returnerede fakturaer / Returned invoices (2)"
+    assert msg["From"] == "robot@sam.dk"
+    assert msg["Message-ID"] == message_id("run-42:ufst", "sam.dk")
+    plain = msg.get_body(("plain",))
+    assert plain is not None
+    text = plain.get_content()
+    assert "Beløb: 1.234,50 kr." in text and "Amount: DKK 1,234.50" in text
+    assert text.index("Beløb") < text.index("Amount")  # Danish first
+    html = msg.get_body(("html",))
+    assert html is not None and "<b>1.234,50 kr.</b>" in html.get_content()
+    (att,) = list(msg.iter_attachments())
+    assert att.get_filename() == "invoice-response-7.xml"
+    assert att.get_content_type() == "text/xml"
+    assert att.get_payload(decode=True) == b"<ApplicationResponse>RE</ApplicationResponse>"
+
+
+def test_resend_carries_the_same_message_id(server: tuple[Recorder, int]) -> None:
+    handler, port = server
+    notifier = SmtpNotifier("127.0.0.1", port, from_address="robot@sam.dk", timeout=5)
+    notifier.send(_notice())
+    notifier.send(_notice())
+    ids = {m["Message-ID"] for _, m in handler.messages}
+    assert len(handler.messages) == 2 and len(ids) == 1
+
+
+def test_recipient_refusals_are_classified(server: tuple[Recorder, int]) -> None:
+    handler, port = server
+    notifier = SmtpNotifier("127.0.0.1", port, from_address="robot@sam.dk", timeout=5)
+    handler.rcpt_reply = {"gone@ufst.dk": "550 5.1.1 no such user"}
+    with pytest.raises(BusinessError, match=r"gone@ufst\.dk \(550\)"):
+        notifier.send(_notice(("gone@ufst.dk",)))
+    handler.rcpt_reply = {"busy@ufst.dk": "451 4.3.0 try again later"}
+    with pytest.raises(TransientError, match="451"):
+        notifier.send(_notice(("busy@ufst.dk",)))
+    # one of two refused: delivered to the other, no error (a retry would duplicate it)
+    handler.rcpt_reply = {"gone@ufst.dk": "550 5.1.1 no such user"}
+    notifier.send(_notice(("gone@ufst.dk", "kreditor@ufst.dk")))
+    assert [r for r, _ in handler.messages] == [["kreditor@ufst.dk"]]
+
+
+def test_no_server_is_transient() -> None:
+    notifier = SmtpNotifier("127.0.0.1", _free_port(), from_address="robot@sam.dk", timeout=2)
+    with pytest.raises(TransientError, match="unavailable"):
+        notifier.send(_notice())
+
+
+def test_settings_read_password_from_named_env(tmp_path: Path) -> None:
+    settings = Settings(
+        host="127.0.0.1", username="robot", password_env="FR_TEST_SMTP_PW", from_address="robot@sam.dk"
+    )
+    notifier = SmtpNotifier.from_settings(settings, tmp_path, environ={"FR_TEST_SMTP_PW": "hemmelig"})
+    assert notifier._password == "hemmelig"
+    with pytest.raises(ConfigError, match="FR_TEST_SMTP_PW"):
+        SmtpNotifier.from_settings(settings, tmp_path, environ={})
+    with pytest.raises(ValueError, match="extra"):
+        Settings.model_validate({"host": "h", "from_address": "a@b", "password": "in-the-file"})
+
+
+# --- STARTTLS + AUTH with a self-signed certificate made here ----------------------------------
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
+class Authenticator:
+    def __init__(self) -> None:
+        self.logins: list[tuple[str, str]] = []
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        if isinstance(data, LoginPassword):
+            user, password = data.login.decode(), data.password.decode()
+            self.logins.append((user, password))
+            if (user, password) == ("robot", "hemmelig"):
+                return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+
+
+def test_starttls_and_login(tmp_path: Path) -> None:
+    cert_path, key_path = _self_signed(tmp_path)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert_path, key_path)
+    handler, auth, port = Recorder(), Authenticator(), _free_port()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=server_ctx,
+        require_starttls=True,
+        authenticator=auth,
+        auth_required=True,
+        auth_require_tls=True,
+    )
+    controller.start()
+    try:
+        settings = Settings(
+            host="127.0.0.1",
+            port=port,
+            starttls=True,
+            username="robot",
+            password_env="FR_TEST_SMTP_PW",
+            from_address="robot@sam.dk",
+            timeout=5,
+            ca_file=Path("cert.pem"),
+        )
+        good = SmtpNotifier.from_settings(settings, tmp_path, environ={"FR_TEST_SMTP_PW": "hemmelig"})
+        good.send(_notice())
+        assert auth.logins == [("robot", "hemmelig")]
+        assert handler.messages[0][1]["Subject"].startswith("Returnerede fakturaer")
+
+        bad = SmtpNotifier.from_settings(settings, tmp_path, environ={"FR_TEST_SMTP_PW": "forkert"})
+        with pytest.raises(BusinessError, match="535"):
+            bad.send(_notice())
+
+        untrusted = SmtpNotifier.from_settings(
+            settings.model_copy(update={"ca_file": None}), tmp_path, environ={"FR_TEST_SMTP_PW": "hemmelig"}
+        )
+        with pytest.raises(BusinessError, match="not trusted"):
+            untrusted.send(_notice())
+
+        no_tls = SmtpNotifier("127.0.0.1", port, from_address="robot@sam.dk", timeout=5)
+        with pytest.raises(BusinessError, match="530"):  # the server demands STARTTLS first
+            no_tls.send(_notice())
+        assert len(handler.messages) == 1
+    finally:
+        controller.stop()
