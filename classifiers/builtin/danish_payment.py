@@ -1,0 +1,345 @@
+"""Danish payment means: allowed codes, complete bank/giro/FIK/direct-debit details, payment terms.
+
+The DK-R rules apply (as in the Peppol Schematron) to invoices between a Danish supplier and a
+Danish customer; OIOUBL 2.x carries the same data in other elements (``PaymentID`` ``71`` plus
+``InstructionID`` and ``CreditAccount``) and is checked the same way, without claiming DK-R ids::
+
+    >>> from robot.model import Address, DocumentType, Invoice, Party, PaymentMeans
+    >>> from classifiers.engine import Classifier
+    >>> from classifiers.api import Context
+    >>> dk = Party(address=Address(country="DK"))
+    >>> fik = PaymentMeans(code="93", payment_id="71#12345", account="12345678")
+    >>> inv = Invoice(format="peppol-bis3", document_type=DocumentType.INVOICE, seller=dk, buyer=dk,
+    ...               payment_means=[fik])
+    >>> [f.code for f in Classifier(only=["danish_payment"]).classify(inv, Context()).findings]
+    ['DK-FIK-FORMAT', 'DK-FIK-INSTRUCTION']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from stdnum import iban as stdnum_iban
+
+from classifiers.api import Context, Finding, rule
+from classifiers.builtin.danish import criteria_of, danish_trade, peppol_ids
+from robot.model import Invoice, PaymentMeans
+
+PEPPOL_DK_CODES = ("1", "10", "31", "42", "48", "49", "50", "58", "59", "93", "97")
+OIOUBL_CODES = ("1", "10", "20", "31", "42", "48", "49", "50", "58", "59", "93", "97")
+_GIRO_ACCOUNT = re.compile(r"^[0-9]{7,8}$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Card:
+    """A giro/FIK instruction read the same way from Peppol (``71#...``) and OIOUBL 2.x."""
+
+    kind: str  # "71", "04", ... ("" when absent or malformed)
+    instruction: str  # the payment id after the card type
+    account: str  # giro account / FIK creditor number (raw text)
+
+
+def _card(pm: PaymentMeans, oioubl: bool) -> _Card:
+    pid = pm.payment_id or ""
+    if oioubl:
+        return _Card(pid.strip(), (pm.instruction_id or "").strip(), pm.creditor_account or pm.account or "")
+    kind = pid[:2] if pid[2:3] == "#" else ""
+    return _Card(kind, pid[3:], pm.account or "")
+
+
+def _applicable(invoice: Invoice) -> list[PaymentMeans]:
+    """The Schematron's context: invoices (not credit notes) between Danish parties."""
+    if invoice.is_credit_note or not danish_trade(invoice):
+        return []
+    return invoice.payment_means
+
+
+def _oioubl(invoice: Invoice) -> bool:
+    return invoice.format == "oioubl-2"
+
+
+@rule(
+    "DK-PAYMEANS-CODE",
+    description="Payment means code (BT-81) must be one Danish payment can handle: 1, 10, 31, 42, 48, 49, "
+    "50, 58, 59, 93, 97 (OIOUBL 2.x also 20).",
+    official_ids=("DK-R-005", "F-LIB100"),
+    status="RE",
+    reason="PAY",
+    action="NIN",
+    field="BT-81",
+)
+def payment_means_code(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    allowed: tuple[str, ...]
+    official: tuple[str, ...]
+    if _oioubl(invoice):
+        means, allowed, official = invoice.payment_means, OIOUBL_CODES, ("F-LIB100",)
+    else:
+        means, allowed, official = _applicable(invoice), PEPPOL_DK_CODES, peppol_ids(invoice, "DK-R-005")
+    for pm in means:
+        code = (pm.code or "").strip()
+        if code not in allowed:
+            yield ctx.finding(
+                da=f"Betalingsmåden (BT-81) '{code}' kan ikke bruges til danske betalinger; tilladt er "
+                f"{', '.join(allowed)}. Leverandøren skal sende en ny faktura med en gyldig betalingsmåde.",
+                en=f"Payment means code (BT-81) '{code}' cannot be used for Danish payments; allowed are "
+                f"{', '.join(allowed)}. The supplier must issue a new invoice with a valid payment means.",
+                found=code or None,
+                expected=" ".join(allowed),
+                official_ids=official,
+            )
+
+
+@rule(
+    "DK-BANK-DETAILS",
+    description="Bank transfer (31, 42) needs the account (BT-84) and the reg. no./branch (BT-86).",
+    official_ids=("DK-R-006",),
+    status="RE",
+    reason="PAY",
+    action="NIN",
+    field="BT-84",
+)
+def bank_details(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    for pm in _applicable(invoice):
+        if pm.code in ("31", "42") and not ((pm.account or "").strip() and (pm.branch or "").strip()):
+            yield ctx.finding(
+                da=f"Betaling ved bankoverførsel ({pm.code}) kræver både kontonummer (BT-84) og "
+                f"registreringsnummer/filial (BT-86); fundet konto '{pm.account or ''}', reg.nr. "
+                f"'{pm.branch or ''}'. Leverandøren skal sende en ny faktura med begge.",
+                en=f"Bank transfer ({pm.code}) needs both the account number (BT-84) and the registration "
+                f"number/branch (BT-86); found account '{pm.account or ''}', branch '{pm.branch or ''}'. "
+                "The supplier must issue a new invoice with both.",
+                found=f"{pm.branch or '-'}/{pm.account or '-'}",
+                expected="account and branch",
+                field="BT-84" if not (pm.account or "").strip() else "BT-86",
+                official_ids=peppol_ids(invoice, "DK-R-006"),
+            )
+
+
+@rule(
+    "DK-BANK-ACCOUNT",
+    description="A bank account must be a valid IBAN (checked with python-stdnum) or a Danish "
+    "account of at most 10 digits with a reg. no. of at most 4 digits.",
+    status="RE",
+    reason="PAY",
+    action="NIN",
+    field="BT-84",
+)
+def bank_account_valid(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    for pm in _applicable(invoice):
+        account = (pm.account or "").replace(" ", "")
+        if pm.code not in ("31", "42") or not account:
+            continue
+        if account[:2].isalpha():
+            if not stdnum_iban.is_valid(account):
+                yield ctx.finding(
+                    da=f"IBAN (BT-84) '{pm.account}' er ugyldig (kontrolciffer eller længde). "
+                    "Leverandøren skal sende en ny faktura med det rigtige IBAN.",
+                    en=f"The IBAN (BT-84) '{pm.account}' is invalid (check digits or length). "
+                    "The supplier must issue a new invoice with the correct IBAN.",
+                    found=pm.account,
+                    expected="a valid IBAN",
+                )
+            continue
+        branch = (pm.branch or "").replace(" ", "")
+        if not (account.isdigit() and len(account) <= 10) or (
+            pm.code == "42" and branch and not (branch.isdigit() and len(branch) <= 4)
+        ):
+            yield ctx.finding(
+                da=f"Dansk bankkonto reg.nr. '{pm.branch or ''}' (BT-86) konto '{pm.account}' (BT-84) har "
+                "ikke formen højst 4 + 10 cifre. Leverandøren skal sende en ny faktura.",
+                en=f"Danish bank account branch '{pm.branch or ''}' (BT-86) account '{pm.account}' "
+                "(BT-84) is not at most 4 + 10 digits. The supplier must issue a new invoice.",
+                found=f"{pm.branch or '-'}/{pm.account}",
+                expected="reg. no. <= 4 digits, account <= 10 digits",
+            )
+
+
+@rule(
+    "DK-DIRECT-DEBIT",
+    description="Direct debit (49, Betalingsservice) needs the mandate id (BT-89) and the payer's "
+    "account (BT-91).",
+    official_ids=("DK-R-007",),
+    status="RE",
+    reason="PAY",
+    action="NIN",
+    field="BT-89",
+)
+def direct_debit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    for pm in _applicable(invoice):
+        if pm.code == "49" and not ((pm.mandate or "").strip() and (pm.debited_account or "").strip()):
+            yield ctx.finding(
+                da="Betalingsservice (49) kræver både mandat-id (BT-89) og betalerens konto (BT-91); "
+                f"fundet mandat '{pm.mandate or ''}', konto '{pm.debited_account or ''}'. "
+                "Leverandøren skal sende en ny faktura med begge.",
+                en="Direct debit (49) needs both the mandate id (BT-89) and the payer's account (BT-91); "
+                f"found mandate '{pm.mandate or ''}', account '{pm.debited_account or ''}'. "
+                "The supplier must issue a new invoice with both.",
+                found=f"{pm.mandate or '-'}/{pm.debited_account or '-'}",
+                expected="mandate id and payer account",
+                field="BT-89" if not (pm.mandate or "").strip() else "BT-91",
+                official_ids=peppol_ids(invoice, "DK-R-007"),
+            )
+
+
+@rule(
+    "DK-GIRO-ID",
+    description="Giro (50) needs card type 01, 04 or 15 in the payment id (BT-83, '01#', '04#...', "
+    "'15#...') and a giro account (BT-84) of 7 or 8 digits.",
+    official_ids=("DK-R-008",),
+    status="RE",
+    reason="PAY",
+    action="NIN",
+    field="BT-83",
+)
+def giro_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    for pm in _applicable(invoice):
+        card = _card(pm, _oioubl(invoice))
+        if pm.code == "50" and not (card.kind in ("01", "04", "15") and _GIRO_ACCOUNT.match(card.account)):
+            yield ctx.finding(
+                da=f"Girobetaling (50) kræver korttype 01, 04 eller 15 i betalings-id (BT-83) og et "
+                f"girokontonummer på 7-8 cifre (BT-84); fundet '{pm.payment_id or ''}' og "
+                f"'{card.account}'. Leverandøren skal sende en ny faktura.",
+                en=f"Giro payment (50) needs card type 01, 04 or 15 in the payment id (BT-83) and a giro "
+                f"account of 7-8 digits (BT-84); found '{pm.payment_id or ''}' and '{card.account}'. "
+                "The supplier must issue a new invoice.",
+                found=f"{pm.payment_id or '-'} / {card.account or '-'}",
+                expected="01#|04#|15# and 7-8 digit account",
+                official_ids=peppol_ids(invoice, "DK-R-008"),
+            )
+
+
+@rule(
+    "DK-GIRO-INSTRUCTION",
+    description="Giro card types 04 and 15 need the 16-digit instruction id ('04#1234567890123456').",
+    official_ids=("DK-R-009",),
+    status="RE",
+    reason="PAY",
+    action="NIN",
+    field="BT-83",
+)
+def giro_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    for pm in _applicable(invoice):
+        card = _card(pm, _oioubl(invoice))
+        if pm.code == "50" and card.kind in ("04", "15") and len(card.instruction) != 16:
+            yield ctx.finding(
+                da=f"Girokort {card.kind} kræver et betalings-id på 16 cifre (BT-83), fundet "
+                f"'{card.instruction}'. Leverandøren skal sende en ny faktura.",
+                en=f"Giro card {card.kind} needs a 16-digit payment id (BT-83), found '{card.instruction}'. "
+                "The supplier must issue a new invoice.",
+                found=pm.payment_id,
+                expected=f"{card.kind}#<16 digits>",
+                official_ids=peppol_ids(invoice, "DK-R-009"),
+            )
+
+
+@rule(
+    "DK-FIK-ID",
+    description="FIK (93) needs card type 71, 73 or 75 in the payment id (BT-83) and an 8-character "
+    "creditor number (BT-84 / CreditAccount).",
+    official_ids=("DK-R-010",),
+    status="RE",
+    reason="PAY",
+    action="NIN",
+    field="BT-83",
+)
+def fik_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    for pm in _applicable(invoice):
+        card = _card(pm, _oioubl(invoice))
+        if pm.code == "93" and not (card.kind in ("71", "73", "75") and len(card.account) == 8):
+            yield ctx.finding(
+                da=f"FIK-betaling (93) kræver korttype 71, 73 eller 75 i betalings-id (BT-83) og et "
+                f"kreditornummer på præcis 8 tegn; fundet '{pm.payment_id or ''}' og '{card.account}'. "
+                "Leverandøren skal sende en ny faktura.",
+                en=f"FIK payment (93) needs card type 71, 73 or 75 in the payment id (BT-83) and a creditor "
+                f"number of exactly 8 characters; found '{pm.payment_id or ''}' and '{card.account}'. "
+                "The supplier must issue a new invoice.",
+                found=f"{pm.payment_id or '-'} / {card.account or '-'}",
+                expected="71#|73#|75# and 8-character creditor number",
+                official_ids=peppol_ids(invoice, "DK-R-010"),
+            )
+
+
+@rule(
+    "DK-FIK-INSTRUCTION",
+    description="FIK card types 71 and 75 need a payment id of 15-16 digits after the card type.",
+    official_ids=("DK-R-011",),
+    status="RE",
+    reason="PAY",
+    action="NIN",
+    field="BT-83",
+)
+def fik_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    for pm in _applicable(invoice):
+        card = _card(pm, _oioubl(invoice))
+        if pm.code == "93" and card.kind in ("71", "75") and len(card.instruction) not in (15, 16):
+            yield ctx.finding(
+                da=f"FIK-kort {card.kind} kræver et betalings-id på 15-16 cifre (BT-83), fundet "
+                f"'{card.instruction}'. Leverandøren skal sende en ny faktura med det rigtige betalings-id.",
+                en=f"FIK card {card.kind} needs a payment id of 15-16 digits (BT-83), found "
+                f"'{card.instruction}'. The supplier must issue a new invoice with the right payment id.",
+                found=pm.payment_id,
+                expected=f"{card.kind}#<15-16 digits>",
+                official_ids=peppol_ids(invoice, "DK-R-011"),
+            )
+
+
+@rule(
+    "DK-FIK-FORMAT",
+    description="FIK payment ids are digits only: 15 after card type 71, 16 after 75; the creditor "
+    "number is 8 digits (stricter than DK-R-010/011, so only a warning).",
+    severity="warning",
+    status="UQ",
+    reason="PAY",
+    action="PIN",
+    field="BT-83",
+)
+def fik_format(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    for pm in _applicable(invoice):
+        card = _card(pm, _oioubl(invoice))
+        if pm.code != "93" or card.kind not in ("71", "73", "75"):
+            continue
+        want = {"71": 15, "75": 16}.get(card.kind)
+        bad_id = want is not None and not (card.instruction.isdigit() and len(card.instruction) == want)
+        bad_creditor = not (card.account.isdigit() and len(card.account) == 8)
+        if bad_id or bad_creditor:
+            yield ctx.finding(
+                da=f"FIK-oplysningerne ser forkerte ud: betalings-id '{pm.payment_id or ''}' (BT-83) og "
+                f"kreditornummer '{card.account}'. Forventet +{card.kind}<{want or 0} cifre>+<8 cifre>. "
+                "Kontrollér dem mod indbetalingskortet før betaling.",
+                en=f"The FIK details look wrong: payment id '{pm.payment_id or ''}' (BT-83) and creditor "
+                f"number '{card.account}'. Expected +{card.kind}<{want or 0} digits>+<8 digits>. "
+                "Check them against the payment slip before paying.",
+                found=f"{pm.payment_id or '-'} / {card.account or '-'}",
+                expected=f"{card.kind}#<{want or 0} digits>, creditor 8 digits",
+            )
+
+
+@rule(
+    "DK-PAYTERMS-30",
+    description="Public authorities may not agree payment terms over 30 days (criteria.max_payment_days): "
+    "due date (BT-9) minus issue date (BT-2).",
+    severity="warning",
+    disposition="hold",
+    status="UQ",
+    reason="PAY",
+    action="PIN",
+    field="BT-9",
+)
+def payment_terms(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    due_dates = [pm.due_date for pm in invoice.payment_means if pm.due_date is not None]
+    due = invoice.due_date or (min(due_dates) if due_dates else None)
+    if due is None or invoice.issue_date is None:
+        return
+    limit = int(ctx.param("max_days", criteria_of(ctx).max_payment_days))
+    days = (due - invoice.issue_date).days
+    if days > limit:
+        yield ctx.finding(
+            da=f"Betalingsfristen er {days} dage (forfald {due}, BT-9; fakturadato {invoice.issue_date}). "
+            f"Offentlige myndigheder må højst aftale {limit} dage; kontrollér aftalen med leverandøren.",
+            en=f"The payment term is {days} days (due {due}, BT-9; issued {invoice.issue_date}). "
+            f"Public authorities may agree at most {limit} days; check the agreement with the supplier.",
+            found=f"{days} days",
+            expected=f"<= {limit} days",
+        )
