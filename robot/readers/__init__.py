@@ -1,0 +1,90 @@
+"""Document readers: bytes in, canonical :class:`~robot.model.Invoice` out, or a ReadError.
+
+``read_document`` detects the syntax from the root element's namespace and the
+CustomizationID/ProfileID, then hands the parsed tree to one reader per syntax family:
+
+==========================  ====================================================  ===============
+root                        identified by                                         format
+==========================  ====================================================  ===============
+UBL Invoice / CreditNote    CustomizationID ``OIOUBL-2.x``                        ``oioubl-2``
+UBL Invoice / CreditNote    ProfileID ``urn:fdc:oioubl.dk:bis:`` or "oioubl"      ``oioubl-3``
+UBL Invoice / CreditNote    CustomizationID ``urn:cen.eu:en16931:2017#compliant``  ``peppol-bis3``
+                            ``#urn:fdc:peppol.eu:2017:poacc:billing:3.0``
+UBL Invoice / CreditNote    anything else                                         ``en16931-ubl``
+CII CrossIndustryInvoice    namespace ``...:CrossIndustryInvoice:100``            ``cii``
+PDF                         ``%PDF`` with embedded Factur-X/ZUGFeRD XML           ``cii``
+==========================  ====================================================  ===============
+
+A Peppol Standard Business Document (SBDH) envelope is unwrapped. Only
+:class:`~robot.errors.ReadError` ever escapes (file, field, expected are set).
+
+    >>> inv = read_document(b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>')
+    >>> inv.format, inv.number
+    ('en16931-ubl', None)
+    >>> order = b"<Order xmlns='urn:oasis:names:specification:ubl:schema:xsd:Order-2'/>"
+    >>> read_document(order, "o.xml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    robot.errors.ReadError: o.xml: the document is a UBL Order (root element Order...), not an invoice...
+"""
+
+from __future__ import annotations
+
+from robot.errors import ReadError
+from robot.model import Invoice, SourceFormat
+from robot.readers.detect import PEPPOL_BIS3_ID, document_root, format_of
+from robot.readers.nodes import Node
+from robot.readers.xmlsafe import MAX_BYTES, parse_xml
+
+__all__ = ["MAX_BYTES", "PEPPOL_BIS3_ID", "detect_format", "parse_xml", "read_document"]
+
+
+def read_document(content: bytes, filename: str = "<bytes>") -> Invoice:
+    """Read one e-invoice document (UBL, OIOUBL 2.x/3, Peppol BIS 3, CII, Factur-X PDF)."""
+    try:
+        return _read(content, filename)
+    except ReadError as err:
+        raise err if err.file else err.with_file(filename) from None
+    except Exception as exc:  # a reader bug must not escape as a traceback
+        raise ReadError(
+            f"the document could not be read ({type(exc).__name__}: {exc})",
+            file=filename,
+            expected="a readable e-invoice",
+        ) from exc
+
+
+def _read(content: bytes, filename: str) -> Invoice:
+    if _is_pdf(content):
+        from robot.readers.pdf import embedded_xml
+
+        xml, name = embedded_xml(bytes(content), filename)
+        inv = _read(xml, f"{filename}#{name}")
+        inv.notes.append(f"read from the XML embedded in the PDF ({name})")
+        return inv
+    root = document_root(parse_xml(content, filename))
+    fmt = format_of(root)
+    if fmt is SourceFormat.CII:
+        from robot.readers.cii import read_cii
+
+        return read_cii(Node(root))
+    if fmt is SourceFormat.OIOUBL_2:
+        from robot.readers.oioubl2 import read_oioubl2
+
+        return read_oioubl2(Node(root))
+    from robot.readers.ubl import read_ubl
+
+    return read_ubl(Node(root), fmt)
+
+
+def _is_pdf(content: bytes) -> bool:
+    return isinstance(content, bytes | bytearray) and bytes(content[:1024]).lstrip().startswith(b"%PDF")
+
+
+def detect_format(content: bytes, filename: str = "<bytes>") -> SourceFormat:
+    """The syntax of ``content`` (``pdf`` for any PDF), or a ReadError when it is no e-invoice."""
+    if _is_pdf(content):
+        return SourceFormat.PDF
+    try:
+        return format_of(document_root(parse_xml(content, filename)))
+    except ReadError as err:
+        raise err if err.file else err.with_file(filename) from None

@@ -1,0 +1,147 @@
+"""CII (CrossIndustryInvoice, EN 16931 / Factur-X / ZUGFeRD 2 / XRechnung) into the canonical model.
+
+Type codes 381, 261, 262, 296, 308, 396, 420, 458, 532, 81 and 83 are credit notes (EN 16931 UNCL1001
+credit subset); everything else is an invoice.
+
+    >>> from robot.readers.xmlsafe import parse_xml
+    >>> root = parse_xml(
+    ...     b'<rsm:CrossIndustryInvoice'
+    ...     b' xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"'
+    ...     b' xmlns:ram="urn:un:unece:uncefact:data:standard:'
+    ...     b'ReusableAggregateBusinessInformationEntity:100">'
+    ...     b'<rsm:ExchangedDocument><ram:ID>C-1</ram:ID><ram:TypeCode>381</ram:TypeCode>'
+    ...     b'</rsm:ExchangedDocument></rsm:CrossIndustryInvoice>')
+    >>> inv = read_cii(Node(root))
+    >>> inv.number, inv.document_type.value
+    ('C-1', 'credit_note')
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from robot.model import DocumentType, Invoice, Line, SourceFormat, Totals
+from robot.readers.cii_parts import (
+    C,
+    cii_date,
+    read_allowance_charge,
+    read_payment_means,
+    read_trade_party,
+    read_trade_tax,
+)
+from robot.readers.nodes import Node, node_decimal
+
+CREDIT_NOTE_CODES = frozenset({"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"})
+
+
+def read_cii(root: Node) -> Invoice:
+    """Map a ``rsm:CrossIndustryInvoice`` root; absent fields stay None/empty."""
+    context = C.first(root, "rsm:ExchangedDocumentContext")
+    doc = C.first(root, "rsm:ExchangedDocument")
+    trade = C.first(root, "rsm:SupplyChainTradeTransaction")
+    agreement = C.first(trade, "ram:ApplicableHeaderTradeAgreement")
+    delivery = C.first(trade, "ram:ApplicableHeaderTradeDelivery")
+    settlement = C.first(trade, "ram:ApplicableHeaderTradeSettlement")
+    type_code = C.text(doc, "ram:TypeCode")
+    currency = C.text(settlement, "ram:InvoiceCurrencyCode")
+    terms = C.all(settlement, "ram:SpecifiedTradePaymentTerms")
+    payment_id = C.text(settlement, "ram:PaymentReference")
+    mandate = next((m for t in terms if (m := C.text(t, "ram:DirectDebitMandateID"))), None)
+    payee = C.first(settlement, "ram:PayeeTradeParty")
+    inv = Invoice(
+        format=SourceFormat.CII.value,
+        document_type=DocumentType.CREDIT_NOTE if type_code in CREDIT_NOTE_CODES else DocumentType.INVOICE,
+        number=C.text(doc, "ram:ID"),
+        customization_id=C.text(context, "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"),
+        profile_id=C.text(context, "ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID"),
+        type_code=type_code,
+        issue_date=cii_date(doc, "ram:IssueDateTime"),
+        due_date=next((d for t in terms if (d := cii_date(t, "ram:DueDateDateTime"))), None),
+        tax_point_date=cii_date(C.first(settlement, "ram:ApplicableTradeTax"), "ram:TaxPointDate"),
+        currency=currency,
+        tax_currency=C.text(settlement, "ram:TaxCurrencyCode"),
+        buyer_reference=C.text(agreement, "ram:BuyerReference"),
+        order_reference=C.text(agreement, "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"),
+        sales_order_reference=C.text(agreement, "ram:SellerOrderReferencedDocument/ram:IssuerAssignedID"),
+        contract_reference=C.text(agreement, "ram:ContractReferencedDocument/ram:IssuerAssignedID"),
+        project_reference=C.text(agreement, "ram:SpecifiedProcuringProject/ram:ID"),
+        accounting_cost=C.text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),
+        notes=[n for el in C.all(doc, "ram:IncludedNote") if (n := C.text(el, "ram:Content"))],
+        preceding_invoices=C.texts(settlement, "ram:InvoiceReferencedDocument/ram:IssuerAssignedID"),
+        seller=read_trade_party(C.first(agreement, "ram:SellerTradeParty")),
+        buyer=read_trade_party(C.first(agreement, "ram:BuyerTradeParty")),
+        payee=None if payee is None else read_trade_party(payee),
+        delivery_date=cii_date(delivery, "ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime"),
+        payment_means=[
+            read_payment_means(el, payment_id, mandate)
+            for el in C.all(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
+        ],
+        payment_terms="\n".join(x for t in terms if (x := C.text(t, "ram:Description"))) or None,
+        allowances_charges=[
+            read_allowance_charge(el) for el in C.all(settlement, "ram:SpecifiedTradeAllowanceCharge")
+        ],
+        vat_breakdown=[read_trade_tax(el, currency) for el in C.all(settlement, "ram:ApplicableTradeTax")],
+    )
+    _read_summation(C.first(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation"), inv)
+    inv.lines = [read_line(el) for el in C.all(trade, "ram:IncludedSupplyChainTradeLineItem")]
+    return inv
+
+
+def _read_summation(el: Node | None, inv: Invoice) -> None:
+    if el is None:
+        return
+    totals: Totals = inv.totals
+    totals.line_extension = C.dec(el, "ram:LineTotalAmount")
+    totals.charges = C.dec(el, "ram:ChargeTotalAmount")
+    totals.allowances = C.dec(el, "ram:AllowanceTotalAmount")
+    totals.tax_exclusive = C.dec(el, "ram:TaxBasisTotalAmount")
+    for tax in C.all(el, "ram:TaxTotalAmount"):
+        currency = tax.get("currencyID")
+        value = node_decimal(tax)
+        if currency and inv.currency and currency != inv.currency:
+            totals.tax_accounting = value
+        elif totals.tax is None:
+            totals.tax = value
+        else:
+            totals.tax_accounting = value
+    totals.rounding = C.dec(el, "ram:RoundingAmount")
+    totals.tax_inclusive = C.dec(el, "ram:GrandTotalAmount")
+    totals.prepaid = C.dec(el, "ram:TotalPrepaidAmount")
+    totals.payable = C.dec(el, "ram:DuePayableAmount")
+
+
+def read_line(el: Node) -> Line:
+    """One ``ram:IncludedSupplyChainTradeLineItem``."""
+    product = C.first(el, "ram:SpecifiedTradeProduct")
+    agreement = C.first(el, "ram:SpecifiedLineTradeAgreement")
+    gross = C.first(agreement, "ram:GrossPriceProductTradePrice")
+    net = C.first(agreement, "ram:NetPriceProductTradePrice")
+    qty = C.first(el, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity")
+    settlement = C.first(el, "ram:SpecifiedLineTradeSettlement")
+    tax = C.first(settlement, "ram:ApplicableTradeTax")
+    return Line(
+        id=C.text(el, "ram:AssociatedDocumentLineDocument/ram:LineID"),
+        quantity=C.dec(el, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity"),
+        unit=None if qty is None else qty.get("unitCode"),
+        net_amount=C.dec(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount"),
+        price=C.dec(net, "ram:ChargeAmount"),
+        gross_price=C.dec(gross, "ram:ChargeAmount"),
+        price_discount=C.dec(gross, "ram:AppliedTradeAllowanceCharge/ram:ActualAmount"),
+        base_quantity=_first_not_none(C.dec(net, "ram:BasisQuantity"), C.dec(gross, "ram:BasisQuantity")),
+        item_name=C.text(product, "ram:Name"),
+        item_description=C.text(product, "ram:Description"),
+        seller_item_id=C.text(product, "ram:SellerAssignedID"),
+        standard_item_id=C.ident(product, "ram:GlobalID"),
+        vat_category=C.text(tax, "ram:CategoryCode"),
+        vat_rate=C.dec(tax, "ram:RateApplicablePercent"),
+        accounting_cost=C.text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),
+        order_line_reference=C.text(agreement, "ram:BuyerOrderReferencedDocument/ram:LineID"),
+        note=C.text(el, "ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content"),
+        allowances_charges=[
+            read_allowance_charge(ac) for ac in C.all(settlement, "ram:SpecifiedTradeAllowanceCharge")
+        ],
+    )
+
+
+def _first_not_none(*values: Decimal | None) -> Decimal | None:
+    return next((v for v in values if v is not None), None)

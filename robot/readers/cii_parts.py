@@ -1,0 +1,130 @@
+"""CII (UN/CEFACT CrossIndustryInvoice D16B, EN 16931) building blocks: parties, payment, VAT.
+
+>>> from lxml import etree
+>>> el = etree.fromstring(
+...     b"<p xmlns:ram='urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100'>"
+...     b"<ram:URIUniversalCommunication><ram:URIID schemeID='0088'>5798000416604</ram:URIID>"
+...     b"</ram:URIUniversalCommunication></p>")
+>>> read_trade_party(Node(el)).endpoint
+Identifier(value='5798000416604', scheme='0088')
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from robot.model import Address, AllowanceCharge, Contact, Identifier, Party, PaymentMeans, VatBreakdown
+from robot.readers.nodes import Node, Paths, clean, local_name, node_ident, to_basic_date
+
+RSM_NS = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+RAM_NS = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+UDT_NS = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
+C = Paths({"rsm": RSM_NS, "ram": RAM_NS, "udt": UDT_NS})
+"""Child access for CII documents (prefixes ``rsm``, ``ram``, ``udt``)."""
+
+
+def cii_date(el: Node | None, path: str) -> date | None:
+    """The ``udt:DateTimeString`` (format 102, YYYYMMDD) below ``path``."""
+    holder = C.first(el, path)
+    raw = C.text(holder, "udt:DateTimeString")
+    return None if holder is None or raw is None else to_basic_date(raw, local_name(holder.el))
+
+
+def read_trade_party(el: Node | None) -> Party:
+    """A ``ram:*TradeParty`` (seller, buyer, payee)."""
+    if el is None:
+        return Party()
+    legal = C.first(el, "ram:SpecifiedLegalOrganization")
+    ids = [i for path in ("ram:ID", "ram:GlobalID") for i in _idents(el, path)]
+    return Party(
+        name=C.text(el, "ram:Name"),
+        trading_name=C.text(legal, "ram:TradingBusinessName"),
+        legal_id=C.ident(legal, "ram:ID"),
+        vat_id=_tax_registration(el),
+        endpoint=C.ident(el, "ram:URIUniversalCommunication/ram:URIID"),
+        party_ids=ids,
+        address=_address(C.first(el, "ram:PostalTradeAddress")),
+        contact=_contact(C.first(el, "ram:DefinedTradeContact")),
+    )
+
+
+def _idents(el: Node, path: str) -> list[Identifier]:
+    return [i for found in C.all(el, path) if (i := node_ident(found))]
+
+
+def _tax_registration(el: Node) -> str | None:
+    """BT-31 is the SpecifiedTaxRegistration with schemeID ``VA``."""
+    regs = C.all(el, "ram:SpecifiedTaxRegistration")
+    for reg in regs:
+        found = C.first(reg, "ram:ID")
+        if found is not None and found.get("schemeID") == "VA":
+            return clean(found.text)
+    return None
+
+
+def _address(el: Node | None) -> Address | None:
+    if el is None:
+        return None
+    return Address(
+        street=C.text(el, "ram:LineOne"),
+        additional_street=C.text(el, "ram:LineTwo"),
+        city=C.text(el, "ram:CityName"),
+        postal_code=C.text(el, "ram:PostcodeCode"),
+        country=C.text(el, "ram:CountryID"),
+    )
+
+
+def _contact(el: Node | None) -> Contact | None:
+    if el is None:
+        return None
+    return Contact(
+        id=C.text(el, "ram:ID"),
+        name=C.text(el, "ram:PersonName"),
+        phone=C.text(el, "ram:TelephoneUniversalCommunication/ram:CompleteNumber"),
+        email=C.text(el, "ram:EmailURIUniversalCommunication/ram:URIID"),
+    )
+
+
+def read_payment_means(el: Node, payment_id: str | None, mandate: str | None) -> PaymentMeans:
+    """One ``ram:SpecifiedTradeSettlementPaymentMeans``; BT-83 and BT-89 live at settlement level."""
+    account = C.first(el, "ram:PayeePartyCreditorFinancialAccount")
+    code = C.text(el, "ram:TypeCode")
+    number = C.text(account, "ram:IBANID") or C.text(account, "ram:ProprietaryID")
+    return PaymentMeans(
+        code=code,
+        payment_id=payment_id,
+        account=number,
+        account_name=C.text(account, "ram:AccountName"),
+        branch=C.text(el, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID"),
+        creditor_account=number if code == "93" else None,
+        mandate=mandate,
+        debited_account=C.text(el, "ram:PayerPartyDebtorFinancialAccount/ram:IBANID"),
+    )
+
+
+def read_allowance_charge(el: Node) -> AllowanceCharge:
+    """A ``ram:SpecifiedTradeAllowanceCharge`` (document or line)."""
+    indicator = (C.text(el, "ram:ChargeIndicator/udt:Indicator") or "").lower()
+    return AllowanceCharge(
+        is_charge=indicator in ("true", "1"),
+        amount=C.dec(el, "ram:ActualAmount"),
+        base_amount=C.dec(el, "ram:BasisAmount"),
+        percent=C.dec(el, "ram:CalculationPercent"),
+        reason=C.text(el, "ram:Reason"),
+        reason_code=C.text(el, "ram:ReasonCode"),
+        vat_category=C.text(el, "ram:CategoryTradeTax/ram:CategoryCode"),
+        vat_rate=C.dec(el, "ram:CategoryTradeTax/ram:RateApplicablePercent"),
+    )
+
+
+def read_trade_tax(el: Node, currency: str | None) -> VatBreakdown:
+    """A header ``ram:ApplicableTradeTax`` (BG-23)."""
+    return VatBreakdown(
+        category=C.text(el, "ram:CategoryCode"),
+        rate=C.dec(el, "ram:RateApplicablePercent"),
+        taxable_amount=C.dec(el, "ram:BasisAmount"),
+        tax_amount=C.dec(el, "ram:CalculatedAmount"),
+        exemption_reason=C.text(el, "ram:ExemptionReason"),
+        exemption_reason_code=C.text(el, "ram:ExemptionReasonCode"),
+        currency=currency,
+    )

@@ -1,0 +1,82 @@
+"""PDF intake: find the Factur-X / ZUGFeRD / XRechnung XML embedded in a PDF.
+
+A PDF without an embedded e-invoice XML is a :class:`~robot.errors.ReadError` for now (text
+extraction of printed invoices is another module's job).
+
+    >>> embedded_xml(b"%PDF-1.4 not really a pdf", "x.pdf")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    robot.errors.ReadError: x.pdf: the PDF cannot be opened ...
+"""
+
+from __future__ import annotations
+
+import io
+
+from robot.errors import ReadError
+
+PREFERRED_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "zugferd_invoice.xml")
+
+
+def embedded_xml(content: bytes, filename: str = "<bytes>") -> tuple[bytes, str]:
+    """The embedded invoice XML and its attachment name (Factur-X names first, then any ``*.xml``)."""
+    files = _attachments(content, filename)
+    by_name = {name.lower(): (name, data) for name, data in files}
+    for preferred in PREFERRED_NAMES:
+        if preferred in by_name:
+            name, data = by_name[preferred]
+            return data, name
+    for name, data in files:
+        if name.lower().endswith(".xml"):
+            return data, name
+    raise ReadError(
+        "PDF without embedded e-invoice XML is not supported yet",
+        file=filename,
+        field="EmbeddedFiles",
+        expected="a PDF/A-3 with embedded Factur-X/ZUGFeRD XML, or an XML e-invoice",
+    )
+
+
+def _attachments(content: bytes, filename: str) -> list[tuple[str, bytes]]:
+    """Every file in the PDF's EmbeddedFiles name tree, via pdfminer (a pdfplumber dependency)."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
+
+    try:
+        document = PDFDocument(PDFParser(io.BytesIO(content)))
+        names = resolve1(document.catalog.get("Names"))
+        tree = resolve1(names.get("EmbeddedFiles")) if isinstance(names, dict) else None
+        found: list[tuple[str, bytes]] = []
+        _walk(tree, found, resolve1, depth=0)
+        return found
+    except ReadError:
+        raise
+    except Exception as exc:
+        raise ReadError(
+            f"the PDF cannot be opened ({type(exc).__name__}: {exc})",
+            file=filename,
+            expected="a readable PDF",
+        ) from None
+
+
+def _walk(node: object, found: list[tuple[str, bytes]], resolve1: object, depth: int) -> None:
+    from pdfminer.pdftypes import resolve1 as resolve
+
+    node = resolve(node)
+    if not isinstance(node, dict) or depth > 16:
+        return
+    for kid in resolve(node.get("Kids")) or []:
+        _walk(kid, found, resolve1, depth + 1)
+    pairs = resolve(node.get("Names")) or []
+    for i in range(0, len(pairs) - 1, 2):
+        name = resolve(pairs[i])
+        spec = resolve(pairs[i + 1])
+        if not isinstance(spec, dict):
+            continue
+        stream = resolve(resolve(spec.get("EF") or {}).get("F"))
+        if stream is None:
+            continue
+        label = resolve(spec.get("UF") or spec.get("F") or name)
+        text = label.decode("utf-8", "replace") if isinstance(label, bytes) else str(label)
+        found.append((text, stream.get_data()))

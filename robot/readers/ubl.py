@@ -1,0 +1,145 @@
+"""The shared UBL 2.x mapping: Invoice and CreditNote into the canonical model.
+
+Used as is for Peppol BIS 3, EN 16931 UBL and OIOUBL 3; :mod:`robot.readers.oioubl2` applies the
+few OIOUBL 2.x differences on top.
+
+    >>> from robot.readers.xmlsafe import parse_xml
+    >>> root = parse_xml(
+    ...     b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"'
+    ...     b' xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
+    ...     b'<cbc:ID>INV-1</cbc:ID><cbc:IssueDate>2024-12-31</cbc:IssueDate></Invoice>')
+    >>> inv = read_ubl(Node(root), SourceFormat.EN16931_UBL)
+    >>> inv.number, inv.issue_date
+    ('INV-1', datetime.date(2024, 12, 31))
+"""
+
+from __future__ import annotations
+
+from robot.model import DocumentType, Invoice, Line, SourceFormat, Totals
+from robot.readers.nodes import Node, local_name
+from robot.readers.ubl_parts import (
+    U,
+    read_allowance_charge,
+    read_party,
+    read_payee,
+    read_payment_means,
+    read_tax_subtotal,
+)
+
+INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+
+
+def read_ubl(root: Node, source_format: SourceFormat) -> Invoice:
+    """Map a UBL ``Invoice`` or ``CreditNote`` root element; absent fields stay None/empty."""
+    credit = local_name(root.el) == "CreditNote"
+    inv = Invoice(
+        format=source_format.value,
+        document_type=DocumentType.CREDIT_NOTE if credit else DocumentType.INVOICE,
+        number=U.text(root, "cbc:ID"),
+        customization_id=U.text(root, "cbc:CustomizationID"),
+        profile_id=U.text(root, "cbc:ProfileID"),
+        type_code=U.text(root, "cbc:CreditNoteTypeCode" if credit else "cbc:InvoiceTypeCode"),
+        issue_date=U.iso_date(root, "cbc:IssueDate"),
+        due_date=U.iso_date(root, "cbc:DueDate"),
+        tax_point_date=U.iso_date(root, "cbc:TaxPointDate"),
+        currency=U.text(root, "cbc:DocumentCurrencyCode"),
+        tax_currency=U.text(root, "cbc:TaxCurrencyCode"),
+        buyer_reference=U.text(root, "cbc:BuyerReference"),
+        order_reference=U.text(root, "cac:OrderReference/cbc:ID"),
+        sales_order_reference=U.text(root, "cac:OrderReference/cbc:SalesOrderID"),
+        contract_reference=U.text(root, "cac:ContractDocumentReference/cbc:ID"),
+        project_reference=U.text(root, "cac:ProjectReference/cbc:ID"),
+        accounting_cost=U.text(root, "cbc:AccountingCost"),
+        notes=U.texts(root, "cbc:Note"),
+        preceding_invoices=_preceding(root),
+        seller=read_party(U.first(root, "cac:AccountingSupplierParty/cac:Party")),
+        buyer=read_party(U.first(root, "cac:AccountingCustomerParty/cac:Party")),
+        payee=read_payee(U.first(root, "cac:PayeeParty")),
+        delivery_date=U.iso_date(root, "cac:Delivery/cbc:ActualDeliveryDate"),
+        payment_means=[read_payment_means(el) for el in U.all(root, "cac:PaymentMeans")],
+        payment_terms="\n".join(t for el in U.all(root, "cac:PaymentTerms") for t in U.texts(el, "cbc:Note"))
+        or None,
+        allowances_charges=[read_allowance_charge(el) for el in U.all(root, "cac:AllowanceCharge")],
+    )
+    if inv.due_date is None:
+        inv.due_date = next((pm.due_date for pm in inv.payment_means if pm.due_date), None)
+    _read_tax_totals(root, inv)
+    _read_monetary_total(U.first(root, "cac:LegalMonetaryTotal"), inv.totals)
+    line_tag, qty_tag = (
+        ("cac:CreditNoteLine", "cbc:CreditedQuantity")
+        if credit
+        else ("cac:InvoiceLine", "cbc:InvoicedQuantity")
+    )
+    inv.lines = [read_line(el, qty_tag) for el in U.all(root, line_tag)]
+    return inv
+
+
+def _preceding(root: Node) -> list[str]:
+    ids = []
+    for ref in U.all(root, "cac:BillingReference"):
+        for path in ("cac:InvoiceDocumentReference/cbc:ID", "cac:CreditNoteDocumentReference/cbc:ID"):
+            if value := U.text(ref, path):
+                ids.append(value)
+    return ids
+
+
+def _read_tax_totals(root: Node, inv: Invoice) -> None:
+    """BT-110 from the TaxTotal(s) in document currency (with the breakdown); BT-111 from the other.
+
+    OIOUBL 2.x may carry one TaxTotal per tax scheme (VAT, duties): their amounts are added up.
+    """
+    for total in U.all(root, "cac:TaxTotal"):
+        amount_el = U.first(total, "cbc:TaxAmount")
+        amount = U.dec(total, "cbc:TaxAmount")
+        currency = None if amount_el is None else amount_el.get("currencyID")
+        if currency and inv.currency and currency != inv.currency:
+            inv.totals.tax_accounting = amount
+            continue
+        if inv.totals.tax is None:
+            inv.totals.tax = amount
+        elif amount is not None:
+            inv.totals.tax += amount
+        inv.vat_breakdown.extend(read_tax_subtotal(el) for el in U.all(total, "cac:TaxSubtotal"))
+
+
+def _read_monetary_total(el: Node | None, totals: Totals) -> None:
+    if el is None:
+        return
+    totals.line_extension = U.dec(el, "cbc:LineExtensionAmount")
+    totals.tax_exclusive = U.dec(el, "cbc:TaxExclusiveAmount")
+    totals.tax_inclusive = U.dec(el, "cbc:TaxInclusiveAmount")
+    totals.allowances = U.dec(el, "cbc:AllowanceTotalAmount")
+    totals.charges = U.dec(el, "cbc:ChargeTotalAmount")
+    totals.prepaid = U.dec(el, "cbc:PrepaidAmount")
+    totals.rounding = U.dec(el, "cbc:PayableRoundingAmount")
+    totals.payable = U.dec(el, "cbc:PayableAmount")
+
+
+def read_line(el: Node, qty_tag: str) -> Line:
+    """One ``cac:InvoiceLine`` / ``cac:CreditNoteLine``."""
+    qty = U.first(el, qty_tag)
+    item = U.first(el, "cac:Item")
+    price = U.first(el, "cac:Price")
+    price_ac = U.first(price, "cac:AllowanceCharge")
+    tax_category = U.first(item, "cac:ClassifiedTaxCategory")
+    return Line(
+        id=U.text(el, "cbc:ID"),
+        quantity=U.dec(el, qty_tag),
+        unit=None if qty is None else qty.get("unitCode"),
+        net_amount=U.dec(el, "cbc:LineExtensionAmount"),
+        price=U.dec(price, "cbc:PriceAmount"),
+        gross_price=U.dec(price_ac, "cbc:BaseAmount"),
+        price_discount=U.dec(price_ac, "cbc:Amount"),
+        base_quantity=U.dec(price, "cbc:BaseQuantity"),
+        item_name=U.text(item, "cbc:Name"),
+        item_description=U.text(item, "cbc:Description"),
+        seller_item_id=U.text(item, "cac:SellersItemIdentification/cbc:ID"),
+        standard_item_id=U.ident(item, "cac:StandardItemIdentification/cbc:ID"),
+        vat_category=U.text(tax_category, "cbc:ID"),
+        vat_rate=U.dec(tax_category, "cbc:Percent"),
+        accounting_cost=U.text(el, "cbc:AccountingCost"),
+        order_line_reference=U.text(el, "cac:OrderLineReference/cbc:LineID"),
+        note=U.text(el, "cbc:Note"),
+        allowances_charges=[read_allowance_charge(ac) for ac in U.all(el, "cac:AllowanceCharge")],
+    )

@@ -1,0 +1,146 @@
+"""UBL 2.x building blocks shared by Peppol BIS 3, EN 16931 UBL, OIOUBL 3 and OIOUBL 2.x.
+
+Parties, payment means, allowances/charges and VAT breakdown, each from its UBL aggregate.
+
+    >>> from lxml import etree
+    >>> el = etree.fromstring(
+    ...     b"<p xmlns:cbc='urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2'>"
+    ...     b"<cbc:EndpointID schemeID='0088'>5798000416604</cbc:EndpointID></p>")
+    >>> read_party(Node(el)).endpoint
+    Identifier(value='5798000416604', scheme='0088')
+"""
+
+from __future__ import annotations
+
+from robot.model import (
+    Address,
+    AllowanceCharge,
+    Contact,
+    Party,
+    PaymentMeans,
+    VatBreakdown,
+)
+from robot.readers.nodes import Node, Paths
+
+CBC_NS = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+CAC_NS = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+U = Paths({"cbc": CBC_NS, "cac": CAC_NS})
+"""Child access for UBL documents (prefixes ``cbc`` and ``cac``)."""
+
+
+def read_party(party: Node | None) -> Party:
+    """A ``cac:Party``: name is the legal registration name, else the first party name."""
+    if party is None:
+        return Party()
+    trading_name = U.text(party, "cac:PartyName/cbc:Name")
+    legal = U.first(party, "cac:PartyLegalEntity")
+    return Party(
+        name=U.text(legal, "cbc:RegistrationName") or trading_name,
+        trading_name=trading_name,
+        legal_id=U.ident(legal, "cbc:CompanyID"),
+        vat_id=_vat_id(party),
+        endpoint=U.ident(party, "cbc:EndpointID"),
+        party_ids=[i for el in U.all(party, "cac:PartyIdentification") if (i := U.ident(el, "cbc:ID"))],
+        address=read_address(U.first(party, "cac:PostalAddress")),
+        contact=_contact(U.first(party, "cac:Contact")),
+    )
+
+
+def _vat_id(party: Node) -> str | None:
+    """PartyTaxScheme/CompanyID, preferring the scheme whose TaxScheme/ID is VAT."""
+    schemes = U.all(party, "cac:PartyTaxScheme")
+    for scheme in schemes:
+        if U.text(scheme, "cac:TaxScheme/cbc:ID") == "VAT":
+            return U.text(scheme, "cbc:CompanyID")
+    return next((v for s in schemes if (v := U.text(s, "cbc:CompanyID"))), None)
+
+
+def read_address(el: Node | None) -> Address | None:
+    """A postal address; OIOUBL's separate BuildingNumber is appended to the street."""
+    if el is None:
+        return None
+    street = U.text(el, "cbc:StreetName")
+    building = U.text(el, "cbc:BuildingNumber")
+    if street and building:
+        street = f"{street} {building}"
+    return Address(
+        street=street,
+        additional_street=U.text(el, "cbc:AdditionalStreetName"),
+        city=U.text(el, "cbc:CityName"),
+        postal_code=U.text(el, "cbc:PostalZone"),
+        country=U.text(el, "cac:Country/cbc:IdentificationCode"),
+    )
+
+
+def _contact(el: Node | None) -> Contact | None:
+    if el is None:
+        return None
+    return Contact(
+        id=U.text(el, "cbc:ID"),
+        name=U.text(el, "cbc:Name"),
+        phone=U.text(el, "cbc:Telephone"),
+        email=U.text(el, "cbc:ElectronicMail"),
+    )
+
+
+def read_payee(el: Node | None) -> Party | None:
+    """BG-10 ``cac:PayeeParty`` (None when the document has none)."""
+    return None if el is None else read_party(el)
+
+
+def read_payment_means(el: Node) -> PaymentMeans:
+    """One ``cac:PaymentMeans``, Peppol and OIOUBL fields alike.
+
+    For FIK (code 93) Peppol puts the creditor number in PayeeFinancialAccount/ID; OIOUBL in
+    CreditAccount/AccountID. ``creditor_account`` holds it either way.
+    """
+    account_el = U.first(el, "cac:PayeeFinancialAccount")
+    code = U.text(el, "cbc:PaymentMeansCode")
+    account = U.text(account_el, "cbc:ID")
+    creditor = U.text(el, "cac:CreditAccount/cbc:AccountID")
+    if creditor is None and code == "93":
+        creditor = account
+    mandate = U.first(el, "cac:PaymentMandate")
+    return PaymentMeans(
+        code=code,
+        payment_id=U.text(el, "cbc:PaymentID"),
+        channel=U.text(el, "cbc:PaymentChannelCode"),
+        instruction_id=U.text(el, "cbc:InstructionID"),
+        account=account,
+        account_name=U.text(account_el, "cbc:Name"),
+        branch=U.text(account_el, "cac:FinancialInstitutionBranch/cbc:ID"),
+        creditor_account=creditor,
+        mandate=U.text(mandate, "cbc:ID"),
+        debited_account=U.text(mandate, "cac:PayerFinancialAccount/cbc:ID"),
+        due_date=U.iso_date(el, "cbc:PaymentDueDate"),
+    )
+
+
+def read_allowance_charge(el: Node) -> AllowanceCharge:
+    """A document or line ``cac:AllowanceCharge``."""
+    indicator = U.text(el, "cbc:ChargeIndicator")
+    return AllowanceCharge(
+        is_charge=(indicator or "").lower() in ("true", "1"),
+        amount=U.dec(el, "cbc:Amount"),
+        base_amount=U.dec(el, "cbc:BaseAmount"),
+        percent=U.dec(el, "cbc:MultiplierFactorNumeric"),
+        reason=U.text(el, "cbc:AllowanceChargeReason"),
+        reason_code=U.text(el, "cbc:AllowanceChargeReasonCode"),
+        vat_category=U.text(el, "cac:TaxCategory/cbc:ID"),
+        vat_rate=U.dec(el, "cac:TaxCategory/cbc:Percent"),
+    )
+
+
+def read_tax_subtotal(el: Node) -> VatBreakdown:
+    """A ``cac:TaxSubtotal`` (BG-23)."""
+    category = U.first(el, "cac:TaxCategory")
+    tax = U.first(el, "cbc:TaxAmount")
+    return VatBreakdown(
+        category=U.text(category, "cbc:ID"),
+        rate=U.dec(category, "cbc:Percent"),
+        taxable_amount=U.dec(el, "cbc:TaxableAmount"),
+        tax_amount=U.dec(el, "cbc:TaxAmount"),
+        exemption_reason=U.text(category, "cbc:TaxExemptionReason"),
+        exemption_reason_code=U.text(category, "cbc:TaxExemptionReasonCode"),
+        currency=None if tax is None else tax.get("currencyID"),
+    )
