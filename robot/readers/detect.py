@@ -57,7 +57,7 @@ def document_root(root: Element) -> Element:
         root = payload
     if root.tag not in _ACCEPTED:
         raise ReadError(
-            f"the document is {_describe(root)}, not an invoice or credit note",
+            f"the document is {_describe(root)}, not a supported invoice or credit note",
             field="root element",
             expected=_EXPECTED,
         )
@@ -83,7 +83,10 @@ def _describe(root: Element) -> str:
             elif "mlr" in lowered or "message_level_response" in lowered:
                 kind = "ApplicationResponse (Message Level Response)"
         return f"{family} {kind} (root element {name}, {where})"
-    return f"a {kind} (root element {name}, {where})"
+    if namespace.startswith("urn:ferd:"):
+        return f"a ZUGFeRD 1.0 {kind} (root element {name}, {where})"
+    article = "an" if kind[:1].upper() in "AEIOU" else "a"
+    return f"{article} {kind} (root element {name}, {where})"
 
 
 def format_of(root: Element) -> SourceFormat:

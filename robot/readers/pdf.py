@@ -78,5 +78,11 @@ def _walk(node: object, found: list[tuple[str, bytes]], resolve1: object, depth:
         if stream is None:
             continue
         label = resolve(spec.get("UF") or spec.get("F") or name)
-        text = label.decode("utf-8", "replace") if isinstance(label, bytes) else str(label)
-        found.append((text, stream.get_data()))
+        found.append((_text(label), stream.get_data()))
+
+
+def _text(value: object) -> str:
+    """A PDF text string (PDFDocEncoding or UTF-16 with BOM) as str."""
+    from pdfminer.utils import decode_text
+
+    return decode_text(value) if isinstance(value, bytes) else str(value)
