@@ -1,0 +1,42 @@
+"""Shared pieces of the EN 16931 rule modules: which documents they apply to, line grouping.
+
+The EN 16931 rules (``en16931_*``) judge documents in an EN 16931 syntax. OIOUBL 2.x documents
+have their own arithmetic with their own official ids (:mod:`classifiers.builtin.oioubl`), so
+the same problem is never reported twice::
+
+    >>> from robot.model import DocumentType, Invoice
+    >>> applies(Invoice(format="peppol-bis3", document_type=DocumentType.INVOICE))
+    True
+    >>> applies(Invoice(format="oioubl-2", document_type=DocumentType.INVOICE))
+    False
+"""
+
+from __future__ import annotations
+
+from robot.model import Invoice
+
+#: The syntaxes the EN 16931 rules judge (a Factur-X PDF is read as ``cii``).
+EN16931_FORMATS = frozenset({"peppol-bis3", "en16931-ubl", "oioubl-3", "cii"})
+
+#: Danish and English names of the documents, for messages.
+DOC_DA = {"invoice": "fakturaen", "credit_note": "kreditnotaen"}
+DOC_EN = {"invoice": "invoice", "credit_note": "credit note"}
+
+
+#: The syntaxes whose official rules include the Peppol BIS 3 rules (PEPPOL-EN16931-R*).
+PEPPOL_FORMATS = frozenset({"peppol-bis3", "oioubl-3"})
+
+
+def applies_peppol(invoice: Invoice) -> bool:
+    """True when the Peppol BIS 3 rules (e.g. PEPPOL-EN16931-R120) judge this document."""
+    return invoice.format in PEPPOL_FORMATS
+
+
+def applies(invoice: Invoice) -> bool:
+    """True when the EN 16931 rules judge this document."""
+    return invoice.format in EN16931_FORMATS
+
+
+def line_label(line_id: str | None, index: int) -> str:
+    """A line's id for messages: its BT-126, else its position (1-based)."""
+    return line_id if line_id else f"#{index + 1}"

@@ -1,0 +1,174 @@
+"""Line arithmetic (PEPPOL-EN16931-R120/R121) and the decimals rules (BR-DEC-*) for EN 16931 documents.
+
+R120, as in ``PEPPOL-EN16931-UBL.sch`` (Peppol BIS 3 and OIOUBL 3 documents only: plain EN 16931
+documents are not bound by it): line net (BT-131) = quantity (BT-129) × net price (BT-146) /
+base quantity (BT-149) + line charges − line allowances, within ±0.02. Missing values default as
+officially (net 0, quantity 1, price 0, base quantity 1 when absent or 0). Example::
+
+    da: Linje 1: linjebeløbet (BT-131) er 110,00, men antal 10 × pris 10 / basisantal 1 giver 100,00
+    en: Line 1: the line net amount (BT-131) is 110.00 but quantity 10 × price 10 / base quantity 1
+        gives 100.00
+
+BR-DEC: the amounts the standard names may carry at most 2 decimals. (BT-110 and BT-111, BR-DEC-13/15,
+are not checked: the official UBL test for them can never fail, so mirroring it means not judging.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from classifiers.amounts import ONE, ZERO, decimals, dsum, fmt_da, fmt_en, within, xpath_round2
+from classifiers.api import Context, Finding, rule
+from classifiers.builtin._en_common import applies, applies_peppol, line_label
+from robot.model import AllowanceCharge, Invoice, Line
+
+SLACK = Decimal("0.02")
+
+
+def expected_line_amount(line: Line) -> Decimal:
+    """quantity × price / base quantity + charges − allowances, with the official defaults."""
+    quantity = line.quantity if line.quantity is not None else ONE
+    price = line.price if line.price is not None else ZERO
+    base = line.base_quantity if line.base_quantity else ONE
+    charges = [ac.amount for ac in line.allowances_charges if ac.is_charge]
+    allowances = [ac.amount for ac in line.allowances_charges if not ac.is_charge]
+    charge_total = xpath_round2(dsum(charges)) if charges else ZERO
+    allowance_total = xpath_round2(dsum(allowances)) if allowances else ZERO
+    return quantity * (price / base) + charge_total - allowance_total
+
+
+@rule(
+    "EN-LINE-AMOUNT",
+    official_ids=("PEPPOL-EN16931-R120", "PEPPOL-EN16931-R121"),
+    reason="PRI",
+    action="NIN",
+    field="BT-131",
+    defaults={"slack": SLACK},
+    description="A line net amount (BT-131) is not quantity × price / base quantity + charges − allowances "
+    "(±0.02), or a price base quantity (BT-149) is not positive.",
+)
+def line_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    if not applies_peppol(invoice):
+        return
+    slack = Decimal(str(ctx.param("slack", SLACK)))
+    for index, line in enumerate(invoice.lines):
+        label = line_label(line.id, index)
+        stated = line.net_amount if line.net_amount is not None else ZERO
+        expected = expected_line_amount(line)
+        if not within(stated, expected, slack):
+            base = line.base_quantity if line.base_quantity else ONE
+            qty = line.quantity if line.quantity is not None else ONE
+            price = line.price if line.price is not None else ZERO
+            yield ctx.finding(
+                da=f"Linje {label}: linjebeløbet (BT-131) er {fmt_da(line.net_amount)}, men antal "
+                f"{qty.normalize():f} × pris {price.normalize():f} / basisantal {base.normalize():f} "
+                f"+ gebyrer − rabatter giver {fmt_da(xpath_round2(expected))} (tolerance ±{slack}).",
+                en=f"Line {label}: the line net amount (BT-131) is {fmt_en(line.net_amount)} but quantity "
+                f"{qty.normalize():f} × price {price.normalize():f} / base quantity {base.normalize():f} "
+                f"+ charges − allowances gives {fmt_en(xpath_round2(expected))} (tolerance ±{slack}).",
+                found=fmt_en(line.net_amount),
+                expected=fmt_en(xpath_round2(expected)),
+                line_id=line.id,
+                official_ids=("PEPPOL-EN16931-R120",),
+            )
+        if line.base_quantity is not None and line.base_quantity <= 0:
+            yield ctx.finding(
+                da=f"Linje {label}: basisantal for prisen (BT-149) er {line.base_quantity:f}, "
+                "men skal være større end nul.",
+                en=f"Line {label}: the item price base quantity (BT-149) is {line.base_quantity:f} "
+                "but must be above zero.",
+                found=f"{line.base_quantity:f}",
+                expected="> 0",
+                field="BT-149",
+                line_id=line.id,
+                reason="QTY",
+                official_ids=("PEPPOL-EN16931-R121",),
+            )
+
+
+def _ac_amounts(
+    items: list[AllowanceCharge], ids: tuple[str, str, str, str], bts: tuple[str, ...]
+) -> Iterator[tuple[str, str, Decimal | None]]:
+    """(official id, BT, value) for the amount and base amount of allowances, then charges."""
+    for ac in items:
+        offset = 2 if ac.is_charge else 0
+        yield ids[offset], bts[offset], ac.amount
+        yield ids[offset + 1], bts[offset + 1], ac.base_amount
+
+
+def _amounts(invoice: Invoice) -> Iterator[tuple[str, str, Decimal | None, str | None]]:
+    """(official id, BT, value, line id) for every amount a BR-DEC rule names."""
+    t = invoice.totals
+    for official, bt, value in (
+        ("BR-DEC-09", "BT-106", t.line_extension),
+        ("BR-DEC-10", "BT-107", t.allowances),
+        ("BR-DEC-11", "BT-108", t.charges),
+        ("BR-DEC-12", "BT-109", t.tax_exclusive),
+        ("BR-DEC-14", "BT-112", t.tax_inclusive),
+        ("BR-DEC-16", "BT-113", t.prepaid),
+        ("BR-DEC-17", "BT-114", t.rounding),
+        ("BR-DEC-18", "BT-115", t.payable),
+    ):
+        yield official, bt, value, None
+    doc_ids = ("BR-DEC-01", "BR-DEC-02", "BR-DEC-05", "BR-DEC-06")
+    for official, bt, value in _ac_amounts(
+        invoice.allowances_charges, doc_ids, ("BT-92", "BT-93", "BT-99", "BT-100")
+    ):
+        yield official, bt, value, None
+    for b in invoice.vat_breakdown:
+        yield "BR-DEC-19", "BT-116", b.taxable_amount, None
+        yield "BR-DEC-20", "BT-117", b.tax_amount, None
+    line_ids = ("BR-DEC-24", "BR-DEC-25", "BR-DEC-27", "BR-DEC-28")
+    line_bts = ("BT-136", "BT-137", "BT-141", "BT-142")
+    for line in invoice.lines:
+        yield "BR-DEC-23", "BT-131", line.net_amount, line.id
+        for official, bt, value in _ac_amounts(line.allowances_charges, line_ids, line_bts):
+            yield official, bt, value, line.id
+
+
+@rule(
+    "EN-DECIMALS",
+    official_ids=(
+        "BR-DEC-01",
+        "BR-DEC-02",
+        "BR-DEC-05",
+        "BR-DEC-06",
+        "BR-DEC-09",
+        "BR-DEC-10",
+        "BR-DEC-11",
+        "BR-DEC-12",
+        "BR-DEC-14",
+        "BR-DEC-16",
+        "BR-DEC-17",
+        "BR-DEC-18",
+        "BR-DEC-19",
+        "BR-DEC-20",
+        "BR-DEC-23",
+        "BR-DEC-24",
+        "BR-DEC-25",
+        "BR-DEC-27",
+        "BR-DEC-28",
+    ),
+    reason="LEG",
+    action="NIN",
+    description="An amount the standard names carries more than 2 decimals (BR-DEC-*).",
+)
+def amount_decimals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    if not applies(invoice):
+        return
+    for official, bt, value, line_id in _amounts(invoice):
+        if value is not None and decimals(value) > 2:
+            where_da = f"Linje {line_id}: " if line_id else ""
+            where_en = f"Line {line_id}: " if line_id else ""
+            yield ctx.finding(
+                da=f"{where_da}Beløbet {bt} er {value:f} med {decimals(value)} decimaler; højst 2 er tilladt "
+                f"({official}).",
+                en=f"{where_en}Amount {bt} is {value:f} with {decimals(value)} decimals; "
+                f"at most 2 are allowed ({official}).",
+                found=f"{value:f}",
+                expected="at most 2 decimals",
+                field=bt,
+                line_id=line_id,
+                official_ids=(official,),
+            )

@@ -1,0 +1,177 @@
+"""EN 16931 mandatory content: header fields (BR-01..BR-15), lines (BR-16, BR-21..BR-27, BR-CO-04),
+VAT breakdown (BR-CO-18).
+
+Each missing item is one finding carrying exactly its official id::
+
+    >>> from robot.model import DocumentType, Invoice
+    >>> inv = Invoice(format="peppol-bis3", document_type=DocumentType.INVOICE)
+    >>> ids = [f.official_ids for f in run(mandatory_header, inv)]   # doctest: +SKIP
+    >>> ("BR-02",) in ids                                             # doctest: +SKIP
+    True
+
+Conditions follow the official Schematron (``CEN-EN16931-UBL.sch``): a text field is missing when
+it is absent or blank; a seller/buyer country is only demanded when the postal address exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from classifiers.amounts import ZERO, fmt_da, fmt_en
+from classifiers.api import Context, Finding, rule
+from classifiers.builtin._en_common import DOC_DA, DOC_EN, applies, line_label
+from robot.model import Invoice, Line
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _seller_country(inv: Invoice) -> object:
+    return inv.seller.address.country if inv.seller.address else "n/a"
+
+
+def _buyer_country(inv: Invoice) -> object:
+    return inv.buyer.address.country if inv.buyer.address else "n/a"
+
+
+# official id, BT/BG id, Danish name, English name, getter (None or blank = missing)
+_HEADER: tuple[tuple[str, str, str, str, Callable[[Invoice], object]], ...] = (
+    ("BR-01", "BT-24", "Specifikations-id", "Specification identifier", lambda i: i.customization_id),
+    ("BR-02", "BT-1", "Fakturanummer", "Invoice number", lambda i: i.number),
+    ("BR-03", "BT-2", "Fakturadato", "Invoice issue date", lambda i: i.issue_date),
+    ("BR-04", "BT-3", "Fakturatypekode", "Invoice type code", lambda i: i.type_code),
+    ("BR-05", "BT-5", "Valutakode", "Invoice currency code", lambda i: i.currency),
+    ("BR-06", "BT-27", "Sælgers navn", "Seller name", lambda i: i.seller.name),
+    ("BR-07", "BT-44", "Købers navn", "Buyer name", lambda i: i.buyer.name),
+    ("BR-08", "BG-5", "Sælgers postadresse", "Seller postal address", lambda i: i.seller.address),
+    ("BR-09", "BT-40", "Sælgers landekode", "Seller country code", _seller_country),
+    ("BR-10", "BG-8", "Købers postadresse", "Buyer postal address", lambda i: i.buyer.address),
+    ("BR-11", "BT-55", "Købers landekode", "Buyer country code", _buyer_country),
+    (
+        "BR-12",
+        "BT-106",
+        "Sum af linjebeløb",
+        "Sum of invoice line net amount",
+        lambda i: i.totals.line_extension,
+    ),
+    (
+        "BR-13",
+        "BT-109",
+        "Total uden moms",
+        "Invoice total amount without VAT",
+        lambda i: i.totals.tax_exclusive,
+    ),
+    ("BR-14", "BT-112", "Total med moms", "Invoice total amount with VAT", lambda i: i.totals.tax_inclusive),
+    ("BR-15", "BT-115", "Beløb til betaling", "Amount due for payment", lambda i: i.totals.payable),
+)
+
+
+@rule(
+    "EN-MANDATORY",
+    official_ids=tuple(row[0] for row in _HEADER),
+    reason="LEG",
+    action="NIN",
+    description="A field EN 16931 makes mandatory (BR-01..BR-15) is missing from the document header.",
+)
+def mandatory_header(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    if not applies(invoice):
+        return
+    doc_da, doc_en = DOC_DA[invoice.document_type], DOC_EN[invoice.document_type]
+    for official, field, da, en, get in _HEADER:
+        if _blank(get(invoice)):
+            yield ctx.finding(
+                da=f"{da} ({field}) mangler; {doc_da} skal have det ({official}).",
+                en=f"{en} ({field}) is missing; the {doc_en} must carry it ({official}).",
+                found=None,
+                expected=f"{en} ({field})",
+                field=field,
+                official_ids=(official,),
+            )
+
+
+@rule(
+    "EN-NO-LINES",
+    official_ids=("BR-16",),
+    reason="LEG",
+    action="NIN",
+    field="BG-25",
+    description="The document has no invoice line (BR-16).",
+)
+def at_least_one_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    if applies(invoice) and not invoice.lines:
+        doc_da, doc_en = DOC_DA[invoice.document_type], DOC_EN[invoice.document_type]
+        yield ctx.finding(
+            da=f"{doc_da.capitalize()} har ingen fakturalinjer (BG-25); der skal være mindst én.",
+            en=f"The {doc_en} has no invoice line (BG-25); at least one is required.",
+            found="0 lines",
+            expected="at least 1 line",
+        )
+
+
+# official id, BT id, Danish name, English name, getter
+_LINE: tuple[tuple[str, str, str, str, Callable[[Line], object]], ...] = (
+    ("BR-21", "BT-126", "Linje-id", "Invoice line identifier", lambda ln: ln.id),
+    ("BR-22", "BT-129", "Antal", "Invoiced quantity", lambda ln: ln.quantity),
+    ("BR-23", "BT-130", "Enhedskode for antal", "Invoiced quantity unit of measure code", lambda ln: ln.unit),
+    ("BR-24", "BT-131", "Linjebeløb", "Invoice line net amount", lambda ln: ln.net_amount),
+    ("BR-25", "BT-153", "Varenavn", "Item name", lambda ln: ln.item_name),
+    ("BR-26", "BT-146", "Nettopris", "Item net price", lambda ln: ln.price),
+    ("BR-CO-04", "BT-151", "Momskategori", "Invoiced item VAT category code", lambda ln: ln.vat_category),
+)
+
+
+@rule(
+    "EN-LINE-MANDATORY",
+    official_ids=(*(row[0] for row in _LINE), "BR-27"),
+    reason="LEG",
+    action="NIN",
+    description="An invoice line lacks a field EN 16931 makes mandatory (BR-21..BR-26, BR-CO-04), "
+    "or its net price is negative (BR-27).",
+)
+def mandatory_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    if not applies(invoice):
+        return
+    for index, line in enumerate(invoice.lines):
+        label = line_label(line.id, index)
+        for official, field, da, en, get in _LINE:
+            if _blank(get(line)):
+                yield ctx.finding(
+                    da=f"Linje {label}: {da} ({field}) mangler ({official}).",
+                    en=f"Line {label}: {en} ({field}) is missing ({official}).",
+                    expected=f"{en} ({field})",
+                    field=field,
+                    line_id=line.id,
+                    official_ids=(official,),
+                )
+        if line.price is not None and line.price < ZERO:
+            yield ctx.finding(
+                da=f"Linje {label}: nettoprisen (BT-146) er {fmt_da(line.price)}, men må ikke være negativ.",
+                en=f"Line {label}: the item net price (BT-146) is {fmt_en(line.price)} "
+                "but must not be negative.",
+                found=fmt_en(line.price),
+                expected=">= 0",
+                field="BT-146",
+                line_id=line.id,
+                reason="PRI",
+                official_ids=("BR-27",),
+            )
+
+
+@rule(
+    "EN-VAT-BREAKDOWN-MISSING",
+    official_ids=("BR-CO-18",),
+    reason="LEG",
+    action="NIN",
+    field="BG-23",
+    description="The document has no VAT breakdown (BR-CO-18).",
+)
+def vat_breakdown_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    if applies(invoice) and not invoice.vat_breakdown:
+        doc_da, doc_en = DOC_DA[invoice.document_type], DOC_EN[invoice.document_type]
+        yield ctx.finding(
+            da=f"{doc_da.capitalize()} har ingen momsspecifikation (BG-23); der skal være mindst én.",
+            en=f"The {doc_en} has no VAT breakdown (BG-23); at least one is required.",
+            found="0 VAT breakdowns",
+            expected="at least 1 VAT breakdown",
+        )

@@ -1,0 +1,221 @@
+"""EN 16931 document totals: BR-CO-10..BR-CO-16 (domain.md §4), mirrored from the official Schematron.
+
+Rounding and tolerances are those of ``CEN-EN16931-UBL.sch``: a computed sum is rounded with
+XPath ``round(x * 100) div 100`` and then compared exactly. A missing operand fails the check like
+it does officially (the finding then says what is missing). Example finding (BR-CO-10)::
+
+    da: Summen af linjebeløb (BT-131) er 1.000,00, men fakturaens linjetotal (BT-106) er 1.100,00
+    en: Sum of line net amounts (BT-131) is 1000.00 but the invoice line total (BT-106) is 1100.00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from classifiers.amounts import dsum, fmt_da, fmt_en, xpath_round2
+from classifiers.api import Context, Finding, rule
+from classifiers.builtin._en_common import applies
+from robot.model import Invoice, Totals
+
+
+def has_monetary_total(totals: Totals) -> bool:
+    """Whether the document carries a monetary total at all (the official rules' context)."""
+    return any(
+        v is not None
+        for v in (
+            totals.line_extension,
+            totals.tax_exclusive,
+            totals.tax_inclusive,
+            totals.payable,
+            totals.allowances,
+            totals.charges,
+            totals.prepaid,
+            totals.rounding,
+        )
+    )
+
+
+def _differs(found: Decimal | None, expected: Decimal) -> bool:
+    return found is None or found != expected
+
+
+def _finding(
+    ctx: Context, official: str, field: str, da: str, en: str, found: Decimal | None, expected: Decimal
+) -> Finding:
+    """``da``/``en`` name the stated field; the message adds stated and computed values."""
+    return ctx.finding(
+        da=f"{da} ({field}) er {fmt_da(found)}, men beregnet giver det {fmt_da(expected)} ({official}).",
+        en=f"{en} ({field}) is {fmt_en(found)} but the computed value is {fmt_en(expected)} ({official}).",
+        found=fmt_en(found),
+        expected=fmt_en(expected),
+        field=field,
+        official_ids=(official,),
+    )
+
+
+@rule(
+    "EN-LINE-SUM",
+    official_ids=("BR-CO-10",),
+    field="BT-106",
+    description="The sum of line net amounts (BT-131) differs from the invoice line total (BT-106).",
+    reason="LEG",
+    action="NIN",
+)
+def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    totals = invoice.totals
+    if not applies(invoice) or not has_monetary_total(totals):
+        return
+    computed = xpath_round2(dsum(line.net_amount for line in invoice.lines))
+    if _differs(totals.line_extension, computed):
+        yield ctx.finding(
+            da=f"Summen af linjebeløb (BT-131) er {fmt_da(computed)}, men fakturaens linjetotal (BT-106) "
+            f"er {fmt_da(totals.line_extension)} (BR-CO-10).",
+            en=f"Sum of line net amounts (BT-131) is {fmt_en(computed)} but the invoice line total (BT-106) "
+            f"is {fmt_en(totals.line_extension)} (BR-CO-10).",
+            found=fmt_en(totals.line_extension),
+            expected=fmt_en(computed),
+        )
+
+
+@rule(
+    "EN-ALLOWANCE-CHARGE-SUM",
+    official_ids=("BR-CO-11", "BR-CO-12"),
+    description="The document-level allowance (BT-107) or charge (BT-108) total differs from the sum "
+    "of the document-level allowances (BT-92) or charges (BT-99).",
+    reason="LEG",
+    action="NIN",
+)
+def allowance_charge_sums(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    totals = invoice.totals
+    if not applies(invoice) or not has_monetary_total(totals):
+        return
+    for is_charge, stated, official, field in (
+        (False, totals.allowances, "BR-CO-11", "BT-107"),
+        (True, totals.charges, "BR-CO-12", "BT-108"),
+    ):
+        items = [ac for ac in invoice.allowances_charges if ac.is_charge is is_charge]
+        if stated is None and not items:
+            continue
+        computed = xpath_round2(dsum(ac.amount for ac in items))
+        if _differs(stated, computed):
+            da = "Summen af gebyrer" if is_charge else "Summen af rabatter"
+            en = "Sum of document level charges" if is_charge else "Sum of document level allowances"
+            yield _finding(ctx, official, field, da, en, stated, computed)
+
+
+@rule(
+    "EN-NET-TOTAL",
+    official_ids=("BR-CO-13",),
+    field="BT-109",
+    description="The total without VAT (BT-109) differs from line total − allowances + charges.",
+    reason="LEG",
+    action="NIN",
+)
+def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    t = invoice.totals
+    if not applies(invoice) or not has_monetary_total(t):
+        return
+    if t.line_extension is None:
+        expected = None
+    elif t.allowances is None and t.charges is None:
+        expected = t.line_extension
+    else:
+        expected = xpath_round2(t.line_extension - (t.allowances or 0) + (t.charges or 0))
+    if expected is None or _differs(t.tax_exclusive, expected):
+        shown = expected if expected is not None else dsum((t.allowances, t.charges))
+        yield ctx.finding(
+            da=f"Total uden moms (BT-109) er {fmt_da(t.tax_exclusive)}, men linjetotal (BT-106) "
+            f"{fmt_da(t.line_extension)} − rabatter (BT-107) + gebyrer (BT-108) giver "
+            f"{fmt_da(expected)} (BR-CO-13).",
+            en=f"Total without VAT (BT-109) is {fmt_en(t.tax_exclusive)} but line total (BT-106) "
+            f"{fmt_en(t.line_extension)} − allowances (BT-107) + charges (BT-108) gives "
+            f"{fmt_en(expected)} (BR-CO-13).",
+            found=fmt_en(t.tax_exclusive),
+            expected=fmt_en(shown) if expected is not None else "BT-106 present",
+        )
+
+
+@rule(
+    "EN-VAT-TOTAL",
+    official_ids=("BR-CO-14",),
+    field="BT-110",
+    description="The invoice VAT total (BT-110) differs from the sum of the VAT breakdown amounts (BT-117).",
+    reason="LEG",
+    action="NIN",
+)
+def vat_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    if not applies(invoice) or not invoice.vat_breakdown:
+        return
+    if invoice.format == "cii" and invoice.totals.tax is None:
+        return  # in CII the rule's context is the VAT total itself
+    computed = xpath_round2(dsum(b.tax_amount for b in invoice.vat_breakdown))
+    if _differs(invoice.totals.tax, computed):
+        yield ctx.finding(
+            da=f"Summen af momsbeløb pr. kategori (BT-117) er {fmt_da(computed)}, men fakturaens "
+            f"momstotal (BT-110) er {fmt_da(invoice.totals.tax)} (BR-CO-14).",
+            en=f"Sum of VAT category amounts (BT-117) is {fmt_en(computed)} but the invoice VAT total "
+            f"(BT-110) is {fmt_en(invoice.totals.tax)} (BR-CO-14).",
+            found=fmt_en(invoice.totals.tax),
+            expected=fmt_en(computed),
+        )
+
+
+@rule(
+    "EN-GROSS-TOTAL",
+    official_ids=("BR-CO-15",),
+    field="BT-112",
+    description="The total with VAT (BT-112) differs from total without VAT (BT-109) + VAT total (BT-110).",
+    reason="LEG",
+    action="NIN",
+)
+def gross_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    t = invoice.totals
+    if not applies(invoice) or not (invoice.currency or "").strip():
+        return
+    has_operands = t.tax_exclusive is not None and t.tax is not None
+    expected = xpath_round2(t.tax_exclusive + t.tax) if has_operands else None  # type: ignore[operator]
+    cii_untaxed = (
+        invoice.format == "cii" and t.tax_inclusive is not None and t.tax_inclusive == t.tax_exclusive
+    )
+    if (expected is None or t.tax_inclusive != expected) and not cii_untaxed:
+        yield ctx.finding(
+            da=f"Total med moms (BT-112) er {fmt_da(t.tax_inclusive)}, men total uden moms (BT-109) "
+            f"{fmt_da(t.tax_exclusive)} + moms (BT-110) {fmt_da(t.tax)} giver {fmt_da(expected)} (BR-CO-15).",
+            en=f"Total with VAT (BT-112) is {fmt_en(t.tax_inclusive)} but total without VAT (BT-109) "
+            f"{fmt_en(t.tax_exclusive)} + VAT (BT-110) {fmt_en(t.tax)} gives {fmt_en(expected)} (BR-CO-15).",
+            found=fmt_en(t.tax_inclusive),
+            expected=fmt_en(expected) if expected is not None else "BT-109 and BT-110 present",
+        )
+
+
+@rule(
+    "EN-PAYABLE",
+    official_ids=("BR-CO-16",),
+    field="BT-115",
+    description="The amount due (BT-115) differs from total with VAT (BT-112) − paid (BT-113) "
+    "+ rounding (BT-114).",
+    reason="LEG",
+    action="NIN",
+)
+def payable(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    t = invoice.totals
+    if not applies(invoice) or not has_monetary_total(t):
+        return
+    ok = False
+    if t.payable is not None and t.tax_inclusive is not None:
+        due = t.tax_inclusive if t.prepaid is None else xpath_round2(t.tax_inclusive - t.prepaid)
+        stated = t.payable if t.rounding is None else xpath_round2(t.payable - t.rounding)
+        ok = stated == due
+    if not ok:
+        expected = None
+        if t.tax_inclusive is not None:
+            expected = t.tax_inclusive - (t.prepaid or 0) + (t.rounding or 0)
+        yield ctx.finding(
+            da=f"Beløb til betaling (BT-115) er {fmt_da(t.payable)}, men total med moms (BT-112) − "
+            f"forudbetalt (BT-113) + afrunding (BT-114) giver {fmt_da(expected)} (BR-CO-16).",
+            en=f"Amount due for payment (BT-115) is {fmt_en(t.payable)} but total with VAT (BT-112) − "
+            f"paid amount (BT-113) + rounding (BT-114) gives {fmt_en(expected)} (BR-CO-16).",
+            found=fmt_en(t.payable),
+            expected=fmt_en(expected) if expected is not None else "BT-112 present",
+        )

@@ -1,0 +1,169 @@
+"""EN 16931 VAT breakdown arithmetic: BR-CO-17 and the per-category BR-x-08 / BR-x-09 rules.
+
+Per VAT breakdown (BG-23), as in ``CEN-EN16931-UBL.sch``:
+
+* BR-CO-17: tax (BT-117) = taxable (BT-116) × rate (BT-119) / 100, within ±1.
+* BR-S-08 (and L/M: BR-AF-08, BR-AG-08): taxable = Σ line nets + charges − allowances of that
+  category *and rate*, within ±1. BR-Z/E/AE/G/IC/O-08: the same per category, exactly.
+* BR-S-09 (and BR-AF-09, BR-AG-09): tax = taxable × rate, within ±1; for Z, E, AE, K, G, O the
+  tax must be exactly 0.
+
+    >>> CATEGORY_IDS["K"]
+    ('BR-IC-08', 'BR-IC-09')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from classifiers.amounts import ONE, ZERO, dsum, fmt_da, fmt_en, xpath_round0, xpath_round2
+from classifiers.api import Context, Finding, rule
+from classifiers.builtin._en_common import applies
+from robot.model import Invoice, VatBreakdown
+
+#: VAT category code → (taxable-amount rule, tax-amount rule)
+CATEGORY_IDS: dict[str, tuple[str, str]] = {
+    "S": ("BR-S-08", "BR-S-09"),
+    "Z": ("BR-Z-08", "BR-Z-09"),
+    "E": ("BR-E-08", "BR-E-09"),
+    "AE": ("BR-AE-08", "BR-AE-09"),
+    "K": ("BR-IC-08", "BR-IC-09"),
+    "G": ("BR-G-08", "BR-G-09"),
+    "O": ("BR-O-08", "BR-O-09"),
+    "L": ("BR-AF-08", "BR-AF-09"),
+    "M": ("BR-AG-08", "BR-AG-09"),
+}
+_RATED = frozenset({"S", "L", "M"})  # checked per rate with ±1 tolerance; the others exactly
+
+
+def _cat(code: str | None) -> str:
+    return (code or "").strip()
+
+
+def _label(b: VatBreakdown) -> str:
+    rate = "" if b.rate is None else f" {b.rate.normalize():f}%"
+    return f"{_cat(b.category) or '?'}{rate}"
+
+
+def _expected_tax(b: VatBreakdown) -> Decimal | None:
+    if b.taxable_amount is None or b.rate is None:
+        return None
+    return xpath_round2(abs(b.taxable_amount) * (b.rate / 100))
+
+
+def _near(tax: Decimal | None, expected: Decimal | None) -> bool:
+    """``|tax| − 1 < expected < |tax| + 1`` (the official ±1 window, strict)."""
+    if tax is None or expected is None:
+        return False
+    return abs(tax) - ONE < expected < abs(tax) + ONE
+
+
+@rule(
+    "EN-VAT-RATE-AMOUNT",
+    official_ids=("BR-CO-17",),
+    field="BT-117",
+    reason="LEG",
+    action="NIN",
+    description="A VAT breakdown's tax amount (BT-117) is not taxable amount (BT-116) × rate (BT-119).",
+)
+def vat_rate_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    if not applies(invoice):
+        return
+    for b in invoice.vat_breakdown:
+        tax, rate = b.tax_amount, b.rate
+        zero_tax = tax is not None and xpath_round0(tax) == 0
+        ok = zero_tax if rate is None or xpath_round0(rate) == 0 else _near(tax, _expected_tax(b))
+        if not ok:
+            expected = _expected_tax(b) if rate is not None and xpath_round0(rate) != 0 else ZERO
+            yield ctx.finding(
+                da=f"Momsbeløbet (BT-117) for kategori {_label(b)} er {fmt_da(tax)}, men "
+                f"{fmt_da(b.taxable_amount)} × sats giver {fmt_da(expected)} (BR-CO-17, tolerance ±1).",
+                en=f"VAT amount (BT-117) for category {_label(b)} is {fmt_en(tax)} but "
+                f"{fmt_en(b.taxable_amount)} × rate gives {fmt_en(expected)} (BR-CO-17, tolerance ±1).",
+                found=fmt_en(tax),
+                expected=fmt_en(expected),
+            )
+
+
+def _category_sum(
+    invoice: Invoice, category: str, rate: Decimal | None
+) -> tuple[Decimal, Decimal, bool, bool]:
+    """(Σ line nets, Σ doc charges − allowances, a line matches, an allowance/charge matches)."""
+    rated = category in _RATED
+
+    def match(cat: str | None, r: Decimal | None) -> bool:
+        return _cat(cat) == category and (not rated or (r is not None and r == rate))
+
+    lines = dsum(ln.net_amount for ln in invoice.lines if match(ln.vat_category, ln.vat_rate))
+    doc_ac = [ac for ac in invoice.allowances_charges if match(ac.vat_category, ac.vat_rate)]
+    adjust = dsum(ac.amount for ac in doc_ac if ac.is_charge) - dsum(
+        ac.amount for ac in doc_ac if not ac.is_charge
+    )
+    line_ac = any(match(ac.vat_category, ac.vat_rate) for ln in invoice.lines for ac in ln.allowances_charges)
+    line_match = any(match(ln.vat_category, ln.vat_rate) for ln in invoice.lines)
+    return lines, adjust, line_match, bool(doc_ac) or line_ac
+
+
+def _taxable_ok(invoice: Invoice, b: VatBreakdown, category: str) -> tuple[bool, Decimal]:
+    lines, adjust, line_match, ac_match = _category_sum(invoice, category, b.rate)
+    expected = lines + adjust
+    taxable = b.taxable_amount
+    if category in _RATED:
+        if b.rate is None:  # "every $rate in ()" holds vacuously
+            return True, expected
+        if taxable is None:
+            return False, expected
+        # the official test is an OR of an own-lines branch and an other-document-type branch that
+        # sums no lines at all; either passing is enough
+        own = (line_match or ac_match) and taxable - ONE < expected < taxable + ONE
+        other = ac_match and taxable - ONE < adjust < taxable + ONE
+        return own or other, expected
+    return bool(invoice.lines) and taxable is not None and taxable == expected, expected
+
+
+@rule(
+    "EN-VAT-CATEGORY",
+    official_ids=tuple(ids[k] for ids in CATEGORY_IDS.values() for k in (0, 1)),
+    reason="LEG",
+    action="NIN",
+    description="A VAT breakdown's taxable amount (BT-116) is not the sum of the lines, allowances and "
+    "charges of its category (BR-x-08), or its tax amount (BT-117) is wrong for the category (BR-x-09).",
+)
+def vat_category(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    if not applies(invoice):
+        return
+    for b in invoice.vat_breakdown:
+        category = _cat(b.category)
+        if category not in CATEGORY_IDS:
+            continue
+        taxable_id, tax_id = CATEGORY_IDS[category]
+        ok, expected = _taxable_ok(invoice, b, category)
+        if not ok:
+            yield ctx.finding(
+                da=f"Momsgrundlaget (BT-116) for kategori {_label(b)} er {fmt_da(b.taxable_amount)}, men "
+                f"linjer, gebyrer og rabatter i kategorien giver {fmt_da(expected)} ({taxable_id}).",
+                en=f"Taxable amount (BT-116) for category {_label(b)} is {fmt_en(b.taxable_amount)} but the "
+                f"category's lines, charges and allowances give {fmt_en(expected)} ({taxable_id}).",
+                found=fmt_en(b.taxable_amount),
+                expected=fmt_en(expected),
+                field="BT-116",
+                official_ids=(taxable_id,),
+            )
+        if category in _RATED:
+            tax_expected = _expected_tax(b)
+            tax_ok = _near(b.tax_amount, tax_expected)
+        else:
+            tax_expected = ZERO
+            tax_ok = b.tax_amount is not None and b.tax_amount == 0
+        if not tax_ok:
+            yield ctx.finding(
+                da=f"Momsbeløbet (BT-117) for kategori {_label(b)} er {fmt_da(b.tax_amount)}, men skal "
+                f"være {fmt_da(tax_expected)} ({tax_id}).",
+                en=f"VAT amount (BT-117) for category {_label(b)} is {fmt_en(b.tax_amount)} but must be "
+                f"{fmt_en(tax_expected)} ({tax_id}).",
+                found=fmt_en(b.tax_amount),
+                expected=fmt_en(tax_expected),
+                field="BT-117",
+                official_ids=(tax_id,),
+            )
