@@ -1,0 +1,181 @@
+"""The canonical invoice as JSON-ready data: the stable output of ``fakturarobot parse --json``.
+
+Amounts and rates are decimal **strings** with the document's own digits (``"5050.00"``, never a
+float); dates are ISO ``YYYY-MM-DD``; an absent value is ``null``, an absent list ``[]``.
+
+    >>> from robot.model import DocumentType, Invoice
+    >>> data = invoice_to_json(Invoice(format="oioubl-2", document_type=DocumentType.INVOICE, number="A1"))
+    >>> data["invoice_number"], data["totals"]["payable"], data["lines"]
+    ('A1', None, [])
+
+Keys (the README copies this table):
+
+=========================  =======================================================================
+key                        value
+=========================  =======================================================================
+``format``                 ``peppol-bis3``, ``en16931-ubl``, ``oioubl-2``, ``oioubl-3``, ``cii``, ``pdf``
+``document_type``          ``invoice`` or ``credit_note``
+``invoice_number``         BT-1
+``issue_date``             BT-2, ISO date
+``due_date``               BT-9, ISO date (OIOUBL: PaymentMeans/PaymentDueDate)
+``currency``               BT-5, ISO 4217
+``buyer_reference``        BT-10 (OIOUBL 2.x: buyer Contact/ID when BuyerReference is absent)
+``order_reference``        BT-13
+``accounting_cost``        BT-19 account string
+``notes``                  BT-22, list of strings
+``preceding_invoices``     BT-25, list of invoice numbers
+``customization_id``       BT-24
+``profile_id``             BT-23
+``type_code``              BT-3 (380, 381, ...)
+``seller``                 party object (BG-4), see below
+``buyer``                  party object (BG-7)
+``payee``                  party object (BG-10) or null
+party object               ``name``, ``legal_id``, ``legal_id_scheme``, ``vat_id``, ``endpoint_id``,
+                           ``endpoint_scheme``, ``contact_id``, ``address`` (null or {``street``,
+                           ``city``, ``postal_code``, ``country``})
+``payment_means``          list of {``code``, ``payment_id``, ``account``, ``branch``,
+                           ``creditor_account``, ``mandate``} (BG-16)
+``payment_terms``          BT-20 text
+``allowances_charges``     list of {``is_charge``, ``amount``, ``base_amount``, ``percent``, ``reason``,
+                           ``reason_code``, ``vat_category``, ``vat_rate``} (BG-20/21)
+``vat_breakdown``          list of {``category``, ``rate``, ``taxable_amount``, ``tax_amount``,
+                           ``exemption_reason``} (BG-23)
+``totals``                 {``line_extension`` BT-106, ``tax_exclusive`` BT-109 (net, also for
+                           OIOUBL 2.x), ``tax`` BT-110, ``tax_inclusive`` BT-112, ``allowances``
+                           BT-107, ``charges`` BT-108, ``prepaid`` BT-113, ``rounding`` BT-114,
+                           ``payable`` BT-115}
+``lines``                  list of {``id``, ``quantity``, ``unit``, ``net_amount``, ``price``,
+                           ``base_quantity``, ``item_name``, ``vat_category``, ``vat_rate``,
+                           ``accounting_cost``, ``order_line_reference``} (BG-25)
+=========================  =======================================================================
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from robot.model import AllowanceCharge, Invoice, Line, Party, PaymentMeans, VatBreakdown
+
+JSON = dict[str, Any]
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def party_to_json(party: Party) -> JSON:
+    """A seller, buyer or payee."""
+    address = party.address
+    return {
+        "name": party.name,
+        "legal_id": party.legal_id.value if party.legal_id else None,
+        "legal_id_scheme": party.legal_id.scheme if party.legal_id else None,
+        "vat_id": party.vat_id,
+        "endpoint_id": party.endpoint.value if party.endpoint else None,
+        "endpoint_scheme": party.endpoint.scheme if party.endpoint else None,
+        "contact_id": party.contact.id if party.contact else None,
+        "address": None
+        if address is None
+        else {
+            "street": address.street,
+            "city": address.city,
+            "postal_code": address.postal_code,
+            "country": address.country,
+        },
+    }
+
+
+def _payment_means(pm: PaymentMeans) -> JSON:
+    return {
+        "code": pm.code,
+        "payment_id": pm.payment_id,
+        "account": pm.account,
+        "branch": pm.branch,
+        "creditor_account": pm.creditor_account,
+        "mandate": pm.mandate,
+    }
+
+
+def _allowance_charge(ac: AllowanceCharge) -> JSON:
+    return {
+        "is_charge": ac.is_charge,
+        "amount": _dec(ac.amount),
+        "base_amount": _dec(ac.base_amount),
+        "percent": _dec(ac.percent),
+        "reason": ac.reason,
+        "reason_code": ac.reason_code,
+        "vat_category": ac.vat_category,
+        "vat_rate": _dec(ac.vat_rate),
+    }
+
+
+def _vat(vat: VatBreakdown) -> JSON:
+    return {
+        "category": vat.category,
+        "rate": _dec(vat.rate),
+        "taxable_amount": _dec(vat.taxable_amount),
+        "tax_amount": _dec(vat.tax_amount),
+        "exemption_reason": vat.exemption_reason,
+    }
+
+
+def _line(line: Line) -> JSON:
+    return {
+        "id": line.id,
+        "quantity": _dec(line.quantity),
+        "unit": line.unit,
+        "net_amount": _dec(line.net_amount),
+        "price": _dec(line.price),
+        "base_quantity": _dec(line.base_quantity),
+        "item_name": line.item_name,
+        "vat_category": line.vat_category,
+        "vat_rate": _dec(line.vat_rate),
+        "accounting_cost": line.accounting_cost,
+        "order_line_reference": line.order_line_reference,
+    }
+
+
+def invoice_to_json(inv: Invoice) -> JSON:
+    """The documented, stable JSON form of ``inv`` (see the module docstring for the keys)."""
+    totals = inv.totals
+    return {
+        "format": str(inv.format),
+        "document_type": inv.document_type.value,
+        "invoice_number": inv.number,
+        "issue_date": _date(inv.issue_date),
+        "due_date": _date(inv.due_date),
+        "currency": inv.currency,
+        "buyer_reference": inv.buyer_reference,
+        "order_reference": inv.order_reference,
+        "accounting_cost": inv.accounting_cost,
+        "notes": list(inv.notes),
+        "preceding_invoices": list(inv.preceding_invoices),
+        "customization_id": inv.customization_id,
+        "profile_id": inv.profile_id,
+        "type_code": inv.type_code,
+        "seller": party_to_json(inv.seller),
+        "buyer": party_to_json(inv.buyer),
+        "payee": None if inv.payee is None else party_to_json(inv.payee),
+        "payment_means": [_payment_means(pm) for pm in inv.payment_means],
+        "payment_terms": inv.payment_terms,
+        "allowances_charges": [_allowance_charge(ac) for ac in inv.allowances_charges],
+        "vat_breakdown": [_vat(v) for v in inv.vat_breakdown],
+        "totals": {
+            "line_extension": _dec(totals.line_extension),
+            "tax_exclusive": _dec(totals.tax_exclusive),
+            "tax": _dec(totals.tax),
+            "tax_inclusive": _dec(totals.tax_inclusive),
+            "allowances": _dec(totals.allowances),
+            "charges": _dec(totals.charges),
+            "prepaid": _dec(totals.prepaid),
+            "rounding": _dec(totals.rounding),
+            "payable": _dec(totals.payable),
+        },
+        "lines": [_line(line) for line in inv.lines],
+    }
