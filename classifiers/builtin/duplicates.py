@@ -1,0 +1,171 @@
+"""Duplicates: an invoice the robot has already seen must never be paid twice.
+
+* same supplier + same (normalised) number in the same year, or the same document bytes →
+  duplicate: returned (RE/OTH/NOA) naming the earlier invoice;
+* same supplier + same non-zero amount + same date, or a number that differs only by punctuation,
+  leading zeros or look-alike characters (O/0, I/1/l, S/5, B/8), or is nearly the same (rapidfuzz)
+  with the same amount → *suspected* duplicate: held for a person (an unattended robot blocks, it
+  does not warn).
+
+Every lookup is one index access; the fuzzy comparison runs only over that supplier's numbers::
+
+    >>> from datetime import date
+    >>> from decimal import Decimal
+    >>> from classifiers.api import Context, PriorInvoice
+    >>> from classifiers.engine import Classifier
+    >>> from classifiers.lookups import HistoryIndex
+    >>> from robot.model import DocumentType, Identifier, Invoice, Party
+    >>> history = HistoryIndex([PriorInvoice(7, "12345674", "INV-1", date(2025, 1, 2), Decimal("100"))])
+    >>> inv = Invoice(format="peppol-bis3", document_type=DocumentType.INVOICE, number="inv-1",
+    ...               issue_date=date(2025, 3, 1), seller=Party(legal_id=Identifier("12345674", "0184")))
+    >>> result = Classifier(only=["duplicates"]).classify(inv, Context(history=history))
+    >>> [(f.code, f.found) for f in result.findings]
+    [('DUP-NUMBER', '7')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rapidfuzz import fuzz, process
+
+from classifiers.api import Context, Finding, History, PriorInvoice, rule
+from classifiers.lookups import canonical_invoice_number, normalise_invoice_number, supplier_key
+from robot.model import Invoice
+
+
+def _year(value: object) -> int | None:
+    return getattr(value, "year", None)
+
+
+def _others(priors: list[PriorInvoice], ctx: Context) -> list[PriorInvoice]:
+    """Earlier invoices, never the invoice being classified itself."""
+    return [p for p in priors if ctx.invoice_id is None or p.invoice_id != ctx.invoice_id]
+
+
+def exact_duplicates(invoice: Invoice, history: History, ctx: Context) -> list[PriorInvoice]:
+    """Same supplier, same normalised number, same year (any year if either date is unknown)."""
+    number = normalise_invoice_number(invoice.number)
+    if not number:
+        return []
+    year = _year(invoice.issue_date)
+    priors = _others(history.by_number(supplier_key(invoice), number), ctx)
+    return [p for p in priors if year is None or _year(p.issue_date) in (None, year)]
+
+
+def _describe(prior: PriorInvoice) -> str:
+    return f"#{prior.invoice_id} ({prior.number}, {prior.issue_date or '-'}, {prior.payable or '-'})"
+
+
+@rule(
+    "DUP-NUMBER",
+    description="Same supplier and invoice number (BT-1, ignoring case and spaces) in the same year as "
+    "an earlier invoice → duplicate, returned.",
+    status="RE",
+    reason="OTH",
+    action="NOA",
+    field="BT-1",
+    needs=("history",),
+)
+def duplicate_number(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    if ctx.history is None:
+        return
+    for prior in exact_duplicates(invoice, ctx.history, ctx)[:1]:
+        yield ctx.finding(
+            da=f"Fakturaen er en dublet: leverandøren har allerede sendt fakturanummer (BT-1) "
+            f"'{invoice.number}' i {_year(invoice.issue_date) or 'samme år'}, se faktura {_describe(prior)}. "
+            "Den betales ikke igen; ingen handling nødvendig.",
+            en=f"The invoice is a duplicate: the supplier already sent invoice number (BT-1) "
+            f"'{invoice.number}' in {_year(invoice.issue_date) or 'the same year'}, see invoice "
+            f"{_describe(prior)}. It will not be paid again; no action needed.",
+            found=prior.invoice_id,
+            expected="an invoice number not used before by this supplier",
+        )
+
+
+@rule(
+    "DUP-DOCUMENT",
+    description="The same document bytes (sha256) were received before → duplicate, returned.",
+    status="RE",
+    reason="OTH",
+    action="NOA",
+    field="BT-1",
+    needs=("history",),
+)
+def duplicate_document(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    if ctx.history is None or not ctx.document_sha256:
+        return
+    for prior in _others(ctx.history.by_sha256(ctx.document_sha256), ctx)[:1]:
+        yield ctx.finding(
+            da=f"Præcis samme dokument (sha256 {ctx.document_sha256[:12]}…) er modtaget før som faktura "
+            f"{_describe(prior)}. Det betales ikke igen; ingen handling nødvendig.",
+            en=f"Exactly the same document (sha256 {ctx.document_sha256[:12]}…) was received before as "
+            f"invoice {_describe(prior)}. It will not be paid again; no action needed.",
+            found=prior.invoice_id,
+            expected="a document not received before",
+        )
+
+
+def _fuzzy_candidates(invoice: Invoice, history: History, key: str, min_ratio: float) -> list[PriorInvoice]:
+    """That supplier's invoices whose canonical number equals ours or is at least ``min_ratio`` alike."""
+    canonical = canonical_invoice_number(invoice.number)
+    if not canonical:
+        return []
+    priors = history.numbers_of(key)
+    fast = getattr(history, "canonical_numbers_of", None)
+    numbers: list[str] = (
+        fast(key) if fast is not None else [canonical_invoice_number(p.number) for p in priors]
+    )
+    hits = process.extract(
+        canonical, numbers, scorer=fuzz.ratio, score_cutoff=min_ratio, limit=None, processor=None
+    )
+    return [priors[index] for _, _, index in hits]
+
+
+@rule(
+    "DUP-SUSPECT",
+    description="Suspected duplicate → hold: same supplier, same non-zero amount (BT-115) and date "
+    "(BT-2); or an invoice number equal after folding punctuation, leading zeros and look-alike "
+    "characters; or nearly equal (rapidfuzz ratio >= min_ratio) with the same amount.",
+    disposition="hold",
+    status="UQ",
+    reason="OTH",
+    action="NOA",
+    field="BT-1",
+    needs=("history",),
+    defaults={"min_ratio": 90},
+)
+def suspected_duplicate(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    history = ctx.history
+    if history is None:
+        return
+    exact = {p.invoice_id for p in exact_duplicates(invoice, history, ctx)}
+    if exact:
+        return  # DUP-NUMBER already returns it
+    key = supplier_key(invoice)
+    payable = invoice.totals.payable
+    found: dict[int, tuple[PriorInvoice, str, str]] = {}
+    if payable is not None and payable != 0 and invoice.issue_date is not None:
+        for prior in _others(history.by_amount_date(key, payable, invoice.issue_date), ctx):
+            found[prior.invoice_id] = (prior, "samme beløb og dato", "same amount and date")
+    canonical = canonical_invoice_number(invoice.number)
+    number = normalise_invoice_number(invoice.number)
+    for prior in _others(_fuzzy_candidates(invoice, history, key, float(ctx.param("min_ratio"))), ctx):
+        # the very same number in another year is the supplier's yearly series, judged by DUP-NUMBER
+        if prior.invoice_id in found or normalise_invoice_number(prior.number) == number:
+            continue
+        if canonical_invoice_number(prior.number) == canonical:
+            found[prior.invoice_id] = (prior, "næsten samme nummer", "nearly the same number")
+        elif payable is not None and payable != 0 and prior.payable == payable:
+            found[prior.invoice_id] = (prior, "lignende nummer og samme beløb", "similar number, same amount")
+    for prior, why_da, why_en in list(found.values())[:3]:
+        yield ctx.finding(
+            da=f"Mulig dublet ({why_da}): faktura '{invoice.number}' (BT-1) ligner faktura "
+            f"{_describe(prior)} fra samme leverandør. "
+            "Kreditorteamet skal kontrollere, at den ikke allerede er betalt.",
+            en=f"Suspected duplicate ({why_en}): invoice '{invoice.number}' (BT-1) resembles invoice "
+            f"{_describe(prior)} from the same supplier. The creditor team must check it is not paid "
+            "already.",
+            found=prior.invoice_id,
+            expected="no earlier invoice like this one",
+        )

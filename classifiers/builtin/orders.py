@@ -1,0 +1,234 @@
+"""Purchase orders: the order must exist for this customer and supplier, and the invoice must stay
+within it (amount, quantity, price) up to the customer's tolerance (percent OR absolute DKK).
+
+Invoice lines are matched to order lines by order line reference (BT-132), else by the seller's item
+id (BT-155). Only overruns are errors: a partial delivery or a lower price is not a reason to return::
+
+    >>> from decimal import Decimal
+    >>> from classifiers.api import Context, OrderLine, PurchaseOrder
+    >>> from classifiers.engine import Classifier
+    >>> from robot.model import DocumentType, Identifier, Invoice, Line, Party
+    >>> po = PurchaseOrder("PO-9", "SAM", "12345674", Decimal("1000"),
+    ...                    lines=(OrderLine("1", Decimal("10"), Decimal("100")),))
+    >>> inv = Invoice(format="peppol-bis3", document_type=DocumentType.INVOICE, order_reference="PO-9",
+    ...               seller=Party(legal_id=Identifier("12345674", "0184")),
+    ...               lines=[Line(id="1", quantity=Decimal("10"), price=Decimal("110"),
+    ...                           order_line_reference="1")])
+    >>> ctx = Context(customer_id="SAM", orders={"PO-9": po})
+    >>> [f.code for f in Classifier(only=["orders"]).classify(inv, ctx).findings]
+    ['PO-PRICE']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from classifiers.api import Context, Finding, OrderLine, PurchaseOrder, rule
+from classifiers.builtin.danish import criteria_of
+from classifiers.criteria import Tolerance
+from classifiers.lookups import supplier_cvr
+from robot.model import Invoice, Line
+
+
+def tolerance(ctx: Context) -> Tolerance:
+    """The customer's order tolerance, overridden by this rule's ``percent``/``absolute`` params."""
+    base = criteria_of(ctx).order_tolerance
+    percent = ctx.params.get("percent", base.percent)
+    absolute = ctx.params.get("absolute", base.absolute)
+    return Tolerance(percent=Decimal(str(percent)), absolute=Decimal(str(absolute)))
+
+
+def overrun(tol: Tolerance, expected: Decimal, actual: Decimal, weight: Decimal = Decimal(1)) -> bool:
+    """``actual`` exceeds ``expected`` by more than percent AND more than ``absolute`` (money: × weight)."""
+    excess = actual - expected
+    if excess <= 0 or excess * abs(weight) <= tol.absolute:
+        return False
+    return expected == 0 or excess * 100 / abs(expected) > tol.percent
+
+
+def order_of(invoice: Invoice, ctx: Context) -> PurchaseOrder | None:
+    """The order the invoice refers to, if it exists, is this customer's and this supplier's."""
+    ref = (invoice.order_reference or "").strip()
+    order = ctx.orders.get(ref) if ref else None
+    if order is None or (ctx.customer_id and order.customer_id != ctx.customer_id):
+        return None
+    cvr = supplier_cvr(invoice)
+    if cvr and order.vendor_cvr and cvr != order.vendor_cvr.removeprefix("DK"):
+        return None
+    return order
+
+
+def match_line(line: Line, order: PurchaseOrder) -> OrderLine | None:
+    if line.order_line_reference:
+        for ol in order.lines:
+            if ol.line_id == line.order_line_reference.strip():
+                return ol
+        return None
+    if line.seller_item_id:
+        for ol in order.lines:
+            if ol.item_id and ol.item_id == line.seller_item_id.strip():
+                return ol
+    return None
+
+
+def unit_price(line: Line) -> Decimal | None:
+    if line.price is None:
+        return None
+    base = line.base_quantity if line.base_quantity not in (None, 0) else Decimal(1)
+    return line.price / base
+
+
+@rule(
+    "PO-UNKNOWN",
+    description="The order number (BT-13) must be a purchase order of this customer with this supplier.",
+    status="RE",
+    reason="REF",
+    action="PIN",
+    field="BT-13",
+    needs=("orders",),
+)
+def order_exists(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    ref = (invoice.order_reference or "").strip()
+    if not ref or order_of(invoice, ctx) is not None:
+        return
+    order = ctx.orders.get(ref)
+    if order is None:
+        why_da, why_en = "findes ikke", "does not exist"
+    elif ctx.customer_id and order.customer_id != ctx.customer_id:
+        why_da, why_en = f"tilhører kunde {order.customer_id}", f"belongs to customer {order.customer_id}"
+    else:
+        why_da, why_en = f"er afgivet til CVR {order.vendor_cvr}", f"was placed with CVR {order.vendor_cvr}"
+    yield ctx.finding(
+        da=f"Ordrenummeret (BT-13) '{ref}' {why_da}. Kunden skal oplyse leverandøren det rigtige "
+        "ordrenummer, og leverandøren skal sende en ny faktura.",
+        en=f"The order number (BT-13) '{ref}' {why_en}. The customer must give the supplier the right "
+        "order number, and the supplier must issue a new invoice.",
+        found=ref,
+        expected="an order of this customer with this supplier",
+        status=criteria_of(ctx).return_status,
+    )
+
+
+@rule(
+    "PO-AMOUNT",
+    description="The invoice's net amount (BT-109) may not exceed the order amount beyond the tolerance.",
+    status="UQ",
+    reason="PRI",
+    action="CNP",
+    field="BT-109",
+    needs=("orders",),
+)
+def order_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    order = order_of(invoice, ctx)
+    net = (
+        invoice.totals.tax_exclusive
+        if invoice.totals.tax_exclusive is not None
+        else invoice.totals.line_extension
+    )
+    if order is None or net is None or invoice.is_credit_note:
+        return
+    tol = tolerance(ctx)
+    if overrun(tol, order.amount, net):
+        yield ctx.finding(
+            da=f"Fakturaens nettobeløb (BT-109) {net} overstiger ordre {order.number}s beløb "
+            f"{order.amount} mere end tolerancen ({tol.percent}% / {tol.absolute}). "
+            "Leverandøren skal kreditere forskellen.",
+            en=f"The invoice's net amount (BT-109) {net} exceeds order {order.number}'s amount "
+            f"{order.amount} beyond the tolerance ({tol.percent}% / {tol.absolute}). "
+            "The supplier must credit the difference.",
+            found=net,
+            expected=f"<= {order.amount}",
+        )
+
+
+@rule(
+    "PO-PRICE",
+    description="A line's unit price (BT-146/BT-149) may not exceed the ordered price beyond the tolerance.",
+    status="UQ",
+    reason="PRI",
+    action="CNP",
+    field="BT-146",
+    needs=("orders",),
+)
+def order_price(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    order = order_of(invoice, ctx)
+    if order is None or invoice.is_credit_note:
+        return
+    tol = tolerance(ctx)
+    for line in invoice.lines:
+        ol = match_line(line, order)
+        price = unit_price(line)
+        if ol is None or price is None:
+            continue
+        if overrun(tol, ol.price, price, weight=line.quantity or Decimal(1)):
+            yield ctx.finding(
+                da=f"Linje {line.id}: stykprisen (BT-146) {price} er højere end ordrens pris {ol.price} "
+                f"(ordre {order.number}, linje {ol.line_id}). Leverandøren skal kreditere forskellen.",
+                en=f"Line {line.id}: the unit price (BT-146) {price} is higher than the ordered price "
+                f"{ol.price} (order {order.number}, line {ol.line_id}). "
+                "The supplier must credit the difference.",
+                found=price,
+                expected=f"<= {ol.price}",
+                line_id=line.id,
+            )
+
+
+@rule(
+    "PO-QUANTITY",
+    description="A line's quantity (BT-129) may not exceed the ordered quantity beyond the tolerance.",
+    status="UQ",
+    reason="QTY",
+    action="CNP",
+    field="BT-129",
+    needs=("orders",),
+)
+def order_quantity(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    order = order_of(invoice, ctx)
+    if order is None or invoice.is_credit_note:
+        return
+    tol = tolerance(ctx)
+    for line in invoice.lines:
+        ol = match_line(line, order)
+        if ol is None or line.quantity is None:
+            continue
+        if overrun(tol, ol.quantity, line.quantity, weight=ol.price):
+            yield ctx.finding(
+                da=f"Linje {line.id}: antallet (BT-129) {line.quantity} er større end det bestilte "
+                f"{ol.quantity} (ordre {order.number}, linje {ol.line_id}). Leverandøren skal kreditere "
+                "det for meget fakturerede.",
+                en=f"Line {line.id}: the quantity (BT-129) {line.quantity} is more than the {ol.quantity} "
+                f"ordered (order {order.number}, line {ol.line_id}). The supplier must credit the excess.",
+                found=line.quantity,
+                expected=f"<= {ol.quantity}",
+                line_id=line.id,
+            )
+
+
+@rule(
+    "PO-LINE-UNKNOWN",
+    description="An order line reference (BT-132) must name a line of the referenced order.",
+    status="UQ",
+    reason="ITM",
+    action="PIN",
+    field="BT-132",
+    needs=("orders",),
+)
+def order_line_known(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    order = order_of(invoice, ctx)
+    if order is None or not order.lines:
+        return
+    known = ", ".join(ol.line_id for ol in order.lines)
+    for line in invoice.lines:
+        if line.order_line_reference and match_line(line, order) is None:
+            yield ctx.finding(
+                da=f"Linje {line.id} henviser til ordrelinje (BT-132) '{line.order_line_reference}', som "
+                f"ikke findes på ordre {order.number} (linjer: {known}). Kunden skal afklare varen med "
+                "leverandøren.",
+                en=f"Line {line.id} refers to order line (BT-132) '{line.order_line_reference}', which is "
+                f"not on order {order.number} (lines: {known}). The customer must settle the item with the "
+                "supplier.",
+                found=line.order_line_reference,
+                expected=f"one of {known}",
+                line_id=line.id,
+            )
