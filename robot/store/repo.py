@@ -134,7 +134,7 @@ class Store:
                 )
             )
 
-    def claim(self, worker: str, limit: int, lease: timedelta) -> list[int]:
+    def claim(self, worker: str, limit: int, lease: timedelta, *, exclude: Iterable[int] = ()) -> list[int]:
         """Claim up to ``limit`` pending invoices for ``worker`` until the lease expires.
 
         PostgreSQL uses ``FOR UPDATE SKIP LOCKED`` so several workers never claim the same invoice;
@@ -151,6 +151,9 @@ class Store:
                 .order_by(InvoiceRow.id)
                 .limit(limit)
             )
+            skip = list(exclude)
+            if skip:
+                query = query.where(InvoiceRow.id.notin_(skip))
             if self.dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             ids = list(s.scalars(query))

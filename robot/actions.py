@@ -1,0 +1,260 @@
+"""What the robot does with one invoice: read it, classify it, then post, return or hold it.
+
+Each step records its result before the next begins, so :meth:`Actions.process` can be called
+again on an invoice in any state and continues where it stopped:
+
+    received ──read──► read ──classify──► classified ──► posted | returned | held
+
+Business problems are findings; application failures (ERP down, a bug) leave the invoice pending
+for the next run, and after ``max_attempts`` hold it for the creditor team.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from loguru import logger
+
+from classifiers.api import Finding, PriorInvoice
+from classifiers.engine import Classifier
+from classifiers.lookups import normalise_invoice_number, supplier_cvr, supplier_key
+from connectors.base import Ledger
+from robot.context import MasterData
+from robot.errors import BusinessError, ReadError
+from robot.findings import from_rows, robot_finding
+from robot.invoice_response import InvoiceResponseError, build_invoice_response
+from robot.model import Invoice
+from robot.notices import ReturnedItem, build_digest
+from robot.posting import build_posting
+from robot.readers import read_document
+from robot.store.outbox import Outbox
+from robot.store.repo import ReadSummary, Store
+from robot.store.schema import InvoiceRow, InvoiceState
+
+
+class Actions:
+    def __init__(
+        self,
+        store: Store,
+        master: MasterData,
+        classifier: Classifier,
+        ledger: Ledger,
+        *,
+        templates: Path | None = None,
+        creditor_team: tuple[str, ...] = (),
+    ) -> None:
+        self.store = store
+        self.master = master
+        self.classifier = classifier
+        self.ledger = ledger
+        self.templates = templates
+        self.creditor_team = creditor_team
+
+    # --- one invoice ----------------------------------------------------------------------------
+
+    def process(
+        self, invoice_id: int, run_id: int, *, dry_run: bool = False, max_attempts: int = 5
+    ) -> str | None:
+        """Take the invoice as far as it can go. Returns a problem description, or None."""
+        log = logger.bind(run_id=run_id, invoice_id=invoice_id)
+        try:
+            row, doc = self.store.document_of(invoice_id)
+            invoice = self._read(row, doc.content, doc.filename, run_id)
+            if row.state in (InvoiceState.RECEIVED, InvoiceState.READ) or row.verdict is None:
+                verdict = self._classify(row, invoice, doc.sha256, run_id)
+            else:
+                verdict = row.verdict
+            if dry_run:
+                return None
+            if verdict == "post" and invoice is not None:
+                self._post(row, invoice, doc.sha256, doc.content, run_id)
+            elif verdict == "return" and invoice is not None:
+                self._return(row, invoice, run_id)
+            else:
+                self.store.mark_held(invoice_id, run_id, ",".join(f.code for f in self._blocking(invoice_id)))
+            return None
+        except Exception as exc:  # an application failure: retried on a later run, then held
+            attempts = self.store.step_failed(invoice_id, run_id, "process", f"{type(exc).__name__}: {exc}")
+            log.warning("invoice {} failed (attempt {}): {}", invoice_id, attempts, exc)
+            if attempts >= max_attempts and not isinstance(exc, BusinessError):
+                self._hold_for_failure(invoice_id, run_id, exc, attempts)
+            return f"invoice {invoice_id}: {type(exc).__name__}: {exc}"
+
+    def _read(self, row: InvoiceRow, content: bytes, filename: str, run_id: int) -> Invoice | None:
+        try:
+            invoice = read_document(content, filename)
+        except ReadError as exc:
+            if row.state == InvoiceState.RECEIVED:
+                self.store.mark_read(row.id, run_id, None, str(exc))
+            return None
+        if row.state == InvoiceState.RECEIVED:
+            self.store.mark_read(row.id, run_id, _summary(invoice), None)
+        return invoice
+
+    def _classify(self, row: InvoiceRow, invoice: Invoice | None, sha256: str, run_id: int) -> str:
+        meta = {str(k): str(v) for k, v in (row.source_meta or {}).items()}
+        if invoice is None:
+            fresh = self.store.invoice(row.id)
+            finding = robot_finding("READ-ERROR", fresh.read_error or "unreadable")
+            customer = self.master.customer_for(None, meta)
+            self.store.save_classification(
+                row.id,
+                run_id,
+                customer_id=customer.id if customer else None,
+                findings=[finding],
+                verdict="hold",
+                error_types=[finding.reason],
+            )
+            return "hold"
+        ctx = self.master.context(invoice, metadata=meta, sha256=sha256, invoice_id=row.id)
+        result = self.classifier.classify(invoice, ctx)
+        self.store.save_classification(
+            row.id,
+            run_id,
+            customer_id=ctx.customer_id,
+            findings=result.findings,
+            verdict=result.verdict.value,
+            error_types=result.error_types,
+        )
+        self.master.history.add(_prior(row.id, invoice, sha256))
+        return result.verdict.value
+
+    def _post(self, row: InvoiceRow, invoice: Invoice, sha256: str, content: bytes, run_id: int) -> None:
+        vendor = self._vendor(invoice)
+        if vendor is None:
+            finding = robot_finding("POST-NO-VENDOR", supplier_key(invoice))
+            self.store.add_findings(row.id, [finding])
+            self.store.mark_held(row.id, run_id, finding.code)
+            return
+        meta = row.source_meta or {}
+        posting = build_posting(
+            invoice,
+            vendor_number=vendor.number,
+            customer_id=row.customer_id,
+            sha256=sha256,
+            account_string=meta.get("account") or invoice.accounting_cost,
+            document=content,
+            filename=row.source_ref,
+        )
+        self.store.begin_posting(row.id, run_id, posting.idempotency_key, self.ledger.name, _payload(posting))
+        try:
+            existing = self.ledger.find(posting)
+            number = existing or self.ledger.post(posting)
+        except BusinessError as exc:
+            finding = robot_finding("POST-REFUSED", exc.message)
+            self.store.add_findings(row.id, [finding])
+            self.store.mark_held(row.id, run_id, f"ERP refused: {exc.message}")
+            return
+        self.store.complete_posting(row.id, run_id, number, found_existing=existing is not None)
+
+    def _return(self, row: InvoiceRow, invoice: Invoice, run_id: int) -> None:
+        findings = self._blocking(row.id)
+        status = "UQ" if findings and all(f.status == "UQ" for f in findings) else "RE"
+        customer = self.master.by_id.get(row.customer_id or "")
+        if customer is not None and customer.criteria.return_status == "UQ":
+            status = "UQ"
+        try:
+            response: bytes | None = build_invoice_response(
+                invoice, findings, status=status, response_id=f"FR-{row.id}", issue_date=date.today()
+            )
+        except InvoiceResponseError as exc:  # e.g. no party ids to address it: the e-mail still goes
+            self.store.event(row.id, run_id, "invoice-response-skipped", error=exc.message)
+            response = None
+        self.store.mark_returned(row.id, run_id, response)
+
+    def _hold_for_failure(self, invoice_id: int, run_id: int, exc: Exception, attempts: int) -> None:
+        finding = robot_finding(
+            "ROBOT-RETRIES-EXHAUSTED", f"{attempts} attempts; last: {type(exc).__name__}: {exc}"
+        )
+        self.store.add_findings(invoice_id, [finding])
+        self.store.mark_held(invoice_id, run_id, finding.code)
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    def _blocking(self, invoice_id: int) -> list[Finding]:
+        return [f for f in from_rows(self.store.findings_of(invoice_id)) if f.blocks]
+
+    def _vendor(self, invoice: Invoice):  # type: ignore[no-untyped-def]
+        cvr = supplier_cvr(invoice)
+        vendor = self.master.vendors.by_cvr(cvr) if cvr else None
+        endpoint = invoice.seller.endpoint
+        if vendor is None and endpoint is not None:
+            vendor = self.master.vendors.by_endpoint(endpoint.value)
+        return vendor
+
+    def priors(self) -> Iterator[PriorInvoice]:
+        for h in self.store.history():
+            yield PriorInvoice(
+                h.invoice_id, h.supplier_key, h.invoice_number, h.issue_date, h.payable, h.sha256
+            )
+
+    def outcome_of(self, row: InvoiceRow) -> tuple[str, dict[str, str]]:
+        if row.state == InvoiceState.POSTED:
+            return "transferred", {"erp_document_number": row.erp_document_no or ""}
+        findings = self._blocking(row.id)
+        reasons = "; ".join(f"{f.reason}: {f.message_da}" for f in findings)
+        return row.state, {"reasons": reasons, "error_types": row.error_types or ""}
+
+    def queue_digests(self, outbox: Outbox, run_id: int) -> None:
+        """One digest per customer listing its newly returned invoices (Danish and English)."""
+        by_customer: dict[str, list[InvoiceRow]] = defaultdict(list)
+        for row in outbox.returned_without_notice():
+            by_customer[row.customer_id or ""].append(row)
+        for customer_id, rows in by_customer.items():
+            customer = self.master.by_id.get(customer_id)
+            if customer is None or not customer.notify:
+                continue  # unknown customer (REC): the creditor team sees it in the run summary
+            items = [self._returned_item(r) for r in rows]
+            notice = build_digest(customer, str(run_id), items, template_dir=self.templates)
+            outbox.enqueue(run_id, customer_id, notice, [r.id for r in rows])
+
+    def _returned_item(self, row: InvoiceRow) -> ReturnedItem:
+        findings = tuple(self._blocking(row.id))
+        return ReturnedItem(
+            invoice_id=row.id,
+            invoice_number=row.invoice_number or row.source_ref,
+            supplier_name=row.supplier_name or "",
+            supplier_cvr=row.supplier_key or "",
+            amount=row.payable,
+            currency=row.currency or "DKK",
+            issue_date=row.issue_date,
+            error_types=tuple((row.error_types or "").split(",")) if row.error_types else (),
+            findings=findings,
+            invoice_response_xml=row.invoice_response,
+        )
+
+
+def _summary(invoice: Invoice) -> ReadSummary:
+    return ReadSummary(
+        format=invoice.format,
+        document_type=invoice.document_type.value,
+        invoice_number=invoice.number,
+        number_normalised=normalise_invoice_number(invoice.number) if invoice.number else None,
+        supplier_key=supplier_key(invoice),
+        supplier_name=invoice.seller.name,
+        issue_date=invoice.issue_date,
+        payable=invoice.totals.payable,
+        currency=invoice.currency,
+    )
+
+
+def _prior(invoice_id: int, invoice: Invoice, sha256: str) -> PriorInvoice:
+    return PriorInvoice(
+        invoice_id,
+        supplier_key(invoice),
+        invoice.number or "",
+        invoice.issue_date,
+        invoice.totals.payable,
+        sha256,
+    )
+
+
+def _payload(posting: object) -> dict[str, object]:
+    from dataclasses import asdict
+
+    data = asdict(posting)  # type: ignore[call-overload]
+    data.pop("document", None)
+    return dict(data)

@@ -1,0 +1,35 @@
+"""``check-config``: validate every configuration file, naming file, line and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from robot.cli.app import EXIT_CONFIG, EXIT_OK
+from robot.errors import ConfigError
+
+
+def check_config(
+    config: Path | None = typer.Option(None, "--config", "-c", help="Configuration file"),
+    probe: bool = typer.Option(False, "--probe", help="Also try each connector (reachability, auth)"),
+) -> None:
+    """Validate the configuration, master data, customer criteria and schedules."""
+    from robot.checks import check_all
+    from robot.cli.runs_cmd import config_path
+
+    errors, notes = check_all(config_path(config), probe=probe)
+    for note in notes:
+        typer.echo(f"ok: {note}")
+    for err in errors:
+        typer.echo(f"error: {err}", err=True)
+    if errors:
+        raise typer.Exit(EXIT_CONFIG)
+    raise typer.Exit(EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check-config")(check_config)
+
+
+__all__ = ["ConfigError", "check_config"]

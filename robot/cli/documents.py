@@ -1,0 +1,117 @@
+"""``parse`` and ``validate``: one JSON object per document (JSON Lines, key ``file`` first)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from robot.cli.app import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK
+from robot.errors import ReadError
+
+FILES = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="Invoice documents")
+
+
+def _dump(obj: dict[str, Any]) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+def parse(
+    files: list[Path] = FILES, as_json: bool = typer.Option(False, "--json", help="JSON Lines")
+) -> None:
+    """Print the canonical model (EN 16931) of each document."""
+    from robot.readers import read_document
+    from robot.serialize import invoice_to_json
+
+    console = Console()
+    failed = 0
+    for path in files:
+        try:
+            inv = read_document(path.read_bytes(), str(path))
+        except ReadError as exc:
+            failed += 1
+            if as_json:
+                _dump({"file": str(path), "error": exc.reason, "field": exc.field, "expected": exc.expected})
+            else:
+                console.print(f"[red]{path}[/red]: {exc.reason}")
+            continue
+        data = invoice_to_json(inv)
+        if as_json:
+            _dump({"file": str(path), **data})
+        else:
+            totals = data["totals"]
+            console.print(
+                f"[bold]{path}[/bold]  {data['format']} {data['document_type']} {data['invoice_number']} "
+                f"{data['issue_date']}  {data['seller']['name']} → {data['buyer']['name']}  "
+                f"payable {totals['payable']} {data['currency']}  lines {len(data['lines'])}"
+            )
+    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def validate(
+    files: list[Path] = FILES,
+    customer: str | None = typer.Option(None, "--customer", help="Apply this customer's criteria"),
+    config: Path | None = typer.Option(None, "--config", help="Configuration file (for --customer)"),
+    as_json: bool = typer.Option(False, "--json", help="JSON Lines"),
+) -> None:
+    """Findings and verdict for each document (without --customer: document-level rules, defaults)."""
+    from classifiers.api import Context
+    from classifiers.engine import Classifier
+    from robot.cli.runs_cmd import config_path
+    from robot.readers import read_document
+    from robot.store.receipts import sha256_of
+
+    master = None
+    if customer is not None:
+        from robot.config import load_config
+        from robot.wiring import load_master
+
+        master = load_master(load_config(config_path(config)))
+        if customer not in master.by_id:
+            typer.echo(f"unknown customer {customer!r}; known: {', '.join(sorted(master.by_id))}", err=True)
+            raise typer.Exit(EXIT_CONFIG)
+    classifier = Classifier(document_level_only=master is None)
+    console = Console()
+    any_findings = False
+    for path in files:
+        content = path.read_bytes()
+        try:
+            inv = read_document(content, str(path))
+        except ReadError as exc:
+            any_findings = True
+            out: dict[str, Any] = {"file": str(path), "error": exc.reason, "verdict": "hold", "findings": []}
+            _dump(out) if as_json else console.print(f"[red]{path}[/red]: {exc.reason}")
+            continue
+        if master is not None:
+            ctx = master.context(inv, metadata={"customer": customer or ""}, sha256=sha256_of(content))
+        else:
+            ctx = Context()
+        result = classifier.classify(inv, ctx)
+        any_findings = any_findings or any(f.blocks for f in result.findings)
+        if as_json:
+            _dump(
+                {
+                    "file": str(path),
+                    "format": inv.format,
+                    "invoice_number": inv.number,
+                    "verdict": result.verdict.value,
+                    "findings": [f.to_json() for f in result.findings],
+                }
+            )
+            continue
+        table = Table(title=f"{path} — {inv.number} — {result.verdict.value}", show_lines=False)
+        for col in ("code", "severity", "disposition", "reason", "field", "message"):
+            table.add_column(col)
+        for f in result.findings:
+            table.add_row(f.code, f.severity, f.disposition, f.reason, f.field or "", f.message_en)
+        console.print(table)
+    raise typer.Exit(EXIT_FINDINGS if any_findings else EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(parse)
+    app.command()(validate)

@@ -1,0 +1,158 @@
+"""``runs`` (run history) and ``show`` (one invoice's journey, for the creditor team and customers)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from robot.cli.app import EXIT_CONFIG, EXIT_OK
+from robot.store.repo import Store
+
+DB = typer.Option(
+    None, "--database", help="SQLAlchemy URL (default: config, $FAKTURAROBOT_DATABASE_URL, ./var)"
+)
+CFG = typer.Option(None, "--config", "-c", help="Configuration file (for its database)")
+
+
+def _store(database: str | None, config: Path | None) -> Store:
+    if database is None and config is not None:
+        from robot.config import load_config
+
+        database = load_config(config).cfg.database
+    return Store.open(database)
+
+
+def runs(
+    limit: int = typer.Option(20, help="How many runs"),
+    as_json: bool = typer.Option(False, "--json"),
+    database: str | None = DB,
+    config: Path | None = CFG,
+) -> None:
+    """The last runs: start, duration, status, counts. Exit 0 if the last run was ok, 1 partial, 3 failed."""
+    store = _store(database, config)
+    rows = store.recent_runs(limit)
+    store.close()
+    if as_json:
+        for r in rows:
+            typer.echo(json.dumps(_run_json(r), ensure_ascii=False))
+    else:
+        table = Table(title="Runs")
+        for col in (
+            "id",
+            "started (UTC)",
+            "seconds",
+            "trigger",
+            "status",
+            "posted",
+            "returned",
+            "held",
+            "pending",
+        ):
+            table.add_column(col)
+        for r in rows:
+            c: dict[str, Any] = r.counts or {}
+            secs = f"{(r.finished_at - r.started_at).total_seconds():.1f}" if r.finished_at else "running"
+            table.add_row(
+                str(r.id),
+                r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+                secs,
+                r.trigger,
+                r.status,
+                *(str(c.get(k, "")) for k in ("posted", "returned", "held", "pending")),
+            )
+        Console().print(table)
+    last = rows[0].status if rows else "ok"
+    raise typer.Exit({"ok": 0, "running": 0, "partial": 1}.get(last, 3))
+
+
+def _run_json(r: Any) -> dict[str, Any]:
+    return {
+        "run_id": r.id,
+        "started_at": r.started_at.isoformat(),
+        "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+        "status": r.status,
+        "trigger": r.trigger,
+        "counts": r.counts,
+        "error": r.error,
+    }
+
+
+def show(
+    key: str = typer.Argument(..., help="Invoice id, invoice number or source reference"),
+    as_json: bool = typer.Option(False, "--json"),
+    database: str | None = DB,
+    config: Path | None = CFG,
+) -> None:
+    """One invoice's journey: state, verdict, findings, postings and every event."""
+    store = _store(database, config)
+    try:
+        matches = store.find_invoices(key)
+        if not matches:
+            typer.echo(f"no invoice matches {key!r} (id, invoice number or source reference)", err=True)
+            raise typer.Exit(EXIT_CONFIG)
+        console = Console()
+        for match in matches:
+            row, events, findings, postings = store.journey(match.id)
+            data = {
+                "invoice_id": row.id,
+                "source": row.source,
+                "source_ref": row.source_ref,
+                "invoice_number": row.invoice_number,
+                "supplier": row.supplier_name,
+                "customer": row.customer_id,
+                "state": row.state,
+                "verdict": row.verdict,
+                "error_types": row.error_types,
+                "payable": str(row.payable) if row.payable is not None else None,
+                "currency": row.currency,
+                "erp_document_no": row.erp_document_no,
+                "findings": [
+                    {
+                        "code": f.code,
+                        "severity": f.severity,
+                        "field": f.field,
+                        "message_da": f.message_da,
+                        "message_en": f.message_en,
+                    }
+                    for f in findings
+                ],
+                "postings": [
+                    {"key": p.idempotency_key, "state": p.state, "erp": p.erp_document_no} for p in postings
+                ],
+                "events": [
+                    {"at": e.at.isoformat(), "kind": e.kind, "run": e.run_id, **e.detail} for e in events
+                ],
+            }
+            if as_json:
+                typer.echo(json.dumps(data, ensure_ascii=False, default=str))
+                continue
+            console.print(
+                f"[bold]Invoice {row.id}[/bold] {row.invoice_number} from {row.supplier_name} "
+                f"({row.source}:{row.source_ref}) — [bold]{row.state}[/bold] {row.error_types or ''}"
+            )
+            for f in findings:
+                console.print(f"  • {f.code} [{f.severity}] {f.field or ''}: {f.message_da} / {f.message_en}")
+            table = Table(title="Journey")
+            for col in ("at (UTC)", "run", "step", "detail"):
+                table.add_column(col, overflow="fold")
+            for e in events:
+                table.add_row(
+                    e.at.strftime("%Y-%m-%d %H:%M:%S"),
+                    str(e.run_id or ""),
+                    e.kind,
+                    json.dumps(e.detail, ensure_ascii=False, default=str)[:120],
+                )
+            console.print(table)
+    finally:
+        store.close()
+    raise typer.Exit(EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(runs)
+    app.command()(show)

@@ -1,0 +1,69 @@
+"""Print a run summary for the creditor team: counts by verdict and error type, then each invoice."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from robot.run_report import RunSummary
+
+REASON_LABELS = {
+    "REF": "references (person ref. / order no.)",
+    "LEG": "legal / totals / VAT",
+    "REC": "receiver unknown (EAN)",
+    "PRI": "prices off the order",
+    "QTY": "quantities off the order",
+    "PAY": "payment details",
+    "OTH": "other (duplicate, ...)",
+    "UNR": "not recognised",
+    "ITM": "items",
+    "FIN": "finance terms",
+}
+STYLE = {"ok": "green", "partial": "yellow", "failed": "red"}
+
+
+def print_summary(console: Console, summary: RunSummary, *, details_db: str | None = None) -> None:
+    c = summary.counts
+    console.print(
+        f"[bold]Run {summary.run_id}[/bold]: [{STYLE.get(summary.status, 'white')}]{summary.status}[/] "
+        f"in {summary.seconds:.2f}s — processed {c['processed']}: "
+        f"[green]posted {c['posted']}[/green], [yellow]returned {c['returned']}[/yellow], "
+        f"[magenta]held {c['held']}[/magenta]; pending {c['pending']}; notices pending {c['notices_pending']}"
+    )
+    if c["error_types"]:
+        table = Table(title="Returned and held by error type")
+        table.add_column("error type")
+        table.add_column("meaning")
+        table.add_column("invoices", justify="right")
+        for code, n in c["error_types"].items():
+            table.add_row(code, REASON_LABELS.get(code, ""), str(n))
+        console.print(table)
+    for problem in summary.problems[:10]:
+        console.print(f"[red]problem:[/red] {problem}")
+    if details_db:
+        _invoice_table(console, summary.run_id, details_db)
+
+
+def _invoice_table(console: Console, run_id: int, url: str) -> None:
+    from robot.store.repo import Store
+
+    store = Store.open(url)
+    try:
+        table = Table(title="Invoices in this run")
+        for col in ("id", "file", "number", "customer", "verdict", "error types", "first finding"):
+            table.add_column(col, overflow="fold")
+        for row in store.invoices_of_run(run_id):
+            findings = [f for f in store.findings_of(row.id) if f.severity == "error"]
+            first = f"{findings[0].code}: {findings[0].message_en}" if findings else ""
+            table.add_row(
+                str(row.id),
+                row.source_ref,
+                row.invoice_number or "",
+                row.customer_id or "",
+                row.state,
+                row.error_types or "",
+                first[:90],
+            )
+        console.print(table)
+    finally:
+        store.close()

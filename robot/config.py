@@ -1,0 +1,147 @@
+"""The robot's one configuration file: where the data is and which connectors to use.
+
+Paths are relative to the file's folder; secrets come from environment variables that the
+connector settings name (never from the file). Example (``samples/fakturarobot.yaml``)::
+
+    database: sqlite:///var/fakturarobot.db     # FAKTURAROBOT_DATABASE_URL wins
+    customers: customers.yaml
+    vendors: vendors.yaml
+    orders: orders.yaml
+    source:   {kind: folder, inbox: ../var/demo/inbox}
+    ledger:   {kind: journal, path: ../var/demo/ledger.jsonl}
+    notifier: {kind: eml, outbox: ../var/demo/outbox}
+
+Connector kinds are resolved by name with a clear error naming the kinds that exist, and each
+connector's own ``Settings`` model validates the rest of its section (unknown keys are errors,
+reported with file and line).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from robot.errors import ConfigError
+from robot.yamlconf import Loc, load_yaml_model
+
+CONFIG_ENV = "FAKTURAROBOT_CONFIG"
+
+#: kind → "module:Class" per connector role. Plugins may add kinds here before loading.
+CONNECTOR_KINDS: dict[str, dict[str, str]] = {
+    "source": {
+        "folder": "connectors.folder:FolderSource",
+        "purchase-api": "connectors.purchase_api:PurchaseApiSource",
+    },
+    "ledger": {
+        "journal": "connectors.journal:JournalLedger",
+        "business-central": "connectors.business_central:BusinessCentralLedger",
+    },
+    "notifier": {
+        "eml": "connectors.eml:EmlNotifier",
+        "smtp": "connectors.smtp:SmtpNotifier",
+    },
+}
+
+
+class ConnectorSpec(BaseModel):
+    """``{kind: ..., <the connector's settings>}``; the settings are checked by the connector."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    kind: str
+
+    def settings(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class ResponderSettings(BaseModel):
+    """Who answers in the Invoice Response (the service centre or the customer)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = "Statens Administration"
+    endpoint_id: str | None = None
+    endpoint_scheme: str = "0088"
+
+
+class AlertSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    to: tuple[str, ...] = ()
+    exception_rate: float = Field(default=0.2, ge=0, le=1)
+
+
+class RobotConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database: str | None = None
+    customers: Path
+    vendors: Path
+    orders: Path | None = None
+    source: ConnectorSpec
+    ledger: ConnectorSpec
+    notifier: ConnectorSpec
+    templates: Path | None = None
+    responder: ResponderSettings = ResponderSettings()
+    max_attempts: int = Field(default=5, ge=1)
+    schedules: Path | None = None
+    alerts: AlertSettings = AlertSettings()
+
+
+def resolve_kind(role: str, kind: str) -> type[Any]:
+    kinds = CONNECTOR_KINDS[role]
+    if kind not in kinds:
+        raise ConfigError(f"unknown {role} kind {kind!r}; allowed: {', '.join(sorted(kinds))}")
+    module_name, _, cls_name = kinds[kind].partition(":")
+    cls = getattr(importlib.import_module(module_name), cls_name)
+    if not isinstance(cls, type) or not hasattr(cls, "from_settings"):
+        raise ConfigError(f"{kinds[kind]} is not a connector class with from_settings()")
+    return cls
+
+
+def _connector_checks(cfg: RobotConfig) -> Iterable[tuple[Loc, str]]:
+    for role in CONNECTOR_KINDS:
+        spec: ConnectorSpec = getattr(cfg, role)
+        try:
+            cls = resolve_kind(role, spec.kind)
+        except ConfigError as exc:
+            yield (role, "kind"), exc.message
+            continue
+        try:
+            cls.Settings.model_validate(spec.settings())
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = (role, *err["loc"])
+                if err["type"] == "extra_forbidden":
+                    allowed = ", ".join(["kind", *cls.Settings.model_fields])
+                    yield (
+                        loc,
+                        f"unknown key {err['loc'][-1]!r} for {role} kind {spec.kind!r}; allowed: {allowed}",
+                    )
+                else:
+                    yield loc, f"{err['msg']} (in {role} kind {spec.kind!r})"
+
+
+class LoadedConfig:
+    """The validated configuration and the folder its relative paths start from."""
+
+    def __init__(self, path: Path, cfg: RobotConfig) -> None:
+        self.path = path
+        self.base_dir = path.parent
+        self.cfg = cfg
+
+    def file(self, rel: Path | None) -> Path | None:
+        return None if rel is None else (self.base_dir / rel)
+
+    def build(self, role: str) -> Any:
+        spec: ConnectorSpec = getattr(self.cfg, role)
+        cls = resolve_kind(role, spec.kind)
+        return cls.from_settings(cls.Settings.model_validate(spec.settings()), self.base_dir)
+
+
+def load_config(path: Path) -> LoadedConfig:
+    if not path.is_file():
+        raise ConfigError("configuration file not found", file=str(path))
+    cfg = load_yaml_model(path, RobotConfig, checks=[_connector_checks])
+    return LoadedConfig(path.resolve(), cfg)

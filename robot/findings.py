@@ -1,0 +1,89 @@
+"""Findings the robot itself raises (not rules): unreadable documents, ERP refusals, retries spent.
+
+They hold the invoice for the creditor team and say why in Danish and English::
+
+    >>> robot_finding("POST-REFUSED", "Dimension AFDELING mangler").disposition
+    'hold'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from classifiers.api import Finding
+from robot.store.schema import FindingRow
+
+#: code → (status, reason, action, field, Danish text, English text); ``{}`` is the detail.
+ROBOT_FINDINGS: dict[str, tuple[str, str, str, str | None, str, str]] = {
+    "READ-ERROR": (
+        "UQ",
+        "UNR",
+        "NIN",
+        None,
+        "Dokumentet kan ikke læses som en faktura eller kreditnota: {}",
+        "The document cannot be read as an invoice or credit note: {}",
+    ),
+    "POST-NO-VENDOR": (
+        "UQ",
+        "OTH",
+        "NOA",
+        "BT-30",
+        "Leverandøren ({}) findes ikke i kreditorstamdata; fakturaen kan ikke bogføres.",
+        "The supplier ({}) is not in the vendor master; the invoice cannot be posted.",
+    ),
+    "POST-REFUSED": (
+        "UQ",
+        "OTH",
+        "NOA",
+        None,
+        "ERP-systemet afviste bogføringen: {}",
+        "The ERP refused the posting: {}",
+    ),
+    "ROBOT-RETRIES-EXHAUSTED": (
+        "UQ",
+        "OTH",
+        "NOA",
+        None,
+        "Robotten kunne ikke færdiggøre fakturaen efter gentagne forsøg ({}); den skal behandles manuelt.",
+        "The robot could not finish the invoice after repeated attempts ({}); it needs manual handling.",
+    ),
+}
+
+
+def robot_finding(code: str, detail: str) -> Finding:
+    status, reason, action, field, da, en = ROBOT_FINDINGS[code]
+    return Finding(
+        code=code,
+        official_ids=(),
+        severity="error",
+        disposition="hold",
+        status=status,
+        reason=reason,
+        action=action,
+        field=field,
+        message_da=da.format(detail),
+        message_en=en.format(detail),
+        found=detail,
+    )
+
+
+def from_rows(rows: Iterable[FindingRow]) -> list[Finding]:
+    """Findings as stored, back as :class:`Finding` values."""
+    return [
+        Finding(
+            code=r.code,
+            official_ids=tuple(i for i in r.official_ids.split(",") if i),
+            severity="warning" if r.severity == "warning" else "error",
+            disposition="hold" if r.disposition == "hold" else "return",
+            status=r.status,
+            reason=r.reason,
+            action=r.action,
+            field=r.field,
+            message_da=r.message_da,
+            message_en=r.message_en,
+            found=r.found,
+            expected=r.expected,
+            line_id=r.line_id,
+        )
+        for r in rows
+    ]

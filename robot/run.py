@@ -1,0 +1,171 @@
+"""One run of the robot: fetch → store → read → classify → decide → post | return | hold.
+
+    >>> robot = Robot(store, master, source=source, ledger=ledger, notifier=notifier)
+    >>> summary = robot.run(trigger="manual")
+    >>> summary.status, summary.counts["posted"], summary.counts["error_types"]
+
+Every step is its own short transaction with an event, so a run stopped at any point (a crash,
+SIGKILL, SIGTERM) is finished by the next one: documents are stored before the source forgets
+them, a posting is recorded as intended before the ERP is called and the ERP is asked before
+posting again, notices wait in the outbox until sent. Application failures (ERP or mail down)
+are retried on later runs; after ``max_attempts`` the invoice is held for the creditor team.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from loguru import logger
+
+from classifiers.engine import Classifier
+from connectors.base import Ledger, Notifier, Source
+from robot.actions import Actions
+from robot.context import MasterData
+from robot.run_report import RunSummary, summarise
+from robot.store.outbox import Outbox
+from robot.store.repo import Store
+from robot.store.schema import utcnow
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class RunOptions:
+    trigger: str = "manual"
+    dry_run: bool = False
+    worker: str = "main"
+    batch: int = 50
+    lease: timedelta = timedelta(minutes=10)
+    max_attempts: int = 5
+    fetch: bool = True
+    stop: threading.Event = field(default_factory=threading.Event)
+    progress: Progress | None = None
+
+
+class Robot:
+    def __init__(
+        self,
+        store: Store,
+        master: MasterData,
+        *,
+        source: Source | None,
+        ledger: Ledger,
+        notifier: Notifier,
+        classifier: Classifier | None = None,
+        actions: Actions | None = None,
+    ) -> None:
+        self.store = store
+        self.master = master
+        self.source = source
+        self.ledger = ledger
+        self.notifier = notifier
+        self.classifier = classifier or Classifier()
+        self.outbox = Outbox(store.sessions)
+        self.actions = actions or Actions(store, master, self.classifier, ledger)
+
+    # --- the run ------------------------------------------------------------------------------
+
+    def run(self, options: RunOptions | None = None) -> RunSummary:
+        opts = options or RunOptions()
+        run_id = self.store.start_run(opts.trigger, dry_run=opts.dry_run)
+        started = utcnow()
+        log = logger.bind(run_id=run_id)
+        log.info("run {} started ({})", run_id, opts.trigger)
+        problems: list[str] = []
+        try:
+            if opts.fetch and self.source is not None:
+                problems += self.fetch(run_id)
+            self.master.with_history(self.actions.priors())
+            problems += self.process(run_id, opts)
+            if not opts.dry_run:
+                problems += self.report_outcomes(run_id)
+                problems += self.notify(run_id)
+        except Exception as exc:
+            log.opt(exception=exc).error("run {} failed: {}", run_id, exc)
+            return self._finish(run_id, started, "failed", [*problems, f"{type(exc).__name__}: {exc}"])
+        status = "partial" if problems or opts.stop.is_set() else "ok"
+        return self._finish(run_id, started, status, problems)
+
+    def _finish(self, run_id: int, started: datetime, status: str, problems: list[str]) -> RunSummary:
+        summary = summarise(self.store, self.outbox, run_id, started, status, problems)
+        if summary.status == "ok" and summary.counts["pending"]:
+            summary = summary.with_status("partial")
+        self.store.finish_run(run_id, summary.status, summary.counts, "; ".join(problems[:20]) or None)
+        logger.bind(run_id=run_id).info("run {} finished: {} {}", run_id, summary.status, summary.counts)
+        return summary
+
+    # --- steps ----------------------------------------------------------------------------------
+
+    def fetch(self, run_id: int) -> list[str]:
+        """Store every document the source offers, then let the source forget it."""
+        assert self.source is not None
+        stored = 0
+        try:
+            for doc in self.source.fetch():
+                receipt = self.store.receive(self.source.name, doc, run_id)
+                self.source.acknowledge(doc)
+                stored += receipt.new
+        except Exception as exc:  # the source is down: work on what is stored, try again next run
+            logger.bind(run_id=run_id).warning("fetching from {} failed: {}", self.source.name, exc)
+            self.store.event(None, run_id, "fetch-failed", source=self.source.name, error=str(exc))
+            return [f"fetch from {self.source.name} failed: {exc}"]
+        self.store.event(None, run_id, "fetched", source=self.source.name, new=stored)
+        return []
+
+    def process(self, run_id: int, opts: RunOptions) -> list[str]:
+        """Claim pending invoices in batches and take each as far as it can go."""
+        problems: list[str] = []
+        tried: set[int] = set()
+        total = len(self.store.pending_ids())
+        while not opts.stop.is_set():
+            ids = self.store.claim(opts.worker, opts.batch, opts.lease, exclude=tried)
+            if not ids:
+                break
+            for invoice_id in ids:
+                if opts.stop.is_set():
+                    self.store.release(invoice_id, opts.worker)
+                    continue
+                tried.add(invoice_id)
+                problem = self.actions.process(
+                    invoice_id, run_id, dry_run=opts.dry_run, max_attempts=opts.max_attempts
+                )
+                if problem:
+                    problems.append(problem)
+                if opts.progress:
+                    opts.progress(len(tried), max(total, len(tried)))
+            if opts.stop.is_set():
+                problems.append("stopped before all invoices were processed")
+        return problems
+
+    def report_outcomes(self, run_id: int) -> list[str]:
+        """Write each decided invoice's outcome back to the source it came from."""
+        if self.source is None:
+            return []
+        for row in self.store.pending_outcomes():
+            if row.source != self.source.name:
+                continue
+            outcome, detail = self.actions.outcome_of(row)
+            try:
+                self.source.report_outcome(row.source_ref, outcome, detail)
+            except Exception as exc:
+                self.store.event(row.id, run_id, "outcome-failed", error=str(exc))
+                return [f"writing outcomes to {self.source.name} failed: {exc}"]
+            self.store.outcome_reported(row.id, run_id, outcome)
+        return []
+
+    def notify(self, run_id: int) -> list[str]:
+        """Queue one digest per customer for newly returned invoices, then empty the outbox."""
+        self.actions.queue_digests(self.outbox, run_id)
+        for row in self.outbox.pending():
+            self.outbox.sending(row.id)
+            try:
+                self.notifier.send(self.outbox.to_notice(row))
+            except Exception as exc:  # mail down: the notice waits in the outbox for the next run
+                self.outbox.failed(row.id, f"{type(exc).__name__}: {exc}")
+                logger.bind(run_id=run_id).warning("notice {} not sent: {}", row.notice_key, exc)
+                return [f"sending notices via {self.notifier.name} failed: {exc}"]
+            self.outbox.sent(row.id, run_id)
+        return []

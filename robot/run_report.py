@@ -1,0 +1,68 @@
+"""The run summary: what a creditor team reads after each run, and what ``--json`` prints.
+
+Counts by verdict and by error type (the Invoice Response reason codes), plus what is still
+pending and what went wrong. ``status`` is ``ok``, ``partial`` (work left for the next run) or
+``failed``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from robot.store.outbox import Outbox
+from robot.store.repo import Store
+from robot.store.schema import InvoiceState, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: int
+    status: str
+    started_at: datetime
+    finished_at: datetime
+    counts: dict[str, Any]
+    problems: tuple[str, ...] = ()
+
+    def with_status(self, status: str) -> RunSummary:
+        return replace(self, status=status)
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat(),
+            "seconds": round(self.seconds, 3),
+            "counts": self.counts,
+            "problems": list(self.problems),
+        }
+
+
+def summarise(
+    store: Store, outbox: Outbox, run_id: int, started: datetime, status: str, problems: list[str]
+) -> RunSummary:
+    rows = store.invoices_of_run(run_id)
+    by_state = Counter(r.state for r in rows)
+    error_types: Counter[str] = Counter()
+    for r in rows:
+        if r.state in (InvoiceState.RETURNED, InvoiceState.HELD) and r.error_types:
+            error_types.update(r.error_types.split(","))
+    pending = len(store.pending_ids())
+    counts: dict[str, Any] = {
+        "processed": sum(by_state[s] for s in InvoiceState.DONE),
+        "posted": by_state[InvoiceState.POSTED],
+        "returned": by_state[InvoiceState.RETURNED],
+        "held": by_state[InvoiceState.HELD],
+        "pending": pending,
+        "error_types": dict(sorted(error_types.items())),
+        "failures": len(problems),
+        "notices_pending": outbox.count("pending") + outbox.count("sending"),
+    }
+    return RunSummary(run_id, status, started, utcnow(), counts, tuple(problems))
