@@ -56,6 +56,13 @@ def criteria_of(ctx: Context) -> CustomerCriteria:
     return ctx.criteria if ctx.criteria is not None else DEFAULT_CRITERIA
 
 
+def party_present(party: Party) -> bool:
+    """Whether the document had the party element at all (an empty :class:`Party` means it had not)."""
+    return any(
+        (party.name, party.trading_name, party.legal_id, party.vat_id, party.endpoint, party.party_ids)
+    ) or any((party.address, party.contact))
+
+
 def gln_valid(value: str) -> bool:
     """GS1 check digit over all digits, as Peppol's ``u:gln`` (any length, digits only).
 
@@ -87,7 +94,8 @@ def ean_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             "The supplier must issue a new invoice carrying the institution's EAN number.",
             found=None,
             expected="EAN (GLN), schemeID 0088",
-            official_ids=peppol_ids(invoice, "PEPPOL-EN16931-R010"),
+            # R010's context is the buyer Party: without a buyer party it does not fire
+            official_ids=peppol_ids(invoice, "PEPPOL-EN16931-R010") if party_present(invoice.buyer) else (),
         )
     elif (endpoint.scheme or "").strip().upper() not in GLN_SCHEMES:
         yield ctx.finding(
