@@ -1,0 +1,273 @@
+"""The customer digest: one e-mail per customer per run listing every invoice returned to it.
+
+For each invoice it says which invoice (number, supplier and CVR, amount, date), the error type
+(reason code with a Danish and English label) and, for each blocking finding, the field (BT id and
+its name), what was found and what to do. Danish first, then English, in the same mail; each
+invoice's Invoice Response XML is attached. The texts come from Jinja2 templates
+(``robot/templates/digest.txt.j2`` and ``digest.html.j2``); a service centre can point
+``template_dir`` at its own folder holding files of the same names::
+
+    >>> from classifiers.criteria import Customer
+    >>> item = ReturnedItem(7, "F-1", "Kontor A/S", "12345674", Decimal("1234.5"), "DKK",
+    ...                     date(2025, 2, 14), ("REF",), ())
+    >>> notice = build_digest(Customer(id="SAM", name="Styrelsen", notify=("k@sam.dk",)), "42", [item])
+    >>> notice.notice_key, "1.234,50 kr." in notice.text, "DKK 1,234.50" in notice.text
+    ('42:SAM', True, True)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from classifiers.api import Finding
+from classifiers.criteria import Customer
+from connectors.base import OutgoingNotice
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+#: OPStatusReason codes → (Danish, English) labels of the error type.
+REASON_LABELS: dict[str, tuple[str, str]] = {
+    "REF": ("Manglende eller forkert reference", "Missing or wrong reference"),
+    "LEG": ("Forkerte juridiske oplysninger eller beløb", "Legal information or amounts incorrect"),
+    "REC": ("Ukendt modtager (EAN-nummer)", "Receiver unknown (EAN number)"),
+    "QUA": ("Kvalitetsproblem", "Quality problem"),
+    "DEL": ("Levering stemmer ikke", "Delivery does not match"),
+    "PRI": ("Forkerte priser", "Prices incorrect"),
+    "QTY": ("Forkert antal", "Quantity incorrect"),
+    "ITM": ("Forkerte varer", "Items incorrect"),
+    "PAY": ("Betalingsoplysninger afviger", "Payment details incorrect"),
+    "UNR": ("Fakturaen genkendes ikke", "Invoice not recognised"),
+    "FIN": ("Forkerte finansieringsvilkår", "Finance terms incorrect"),
+    "PPD": ("Delvist betalt", "Partially paid"),
+    "OTH": ("Anden fejl", "Other problem"),
+    "NON": ("Ingen fejl", "No issue"),
+}
+
+#: OPStatusAction codes → what the customer should do (Danish, English).
+ACTION_LABELS: dict[str, tuple[str, str]] = {
+    "NOA": ("Ingen handling nødvendig.", "No action needed."),
+    "PIN": (
+        "Oplys det manglende, eller bed leverandøren om at sende fakturaen igen med det.",
+        "Provide the missing information, or ask the supplier to resend the invoice with it.",
+    ),
+    "NIN": ("Bed leverandøren om en ny, korrekt faktura.", "Ask the supplier for a new, correct invoice."),
+    "CNF": (
+        "Bed leverandøren om en kreditnota for hele fakturaen.",
+        "Ask the supplier to credit it in full.",
+    ),
+    "CNP": ("Bed leverandøren om en delvis kreditnota.", "Ask the supplier for a partial credit note."),
+    "CNA": ("Bed leverandøren om en kreditnota for beløbet.", "Ask the supplier to credit the amount."),
+    "OTH": (
+        "Se beskrivelsen og kontakt kreditorteamet.",
+        "See the description and contact the creditor team.",
+    ),
+}
+
+#: EN 16931 business terms the rules point at → (Danish, English) field names.
+FIELD_NAMES: dict[str, tuple[str, str]] = {
+    "BT-1": ("Fakturanummer", "Invoice number"),
+    "BT-2": ("Fakturadato", "Invoice date"),
+    "BT-3": ("Fakturatype", "Invoice type code"),
+    "BT-5": ("Valuta", "Currency"),
+    "BT-9": ("Forfaldsdato", "Due date"),
+    "BT-10": ("Personreference", "Buyer (person) reference"),
+    "BT-12": ("Kontraktreference", "Contract reference"),
+    "BT-13": ("Ordrenummer", "Order number"),
+    "BT-19": ("Kontostreng", "Account string"),
+    "BT-20": ("Betalingsbetingelser", "Payment terms"),
+    "BT-25": ("Reference til tidligere faktura", "Preceding invoice reference"),
+    "BT-27": ("Leverandørens navn", "Seller name"),
+    "BT-30": ("Leverandørens CVR-nummer", "Seller CVR number"),
+    "BT-31": ("Leverandørens momsnummer", "Seller VAT identifier"),
+    "BT-34": ("Leverandørens elektroniske adresse", "Seller electronic address"),
+    "BT-44": ("Købers navn", "Buyer name"),
+    "BT-46": ("Købers id", "Buyer identifier"),
+    "BT-49": ("Købers EAN-nummer", "Buyer EAN number (electronic address)"),
+    "BT-72": ("Leveringsdato", "Delivery date"),
+    "BT-81": ("Betalingsmåde", "Payment means"),
+    "BT-83": ("Betalings-id", "Remittance information"),
+    "BT-84": ("Kontonummer", "Payment account"),
+    "BT-86": ("Pengeinstitut (reg.nr./BIC)", "Payment service provider"),
+    "BT-106": ("Sum af linjebeløb", "Sum of invoice line net amounts"),
+    "BT-109": ("Beløb ekskl. moms", "Total without VAT"),
+    "BT-110": ("Moms i alt", "Total VAT amount"),
+    "BT-112": ("Beløb inkl. moms", "Total with VAT"),
+    "BT-115": ("Beløb til betaling", "Amount due for payment"),
+    "BT-116": ("Momsgrundlag", "VAT category taxable amount"),
+    "BT-117": ("Momsbeløb", "VAT category tax amount"),
+    "BT-118": ("Momskategori", "VAT category code"),
+    "BT-119": ("Momssats", "VAT rate"),
+    "BT-129": ("Antal", "Invoiced quantity"),
+    "BT-131": ("Linjebeløb", "Invoice line net amount"),
+    "BT-132": ("Ordrelinjereference", "Order line reference"),
+    "BT-133": ("Kontostreng på linjen", "Line account string"),
+    "BT-146": ("Enhedspris", "Item net price"),
+    "BT-151": ("Momskategori på linjen", "Line VAT category"),
+    "BT-152": ("Momssats på linjen", "Line VAT rate"),
+    "BT-153": ("Varenavn", "Item name"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnedItem:
+    """One invoice returned to a customer in a run, as the digest lists it."""
+
+    invoice_id: int
+    invoice_number: str | None
+    supplier_name: str | None
+    supplier_cvr: str | None
+    amount: Decimal | None  # the amount due (BT-115)
+    currency: str | None
+    issue_date: date | None
+    error_types: tuple[str, ...]  # OPStatusReason codes, e.g. ("REF", "LEG")
+    findings: tuple[Finding, ...]
+    invoice_response_xml: bytes | None = None
+
+    @property
+    def attachment_name(self) -> str:
+        """``invoice-response-7-F-2025-1.xml``: unique per invoice, safe as a file name."""
+        number = re.sub(r"[^A-Za-z0-9._-]+", "_", self.invoice_number or "").strip("._")
+        return f"invoice-response-{self.invoice_id}{'-' + number if number else ''}.xml"
+
+
+def _cents(amount: Decimal | int | str) -> Decimal:
+    """Two decimals, half up. Template literals arrive as numbers or strings: read via ``str``."""
+    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    return value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def money_da(amount: Decimal | None, currency: str | None) -> str:
+    """``1.234,50 kr.`` (DKK) or ``1.234,50 EUR``. Two decimals, half up."""
+    if amount is None:
+        return "(intet beløb)"
+    text = f"{_cents(amount):,.2f}"
+    text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return f"{text} kr." if (currency or "DKK").upper() == "DKK" else f"{text} {currency}"
+
+
+def money_en(amount: Decimal | None, currency: str | None) -> str:
+    """``DKK 1,234.50``."""
+    if amount is None:
+        return "(no amount)"
+    return f"{(currency or 'DKK').upper()} {_cents(amount):,.2f}"
+
+
+def date_da(value: date | None) -> str:
+    return value.strftime("%d.%m.%Y") if value else "(ingen dato)"
+
+
+def date_en(value: date | None) -> str:
+    return value.isoformat() if value else "(no date)"
+
+
+def _label(table: dict[str, tuple[str, str]], code: str | None, lang: int) -> str:
+    if code is None:
+        return ""
+    return table.get(code, (code, code))[lang]
+
+
+def _finding_view(f: Finding) -> dict[str, Any]:
+    field_da = f"{f.field} {_label(FIELD_NAMES, f.field, 0)}".strip() if f.field else "Fakturaen"
+    field_en = f"{f.field} {_label(FIELD_NAMES, f.field, 1)}".strip() if f.field else "The invoice"
+    if f.field and f.field not in FIELD_NAMES:
+        field_da = field_en = f.field
+    return {
+        "code": f.code,
+        "field": f.field,
+        "field_da": field_da,
+        "field_en": field_en,
+        "line_id": f.line_id,
+        "message_da": f.message_da,
+        "message_en": f.message_en,
+        "found": f.found,
+        "expected": f.expected,
+        "action": f.action,
+        "action_da": _label(ACTION_LABELS, f.action, 0),
+        "action_en": _label(ACTION_LABELS, f.action, 1),
+    }
+
+
+def _item_view(item: ReturnedItem) -> dict[str, Any]:
+    blocking = [f for f in item.findings if f.blocks]
+    codes = item.error_types or tuple(dict.fromkeys(f.reason for f in blocking))
+    return {
+        "invoice_id": item.invoice_id,
+        "number": item.invoice_number,
+        "supplier_name": item.supplier_name,
+        "supplier_cvr": item.supplier_cvr,
+        "amount_da": money_da(item.amount, item.currency),
+        "amount_en": money_en(item.amount, item.currency),
+        "issue_date_da": date_da(item.issue_date),
+        "issue_date_en": date_en(item.issue_date),
+        "error_types": [
+            {"code": c, "da": _label(REASON_LABELS, c, 0), "en": _label(REASON_LABELS, c, 1)} for c in codes
+        ],
+        "findings": [_finding_view(f) for f in blocking],
+        "attachment": item.attachment_name if item.invoice_response_xml else None,
+    }
+
+
+def environment(template_dir: Path | None = None) -> jinja2.Environment:
+    """Templates from ``template_dir`` first (the service centre's own), then the built-in ones."""
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(TEMPLATES))]
+    if template_dir is not None:
+        loaders.insert(0, jinja2.FileSystemLoader(str(template_dir)))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=lambda name: name is not None and ".html" in name,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(money_da=money_da, money_en=money_en, date_da=date_da, date_en=date_en)
+    return env
+
+
+def build_digest(
+    customer: Customer,
+    run_id: str,
+    items: Sequence[ReturnedItem],
+    *,
+    template_dir: Path | None = None,
+) -> OutgoingNotice:
+    """The digest notice for ``customer``: Danish then English, Invoice Responses attached.
+
+    ``to`` is the customer's ``notify`` list (possibly empty: the caller decides what that means).
+    """
+    env = environment(template_dir)
+    views = [_item_view(item) for item in items]
+    count = len(items)
+    context = {
+        "customer": customer,
+        "run_id": run_id,
+        "items": views,
+        "count": count,
+        "has_attachments": any(item.invoice_response_xml for item in items),
+        "count_da": f"{count} faktura" if count == 1 else f"{count} fakturaer",
+        "count_en": f"{count} invoice" if count == 1 else f"{count} invoices",
+    }
+    subject = (
+        f"Returnerede fakturaer ({count}) – {customer.name} / Returned invoices ({count})"
+        if count != 1
+        else f"Returneret faktura – {customer.name} / Returned invoice"
+    )
+    attachments = tuple(
+        (item.attachment_name, xml, "application/xml") for item in items if (xml := item.invoice_response_xml)
+    )
+    return OutgoingNotice(
+        notice_key=f"{run_id}:{customer.id}",
+        to=tuple(customer.notify),
+        subject=subject,
+        text=env.get_template("digest.txt.j2").render(context),
+        html=env.get_template("digest.html.j2").render(context),
+        attachments=attachments,
+    )

@@ -1,0 +1,1 @@
+"""Jinja2 templates for customer notices (package data; a service centre may override them)."""

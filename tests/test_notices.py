@@ -1,0 +1,214 @@
+"""The customer digest: one bilingual notice per customer per run, templates overridable."""
+
+from __future__ import annotations
+
+import email
+from datetime import date
+from decimal import Decimal
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from classifiers.api import Finding
+from classifiers.criteria import Customer
+from connectors.eml import EmlNotifier
+from robot.notices import ReturnedItem, build_digest, money_da, money_en
+
+CUSTOMER = Customer(id="SAM", name="Styrelsen for Eksempler", notify=("kreditor@sam.dk", "leder@sam.dk"))
+
+
+def _finding(
+    field: str | None,
+    reason: str,
+    action: str,
+    da: str,
+    en: str,
+    *,
+    found: str | None = None,
+    expected: str | None = None,
+    severity: str = "error",
+    line_id: str | None = None,
+) -> Finding:
+    return Finding(
+        code=f"TEST-{field}",
+        official_ids=(),
+        severity=severity,  # type: ignore[arg-type]
+        disposition="return",
+        status="RE",
+        reason=reason,
+        action=action,
+        field=field,
+        message_da=da,
+        message_en=en,
+        found=found,
+        expected=expected,
+        line_id=line_id,
+    )
+
+
+ORDER = _finding(
+    "BT-13", "REF", "PIN", "Ordrenummer mangler.", "Order number missing.", expected="PO fra indkøbssystemet"
+)
+TOTAL = _finding(
+    "BT-112",
+    "LEG",
+    "NIN",
+    "Totalen stemmer ikke.",
+    "Total does not add up.",
+    found="1250.01",
+    expected="1250.00",
+)
+PRICE = _finding("BT-146", "PRI", "CNP", "Prisen afviger.", "Price differs.", found="120.00", line_id="3")
+WARNING = _finding(
+    "BT-30", "LEG", "PIN", "CVR-kontrolciffer tvivlsomt.", "CVR check digit odd.", severity="warning"
+)
+
+
+def _items() -> list[ReturnedItem]:
+    return [
+        ReturnedItem(
+            invoice_id=11,
+            invoice_number="F-2025/0042",
+            supplier_name="Kontor & Co <A/S>",
+            supplier_cvr="12345674",
+            amount=Decimal("1234.5"),
+            currency="DKK",
+            issue_date=date(2025, 2, 14),
+            error_types=("REF",),
+            findings=(ORDER, WARNING),
+            invoice_response_xml=b"<ApplicationResponse>11</ApplicationResponse>",
+        ),
+        ReturnedItem(
+            invoice_id=12,
+            invoice_number="INV-9",
+            supplier_name="Euro Supplies GmbH",
+            supplier_cvr=None,
+            amount=Decimal("1000000.005"),
+            currency="EUR",
+            issue_date=date(2025, 3, 1),
+            error_types=("LEG", "PRI"),
+            findings=(TOTAL, PRICE),
+            invoice_response_xml=b"<ApplicationResponse>12</ApplicationResponse>",
+        ),
+    ]
+
+
+def test_digest_envelope_and_attachments() -> None:
+    notice = build_digest(CUSTOMER, "run-42", _items())
+    assert notice.notice_key == "run-42:SAM"
+    assert notice.to == ("kreditor@sam.dk", "leder@sam.dk")
+    assert notice.subject == "Returnerede fakturaer (2) – Styrelsen for Eksempler / Returned invoices (2)"
+    assert [(name, data, mime) for name, data, mime in notice.attachments] == [
+        (
+            "invoice-response-11-F-2025_0042.xml",
+            b"<ApplicationResponse>11</ApplicationResponse>",
+            "application/xml",
+        ),
+        (
+            "invoice-response-12-INV-9.xml",
+            b"<ApplicationResponse>12</ApplicationResponse>",
+            "application/xml",
+        ),
+    ]
+
+
+def test_digest_text_danish_then_english_with_every_detail() -> None:
+    text = build_digest(CUSTOMER, "run-42", _items()).text
+    danish, english = text.split("---------------------------------------------------------------- English")
+    # Danish part: Danish amounts, dates, labels, field names, actions
+    assert "Faktura F-2025/0042 fra Kontor & Co <A/S> (CVR 12345674)" in danish
+    assert "Beløb: 1.234,50 kr." in danish
+    assert "Beløb: 1.000.000,01 EUR" in danish  # half up
+    assert "Fakturadato: 14.02.2025" in danish
+    assert "Fejltype: REF Manglende eller forkert reference" in danish
+    assert "Fejltype: LEG Forkerte juridiske oplysninger eller beløb; PRI Forkerte priser" in danish
+    assert "Felt: BT-13 Ordrenummer" in danish
+    assert "Forventet: PO fra indkøbssystemet" in danish
+    assert "Felt: BT-112 Beløb inkl. moms" in danish and "Fundet: 1250.01" in danish
+    assert "Felt: BT-146 Enhedspris (linje 3)" in danish
+    assert "Gør dette: Bed leverandøren om en delvis kreditnota." in danish
+    assert "(CVR ukendt)" in danish
+    assert "CVR-kontrolciffer" not in text  # warnings do not stop an invoice and are not listed
+    # English part
+    assert "Invoice F-2025/0042 from Kontor & Co <A/S> (CVR 12345674)" in english
+    assert "Amount: DKK 1,234.50" in english and "Amount: EUR 1,000,000.01" in english
+    assert "Issue date: 2025-02-14" in english
+    assert "Error type: REF Missing or wrong reference" in english
+    assert "Field: BT-13 Order number" in english
+    assert "Problem: Total does not add up." in english and "Expected: 1250.00" in english
+    assert "What to do: Ask the supplier for a new, correct invoice." in english
+    assert "1.234,50" not in english and "DKK 1,234.50" not in danish
+
+
+def test_digest_html_is_escaped_and_bilingual() -> None:
+    html = build_digest(CUSTOMER, "run-42", _items()).html
+    assert html is not None
+    assert "Kontor &amp; Co &lt;A/S&gt;" in html
+    assert "<A/S>" not in html
+    assert html.index('<div lang="da">') < html.index('<div lang="en">')
+    assert "<td>1.234,50 kr.</td>" in html and "<td>DKK 1,234.50</td>" in html
+    assert "BT-13 Ordrenummer" in html and "BT-13 Order number" in html
+
+
+def test_error_types_default_to_the_findings_reasons_and_singular_subject() -> None:
+    item = ReturnedItem(5, None, None, None, None, None, None, (), (TOTAL, PRICE, TOTAL), None)
+    notice = build_digest(CUSTOMER, "7", [item])
+    assert notice.subject == "Returneret faktura – Styrelsen for Eksempler / Returned invoice"
+    assert "Fejltype: LEG Forkerte juridiske oplysninger eller beløb; PRI Forkerte priser" in notice.text
+    assert "sendt 1 faktura retur, fordi den" in notice.text
+    assert "returned 1 invoice, because it" in notice.text
+    assert "Faktura (uden nummer) fra (ukendt leverandør)" in notice.text
+    assert "Beløb: (intet beløb)" in notice.text and "Issue date: (no date)" in notice.text
+    assert notice.attachments == ()
+    assert "vedhæftet" not in notice.text.split("\n\n")[1]  # no attachment promised when none is there
+
+
+def test_service_centre_can_override_a_template(tmp_path: Path) -> None:
+    (tmp_path / "digest.txt.j2").write_text(
+        "{% for i in items %}{{ i.number }}={{ i.amount_da }}|{{ i.amount_en }}\n{% endfor %}"
+        "{{ 99.5 | money_da('DKK') }}",
+        encoding="utf-8",
+    )
+    notice = build_digest(CUSTOMER, "run-1", _items(), template_dir=tmp_path)
+    assert (
+        notice.text
+        == "F-2025/0042=1.234,50 kr.|DKK 1,234.50\nINV-9=1.000.000,01 EUR|EUR 1,000,000.01\n99,50 kr."
+    )
+    assert notice.html is not None and "Styrelsen for Eksempler" in notice.html  # built-in HTML still used
+
+
+def test_template_typo_fails_loudly(tmp_path: Path) -> None:
+    (tmp_path / "digest.txt.j2").write_text("{{ custmer.name }}", encoding="utf-8")
+    with pytest.raises(jinja2.UndefinedError, match="custmer"):
+        build_digest(CUSTOMER, "run-1", _items(), template_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "da", "en"),
+    [
+        (Decimal("0"), "DKK", "0,00 kr.", "DKK 0.00"),
+        (Decimal("0.005"), "DKK", "0,01 kr.", "DKK 0.01"),
+        (Decimal("-1234.5"), "DKK", "-1.234,50 kr.", "DKK -1,234.50"),
+        (Decimal("999.994"), "SEK", "999,99 SEK", "SEK 999.99"),
+        (Decimal("1234567.891"), None, "1.234.567,89 kr.", "DKK 1,234,567.89"),
+    ],
+)
+def test_money_formats(amount: Decimal, currency: str | None, da: str, en: str) -> None:
+    assert money_da(amount, currency) == da
+    assert money_en(amount, currency) == en
+
+
+def test_digest_through_the_eml_notifier(tmp_path: Path) -> None:
+    notice = build_digest(CUSTOMER, "run-42", _items())
+    EmlNotifier(tmp_path, from_address="kreditor@sa.dk").send(notice)
+    msg = email.message_from_bytes((tmp_path / "run-42_SAM.eml").read_bytes(), policy=policy.default)
+    assert isinstance(msg, EmailMessage)
+    body = msg.get_body(("plain",))
+    assert body is not None and "Beløb: 1.234,50 kr." in body.get_content()
+    assert [a.get_filename() for a in msg.iter_attachments()] == [
+        "invoice-response-11-F-2025_0042.xml",
+        "invoice-response-12-INV-9.xml",
+    ]
