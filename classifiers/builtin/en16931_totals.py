@@ -147,6 +147,8 @@ def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 def vat_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     if not applies(invoice) or not invoice.vat_breakdown:
         return
+    if not (invoice.currency or "").strip():
+        return  # without BT-5 the VAT total in document currency cannot be told apart (BR-05 reports it)
     if invoice.format == "cii" and invoice.totals.tax is None:
         return  # in CII the rule's context is the VAT total itself
     computed = xpath_round2(dsum(b.tax_amount for b in invoice.vat_breakdown))

@@ -35,6 +35,7 @@ CATEGORY_IDS: dict[str, tuple[str, str]] = {
     "M": ("BR-AG-08", "BR-AG-09"),
 }
 _RATED = frozenset({"S", "L", "M"})  # checked per rate with ±1 tolerance; the others exactly
+_CII_SHADOWED = frozenset({"O", "L", "M"})  # CII: these categories' rules take BR-CO-17's context
 
 
 def _cat(code: str | None) -> str:
@@ -52,10 +53,12 @@ def _expected_tax(b: VatBreakdown) -> Decimal | None:
     return xpath_round2(abs(b.taxable_amount) * (b.rate / 100))
 
 
-def _near(tax: Decimal | None, expected: Decimal | None) -> bool:
-    """``|tax| − 1 < expected < |tax| + 1`` (the official ±1 window, strict)."""
+def _near(tax: Decimal | None, expected: Decimal | None, inclusive: bool = False) -> bool:
+    """``|tax| − 1 < expected < |tax| + 1`` (the official ±1 window; CII's is inclusive)."""
     if tax is None or expected is None:
         return False
+    if inclusive:
+        return abs(tax) - ONE <= expected <= abs(tax) + ONE
     return abs(tax) - ONE < expected < abs(tax) + ONE
 
 
@@ -70,10 +73,17 @@ def _near(tax: Decimal | None, expected: Decimal | None) -> bool:
 def vat_rate_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     if not applies(invoice):
         return
+    cii = invoice.format == "cii"
     for b in invoice.vat_breakdown:
+        if cii and _cat(b.category) in _CII_SHADOWED:
+            continue  # in the CII artefact the category's own rule shadows BR-CO-17
         tax, rate = b.tax_amount, b.rate
         zero_tax = tax is not None and xpath_round0(tax) == 0
-        ok = zero_tax if rate is None or xpath_round0(rate) == 0 else _near(tax, _expected_tax(b))
+        ok = (
+            zero_tax
+            if rate is None or xpath_round0(rate) == 0
+            else _near(tax, _expected_tax(b), inclusive=cii)
+        )
         if not ok:
             expected = _expected_tax(b) if rate is not None and xpath_round0(rate) != 0 else ZERO
             yield ctx.finding(
@@ -105,7 +115,31 @@ def _category_sum(
     return lines, adjust, line_match, bool(doc_ac) or line_ac
 
 
+def _taxable_ok_cii(invoice: Invoice, b: VatBreakdown, category: str) -> tuple[bool, Decimal]:
+    """The CII artefact's variant: each sum rounded; S/L/M and O exact, the others within ±1."""
+    rated = category in _RATED
+
+    def match(cat: str | None, r: Decimal | None) -> bool:
+        return _cat(cat) == category and (not rated or (r is not None and r == b.rate))
+
+    lines = xpath_round2(dsum(ln.net_amount for ln in invoice.lines if match(ln.vat_category, ln.vat_rate)))
+    doc_ac = [ac for ac in invoice.allowances_charges if match(ac.vat_category, ac.vat_rate)]
+    charges = xpath_round2(dsum(ac.amount for ac in doc_ac if ac.is_charge))
+    allowances = xpath_round2(dsum(ac.amount for ac in doc_ac if not ac.is_charge))
+    expected = lines + charges - allowances
+    taxable = b.taxable_amount
+    if rated and b.rate is None:
+        return True, expected
+    if taxable is None:
+        return False, expected
+    if rated or category == "O":
+        return taxable == expected, expected
+    return taxable - ONE < expected < taxable + ONE, expected
+
+
 def _taxable_ok(invoice: Invoice, b: VatBreakdown, category: str) -> tuple[bool, Decimal]:
+    if invoice.format == "cii":
+        return _taxable_ok_cii(invoice, b, category)
     lines, adjust, line_match, ac_match = _category_sum(invoice, category, b.rate)
     expected = lines + adjust
     taxable = b.taxable_amount

@@ -1,0 +1,282 @@
+"""Agreement of the EN 16931 / OIOUBL arithmetic rules with the official rules (the oracle).
+
+For every official id one of our rules claims, count where our rule and the oracle agree:
+on mutations of the clean official examples (an amount changed, a field dropped, ...) and on the
+Peppol VEFA unit test sets. Writes ``docs/agreement-en16931.md``::
+
+    .venv/bin/python bench/agreement.py            # measure and write the report
+    .venv/bin/python -m pytest tests/test_differential_en16931.py   # the same numbers, asserted
+
+Needs ../shared/corpora and saxonche (the oracle); the test skips cleanly without them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = ROOT.parent / "shared" / "corpora"
+for _p in (str(ROOT), str(ROOT / "tests")):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+from oracle_support import OracleUndecided, iter_vefa_cases, oracle_fired  # noqa: E402
+
+from classifiers.api import Context  # noqa: E402
+from classifiers.engine import Classifier  # noqa: E402
+from robot.errors import ReadError  # noqa: E402
+from robot.readers import read_document  # noqa: E402
+
+FAMILIES = ("en16931_mandatory", "en16931_totals", "en16931_vat", "en16931_lines", "oioubl")
+NS = {
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+}
+_LINE = "*[self::cac:InvoiceLine or self::cac:CreditNoteLine]"
+_CII_SUM = "//ram:SpecifiedTradeSettlementHeaderMonetarySummation"
+# name → (UBL XPath, CII XPath, action); actions: +N (add N), x2, drop, 3dec
+MUTATIONS: dict[str, tuple[str, str, str]] = {
+    "line amount +100": (f"/*/{_LINE}[1]/cbc:LineExtensionAmount", "//ram:LineTotalAmount", "+100"),
+    "line price x2": (
+        f"/*/{_LINE}[1]/cac:Price/cbc:PriceAmount",
+        "//ram:NetPriceProductTradePrice/ram:ChargeAmount",
+        "x2",
+    ),
+    "line total +1": (
+        "/*/cac:LegalMonetaryTotal/cbc:LineExtensionAmount",
+        f"{_CII_SUM}/ram:LineTotalAmount",
+        "+1",
+    ),
+    "tax exclusive +1": (
+        "/*/cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount",
+        f"{_CII_SUM}/ram:TaxBasisTotalAmount",
+        "+1",
+    ),
+    "tax inclusive +1": (
+        "/*/cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount",
+        f"{_CII_SUM}/ram:GrandTotalAmount",
+        "+1",
+    ),
+    "payable +10": ("/*/cac:LegalMonetaryTotal/cbc:PayableAmount", f"{_CII_SUM}/ram:DuePayableAmount", "+10"),
+    "vat total +5": (
+        "/*/cac:TaxTotal[cac:TaxSubtotal][1]/cbc:TaxAmount",
+        f"{_CII_SUM}/ram:TaxTotalAmount",
+        "+5",
+    ),
+    "category tax +5": (
+        "/*/cac:TaxTotal/cac:TaxSubtotal[1]/cbc:TaxAmount",
+        "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax[1]/ram:CalculatedAmount",
+        "+5",
+    ),
+    "category taxable +50": (
+        "/*/cac:TaxTotal/cac:TaxSubtotal[1]/cbc:TaxableAmount",
+        "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax[1]/ram:BasisAmount",
+        "+50",
+    ),
+    "rounding 20": (
+        "/*/cac:LegalMonetaryTotal/cbc:PayableRoundingAmount",
+        f"{_CII_SUM}/ram:RoundingAmount",
+        "+20",
+    ),
+    "3-decimal payable": (
+        "/*/cac:LegalMonetaryTotal/cbc:PayableAmount",
+        f"{_CII_SUM}/ram:DuePayableAmount",
+        "3dec",
+    ),
+    "3-decimal line": (f"/*/{_LINE}[1]/cbc:LineExtensionAmount", "//ram:LineTotalAmount", "3dec"),
+    "no invoice number": ("/*/cbc:ID", "/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:ID", "drop"),
+    "no issue date": (
+        "/*/cbc:IssueDate",
+        "/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:IssueDateTime",
+        "drop",
+    ),
+    "no lines": (f"/*/{_LINE}", "//ram:IncludedSupplyChainTradeLineItem", "drop"),
+    "no currency": ("/*/cbc:DocumentCurrencyCode", "//ram:InvoiceCurrencyCode", "drop"),
+    "no line item name": (
+        f"/*/{_LINE}[1]/cac:Item/cbc:Name",
+        "(//ram:SpecifiedTradeProduct/ram:Name)[1]",
+        "drop",
+    ),
+}
+
+
+def example_files() -> list[Path]:
+    """The clean official examples: Peppol BIS 3, EN 16931 UBL and CII, OIOUBL 2.1, OIOUBL 3."""
+    globs = (
+        "peppol-bis-invoice-3/rules/examples/*.xml",
+        "en16931/ubl/examples/*.xml",
+        "en16931/cii/examples/*.xml",
+        "oioubl-2.1/Eksempelfiler/OIOUBL_Invoice*.xml",
+        "oioubl-2.1/Eksempelfiler/OIOUBL_CreditNote*.xml",
+        "oioubl-3/examples/invoice/*.xml",
+        "oioubl-3/examples/creditnote/*.xml",
+    )
+    return [p for g in globs for p in sorted(CORPORA.glob(g))]
+
+
+def mutate(xml: bytes, name: str) -> bytes | None:
+    """The document with one mutation applied, or None when the target element is absent."""
+    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    ubl_path, cii_path, action = MUTATIONS[name]
+    nodes = root.xpath(cii_path if root.tag.startswith(f"{{{NS['rsm']}}}") else ubl_path, namespaces=NS)
+    if not nodes:
+        return None
+    for node in nodes if action == "drop" else nodes[:1]:
+        if action == "drop":
+            node.getparent().remove(node)
+        elif action == "3dec":
+            node.text = f"{Decimal(node.text.strip()).quantize(Decimal('0.001')):f}"
+        elif action == "x2":
+            node.text = f"{Decimal(node.text.strip()) * 2:f}"
+        else:
+            node.text = f"{Decimal(node.text.strip()) + Decimal(action[1:]):f}"
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def comparable(official: str, rules: str) -> bool:
+    """Whether the oracle's rule set for a document contains this official id at all."""
+    if official.startswith("F-"):
+        return rules.startswith("oioubl-")
+    if official.startswith("PEPPOL-"):
+        return rules in ("peppol", "oioubl3-invoice", "oioubl3-creditnote")
+    return rules in ("peppol", "en16931-ubl", "en16931-cii")
+
+
+@dataclass
+class Agreement:
+    """Confusion counts per official id: tp both fire, fn only the oracle, fp only ours."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    disagreements: list[str] = field(default_factory=list)
+    cases: int = 0
+
+    def add(self, case: str, official: str, ours: bool, theirs: bool) -> None:
+        key = {(True, True): "tp", (False, False): "tn", (True, False): "fp", (False, True): "fn"}[
+            (ours, theirs)
+        ]
+        self.counts[official][key] += 1
+        if ours != theirs:
+            self.disagreements.append(f"{case}: {official} ours={ours} official={theirs}")
+
+    def rate(self, official: str) -> float:
+        c = self.counts[official]
+        decided = sum(c.values())
+        return (c["tp"] + c["tn"]) / decided if decided else 1.0
+
+
+def _our_ids(document: bytes, name: str, classifier: Classifier, force_format: str | None = None) -> set[str]:
+    invoice = read_document(document, name)
+    if force_format:
+        invoice.format = force_format
+    result = classifier.classify(invoice, Context())
+    return {oid for f in result.findings if f.severity == "error" for oid in f.official_ids}
+
+
+def claimed_ids(classifier: Classifier) -> set[str]:
+    return {oid for spec in classifier.rules for oid in spec.official_ids}
+
+
+def measure_mutations(classifier: Classifier) -> Agreement:
+    agreement = Agreement()
+    claimed = claimed_ids(classifier)
+    for path in example_files():
+        clean = path.read_bytes()
+        for name in MUTATIONS:
+            mutant = mutate(clean, name)
+            if mutant is None:
+                continue
+            case = f"{path.name} / {name}"
+            try:
+                theirs = oracle_fired(mutant, severity="error")
+                rules = _rule_set(mutant)
+                ours = _our_ids(mutant, path.name, classifier)
+            except OracleUndecided:
+                continue
+            except ReadError as exc:
+                agreement.disagreements.append(f"{case}: unreadable for us ({exc})")
+                continue
+            agreement.cases += 1
+            for official in sorted(claimed):
+                if comparable(official, rules):
+                    agreement.add(case, official, official in ours, official in theirs)
+    return agreement
+
+
+def _rule_set(document: bytes) -> str:
+    from oracle_support import oracle_report
+
+    return str(oracle_report(document)["rules"])
+
+
+def measure_vefa(classifier: Classifier) -> Agreement:
+    """VEFA unit tests: for each asserted id we claim, our rule fires iff the test says it must."""
+    agreement = Agreement()
+    claimed = claimed_ids(classifier)
+    for folder in ("unit-UBL-PEPPOL", "unit-CII-PEPPOL"):
+        directory = CORPORA / "peppol-bis-invoice-3" / "rules" / folder
+        for case in iter_vefa_cases(directory):
+            asserted = (case.errors | case.successes) & claimed
+            if not asserted:
+                continue
+            force = "peppol-bis3" if case.rules == "peppol" or "CII" in folder else None
+            try:
+                ours = _our_ids(case.document, case.name, classifier, force_format=force)
+            except ReadError as exc:
+                agreement.disagreements.append(f"{case.name}: unreadable for us ({exc})")
+                continue
+            agreement.cases += 1
+            for official in sorted(asserted):
+                agreement.add(f"{folder}/{case.name}", official, official in ours, official in case.errors)
+    return agreement
+
+
+def render(mutations: Agreement, vefa: Agreement) -> str:
+    out = [
+        "# Agreement of the EN 16931 and OIOUBL arithmetic rules with the official rules",
+        "",
+        "Generated by `bench/agreement.py` (do not edit by hand). Ours = the robot's rules",
+        f"({', '.join(FAMILIES)}); official = the Schematron artefacts run by the oracle.",
+        "tp: both fire, tn: neither, fp: only ours, fn: only the official rules.",
+        "",
+    ]
+    for title, agreement, what in (
+        ("Mutations of the official clean examples", mutations, "mutated documents"),
+        ("Peppol VEFA unit test sets (unit-UBL-PEPPOL, unit-CII-PEPPOL)", vefa, "VEFA test cases"),
+    ):
+        out += [f"## {title}", "", f"{agreement.cases} {what}.", ""]
+        out += ["| official id | tp | tn | fp | fn | agreement |", "|---|---:|---:|---:|---:|---:|"]
+        for official in sorted(agreement.counts):
+            c = agreement.counts[official]
+            out.append(
+                f"| {official} | {c['tp']} | {c['tn']} | {c['fp']} | {c['fn']} "
+                f"| {agreement.rate(official):.1%} |"
+            )
+        out += ["", "Disagreements:", ""]
+        out += [f"- {d}" for d in agreement.disagreements] or ["- none"]
+        out.append("")
+    return "\n".join(out)
+
+
+def main(write: Callable[[str], object] | None = None) -> int:
+    classifier = Classifier(only=FAMILIES)
+    text = render(measure_mutations(classifier), measure_vefa(classifier))
+    (write or (ROOT / "docs" / "agreement-en16931.md").write_text)(text)
+    print(text)
+    return 0
+
+
+def iter_ids(agreement: Agreement) -> Iterator[tuple[str, Counter[str]]]:
+    yield from sorted(agreement.counts.items())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
