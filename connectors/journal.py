@@ -16,7 +16,8 @@ existing number and writes nothing::
     ('PI-000001', 'PI-000001')
 
 A crash while writing leaves at most a torn last line; it is ignored on load and cut off before the
-next write (the robot never saw that post succeed, so it retries it).
+next write (the robot never saw that post succeed, so it retries it). Several processes may share a
+journal: ``post`` holds an exclusive ``flock`` on it (POSIX) and re-reads lines others appended.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors.base import Posting
 from robot.errors import ConnectorError, TransientError
+
+try:  # POSIX: serialise writers across processes
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one writer process at a time
+    fcntl = None  # type: ignore[assignment]
 
 
 class Settings(BaseModel):
@@ -133,17 +139,23 @@ class JournalLedger:
 
     def post(self, posting: Posting) -> str:
         with self._lock:
-            index = self._load()
-            existing = index.get(posting.idempotency_key)
+            existing = self._load().get(posting.idempotency_key)
             if existing is not None:
                 return existing
-            number = f"{self.prefix}{self._count + 1:06d}"
-            line = (json.dumps(posting_record(posting, number), ensure_ascii=False) + "\n").encode()
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 with self.path.open("ab") as fh:
+                    if fcntl is not None:
+                        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # released when the file closes
+                    if fh.tell() != self._good_size:
+                        self._index = None  # another process appended, or a torn line: re-read
+                        existing = self._load().get(posting.idempotency_key)
+                        if existing is not None:
+                            return existing
                     if fh.tell() > self._good_size:
                         fh.truncate(self._good_size)  # cut a torn line left by a crash
+                    number = f"{self.prefix}{self._count + 1:06d}"
+                    line = (json.dumps(posting_record(posting, number), ensure_ascii=False) + "\n").encode()
                     fh.write(line)
                     fh.flush()
                     os.fsync(fh.fileno())
@@ -151,7 +163,8 @@ class JournalLedger:
                 raise TransientError(f"cannot write journal {self.path}: {exc}") from exc
             self._good_size += len(line)
             self._count += 1
-            index[posting.idempotency_key] = number
+            assert self._index is not None
+            self._index[posting.idempotency_key] = number
             return number
 
     def entries(self) -> list[dict[str, Any]]:

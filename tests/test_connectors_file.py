@@ -141,6 +141,19 @@ def test_journal_tolerates_torn_last_line(tmp_path: Path) -> None:
     assert len(path.read_text(encoding="utf-8").splitlines()) == 2
 
 
+def test_journal_shared_by_two_writers(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    first, second = JournalLedger(path), JournalLedger(path)
+    assert (
+        first.find(sample_posting()) is None and second.find(sample_posting()) is None
+    )  # both indexes loaded
+    assert first.post(sample_posting()) == "PI-000001"
+    assert second.post(sample_posting()) == "PI-000001"  # re-read under the lock: not posted twice
+    assert second.post(sample_posting("V-2:B")) == "PI-000002"
+    assert first.post(sample_posting("V-3:C")) == "PI-000003"
+    assert [e["idempotency_key"] for e in JournalLedger(path).entries()] == ["V-1000:INV-1", "V-2:B", "V-3:C"]
+
+
 def test_journal_damaged_middle_line_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
     ledger = JournalLedger(path)
