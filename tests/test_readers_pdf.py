@@ -1,0 +1,62 @@
+"""Factur-X / ZUGFeRD PDFs: the embedded XML reads like its published CII twin.
+
+The twins in XML-Rechnung/CII are later revisions of the same invoices (dates, notes and profile
+differ), so the comparison covers number, currency, document type, totals, seller and lines.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import CORPORA, corpora_path
+
+from robot.errors import ReadError
+from robot.readers import detect_format, read_document
+from robot.readers.pdf import embedded_xml
+from robot.serialize import invoice_to_json
+
+XR = "zugferd-corpus/XML-Rechnung"
+
+
+def _pairs() -> list[object]:
+    folder = CORPORA / XR / "FX"
+    if not folder.exists():
+        return [pytest.param(None, id="corpora-absent")]
+    return [
+        pytest.param(pdf, id=pdf.name)
+        for pdf in sorted(folder.glob("*.pdf"))
+        if (CORPORA / XR / "CII" / f"{pdf.stem}.cii.xml").exists()
+    ]
+
+
+@pytest.mark.parametrize("pdf", _pairs())
+def test_pdf_reads_like_its_cii_twin(pdf: Path | None) -> None:
+    corpora_path(XR)
+    assert pdf is not None
+    twin = CORPORA / XR / "CII" / f"{pdf.stem}.cii.xml"
+    from_pdf = invoice_to_json(read_document(pdf.read_bytes(), pdf.name))
+    from_xml = invoice_to_json(read_document(twin.read_bytes(), twin.name))
+    assert from_pdf["notes"][-1].startswith("read from the XML embedded in the PDF")
+    for key in ("invoice_number", "currency", "document_type", "totals"):
+        assert from_pdf[key] == from_xml[key], key
+    assert from_pdf["seller"]["name"] == from_xml["seller"]["name"]
+    assert [ln["net_amount"] for ln in from_pdf["lines"]] == [ln["net_amount"] for ln in from_xml["lines"]]
+    assert from_pdf["format"] == "cii"
+    assert from_pdf["totals"]["payable"] is not None
+    assert detect_format(pdf.read_bytes()) == "pdf"
+
+
+def test_pdf_without_xml_is_a_clear_read_error() -> None:
+    folder = corpora_path("zugferd-corpus", "unstructured")
+    pdf = next(p for p in sorted(folder.glob("*.pdf")) if b"EmbeddedFile" not in p.read_bytes())
+    with pytest.raises(ReadError, match="PDF without embedded e-invoice XML is not supported yet") as info:
+        read_document(pdf.read_bytes(), pdf.name)
+    assert info.value.file == pdf.name
+
+
+def test_embedded_xml_name() -> None:
+    pdf = corpora_path(XR, "FX", "EN16931_Einfach.pdf")
+    xml, name = embedded_xml(pdf.read_bytes(), pdf.name)
+    assert name == "factur-x.xml"
+    assert b"<rsm:CrossIndustryInvoice" in xml
