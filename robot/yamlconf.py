@@ -61,6 +61,8 @@ def load_yaml_model(path: Path, model: type[M], *, checks: Iterable[Check[M]] = 
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
+            mark = exc.context_mark  # an unclosed quote or bracket: point at where it opened
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         raise ConfigError(
             f"YAML syntax error: {problem}", file=file, line=mark.line + 1 if mark else None
