@@ -30,7 +30,7 @@ from robot.errors import TransientError
 DEFAULT_FROM = "fakturarobot@localhost"
 
 
-class Settings(BaseModel):
+class EmlSettings(BaseModel):
     """``notifier: {kind: eml, outbox: var/outbox, from_address: kreditor@example.dk}``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -76,17 +76,21 @@ def eml_filename(notice_key: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", notice_key).strip("._") + ".eml"
 
 
+Settings = EmlSettings  # the conventional name config loaders look for
+
+
 class EmlNotifier:
     """Writes notices as ``.eml`` files; implements :class:`connectors.base.Notifier`."""
 
     name = "eml"
+    Settings = EmlSettings
 
     def __init__(self, outbox: Path, *, from_address: str = DEFAULT_FROM) -> None:
         self.outbox = Path(outbox)
         self.from_address = from_address
 
     @classmethod
-    def from_settings(cls, settings: Settings, base_dir: Path) -> EmlNotifier:
+    def from_settings(cls, settings: EmlSettings, base_dir: Path) -> EmlNotifier:
         return cls(base_dir / settings.outbox, from_address=settings.from_address)
 
     def path_for(self, notice_key: str) -> Path:

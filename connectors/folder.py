@@ -32,7 +32,7 @@ DONE_DIR = ".done"
 OUTCOMES_FILE = ".outcomes.jsonl"
 
 
-class Settings(BaseModel):
+class FolderSettings(BaseModel):
     """``source: {kind: folder, inbox: inbox/}``; a relative inbox is relative to the config file."""
 
     model_config = ConfigDict(extra="forbid")
@@ -40,16 +40,20 @@ class Settings(BaseModel):
     inbox: Path
 
 
+Settings = FolderSettings  # the conventional name config loaders look for
+
+
 class FolderSource:
     """Documents from a folder; implements :class:`connectors.base.Source`."""
 
     name = "folder"
+    Settings = FolderSettings
 
     def __init__(self, inbox: Path) -> None:
         self.inbox = Path(inbox)
 
     @classmethod
-    def from_settings(cls, settings: Settings, base_dir: Path) -> FolderSource:
+    def from_settings(cls, settings: FolderSettings, base_dir: Path) -> FolderSource:
         return cls(base_dir / settings.inbox)
 
     def fetch(self) -> Iterator[IncomingDocument]:

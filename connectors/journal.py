@@ -40,7 +40,7 @@ except ImportError:  # pragma: no cover - Windows: one writer process at a time
     fcntl = None  # type: ignore[assignment]
 
 
-class Settings(BaseModel):
+class JournalSettings(BaseModel):
     """``ledger: {kind: journal, path: var/journal.jsonl, prefix: PI-}``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -84,10 +84,14 @@ def posting_record(posting: Posting, number: str) -> dict[str, Any]:
     }
 
 
+Settings = JournalSettings  # the conventional name config loaders look for
+
+
 class JournalLedger:
     """Posts to an append-only JSON Lines journal; implements :class:`connectors.base.Ledger`."""
 
     name = "journal"
+    Settings = JournalSettings
 
     def __init__(self, path: Path, *, prefix: str = "PI-") -> None:
         self.path = Path(path)
@@ -98,7 +102,7 @@ class JournalLedger:
         self._count = 0
 
     @classmethod
-    def from_settings(cls, settings: Settings, base_dir: Path) -> JournalLedger:
+    def from_settings(cls, settings: JournalSettings, base_dir: Path) -> JournalLedger:
         return cls(base_dir / settings.path, prefix=settings.prefix)
 
     def _load(self) -> dict[str, str]:

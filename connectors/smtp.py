@@ -31,7 +31,7 @@ from connectors.eml import build_message
 from robot.errors import BusinessError, ConfigError, TransientError
 
 
-class Settings(BaseModel):
+class SmtpSettings(BaseModel):
     """``notifier: {kind: smtp, host: ..., port: 587, starttls: true, username: ..., password_env: ...}``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -46,10 +46,14 @@ class Settings(BaseModel):
     ca_file: Path | None = None  # extra CA certificate(s) to trust, e.g. an internal relay's own CA
 
 
+Settings = SmtpSettings  # the conventional name config loaders look for
+
+
 class SmtpNotifier:
     """Sends each notice as one e-mail; implements :class:`connectors.base.Notifier`."""
 
     name = "smtp"
+    Settings = SmtpSettings
 
     def __init__(
         self,
@@ -74,7 +78,7 @@ class SmtpNotifier:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, base_dir: Path, *, environ: Mapping[str, str] | None = None
+        cls, settings: SmtpSettings, base_dir: Path, *, environ: Mapping[str, str] | None = None
     ) -> SmtpNotifier:
         """Build from settings; the password is read from the environment variable they name."""
         env = os.environ if environ is None else environ
