@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from robot.model import Invoice
 
 _SPACE = re.compile(r"\s+")
-_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 # Characters that OCR, typing and fonts confuse: letter → the digit it is mistaken for.
 _LOOK_ALIKE = str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
@@ -51,8 +51,8 @@ def canonical_invoice_number(number: str | None) -> str:
     >>> canonical_invoice_number("INV-5O1") == canonical_invoice_number("1NV-S01")
     True
     """
-    folded = _NOT_ALNUM.sub("", (number or "").upper()).translate(_LOOK_ALIKE)
-    return _LEADING_ZEROS.sub("", folded)
+    groups = _NOT_ALNUM.split((number or "").upper().translate(_LOOK_ALIKE))
+    return "".join(_LEADING_ZEROS.sub("", group) for group in groups)
 
 
 def cvr_of(value: str | None) -> str | None:
