@@ -137,8 +137,11 @@ def build_invoice_response(
     response_id: str,
     issue_date: date,
     note: str | None = None,
+    sender: Party | None = None,
 ) -> bytes:
     """The Invoice Response for ``invoice`` as UTF-8 XML bytes (sender = buyer, receiver = seller).
+
+    ``sender`` replaces the buyer as the party that answers (e.g. the shared service centre).
 
     Only blocking findings (severity ``error``) are listed. With status UQ, CA or RE and nothing to
     list, one ``OTH`` reason is given (PEPPOL-T111-R001 wants a clarification).
@@ -156,7 +159,7 @@ def build_invoice_response(
     _sub(root, "cbc:IssueDate", issue_date.isoformat())
     if note and note.strip():
         _sub(root, "cbc:Note", " ".join(note.split()))
-    _party(root, "cac:SenderParty", invoice.buyer, "buyer", oioubl3=oioubl3)
+    _party(root, "cac:SenderParty", sender or invoice.buyer, "sender" if sender else "buyer", oioubl3=oioubl3)
     _party(root, "cac:ReceiverParty", invoice.seller, "seller", oioubl3=oioubl3)
 
     doc_response = _sub(root, "cac:DocumentResponse")

@@ -303,3 +303,31 @@ def test_clear_errors_when_the_invoice_cannot_be_answered() -> None:
 )
 def test_scheme_code(identifier: Identifier, code: str | None) -> None:
     assert scheme_code(identifier) == code
+
+
+@pytest.mark.corpora
+def test_service_centre_can_answer_as_sender() -> None:
+    centre = Party(name="Statens Administration", endpoint=Identifier("5798000416604", "GLN"))
+    xml = build_invoice_response(
+        _invoice("peppol-bis3"),
+        [ORDER],
+        status="RE",
+        response_id="IR-7",
+        issue_date=date(2025, 3, 3),
+        sender=centre,
+    )
+    root = _tree(xml)
+    assert root.xpath("string(cac:SenderParty/cac:PartyLegalEntity/cbc:RegistrationName)", namespaces=NS) == (
+        "Statens Administration"
+    )
+    assert root.xpath("count(cac:SenderParty/cac:Contact)", namespaces=NS) == 0
+    assert _errors(xml, "t111") == []
+    with pytest.raises(InvoiceResponseError, match="sender has no name"):
+        build_invoice_response(
+            _invoice("peppol-bis3"),
+            [],
+            status="RE",
+            response_id="IR-7",
+            issue_date=date(2025, 3, 3),
+            sender=Party(endpoint=Identifier("5798000416604", "0088")),
+        )
