@@ -2,7 +2,7 @@
 
     >>> vendors = load_vendors(Path("samples/vendors.yaml"))  # doctest: +SKIP
     >>> vendors[0].number, vendors[0].cvr
-    ('K10001', '31354418')
+    ('K10001', '91200015')
 
 ``vendors.yaml`` and ``orders.yaml`` are described in the README; ``customers.yaml`` follows
 :mod:`classifiers.criteria`. Identifiers are checked with python-stdnum: a CVR must be 8 digits

@@ -172,3 +172,15 @@ def test_official_rules_agree_with_the_manifest() -> None:
             wrong[e.file] = (sorted(fired), list(e.official_ids))
     assert wrong == {}
     assert all(not e.official_ids for e in MANIFEST.entries if e.scenario == "clean")
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["parties", "documents", "builder", "xmlutil", "vendors", "customers", "scenarios_base"],
+)
+def test_docstring_examples_hold(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"robot.samplegen.{module}"))
+    assert result.attempted > 0 and result.failed == 0

@@ -3,7 +3,7 @@
 Identifiers are made, not invented by hand, so they always pass the check digits::
 
     >>> make_cvr("9120001")           # 7 digits + modulus-11 check digit
-    '91200010'
+    '91200015'
     >>> make_gln("579800099901")      # 12 digits + GS1 check digit
     '5798000999015'
 """
