@@ -110,20 +110,25 @@ class Node:
     def children(self, tag: str) -> list[Element]:
         index = self._index
         if index is None:
-            index = {}
+            index = self._index = {}
             for child in self.el:
-                index.setdefault(child.tag, []).append(child)
-            self._index = index
-        return index.get(tag, [])
+                found = index.get(child.tag)
+                if found is None:
+                    index[child.tag] = [child]
+                else:
+                    found.append(child)
+        return index.get(tag, _NONE)
 
     def child(self, tag: str) -> Node | None:
-        try:
-            return self._first[tag]
-        except KeyError:
-            kids = self.children(tag)
-            node = Node(kids[0]) if kids else None
-            self._first[tag] = node
-            return node
+        first = self._first
+        if tag in first:
+            return first[tag]
+        kids = self.children(tag)
+        node = first[tag] = Node(kids[0]) if kids else None
+        return node
+
+
+_NONE: list[Element] = []
 
 
 class Paths:
@@ -149,7 +154,10 @@ class Paths:
 
     def first(self, node: Node | None, path: str) -> Node | None:
         """The first element at ``path`` below ``node``, or None."""
-        for tag in self.steps(path):
+        steps = self._cache.get(path) or self.steps(path)
+        if len(steps) == 1:
+            return None if node is None else node.child(steps[0])
+        for tag in steps:
             if node is None:
                 return None
             node = node.child(tag)
