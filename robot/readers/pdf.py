@@ -13,6 +13,11 @@ from __future__ import annotations
 
 import io
 
+from pdfminer.pdfdocument import PDFDocument
+from pdfminer.pdfparser import PDFParser
+from pdfminer.pdftypes import resolve1
+from pdfminer.utils import decode_text
+
 from robot.errors import ReadError
 
 PREFERRED_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "zugferd_invoice.xml")
@@ -39,16 +44,12 @@ def embedded_xml(content: bytes, filename: str = "<bytes>") -> tuple[bytes, str]
 
 def _attachments(content: bytes, filename: str) -> list[tuple[str, bytes]]:
     """Every file in the PDF's EmbeddedFiles name tree, via pdfminer (a pdfplumber dependency)."""
-    from pdfminer.pdfdocument import PDFDocument
-    from pdfminer.pdfparser import PDFParser
-    from pdfminer.pdftypes import resolve1
-
     try:
         document = PDFDocument(PDFParser(io.BytesIO(content)))
         names = resolve1(document.catalog.get("Names"))
         tree = resolve1(names.get("EmbeddedFiles")) if isinstance(names, dict) else None
         found: list[tuple[str, bytes]] = []
-        _walk(tree, found, resolve1, depth=0)
+        _walk(tree, found, depth=0)
         return found
     except ReadError:
         raise
@@ -60,14 +61,14 @@ def _attachments(content: bytes, filename: str) -> list[tuple[str, bytes]]:
         ) from None
 
 
-def _walk(node: object, found: list[tuple[str, bytes]], resolve1: object, depth: int) -> None:
-    from pdfminer.pdftypes import resolve1 as resolve
-
+def _walk(node: object, found: list[tuple[str, bytes]], depth: int) -> None:
+    """Collect the files of one node of the EmbeddedFiles name tree (and its kids)."""
+    resolve = resolve1
     node = resolve(node)
     if not isinstance(node, dict) or depth > 16:
         return
     for kid in resolve(node.get("Kids")) or []:
-        _walk(kid, found, resolve1, depth + 1)
+        _walk(kid, found, depth + 1)
     pairs = resolve(node.get("Names")) or []
     for i in range(0, len(pairs) - 1, 2):
         name = resolve(pairs[i])
@@ -83,6 +84,4 @@ def _walk(node: object, found: list[tuple[str, bytes]], resolve1: object, depth:
 
 def _text(value: object) -> str:
     """A PDF text string (PDFDocEncoding or UTF-16 with BOM) as str."""
-    from pdfminer.utils import decode_text
-
     return decode_text(value) if isinstance(value, bytes) else str(value)
