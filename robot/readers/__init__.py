@@ -82,9 +82,15 @@ def _is_pdf(content: bytes) -> bool:
 
 def detect_format(content: bytes, filename: str = "<bytes>") -> SourceFormat:
     """The syntax of ``content`` (``pdf`` for any PDF), or a ReadError when it is no e-invoice."""
-    if _is_pdf(content):
-        return SourceFormat.PDF
     try:
+        if _is_pdf(content):
+            return SourceFormat.PDF
         return format_of(document_root(parse_xml(content, filename)))
     except ReadError as err:
         raise err if err.file else err.with_file(filename) from None
+    except Exception as exc:  # a detection bug must not escape as a traceback
+        raise ReadError(
+            f"the document format could not be detected ({type(exc).__name__}: {exc})",
+            file=filename,
+            expected="a readable e-invoice",
+        ) from exc
