@@ -15,6 +15,8 @@ existing number and writes nothing::
     >>> ledger.post(sample_posting()), ledger.find(sample_posting())
     ('PI-000001', 'PI-000001')
 
+Several processes may post to one journal at once: a ``<journal>.lock`` file lock (``fcntl``)
+serialises them and each reads what the others appended before it numbers or looks up a posting.
 A crash while writing leaves at most a torn last line; it is ignored on load and cut off before the
 next write (the robot never saw that post succeed, so it retries it). Several processes may share a
 journal: ``post`` holds an exclusive ``flock`` on it (POSIX) and re-reads lines others appended.
@@ -22,9 +24,12 @@ journal: ``post`` holds an exclusive ``flock`` on it (POSIX) and re-reads lines 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -105,61 +110,78 @@ class JournalLedger:
     def from_settings(cls, settings: JournalSettings, base_dir: Path) -> JournalLedger:
         return cls(base_dir / settings.path, prefix=settings.prefix)
 
-    def _load(self) -> dict[str, str]:
-        if self._index is not None:
-            return self._index
-        index: dict[str, str] = {}
-        good = 0
-        count = 0
-        if self.path.exists():
-            data = self.path.read_bytes()
-            pos = 0
-            while pos < len(data):
-                end = data.find(b"\n", pos)
-                if end < 0:
-                    break  # torn last line: no newline, the write never finished
-                raw = data[pos:end]
-                pos = end + 1
-                if not raw.strip():
-                    good = pos
-                    continue
-                try:
-                    record = json.loads(raw)
-                except ValueError as exc:
-                    if pos >= len(data):
-                        break  # a torn last line that happens to end in a newline
-                    raise ConnectorError(
-                        f"{self.path}: line {count + 1} is not JSON ({exc}); the journal is damaged"
-                    ) from exc
-                index[str(record["idempotency_key"])] = str(record["number"])
-                count += 1
-                good = pos
-        self._index, self._good_size, self._count = index, good, count
+    def _lock_file(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    @contextmanager
+    def _locked(self) -> Iterator[dict[str, str]]:
+        """Hold the thread lock and an exclusive ``fcntl`` lock on ``<journal>.lock``; yield the index.
+
+        Several worker processes may append to one journal: under the file lock each first reads
+        the lines others appended since it last looked, so numbers stay consecutive and an invoice
+        posted by a worker that then died is found by the one that takes it over.
+        """
+        with self._lock:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fh = self._lock_file().open("a+b")
+            except OSError as exc:
+                raise TransientError(f"cannot lock journal {self.path}: {exc}") from exc
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                yield self._refresh()
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+                fh.close()
+
+    def _refresh(self) -> dict[str, str]:
+        """Read the complete lines appended after ``_good_size`` (all of them the first time)."""
+        if self._index is None:
+            self._index, self._good_size, self._count = {}, 0, 0
+        index = self._index
+        if not self.path.exists():
+            return index
+        with self.path.open("rb") as fh:
+            fh.seek(self._good_size)
+            data = fh.read()
+        pos = 0
+        while pos < len(data):
+            end = data.find(b"\n", pos)
+            if end < 0:
+                break  # torn last line: no newline, the write never finished
+            raw = data[pos:end]
+            pos = end + 1
+            if not raw.strip():
+                self._good_size += len(raw) + 1
+                continue
+            try:
+                record = json.loads(raw)
+            except ValueError as exc:
+                if pos >= len(data):
+                    break  # a torn last line that happens to end in a newline
+                raise ConnectorError(
+                    f"{self.path}: line {self._count + 1} is not JSON ({exc}); the journal is damaged"
+                ) from exc
+            index[str(record["idempotency_key"])] = str(record["number"])
+            self._count += 1
+            self._good_size += len(raw) + 1
         return index
 
     def find(self, posting: Posting) -> str | None:
-        with self._lock:
-            return self._load().get(posting.idempotency_key)
+        with self._locked() as index:
+            return index.get(posting.idempotency_key)
 
     def post(self, posting: Posting) -> str:
-        with self._lock:
-            existing = self._load().get(posting.idempotency_key)
+        with self._locked() as index:
+            existing = index.get(posting.idempotency_key)
             if existing is not None:
                 return existing
+            number = f"{self.prefix}{self._count + 1:06d}"
+            line = (json.dumps(posting_record(posting, number), ensure_ascii=False) + "\n").encode()
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
                 with self.path.open("ab") as fh:
-                    if fcntl is not None:
-                        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # released when the file closes
-                    if fh.tell() != self._good_size:
-                        self._index = None  # another process appended, or a torn line: re-read
-                        existing = self._load().get(posting.idempotency_key)
-                        if existing is not None:
-                            return existing
                     if fh.tell() > self._good_size:
                         fh.truncate(self._good_size)  # cut a torn line left by a crash
-                    number = f"{self.prefix}{self._count + 1:06d}"
-                    line = (json.dumps(posting_record(posting, number), ensure_ascii=False) + "\n").encode()
                     fh.write(line)
                     fh.flush()
                     os.fsync(fh.fileno())
@@ -167,8 +189,7 @@ class JournalLedger:
                 raise TransientError(f"cannot write journal {self.path}: {exc}") from exc
             self._good_size += len(line)
             self._count += 1
-            assert self._index is not None
-            self._index[posting.idempotency_key] = number
+            index[posting.idempotency_key] = number
             return number
 
     def entries(self) -> list[dict[str, Any]]:

@@ -13,6 +13,8 @@ are retried on later runs; after ``max_attempts`` the invoice is held for the cr
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,19 +32,24 @@ from robot.store.repo import Store
 from robot.store.schema import utcnow
 
 Progress = Callable[[int, int], None]
+_ACTIVE_WORKERS: set[str] = set()  # workers of runs active in this process
+#: processes the run's pending invoices; returns problems. Default: :meth:`Robot.process` here.
+Processor = Callable[[int, "RunOptions"], list[str]]
 
 
 @dataclass(slots=True)
 class RunOptions:
     trigger: str = "manual"
     dry_run: bool = False
-    worker: str = "main"
+    worker: str = ""  # default: host:pid:run
     batch: int = 50
     lease: timedelta = timedelta(minutes=10)
     max_attempts: int = 5
     fetch: bool = True
     stop: threading.Event = field(default_factory=threading.Event)
     progress: Progress | None = None
+    customers: frozenset[str] = frozenset()  # only these customers' invoices (empty: all)
+    processor: Processor | None = None  # e.g. a pool of worker processes (robot.worker)
 
 
 class Robot:
@@ -75,17 +82,23 @@ class Robot:
         log = logger.bind(run_id=run_id)
         log.info("run {} started ({})", run_id, opts.trigger)
         problems: list[str] = []
+        if not opts.worker:
+            opts.worker = f"{socket.gethostname()}:{os.getpid()}:{run_id}"
+        _ACTIVE_WORKERS.add(opts.worker)
         try:
+            self.store.release_dead_claims(_ACTIVE_WORKERS)
             if opts.fetch and self.source is not None:
                 problems += self.fetch(run_id)
             self.master.with_history(self.actions.priors())
-            problems += self.process(run_id, opts)
+            problems += (opts.processor or self.process)(run_id, opts)
             if not opts.dry_run:
                 problems += self.report_outcomes(run_id)
                 problems += self.notify(run_id)
         except Exception as exc:
             log.opt(exception=exc).error("run {} failed: {}", run_id, exc)
             return self._finish(run_id, started, "failed", [*problems, f"{type(exc).__name__}: {exc}"])
+        finally:
+            _ACTIVE_WORKERS.discard(opts.worker)
         status = "partial" if problems or opts.stop.is_set() else "ok"
         return self._finish(run_id, started, status, problems)
 
@@ -115,10 +128,14 @@ class Robot:
         self.store.event(None, run_id, "fetched", source=self.source.name, new=stored)
         return []
 
-    def process(self, run_id: int, opts: RunOptions) -> list[str]:
-        """Claim pending invoices in batches and take each as far as it can go."""
+    def process(self, run_id: int, opts: RunOptions, tried: set[int] | None = None) -> list[str]:
+        """Claim pending invoices in batches and take each as far as it can go.
+
+        ``tried`` (updated in place) lets a caller that loops, such as a worker, skip the invoices
+        it already tried in this run.
+        """
         problems: list[str] = []
-        tried: set[int] = set()
+        tried = set() if tried is None else tried
         total = len(self.store.pending_ids())
         while not opts.stop.is_set():
             ids = self.store.claim(opts.worker, opts.batch, opts.lease, exclude=tried)
@@ -129,6 +146,11 @@ class Robot:
                     self.store.release(invoice_id, opts.worker)
                     continue
                 tried.add(invoice_id)
+                if not self.store.renew(invoice_id, opts.worker, opts.lease):
+                    continue  # our lease lapsed while the batch waited and another worker took it
+                if opts.customers and self.store.customer_of(invoice_id) not in opts.customers:
+                    self.store.release(invoice_id, opts.worker)
+                    continue
                 problem = self.actions.process(
                     invoice_id, run_id, dry_run=opts.dry_run, max_attempts=opts.max_attempts
                 )

@@ -165,6 +165,37 @@ class Store:
                 )
             return ids
 
+    def release_dead_claims(self, active_workers: Iterable[str] = ()) -> int:
+        """Free invoices claimed by workers on this host that are gone (a crashed or killed process).
+
+        Worker names are ``host:pid:run``. A claim from this host is dead when its process no longer
+        exists, or when it is this process but not one of its ``active_workers`` (an earlier run in
+        this process that died). Claims from other hosts are freed by lease expiry only.
+        """
+        host, me = socket.gethostname(), os.getpid()
+        active = set(active_workers)
+        dead: list[str] = []
+        with self.sessions() as s:
+            claimers = s.scalars(
+                select(InvoiceRow.claimed_by).where(InvoiceRow.claimed_by.is_not(None)).distinct()
+            )
+            for worker in claimers:
+                parts = (worker or "").split(":")
+                if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
+                    continue
+                pid = int(parts[1])
+                if (pid == me and worker not in active) or (pid != me and not _alive(pid)):
+                    dead.append(worker or "")
+        if not dead:
+            return 0
+        with self.sessions.begin() as s:
+            result = s.execute(
+                update(InvoiceRow)
+                .where(InvoiceRow.claimed_by.in_(dead))
+                .values(claimed_by=None, lease_until=None)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def release(self, invoice_id: int, worker: str) -> None:
         with self.sessions.begin() as s:
             s.execute(
@@ -172,6 +203,26 @@ class Store:
                 .where(InvoiceRow.id == invoice_id, InvoiceRow.claimed_by == worker)
                 .values(claimed_by=None, lease_until=None)
             )
+
+    def renew(self, invoice_id: int, worker: str, lease: timedelta) -> bool:
+        """Extend ``worker``'s lease on a pending invoice; False if the claim is no longer its own."""
+        with self.sessions.begin() as s:
+            result = s.execute(
+                update(InvoiceRow)
+                .where(
+                    InvoiceRow.id == invoice_id,
+                    InvoiceRow.claimed_by == worker,
+                    InvoiceRow.state.in_(InvoiceState.PENDING),
+                )
+                .values(lease_until=utcnow() + lease)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    def customer_of(self, invoice_id: int) -> str | None:
+        """The invoice's customer: as classified, else as the purchase system's metadata says."""
+        with self.sessions() as s:
+            row = s.get_one(InvoiceRow, invoice_id)
+            return row.customer_id or (row.source_meta or {}).get("customer")
 
     # --- processing steps ---------------------------------------------------------------------
 
@@ -386,6 +437,16 @@ class Store:
         with self.sessions() as s:
             rows = s.execute(select(InvoiceRow.state, func.count()).group_by(InvoiceRow.state))
             return {state: n for state, n in rows}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _finding_row(invoice_id: int, f: Finding) -> FindingRow:
