@@ -97,7 +97,7 @@ def demo(
     if as_json:
         typer.echo(json.dumps(summary.to_json(), ensure_ascii=False))
         return
-    console = Console()
+    console = Console(width=max(Console().width, 140))
     print_summary(console, summary, details_db=url)
     console.print(
         f"\nLedger: {var}/ledger.jsonl   Notices: {var}/outbox/*.eml   Store: {url}\n"

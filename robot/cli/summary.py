@@ -49,20 +49,19 @@ def _invoice_table(console: Console, run_id: int, url: str) -> None:
 
     store = Store.open(url)
     try:
-        table = Table(title="Invoices in this run")
-        for col in ("id", "file", "number", "customer", "verdict", "error types", "first finding"):
-            table.add_column(col, overflow="fold")
+        table = Table(title="Invoices in this run (details: fakturarobot show ID)")
+        for col in ("id", "file", "customer", "verdict", "error types", "findings"):
+            table.add_column(col, no_wrap=col in ("file", "verdict"))
         for row in store.invoices_of_run(run_id):
-            findings = [f for f in store.findings_of(row.id) if f.severity == "error"]
-            first = f"{findings[0].code}: {findings[0].message_en}" if findings else ""
+            codes = sorted({f.code for f in store.findings_of(row.id) if f.severity == "error"})
+            style = {"posted": "green", "returned": "yellow", "held": "magenta"}.get(row.state, "white")
             table.add_row(
                 str(row.id),
                 row.source_ref,
-                row.invoice_number or "",
                 row.customer_id or "",
-                row.state,
+                f"[{style}]{row.state}[/]",
                 row.error_types or "",
-                first[:90],
+                ", ".join(codes),
             )
         console.print(table)
     finally:
