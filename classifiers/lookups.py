@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from classifiers.api import PriorInvoice, Vendor
@@ -55,6 +56,7 @@ def canonical_invoice_number(number: str | None) -> str:
     return "".join(_LEADING_ZEROS.sub("", group) for group in groups)
 
 
+@lru_cache(maxsize=65536)
 def cvr_of(value: str | None) -> str | None:
     """The 8-digit CVR in ``DK12345678``, ``12345678`` or ``DK 1234 5678``; else ``None``."""
     if not value:

@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
+
+from stdnum import ean
 
 from classifiers.api import Context, Finding, rule
 from classifiers.criteria import DEFAULT_CRITERIA, CustomerCriteria
@@ -63,14 +66,13 @@ def party_present(party: Party) -> bool:
     ) or any((party.address, party.contact))
 
 
+@lru_cache(maxsize=4096)
 def gln_valid(value: str) -> bool:
     """GS1 check digit over all digits, as Peppol's ``u:gln`` (any length, digits only).
 
     >>> gln_valid("5798000416604"), gln_valid("5798000416605")
     (True, False)
     """
-    from stdnum import ean
-
     text = value.strip()
     return bool(_DIGITS.match(text)) and ean.calc_check_digit(text[:-1]) == text[-1]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from stdnum.dk import cvr as stdnum_cvr
 
@@ -26,6 +27,11 @@ from robot.model import AllowanceCharge, Invoice
 
 CVR_SCHEMES = frozenset({"0184", "DK:CVR"})
 _XPATH_NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
+@lru_cache(maxsize=65536)
+def _cvr_checksum_ok(cvr: str) -> bool:
+    return bool(stdnum_cvr.is_valid(cvr))
 
 
 @rule(
@@ -100,7 +106,7 @@ def cvr_format(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             found=legal.value,
             expected="12345678 or DK12345678",
         )
-    elif not stdnum_cvr.is_valid(cvr):
+    elif not _cvr_checksum_ok(cvr):
         yield ctx.finding(
             da=f"Leverandørens CVR-nummer (BT-30) '{legal.value}' består ikke modulus 11-kontrollen. "
             "Kontrollér nummeret i CVR-registeret.",

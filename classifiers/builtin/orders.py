@@ -34,6 +34,8 @@ from robot.model import Invoice, Line
 def tolerance(ctx: Context) -> Tolerance:
     """The customer's order tolerance, overridden by this rule's ``percent``/``absolute`` params."""
     base = criteria_of(ctx).order_tolerance
+    if "percent" not in ctx.params and "absolute" not in ctx.params:
+        return base
     percent = ctx.params.get("percent", base.percent)
     absolute = ctx.params.get("absolute", base.absolute)
     return Tolerance(percent=Decimal(str(percent)), absolute=Decimal(str(absolute)))
