@@ -33,6 +33,10 @@ class Transient(Exception):
         self.retry_after = retry_after
 
 
+class Throttled(Transient):
+    """429: the server did not process the request, so even a POST may be sent again as is."""
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a ``Retry-After`` header (delay-seconds or an HTTP date); None if absent/bad."""
     if not value:
@@ -57,7 +61,8 @@ def send(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Re
         raise Transient(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
     if response.status_code == 429 or response.status_code >= 500:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        raise Transient(f"{method} {url}: HTTP {response.status_code} {response.text[:200]}", retry_after)
+        kind = Throttled if response.status_code == 429 else Transient
+        raise kind(f"{method} {url}: HTTP {response.status_code} {response.text[:200]}", retry_after)
     return response
 
 
@@ -77,15 +82,18 @@ class RetryPolicy:
             return float(max(backoff, min(exc.retry_after, self.max_retry_after)))
         return float(backoff)
 
-    def call(self, fn: Callable[[], T], *, what: str) -> T:
-        """``fn()`` retried on :class:`Transient`; TransientError when every attempt failed."""
-        retrying = Retrying(
+    def retrying(self, on: type[Transient] = Transient) -> Retrying:
+        """A tenacity ``Retrying`` for ``on``; the last exception is re-raised as is."""
+        return Retrying(
             stop=stop_after_attempt(self.max_attempts),
             wait=self.wait,
-            retry=retry_if_exception_type(Transient),
+            retry=retry_if_exception_type(on),
             reraise=True,
         )
+
+    def call(self, fn: Callable[[], T], *, what: str) -> T:
+        """``fn()`` retried on :class:`Transient`; TransientError when every attempt failed."""
         try:
-            return retrying(fn)
+            return self.retrying()(fn)
         except Transient as exc:
             raise TransientError(f"{what}: gave up after {self.max_attempts} attempts: {exc}") from exc

@@ -1,0 +1,254 @@
+"""A Business Central API v2.0-style ERP as a :class:`connectors.base.Ledger` (Navision's successor).
+
+``post()`` is idempotent: it looks the invoice up by vendor invoice number first, resumes an
+unposted draft left by a crashed attempt (adds only the missing lines and the attachment), and
+posts it; a posted invoice is returned as is. Transient failures (timeouts, 429 honouring
+``Retry-After``, 5xx) restart the whole step with exponential back-off; when the attempts run out
+:class:`~robot.errors.TransientError` tells the robot to try again on a later run. Business refusals
+(400/409/422) raise :class:`~robot.errors.BusinessError` carrying the ERP's message::
+
+    >>> settings = Settings.model_validate({
+    ...     "base_url": "http://127.0.0.1:8001/api/v2.0", "company_id": "7f9e…",
+    ...     "auth": {"type": "bearer", "token_env": "FAKTURAROBOT_BC_TOKEN"},
+    ...     "customers": {"UNI": {"default_account": "4000", "shortcut_dimension_1_code": "ADM"}}})
+    >>> ledger = BusinessCentralLedger.from_settings(settings, Path("."))   # doctest: +SKIP
+    >>> ledger.post(posting)                                                  # doctest: +SKIP
+    '108001'
+
+The original document is attached with BC's two-step ``attachments`` shape: ``POST
+purchaseInvoices({id})/attachments {"fileName"}`` then ``PATCH .../attachments({aid})/attachmentContent``
+with ``If-Match``. Before posting, the ERP's totals must equal the posting's (VAT per rate).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+from loguru import logger
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from connectors.base import Posting
+from connectors.business_central_client import (
+    BcBusinessError,
+    BcClient,
+    OAuth2ClientCredentials,
+    StaticBearer,
+    TokenProvider,
+)
+from connectors.business_central_mapping import (
+    CustomerMapping,
+    Dimension,
+    Plan,
+    line_key,
+    plan_posting,
+    rate_key,
+)
+from connectors.http_retry import RetryPolicy
+from robot.errors import BusinessError, ConfigError
+
+VAT_TOLERANCE = Decimal("0.01")
+
+
+class OAuth2Auth(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["oauth2"]
+    token_url: str
+    client_id: str
+    client_secret_env: str = "FAKTURAROBOT_BC_CLIENT_SECRET"
+    scope: str | None = "https://api.businesscentral.dynamics.com/.default"
+
+
+class BearerAuth(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["bearer"]
+    token_env: str = "FAKTURAROBOT_BC_TOKEN"
+
+
+class Settings(BaseModel):
+    """Configuration of the Business Central ledger; secrets come from the environment variables named."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = Field(description="up to /api/v2.0, e.g. https://api.businesscentral.dynamics.com/v2.0/…")
+    company_id: str
+    auth: OAuth2Auth | BearerAuth = Field(discriminator="type")
+    default_account: str | None = None
+    customers: dict[str, CustomerMapping] = {}
+    tax_codes: dict[str, str] = Field(
+        default={"25": "MOMS25", "0": "MOMSFRI"}, description="VAT rate in percent → taxCode"
+    )
+    mandatory_dimensions: list[Dimension] = []
+    attach_document: bool = True
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+    backoff_base_seconds: float = Field(default=0.5, ge=0)
+    backoff_max_seconds: float = Field(default=30.0, ge=0)
+    max_retry_after_seconds: float = Field(default=120.0, ge=0)
+
+    @field_validator("tax_codes")
+    @classmethod
+    def _rates(cls, value: dict[str, str]) -> dict[str, str]:
+        try:
+            return {rate_key(k): v for k, v in value.items()}
+        except ArithmeticError:
+            raise ValueError(f"tax_codes keys must be VAT rates in percent, got {sorted(value)}") from None
+
+
+class BusinessCentralLedger:
+    """Posts purchase invoices to one Business Central company. ``post`` returns the posted number."""
+
+    name = "business-central"
+
+    def __init__(
+        self, settings: Settings, *, secret: str, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        """``secret`` is the bearer token or the OAuth2 client secret, per ``settings.auth``."""
+        self.settings = settings
+        self.retry = RetryPolicy(
+            settings.max_attempts,
+            settings.backoff_base_seconds,
+            settings.backoff_max_seconds,
+            settings.max_retry_after_seconds,
+        )
+        self._http = httpx.Client(timeout=settings.timeout_seconds, transport=transport)
+        auth: TokenProvider
+        if isinstance(settings.auth, OAuth2Auth):
+            a = settings.auth
+            auth = OAuth2ClientCredentials(
+                a.token_url, a.client_id, secret, a.scope, client=self._http, retry=self.retry
+            )
+        else:
+            auth = StaticBearer(secret)
+        self.auth = auth
+        self.client = BcClient(settings.base_url, settings.company_id, auth, self._http, self.retry)
+        self._vendors: set[str] = set()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, base_dir: Path) -> BusinessCentralLedger:
+        env = (
+            settings.auth.client_secret_env
+            if isinstance(settings.auth, OAuth2Auth)
+            else settings.auth.token_env
+        )
+        secret = os.environ.get(env)
+        if not secret:
+            raise ConfigError(f"business-central: environment variable {env} is not set")
+        return cls(settings, secret=secret)
+
+    # -- Ledger protocol -----------------------------------------------------------------
+    def find(self, posting: Posting) -> str | None:
+        existing = self.retry.call(lambda: self._lookup(posting), what=f"find {posting.idempotency_key}")
+        return None if existing is None or existing["status"] == "Draft" else str(existing["number"])
+
+    def post(self, posting: Posting) -> str:
+        plan = plan_posting(
+            posting,
+            customers=self.settings.customers,
+            default_account=self.settings.default_account,
+            tax_codes=self.settings.tax_codes,
+            mandatory_dimensions=self.settings.mandatory_dimensions,
+        )
+        return self.retry.call(lambda: self._post(posting, plan), what=f"post {posting.idempotency_key}")
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> BusinessCentralLedger:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- steps (each attempt starts again from what the ERP already has) -------------------
+    def _lookup(self, posting: Posting) -> dict[str, Any] | None:
+        rows = self.client.list(
+            "purchaseInvoices",
+            vendorInvoiceNumber=posting.vendor_invoice_number,
+            vendorNumber=posting.vendor_number,
+        )
+        return rows[0] if rows else None
+
+    def _check_vendor(self, number: str) -> None:
+        if number in self._vendors:
+            return
+        rows = self.client.list("vendors", number=number)
+        if not rows:
+            raise BusinessError(f"vendor {number} does not exist in Business Central")
+        if str(rows[0].get("blocked", "")).strip():
+            raise BusinessError(f"vendor {number} is blocked in Business Central ({rows[0]['blocked']})")
+        self._vendors.add(number)
+
+    def _post(self, posting: Posting, plan: Plan) -> str:
+        key = posting.idempotency_key
+        invoice = self._lookup(posting)
+        fresh = invoice is None
+        if invoice is None:
+            self._check_vendor(posting.vendor_number)
+            try:
+                invoice = self.client.create(
+                    "purchaseInvoices", plan.header, what=f"create the invoice {key}"
+                )
+            except BcBusinessError as exc:
+                if exc.status != 409:
+                    raise
+                invoice = self._lookup(posting)  # created meanwhile (a retried request that did arrive)
+                if invoice is None:
+                    raise
+                fresh = False
+            logger.info("business-central: {} created as draft {}", key, invoice["number"])
+        if invoice["status"] != "Draft":
+            logger.info("business-central: {} already posted as {}", key, invoice["number"])
+            return str(invoice["number"])
+        path = f"purchaseInvoices({invoice['id']})"
+        self._complete_lines(
+            path, plan, [] if fresh else self.client.list(f"{path}/purchaseInvoiceLines"), key
+        )
+        if self.settings.attach_document and posting.document:
+            self._attach(path, posting, [] if fresh else self.client.list(f"{path}/attachments"))
+        self._check_totals(self.client.get(path, what=f"read the draft {key}"), plan, key)
+        self.client.action(f"{path}/Microsoft.NAV.post", what=f"post the invoice {key}")
+        number = str(self.client.get(path, what=f"read the posted invoice {key}")["number"])
+        logger.info("business-central: {} posted as {}", key, number)
+        return number
+
+    def _complete_lines(self, path: str, plan: Plan, existing: list[dict[str, Any]], key: str) -> None:
+        have = Counter(line_key(line) for line in existing)
+        want = Counter(line_key(line) for line in plan.lines)
+        if have - want:
+            raise BusinessError(
+                f"draft of {key} in Business Central has lines the invoice does not; check it by hand"
+            )
+        missing = want - have
+        for body in plan.lines:
+            if missing[line_key(body)] > 0:
+                self.client.create(f"{path}/purchaseInvoiceLines", body, what=f"add a line to {key}")
+                missing[line_key(body)] -= 1
+
+    def _attach(self, path: str, posting: Posting, existing: list[dict[str, Any]]) -> None:
+        name = posting.filename or f"{posting.document_sha256[:16]}.bin"
+        attachment = next((a for a in existing if a.get("fileName") == name), None)
+        if attachment is not None and int(attachment.get("byteSize", 0)) == len(posting.document):
+            return
+        if attachment is None:
+            attachment = self.client.create(f"{path}/attachments", {"fileName": name}, what=f"attach {name}")
+        self.client.upload(
+            f"{path}/attachments({attachment['id']})/attachmentContent",
+            posting.document,
+            str(attachment["@odata.etag"]),
+            what=f"upload {name}",
+        )
+
+    @staticmethod
+    def _check_totals(draft: dict[str, Any], plan: Plan, key: str) -> None:
+        net = Decimal(str(draft["totalAmountExcludingTax"]))
+        vat = Decimal(str(draft["totalTaxAmount"]))
+        if net != plan.net_amount or abs(vat - plan.vat_amount) > VAT_TOLERANCE:
+            raise BusinessError(
+                f"Business Central computes net {net} and VAT {vat} for {key}, the invoice says net "
+                f"{plan.net_amount} and VAT {plan.vat_amount}; not posted (check tax codes and lines)"
+            )

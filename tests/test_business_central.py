@@ -1,0 +1,348 @@
+"""BusinessCentralLedger against the Business Central test server over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from connectors.base import Ledger, Posting, PostingLine
+from connectors.bc_testserver import DEFAULT_COMPANY_ID, create_app, get_state
+from connectors.business_central import BusinessCentralLedger, Settings
+from robot.errors import BusinessError, ConfigError, ConnectorError
+from tests.servers import serve
+
+VENDORS = {"K10001": "Kontorland A/S", "K10002": "Papirhuset ApS", "K10003": "Spærret ApS"}
+SECRET = "bc-test-secret"
+DOCUMENT = b"<Invoice>original</Invoice>"
+
+
+def make_posting(
+    number: str = "F-1001", *, vendor: str = "K10001", customer: str = "SAM", **kw: Any
+) -> Posting:
+    lines = kw.pop(
+        "lines",
+        (
+            PostingLine(
+                "Kopipapir A4",
+                Decimal("2"),
+                Decimal("150.00"),
+                Decimal("300.00"),
+                Decimal("25"),
+                Decimal("75.00"),
+            ),
+            PostingLine(
+                "Kuglepenne",
+                Decimal("1"),
+                Decimal("99.95"),
+                Decimal("99.95"),
+                Decimal("25.00"),
+                Decimal("24.99"),
+            ),
+        ),
+    )
+    net = sum((ln.net_amount for ln in lines), Decimal("0"))
+    vat = sum((ln.vat_amount for ln in lines), Decimal("0"))
+    values: dict[str, Any] = dict(
+        idempotency_key=f"{vendor}:invoice:{number}:2025",
+        vendor_number=vendor,
+        vendor_invoice_number=number,
+        document_type="invoice",
+        invoice_date=date(2025, 3, 1),
+        due_date=date(2025, 3, 31),
+        currency="DKK",
+        net_amount=net,
+        vat_amount=vat,
+        gross_amount=net + vat,
+        customer_id=customer,
+        account_string=None,
+        lines=lines,
+        document_sha256="ab" * 32,
+        document=DOCUMENT,
+        filename=f"{number}.xml",
+    )
+    values.update(kw)
+    return Posting(**values)
+
+
+def settings_for(base_url: str, **overrides: Any) -> Settings:
+    raw: dict[str, Any] = {
+        "base_url": f"{base_url}/api/v2.0",
+        "company_id": DEFAULT_COMPANY_ID,
+        "auth": {
+            "type": "oauth2",
+            "token_url": f"{base_url}/tenant/oauth2/v2.0/token",
+            "client_id": "fakturarobot",
+        },
+        "customers": {
+            "SAM": {"default_account": "4000", "shortcut_dimension_1_code": "ADM"},
+            "UNI": {"account_string_pattern": r"(?P<account>\d{4})\.(?P<dim1>[A-Z]+)(\.(?P<dim2>\d+))?"},
+            "NODIM": {"default_account": "4000"},
+        },
+        "mandatory_dimensions": ["shortcutDimension1Code"],
+        "max_attempts": 4,
+        "backoff_base_seconds": 0.01,
+        "timeout_seconds": 2,
+    }
+    raw.update(overrides)
+    return Settings.model_validate(raw)
+
+
+@pytest.fixture()
+def bc_app() -> FastAPI:
+    return create_app(
+        vendors=VENDORS,
+        blocked_vendors=["K10003"],
+        accounts=["4000", "4010", "5000"],
+        mandatory_dimensions=["shortcutDimension1Code"],
+        client_secret=SECRET,
+    )
+
+
+@pytest.fixture()
+def base_url(bc_app: FastAPI) -> Iterator[str]:
+    with serve(bc_app) as url:
+        yield url
+
+
+@pytest.fixture()
+def ledger(base_url: str) -> Iterator[BusinessCentralLedger]:
+    led = BusinessCentralLedger(settings_for(base_url), secret=SECRET)
+    yield led
+    led.close()
+
+
+def test_happy_path_posts_with_lines_dimensions_and_attachment(
+    ledger: BusinessCentralLedger, bc_app: FastAPI
+) -> None:
+    assert isinstance(ledger, Ledger)
+    posting = make_posting()
+    assert ledger.find(posting) is None
+    number = ledger.post(posting)
+    assert number == "108001"
+    [invoice] = get_state(bc_app).snapshot()
+    assert invoice["status"] == "Open" and invoice["number"] == "108001" and invoice["draftNumber"] == "1001"
+    assert invoice["vendorInvoiceNumber"] == "F-1001" and invoice["shortcutDimension1Code"] == "ADM"
+    assert invoice["invoiceDate"] == "2025-03-01" and invoice["dueDate"] == "2025-03-31"
+    assert invoice["totalAmountExcludingTax"] == Decimal("399.95")
+    assert invoice["totalTaxAmount"] == Decimal("99.99")
+    assert [
+        (ln["lineObjectNumber"], ln["quantity"], ln["unitCost"], ln["taxCode"]) for ln in invoice["lines"]
+    ] == [
+        ("4000", Decimal("2"), Decimal("150.00"), "MOMS25"),
+        ("4000", Decimal("1"), Decimal("99.95"), "MOMS25"),
+    ]
+    [attachment] = invoice["attachments"]
+    assert attachment["fileName"] == "F-1001.xml"
+    assert get_state(bc_app).contents[attachment["id"]] == DOCUMENT
+    assert ledger.find(posting) == "108001"
+    assert isinstance(ledger.auth, object) and getattr(ledger.auth, "fetches", None) == 1  # token cached
+
+
+def test_post_twice_gives_one_invoice(ledger: BusinessCentralLedger, bc_app: FastAPI) -> None:
+    posting = make_posting()
+    first = ledger.post(posting)
+    assert ledger.post(posting) == first
+    other = BusinessCentralLedger(settings_for_ledger(ledger), secret=SECRET)
+    assert other.post(posting) == first  # a later run, a new connection
+    other.close()
+    assert len(get_state(bc_app).snapshot()) == 1
+    assert get_state(bc_app).post_calls == 1
+
+
+def settings_for_ledger(ledger: BusinessCentralLedger) -> Settings:
+    return ledger.settings
+
+
+class Crash(Exception):
+    pass
+
+
+@pytest.mark.parametrize(("method", "nth"), [("action", 1), ("create", 2), ("upload", 1)])
+def test_crash_midway_resumes_the_draft(
+    base_url: str, bc_app: FastAPI, monkeypatch: pytest.MonkeyPatch, method: str, nth: int
+) -> None:
+    """A run dies after creating the draft (before/while adding lines, attaching, posting)."""
+    posting = make_posting()
+    crashing = BusinessCentralLedger(settings_for(base_url), secret=SECRET)
+    real = getattr(crashing.client, method)
+    calls = []
+
+    def dying(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        if len(calls) == nth:
+            raise Crash(f"process killed during {method}")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(crashing.client, method, dying)
+    with pytest.raises(Crash):
+        crashing.post(posting)
+    crashing.close()
+    [draft] = get_state(bc_app).snapshot()
+    assert draft["status"] == "Draft"
+    resumed = BusinessCentralLedger(settings_for(base_url), secret=SECRET)
+    assert resumed.find(posting) is None  # a draft is not booked yet
+    assert resumed.post(posting) == "108001"
+    resumed.close()
+    [invoice] = get_state(bc_app).snapshot()
+    assert invoice["id"] == draft["id"] and invoice["status"] == "Open"
+    assert [ln["description"] for ln in invoice["lines"]] == ["Kopipapir A4", "Kuglepenne"]
+    assert len(invoice["attachments"]) == 1 and invoice["attachments"][0]["byteSize"] == len(DOCUMENT)
+
+
+def test_business_refusal_carries_the_erp_message(base_url: str, bc_app: FastAPI) -> None:
+    ledger = BusinessCentralLedger(
+        settings_for(
+            base_url, customers={"SAM": {"default_account": "9999", "shortcut_dimension_1_code": "ADM"}}
+        ),
+        secret=SECRET,
+    )
+    with pytest.raises(BusinessError, match=r"contains a value \(9999\).*G/L Account"):
+        ledger.post(make_posting())
+    with pytest.raises(BusinessError, match="vendor K40404 does not exist"):
+        ledger.post(make_posting(vendor="K40404"))
+    with pytest.raises(BusinessError, match="vendor K10003 is blocked"):
+        ledger.post(make_posting(vendor="K10003"))
+    ledger.close()
+    [draft] = get_state(bc_app).snapshot()  # the draft stays for the creditor team; nothing posted
+    assert draft["status"] == "Draft" and draft["lines"] == []
+
+
+def test_mandatory_dimension_checked_before_handing_over(
+    ledger: BusinessCentralLedger, bc_app: FastAPI
+) -> None:
+    with pytest.raises(
+        BusinessError, match="mandatory dimension shortcutDimension1Code is missing for customer NODIM"
+    ):
+        ledger.post(make_posting(customer="NODIM"))
+    assert get_state(bc_app).snapshot() == []  # refused before any call
+
+
+def test_erp_enforces_the_dimension_too(base_url: str, bc_app: FastAPI) -> None:
+    lax = BusinessCentralLedger(settings_for(base_url, mandatory_dimensions=[]), secret=SECRET)
+    with pytest.raises(BusinessError, match="Shortcut Dimension 1 Code must have a value"):
+        lax.post(make_posting(customer="NODIM"))
+    lax.close()
+    assert [i["status"] for i in get_state(bc_app).snapshot()] == ["Draft"]
+
+
+def test_account_string_pattern_sets_account_and_dimensions(
+    ledger: BusinessCentralLedger, bc_app: FastAPI
+) -> None:
+    ledger.post(make_posting(customer="UNI", account_string="4010.IT.77"))
+    [invoice] = get_state(bc_app).posted()
+    assert invoice["shortcutDimension1Code"] == "IT" and invoice["shortcutDimension2Code"] == "77"
+    assert {ln["lineObjectNumber"] for ln in invoice["lines"]} == {"4010"}
+    with pytest.raises(BusinessError, match="does not match customer UNI's format"):
+        ledger.post(make_posting("F-2", customer="UNI", account_string="konto 4010"))
+
+
+def test_vat_mismatch_is_not_posted(base_url: str, bc_app: FastAPI) -> None:
+    wrong = BusinessCentralLedger(settings_for(base_url, tax_codes={"25": "MOMSFRI"}), secret=SECRET)
+    with pytest.raises(BusinessError, match=r"VAT 0\.00 .* VAT 99\.99; not posted"):
+        wrong.post(make_posting())
+    wrong.close()
+    assert get_state(bc_app).posted() == []
+
+
+def test_document_level_allowance_and_line_discount(ledger: BusinessCentralLedger, bc_app: FastAPI) -> None:
+    lines = (
+        PostingLine(
+            "Stol", Decimal("3"), Decimal("100.00"), Decimal("270.00"), Decimal("25"), Decimal("62.50")
+        ),
+    )
+    posting = make_posting(lines=lines, net_amount=Decimal("250.00"), vat_amount=Decimal("62.50"))
+    ledger.post(posting)
+    [invoice] = get_state(bc_app).posted()
+    assert [(ln["quantity"], ln["unitCost"]) for ln in invoice["lines"]] == [
+        (Decimal("1"), Decimal("270.00")),  # 3 × 100 less a line discount: the net is booked
+        (Decimal("1"), Decimal("-20.00")),  # document-level allowance
+    ]
+    assert invoice["totalAmountExcludingTax"] == Decimal("250.00")
+
+
+def test_throttling_honours_retry_after(bc_app: FastAPI) -> None:
+    throttled = create_app(
+        vendors=VENDORS, client_secret=SECRET, max_requests_per_second=3, retry_after_seconds=1
+    )
+    with (
+        serve(throttled) as url,
+        BusinessCentralLedger(settings_for(url, max_attempts=3), secret=SECRET) as led,
+    ):
+        started = time.monotonic()
+        assert led.post(make_posting()) == "108001"  # 3 requests a second: only the throttled one repeats
+        elapsed = time.monotonic() - started
+    assert throttled.state.faults.counts["throttled"] >= 1
+    assert elapsed >= 1.0  # waited as asked instead of hammering
+
+
+def test_if_match_on_patch_and_delete(ledger: BusinessCentralLedger, base_url: str, bc_app: FastAPI) -> None:
+    token = ledger.auth.token()
+    root = f"{base_url}/api/v2.0/companies({DEFAULT_COMPANY_ID})"
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as http:
+        created = http.post(
+            f"{root}/purchaseInvoices", json={"vendorNumber": "K10002", "vendorInvoiceNumber": "X"}
+        )
+        assert created.status_code == 201 and created.headers["etag"] == created.json()["@odata.etag"]
+        url = f"{root}/purchaseInvoices({created.json()['id']})"
+        assert http.patch(url, json={"shortcutDimension1Code": "IT"}).status_code == 428
+        stale = http.patch(url, json={"shortcutDimension1Code": "IT"}, headers={"If-Match": 'W/"old"'})
+        assert stale.status_code == 412 and stale.json()["error"]["code"] == "Request_EntityChanged"
+        ok = http.patch(
+            url, json={"shortcutDimension1Code": "IT"}, headers={"If-Match": created.headers["etag"]}
+        )
+        assert ok.status_code == 200 and ok.headers["etag"] != created.headers["etag"]
+        assert http.delete(url, headers={"If-Match": created.headers["etag"]}).status_code == 412
+        assert http.delete(url, headers={"If-Match": ok.headers["etag"]}).status_code == 204
+        dup = {"vendorNumber": "K10001", "vendorInvoiceNumber": "D-1"}
+        assert http.post(f"{root}/purchaseInvoices", json=dup).status_code == 201
+        again = http.post(f"{root}/purchaseInvoices", json=dup)
+        assert (
+            again.status_code == 409
+            and "already has Vendor Invoice No. D-1" in again.json()["error"]["message"]
+        )
+        unknown = http.post(
+            f"{root}/purchaseInvoices", json={"vendorNumber": "NOPE", "vendorInvoiceNumber": "1"}
+        )
+        assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "Internal_RecordNotFound"
+        assert httpx.get(f"{root}/vendors").status_code == 401
+
+
+def test_wrong_client_secret_and_missing_env(
+    base_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    led = BusinessCentralLedger(settings_for(base_url), secret="wrong")
+    with pytest.raises(ConnectorError, match="token endpoint refused"):
+        led.post(make_posting())
+    led.close()
+    settings = settings_for(base_url)
+    monkeypatch.delenv("FAKTURAROBOT_BC_CLIENT_SECRET", raising=False)
+    with pytest.raises(ConfigError, match="FAKTURAROBOT_BC_CLIENT_SECRET"):
+        BusinessCentralLedger.from_settings(settings, tmp_path)
+    monkeypatch.setenv("FAKTURAROBOT_BC_CLIENT_SECRET", SECRET)
+    from_env = BusinessCentralLedger.from_settings(settings, tmp_path)
+    assert from_env.post(make_posting()) == "108001"
+    from_env.close()
+    with pytest.raises(ValueError, match="client_secret"):
+        Settings.model_validate(
+            {
+                **settings.model_dump(),
+                "auth": {"type": "oauth2", "token_url": "x", "client_id": "y", "client_secret": "z"},
+            }
+        )
+
+
+def test_bearer_auth(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    app = create_app(vendors=VENDORS, bearer_tokens=["static-token"])
+    with serve(app) as url:
+        monkeypatch.setenv("FR_TEST_BC_TOKEN", "static-token")
+        settings = settings_for(url, auth={"type": "bearer", "token_env": "FR_TEST_BC_TOKEN"})
+        led = BusinessCentralLedger.from_settings(settings, tmp_path)
+        assert led.post(make_posting()) == "108001"
+        led.close()
