@@ -168,6 +168,9 @@ class Line:
     note: str | None = None  # BT-127
     allowances_charges: list[AllowanceCharge] = field(default_factory=list)
     oioubl_line_tax: Decimal | None = None  # OIOUBL 2.x line TaxTotal/TaxAmount (not in EN 16931)
+    free_of_charge: bool = False  # UBL FreeOfChargeIndicator (OIOUBL 2.x totals leave such lines out)
+    base_quantity_unit: str | None = None  # unit code of BT-149 (UBL BaseQuantity, CII BasisQuantity)
+    oioubl_orderable_unit_factor_rate: Decimal | None = None  # OIOUBL 2.x Price/OrderableUnitFactorRate
 
 
 @dataclass(slots=True)

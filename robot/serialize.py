@@ -46,7 +46,8 @@ party object               ``name``, ``legal_id``, ``legal_id_scheme``, ``vat_id
                            ``payable`` BT-115}
 ``lines``                  list of {``id``, ``quantity``, ``unit``, ``net_amount``, ``price``,
                            ``base_quantity``, ``item_name``, ``vat_category``, ``vat_rate``,
-                           ``accounting_cost``, ``order_line_reference``} (BG-25)
+                           ``accounting_cost``, ``order_line_reference``, ``free_of_charge``
+                           (UBL FreeOfChargeIndicator, a bool)} (BG-25)
 =========================  =======================================================================
 """
 
@@ -138,6 +139,7 @@ def _line(line: Line) -> JSON:
         "vat_rate": _dec(line.vat_rate),
         "accounting_cost": line.accounting_cost,
         "order_line_reference": line.order_line_reference,
+        "free_of_charge": line.free_of_charge,
     }
 
 

@@ -8,9 +8,21 @@ judge only ``oioubl-2`` documents; the EN 16931 rules judge the others, so nothi
     da: Summen af linjebeløb er 1.000,00, men LineExtensionAmount er 1.100,00 (F-INV126)
     en: Sum of line amounts is 1000.00 but LineExtensionAmount is 1100.00 (F-INV126)
 
-Known approximation: the model keeps neither ``FreeOfChargeIndicator`` nor the unit code of
-``Price/BaseQuantity``; every line counts, and a line with a base quantity is treated as having the
-same unit as its quantity (F-INV340/F-CRN210; without one: F-INV348, none for credit notes).
+Lines marked ``FreeOfChargeIndicator`` (``Line.free_of_charge``) are left out of the line sum
+(F-INV126/F-CRN072) and of the line checks, as officially. The line check follows the unit codes:
+quantity and ``Price/BaseQuantity`` units equal → price × quantity / base quantity (F-INV340,
+F-CRN210); different → price × quantity × ``OrderableUnitFactorRate`` (F-INV343, only when the rate is
+given); either unit absent → as equal, base quantity 1 when absent (F-INV348; credit notes F-CRN216,
+only with a base quantity). Known approximation: documents with ``PricingExchangeRate`` (F-INV326..
+F-INV350 variants) are judged as if they had none.
+
+OIO-VAT-RATE claims no official id (OIOUBL 2.1 has none that catches it): per TaxSubtotal the VAT
+amount must be taxable amount × percent / 100 (±1.00, like EN 16931 BR-CO-17), and the taxable
+amount per rate must be the rate's line amounts − allowances + charges (±1.00, like BR-S-08), so a
+VAT amount that is wrong but consistent with the other totals is caught before posting::
+
+    da: Momsbeløbet (TaxSubtotal/TaxAmount) for sats 25 % er 670,00, men 2.480,00 × 25 % giver 620,00
+    en: The VAT amount (TaxSubtotal/TaxAmount) for rate 25 % is 670.00 but 2480.00 × 25 % gives 620.00
 """
 
 from __future__ import annotations
@@ -18,12 +30,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from classifiers.amounts import CENT, ONE, ZERO, dsum, fmt_da, fmt_en
+from classifiers.amounts import CENT, ONE, ZERO, dsum, fmt_da, fmt_en, round2
 from classifiers.api import Context, Finding, rule
-from robot.model import Invoice
+from robot.model import Invoice, Line
 
 ROUNDING_LIMIT = Decimal("10.00")
 LINE_TOLERANCE = Decimal("1.00")
+VAT_TOLERANCE = Decimal("1.00")
 _LINE_SUM_TOLERANCE = Decimal("0.0055")
 
 #: official ids per check: (invoice, credit note)
@@ -36,7 +49,8 @@ IDS = {
     "payable": ("F-INV133", "F-CRN079"),
     "rounding": ("F-INV338", "F-CRN208"),
     "line_equal": ("F-INV340", "F-CRN210"),
-    "line_no_base": ("F-INV348", ""),
+    "line_no_base": ("F-INV348", "F-CRN216"),
+    "line_factor": ("F-INV343", ""),
 }
 
 
@@ -91,7 +105,7 @@ def oioubl_totals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         return
     t = invoice.totals
     vat = _vat(invoice)
-    lines = dsum(ln.net_amount for ln in invoice.lines)
+    lines = dsum(ln.net_amount for ln in invoice.lines if not ln.free_of_charge)
     if t.line_extension is not None and abs(t.line_extension - lines) > _LINE_SUM_TOLERANCE:
         yield _mismatch(
             ctx,
@@ -180,40 +194,132 @@ def oioubl_rounding(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
+def _line_check(line: Line, credit: bool) -> tuple[str, Decimal] | None:
+    """(official id, computed amount) for one line as the official test picks it, or None."""
+    if line.free_of_charge or line.net_amount is None or line.price is None or line.quantity is None:
+        return None  # free of charge is exempt; an empty value cannot make the official test fire
+    units_known = line.unit is not None and line.base_quantity_unit is not None
+    if units_known and line.unit != line.base_quantity_unit:
+        factor = line.oioubl_orderable_unit_factor_rate
+        if credit or factor is None:
+            return None  # credit notes have no such check; without the rate the test cannot fire
+        return IDS["line_factor"][0], line.price * line.quantity * factor
+    if units_known:
+        official, base = IDS["line_equal"][1 if credit else 0], line.base_quantity
+    elif credit:
+        official, base = IDS["line_no_base"][1], line.base_quantity  # no default of 1 for credit notes
+    else:
+        official, base = IDS["line_no_base"][0], line.base_quantity if line.base_quantity is not None else ONE
+    if base is None or base == 0:
+        return None
+    return official, line.price * line.quantity / base
+
+
 @rule(
     "OIO-LINE-AMOUNT",
-    official_ids=(*IDS["line_equal"], IDS["line_no_base"][0]),
+    official_ids=(*IDS["line_equal"], *IDS["line_no_base"], IDS["line_factor"][0]),
     field="BT-131",
     reason="PRI",
     action="NIN",
-    description="An OIOUBL line amount is not price / base quantity × quantity within ±1.00 "
-    "(F-INV340, F-INV348, F-CRN210).",
+    description="An OIOUBL line amount is not price / base quantity × quantity (or price × quantity × "
+    "orderable unit factor) within ±1.00 (F-INV340, F-INV343, F-INV348, F-CRN210, F-CRN216).",
 )
 def oioubl_line_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     if not _applies(invoice):
         return
     for index, line in enumerate(invoice.lines):
-        if line.net_amount is None or line.price is None or line.quantity is None:
-            continue  # the official test compares with an empty value: it cannot fire
-        if line.base_quantity is not None:
-            official, base = _id(invoice, "line_equal"), line.base_quantity
-        elif not invoice.is_credit_note:
-            official, base = IDS["line_no_base"][0], ONE
-        else:
-            continue  # F-CRN216 needs a base quantity
-        if base == 0:
+        check = _line_check(line, invoice.is_credit_note)
+        if check is None or line.net_amount is None:
             continue
-        computed = line.price * line.quantity / base
+        official, computed = check
         if abs(_fmt2(line.net_amount) - computed) > LINE_TOLERANCE:
             label = line.id or f"#{index + 1}"
+            how_da, how_en = (
+                ("pris × antal × OrderableUnitFactorRate", "price × quantity × OrderableUnitFactorRate")
+                if official == IDS["line_factor"][0]
+                else ("pris / basisantal × antal", "price / base quantity × quantity")
+            )
             yield ctx.finding(
                 da=f"Linje {label}: linjebeløbet (LineExtensionAmount) er {fmt_da(line.net_amount)}, men "
-                f"pris / basisantal × antal giver {fmt_da(_fmt2(computed))} (tolerance ±1,00) ({official}).",
+                f"{how_da} giver {fmt_da(_fmt2(computed))} (tolerance ±1,00) ({official}).",
                 en=f"Line {label}: the line amount (LineExtensionAmount) is {fmt_en(line.net_amount)} but "
-                f"price / base quantity × quantity gives {fmt_en(_fmt2(computed))} "
-                f"(tolerance ±1.00) ({official}).",
+                f"{how_en} gives {fmt_en(_fmt2(computed))} (tolerance ±1.00) ({official}).",
                 found=fmt_en(line.net_amount),
                 expected=fmt_en(_fmt2(computed)),
                 line_id=line.id,
                 official_ids=(official,),
+            )
+
+
+def _rate_text(rate: Decimal) -> str:
+    return f"{rate.normalize():f}"
+
+
+def _taxable_from_lines(invoice: Invoice) -> dict[Decimal, Decimal] | None:
+    """Line amounts − allowances + charges per VAT rate, or None when some item carries no rate."""
+    items = [(ln.vat_rate, ln.net_amount) for ln in invoice.lines if not ln.free_of_charge]
+    items += [
+        (ac.vat_rate, ac.amount if ac.is_charge else -(ac.amount or ZERO))
+        for ac in invoice.allowances_charges
+    ]
+    if not invoice.lines or any(rate is None for rate, _ in items):
+        return None
+    per_rate: dict[Decimal, Decimal] = {}
+    for rate, amount in items:
+        assert rate is not None
+        per_rate[rate] = per_rate.get(rate, ZERO) + (amount or ZERO)
+    return per_rate
+
+
+@rule(
+    "OIO-VAT-RATE",
+    field="BT-117",
+    reason="LEG",
+    action="NIN",
+    defaults={"slack": VAT_TOLERANCE},
+    description="An OIOUBL 2.x VAT amount is not taxable amount × rate (±1.00), or a rate's taxable amount "
+    "is not the sum of that rate's lines − allowances + charges (±1.00). No official rule checks this.",
+)
+def oioubl_vat_rate(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    if not _applies(invoice):
+        return
+    slack = Decimal(str(ctx.param("slack", VAT_TOLERANCE)))
+    for b in invoice.vat_breakdown:
+        if b.rate is None or b.taxable_amount is None or b.tax_amount is None:
+            continue
+        expected = round2(b.taxable_amount * b.rate / 100)
+        if abs(b.tax_amount - expected) > slack:
+            shown = _rate_text(b.rate)
+            yield ctx.finding(
+                da=f"Momsbeløbet (TaxSubtotal/TaxAmount) for sats {shown} % er {fmt_da(b.tax_amount)}, men "
+                f"{fmt_da(b.taxable_amount)} × {shown} % giver {fmt_da(expected)} "
+                f"(tolerance ±{fmt_da(slack)}).",
+                en=f"The VAT amount (TaxSubtotal/TaxAmount) for rate {shown} % is {fmt_en(b.tax_amount)} but "
+                f"{fmt_en(b.taxable_amount)} × {shown} % gives {fmt_en(expected)} "
+                f"(tolerance ±{fmt_en(slack)}).",
+                found=fmt_en(b.tax_amount),
+                expected=fmt_en(expected),
+            )
+    per_rate = _taxable_from_lines(invoice)
+    if per_rate is None:
+        return
+    stated: dict[Decimal, Decimal] = {}
+    for b in invoice.vat_breakdown:
+        if b.rate is None or b.taxable_amount is None or (b.currency and b.currency != invoice.currency):
+            continue  # a breakdown in the tax currency cannot be compared with the lines
+        stated[b.rate] = stated.get(b.rate, ZERO) + b.taxable_amount
+    for rate, taxable in stated.items():
+        expected = per_rate.get(rate, ZERO)
+        if abs(taxable - expected) > slack:
+            shown = _rate_text(rate)
+            yield ctx.finding(
+                da=f"Momsgrundlaget (TaxSubtotal/TaxableAmount) for sats {shown} % er {fmt_da(taxable)}, men "
+                f"linjerne med sats {shown} % − rabatter + gebyrer giver {fmt_da(expected)} "
+                f"(tolerance ±{fmt_da(slack)}).",
+                en=f"The taxable amount (TaxSubtotal/TaxableAmount) for rate {shown} % is {fmt_en(taxable)} "
+                f"but the lines at rate {shown} % − allowances + charges give {fmt_en(expected)} "
+                f"(tolerance ±{fmt_en(slack)}).",
+                found=fmt_en(taxable),
+                expected=fmt_en(expected),
+                field="BT-116",
             )

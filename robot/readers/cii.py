@@ -18,8 +18,6 @@ credit subset); everything else is an invoice.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from robot.model import DocumentType, Invoice, Line, SourceFormat, Totals
 from robot.readers.cii_parts import (
     C,
@@ -117,6 +115,8 @@ def read_line(el: Node) -> Line:
     gross = C.first(agreement, "ram:GrossPriceProductTradePrice")
     net = C.first(agreement, "ram:NetPriceProductTradePrice")
     qty = C.first(el, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity")
+    # BT-149 is the net price's BasisQuantity; the gross price's one (BT-149-1) stands in when absent
+    basis = C.first(net, "ram:BasisQuantity") or C.first(gross, "ram:BasisQuantity")
     settlement = C.first(el, "ram:SpecifiedLineTradeSettlement")
     tax = C.first(settlement, "ram:ApplicableTradeTax")
     return Line(
@@ -127,7 +127,8 @@ def read_line(el: Node) -> Line:
         price=C.dec(net, "ram:ChargeAmount"),
         gross_price=C.dec(gross, "ram:ChargeAmount"),
         price_discount=C.dec(gross, "ram:AppliedTradeAllowanceCharge/ram:ActualAmount"),
-        base_quantity=_first_not_none(C.dec(net, "ram:BasisQuantity"), C.dec(gross, "ram:BasisQuantity")),
+        base_quantity=None if basis is None else node_decimal(basis),
+        base_quantity_unit=None if basis is None else basis.get("unitCode"),
         item_name=C.text(product, "ram:Name"),
         item_description=C.text(product, "ram:Description"),
         seller_item_id=C.text(product, "ram:SellerAssignedID"),
@@ -141,7 +142,3 @@ def read_line(el: Node) -> Line:
             read_allowance_charge(ac) for ac in C.all(settlement, "ram:SpecifiedTradeAllowanceCharge")
         ],
     )
-
-
-def _first_not_none(*values: Decimal | None) -> Decimal | None:
-    return next((v for v in values if v is not None), None)

@@ -42,6 +42,15 @@ def clean(raw: str | None) -> str | None:
     return value or None
 
 
+def is_true(raw: str | None) -> bool:
+    """An xsd:boolean indicator: ``true`` or ``1`` (any case, stripped); absent or anything else is False.
+
+    >>> is_true(" true "), is_true("1"), is_true("false"), is_true(None)
+    (True, True, False, False)
+    """
+    return (raw or "").strip().lower() in ("true", "1")
+
+
 def to_decimal(raw: str, field: str) -> Decimal:
     """``'1234.50'`` → ``Decimal('1234.50')`` keeping every digit; anything else is a ReadError."""
     value = raw.strip()

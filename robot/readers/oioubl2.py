@@ -7,6 +7,8 @@ The differences, all isolated here:
   amount (BT-109) = LineExtensionAmount − AllowanceTotalAmount + ChargeTotalAmount.
 * The person reference is the buyer's ``cac:Contact/cbc:ID``; it also fills ``buyer_reference``
   when the document has no ``cbc:BuyerReference``.
+* ``cac:Price/cbc:OrderableUnitFactorRate`` (price unit → invoiced unit, rule F-INV343) goes to
+  ``Line.oioubl_orderable_unit_factor_rate``; ``FreeOfChargeIndicator`` is read by the UBL mapping.
 * ``cbc:AccountingCostCode`` stands in for a missing ``cbc:AccountingCost`` (document and line).
 * Lines carry their own ``cac:TaxTotal`` (→ ``Line.oioubl_line_tax``), and their VAT category and
   rate come from it when the item has no ``cac:ClassifiedTaxCategory``.
@@ -57,4 +59,5 @@ def read_oioubl2(root: Node) -> Invoice:
             line.vat_rate = U.dec(category, "cbc:Percent")
         if line.accounting_cost is None:
             line.accounting_cost = U.text(el, "cbc:AccountingCostCode")
+        line.oioubl_orderable_unit_factor_rate = U.dec(el, "cac:Price/cbc:OrderableUnitFactorRate")
     return inv

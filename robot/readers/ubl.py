@@ -16,7 +16,7 @@ few OIOUBL 2.x differences on top.
 from __future__ import annotations
 
 from robot.model import DocumentType, Invoice, Line, SourceFormat, Totals
-from robot.readers.nodes import Node, local_name
+from robot.readers.nodes import Node, is_true, local_name
 from robot.readers.ubl_parts import (
     U,
     read_allowance_charge,
@@ -123,6 +123,7 @@ def read_line(el: Node, qty_tag: str) -> Line:
     price = U.first(el, "cac:Price")
     price_ac = U.first(price, "cac:AllowanceCharge")
     tax_category = U.first(item, "cac:ClassifiedTaxCategory")
+    base_qty = U.first(price, "cbc:BaseQuantity")
     return Line(
         id=U.text(el, "cbc:ID"),
         quantity=U.dec(el, qty_tag),
@@ -132,6 +133,8 @@ def read_line(el: Node, qty_tag: str) -> Line:
         gross_price=U.dec(price_ac, "cbc:BaseAmount"),
         price_discount=U.dec(price_ac, "cbc:Amount"),
         base_quantity=U.dec(price, "cbc:BaseQuantity"),
+        base_quantity_unit=None if base_qty is None else base_qty.get("unitCode"),
+        free_of_charge=is_true(U.text(el, "cbc:FreeOfChargeIndicator")),
         item_name=U.text(item, "cbc:Name"),
         item_description=U.text(item, "cbc:Description"),
         seller_item_id=U.text(item, "cac:SellersItemIdentification/cbc:ID"),
