@@ -15,11 +15,11 @@ existing number and writes nothing::
     >>> ledger.post(sample_posting()), ledger.find(sample_posting())
     ('PI-000001', 'PI-000001')
 
-Several processes may post to one journal at once: a ``<journal>.lock`` file lock (``fcntl``)
-serialises them and each reads what the others appended before it numbers or looks up a posting.
 A crash while writing leaves at most a torn last line; it is ignored on load and cut off before the
 next write (the robot never saw that post succeed, so it retries it). Several processes may share a
-journal: ``post`` holds an exclusive ``flock`` on it (POSIX) and re-reads lines others appended.
+journal: ``find`` and ``post`` hold an exclusive ``flock`` on ``<journal>.lock`` (POSIX) and first
+read the lines others appended, so numbers stay consecutive and a posting made by a worker that
+then died is found by the worker that takes the invoice over.
 """
 
 from __future__ import annotations
@@ -38,11 +38,6 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors.base import Posting
 from robot.errors import ConnectorError, TransientError
-
-try:  # POSIX: serialise writers across processes
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: one writer process at a time
-    fcntl = None  # type: ignore[assignment]
 
 
 class JournalSettings(BaseModel):
