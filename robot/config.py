@@ -94,12 +94,9 @@ def resolve_kind(role: str, kind: str) -> type[Any]:
     if kind not in kinds:
         raise ConfigError(f"unknown {role} kind {kind!r}; allowed: {', '.join(sorted(kinds))}")
     module_name, _, cls_name = kinds[kind].partition(":")
-    module = importlib.import_module(module_name)
-    cls = getattr(module, cls_name)
+    cls = getattr(importlib.import_module(module_name), cls_name)
     if not isinstance(cls, type) or not hasattr(cls, "from_settings"):
         raise ConfigError(f"{kinds[kind]} is not a connector class with from_settings()")
-    if not hasattr(cls, "Settings") and isinstance(getattr(module, "Settings", None), type):
-        cls.Settings = module.Settings  # type: ignore[attr-defined]  # ``Settings`` sits beside the class
     return cls
 
 
