@@ -29,6 +29,7 @@ def serve(app: Any, *, startup_timeout: float = 10.0) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 at a free port; yields the base URL (``http://127.0.0.1:PORT``)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it: no 40 ms stalls
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
