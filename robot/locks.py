@@ -52,6 +52,7 @@ class Lock:
         self.name = name
         self._conn: Connection | None = None
         self._file: IO[bytes] | None = None
+        self._key = 0
 
     @property
     def held(self) -> bool:
@@ -90,7 +91,7 @@ class Lock:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             try:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(self.name)})
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
                 conn.commit()
             finally:
                 conn.close()
