@@ -277,3 +277,59 @@ def test_cii_example_matches_xpath(path: Path | None) -> None:
     ]
     assert got == expected_lines
     assert expected_lines
+
+
+def _cii_lines(name: str) -> list[tuple[str | None, Decimal | None, Decimal | None, str | None]]:
+    path = corpora_path("en16931", "cii", "examples", name)
+    inv = read_document(path.read_bytes(), name)
+    return [(ln.id, ln.price, ln.base_quantity, ln.base_quantity_unit) for ln in inv.lines]
+
+
+def test_cii_price_base_quantity_is_the_net_price_basis_quantity() -> None:
+    """BT-149 = NetPriceProductTradePrice/BasisQuantity, read as written (never the price).
+
+    CEN's CII_example2 really writes BasisQuantity equal to ChargeAmount (1273 / 1273, a flaw of the
+    example, not of the reader: the UBL twin ubl-tc434-example2 has BaseQuantity 1); huf_example_cii
+    has a price of 36109.00 per 100.
+    """
+    D = Decimal
+    assert _cii_lines("CII_example2.xml")[:2] == [
+        ("1", D("1273"), D("1273"), "NAR"),
+        ("2", D("3.96"), D("3.96"), "NAR"),
+    ]
+    assert [(p, b) for _, p, b, _ in _cii_lines("huf_example_cii.xml")] == [
+        (D("36109.00"), D("100")),
+        (D("37134.00"), D("100")),
+        (D("37550.00"), D("100")),
+    ]
+
+
+CII_LINE = (
+    b'<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"'
+    b' xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100">'
+    b"<rsm:ExchangedDocument><ram:ID>B-1</ram:ID><ram:TypeCode>380</ram:TypeCode></rsm:ExchangedDocument>"
+    b"<rsm:SupplyChainTradeTransaction><ram:IncludedSupplyChainTradeLineItem>"
+    b"<ram:SpecifiedLineTradeAgreement>"
+    b"<ram:GrossPriceProductTradePrice><ram:ChargeAmount>60</ram:ChargeAmount>%s</ram:GrossPriceProductTradePrice>"
+    b"<ram:NetPriceProductTradePrice><ram:ChargeAmount>50</ram:ChargeAmount>%s</ram:NetPriceProductTradePrice>"
+    b"</ram:SpecifiedLineTradeAgreement>"
+    b'<ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode="H87">20</ram:BilledQuantity>'
+    b"</ram:SpecifiedLineTradeDelivery>"
+    b"</ram:IncludedSupplyChainTradeLineItem></rsm:SupplyChainTradeTransaction></rsm:CrossIndustryInvoice>"
+)
+
+
+@pytest.mark.parametrize(
+    ("gross_basis", "net_basis", "expected"),
+    [
+        (b"", b'<ram:BasisQuantity unitCode="H87">10</ram:BasisQuantity>', (Decimal("10"), "H87")),
+        (b'<ram:BasisQuantity unitCode="H87">5</ram:BasisQuantity>', b"", (Decimal("5"), "H87")),
+        (b"", b"", (None, None)),
+    ],
+)
+def test_cii_base_quantity_from_net_else_gross_price(
+    gross_basis: bytes, net_basis: bytes, expected: tuple[Decimal | None, str | None]
+) -> None:
+    (line,) = read_document(CII_LINE % (gross_basis, net_basis), "b.xml").lines
+    assert (line.price, line.gross_price, line.quantity) == (Decimal("50"), Decimal("60"), Decimal("20"))
+    assert (line.base_quantity, line.base_quantity_unit) == expected

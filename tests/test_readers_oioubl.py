@@ -11,10 +11,12 @@ from decimal import Decimal
 
 import pytest
 from conftest import corpora_path
+from lxml import etree
 
 from robot.errors import ReadError
 from robot.model import DocumentType, Identifier, SourceFormat
 from robot.readers import read_document
+from robot.serialize import invoice_to_json
 
 NS = (
     'xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" '
@@ -205,3 +207,36 @@ def test_peppol_fik_payment_id_and_branch() -> None:
     )
     assert (iban.account, iban.branch, iban.creditor_account) == ("DK5000400440116243", "DABADKKK", None)
     assert (debit.mandate, debit.debited_account) == ("MANDATE-7", "DK11")
+
+
+def _with_free_second_line(indicator: str) -> bytes:
+    root = etree.fromstring(_example("OIOUBL_Invoice_v2p2.xml"))
+    cbc = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+    line = root.findall(
+        "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}InvoiceLine"
+    )[1]
+    flag = etree.Element(f"{{{cbc}}}FreeOfChargeIndicator")
+    flag.text = indicator
+    line.find(f"{{{cbc}}}LineExtensionAmount").addnext(flag)  # type: ignore[union-attr]
+    return etree.tostring(root)
+
+
+def test_oioubl21_price_units_factor_and_free_of_charge() -> None:
+    inv = read_document(_example("OIOUBL_Invoice_v2p2.xml"), "OIOUBL_Invoice_v2p2.xml")
+    assert [
+        (
+            ln.unit,
+            ln.base_quantity,
+            ln.base_quantity_unit,
+            ln.oioubl_orderable_unit_factor_rate,
+            ln.free_of_charge,
+        )
+        for ln in inv.lines
+    ] == [("EA", Decimal("1"), "EA", Decimal("1"), False)] * 2
+    free = read_document(_with_free_second_line(" true "), "free.xml")
+    assert [ln.free_of_charge for ln in free.lines] == [False, True]
+    assert [ln["free_of_charge"] for ln in invoice_to_json(free)["lines"]] == [False, True]
+    assert [ln.free_of_charge for ln in read_document(_with_free_second_line("false"), "f.xml").lines] == [
+        False,
+        False,
+    ]
