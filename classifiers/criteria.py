@@ -20,7 +20,7 @@ Danish public-sector checks::
           return_status: RE          # RE (rejected) or UQ (under query) for returns
           rules:
             DK-PAYTERMS-30: {enabled: false}
-            ORDER-PRICE: {params: {percent: "5"}}
+            PO-PRICE: {params: {percent: "5"}}
 """
 
 from __future__ import annotations
@@ -57,6 +57,9 @@ class RuleSetting(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+DEFAULT_SETTING = RuleSetting()
+
+
 class CustomerCriteria(_Strict):
     reference: Literal["person", "order", "either", "both"] = "either"
     auto_post_limit: Decimal | None = None
@@ -76,7 +79,7 @@ class CustomerCriteria(_Strict):
         return tuple(c.upper() for c in v)
 
     def setting(self, code: str) -> RuleSetting:
-        return self.rules.get(code, RuleSetting())
+        return self.rules.get(code, DEFAULT_SETTING)
 
 
 class Customer(_Strict):

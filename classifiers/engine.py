@@ -92,19 +92,20 @@ class Classifier:
 
     def classify(self, invoice: Invoice, ctx: Context) -> Classification:
         findings: list[Finding] = []
-        criteria = ctx.criteria
+        overrides = ctx.criteria.rules if ctx.criteria is not None else {}
+        rule_ctx = replace(ctx)  # one working copy per invoice; rules are pure and keep no reference
         for spec in self.rules:
-            setting = criteria.setting(spec.code) if criteria is not None else None
-            if setting is not None and not setting.enabled:
-                continue
+            setting = overrides.get(spec.code)
             params: dict[str, object] = {}
             if setting is not None:
+                if not setting.enabled:
+                    continue
                 params.update(setting.params)
                 if setting.disposition:
                     params["disposition"] = setting.disposition
                 if setting.severity:
                     params["severity"] = setting.severity
-            rule_ctx = replace(ctx, rule=spec, params=params)
+            rule_ctx.rule, rule_ctx.params = spec, params
             findings.extend(self._run_one(spec, invoice, rule_ctx))
         return Classification(tuple(findings), verdict_of(findings))
 

@@ -29,7 +29,7 @@ from classifiers.criteria import DEFAULT_CRITERIA, CustomerCriteria
 from robot.model import Identifier, Invoice, Party
 
 #: Syntaxes the Peppol BIS 3 Schematron (EN 16931 + PEPPOL + DK-R rules) applies to.
-PEPPOL_SYNTAX = frozenset({"peppol-bis3", "en16931-ubl"})
+PEPPOL_SYNTAX = frozenset({"peppol-bis3"})
 GLN_SCHEMES = frozenset({"0088", "GLN"})
 _DIGITS = re.compile(r"^[0-9]+$")
 

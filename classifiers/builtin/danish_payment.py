@@ -102,7 +102,10 @@ def payment_means_code(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 )
 def bank_details(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     for pm in _applicable(invoice):
-        if pm.code in ("31", "42") and not ((pm.account or "").strip() and (pm.branch or "").strip()):
+        account = (pm.account or "").strip()
+        if _oioubl(invoice) and account[:2].isalpha() and pm.code == "31":
+            continue  # OIOUBL 2.x international transfer: an IBAN alone identifies the account
+        if pm.code in ("31", "42") and not (account and (pm.branch or "").strip()):
             yield ctx.finding(
                 da=f"Betaling ved bankoverførsel ({pm.code}) kræver både kontonummer (BT-84) og "
                 f"registreringsnummer/filial (BT-86); fundet konto '{pm.account or ''}', reg.nr. "

@@ -114,29 +114,29 @@ def order_exists(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 
 @rule(
     "PO-AMOUNT",
-    description="The invoice's net amount (BT-109) may not exceed the order amount beyond the tolerance.",
+    description="The invoice's goods amount (line total BT-106 less allowances BT-107; freight and other "
+    "charges excluded) may not exceed the order amount beyond the tolerance.",
     status="UQ",
     reason="PRI",
     action="CNP",
-    field="BT-109",
+    field="BT-106",
     needs=("orders",),
 )
 def order_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     order = order_of(invoice, ctx)
-    net = (
-        invoice.totals.tax_exclusive
-        if invoice.totals.tax_exclusive is not None
-        else invoice.totals.line_extension
-    )
+    # Goods and services ordered: the line total less document allowances (BT-106 − BT-107).
+    # Charges such as freight (BT-108) are not on a purchase order and are not held against it.
+    lines_total = invoice.totals.line_extension
+    net = None if lines_total is None else lines_total - (invoice.totals.allowances or Decimal("0"))
     if order is None or net is None or invoice.is_credit_note:
         return
     tol = tolerance(ctx)
     if overrun(tol, order.amount, net):
         yield ctx.finding(
-            da=f"Fakturaens nettobeløb (BT-109) {net} overstiger ordre {order.number}s beløb "
+            da=f"Fakturaens varebeløb (BT-106 − BT-107) {net} overstiger ordre {order.number}s beløb "
             f"{order.amount} mere end tolerancen ({tol.percent}% / {tol.absolute}). "
             "Leverandøren skal kreditere forskellen.",
-            en=f"The invoice's net amount (BT-109) {net} exceeds order {order.number}'s amount "
+            en=f"The invoice's goods amount (BT-106 − BT-107) {net} exceeds order {order.number}'s amount "
             f"{order.amount} beyond the tolerance ({tol.percent}% / {tol.absolute}). "
             "The supplier must credit the difference.",
             found=net,
