@@ -98,6 +98,7 @@ class RobotScheduler:
             job = self.scheduler.get_job(s.name)
             if (
                 job is not None
+                and type(job.trigger) is type(trigger)
                 and str(job.trigger) == str(trigger)
                 and str(job.trigger.timezone) == str(trigger.timezone)
                 and job.misfire_grace_time == s.misfire_grace_seconds

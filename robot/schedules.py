@@ -13,6 +13,7 @@ so a typo in a cron field is a ``check-config`` error with file and line, not a 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -61,6 +62,22 @@ def _crontab_days(field: str) -> str:
     return ",".join(out)
 
 
+class LocalCronTrigger(CronTrigger):  # type: ignore[misc]
+    """A cron trigger that fires once per local wall-clock time.
+
+    APScheduler 3's ``CronTrigger`` fires twice when autumn repeats an hour (02:30 CEST, then
+    02:30 CET); a schedule at 02:30 should run once that night.
+    """
+
+    def get_next_fire_time(self, previous: datetime | None, now: datetime) -> datetime | None:
+        nxt: datetime | None = super().get_next_fire_time(previous, now)
+        if nxt is not None and previous is not None:
+            before = previous.astimezone(self.timezone).replace(tzinfo=None)
+            if nxt.replace(tzinfo=None) == before:
+                nxt = super().get_next_fire_time(nxt, nxt.astimezone(UTC) + timedelta(seconds=1))
+        return nxt
+
+
 def cron_trigger(expression: str, timezone: str) -> CronTrigger:
     """A standard five-field crontab expression as an APScheduler 3 trigger in ``timezone``.
 
@@ -68,7 +85,7 @@ def cron_trigger(expression: str, timezone: str) -> CronTrigger:
     "cron[month='*', day='*', day_of_week='mon-fri', hour='6', minute='0']"
     """
     minute, hour, day, month, dow = expression.split()
-    return CronTrigger(
+    return LocalCronTrigger(
         minute=minute,
         hour=hour,
         day=day,
