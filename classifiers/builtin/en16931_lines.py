@@ -1,9 +1,11 @@
 """Line arithmetic (PEPPOL-EN16931-R120/R121) and the decimals rules (BR-DEC-*) for EN 16931 documents.
 
 R120, as in ``PEPPOL-EN16931-UBL.sch`` (Peppol BIS 3 and OIOUBL 3 documents only: plain EN 16931
-documents are not bound by it): line net (BT-131) = quantity (BT-129) × net price (BT-146) /
-base quantity (BT-149) + line charges − line allowances, within ±0.02. Missing values default as
-officially (net 0, quantity 1, price 0, base quantity 1 when absent or 0). Example::
+documents are not bound by it; CII stays out too: 8 of CEN's own valid CII examples, e.g.
+``CII_example2.xml`` with BasisQuantity equal to the price, would be rejected): line net (BT-131) =
+quantity (BT-129) × net price (BT-146) / base quantity (BT-149) + line charges − line allowances,
+within ±0.02. Missing values default as officially (net 0, quantity 1, price 0, base quantity 1 when
+absent or 0). Example::
 
     da: Linje 1: linjebeløbet (BT-131) er 110,00, men antal 10 × pris 10 / basisantal 1 giver 100,00
     en: Line 1: the line net amount (BT-131) is 110.00 but quantity 10 × price 10 / base quantity 1
