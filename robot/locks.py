@@ -63,9 +63,9 @@ class Lock:
             raise RuntimeError(f"lock {self.name!r} is already held by this object")
         if self.engine.dialect.name == "postgresql":
             conn = self.engine.connect()
-            got = bool(
-                conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(self.name)}).scalar()
-            )
+            schema = conn.execute(text("SELECT current_schema()")).scalar()
+            self._key = lock_key(f"{schema}:{self.name}")  # one database may hold several robots
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key}).scalar())
             conn.commit()
             if got:
                 self._conn = conn
