@@ -359,7 +359,7 @@ def rule(
             needs=frozenset(needs),
             defaults=dict(defaults or {}),
         )
-        (registry or REGISTRY).add(spec)
+        (registry if registry is not None else REGISTRY).add(spec)
         return func
 
     return register

@@ -81,7 +81,7 @@ class Classifier:
         only: Iterable[str] | None = None,
         document_level_only: bool = False,
     ) -> None:
-        self.registry = registry or load_rules()
+        self.registry = registry if registry is not None else load_rules()
         wanted = set(only) if only is not None else None
         self.rules: list[RuleSpec] = [
             spec

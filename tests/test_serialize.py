@@ -82,6 +82,7 @@ LINE_KEYS = [
     "vat_rate",
     "accounting_cost",
     "order_line_reference",
+    "free_of_charge",
 ]
 
 
