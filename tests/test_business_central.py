@@ -142,22 +142,18 @@ def test_happy_path_posts_with_lines_dimensions_and_attachment(
     assert attachment["fileName"] == "F-1001.xml"
     assert get_state(bc_app).contents[attachment["id"]] == DOCUMENT
     assert ledger.find(posting) == "108001"
-    assert isinstance(ledger.auth, object) and getattr(ledger.auth, "fetches", None) == 1  # token cached
+    assert getattr(ledger.auth, "fetches", None) == 1  # one OAuth2 token, cached for every call
 
 
 def test_post_twice_gives_one_invoice(ledger: BusinessCentralLedger, bc_app: FastAPI) -> None:
     posting = make_posting()
     first = ledger.post(posting)
     assert ledger.post(posting) == first
-    other = BusinessCentralLedger(settings_for_ledger(ledger), secret=SECRET)
+    other = BusinessCentralLedger(ledger.settings, secret=SECRET)
     assert other.post(posting) == first  # a later run, a new connection
     other.close()
     assert len(get_state(bc_app).snapshot()) == 1
     assert get_state(bc_app).post_calls == 1
-
-
-def settings_for_ledger(ledger: BusinessCentralLedger) -> Settings:
-    return ledger.settings
 
 
 class Crash(Exception):
@@ -346,3 +342,11 @@ def test_bearer_auth(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
         led = BusinessCentralLedger.from_settings(settings, tmp_path)
         assert led.post(make_posting()) == "108001"
         led.close()
+
+
+def test_revoked_token_is_fetched_again(ledger: BusinessCentralLedger, bc_app: FastAPI) -> None:
+    ledger.post(make_posting("F-1"))
+    bc_app.state.tokens.clear()  # the identity platform revokes every issued token
+    ledger.post(make_posting("F-2"))
+    assert getattr(ledger.auth, "fetches", None) == 2
+    assert len(get_state(bc_app).posted()) == 2

@@ -8,7 +8,8 @@
 Run it by hand with ``python -m connectors.bc_testserver --port 8001 --vendor K10001=Kontorland``.
 """
 
-from connectors.bc_testserver.app import DEFAULT_COMPANY_ID, create_app, get_state, parse_filter
-from connectors.bc_testserver.state import BcError, BcState
+from connectors.bc_testserver.app import DEFAULT_COMPANY_ID, create_app, get_state
+from connectors.bc_testserver.odata import BcError, parse_filter
+from connectors.bc_testserver.state import BcState
 
 __all__ = ["DEFAULT_COMPANY_ID", "BcError", "BcState", "create_app", "get_state", "parse_filter"]

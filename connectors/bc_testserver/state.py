@@ -14,14 +14,15 @@ Errors are :class:`BcError` (status, code, message), rendered as BC's ``{"error"
 
 from __future__ import annotations
 
-import base64
 import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from connectors.bc_testserver.odata import BcError, check_fields, decimal_field
 
 CENT = Decimal("0.01")
 DIMENSION_NAMES = {
@@ -45,45 +46,8 @@ DEFAULT_TAX_RATES = {"MOMS25": Decimal("25"), "MOMSFRI": Decimal("0")}
 CURRENCIES = {"", "DKK", "EUR", "SEK", "NOK", "USD", "GBP"}
 
 
-class BcError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
-
-
-def etag(entity: Mapping[str, Any]) -> str:
-    token = base64.b64encode(f"{entity['_version']};{entity['id']}".encode()).decode()
-    return f'W/"{token}"'
-
-
-def decimal_field(body: Mapping[str, Any], name: str, default: str) -> Decimal:
-    value = body.get(name, default)
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise BcError(
-            400, "BadRequest", f"Cannot convert the literal '{value}' to Edm.Decimal ({name})."
-        ) from None
-
-
-def _check_fields(body: Mapping[str, Any], allowed: set[str], entity: str) -> None:
-    for key in body:
-        if key not in allowed and not key.startswith("@odata"):
-            raise BcError(
-                400, "BadRequest", f"The property '{key}' does not exist on type 'Microsoft.NAV.{entity}'."
-            )
-    for key in ("invoiceDate", "postingDate", "dueDate"):
-        if body.get(key):
-            try:
-                date.fromisoformat(str(body[key]))
-            except ValueError:
-                raise BcError(
-                    400, "BadRequest", f"Cannot convert the literal '{body[key]}' to Edm.Date."
-                ) from None
 
 
 class BcState:
@@ -143,7 +107,7 @@ class BcState:
         return inv
 
     def create_invoice(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        _check_fields(body, HEADER_FIELDS, "purchaseInvoice")
+        check_fields(body, HEADER_FIELDS, "purchaseInvoice")
         with self.lock:
             number = str(body.get("vendorNumber") or "")
             vendor = self.vendors.get(number)
@@ -199,7 +163,7 @@ class BcState:
             return inv
 
     def update_invoice(self, invoice_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        _check_fields(body, HEADER_FIELDS - {"vendorNumber"}, "purchaseInvoice")
+        check_fields(body, HEADER_FIELDS - {"vendorNumber"}, "purchaseInvoice")
         with self.lock:
             inv = self._draft(invoice_id)
             inv.update(body)
@@ -229,7 +193,7 @@ class BcState:
 
     # -- lines ---------------------------------------------------------------------------
     def add_line(self, invoice_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        _check_fields(body, LINE_FIELDS, "purchaseInvoiceLine")
+        check_fields(body, LINE_FIELDS, "purchaseInvoiceLine")
         with self.lock:
             inv = self._draft(invoice_id)
             line_type = body.get("lineType", "Account")
@@ -293,7 +257,7 @@ class BcState:
 
     # -- attachments ---------------------------------------------------------------------
     def add_attachment(self, invoice_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        _check_fields(body, {"fileName", "parentId"}, "attachment")
+        check_fields(body, {"fileName", "parentId"}, "attachment")
         with self.lock:
             self.invoice(invoice_id)
             name = str(body.get("fileName") or "")
