@@ -11,6 +11,7 @@ for the next run, and after ``max_attempts`` hold it for the creditor team.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
@@ -192,11 +193,18 @@ class Actions:
             )
 
     def outcome_of(self, row: InvoiceRow) -> tuple[str, dict[str, str]]:
+        """What the source is told: ``transferred`` with the ERP number, or ``returned`` with reasons."""
         if row.state == InvoiceState.POSTED:
             return "transferred", {"erp_document_number": row.erp_document_no or ""}
         findings = self._blocking(row.id)
-        reasons = "; ".join(f"{f.reason}: {f.message_da}" for f in findings)
-        return row.state, {"reasons": reasons, "error_types": row.error_types or ""}
+        reasons = [{"code": f.reason, "text": f"{f.message_da} / {f.message_en}"} for f in findings]
+        detail = {
+            "reasons": json.dumps(reasons or [{"code": "OTH", "text": "returned"}], ensure_ascii=False),
+            "error_types": row.error_types or "",
+        }
+        if row.invoice_response:
+            detail["invoice_response"] = row.invoice_response.decode("utf-8")
+        return "returned", detail
 
     def queue_digests(self, outbox: Outbox, run_id: int) -> None:
         """One digest per customer listing its newly returned invoices (Danish and English)."""

@@ -19,6 +19,7 @@ reported with file and line).
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,14 @@ def resolve_kind(role: str, kind: str) -> type[Any]:
     return cls
 
 
+def settings_model(cls: type[Any]) -> type[BaseModel]:
+    """A connector's settings model: ``cls.Settings``, else its module's ``Settings``."""
+    model = getattr(cls, "Settings", None) or getattr(sys.modules[cls.__module__], "Settings", None)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise ConfigError(f"{cls.__module__}.{cls.__name__} has no pydantic Settings model")
+    return model
+
+
 def _connector_checks(cfg: RobotConfig) -> Iterable[tuple[Loc, str]]:
     for role in CONNECTOR_KINDS:
         spec: ConnectorSpec = getattr(cfg, role)
@@ -109,12 +118,12 @@ def _connector_checks(cfg: RobotConfig) -> Iterable[tuple[Loc, str]]:
             yield (role, "kind"), exc.message
             continue
         try:
-            cls.Settings.model_validate(spec.settings())
+            settings_model(cls).model_validate(spec.settings())
         except ValidationError as exc:
             for err in exc.errors():
                 loc = (role, *err["loc"])
                 if err["type"] == "extra_forbidden":
-                    allowed = ", ".join(["kind", *cls.Settings.model_fields])
+                    allowed = ", ".join(["kind", *settings_model(cls).model_fields])
                     yield (
                         loc,
                         f"unknown key {err['loc'][-1]!r} for {role} kind {spec.kind!r}; allowed: {allowed}",
@@ -137,7 +146,7 @@ class LoadedConfig:
     def build(self, role: str) -> Any:
         spec: ConnectorSpec = getattr(self.cfg, role)
         cls = resolve_kind(role, spec.kind)
-        return cls.from_settings(cls.Settings.model_validate(spec.settings()), self.base_dir)
+        return cls.from_settings(settings_model(cls).model_validate(spec.settings()), self.base_dir)
 
 
 def load_config(path: Path) -> LoadedConfig:

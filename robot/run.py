@@ -26,6 +26,7 @@ from classifiers.engine import Classifier
 from connectors.base import Ledger, Notifier, Source
 from robot.actions import Actions
 from robot.context import MasterData
+from robot.errors import BusinessError
 from robot.run_report import RunSummary, summarise
 from robot.store.outbox import Outbox
 from robot.store.repo import Store
@@ -172,7 +173,11 @@ class Robot:
             outcome, detail = self.actions.outcome_of(row)
             try:
                 self.source.report_outcome(row.source_ref, outcome, detail)
-            except Exception as exc:
+            except BusinessError as exc:  # refused for good (e.g. the case was closed by hand): note it
+                self.store.event(row.id, run_id, "outcome-refused", error=exc.message)
+                self.store.outcome_reported(row.id, run_id, f"{outcome} (refused)")
+                continue
+            except Exception as exc:  # the source is down: try again next run
                 self.store.event(row.id, run_id, "outcome-failed", error=str(exc))
                 return [f"writing outcomes to {self.source.name} failed: {exc}"]
             self.store.outcome_reported(row.id, run_id, outcome)

@@ -78,9 +78,15 @@ def run(
 def demo(
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON"),
     keep: bool = typer.Option(False, "--keep", help="Keep earlier demo state instead of starting afresh"),
+    sandbox: bool = typer.Option(
+        False, "--sandbox", help="The full loop over HTTP: sandbox purchase system → robot → test ERP"
+    ),
 ) -> None:
     """One run over samples/ with SQLite under ./var/demo; prints the run summary."""
     samples = samples_dir()
+    if sandbox:
+        _sandbox_demo(samples, as_json=as_json)
+        return
     var = Path("var/demo")
     if not keep and var.exists():
         shutil.rmtree(var)
@@ -101,7 +107,34 @@ def demo(
     print_summary(console, summary, details_db=url)
     console.print(
         f"\nLedger: {var}/ledger.jsonl   Notices: {var}/outbox/*.eml   Store: {url}\n"
-        f"Try: fakturarobot show <invoice id> --config {samples}/fakturarobot.yaml"
+        f"Try: fakturarobot show <invoice id> --database {url}"
+    )
+
+
+def _sandbox_demo(samples: Path, *, as_json: bool) -> None:
+    from robot.config import load_config
+    from robot.sandbox_demo import sandbox
+
+    with sandbox(samples, Path("var/sandbox")) as box:
+        loaded = load_config(box.config)
+        summary = execute(
+            box.config, RunOptions(trigger="demo-sandbox"), as_json=as_json, database_url=loaded.cfg.database
+        )
+        erp, outcomes = box.erp_invoices(), box.outcomes()
+    kinds = [
+        str(o.get("outcome", "")) for o in outcomes.get("outcomes", outcomes).values() if isinstance(o, dict)
+    ]
+    loop = {"erp_invoices": len(erp), "written_back": {k: kinds.count(k) for k in sorted(set(kinds))}}
+    if as_json:
+        typer.echo(json.dumps({**summary.to_json(), "sandbox": loop}, ensure_ascii=False))
+        return
+    console = Console(width=max(Console().width, 140))
+    print_summary(console, summary, details_db=loaded.cfg.database)
+    console.print(
+        f"\nSandbox purchase system {box.purchase_url} and test ERP {box.erp_url} (both stopped now):\n"
+        f"  invoices posted in the ERP: {loop['erp_invoices']}; "
+        f"outcomes written back: {loop['written_back']}\n"
+        f"  notices: var/sandbox/outbox/*.eml; configuration used: {box.config}"
     )
 
 
