@@ -163,6 +163,7 @@ class WorkerPool:
 
 def run_pool(spec: WorkerSpec, workers: int, options: RunOptions | None = None) -> RunSummary:
     """One run whose invoices ``workers`` processes share; returns the run summary."""
+    from robot.alerts import alert_on
     from robot.wiring import build_robot
 
     robot, loaded = build_robot(spec.config, database_url=spec.database_url)
@@ -171,6 +172,8 @@ def run_pool(spec: WorkerSpec, workers: int, options: RunOptions | None = None) 
         opts = options or RunOptions(trigger="worker")
         opts.max_attempts = loaded.cfg.max_attempts
         opts.processor = WorkerPool(spec, workers)
-        return robot.run(opts)
+        summary = robot.run(opts)
+        alert_on(summary, loaded.cfg.alerts, robot.notifier, robot.store)
+        return summary
     finally:
         robot.store.close()

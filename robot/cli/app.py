@@ -34,9 +34,9 @@ def setup_logging(verbose: bool = False, json_log: str | None = None) -> None:
 
 
 def _register() -> None:
-    from robot.cli import config_cmd, documents, history, rules_cmd, runs_cmd
+    from robot.cli import config_cmd, documents, history, rules_cmd, runs_cmd, schedule_cmd
 
-    for module in (documents, rules_cmd, runs_cmd, history, config_cmd):
+    for module in (documents, rules_cmd, runs_cmd, history, config_cmd, schedule_cmd):
         module.register(app)
 
 
