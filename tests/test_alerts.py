@@ -1,0 +1,125 @@
+"""Run health: alert e-mails on failed runs and high exception rates; `runs` exit codes for monitoring."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bulk import make_inbox, write_config
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from connectors.fakes import MemoryNotifier
+from robot.alerts import alert_on, assess, exception_rate
+from robot.cli.app import _register, app
+from robot.config import AlertSettings
+from robot.run_report import RunSummary
+from robot.scheduler import runner
+from robot.schedules import Schedule
+from robot.store.repo import Store
+from robot.store.schema import Event
+
+START = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
+SETTINGS = AlertSettings(to=("kreditor-drift@sa.example.dk",), exception_rate=0.2)
+
+
+def _summary(status: str, run_id: int = 7, **counts: Any) -> RunSummary:
+    base = {"processed": 0, "posted": 0, "returned": 0, "held": 0, "pending": 0, "failures": 0}
+    problems = tuple(f"invoice {i}: TransientError: ERP down" for i in range(counts.get("failures", 0)))
+    return RunSummary(run_id, status, START, START + timedelta(seconds=42), {**base, **counts}, problems)
+
+
+@pytest.mark.parametrize(
+    ("counts", "status", "code"),
+    [
+        ({"processed": 100, "failures": 20}, "partial", None),  # exactly at the limit: no alert
+        ({"processed": 100, "failures": 21}, "partial", "exception-rate"),
+        ({"processed": 0, "failures": 1}, "partial", "exception-rate"),
+        ({"processed": 0, "failures": 0}, "ok", None),
+        ({"processed": 50, "failures": 0}, "failed", "failed"),
+    ],
+)
+def test_assess(counts: dict[str, int], status: str, code: str | None) -> None:
+    reason = assess(counts, status, threshold=0.2)
+    assert (reason.code if reason else None) == code
+
+
+def test_exception_rate() -> None:
+    assert exception_rate({"processed": 8, "failures": 2}) == 0.25
+    assert exception_rate({}) == 0.0
+
+
+def test_high_exception_rate_mails_the_creditor_team_in_danish_and_english(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'r.db'}")
+    notifier = MemoryNotifier()
+    run_id = store.start_run("schedule:morning")
+    summary = _summary("partial", run_id, processed=10, posted=7, failures=3)
+    notice = alert_on(summary, SETTINGS, notifier, store)
+    assert notice is not None and notifier.sent == [notice]
+    assert notice.to == SETTINGS.to and notice.notice_key == f"alert:{run_id}"
+    assert f"kørsel {run_id} høj fejlrate" in notice.subject
+    assert f"run {run_id} high exception rate" in notice.subject
+    assert "Fejlraten var 30% (grænse 20%): 3 fejl ved 10 behandlede fakturaer." in notice.text
+    assert "The exception rate was 30% (limit 20%): 3 failures for 10 invoices processed." in notice.text
+    assert "invoice 0: TransientError: ERP down" in notice.text
+    with store.sessions() as s:
+        events = [
+            (e.kind, e.detail.get("reason"))
+            for e in s.scalars(select(Event).where(Event.kind.like("alert%")))
+        ]
+    assert events == [("alert-sent", "exception-rate")]
+    store.close()
+
+
+def test_healthy_run_sends_nothing_and_broken_mail_does_not_raise(tmp_path: Path) -> None:
+    notifier = MemoryNotifier()
+    assert alert_on(_summary("ok", processed=10, posted=10), SETTINGS, notifier) is None
+    assert notifier.sent == []
+    notifier.down = True
+    store = Store.open(f"sqlite:///{tmp_path / 'r.db'}")
+    assert alert_on(_summary("failed", store.start_run()), SETTINGS, notifier, store) is None
+    with store.sessions() as s:
+        assert [e.kind for e in s.scalars(select(Event).where(Event.kind.like("alert%")))] == ["alert-failed"]
+    store.close()
+    assert alert_on(_summary("failed"), AlertSettings(to=()), MemoryNotifier()) is None
+
+
+def test_scheduled_run_with_failures_sends_an_alert_eml(tmp_path: Path) -> None:
+    """The real run job: an unreadable journal path makes every posting fail → alert .eml written."""
+    cfg = write_config(tmp_path)
+    make_inbox(tmp_path / "inbox", 5)
+    (tmp_path / "ledger.jsonl").mkdir()  # the ERP journal cannot be written: every posting fails
+    summary = runner(cfg)(Schedule(name="morning", cron="0 6 * * *"), threading.Event())
+    assert summary is not None and summary.counts["failures"] == 5
+    mails = sorted((tmp_path / "outbox").glob("*.eml"))
+    assert len(mails) == 1
+    text = mails[0].read_text(encoding="utf-8")
+    assert "drift@example.dk" in text and "Fejlraten" in text and "exception rate" in text
+
+
+def _cli(db: str, *args: str) -> tuple[int, str]:
+    _register()
+    result = CliRunner().invoke(app, ["runs", "--database", db, *args])
+    return result.exit_code, result.output
+
+
+def test_runs_exit_codes_fit_monitoring(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    store = Store.open(db)
+    assert _cli(db)[0] == 0  # no runs yet: nothing to worry about
+    counts = {"processed": 3, "posted": 3, "returned": 0, "held": 0, "pending": 0}
+    expected = {"ok": 0, "partial": 1, "failed": 3}
+    for status, code in expected.items():
+        run_id = store.start_run("schedule:morning")
+        store.finish_run(run_id, status, counts)
+        exit_code, _ = _cli(db, "--json")
+        assert exit_code == code, status
+    exit_code, out = _cli(db, "--json", "--limit", "3")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["status"] for r in rows] == ["failed", "partial", "ok"]
+    assert rows[0]["counts"]["posted"] == 3 and rows[0]["finished_at"] is not None
+    store.close()
