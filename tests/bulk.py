@@ -52,11 +52,14 @@ def variant(content: bytes, k: int, salt: str) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
-def make_inbox(inbox: Path, count: int, samples: Path = SAMPLES) -> int:
-    """Write ``count`` unique clean invoices (with their metadata sidecars) to ``inbox``."""
+def make_inbox(inbox: Path, count: int, samples: Path = SAMPLES, *, start: int = 0) -> int:
+    """Write ``count`` unique clean invoices (with their metadata sidecars) to ``inbox``.
+
+    ``start`` continues a numbering, so later batches never repeat earlier invoices.
+    """
     inbox.mkdir(parents=True, exist_ok=True)
     originals = clean_samples(samples)
-    for i in range(count):
+    for i in range(start, start + count):
         src = originals[i % len(originals)]
         k = i // len(originals) + 1
         name = f"{i:06d}-{src.stem}.xml"
