@@ -1,0 +1,126 @@
+"""Invoices per second for 1, 2 and 4 workers on PostgreSQL and 1 on SQLite, journal-file ledger.
+
+Each configuration gets a fresh store and a fresh inbox of unique clean invoices (variants of the
+demo's clean samples, see tests/bulk.py). The clock covers the processing step only (claim, read,
+classify, post to the journal): fetching into the store and writing outcomes back are the same
+single-process work in every configuration and are reported separately::
+
+    .venv/bin/python bench/workers_bench.py                 # 10,000 invoices (several minutes)
+    .venv/bin/python bench/workers_bench.py --invoices 2000 --configs pg1,pg2
+
+Prints one line per configuration, the scaling ratio 2 workers / 1 worker, and each worker's
+peak RSS (MiB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from bulk import make_inbox, write_config  # noqa: E402
+from loguru import logger  # noqa: E402
+
+from robot.run import RunOptions  # noqa: E402
+from robot.wiring import build_robot  # noqa: E402
+from robot.worker import WorkerPool, WorkerSpec, check_workers  # noqa: E402
+
+PG_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+class Timed:
+    """Wraps the pool to time the processing step on its own."""
+
+    def __init__(self, pool: WorkerPool) -> None:
+        self.pool = pool
+        self.seconds = 0.0
+
+    def __call__(self, run_id: int, opts: RunOptions) -> list[str]:
+        start = time.perf_counter()
+        try:
+            return self.pool(run_id, opts)
+        finally:
+            self.seconds = time.perf_counter() - start
+
+
+def one(kind: str, workers: int, invoices: int, inbox_template: Path) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix=f"bench-{kind}{workers}-"))
+    schema = None
+    if kind == "pg":
+        import psycopg
+
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    else:
+        url = f"sqlite:///{folder / 'robot.db'}"
+    try:
+        shutil.copytree(inbox_template, folder / "inbox")
+        cfg = write_config(folder, database=url)
+        robot, _ = build_robot(cfg, database_url=url)
+        check_workers(robot.store.dialect, workers)
+        timed = Timed(WorkerPool(WorkerSpec(cfg, database_url=url), workers))
+        start = time.perf_counter()
+        summary = robot.run(RunOptions(trigger="bench", processor=timed, batch=20))
+        total = time.perf_counter() - start
+        robot.store.close()
+        lines = (folder / "ledger.jsonl").read_text().count("\n")
+        keys = {json.loads(x)["idempotency_key"] for x in (folder / "ledger.jsonl").read_text().splitlines()}
+        assert summary.counts["posted"] == invoices == lines == len(keys), (summary.counts, lines)
+        return {
+            "config": f"{'PostgreSQL' if kind == 'pg' else 'SQLite'} x{workers}",
+            "invoices": invoices,
+            "process_s": round(timed.seconds, 1),
+            "per_s": round(invoices / timed.seconds, 1),
+            "whole_run_s": round(total, 1),
+            "peak_rss_mib": [round(r.peak_rss_kib / 1024) for r in timed.pool.results],
+        }
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if schema:
+            import psycopg
+
+            with psycopg.connect(PG_DSN, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=10_000)
+    parser.add_argument("--configs", default="pg1,pg2,pg4,sqlite1", help="comma list of pgN / sqlite1")
+    args = parser.parse_args()
+    logger.remove()
+    template = Path(tempfile.mkdtemp(prefix="bench-inbox-"))
+    make_inbox(template / "inbox", args.invoices)
+    rows: dict[str, dict[str, Any]] = {}
+    try:
+        for item in args.configs.split(","):
+            kind, n = ("pg", int(item[2:])) if item.startswith("pg") else ("sqlite", int(item[6:]))
+            row = one(kind, n, args.invoices, template / "inbox")
+            rows[item] = row
+            print(json.dumps(row), flush=True)
+    finally:
+        shutil.rmtree(template, ignore_errors=True)
+    if "pg1" in rows and "pg2" in rows:
+        print(
+            f"scaling 2 workers / 1 worker (PostgreSQL): {rows['pg2']['per_s'] / rows['pg1']['per_s']:.2f}x"
+        )
+    if "pg1" in rows and "pg4" in rows:
+        print(
+            f"scaling 4 workers / 1 worker (PostgreSQL): {rows['pg4']['per_s'] / rows['pg1']['per_s']:.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
