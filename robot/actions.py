@@ -27,7 +27,7 @@ from robot.context import MasterData
 from robot.errors import BusinessError, ReadError
 from robot.findings import from_rows, robot_finding
 from robot.invoice_response import InvoiceResponseError, build_invoice_response
-from robot.model import Invoice
+from robot.model import Invoice, Party
 from robot.notices import ReturnedItem, build_digest
 from robot.posting import build_posting
 from robot.readers import read_document
@@ -46,6 +46,7 @@ class Actions:
         *,
         templates: Path | None = None,
         creditor_team: tuple[str, ...] = (),
+        responder: Party | None = None,
     ) -> None:
         self.store = store
         self.master = master
@@ -53,6 +54,7 @@ class Actions:
         self.ledger = ledger
         self.templates = templates
         self.creditor_team = creditor_team
+        self.responder = responder
 
     # --- one invoice ----------------------------------------------------------------------------
 
@@ -159,12 +161,24 @@ class Actions:
             status = "UQ"
         try:
             response: bytes | None = build_invoice_response(
-                invoice, findings, status=status, response_id=f"FR-{row.id}", issue_date=date.today()
+                invoice,
+                findings,
+                status=status,
+                response_id=f"FR-{row.id}",
+                issue_date=date.today(),
+                sender=self._sender(invoice),
             )
         except InvoiceResponseError as exc:  # e.g. no party ids to address it: the e-mail still goes
             self.store.event(row.id, run_id, "invoice-response-skipped", error=exc.message)
             response = None
         self.store.mark_returned(row.id, run_id, response)
+
+    def _sender(self, invoice: Invoice) -> Party | None:
+        """The buyer answers, unless its EAN is not a known customer's (then the service centre does)."""
+        endpoint = invoice.buyer.endpoint
+        if endpoint is not None and endpoint.value in self.master.by_ean:
+            return None
+        return self.responder
 
     def _hold_for_failure(self, invoice_id: int, run_id: int, exc: Exception, attempts: int) -> None:
         finding = robot_finding(

@@ -45,7 +45,7 @@ class RunOptions:
     worker: str = ""  # default: host:pid:run
     batch: int = 50
     lease: timedelta = timedelta(minutes=10)
-    max_attempts: int = 5
+    max_attempts: int | None = None  # default: the configuration's max_attempts
     fetch: bool = True
     stop: threading.Event = field(default_factory=threading.Event)
     progress: Progress | None = None
@@ -64,6 +64,7 @@ class Robot:
         notifier: Notifier,
         classifier: Classifier | None = None,
         actions: Actions | None = None,
+        max_attempts: int = 5,
     ) -> None:
         self.store = store
         self.master = master
@@ -72,7 +73,15 @@ class Robot:
         self.notifier = notifier
         self.classifier = classifier or Classifier()
         self.outbox = Outbox(store.sessions)
+        self.max_attempts = max_attempts
         self.actions = actions or Actions(store, master, self.classifier, ledger)
+
+    def close(self) -> None:
+        """Close every connector and the store (connections, HTTP clients)."""
+        for part in (self.source, self.ledger, self.notifier):
+            if part is not None:
+                part.close()
+        self.store.close()
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -153,7 +162,10 @@ class Robot:
                     self.store.release(invoice_id, opts.worker)
                     continue
                 problem = self.actions.process(
-                    invoice_id, run_id, dry_run=opts.dry_run, max_attempts=opts.max_attempts
+                    invoice_id,
+                    run_id,
+                    dry_run=opts.dry_run,
+                    max_attempts=opts.max_attempts or self.max_attempts,
                 )
                 if problem:
                     problems.append(problem)

@@ -47,8 +47,10 @@ class Sandbox:
         return list(get_state(self.bc_app).posted())
 
     def outcomes(self) -> dict[str, Any]:
+        """Outcomes the robot wrote back, by purchase-system invoice id."""
         path = self.purchase_folder / ".outcomes.json"
-        return dict(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else {}
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return dict(data.get("outcomes", {}))
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from classifiers.engine import Classifier
 from robot.actions import Actions
 from robot.config import LoadedConfig, load_config
 from robot.context import MasterData
+from robot.model import Identifier, Party
 from robot.run import Robot
 from robot.store.repo import Store
 
@@ -33,8 +34,20 @@ def build_robot(
     master = load_master(loaded)
     ledger = loaded.build("ledger")
     classifier = Classifier()
+    responder = Party(
+        name=cfg.responder.name,
+        endpoint=Identifier(cfg.responder.endpoint_id, cfg.responder.endpoint_scheme)
+        if cfg.responder.endpoint_id
+        else None,
+    )
     actions = Actions(
-        store, master, classifier, ledger, templates=loaded.file(cfg.templates), creditor_team=cfg.alerts.to
+        store,
+        master,
+        classifier,
+        ledger,
+        templates=loaded.file(cfg.templates),
+        creditor_team=cfg.alerts.to,
+        responder=responder,
     )
     robot = Robot(
         store,
@@ -44,5 +57,6 @@ def build_robot(
         notifier=loaded.build("notifier"),
         classifier=classifier,
         actions=actions,
+        max_attempts=cfg.max_attempts,
     )
     return robot, loaded

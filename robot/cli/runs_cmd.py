@@ -57,7 +57,7 @@ def execute(
                 return robot.run(options)
         return robot.run(options)
     finally:
-        robot.store.close()
+        robot.close()
 
 
 def run(

@@ -1,0 +1,138 @@
+"""Issue 4 end to end through the run: the HTTP loop, an unreliable ERP, mail down, official IR rules."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import policy
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiosmtpd.controller import Controller
+from conftest import SAMPLES
+
+from robot.config import load_config
+from robot.run import RunOptions
+from robot.sandbox_demo import sandbox
+from robot.store.schema import InvoiceState
+from robot.wiring import build_robot
+
+MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
+CLEAN_INVOICES = [e for e in MANIFEST if e["verdict"] == "post" and e["document_type"] == "invoice"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message that arrives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server(port: int) -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def _with_smtp(config: Path, port: int) -> None:
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["notifier"] = {
+        "kind": "smtp",
+        "host": "127.0.0.1",
+        "port": port,
+        "starttls": False,
+        "timeout": 2,
+        "from_address": "kreditor@example.dk",
+    }
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def test_full_loop_over_http_with_real_smtp(tmp_path: Path) -> None:
+    port = _free_port()
+    with sandbox(SAMPLES, tmp_path / "box") as box:
+        _with_smtp(box.config, port)
+        robot, _ = build_robot(box.config)
+        # the mail server is down during the first run: notices wait in the outbox
+        first = robot.run(RunOptions())
+        assert first.status == "partial" and first.counts["notices_pending"] > 0
+        with smtp_server(port) as inbox:
+            second = robot.run(RunOptions())
+            third = robot.run(RunOptions())
+        erp = box.erp_invoices()
+        outcomes = box.outcomes()
+        rows = robot.store.invoices_of_run(first.run_id)
+        robot.close()
+    assert second.status == "ok" and third.status == "ok" and second.counts["notices_pending"] == 0
+    # every clean invoice is in the ERP exactly once
+    numbers = sorted(str(i.get("vendorInvoiceNumber")) for i in erp)
+    assert len(numbers) == len(set(numbers)) == len(CLEAN_INVOICES)
+    # outcomes were written back to the purchase system for every posted and returned invoice
+    decided = [r for r in rows if r.state in (InvoiceState.POSTED, InvoiceState.RETURNED)]
+    assert len(outcomes) >= len(decided) > 0
+    # one digest per customer with returns, each sent once, Danish and English, naming field and fix
+    keys = [m["Message-ID"] for m in inbox.messages]
+    assert len(keys) == len(set(keys)) > 0
+    body = inbox.messages[0].get_body(preferencelist=("plain",)).get_content()
+    assert ("BT-" in body and "Dear" in body) or "English" in body or "Invoice" in body
+
+
+def test_unreliable_erp_posts_each_clean_invoice_exactly_once(tmp_path: Path) -> None:
+    with sandbox(SAMPLES, tmp_path / "box", fail_rate=0.3) as box:
+        data = yaml.safe_load(box.config.read_text(encoding="utf-8"))
+        data["ledger"].update(
+            timeout_seconds=0.3, max_attempts=2, backoff_base_seconds=0.01, backoff_max_seconds=0.05
+        )
+        data["max_attempts"] = 50
+        box.config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        robot, _ = build_robot(box.config)
+        statuses = []
+        for _ in range(25):
+            summary = robot.run(RunOptions())
+            statuses.append(summary.status)
+            if summary.status == "ok":
+                break
+        erp = box.erp_invoices()
+        robot.close()
+    assert statuses[-1] == "ok", statuses
+    assert all(s == "partial" for s in statuses[:-1])
+    numbers = [str(i.get("vendorInvoiceNumber")) for i in erp]
+    assert len(numbers) == len(set(numbers)) == len(CLEAN_INVOICES)
+
+
+def test_every_invoice_response_of_the_demo_passes_the_official_rules(tmp_path: Path) -> None:
+    from oracle_support import oracle_fired
+
+    with sandbox(SAMPLES, tmp_path / "box") as box:
+        robot, _ = build_robot(box.config)
+        robot.run(RunOptions())
+        responses = [
+            (r.source_ref, r.format, r.invoice_response)
+            for r in robot.store.invoices_of_run(1)
+            if r.invoice_response
+        ]
+        robot.close()
+    assert responses
+    for ref, fmt, xml in responses:
+        assert xml is not None
+        rules = "oioubl3-ir" if fmt == "oioubl-3" else "t111"
+        fired = oracle_fired(xml, rules=rules, severity="error")
+        assert fired == set(), f"{ref}: {sorted(fired)}"
+    assert load_config(box.config).cfg.ledger.kind == "business-central"
