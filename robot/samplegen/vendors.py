@@ -38,7 +38,7 @@ VENDORS: tuple[SampleVendor, ...] = (
             ("KL-210", "Kopipapir A4, 5 x 500 ark", "EA", "189.50"),
             ("KL-330", "Skrivebordslampe LED", "EA", "425.00"),
         ),
-        "KL-2026-",
+        "KL-",
         gln=make_gln("579000099100"),
         bank_reg="1551",
         bank_account="0003458721",
