@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import email
 import json
 import shutil
+from email import policy
 from pathlib import Path
 from typing import Any
 
@@ -62,17 +64,25 @@ def test_ledger_has_one_line_per_posted_invoice(demo_run: dict[str, Any]) -> Non
     assert len(keys) == len(set(keys)) == sum(1 for e in MANIFEST if e["verdict"] == "post")
 
 
-def test_every_returned_invoice_is_in_a_digest_naming_field_and_fix(
-    demo_run: dict[str, Any],
-) -> None:
+def test_every_returned_invoice_is_in_a_digest_naming_field_and_fix(demo_run: dict[str, Any]) -> None:
     outbox = demo_run["work"] / "var" / "demo" / "outbox"
-    mails = {p.name: p.read_text(encoding="utf-8", errors="replace") for p in outbox.glob("*.eml")}
+    mails = {}
+    for path in outbox.glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        mails[path.name] = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     assert mails, "no notices written"
     returned = [r for r in demo_run["rows"].values() if r.state == InvoiceState.RETURNED and r.customer_id]
+    assert returned
     for row in returned:
         mail = next((m for name, m in mails.items() if f"_{row.customer_id}." in name), None)
         assert mail is not None, f"no digest for customer {row.customer_id}"
         assert (row.invoice_number or row.source_ref) in mail
+        for finding in demo_run["findings"][row.source_ref]:
+            if finding.severity != "error":
+                continue
+            assert finding.message_da in mail and finding.message_en in mail, finding.code
+            if finding.field:
+                assert finding.field in mail, (finding.code, finding.field)
 
 
 def test_notices_are_not_sent_twice_and_survive_a_mail_outage(tmp_path: Path) -> None:
