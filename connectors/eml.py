@@ -25,7 +25,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from connectors.base import OutgoingNotice
-from robot.errors import TransientError
+from robot.errors import ConnectorError, TransientError
 
 DEFAULT_FROM = "fakturarobot@localhost"
 
@@ -116,6 +116,15 @@ class EmlNotifier:
                     os.unlink(tmp)
         except OSError as exc:
             raise TransientError(f"cannot write notice to {target}: {exc}") from exc
+
+    def probe(self) -> str:
+        """The outbox folder exists (or can be made) and is writable; nothing is written."""
+        existing = self.outbox
+        while not existing.exists():
+            existing = existing.parent
+        if not os.access(existing, os.W_OK):
+            raise ConnectorError(f"outbox folder {self.outbox} is not writable")
+        return f"outbox {self.outbox} writable"
 
     def close(self) -> None:
         """Nothing to release."""

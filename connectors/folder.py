@@ -111,5 +111,14 @@ class FolderSource:
             return []
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
+    def probe(self) -> str:
+        """The inbox exists and the robot may move files out of it."""
+        if not self.inbox.is_dir():
+            raise ConnectorError(f"inbox folder {self.inbox} does not exist")
+        if not os.access(self.inbox, os.R_OK | os.W_OK | os.X_OK):
+            raise ConnectorError(f"inbox folder {self.inbox} is not readable and writable")
+        count = sum(1 for p in self.inbox.iterdir() if p.is_file() and not p.name.startswith("."))
+        return f"inbox {self.inbox} readable and writable ({count} files)"
+
     def close(self) -> None:
         """Nothing to release."""

@@ -201,6 +201,16 @@ class JournalLedger:
                     continue
         return out
 
+    def probe(self) -> str:
+        """The journal's folder exists (or can be made) and is writable; nothing is written."""
+        folder = self.path.parent
+        existing = folder
+        while not existing.exists():
+            existing = existing.parent
+        if not os.access(existing, os.W_OK):
+            raise ConnectorError(f"journal folder {folder} is not writable")
+        return f"journal {self.path} writable ({len(self.entries()) if self.path.exists() else 0} postings)"
+
     def close(self) -> None:
         """Forget the in-memory index (the next call reloads it)."""
         with self._lock:

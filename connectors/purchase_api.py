@@ -153,6 +153,14 @@ class PurchaseApiSource:
         status = response.status_code
         raise ConnectorError(f"purchase-api: write outcome of {source_ref}: HTTP {status} {message}")
 
+    def probe(self) -> str:
+        """Reachability and auth, changing nothing: list one ready invoice."""
+        params = {"status": "ready", "page": 1, "page_size": 1}
+        response = self._request("GET", "/invoices", params=params, what="probe")
+        if response.status_code != 200:
+            raise ConnectorError(f"purchase-api: probe: HTTP {response.status_code} {_detail(response)}")
+        return f"reachable, token accepted, {response.json().get('total', '?')} invoices ready"
+
     def close(self) -> None:
         self._client.close()
 

@@ -148,5 +148,24 @@ class SmtpNotifier:
                 "notice {} delivered, but {} refused some recipients: {}", notice.notice_key, where, refused
             )
 
+    def probe(self) -> str:
+        """Connect, EHLO, STARTTLS and login as configured, then quit: nothing is sent."""
+        where = f"SMTP {self.host}:{self.port}"
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                smtp.ehlo()
+                if self.starttls:
+                    smtp.starttls(context=self.ssl_context or ssl.create_default_context())
+                if self.username is not None:
+                    smtp.login(self.username, self._password or "")
+                smtp.noop()
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransientError(f"{where}: {type(exc).__name__}: {exc}") from exc
+        return (
+            f"{where} reachable"
+            + (", STARTTLS ok" if self.starttls else "")
+            + (", login ok" if self.username is not None else "")
+        )
+
     def close(self) -> None:
         """Each send opens and closes its own connection: nothing to release."""

@@ -106,6 +106,7 @@ def _check_schedules(loaded: LoadedConfig, notes: list[str]) -> list[str]:
 def _probe(loaded: LoadedConfig, notes: list[str]) -> list[str]:
     errors: list[str] = []
     for role in ("source", "ledger", "notifier"):
+        connector = None
         try:
             connector = loaded.build(role)
             probe = getattr(connector, "probe", None)
@@ -115,4 +116,7 @@ def _probe(loaded: LoadedConfig, notes: list[str]) -> list[str]:
             notes.append(f"{role} {connector.name}: {probe()}")
         except Exception as exc:
             errors.append(f"{role}: probe failed: {type(exc).__name__}: {exc}")
+        finally:
+            if connector is not None:
+                connector.close()
     return errors

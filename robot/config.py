@@ -129,7 +129,8 @@ def _connector_checks(cfg: RobotConfig) -> Iterable[tuple[Loc, str]]:
                         f"unknown key {err['loc'][-1]!r} for {role} kind {spec.kind!r}; allowed: {allowed}",
                     )
                 else:
-                    yield loc, f"{err['msg']} (in {role} kind {spec.kind!r})"
+                    where = ".".join(str(part) for part in err["loc"])
+                    yield loc, f"{where}: {err['msg']} (in {role} kind {spec.kind!r})"
 
 
 class LoadedConfig:
