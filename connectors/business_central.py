@@ -1,8 +1,11 @@
 """A Business Central API v2.0-style ERP as a :class:`connectors.base.Ledger` (Navision's successor).
 
-``post()`` is idempotent: it looks the invoice up by vendor invoice number first, resumes an
-unposted draft left by a crashed attempt (adds only the missing lines and the attachment), and
-posts it; a posted invoice is returned as is. Transient failures (timeouts, 429 honouring
+Invoices become ``purchaseInvoices``, credit notes ``purchaseCreditMemos`` (see
+:mod:`connectors.business_central_mapping`); both go the same way. ``post()`` is idempotent: it
+looks the document up by the vendor's number for it (``vendorInvoiceNumber`` or
+``vendorCreditMemoNumber``) and the vendor first, resumes an unposted draft left by a crashed
+attempt (adds only the missing lines and the attachment), and posts it; a posted document is
+returned as is. Transient failures (timeouts, 429 honouring
 ``Retry-After``, 5xx) restart the whole step with exponential back-off; when the attempts run out
 :class:`~robot.errors.TransientError` tells the robot to try again on a later run. Business refusals
 (400/409/422) raise :class:`~robot.errors.BusinessError` carrying the ERP's message::
@@ -17,7 +20,8 @@ posts it; a posted invoice is returned as is. Transient failures (timeouts, 429 
 
 The original document is attached with BC's two-step ``attachments`` shape: ``POST
 purchaseInvoices({id})/attachments {"fileName"}`` then ``PATCH .../attachments({aid})/attachmentContent``
-with ``If-Match``. Before posting, the ERP's totals must equal the posting's (VAT per rate).
+with ``If-Match`` (``purchaseCreditMemos({id})/...`` alike). Before posting, the ERP's totals must
+equal the posting's (VAT per rate).
 """
 
 from __future__ import annotations
@@ -43,7 +47,9 @@ from connectors.business_central_client import (
 from connectors.business_central_mapping import (
     CustomerMapping,
     Dimension,
+    DocumentKind,
     Plan,
+    document_kind,
     line_key,
     plan_posting,
     rate_key,
@@ -100,7 +106,7 @@ class Settings(BaseModel):
 
 
 class BusinessCentralLedger:
-    """Posts purchase invoices to one Business Central company. ``post`` returns the posted number."""
+    """Posts purchase invoices and credit memos to one BC company. ``post`` returns the posted number."""
 
     name = "business-central"
 
@@ -142,7 +148,12 @@ class BusinessCentralLedger:
 
     # -- Ledger protocol -----------------------------------------------------------------
     def find(self, posting: Posting) -> str | None:
-        existing = self.retry.call(lambda: self._lookup(posting), what=f"find {posting.idempotency_key}")
+        kind = document_kind(posting.document_type)
+        if kind is None:
+            return None  # never booked here: post() refuses it
+        existing = self.retry.call(
+            lambda: self._lookup(kind, posting), what=f"find {posting.idempotency_key}"
+        )
         return None if existing is None or existing["status"] == "Draft" else str(existing["number"])
 
     def post(self, posting: Posting) -> str:
@@ -165,12 +176,9 @@ class BusinessCentralLedger:
         self.close()
 
     # -- steps (each attempt starts again from what the ERP already has) -------------------
-    def _lookup(self, posting: Posting) -> dict[str, Any] | None:
-        rows = self.client.list(
-            "purchaseInvoices",
-            vendorInvoiceNumber=posting.vendor_invoice_number,
-            vendorNumber=posting.vendor_number,
-        )
+    def _lookup(self, kind: DocumentKind, posting: Posting) -> dict[str, Any] | None:
+        filters = {kind.number_field: posting.vendor_invoice_number, "vendorNumber": posting.vendor_number}
+        rows = self.client.list(kind.entity_set, **filters)
         return rows[0] if rows else None
 
     def _check_vendor(self, number: str) -> None:
@@ -184,36 +192,35 @@ class BusinessCentralLedger:
         self._vendors.add(number)
 
     def _post(self, posting: Posting, plan: Plan) -> str:
-        key = posting.idempotency_key
-        invoice = self._lookup(posting)
-        fresh = invoice is None
-        if invoice is None:
+        key, kind = posting.idempotency_key, plan.kind
+        document = self._lookup(kind, posting)
+        fresh = document is None
+        if document is None:
             self._check_vendor(posting.vendor_number)
             try:
-                invoice = self.client.create(
-                    "purchaseInvoices", plan.header, what=f"create the invoice {key}"
+                document = self.client.create(
+                    kind.entity_set, plan.header, what=f"create the {kind.label} {key}"
                 )
             except BcBusinessError as exc:
                 if exc.status != 409:
                     raise
-                invoice = self._lookup(posting)  # created meanwhile (a retried request that did arrive)
-                if invoice is None:
+                document = self._lookup(kind, posting)  # created meanwhile (a retried request arrived)
+                if document is None:
                     raise
                 fresh = False
-            logger.info("business-central: {} created as draft {}", key, invoice["number"])
-        if invoice["status"] != "Draft":
-            logger.info("business-central: {} already posted as {}", key, invoice["number"])
-            return str(invoice["number"])
-        path = f"purchaseInvoices({invoice['id']})"
-        self._complete_lines(
-            path, plan, [] if fresh else self.client.list(f"{path}/purchaseInvoiceLines"), key
-        )
+            logger.info("business-central: {} created as {} draft {}", key, kind.label, document["number"])
+        if document["status"] != "Draft":
+            logger.info("business-central: {} already posted as {}", key, document["number"])
+            return str(document["number"])
+        path = f"{kind.entity_set}({document['id']})"
+        existing = [] if fresh else self.client.list(f"{path}/{kind.lines_set}")
+        self._complete_lines(path, plan, existing, key)
         if self.settings.attach_document and posting.document:
             self._attach(path, posting, [] if fresh else self.client.list(f"{path}/attachments"))
         self._check_totals(self.client.get(path, what=f"read the draft {key}"), plan, key)
-        self.client.action(f"{path}/Microsoft.NAV.post", what=f"post the invoice {key}")
-        number = str(self.client.get(path, what=f"read the posted invoice {key}")["number"])
-        logger.info("business-central: {} posted as {}", key, number)
+        self.client.action(f"{path}/Microsoft.NAV.post", what=f"post the {kind.label} {key}")
+        number = str(self.client.get(path, what=f"read the posted {kind.label} {key}")["number"])
+        logger.info("business-central: {} posted as {} {}", key, kind.label, number)
         return number
 
     def _complete_lines(self, path: str, plan: Plan, existing: list[dict[str, Any]], key: str) -> None:
@@ -221,12 +228,13 @@ class BusinessCentralLedger:
         want = Counter(line_key(line) for line in plan.lines)
         if have - want:
             raise BusinessError(
-                f"draft of {key} in Business Central has lines the invoice does not; check it by hand"
+                f"draft of {key} in Business Central has lines the {plan.kind.label} does not; "
+                "check it by hand"
             )
         missing = want - have
         for body in plan.lines:
             if missing[line_key(body)] > 0:
-                self.client.create(f"{path}/purchaseInvoiceLines", body, what=f"add a line to {key}")
+                self.client.create(f"{path}/{plan.kind.lines_set}", body, what=f"add a line to {key}")
                 missing[line_key(body)] -= 1
 
     def _attach(self, path: str, posting: Posting, existing: list[dict[str, Any]]) -> None:
@@ -249,6 +257,7 @@ class BusinessCentralLedger:
         vat = Decimal(str(draft["totalTaxAmount"]))
         if net != plan.net_amount or abs(vat - plan.vat_amount) > VAT_TOLERANCE:
             raise BusinessError(
-                f"Business Central computes net {net} and VAT {vat} for {key}, the invoice says net "
-                f"{plan.net_amount} and VAT {plan.vat_amount}; not posted (check tax codes and lines)"
+                f"Business Central computes net {net} and VAT {vat} for {key}, the {plan.kind.label} "
+                f"says net {plan.net_amount} and VAT {plan.vat_amount}; not posted "
+                "(check tax codes and lines)"
             )

@@ -1,5 +1,9 @@
 """From a :class:`~connectors.base.Posting` to Business Central request bodies, checked first.
 
+An invoice becomes a ``purchaseInvoice`` (``vendorInvoiceNumber``, ``invoiceDate``), a credit note
+a ``purchaseCreditMemo`` (``vendorCreditMemoNumber``, ``creditMemoDate``) with the same lines,
+amounts positive as the supplier sent them (BC turns the sign when it posts a credit memo).
+
 Everything the ERP would refuse for want of configuration is caught here, before any call, as a
 :class:`~robot.errors.BusinessError` naming what is missing: a G/L account, a tax code for a VAT
 rate, a mandatory dimension. Per customer, an account-string pattern may split the approver's
@@ -71,9 +75,39 @@ class CustomerMapping(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentKind:
+    """Where a posting's document type lives in BC API v2.0, and the fields that differ."""
+
+    entity_set: str
+    lines_set: str
+    number_field: str  # the vendor's own document number: the idempotency key with the vendor
+    date_field: str
+    label: str
+
+
+PURCHASE_INVOICE = DocumentKind(
+    "purchaseInvoices", "purchaseInvoiceLines", "vendorInvoiceNumber", "invoiceDate", "invoice"
+)
+PURCHASE_CREDIT_MEMO = DocumentKind(
+    "purchaseCreditMemos",
+    "purchaseCreditMemoLines",
+    "vendorCreditMemoNumber",
+    "creditMemoDate",
+    "credit memo",
+)
+DOCUMENT_KINDS = {"invoice": PURCHASE_INVOICE, "credit_note": PURCHASE_CREDIT_MEMO}
+
+
+def document_kind(document_type: str) -> DocumentKind | None:
+    """``"credit_note"`` → :data:`PURCHASE_CREDIT_MEMO`; None for a type BC is not given."""
+    return DOCUMENT_KINDS.get(document_type)
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """The request bodies for one posting, and the totals the ERP must show before posting."""
 
+    kind: DocumentKind
     header: dict[str, Any]
     lines: tuple[dict[str, Any], ...]
     net_amount: Decimal
@@ -93,15 +127,23 @@ def plan_posting(
     mandatory_dimensions: list[Dimension],
 ) -> Plan:
     """The header and line bodies for ``posting``; BusinessError when something is missing."""
-    ref = f"invoice {posting.vendor_invoice_number or '?'} from vendor {posting.vendor_number}"
-    if posting.document_type != "invoice":
+    kind = document_kind(posting.document_type)
+    label = kind.label if kind else posting.document_type
+    ref = f"{label} {posting.vendor_invoice_number or '?'} from vendor {posting.vendor_number}"
+    if kind is None:
         raise BusinessError(
-            f"{ref}: {posting.document_type} cannot be booked as a purchase invoice; book it by hand"
+            f"{ref}: a {posting.document_type} cannot be booked as a purchase invoice or credit memo; "
+            "book it by hand"
         )
     if not posting.vendor_invoice_number:
-        raise BusinessError(f"{ref}: no vendor invoice number (the ERP's idempotency key)")
+        raise BusinessError(f"{ref}: no vendor document number (the ERP's idempotency key)")
     if not posting.lines:
         raise BusinessError(f"{ref}: no lines to book")
+    if kind is PURCHASE_CREDIT_MEMO and posting.gross_amount < 0:
+        raise BusinessError(
+            f"{ref}: the credit note's total is negative ({posting.gross_amount}), so it charges "
+            "rather than credits; book it by hand"
+        )
     customer = customers.get(posting.customer_id or "", CustomerMapping())
     pattern = re.compile(customer.account_string_pattern) if customer.account_string_pattern else None
     header_dims: dict[Dimension, set[str]] = {d: set() for d in DIMENSIONS}
@@ -159,11 +201,11 @@ def plan_posting(
         )
     header: dict[str, Any] = {
         "vendorNumber": posting.vendor_number,
-        "vendorInvoiceNumber": posting.vendor_invoice_number,
+        kind.number_field: posting.vendor_invoice_number,
         "currencyCode": posting.currency,
     }
     if posting.invoice_date:
-        header["invoiceDate"] = posting.invoice_date.isoformat()
+        header[kind.date_field] = posting.invoice_date.isoformat()
     if posting.due_date:
         header["dueDate"] = posting.due_date.isoformat()
     for dim, values in header_dims.items():
@@ -178,7 +220,7 @@ def plan_posting(
                 f"{ref}: mandatory dimension {dim} is missing for customer {who}; "
                 f"map it in the customer's settings or code it in the account string"
             )
-    return Plan(header, tuple(lines), posting.net_amount, posting.vat_amount)
+    return Plan(kind, header, tuple(lines), posting.net_amount, posting.vat_amount)
 
 
 def line_key(line: dict[str, Any]) -> tuple[str, str, Decimal, Decimal, str]:

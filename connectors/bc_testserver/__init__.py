@@ -2,14 +2,27 @@
 
     >>> from connectors.bc_testserver import create_app, get_state
     >>> app = create_app(vendors={"K10001": "Kontorland A/S"})
-    >>> get_state(app).posted()
+    >>> get_state(app).posted()              # invoices and credit memos, each with documentType
+    []
+    >>> get_state(app).posted("credit_memo")   # only credit memos (also posted_credit_memos())
     []
 
 Run it by hand with ``python -m connectors.bc_testserver --port 8001 --vendor K10001=Kontorland``.
 """
 
 from connectors.bc_testserver.app import DEFAULT_COMPANY_ID, create_app, get_state
+from connectors.bc_testserver.kinds import CREDIT_MEMO, INVOICE, Kind
 from connectors.bc_testserver.odata import BcError, parse_filter
 from connectors.bc_testserver.state import BcState
 
-__all__ = ["DEFAULT_COMPANY_ID", "BcError", "BcState", "create_app", "get_state", "parse_filter"]
+__all__ = [
+    "CREDIT_MEMO",
+    "DEFAULT_COMPANY_ID",
+    "INVOICE",
+    "BcError",
+    "BcState",
+    "Kind",
+    "create_app",
+    "get_state",
+    "parse_filter",
+]

@@ -1,16 +1,15 @@
 """A Business Central API v2.0-shaped server for tests and the demo (127.0.0.1 only).
 
     >>> app = create_app(vendors={"K10001": "Kontorland A/S"}, fail_rate=0.3, seed=7)
-    >>> state = get_state(app)            # created and posted invoices, for assertions
+    >>> state = get_state(app)            # created and posted documents, for assertions
     >>> # uvicorn.run(app, host="127.0.0.1", port=8001); base URL http://127.0.0.1:8001/api/v2.0
 
-Routes (``C`` = ``/api/v2.0/companies({company_id})``): ``GET C/vendors``, ``GET|POST
-C/purchaseInvoices``, ``GET|PATCH|DELETE C/purchaseInvoices({id})`` (PATCH/DELETE need
-``If-Match``: 428 without, 412 on a stale etag), ``GET|POST C/purchaseInvoices({id})/purchaseInvoiceLines``,
-``GET|POST C/purchaseInvoices({id})/attachments`` + ``PATCH|GET
-.../attachments({aid})/attachmentContent`` (If-Match), ``POST C/purchaseInvoices({id})/Microsoft.NAV.post``
-(204). ``$filter`` supports ``field eq 'value'`` joined with ``and``. OAuth2 client credentials at
-``POST /{tenant}/oauth2/v2.0/token``. ``GET /_test/invoices`` lists everything (no auth).
+Routes (``C`` = ``/api/v2.0/companies({company_id})``): ``GET C/vendors``, and for both
+``C/purchaseInvoices`` and ``C/purchaseCreditMemos`` the document routes of
+:mod:`connectors.bc_testserver.routes` (create 201, If-Match on PATCH/DELETE, lines, attachments,
+``Microsoft.NAV.post`` 204). ``$filter`` supports ``field eq 'value'`` joined with ``and``. OAuth2
+client credentials at ``POST /{tenant}/oauth2/v2.0/token``. ``GET /_test/invoices`` lists every
+document, invoices and credit memos, with ``documentType`` (no auth).
 
 Faults: before each API call, with probability ``fail_rate`` the server answers 500, or 429 with
 ``Retry-After``, or does the work and answers only after ``slow_seconds`` (a client timeout whose
@@ -30,15 +29,9 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from connectors.bc_testserver.faults import Faults
-from connectors.bc_testserver.odata import (
-    Api,
-    BcError,
-    error_response,
-    if_match,
-    json_body,
-    parse_filter,
-    render,
-)
+from connectors.bc_testserver.kinds import KINDS
+from connectors.bc_testserver.odata import Api, BcError, error_response, parse_filter, render
+from connectors.bc_testserver.routes import add_document_routes
 from connectors.bc_testserver.state import BcState
 
 DEFAULT_COMPANY_ID = "7f9e7a2c-2f1e-4b8a-9d3c-5a6b7c8d9e01"
@@ -135,7 +128,6 @@ def create_app(
 
     api = APIRouter(prefix="/api/v2.0", dependencies=[Depends(authorize)])
     c = "/companies({company_id})"
-    inv = c + "/purchaseInvoices({invoice_id})"
 
     @api.get("/companies")
     async def companies(request: Request) -> JSONResponse:
@@ -147,84 +139,8 @@ def create_app(
         flt = parse_filter(request.query_params.get("$filter"))
         return Api(request).collection(({**v, "_version": 1} for v in state.vendors.values()), flt)
 
-    @api.get(c + "/purchaseInvoices")
-    async def list_invoices(request: Request, company_id: str) -> JSONResponse:
-        company(company_id)
-        flt = parse_filter(request.query_params.get("$filter"))
-        with state.lock:
-            return Api(request).collection(list(state.invoices.values()), flt)
-
-    @api.post(c + "/purchaseInvoices")
-    async def create_invoice(request: Request, company_id: str) -> JSONResponse:
-        company(company_id)
-        return Api(request).entity(state.create_invoice(await json_body(request)), 201)
-
-    @api.get(inv)
-    async def get_invoice(request: Request, company_id: str, invoice_id: str) -> JSONResponse:
-        company(company_id)
-        return Api(request).entity(state.invoice(invoice_id))
-
-    @api.patch(inv)
-    async def patch_invoice(request: Request, company_id: str, invoice_id: str) -> JSONResponse:
-        company(company_id)
-        body = await json_body(request)
-        with state.lock:
-            if_match(request, state.invoice(invoice_id))
-            return Api(request).entity(state.update_invoice(invoice_id, body))
-
-    @api.delete(inv)
-    async def delete_invoice(request: Request, company_id: str, invoice_id: str) -> Response:
-        company(company_id)
-        with state.lock:
-            if_match(request, state.invoice(invoice_id))
-            state.delete_invoice(invoice_id)
-        return Response(status_code=204)
-
-    @api.get(inv + "/purchaseInvoiceLines")
-    async def lines(request: Request, company_id: str, invoice_id: str) -> JSONResponse:
-        company(company_id)
-        with state.lock:
-            state.invoice(invoice_id)
-            return Api(request).collection(list(state.lines[invoice_id]), {})
-
-    @api.post(inv + "/purchaseInvoiceLines")
-    async def add_line(request: Request, company_id: str, invoice_id: str) -> JSONResponse:
-        company(company_id)
-        return Api(request).entity(state.add_line(invoice_id, await json_body(request)), 201)
-
-    @api.get(inv + "/attachments")
-    async def attachments(request: Request, company_id: str, invoice_id: str) -> JSONResponse:
-        company(company_id)
-        with state.lock:
-            state.invoice(invoice_id)
-            return Api(request).collection(list(state.attachments[invoice_id]), {})
-
-    @api.post(inv + "/attachments")
-    async def add_attachment(request: Request, company_id: str, invoice_id: str) -> JSONResponse:
-        company(company_id)
-        return Api(request).entity(state.add_attachment(invoice_id, await json_body(request)), 201)
-
-    @api.patch(inv + "/attachments({attachment_id})/attachmentContent")
-    async def put_content(request: Request, company_id: str, invoice_id: str, attachment_id: str) -> Response:
-        company(company_id)
-        content = await request.body()
-        with state.lock:
-            att = state.attachment(invoice_id, attachment_id)
-            if_match(request, att)
-            state.set_content(att, content)
-        return Response(status_code=204)
-
-    @api.get(inv + "/attachments({attachment_id})/attachmentContent")
-    async def get_content(company_id: str, invoice_id: str, attachment_id: str) -> Response:
-        company(company_id)
-        att = state.attachment(invoice_id, attachment_id)
-        return Response(state.contents.get(att["id"], b""), media_type="application/octet-stream")
-
-    @api.post(inv + "/Microsoft.NAV.post")
-    async def post(company_id: str, invoice_id: str) -> Response:
-        company(company_id)
-        state.post_invoice(invoice_id)
-        return Response(status_code=204)
+    for kind in KINDS.values():
+        add_document_routes(api, state, kind, company)
 
     app.include_router(api)
     return app

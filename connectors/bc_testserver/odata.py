@@ -50,7 +50,7 @@ def check_fields(body: Mapping[str, Any], allowed: set[str], entity: str) -> Non
             raise BcError(
                 400, "BadRequest", f"The property '{key}' does not exist on type 'Microsoft.NAV.{entity}'."
             )
-    for key in ("invoiceDate", "postingDate", "dueDate"):
+    for key in ("invoiceDate", "creditMemoDate", "postingDate", "dueDate"):
         if body.get(key):
             try:
                 date.fromisoformat(str(body[key]))

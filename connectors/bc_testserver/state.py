@@ -1,13 +1,18 @@
 """The Business Central test server's data and business rules (no HTTP here).
 
-Purchase invoices with lines and attachments, vendors, G/L accounts and tax codes, with the
-refusals Business Central gives: unknown or blocked vendor, duplicate vendor invoice number,
-unknown G/L account or tax code, missing mandatory dimension, nothing to post::
+Purchase invoices and purchase credit memos (each a :class:`~connectors.bc_testserver.kinds.Kind`)
+with lines and attachments, vendors, G/L accounts and tax codes, with the refusals Business
+Central gives: unknown or blocked vendor, the vendor's document number used twice for the same
+vendor and document type, unknown G/L account or tax code, missing mandatory dimension, nothing to
+post, a negative total::
 
     >>> state = BcState(vendors={"K10001": "Kontorland A/S"})
-    >>> inv = state.create_invoice({"vendorNumber": "K10001", "vendorInvoiceNumber": "F-1"})
+    >>> inv = state.create(INVOICE, {"vendorNumber": "K10001", "vendorInvoiceNumber": "F-1"})
     >>> inv["status"], inv["number"]
     ('Draft', '1001')
+    >>> cm = state.create(CREDIT_MEMO, {"vendorNumber": "K10001", "vendorCreditMemoNumber": "F-1"})
+    >>> cm["number"], state.posted()
+    ('1001', [])
 
 Errors are :class:`BcError` (status, code, message), rendered as BC's ``{"error": {...}}`` body.
 """
@@ -18,40 +23,27 @@ import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from connectors.bc_testserver.odata import BcError, check_fields, decimal_field
+from connectors.bc_testserver.kinds import (
+    CREDIT_MEMO,
+    CURRENCIES,
+    DEFAULT_TAX_RATES,
+    DIMENSION_NAMES,
+    INVOICE,
+    KINDS,
+    Kind,
+)
+from connectors.bc_testserver.lines import new_attachment, new_line, now, totals
+from connectors.bc_testserver.odata import BcError, check_fields
 
-CENT = Decimal("0.01")
-DIMENSION_NAMES = {
-    "shortcutDimension1Code": "Shortcut Dimension 1 Code",
-    "shortcutDimension2Code": "Shortcut Dimension 2 Code",
-}
-HEADER_FIELDS = {
-    "vendorNumber",
-    "vendorInvoiceNumber",
-    "invoiceDate",
-    "postingDate",
-    "dueDate",
-    "currencyCode",
-    "shortcutDimension1Code",
-    "shortcutDimension2Code",
-    "purchaser",
-    "payToVendorNumber",
-}
-LINE_FIELDS = {"lineType", "lineObjectNumber", "description", "quantity", "unitCost", "taxCode"}
-DEFAULT_TAX_RATES = {"MOMS25": Decimal("25"), "MOMSFRI": Decimal("0")}
-CURRENCIES = {"", "DKK", "EUR", "SEK", "NOK", "USD", "GBP"}
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+__all__ = ["CREDIT_MEMO", "INVOICE", "BcState"]
 
 
 class BcState:
-    """One company's purchase invoices. Thread-safe; the accessors return copies for tests."""
+    """One company's purchase documents. Thread-safe; the accessors return copies for tests."""
 
     def __init__(
         self,
@@ -76,61 +68,84 @@ class BcState:
         self.accounts = set(accounts) if accounts is not None else None
         self.tax_rates = dict(DEFAULT_TAX_RATES if tax_rates is None else tax_rates)
         self.mandatory_dimensions = tuple(mandatory_dimensions)
-        self.invoices: dict[str, dict[str, Any]] = {}
-        self.lines: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.documents: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in KINDS}
+        self.lines: dict[str, list[dict[str, Any]]] = defaultdict(list)  # by document id
         self.attachments: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.contents: dict[str, bytes] = {}
         self.post_calls = 0
-        self._draft_no, self._posted_no = 1000, 108000
+        self._draft_no = dict.fromkeys(KINDS, 1000)
+        self._posted_no = {name: kind.first_posted for name, kind in KINDS.items()}
 
     # -- accessors for tests -------------------------------------------------------------
-    def snapshot(self) -> list[dict[str, Any]]:
-        """Every purchase invoice with its lines and attachments (copies)."""
+    @property
+    def invoices(self) -> dict[str, dict[str, Any]]:
+        return self.documents[INVOICE.entity_set]
+
+    @property
+    def credit_memos(self) -> dict[str, dict[str, Any]]:
+        return self.documents[CREDIT_MEMO.entity_set]
+
+    def snapshot(self, document_type: str | None = None) -> list[dict[str, Any]]:
+        """Every document (``documentType`` ``invoice`` or ``credit_memo``) with lines and attachments.
+
+        ``document_type`` keeps only that type. Copies: changing them changes nothing here.
+        """
         with self.lock:
             return [
                 {
-                    **inv,
-                    "lines": [dict(x) for x in self.lines[inv["id"]]],
-                    "attachments": [dict(a) for a in self.attachments[inv["id"]]],
+                    **doc,
+                    "documentType": kind.document_type,
+                    "lines": [dict(x) for x in self.lines[doc["id"]]],
+                    "attachments": [dict(a) for a in self.attachments[doc["id"]]],
                 }
-                for inv in self.invoices.values()
+                for kind in KINDS.values()
+                if document_type in (None, kind.document_type)
+                for doc in self.documents[kind.entity_set].values()
             ]
 
-    def posted(self) -> list[dict[str, Any]]:
-        return [inv for inv in self.snapshot() if inv["status"] != "Draft"]
+    def posted(self, document_type: str | None = None) -> list[dict[str, Any]]:
+        """Posted invoices and credit memos (or only ``document_type``), as :meth:`snapshot`."""
+        return [doc for doc in self.snapshot(document_type) if doc["status"] != "Draft"]
 
-    # -- purchase invoices ---------------------------------------------------------------
-    def invoice(self, invoice_id: str) -> dict[str, Any]:
-        inv = self.invoices.get(invoice_id)
-        if inv is None:
-            raise BcError(404, "BadRequest_NotFound", "The Purchase Invoice does not exist.")
-        return inv
+    def posted_credit_memos(self) -> list[dict[str, Any]]:
+        return self.posted(CREDIT_MEMO.document_type)
 
-    def create_invoice(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        check_fields(body, HEADER_FIELDS, "purchaseInvoice")
+    # -- documents -----------------------------------------------------------------------
+    def document(self, kind: Kind, document_id: str) -> dict[str, Any]:
+        doc = self.documents[kind.entity_set].get(document_id)
+        if doc is None:
+            raise BcError(404, "BadRequest_NotFound", f"The {kind.label} does not exist.")
+        return doc
+
+    def _vendor(self, kind: Kind, number: str) -> dict[str, Any]:
+        vendor = self.vendors.get(number)
+        if vendor is None:
+            raise BcError(
+                400,
+                "Internal_RecordNotFound",
+                f"The Vendor does not exist. Identification fields and values: No.='{number}'",
+            )
+        if vendor["blocked"].strip():
+            raise BcError(
+                400,
+                "Application_DialogException",
+                f"You cannot create this type of document when Vendor {number} is blocked "
+                f"with type {vendor['blocked']}",
+            )
+        return vendor
+
+    def create(self, kind: Kind, body: Mapping[str, Any]) -> dict[str, Any]:
+        check_fields(body, set(kind.header_fields), kind.entity)
         with self.lock:
             number = str(body.get("vendorNumber") or "")
-            vendor = self.vendors.get(number)
-            if vendor is None:
-                raise BcError(
-                    400,
-                    "Internal_RecordNotFound",
-                    f"The Vendor does not exist. Identification fields and values: No.='{number}'",
-                )
-            if vendor["blocked"].strip():
-                raise BcError(
-                    400,
-                    "Application_DialogException",
-                    f"You cannot create this type of document when Vendor {number} is blocked "
-                    f"with type {vendor['blocked']}",
-                )
-            vin = str(body.get("vendorInvoiceNumber") or "")
-            for other in self.invoices.values():
-                if vin and other["vendorNumber"] == number and other["vendorInvoiceNumber"] == vin:
+            vendor = self._vendor(kind, number)
+            own = str(body.get(kind.number_field) or "")
+            for other in self.documents[kind.entity_set].values():
+                if own and other["vendorNumber"] == number and other[kind.number_field] == own:
                     raise BcError(
                         409,
                         "Internal_EntityWithSameKeyExists",
-                        f"Purchase Invoice {other['number']} already has Vendor Invoice No. {vin} "
+                        f"{kind.label} {other['number']} already has {kind.number_label} {own} "
                         f"for vendor {number}.",
                     )
             currency = str(body.get("currencyCode", ""))
@@ -138,17 +153,18 @@ class BcState:
                 raise BcError(
                     400, "Internal_RecordNotFound", f"The Currency does not exist. Code='{currency}'"
                 )
-            self._draft_no += 1
-            inv: dict[str, Any] = {
+            self._draft_no[kind.entity_set] += 1
+            today = date.today().isoformat()
+            doc: dict[str, Any] = {
                 "id": str(uuid.uuid4()),
-                "number": str(self._draft_no),
+                "number": str(self._draft_no[kind.entity_set]),
                 "vendorId": vendor["id"],
                 "vendorNumber": number,
                 "vendorName": vendor["displayName"],
-                "vendorInvoiceNumber": vin,
-                "invoiceDate": body.get("invoiceDate") or date.today().isoformat(),
-                "postingDate": body.get("postingDate") or date.today().isoformat(),
-                "dueDate": body.get("dueDate") or body.get("invoiceDate") or date.today().isoformat(),
+                kind.number_field: own,
+                kind.date_field: body.get(kind.date_field) or today,
+                "postingDate": body.get("postingDate") or today,
+                "dueDate": body.get("dueDate") or body.get(kind.date_field) or today,
                 "currencyCode": currency,
                 "shortcutDimension1Code": body.get("shortcutDimension1Code", ""),
                 "shortcutDimension2Code": body.get("shortcutDimension2Code", ""),
@@ -156,126 +172,71 @@ class BcState:
                 "totalAmountExcludingTax": Decimal("0.00"),
                 "totalTaxAmount": Decimal("0.00"),
                 "totalAmountIncludingTax": Decimal("0.00"),
-                "lastModifiedDateTime": _now(),
+                "lastModifiedDateTime": now(),
                 "_version": 1,
             }
-            self.invoices[inv["id"]] = inv
-            return inv
+            self.documents[kind.entity_set][doc["id"]] = doc
+            return doc
 
-    def update_invoice(self, invoice_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        check_fields(body, HEADER_FIELDS - {"vendorNumber"}, "purchaseInvoice")
+    def update(self, kind: Kind, document_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        check_fields(body, set(kind.header_fields - {"vendorNumber"}), kind.entity)
         with self.lock:
-            inv = self._draft(invoice_id)
-            inv.update(body)
-            self._touch(inv)
-            return inv
+            doc = self._draft(kind, document_id)
+            doc.update(body)
+            self._touch(doc)
+            return doc
 
-    def delete_invoice(self, invoice_id: str) -> None:
+    def delete(self, kind: Kind, document_id: str) -> None:
         with self.lock:
-            self._draft(invoice_id)
-            del self.invoices[invoice_id]
-            self.lines.pop(invoice_id, None)
-            self.attachments.pop(invoice_id, None)
+            self._draft(kind, document_id)
+            del self.documents[kind.entity_set][document_id]
+            self.lines.pop(document_id, None)
+            self.attachments.pop(document_id, None)
 
-    def _draft(self, invoice_id: str) -> dict[str, Any]:
-        inv = self.invoice(invoice_id)
-        if inv["status"] != "Draft":
+    def _draft(self, kind: Kind, document_id: str) -> dict[str, Any]:
+        doc = self.document(kind, document_id)
+        if doc["status"] != "Draft":
             raise BcError(
                 400,
                 "Application_DialogException",
-                f"Purchase Invoice {inv['number']} is posted and cannot be changed.",
+                f"{kind.label} {doc['number']} is posted and cannot be changed.",
             )
-        return inv
+        return doc
 
-    def _touch(self, inv: dict[str, Any]) -> None:
-        inv["_version"] += 1
-        inv["lastModifiedDateTime"] = _now()
+    @staticmethod
+    def _touch(doc: dict[str, Any]) -> None:
+        doc["_version"] += 1
+        doc["lastModifiedDateTime"] = now()
 
-    # -- lines ---------------------------------------------------------------------------
-    def add_line(self, invoice_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        check_fields(body, LINE_FIELDS, "purchaseInvoiceLine")
+    # -- lines and attachments -----------------------------------------------------------
+    def add_line(self, kind: Kind, document_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
-            inv = self._draft(invoice_id)
-            line_type = body.get("lineType", "Account")
-            if line_type not in ("Account", "Item", "Comment"):
-                raise BcError(400, "BadRequest", f"'{line_type}' is not a valid value for lineType.")
-            account = str(body.get("lineObjectNumber") or "")
-            if line_type == "Account" and (
-                not account or (self.accounts is not None and account not in self.accounts)
-            ):
-                raise BcError(
-                    400,
-                    "Internal_RecordNotFound",
-                    f"The field No. of table Purchase Line contains a value ({account}) that cannot be "
-                    "found in the related table (G/L Account).",
-                )
-            tax_code = str(body.get("taxCode") or "")
-            if tax_code not in self.tax_rates:
-                raise BcError(
-                    400,
-                    "Internal_RecordNotFound",
-                    f"The field Tax Group Code of table Purchase Line contains a value ({tax_code}) "
-                    "that cannot be found in the related table (Tax Group).",
-                )
-            quantity = decimal_field(body, "quantity", "1")
-            unit_cost = decimal_field(body, "unitCost", "0")
-            net = (quantity * unit_cost).quantize(CENT, ROUND_HALF_UP)
-            lines = self.lines[invoice_id]
-            line = {
-                "id": str(uuid.uuid4()),
-                "documentId": invoice_id,
-                "sequence": 10000 * (len(lines) + 1),
-                "lineType": line_type,
-                "lineObjectNumber": account,
-                "description": body.get("description", ""),
-                "quantity": quantity,
-                "unitCost": unit_cost,
-                "taxCode": tax_code,
-                "netAmount": net,
-                "taxPercent": self.tax_rates[tax_code],
-                "_version": 1,
-            }
+            doc = self._draft(kind, document_id)
+            lines = self.lines[document_id]
+            line = new_line(
+                body,
+                document_id=document_id,
+                sequence=10000 * (len(lines) + 1),
+                accounts=self.accounts,
+                tax_rates=self.tax_rates,
+                entity=kind.line_entity,
+            )
             lines.append(line)
-            self._recalculate(inv)
+            net, tax = totals(lines, self.tax_rates)
+            doc.update(totalAmountExcludingTax=net, totalTaxAmount=tax, totalAmountIncludingTax=net + tax)
+            self._touch(doc)
             return line
 
-    def _recalculate(self, inv: dict[str, Any]) -> None:
-        """Totals; VAT per tax code on the document's sum (like 'VAT calculation by document')."""
-        by_code: dict[str, Decimal] = defaultdict(Decimal)
-        for line in self.lines[inv["id"]]:
-            by_code[line["taxCode"]] += line["netAmount"]
-        net = sum(by_code.values(), Decimal("0.00"))
-        tax = sum(
-            (
-                (amount * self.tax_rates[code] / 100).quantize(CENT, ROUND_HALF_UP)
-                for code, amount in by_code.items()
-            ),
-            Decimal("0.00"),
-        )
-        inv.update(totalAmountExcludingTax=net, totalTaxAmount=tax, totalAmountIncludingTax=net + tax)
-        self._touch(inv)
-
-    # -- attachments ---------------------------------------------------------------------
-    def add_attachment(self, invoice_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        check_fields(body, {"fileName", "parentId"}, "attachment")
+    def add_attachment(self, kind: Kind, document_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
-            self.invoice(invoice_id)
-            name = str(body.get("fileName") or "")
-            if not name:
-                raise BcError(400, "BadRequest", "fileName must have a value.")
-            att = {
-                "id": str(uuid.uuid4()),
-                "parentId": invoice_id,
-                "fileName": name,
-                "byteSize": 0,
-                "lastModifiedDateTime": _now(),
-                "_version": 1,
-            }
-            self.attachments[invoice_id].append(att)
+            self.document(kind, document_id)
+            att = new_attachment(body, document_id)
+            self.attachments[document_id].append(att)
             return att
 
-    def attachment(self, invoice_id: str, attachment_id: str) -> dict[str, Any]:
-        for att in self.attachments.get(invoice_id, []):
+    def attachment(self, kind: Kind, document_id: str, attachment_id: str) -> dict[str, Any]:
+        self.document(kind, document_id)
+        for att in self.attachments.get(document_id, []):
             if att["id"] == attachment_id:
                 return att
         raise BcError(404, "BadRequest_NotFound", "The attachment does not exist.")
@@ -285,23 +246,30 @@ class BcState:
             self.contents[att["id"]] = content
             att["byteSize"] = len(content)
             att["_version"] += 1
-            att["lastModifiedDateTime"] = _now()
+            att["lastModifiedDateTime"] = now()
 
     # -- posting -------------------------------------------------------------------------
-    def post_invoice(self, invoice_id: str) -> None:
+    def post(self, kind: Kind, document_id: str) -> None:
         with self.lock:
             self.post_calls += 1
-            inv = self._draft(invoice_id)
-            if not self.lines[invoice_id]:
+            doc = self._draft(kind, document_id)
+            if not self.lines[document_id]:
                 raise BcError(400, "Application_DialogException", "There is nothing to post.")
             for dim in self.mandatory_dimensions:
-                if not inv.get(dim):
+                if not doc.get(dim):
                     raise BcError(
                         400,
                         "Application_DialogException",
                         f"{DIMENSION_NAMES.get(dim, dim)} must have a value in Purchase Header: "
-                        f"Document Type=Invoice, No.={inv['number']}. It cannot be zero or empty.",
+                        f"Document Type={kind.bc_document_type}, No.={doc['number']}. "
+                        "It cannot be zero or empty.",
                     )
-            self._posted_no += 1
-            inv.update(status="Open", number=str(self._posted_no), draftNumber=inv["number"])
-            self._touch(inv)
+            if doc["totalAmountIncludingTax"] < 0:
+                raise BcError(
+                    400,
+                    "Application_DialogException",
+                    f"The total amount for the {kind.bc_document_type.lower()} must be 0 or greater.",
+                )
+            self._posted_no[kind.entity_set] += 1
+            doc.update(status="Open", number=str(self._posted_no[kind.entity_set]), draftNumber=doc["number"])
+            self._touch(doc)
