@@ -1,8 +1,9 @@
-"""Fifty postings against a Business Central that fails 30% of calls (500, 429, timeouts).
+"""Fifty postings (every fifth a credit note) against a Business Central that fails 30% of calls.
 
 Like the robot over several runs: each round calls find() then post() for what is still pending;
 a TransientError leaves the posting for a later round. In the end every posting is in the ERP
-exactly once, with exactly its lines and one attachment, and was posted exactly once.
+exactly once (invoices as purchaseInvoices, credit notes as purchaseCreditMemos), with exactly its
+lines and one attachment, and was posted exactly once; faults are 500, 429 and timeouts.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from connectors.bc_testserver import create_app, get_state
 from connectors.business_central import BusinessCentralLedger
 from robot.errors import TransientError
 from tests.servers import serve
+from tests.test_bc_credit_memos import make_credit_note
 from tests.test_business_central import SECRET, VENDORS, make_posting, settings_for
 
 POSTINGS = 50
@@ -35,7 +37,10 @@ def test_postings_survive_a_flaky_erp_exactly_once() -> None:
         mandatory_dimensions=["shortcutDimension1Code"],
     )
     vendors = ["K10001", "K10002"]
-    postings = [make_posting(f"F-{i:04d}", vendor=vendors[i % 2]) for i in range(POSTINGS)]
+    postings = [
+        (make_credit_note if i % 5 == 4 else make_posting)(f"F-{i:04d}", vendor=vendors[i % 2])
+        for i in range(POSTINGS)
+    ]
     numbers: dict[str, str] = {}
     transient_failures = 0
     rounds = 0
@@ -60,22 +65,31 @@ def test_postings_survive_a_flaky_erp_exactly_once() -> None:
     assert pending == [], f"{len(pending)} postings still pending after {rounds} rounds"
 
     state = get_state(app)
-    invoices = state.snapshot()
+    documents = state.snapshot()
     faults = app.state.faults.counts
     assert faults["500"] > 0 and faults["429"] > 0 and faults["slow"] > 0
     assert abs(sum(faults[k] for k in ("500", "429", "slow")) / faults["requests"] - FAIL_RATE) < 0.06
     assert transient_failures > 0  # some postings needed a later "run"
-    # exactly once: one ERP invoice per posting, each posted once, with exactly its own lines
-    keys = Counter((i["vendorNumber"], i["vendorInvoiceNumber"]) for i in invoices)
-    assert keys == Counter((p.vendor_number, p.vendor_invoice_number) for p in postings)
-    assert all(i["status"] == "Open" for i in invoices)
+    # exactly once: one ERP document per posting, each posted once, with exactly its own lines
+    own = {"invoice": "vendorInvoiceNumber", "credit_memo": "vendorCreditMemoNumber"}
+    kinds = {"invoice": "invoice", "credit_memo": "credit_note"}
+    keys = Counter(
+        (kinds[d["documentType"]], d["vendorNumber"], d[own[d["documentType"]]]) for d in documents
+    )
+    assert keys == Counter((p.document_type, p.vendor_number, p.vendor_invoice_number) for p in postings)
+    assert Counter(d["documentType"] for d in documents) == {"invoice": 40, "credit_memo": 10}
+    assert all(d["status"] == "Open" for d in documents)
     assert state.post_calls == POSTINGS
-    for invoice in invoices:
-        assert [ln["description"] for ln in invoice["lines"]] == ["Kopipapir A4", "Kuglepenne"]
-        assert invoice["totalAmountIncludingTax"] == Decimal("499.94")
-        assert len(invoice["attachments"]) == 1 and invoice["attachments"][0]["byteSize"] > 0
-    by_key = {f"{i['vendorNumber']}:invoice:{i['vendorInvoiceNumber']}:2025": i["number"] for i in invoices}
+    for document in documents:
+        assert [ln["description"] for ln in document["lines"]] == ["Kopipapir A4", "Kuglepenne"]
+        assert document["totalAmountIncludingTax"] == Decimal("499.94")
+        assert len(document["attachments"]) == 1 and document["attachments"][0]["byteSize"] > 0
+    by_key = {
+        f"{d['vendorNumber']}:{kinds[d['documentType']]}:{d[own[d['documentType']]]}:2025": d["number"]
+        for d in documents
+    }
     assert numbers == by_key  # the robot was told the number the ERP really has
+    assert sorted(numbers.values())[-1] == "109010" and sorted(numbers.values())[0] == "108001"
     print(
         f"\n{POSTINGS} postings, {faults['requests']} requests, faults {faults}, "
         f"{transient_failures} transient failures, {rounds} rounds, {elapsed:.1f} s"
