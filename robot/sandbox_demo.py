@@ -42,9 +42,16 @@ class Sandbox:
     bc_app: Any
 
     def erp_invoices(self) -> list[dict[str, Any]]:
+        """Posted purchase invoices in the test ERP (credit memos: :meth:`erp_credit_memos`)."""
         from connectors.bc_testserver.app import get_state
 
-        return list(get_state(self.bc_app).posted())
+        return get_state(self.bc_app).posted("invoice")
+
+    def erp_credit_memos(self) -> list[dict[str, Any]]:
+        """Posted purchase credit memos in the test ERP (one per clean credit note)."""
+        from connectors.bc_testserver.app import get_state
+
+        return get_state(self.bc_app).posted("credit_memo")
 
     def outcomes(self) -> dict[str, Any]:
         """Outcomes the robot wrote back, by purchase-system invoice id."""

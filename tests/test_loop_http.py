@@ -22,6 +22,16 @@ from robot.wiring import build_robot
 
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
 CLEAN_INVOICES = [e for e in MANIFEST if e["verdict"] == "post" and e["document_type"] == "invoice"]
+CLEAN_CREDIT_NOTES = [e for e in MANIFEST if e["verdict"] == "post" and e["document_type"] == "credit_note"]
+
+
+def _exactly_once(invoices: list[dict[str, Any]], credit_memos: list[dict[str, Any]]) -> None:
+    """Every clean invoice and every clean credit note of the manifest is in the ERP exactly once."""
+    numbers = sorted((i["vendorNumber"], i["vendorInvoiceNumber"]) for i in invoices)
+    assert len(numbers) == len(set(numbers)) == len(CLEAN_INVOICES)
+    credits = sorted((c["vendorNumber"], c["vendorCreditMemoNumber"]) for c in credit_memos)
+    assert len(credits) == len(set(credits)) == len(CLEAN_CREDIT_NOTES) > 0
+    assert all(c["totalAmountIncludingTax"] > 0 and c["status"] == "Open" for c in credit_memos)
 
 
 def _free_port() -> int:
@@ -76,14 +86,13 @@ def test_full_loop_over_http_with_real_smtp(tmp_path: Path) -> None:
         with smtp_server(port) as inbox:
             second = robot.run(RunOptions())
             third = robot.run(RunOptions())
-        erp = box.erp_invoices()
+        erp, credit_memos = box.erp_invoices(), box.erp_credit_memos()
         outcomes = box.outcomes()
         rows = robot.store.invoices_of_run(first.run_id)
         robot.close()
     assert second.status == "ok" and third.status == "ok" and second.counts["notices_pending"] == 0
-    # every clean invoice is in the ERP exactly once
-    numbers = sorted(str(i.get("vendorInvoiceNumber")) for i in erp)
-    assert len(numbers) == len(set(numbers)) == len(CLEAN_INVOICES)
+    # every clean invoice and every clean credit note is in the ERP exactly once
+    _exactly_once(erp, credit_memos)
     # outcomes were written back to the purchase system for every posted and returned invoice
     decided = [r for r in rows if r.state in (InvoiceState.POSTED, InvoiceState.RETURNED)]
     assert len(outcomes) >= len(decided) > 0
@@ -109,12 +118,11 @@ def test_unreliable_erp_posts_each_clean_invoice_exactly_once(tmp_path: Path) ->
             statuses.append(summary.status)
             if summary.status == "ok":
                 break
-        erp = box.erp_invoices()
+        erp, credit_memos = box.erp_invoices(), box.erp_credit_memos()
         robot.close()
     assert statuses[-1] == "ok", statuses
     assert all(s == "partial" for s in statuses[:-1])
-    numbers = [str(i.get("vendorInvoiceNumber")) for i in erp]
-    assert len(numbers) == len(set(numbers)) == len(CLEAN_INVOICES)
+    _exactly_once(erp, credit_memos)
 
 
 def test_every_invoice_response_of_the_demo_passes_the_official_rules(tmp_path: Path) -> None:
