@@ -120,11 +120,15 @@ def _sandbox_demo(samples: Path, *, as_json: bool) -> None:
         summary = execute(
             box.config, RunOptions(trigger="demo-sandbox"), as_json=as_json, database_url=loaded.cfg.database
         )
-        erp, outcomes = box.erp_invoices(), box.outcomes()
+        erp, memos, outcomes = box.erp_invoices(), box.erp_credit_memos(), box.outcomes()
     kinds = [
         str(o.get("outcome", "")) for o in outcomes.get("outcomes", outcomes).values() if isinstance(o, dict)
     ]
-    loop = {"erp_invoices": len(erp), "written_back": {k: kinds.count(k) for k in sorted(set(kinds))}}
+    loop = {
+        "erp_invoices": len(erp),
+        "erp_credit_memos": len(memos),
+        "written_back": {k: kinds.count(k) for k in sorted(set(kinds))},
+    }
     if as_json:
         typer.echo(json.dumps({**summary.to_json(), "sandbox": loop}, ensure_ascii=False))
         return
@@ -132,7 +136,7 @@ def _sandbox_demo(samples: Path, *, as_json: bool) -> None:
     print_summary(console, summary, details_db=loaded.cfg.database)
     console.print(
         f"\nSandbox purchase system {box.purchase_url} and test ERP {box.erp_url} (both stopped now):\n"
-        f"  invoices posted in the ERP: {loop['erp_invoices']}; "
+        f"  posted in the ERP: {loop['erp_invoices']} invoices, {loop['erp_credit_memos']} credit memos; "
         f"outcomes written back: {loop['written_back']}\n"
         f"  notices: var/sandbox/outbox/*.eml; configuration used: {box.config}"
     )
