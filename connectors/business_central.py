@@ -166,6 +166,11 @@ class BusinessCentralLedger:
         )
         return self.retry.call(lambda: self._post(posting, plan), what=f"post {posting.idempotency_key}")
 
+    def probe(self) -> str:
+        """Reachability and auth, changing nothing: an empty vendor lookup in the company."""
+        self.retry.call(lambda: self.client.list("vendors", number="~probe~"), what="probe")
+        return f"company {self.settings.company_id} reachable, credentials accepted"
+
     def close(self) -> None:
         self._http.close()
 
