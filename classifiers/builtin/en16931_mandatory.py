@@ -10,7 +10,9 @@ Each missing item is one finding carrying exactly its official id::
     True
 
 Conditions follow the official Schematron (``CEN-EN16931-UBL.sch``): a text field is missing when
-it is absent or blank; a seller/buyer country is only demanded when the postal address exists.
+it is absent or blank; a seller/buyer country is only demanded when the postal address exists
+(in CII always). A missing net price also fails BR-27 (the official ``price >= 0`` fails on nothing);
+in CII, BR-CO-18 is checked per line, so a document without lines only gets BR-16.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Callable, Iterator
 from classifiers.amounts import ZERO, fmt_da, fmt_en
 from classifiers.api import Context, Finding, rule
 from classifiers.builtin._en_common import DOC_DA, DOC_EN, applies, line_label
+from classifiers.builtin.en16931_totals import has_monetary_total
 from robot.model import Invoice, Line
 
 
@@ -28,11 +31,16 @@ def _blank(value: object) -> bool:
 
 
 def _seller_country(inv: Invoice) -> object:
-    return inv.seller.address.country if inv.seller.address else "n/a"
+    """UBL asks for the country inside the postal address; CII asks for it on the document."""
+    if inv.seller.address:
+        return inv.seller.address.country
+    return None if inv.format == "cii" else "n/a"
 
 
 def _buyer_country(inv: Invoice) -> object:
-    return inv.buyer.address.country if inv.buyer.address else "n/a"
+    if inv.buyer.address:
+        return inv.buyer.address.country
+    return None if inv.format == "cii" else "n/a"
 
 
 # official id, BT/BG id, Danish name, English name, getter (None or blank = missing)
@@ -67,6 +75,9 @@ _HEADER: tuple[tuple[str, str, str, str, Callable[[Invoice], object]], ...] = (
 )
 
 
+_IN_TOTALS = frozenset({"BR-12", "BR-13", "BR-14", "BR-15"})
+
+
 @rule(
     "EN-MANDATORY",
     official_ids=tuple(row[0] for row in _HEADER),
@@ -78,15 +89,19 @@ def mandatory_header(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     if not applies(invoice):
         return
     doc_da, doc_en = DOC_DA[invoice.document_type], DOC_EN[invoice.document_type]
+    # BR-12..BR-15 have the monetary total as context: without one they stay silent officially (the
+    # XSD demands it). We still report the missing amounts, but claim the ids only where they apply.
+    totals_present = has_monetary_total(invoice.totals, invoice.format == "cii")
     for official, field, da, en, get in _HEADER:
         if _blank(get(invoice)):
+            claimed = (official,) if totals_present or official not in _IN_TOTALS else ()
             yield ctx.finding(
                 da=f"{da} ({field}) mangler; {doc_da} skal have det ({official}).",
                 en=f"{en} ({field}) is missing; the {doc_en} must carry it ({official}).",
                 found=None,
                 expected=f"{en} ({field})",
                 field=field,
-                official_ids=(official,),
+                official_ids=claimed,
             )
 
 
@@ -142,7 +157,7 @@ def mandatory_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                     expected=f"{en} ({field})",
                     field=field,
                     line_id=line.id,
-                    official_ids=(official,),
+                    official_ids=(official, "BR-27") if official == "BR-26" else (official,),
                 )
         if line.price is not None and line.price < ZERO:
             yield ctx.finding(
@@ -167,7 +182,7 @@ def mandatory_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     description="The document has no VAT breakdown (BR-CO-18).",
 )
 def vat_breakdown_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if applies(invoice) and not invoice.vat_breakdown:
+    if applies(invoice) and not invoice.vat_breakdown and (invoice.format != "cii" or invoice.lines):
         doc_da, doc_en = DOC_DA[invoice.document_type], DOC_EN[invoice.document_type]
         yield ctx.finding(
             da=f"{doc_da.capitalize()} har ingen momsspecifikation (BG-23); der skal være mindst én.",

@@ -19,8 +19,13 @@ from classifiers.builtin._en_common import applies
 from robot.model import Invoice, Totals
 
 
-def has_monetary_total(totals: Totals) -> bool:
-    """Whether the document carries a monetary total at all (the official rules' context)."""
+def has_monetary_total(totals: Totals, cii: bool = False) -> bool:
+    """Whether the document carries a monetary total at all (the official rules' context).
+
+    In CII the VAT total (BT-110) sits in that same context (the header monetary summation).
+    """
+    if cii and totals.tax is not None:
+        return True
     return any(
         v is not None
         for v in (
@@ -64,7 +69,7 @@ def _finding(
 )
 def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     totals = invoice.totals
-    if not applies(invoice) or not has_monetary_total(totals):
+    if not applies(invoice) or not has_monetary_total(totals, invoice.format == "cii"):
         return
     computed = xpath_round2(dsum(line.net_amount for line in invoice.lines))
     if _differs(totals.line_extension, computed):
@@ -88,7 +93,7 @@ def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 )
 def allowance_charge_sums(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     totals = invoice.totals
-    if not applies(invoice) or not has_monetary_total(totals):
+    if not applies(invoice) or not has_monetary_total(totals, invoice.format == "cii"):
         return
     for is_charge, stated, official, field in (
         (False, totals.allowances, "BR-CO-11", "BT-107"),
@@ -114,7 +119,7 @@ def allowance_charge_sums(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 )
 def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     t = invoice.totals
-    if not applies(invoice) or not has_monetary_total(t):
+    if not applies(invoice) or not has_monetary_total(t, invoice.format == "cii"):
         return
     if t.line_extension is None:
         expected = None
@@ -145,8 +150,8 @@ def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     action="NIN",
 )
 def vat_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not applies(invoice) or not invoice.vat_breakdown:
-        return
+    if not applies(invoice) or (not invoice.vat_breakdown and invoice.format != "cii"):
+        return  # UBL: "or not(cac:TaxSubtotal)"; CII sums the (possibly absent) breakdown
     if not (invoice.currency or "").strip():
         return  # without BT-5 the VAT total in document currency cannot be told apart (BR-05 reports it)
     if invoice.format == "cii" and invoice.totals.tax is None:
@@ -202,7 +207,7 @@ def gross_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 )
 def payable(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     t = invoice.totals
-    if not applies(invoice) or not has_monetary_total(t):
+    if not applies(invoice) or not has_monetary_total(t, invoice.format == "cii"):
         return
     ok = False
     if t.payable is not None and t.tax_inclusive is not None:
