@@ -10,21 +10,22 @@ invoice's journey is the event log.
 
 from __future__ import annotations
 
-import os
-import socket
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
 
 from classifiers.api import Finding
 from connectors.base import IncomingDocument
 from robot.store.db import open_engine
+from robot.store.queries import Queries
+from robot.store.queue import WorkQueue
 from robot.store.receipts import Receipt, receive
+from robot.store.runs import RunLog
 from robot.store.schema import (
     Document,
     Event,
@@ -32,7 +33,6 @@ from robot.store.schema import (
     InvoiceRow,
     InvoiceState,
     PostingRow,
-    Run,
     utcnow,
 )
 
@@ -52,17 +52,7 @@ class ReadSummary:
     currency: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryRow:
-    invoice_id: int
-    supplier_key: str
-    invoice_number: str
-    issue_date: date | None
-    payable: Decimal | None
-    sha256: str
-
-
-class Store:
+class Store(RunLog, WorkQueue, Queries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
@@ -73,39 +63,10 @@ class Store:
 
     @property
     def dialect(self) -> str:
-        return self.engine.dialect.name
+        return str(self.engine.dialect.name)
 
     def close(self) -> None:
         self.engine.dispose()
-
-    # --- runs -------------------------------------------------------------------------------
-
-    def start_run(self, trigger: str = "manual", *, dry_run: bool = False) -> int:
-        with self.sessions.begin() as s:
-            run = Run(trigger=trigger, dry_run=dry_run, host=socket.gethostname(), pid=os.getpid())
-            run.heartbeat_at = run.started_at = utcnow()
-            s.add(run)
-            s.flush()
-            s.add(Event(run_id=run.id, kind="run-started", detail={"trigger": trigger, "dry_run": dry_run}))
-            return run.id
-
-    def finish_run(self, run_id: int, status: str, counts: dict[str, Any], error: str | None = None) -> None:
-        with self.sessions.begin() as s:
-            run = s.get_one(Run, run_id)
-            run.status, run.counts, run.error, run.finished_at = status, counts, error, utcnow()
-            s.add(Event(run_id=run_id, kind="run-finished", detail={"status": status, **counts}))
-
-    def heartbeat(self, run_id: int) -> None:
-        with self.sessions.begin() as s:
-            s.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=utcnow()))
-
-    def recent_runs(self, limit: int = 20) -> list[Run]:
-        with self.sessions() as s:
-            return list(s.scalars(select(Run).order_by(Run.id.desc()).limit(limit)))
-
-    def get_run(self, run_id: int) -> Run | None:
-        with self.sessions() as s:
-            return s.get(Run, run_id)
 
     # --- receiving ----------------------------------------------------------------------------
 
@@ -120,109 +81,6 @@ class Store:
     def invoice(self, invoice_id: int) -> InvoiceRow:
         with self.sessions() as s:
             return s.get_one(InvoiceRow, invoice_id)
-
-    # --- the work queue -----------------------------------------------------------------------
-
-    def pending_ids(self) -> list[int]:
-        """Invoices with work left: not yet decided, or decided to post but not yet posted."""
-        with self.sessions() as s:
-            return list(
-                s.scalars(
-                    select(InvoiceRow.id)
-                    .where(InvoiceRow.state.in_(InvoiceState.PENDING))
-                    .order_by(InvoiceRow.id)
-                )
-            )
-
-    def claim(self, worker: str, limit: int, lease: timedelta, *, exclude: Iterable[int] = ()) -> list[int]:
-        """Claim up to ``limit`` pending invoices for ``worker`` until the lease expires.
-
-        PostgreSQL uses ``FOR UPDATE SKIP LOCKED`` so several workers never claim the same invoice;
-        an expired lease (a dead worker) returns the invoice to the pool.
-        """
-        now = utcnow()
-        with self.sessions.begin() as s:
-            query = (
-                select(InvoiceRow.id)
-                .where(
-                    InvoiceRow.state.in_(InvoiceState.PENDING),
-                    or_(InvoiceRow.lease_until.is_(None), InvoiceRow.lease_until < now),
-                )
-                .order_by(InvoiceRow.id)
-                .limit(limit)
-            )
-            skip = list(exclude)
-            if skip:
-                query = query.where(InvoiceRow.id.notin_(skip))
-            if self.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            ids = list(s.scalars(query))
-            if ids:
-                s.execute(
-                    update(InvoiceRow)
-                    .where(InvoiceRow.id.in_(ids))
-                    .values(claimed_by=worker, lease_until=now + lease)
-                )
-            return ids
-
-    def release_dead_claims(self, active_workers: Iterable[str] = ()) -> int:
-        """Free invoices claimed by workers on this host that are gone (a crashed or killed process).
-
-        Worker names are ``host:pid:run``. A claim from this host is dead when its process no longer
-        exists, or when it is this process but not one of its ``active_workers`` (an earlier run in
-        this process that died). Claims from other hosts are freed by lease expiry only.
-        """
-        host, me = socket.gethostname(), os.getpid()
-        active = set(active_workers)
-        dead: list[str] = []
-        with self.sessions() as s:
-            claimers = s.scalars(
-                select(InvoiceRow.claimed_by).where(InvoiceRow.claimed_by.is_not(None)).distinct()
-            )
-            for worker in claimers:
-                parts = (worker or "").split(":")
-                if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
-                    continue
-                pid = int(parts[1])
-                if (pid == me and worker not in active) or (pid != me and not _alive(pid)):
-                    dead.append(worker or "")
-        if not dead:
-            return 0
-        with self.sessions.begin() as s:
-            result = s.execute(
-                update(InvoiceRow)
-                .where(InvoiceRow.claimed_by.in_(dead))
-                .values(claimed_by=None, lease_until=None)
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
-
-    def release(self, invoice_id: int, worker: str) -> None:
-        with self.sessions.begin() as s:
-            s.execute(
-                update(InvoiceRow)
-                .where(InvoiceRow.id == invoice_id, InvoiceRow.claimed_by == worker)
-                .values(claimed_by=None, lease_until=None)
-            )
-
-    def renew(self, invoice_id: int, worker: str, lease: timedelta) -> bool:
-        """Extend ``worker``'s lease on a pending invoice; False if the claim is no longer its own."""
-        with self.sessions.begin() as s:
-            result = s.execute(
-                update(InvoiceRow)
-                .where(
-                    InvoiceRow.id == invoice_id,
-                    InvoiceRow.claimed_by == worker,
-                    InvoiceRow.state.in_(InvoiceState.PENDING),
-                )
-                .values(lease_until=utcnow() + lease)
-            )
-            return bool(getattr(result, "rowcount", 0))
-
-    def customer_of(self, invoice_id: int) -> str | None:
-        """The invoice's customer: as classified, else as the purchase system's metadata says."""
-        with self.sessions() as s:
-            row = s.get_one(InvoiceRow, invoice_id)
-            return row.customer_id or (row.source_meta or {}).get("customer")
 
     # --- processing steps ---------------------------------------------------------------------
 
@@ -384,69 +242,6 @@ class Store:
                     invoice_id=invoice_id, run_id=run_id, kind="outcome-reported", detail={"outcome": outcome}
                 )
             )
-
-    # --- history for the duplicate rules -------------------------------------------------------
-
-    def history(self, batch: int = 10_000) -> Iterator[HistoryRow]:
-        """Every classified invoice with a supplier and number, streamed in batches."""
-        query = (
-            select(
-                InvoiceRow.id,
-                InvoiceRow.supplier_key,
-                InvoiceRow.invoice_number,
-                InvoiceRow.issue_date,
-                InvoiceRow.payable,
-                Document.sha256,
-            )
-            .join(Document, Document.id == InvoiceRow.document_id)
-            .where(InvoiceRow.state.notin_((InvoiceState.RECEIVED, InvoiceState.READ)))
-            .where(InvoiceRow.supplier_key.is_not(None), InvoiceRow.invoice_number.is_not(None))
-            .execution_options(yield_per=batch)
-        )
-        with self.sessions() as s:
-            for r in s.execute(query):
-                yield HistoryRow(r[0], r[1] or "", r[2] or "", r[3], r[4], r[5])
-
-    # --- reading back ---------------------------------------------------------------------------
-
-    def journey(self, invoice_id: int) -> tuple[InvoiceRow, list[Event], list[FindingRow], list[PostingRow]]:
-        with self.sessions() as s:
-            row = s.get_one(InvoiceRow, invoice_id)
-            events = list(s.scalars(select(Event).where(Event.invoice_id == invoice_id).order_by(Event.id)))
-            findings = list(s.scalars(select(FindingRow).where(FindingRow.invoice_id == invoice_id)))
-            postings = list(s.scalars(select(PostingRow).where(PostingRow.invoice_id == invoice_id)))
-            return row, events, findings, postings
-
-    def find_invoices(self, key: str) -> list[InvoiceRow]:
-        """Invoices by id, invoice number or source reference (what a customer asks about)."""
-        with self.sessions() as s:
-            conds = [InvoiceRow.invoice_number == key, InvoiceRow.source_ref == key]
-            if key.isdigit():
-                conds.append(InvoiceRow.id == int(key))
-            return list(s.scalars(select(InvoiceRow).where(or_(*conds)).order_by(InvoiceRow.id)))
-
-    def invoices_of_run(self, run_id: int) -> list[InvoiceRow]:
-        with self.sessions() as s:
-            return list(
-                s.scalars(select(InvoiceRow).where(InvoiceRow.last_run_id == run_id).order_by(InvoiceRow.id))
-            )
-
-    def count_by_state(self) -> dict[str, int]:
-        from sqlalchemy import func
-
-        with self.sessions() as s:
-            rows = s.execute(select(InvoiceRow.state, func.count()).group_by(InvoiceRow.state))
-            return {state: n for state, n in rows}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _finding_row(invoice_id: int, f: Finding) -> FindingRow:
