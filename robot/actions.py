@@ -22,7 +22,7 @@ from loguru import logger
 from classifiers.api import Finding, PriorInvoice
 from classifiers.engine import Classifier
 from classifiers.lookups import normalise_invoice_number, supplier_cvr, supplier_key
-from connectors.base import Ledger
+from connectors.base import Ledger, Posting
 from robot.context import MasterData
 from robot.errors import BusinessError, ReadError
 from robot.findings import from_rows, robot_finding
@@ -65,6 +65,9 @@ class Actions:
         log = logger.bind(run_id=run_id, invoice_id=invoice_id)
         try:
             row, doc = self.store.document_of(invoice_id)
+            if row.state == InvoiceState.RECEIVED and not dry_run:
+                self._first_pass(row, doc.content, doc.filename, doc.sha256, run_id)
+                return None
             invoice = self._read(row, doc.content, doc.filename, run_id)
             if row.state in (InvoiceState.RECEIVED, InvoiceState.READ) or row.verdict is None:
                 verdict = self._classify(row, invoice, doc.sha256, run_id)
@@ -75,7 +78,9 @@ class Actions:
             if verdict == "post" and invoice is not None:
                 self._post(row, invoice, doc.sha256, doc.content, run_id)
             elif verdict == "return" and invoice is not None:
-                self._return(row, invoice, run_id)
+                blocking = self._blocking(invoice_id)
+                response = self._response(row.id, row.customer_id, invoice, blocking, run_id)
+                self.store.mark_returned(row.id, run_id, response)
             else:
                 self.store.mark_held(invoice_id, run_id, ",".join(f.code for f in self._blocking(invoice_id)))
             return None
@@ -85,6 +90,55 @@ class Actions:
             if attempts >= max_attempts and not isinstance(exc, BusinessError):
                 self._hold_for_failure(invoice_id, run_id, exc, attempts)
             return f"invoice {invoice_id}: {type(exc).__name__}: {exc}"
+
+    def _first_pass(self, row: InvoiceRow, content: bytes, filename: str, sha256: str, run_id: int) -> None:
+        """A new invoice: read, classify and decide in memory, record it all in one transaction.
+
+        Only a posting needs a second step (the ERP call, then its confirmation), and its intent is
+        part of that one transaction, so a crash anywhere is resumed by the paths below.
+        """
+        meta = {str(k): str(v) for k, v in (row.source_meta or {}).items()}
+        try:
+            invoice: Invoice | None = read_document(content, filename)
+            read_error = None
+        except ReadError as exc:
+            invoice, read_error = None, str(exc)
+        if invoice is None:
+            findings = [robot_finding("READ-ERROR", read_error or "unreadable")]
+            customer = self.master.customer_for(None, meta)
+            customer_id, verdict = (customer.id if customer else None), "hold"
+            error_types: list[str] = [findings[0].reason]
+        else:
+            ctx = self.master.context(invoice, metadata=meta, sha256=sha256, invoice_id=row.id)
+            result = self.classifier.classify(invoice, ctx)
+            findings, customer_id = list(result.findings), ctx.customer_id
+            verdict, error_types = result.verdict.value, list(result.error_types)
+        posting: Posting | None = None
+        response: bytes | None = None
+        if verdict == "post" and invoice is not None:
+            posting = self._posting(row, invoice, customer_id, sha256, content)
+            if posting is None:
+                findings.append(robot_finding("POST-NO-VENDOR", supplier_key(invoice)))
+                verdict, error_types = "hold", [*error_types, "OTH"]
+        elif verdict == "return" and invoice is not None:
+            blocking = [f for f in findings if f.blocks]
+            response = self._response(row.id, customer_id, invoice, blocking, run_id)
+        self.store.decide(
+            row.id,
+            run_id,
+            summary=_summary(invoice) if invoice is not None else None,
+            read_error=read_error,
+            customer_id=customer_id,
+            findings=findings,
+            verdict=verdict,
+            error_types=error_types,
+            posting=(posting.idempotency_key, self.ledger.name, _payload(posting)) if posting else None,
+            invoice_response=response,
+        )
+        if invoice is not None:
+            self.master.history.add(_prior(row.id, invoice, sha256))
+        if posting is not None:
+            self._hand_over(row.id, posting, run_id)
 
     def _read(self, row: InvoiceRow, content: bytes, filename: str, run_id: int) -> Invoice | None:
         try:
@@ -125,53 +179,67 @@ class Actions:
         self.master.history.add(_prior(row.id, invoice, sha256))
         return result.verdict.value
 
-    def _post(self, row: InvoiceRow, invoice: Invoice, sha256: str, content: bytes, run_id: int) -> None:
+    def _posting(
+        self, row: InvoiceRow, invoice: Invoice, customer_id: str | None, sha256: str, content: bytes
+    ) -> Posting | None:
+        """What the ERP books, or None when the vendor is not in the vendor master."""
         vendor = self._vendor(invoice)
         if vendor is None:
-            finding = robot_finding("POST-NO-VENDOR", supplier_key(invoice))
-            self.store.add_findings(row.id, [finding])
-            self.store.mark_held(row.id, run_id, finding.code)
-            return
+            return None
         meta = row.source_meta or {}
-        posting = build_posting(
+        return build_posting(
             invoice,
             vendor_number=vendor.number,
-            customer_id=row.customer_id,
+            customer_id=customer_id,
             sha256=sha256,
             account_string=meta.get("account") or invoice.accounting_cost,
             document=content,
             filename=row.source_ref,
         )
+
+    def _post(self, row: InvoiceRow, invoice: Invoice, sha256: str, content: bytes, run_id: int) -> None:
+        """Resume a decided posting: record the intent (once), then hand it over."""
+        posting = self._posting(row, invoice, row.customer_id, sha256, content)
+        if posting is None:
+            finding = robot_finding("POST-NO-VENDOR", supplier_key(invoice))
+            self.store.add_findings(row.id, [finding])
+            self.store.mark_held(row.id, run_id, finding.code)
+            return
         self.store.begin_posting(row.id, run_id, posting.idempotency_key, self.ledger.name, _payload(posting))
+        self._hand_over(row.id, posting, run_id)
+
+    def _hand_over(self, invoice_id: int, posting: Posting, run_id: int) -> None:
+        """Ask the ERP first, post only if it does not have the invoice, then record the number."""
         try:
             existing = self.ledger.find(posting)
             number = existing or self.ledger.post(posting)
         except BusinessError as exc:
             finding = robot_finding("POST-REFUSED", exc.message)
-            self.store.add_findings(row.id, [finding])
-            self.store.mark_held(row.id, run_id, f"ERP refused: {exc.message}")
+            self.store.add_findings(invoice_id, [finding])
+            self.store.mark_held(invoice_id, run_id, f"ERP refused: {exc.message}")
             return
-        self.store.complete_posting(row.id, run_id, number, found_existing=existing is not None)
+        self.store.complete_posting(invoice_id, run_id, number, found_existing=existing is not None)
 
-    def _return(self, row: InvoiceRow, invoice: Invoice, run_id: int) -> None:
-        findings = self._blocking(row.id)
-        status = "UQ" if findings and all(f.status == "UQ" for f in findings) else "RE"
-        customer = self.master.by_id.get(row.customer_id or "")
+    def _response(
+        self, invoice_id: int, customer_id: str | None, invoice: Invoice, blocking: list[Finding], run_id: int
+    ) -> bytes | None:
+        """The Invoice Response for a returned invoice (RE, or UQ where the customer wants it)."""
+        status = "UQ" if blocking and all(f.status == "UQ" for f in blocking) else "RE"
+        customer = self.master.by_id.get(customer_id or "")
         if customer is not None and customer.criteria.return_status == "UQ":
             status = "UQ"
         try:
-            response: bytes | None = build_invoice_response(
+            return build_invoice_response(
                 invoice,
-                findings,
+                blocking,
                 status=status,
-                response_id=f"FR-{row.id}",
+                response_id=f"FR-{invoice_id}",
                 issue_date=date.today(),
                 sender=self._sender(invoice),
             )
         except InvoiceResponseError as exc:  # e.g. no party ids to address it: the e-mail still goes
-            self.store.event(row.id, run_id, "invoice-response-skipped", error=exc.message)
-            response = None
-        self.store.mark_returned(row.id, run_id, response)
+            self.store.event(invoice_id, run_id, "invoice-response-skipped", error=exc.message)
+            return None
 
     def _sender(self, invoice: Invoice) -> Party | None:
         """The buyer answers, unless its EAN is not a known customer's (then the service centre does)."""

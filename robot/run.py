@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -147,17 +148,23 @@ class Robot:
         problems: list[str] = []
         tried = set() if tried is None else tried
         total = len(self.store.pending_ids())
+        half_lease = opts.lease.total_seconds() / 2
         while not opts.stop.is_set():
             ids = self.store.claim(opts.worker, opts.batch, opts.lease, exclude=tried)
             if not ids:
                 break
+            leased_at = time.monotonic()
             for invoice_id in ids:
                 if opts.stop.is_set():
                     self.store.release(invoice_id, opts.worker)
                     continue
                 tried.add(invoice_id)
-                if not self.store.renew(invoice_id, opts.worker, opts.lease):
-                    continue  # our lease lapsed while the batch waited and another worker took it
+                # Within the first half of the lease the claim is surely still ours; after that,
+                # renew it (one statement) before touching the invoice.
+                if time.monotonic() - leased_at > half_lease:
+                    if not self.store.renew(invoice_id, opts.worker, opts.lease):
+                        continue  # our lease lapsed while the batch waited and another worker took it
+                    leased_at = time.monotonic()
                 if opts.customers and self.store.customer_of(invoice_id) not in opts.customers:
                     self.store.release(invoice_id, opts.worker)
                     continue

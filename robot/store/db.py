@@ -55,7 +55,9 @@ def create(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per transaction; a dropped connection fails one step,
+    # which the run retries like any application failure. Connections are recycled hourly.
+    return create_engine(url, pool_recycle=3600)
 
 
 def migrate(engine: Engine) -> None:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import sessionmaker
 
 from classifiers.api import Finding
@@ -74,9 +74,14 @@ class Store(RunLog, WorkQueue, Queries):
         return receive(self.sessions, source, doc, run_id)
 
     def document_of(self, invoice_id: int) -> tuple[InvoiceRow, Document]:
+        """The invoice row and its document, in one query."""
         with self.sessions() as s:
-            row = s.get_one(InvoiceRow, invoice_id)
-            return row, s.get_one(Document, row.document_id)
+            row, document = s.execute(
+                select(InvoiceRow, Document)
+                .join(Document, Document.id == InvoiceRow.document_id)
+                .where(InvoiceRow.id == invoice_id)
+            ).one()
+            return row, document
 
     def invoice(self, invoice_id: int) -> InvoiceRow:
         with self.sessions() as s:
@@ -136,6 +141,96 @@ class Store(RunLog, WorkQueue, Queries):
                 )
             )
 
+    def decide(
+        self,
+        invoice_id: int,
+        run_id: int,
+        *,
+        summary: ReadSummary | None,
+        read_error: str | None,
+        customer_id: str | None,
+        findings: Sequence[Finding],
+        verdict: str,
+        error_types: Iterable[str],
+        posting: tuple[str, str, dict[str, Any]] | None = None,
+        invoice_response: bytes | None = None,
+    ) -> None:
+        """A new invoice read, classified and decided, in one transaction with its events.
+
+        ``post`` records the posting intent (key, ledger, payload) and leaves the invoice
+        ``classified`` until the ERP confirms; ``return`` and ``hold`` are final here. Core
+        statements, a handful of round trips: this is the hot path. Only for an invoice still
+        ``received`` (it has no findings yet).
+        """
+        now = utcnow()
+        types = ",".join(dict.fromkeys(error_types)) or None
+        values: dict[str, Any] = {
+            "read_error": read_error,
+            "customer_id": customer_id,
+            "verdict": verdict,
+            "error_types": types,
+            "state": InvoiceState.CLASSIFIED,
+            "last_run_id": run_id,
+            "updated_at": now,
+        }
+        if summary is not None:
+            values.update({name: getattr(summary, name) for name in ReadSummary.__slots__})
+        read_detail: dict[str, Any] = (
+            {"error": read_error} if read_error else {"format": values.get("format")}
+        )
+        if values.get("invoice_number"):
+            read_detail["invoice_number"] = values["invoice_number"]
+        events: list[tuple[str, dict[str, Any]]] = [
+            ("read", read_detail),
+            (
+                "classified",
+                {
+                    "verdict": verdict,
+                    "customer": customer_id,
+                    "error_types": types,
+                    "findings": [f.code for f in findings],
+                },
+            ),
+        ]
+        posting_row: dict[str, Any] | None = None
+        if verdict == "post" and posting is not None:
+            key, ledger, payload = posting
+            posting_row = {
+                "invoice_id": invoice_id,
+                "idempotency_key": key,
+                "ledger": ledger,
+                "payload": _plain(payload),
+                "attempts": 1,
+                "state": "pending",
+                "created_at": now,
+            }
+            events.append(("posting", {"key": key, "ledger": ledger}))
+        elif verdict == "return":
+            values.update(
+                state=InvoiceState.RETURNED,
+                invoice_response=invoice_response,
+                outcome_pending=True,
+                claimed_by=None,
+                lease_until=None,
+            )
+            events.append(("returned", {"error_types": types}))
+        elif verdict == "hold":
+            values.update(state=InvoiceState.HELD, claimed_by=None, lease_until=None)
+            events.append(("held", {"reason": ",".join(f.code for f in findings if f.blocks)}))
+        with self.sessions.begin() as s:
+            s.execute(update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(**values))
+            if findings:
+                s.execute(insert(FindingRow), [_finding_values(invoice_id, f) for f in findings])
+            if posting_row is not None:
+                s.execute(insert(PostingRow), [posting_row])
+            s.execute(
+                insert(Event),
+                [
+                    {"invoice_id": invoice_id, "run_id": run_id, "kind": k, "detail": d, "at": now}
+                    for k, d in events
+                ],
+            )
+
     def findings_of(self, invoice_id: int) -> list[FindingRow]:
         with self.sessions() as s:
             return list(
@@ -173,14 +268,32 @@ class Store(RunLog, WorkQueue, Queries):
     def complete_posting(
         self, invoice_id: int, run_id: int, erp_document_no: str, *, found_existing: bool
     ) -> None:
+        now = utcnow()
         with self.sessions.begin() as s:
-            posting = s.scalars(select(PostingRow).where(PostingRow.invoice_id == invoice_id)).one()
-            posting.state, posting.erp_document_no, posting.posted_at = "posted", erp_document_no, utcnow()
-            row = s.get_one(InvoiceRow, invoice_id)
-            row.state, row.erp_document_no, row.last_run_id = InvoiceState.POSTED, erp_document_no, run_id
-            row.outcome_pending, row.claimed_by, row.lease_until, row.last_error = True, None, None, None
+            s.execute(
+                update(PostingRow)
+                .where(PostingRow.invoice_id == invoice_id)
+                .values(state="posted", erp_document_no=erp_document_no, posted_at=now)
+            )
+            s.execute(
+                update(InvoiceRow)
+                .where(InvoiceRow.id == invoice_id)
+                .values(
+                    state=InvoiceState.POSTED,
+                    erp_document_no=erp_document_no,
+                    last_run_id=run_id,
+                    outcome_pending=True,
+                    claimed_by=None,
+                    lease_until=None,
+                    last_error=None,
+                    updated_at=now,
+                )
+            )
             detail = {"erp_document_no": erp_document_no, "found_existing": found_existing}
-            s.add(Event(invoice_id=invoice_id, run_id=run_id, kind="posted", detail=detail))
+            s.execute(
+                insert(Event),
+                [{"invoice_id": invoice_id, "run_id": run_id, "kind": "posted", "detail": detail, "at": now}],
+            )
 
     def step_failed(self, invoice_id: int, run_id: int, step: str, error: str) -> int:
         """An application failure (ERP or source down, a bug): the invoice stays pending. Returns attempts."""
@@ -236,31 +349,32 @@ class Store(RunLog, WorkQueue, Queries):
 
     def outcome_reported(self, invoice_id: int, run_id: int, outcome: str) -> None:
         with self.sessions.begin() as s:
-            s.get_one(InvoiceRow, invoice_id).outcome_pending = False
-            s.add(
-                Event(
-                    invoice_id=invoice_id, run_id=run_id, kind="outcome-reported", detail={"outcome": outcome}
-                )
-            )
+            s.execute(update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(outcome_pending=False))
+            event = {"invoice_id": invoice_id, "run_id": run_id, "kind": "outcome-reported"}
+            s.execute(insert(Event), [{**event, "detail": {"outcome": outcome}, "at": utcnow()}])
+
+
+def _finding_values(invoice_id: int, f: Finding) -> dict[str, Any]:
+    return {
+        "invoice_id": invoice_id,
+        "code": f.code,
+        "official_ids": ",".join(f.official_ids),
+        "severity": f.severity,
+        "disposition": f.disposition,
+        "status": f.status,
+        "reason": f.reason,
+        "action": f.action,
+        "field": f.field,
+        "message_da": f.message_da,
+        "message_en": f.message_en,
+        "found": f.found,
+        "expected": f.expected,
+        "line_id": f.line_id,
+    }
 
 
 def _finding_row(invoice_id: int, f: Finding) -> FindingRow:
-    return FindingRow(
-        invoice_id=invoice_id,
-        code=f.code,
-        official_ids=",".join(f.official_ids),
-        severity=f.severity,
-        disposition=f.disposition,
-        status=f.status,
-        reason=f.reason,
-        action=f.action,
-        field=f.field,
-        message_da=f.message_da,
-        message_en=f.message_en,
-        found=f.found,
-        expected=f.expected,
-        line_id=f.line_id,
-    )
+    return FindingRow(**_finding_values(invoice_id, f))
 
 
 def _plain(value: Any) -> Any:
