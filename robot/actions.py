@@ -55,6 +55,8 @@ class Actions:
         self.templates = templates
         self.creditor_team = creditor_team
         self.responder = responder
+        self.shared_history = False  # several workers: catch up on their decisions (robot.worker)
+        self._known: set[int] = set()  # invoice ids already in the duplicate index
 
     # --- one invoice ----------------------------------------------------------------------------
 
@@ -95,14 +97,46 @@ class Actions:
         """A new invoice: read, classify and decide in memory, record it all in one transaction.
 
         Only a posting needs a second step (the ERP call, then its confirmation), and its intent is
-        part of that one transaction, so a crash anywhere is resumed by the paths below.
+        part of that one transaction, so a crash anywhere is resumed by the paths below. With
+        several workers, invoices of one supplier are classified one at a time across workers
+        (a lock in the store), after catching up on what the others decided, so a duplicate
+        cannot slip through between two workers.
         """
-        meta = {str(k): str(v) for k, v in (row.source_meta or {}).items()}
         try:
             invoice: Invoice | None = read_document(content, filename)
             read_error = None
         except ReadError as exc:
             invoice, read_error = None, str(exc)
+        key = supplier_key(invoice) if invoice is not None else None
+        if not self.shared_history or key is None:
+            posting = self._decide_new(row, invoice, read_error, content, sha256, run_id)
+        else:
+            with self.store.supplier_lock(key):
+                self._catch_up(key, sha256)
+                posting = self._decide_new(row, invoice, read_error, content, sha256, run_id)
+        if posting is not None:
+            self._hand_over(row.id, posting, run_id)
+
+    def _catch_up(self, key: str, sha256: str) -> None:
+        """Add to the duplicate index what other workers decided for this supplier or these bytes."""
+        for h in self.store.history_of(key, sha256, exclude=self._known):
+            self.master.history.add(
+                PriorInvoice(
+                    h.invoice_id, h.supplier_key, h.invoice_number, h.issue_date, h.payable, h.sha256
+                )
+            )
+            self._known.add(h.invoice_id)
+
+    def _decide_new(
+        self,
+        row: InvoiceRow,
+        invoice: Invoice | None,
+        read_error: str | None,
+        content: bytes,
+        sha256: str,
+        run_id: int,
+    ) -> Posting | None:
+        meta = {str(k): str(v) for k, v in (row.source_meta or {}).items()}
         if invoice is None:
             findings = [robot_finding("READ-ERROR", read_error or "unreadable")]
             customer = self.master.customer_for(None, meta)
@@ -137,8 +171,8 @@ class Actions:
         )
         if invoice is not None:
             self.master.history.add(_prior(row.id, invoice, sha256))
-        if posting is not None:
-            self._hand_over(row.id, posting, run_id)
+            self._known.add(row.id)
+        return posting
 
     def _read(self, row: InvoiceRow, content: bytes, filename: str, run_id: int) -> Invoice | None:
         try:
@@ -269,7 +303,9 @@ class Actions:
         return vendor
 
     def priors(self) -> Iterator[PriorInvoice]:
+        """Every decided invoice, for the duplicate index loaded at the start of a run."""
         for h in self.store.history():
+            self._known.add(h.invoice_id)
             yield PriorInvoice(
                 h.invoice_id, h.supplier_key, h.invoice_number, h.issue_date, h.payable, h.sha256
             )

@@ -100,6 +100,7 @@ def _work(spec: WorkerSpec, run_id: int, worker: str, settings: dict[str, Any], 
     robot, _ = build_robot(spec.config, database_url=spec.database_url)
     try:
         robot.master.with_history(robot.actions.priors())
+        robot.actions.shared_history = True  # other workers decide invoices too: catch up per supplier
         opts = RunOptions(worker=worker, fetch=False, stop=stop, **settings)
         tried, problems = drain(robot, run_id, opts, spec.poll_seconds)
     finally:

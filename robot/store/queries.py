@@ -48,6 +48,29 @@ class Queries:
             for r in s.execute(query):
                 yield HistoryRow(r[0], r[1] or "", r[2] or "", r[3], r[4], r[5])
 
+    def history_of(self, supplier_key: str, sha256: str, *, exclude: set[int]) -> list[HistoryRow]:
+        """Decided invoices of one supplier, or with these bytes, not among ``exclude``."""
+        query = (
+            select(
+                InvoiceRow.id,
+                InvoiceRow.supplier_key,
+                InvoiceRow.invoice_number,
+                InvoiceRow.issue_date,
+                InvoiceRow.payable,
+                Document.sha256,
+            )
+            .join(Document, Document.id == InvoiceRow.document_id)
+            .where(InvoiceRow.state.notin_((InvoiceState.RECEIVED, InvoiceState.READ)))
+            .where(or_(InvoiceRow.supplier_key == supplier_key, Document.sha256 == sha256))
+            .where(InvoiceRow.invoice_number.is_not(None))
+        )
+        with self.sessions() as s:
+            return [
+                HistoryRow(r[0], r[1] or "", r[2] or "", r[3], r[4], r[5])
+                for r in s.execute(query)
+                if r[0] not in exclude
+            ]
+
     def journey(self, invoice_id: int) -> tuple[InvoiceRow, list[Event], list[FindingRow], list[PostingRow]]:
         with self.sessions() as s:
             row = s.get_one(InvoiceRow, invoice_id)

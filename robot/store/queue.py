@@ -7,12 +7,14 @@ a dead process on this machine is noticed at once (:meth:`WorkQueue.release_dead
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from robot.store.schema import InvoiceRow, InvoiceState, utcnow
@@ -100,6 +102,29 @@ class WorkQueue:
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
+    def supplier_lock(self, supplier_key: str) -> AbstractContextManager[None]:
+        """Serialise the classification of one supplier's invoices across workers.
+
+        PostgreSQL: a session advisory lock on a hash of the key (held on its own connection until
+        the block ends). SQLite runs one worker, so there is nothing to serialise.
+        """
+        if self.dialect != "postgresql":
+            return _no_lock()
+        return self._pg_advisory(supplier_key)
+
+    @contextmanager
+    def _pg_advisory(self, supplier_key: str) -> Iterator[None]:
+        digest = hashlib.sha256(f"supplier:{supplier_key}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        with self.sessions() as s:
+            conn = s.connection()
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                s.commit()
+
     def release(self, invoice_id: int, worker: str) -> None:
         with self.sessions.begin() as s:
             s.execute(
@@ -127,6 +152,11 @@ class WorkQueue:
         with self.sessions() as s:
             row = s.get_one(InvoiceRow, invoice_id)
             return row.customer_id or (row.source_meta or {}).get("customer")
+
+
+@contextmanager
+def _no_lock() -> Iterator[None]:
+    yield
 
 
 def _alive(pid: int) -> bool:
