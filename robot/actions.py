@@ -172,6 +172,9 @@ class Actions:
         if invoice is not None:
             self.master.history.add(_prior(row.id, invoice, sha256))
             self._known.add(row.id)
+        logger.bind(run_id=run_id, invoice_id=row.id).info(
+            "{} {}: {} {}", row.source_ref, invoice.number if invoice else "-", verdict, ",".join(error_types)
+        )
         return posting
 
     def _read(self, row: InvoiceRow, content: bytes, filename: str, run_id: int) -> Invoice | None:
@@ -253,6 +256,9 @@ class Actions:
             self.store.mark_held(invoice_id, run_id, f"ERP refused: {exc.message}")
             return
         self.store.complete_posting(invoice_id, run_id, number, found_existing=existing is not None)
+        logger.bind(run_id=run_id, invoice_id=invoice_id).info(
+            "posted to {} as {}{}", self.ledger.name, number, " (found in the ERP)" if existing else ""
+        )
 
     def _response(
         self, invoice_id: int, customer_id: str | None, invoice: Invoice, blocking: list[Finding], run_id: int

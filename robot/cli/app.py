@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from loguru import logger
 
 from robot.errors import ConfigError
 
@@ -25,12 +24,11 @@ app = typer.Typer(
 
 
 def setup_logging(verbose: bool = False, json_log: str | None = None) -> None:
-    logger.remove()
-    logger.add(
-        sys.stderr, level="DEBUG" if verbose else "WARNING", format="{time:HH:mm:ss} {level} {message}"
-    )
-    if json_log:
-        logger.add(json_log, level="INFO", serialize=True)
+    """In a terminal, warnings only (a progress bar shows the run); otherwise a plain line per step."""
+    from robot.logsetup import configure_logging
+
+    level = "DEBUG" if verbose else ("WARNING" if sys.stderr.isatty() else "INFO")
+    configure_logging(level, json_log)
 
 
 def _register() -> None:
