@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from loguru import logger
@@ -33,7 +33,9 @@ from robot.posting import build_posting
 from robot.readers import read_document
 from robot.store.outbox import Outbox
 from robot.store.repo import ReadSummary, Store
-from robot.store.schema import InvoiceRow, InvoiceState
+from robot.store.schema import InvoiceRow, InvoiceState, utcnow
+
+CLOCK_SKEW = timedelta(seconds=60)  # between the machines whose workers share a store
 
 
 class Actions:
@@ -57,6 +59,8 @@ class Actions:
         self.responder = responder
         self.shared_history = False  # several workers: catch up on their decisions (robot.worker)
         self._known: set[int] = set()  # invoice ids already in the duplicate index
+        self._caught_up: dict[str, datetime] = {}  # supplier key -> last catch-up (UTC)
+        self._loaded_at: datetime | None = None  # when priors() loaded the index
 
     # --- one invoice ----------------------------------------------------------------------------
 
@@ -118,14 +122,24 @@ class Actions:
             self._hand_over(row.id, posting, run_id)
 
     def _catch_up(self, key: str, sha256: str) -> None:
-        """Add to the duplicate index what other workers decided for this supplier or these bytes."""
-        for h in self.store.history_of(key, sha256, exclude=self._known):
+        """Add to the duplicate index what other workers decided for this supplier or these bytes.
+
+        Called under the supplier's lock, so every other decision for this supplier is committed;
+        only rows changed since the last catch-up (less a margin for clock skew) are read.
+        """
+        started = utcnow()
+        last = self._caught_up.get(key)
+        since = last - CLOCK_SKEW if last is not None else self._loaded_at
+        for h in self.store.history_of(key, sha256, since=since):
+            if h.invoice_id in self._known:
+                continue
             self.master.history.add(
                 PriorInvoice(
                     h.invoice_id, h.supplier_key, h.invoice_number, h.issue_date, h.payable, h.sha256
                 )
             )
             self._known.add(h.invoice_id)
+        self._caught_up[key] = started
 
     def _decide_new(
         self,
@@ -310,6 +324,7 @@ class Actions:
 
     def priors(self) -> Iterator[PriorInvoice]:
         """Every decided invoice, for the duplicate index loaded at the start of a run."""
+        self._loaded_at = utcnow() - CLOCK_SKEW
         for h in self.store.history():
             self._known.add(h.invoice_id)
             yield PriorInvoice(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
@@ -48,28 +48,29 @@ class Queries:
             for r in s.execute(query):
                 yield HistoryRow(r[0], r[1] or "", r[2] or "", r[3], r[4], r[5])
 
-    def history_of(self, supplier_key: str, sha256: str, *, exclude: set[int]) -> list[HistoryRow]:
-        """Decided invoices of one supplier, or with these bytes, not among ``exclude``."""
-        query = (
-            select(
-                InvoiceRow.id,
-                InvoiceRow.supplier_key,
-                InvoiceRow.invoice_number,
-                InvoiceRow.issue_date,
-                InvoiceRow.payable,
-                Document.sha256,
-            )
+    def history_of(self, supplier_key: str, sha256: str, *, since: datetime | None) -> list[HistoryRow]:
+        """Decided invoices of one supplier changed since ``since`` (all if None), and any with the bytes."""
+        columns = (
+            InvoiceRow.id,
+            InvoiceRow.supplier_key,
+            InvoiceRow.invoice_number,
+            InvoiceRow.issue_date,
+            InvoiceRow.payable,
+            Document.sha256,
+        )
+        decided = (
+            select(*columns)
             .join(Document, Document.id == InvoiceRow.document_id)
             .where(InvoiceRow.state.notin_((InvoiceState.RECEIVED, InvoiceState.READ)))
-            .where(or_(InvoiceRow.supplier_key == supplier_key, Document.sha256 == sha256))
             .where(InvoiceRow.invoice_number.is_not(None))
         )
+        by_supplier = decided.where(InvoiceRow.supplier_key == supplier_key)
+        if since is not None:
+            by_supplier = by_supplier.where(InvoiceRow.updated_at >= since)
+        by_bytes = decided.where(Document.sha256 == sha256)
         with self.sessions() as s:
-            return [
-                HistoryRow(r[0], r[1] or "", r[2] or "", r[3], r[4], r[5])
-                for r in s.execute(query)
-                if r[0] not in exclude
-            ]
+            rows = {r[0]: r for query in (by_supplier, by_bytes) for r in s.execute(query)}
+        return [HistoryRow(r[0], r[1] or "", r[2] or "", r[3], r[4], r[5]) for r in rows.values()]
 
     def journey(self, invoice_id: int) -> tuple[InvoiceRow, list[Event], list[FindingRow], list[PostingRow]]:
         with self.sessions() as s:
