@@ -112,6 +112,20 @@ def order_exists(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     )
 
 
+def matched_lines(
+    invoice: Invoice, ctx: Context
+) -> Iterator[tuple[Line, OrderLine, PurchaseOrder, Tolerance]]:
+    """Each invoice line matched to its order line, with the order and the tolerance (invoices only)."""
+    order = order_of(invoice, ctx)
+    if order is None or invoice.is_credit_note:
+        return
+    tol = tolerance(ctx)
+    for line in invoice.lines:
+        ol = match_line(line, order)
+        if ol is not None:
+            yield line, ol, order, tol
+
+
 @rule(
     "PO-AMOUNT",
     description="The invoice's goods amount (line total BT-106 less allowances BT-107; freight and other "
@@ -154,14 +168,9 @@ def order_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     needs=("orders",),
 )
 def order_price(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    order = order_of(invoice, ctx)
-    if order is None or invoice.is_credit_note:
-        return
-    tol = tolerance(ctx)
-    for line in invoice.lines:
-        ol = match_line(line, order)
+    for line, ol, order, tol in matched_lines(invoice, ctx):
         price = unit_price(line)
-        if ol is None or price is None:
+        if price is None:
             continue
         if overrun(tol, ol.price, price, weight=line.quantity or Decimal(1)):
             yield ctx.finding(
@@ -186,13 +195,8 @@ def order_price(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     needs=("orders",),
 )
 def order_quantity(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    order = order_of(invoice, ctx)
-    if order is None or invoice.is_credit_note:
-        return
-    tol = tolerance(ctx)
-    for line in invoice.lines:
-        ol = match_line(line, order)
-        if ol is None or line.quantity is None:
+    for line, ol, order, tol in matched_lines(invoice, ctx):
+        if line.quantity is None:
             continue
         if overrun(tol, ol.quantity, line.quantity, weight=ol.price):
             yield ctx.finding(
