@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from loguru import logger
+from sqlalchemy.orm import Session
 
 from classifiers.api import Finding, PriorInvoice
 from classifiers.engine import Classifier
@@ -115,13 +116,13 @@ class Actions:
         if not self.shared_history or key is None:
             posting = self._decide_new(row, invoice, read_error, content, sha256, run_id)
         else:
-            with self.store.supplier_lock(key):
-                self._catch_up(key, sha256)
-                posting = self._decide_new(row, invoice, read_error, content, sha256, run_id)
+            with self.store.supplier_transaction(key) as tx:
+                self._catch_up(key, sha256, tx)
+                posting = self._decide_new(row, invoice, read_error, content, sha256, run_id, tx)
         if posting is not None:
             self._hand_over(row.id, posting, run_id)
 
-    def _catch_up(self, key: str, sha256: str) -> None:
+    def _catch_up(self, key: str, sha256: str, tx: Session | None) -> None:
         """Add to the duplicate index what other workers decided for this supplier or these bytes.
 
         Called under the supplier's lock, so every other decision for this supplier is committed;
@@ -130,7 +131,7 @@ class Actions:
         started = utcnow()
         last = self._caught_up.get(key)
         since = last - CLOCK_SKEW if last is not None else self._loaded_at
-        for h in self.store.history_of(key, sha256, since=since):
+        for h in self.store.history_of(key, sha256, since=since, session=tx):
             if h.invoice_id in self._known:
                 continue
             self.master.history.add(
@@ -149,6 +150,7 @@ class Actions:
         content: bytes,
         sha256: str,
         run_id: int,
+        tx: Session | None = None,
     ) -> Posting | None:
         meta = {str(k): str(v) for k, v in (row.source_meta or {}).items()}
         if invoice is None:
@@ -182,6 +184,7 @@ class Actions:
             error_types=error_types,
             posting=(posting.idempotency_key, self.ledger.name, _payload(posting)) if posting else None,
             invoice_response=response,
+            session=tx,
         )
         if invoice is not None:
             self.master.history.add(_prior(row.id, invoice, sha256))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from robot.store.schema import Document, Event, FindingRow, InvoiceRow, InvoiceState, PostingRow
@@ -48,7 +49,9 @@ class Queries:
             for r in s.execute(query):
                 yield HistoryRow(r[0], r[1] or "", r[2] or "", r[3], r[4], r[5])
 
-    def history_of(self, supplier_key: str, sha256: str, *, since: datetime | None) -> list[HistoryRow]:
+    def history_of(
+        self, supplier_key: str, sha256: str, *, since: datetime | None, session: Session | None = None
+    ) -> list[HistoryRow]:
         """Decided invoices of one supplier changed since ``since`` (all if None), and any with the bytes."""
         columns = (
             InvoiceRow.id,
@@ -68,8 +71,9 @@ class Queries:
         if since is not None:
             by_supplier = by_supplier.where(InvoiceRow.updated_at >= since)
         by_bytes = decided.where(Document.sha256 == sha256)
-        with self.sessions() as s:
-            rows = {r[0]: r for query in (by_supplier, by_bytes) for r in s.execute(query)}
+        query = union_all(by_supplier, by_bytes)
+        with self.sessions() if session is None else nullcontext(session) as s:
+            rows = {r[0]: r for r in s.execute(query)}
         return [HistoryRow(r[0], r[1] or "", r[2] or "", r[3], r[4], r[5]) for r in rows.values()]
 
     def journey(self, invoice_id: int) -> tuple[InvoiceRow, list[Event], list[FindingRow], list[PostingRow]]:

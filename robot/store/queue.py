@@ -11,7 +11,7 @@ import hashlib
 import os
 import socket
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import or_, select, text, update
@@ -102,28 +102,22 @@ class WorkQueue:
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
-    def supplier_lock(self, supplier_key: str) -> AbstractContextManager[None]:
-        """Serialise the classification of one supplier's invoices across workers.
+    @contextmanager
+    def supplier_transaction(self, supplier_key: str) -> Iterator[Session | None]:
+        """A transaction in which one supplier's invoices are decided one at a time across workers.
 
-        PostgreSQL: a session advisory lock on a hash of the key (held on its own connection until
-        the block ends). SQLite runs one worker, so there is nothing to serialise.
+        PostgreSQL: ``pg_advisory_xact_lock`` on a hash of the key, released when the transaction
+        commits, so the catch-up read, the classification and the decision happen under it. SQLite
+        runs one worker: there is nothing to serialise and no transaction to share (None).
         """
         if self.dialect != "postgresql":
-            return _no_lock()
-        return self._pg_advisory(supplier_key)
-
-    @contextmanager
-    def _pg_advisory(self, supplier_key: str) -> Iterator[None]:
+            yield None
+            return
         digest = hashlib.sha256(f"supplier:{supplier_key}".encode()).digest()
         key = int.from_bytes(digest[:8], "big", signed=True)
-        with self.sessions() as s:
-            conn = s.connection()
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                s.commit()
+        with self.sessions.begin() as s:
+            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+            yield s
 
     def release(self, invoice_id: int, worker: str) -> None:
         with self.sessions.begin() as s:
@@ -152,11 +146,6 @@ class WorkQueue:
         with self.sessions() as s:
             row = s.get_one(InvoiceRow, invoice_id)
             return row.customer_id or (row.source_meta or {}).get("customer")
-
-
-@contextmanager
-def _no_lock() -> Iterator[None]:
-    yield
 
 
 def _alive(pid: int) -> bool:

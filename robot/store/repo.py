@@ -11,13 +11,14 @@ invoice's journey is the event log.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.api import Finding
 from connectors.base import IncomingDocument
@@ -154,13 +155,15 @@ class Store(RunLog, WorkQueue, Queries):
         error_types: Iterable[str],
         posting: tuple[str, str, dict[str, Any]] | None = None,
         invoice_response: bytes | None = None,
+        session: Session | None = None,
     ) -> None:
         """A new invoice read, classified and decided, in one transaction with its events.
 
         ``post`` records the posting intent (key, ledger, payload) and leaves the invoice
         ``classified`` until the ERP confirms; ``return`` and ``hold`` are final here. Core
         statements, a handful of round trips: this is the hot path. Only for an invoice still
-        ``received`` (it has no findings yet).
+        ``received`` (it has no findings yet). Given a ``session``, the statements join its open
+        transaction (the caller commits: see ``WorkQueue.supplier_transaction``).
         """
         now = utcnow()
         types = ",".join(dict.fromkeys(error_types)) or None
@@ -217,19 +220,16 @@ class Store(RunLog, WorkQueue, Queries):
         elif verdict == "hold":
             values.update(state=InvoiceState.HELD, claimed_by=None, lease_until=None)
             events.append(("held", {"reason": ",".join(f.code for f in findings if f.blocks)}))
-        with self.sessions.begin() as s:
+        event_rows = [
+            {"invoice_id": invoice_id, "run_id": run_id, "kind": k, "detail": d, "at": now} for k, d in events
+        ]
+        with self.sessions.begin() if session is None else nullcontext(session) as s:
             s.execute(update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(**values))
             if findings:
                 s.execute(insert(FindingRow), [_finding_values(invoice_id, f) for f in findings])
             if posting_row is not None:
                 s.execute(insert(PostingRow), [posting_row])
-            s.execute(
-                insert(Event),
-                [
-                    {"invoice_id": invoice_id, "run_id": run_id, "kind": k, "detail": d, "at": now}
-                    for k, d in events
-                ],
-            )
+            s.execute(insert(Event), event_rows)
 
     def findings_of(self, invoice_id: int) -> list[FindingRow]:
         with self.sessions() as s:
