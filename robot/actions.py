@@ -30,6 +30,7 @@ from robot.findings import from_rows, robot_finding
 from robot.invoice_response import InvoiceResponseError, build_invoice_response
 from robot.model import Invoice, Party
 from robot.notices import ReturnedItem, build_digest
+from robot.pdftext import TemplateSet
 from robot.posting import build_posting
 from robot.readers import read_document
 from robot.store.outbox import Outbox
@@ -48,6 +49,7 @@ class Actions:
         ledger: Ledger,
         *,
         templates: Path | None = None,
+        pdf_templates: TemplateSet | None = None,
         creditor_team: tuple[str, ...] = (),
         responder: Party | None = None,
     ) -> None:
@@ -56,6 +58,7 @@ class Actions:
         self.classifier = classifier
         self.ledger = ledger
         self.templates = templates
+        self.pdf_templates = pdf_templates
         self.creditor_team = creditor_team
         self.responder = responder
         self.shared_history = False  # several workers: catch up on their decisions (robot.worker)
@@ -108,7 +111,7 @@ class Actions:
         cannot slip through between two workers.
         """
         try:
-            invoice: Invoice | None = read_document(content, filename)
+            invoice: Invoice | None = read_document(content, filename, self.pdf_templates)
             read_error = None
         except ReadError as exc:
             invoice, read_error = None, str(exc)
@@ -196,7 +199,7 @@ class Actions:
 
     def _read(self, row: InvoiceRow, content: bytes, filename: str, run_id: int) -> Invoice | None:
         try:
-            invoice = read_document(content, filename)
+            invoice = read_document(content, filename, self.pdf_templates)
         except ReadError as exc:
             if row.state == InvoiceState.RECEIVED:
                 self.store.mark_read(row.id, run_id, None, str(exc))

@@ -43,6 +43,8 @@ def check_all(path: Path, *, probe: bool = False) -> tuple[list[str], list[str]]
     errors += _check_master(loaded, notes)
     if loaded.cfg.schedules is not None:
         errors += _check_schedules(loaded, notes)
+    if loaded.cfg.pdf_templates:
+        errors += _check_pdf_templates(loaded, notes)
     if probe:
         errors += _probe(loaded, notes)
     return errors, notes
@@ -101,6 +103,16 @@ def _check_schedules(loaded: LoadedConfig, notes: list[str]) -> list[str]:
         return []
     except ConfigError as exc:
         return _errors_of(exc)
+
+
+def _check_pdf_templates(loaded: LoadedConfig, notes: list[str]) -> list[str]:
+    try:
+        templates = loaded.pdf_templates()
+    except ConfigError as exc:
+        return _errors_of(exc)
+    folders = ", ".join(str(loaded.base_dir / p) for p in loaded.cfg.pdf_templates)
+    notes.append(f"{folders}: {len(templates or ())} PDF templates")
+    return []
 
 
 def _probe(loaded: LoadedConfig, notes: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ connector settings name (never from the file). Example (``samples/fakturarobot.y
     source:   {kind: folder, inbox: ../var/demo/inbox}
     ledger:   {kind: journal, path: ../var/demo/ledger.jsonl}
     notifier: {kind: eml, outbox: ../var/demo/outbox}
+    pdf_templates: [pdf-templates]              # folders of templates for printed PDF invoices
 
 Connector kinds are resolved by name with a clear error naming the kinds that exist, and each
 connector's own ``Settings`` model validates the rest of its section (unknown keys are errors,
@@ -22,12 +23,15 @@ import importlib
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from robot.errors import ConfigError
 from robot.yamlconf import Loc, load_yaml_model
+
+if TYPE_CHECKING:
+    from robot.pdftext import TemplateSet
 
 CONFIG_ENV = "FAKTURAROBOT_CONFIG"
 
@@ -84,6 +88,7 @@ class RobotConfig(BaseModel):
     ledger: ConnectorSpec
     notifier: ConnectorSpec
     templates: Path | None = None
+    pdf_templates: list[Path] = Field(default_factory=list)  # folders of PDF templates (robot.pdftext)
     responder: ResponderSettings = ResponderSettings()
     max_attempts: int = Field(default=5, ge=1)
     schedules: Path | None = None
@@ -143,6 +148,14 @@ class LoadedConfig:
 
     def file(self, rel: Path | None) -> Path | None:
         return None if rel is None else (self.base_dir / rel)
+
+    def pdf_templates(self) -> TemplateSet | None:
+        """The PDF templates of ``pdf_templates`` (None when none are configured)."""
+        if not self.cfg.pdf_templates:
+            return None
+        from robot.pdftext import TemplateSet
+
+        return TemplateSet.load([self.base_dir / p for p in self.cfg.pdf_templates])
 
     def build(self, role: str) -> Any:
         spec: ConnectorSpec = getattr(self.cfg, role)

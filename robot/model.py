@@ -34,6 +34,7 @@ class SourceFormat(enum.StrEnum):
     OIOUBL_3 = "oioubl-3"
     CII = "cii"
     PDF = "pdf"
+    PDF_TEXT = "pdf-text"  # a printed PDF read from its text by a template (robot.pdftext)
 
 
 @dataclass(slots=True)
@@ -206,6 +207,7 @@ class Invoice:
     vat_breakdown: list[VatBreakdown] = field(default_factory=list)  # BG-23
     totals: Totals = field(default_factory=Totals)  # BG-22
     lines: list[Line] = field(default_factory=list)  # BG-25
+    template: str | None = None  # the PDF template that read it (format ``pdf-text``), else None
 
     @property
     def person_reference(self) -> str | None:

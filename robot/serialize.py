@@ -148,6 +148,7 @@ def invoice_to_json(inv: Invoice) -> JSON:
     totals = inv.totals
     return {
         "format": str(inv.format),
+        "template": inv.template,
         "document_type": inv.document_type.value,
         "invoice_number": inv.number,
         "issue_date": _date(inv.issue_date),

@@ -46,6 +46,7 @@ def build_robot(
         classifier,
         ledger,
         templates=loaded.file(cfg.templates),
+        pdf_templates=loaded.pdf_templates(),
         creditor_team=cfg.alerts.to,
         responder=responder,
     )

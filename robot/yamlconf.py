@@ -101,8 +101,8 @@ def line_of(node: yaml.Node, loc: Loc, *, key: bool = False) -> int:
                 if key_node.value == step or key_node.value == str(step):
                     current = key_node if key and step == loc[-1] else value_node
                     break
-            else:
-                break
+            # not a key here: a union/discriminator tag pydantic put in loc; try the next step
+
         elif (
             isinstance(current, yaml.SequenceNode)
             and isinstance(step, int)

@@ -4,16 +4,43 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from robot.cli.app import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK
-from robot.errors import ReadError
+from robot.errors import ConfigError, ReadError
+
+if TYPE_CHECKING:
+    from robot.pdftext import TemplateSet
 
 FILES = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="Invoice documents")
+PDF_TEMPLATES = typer.Option(
+    None,
+    "--pdf-templates",
+    exists=True,
+    file_okay=False,
+    help="Folder of PDF templates for PDFs without e-invoice XML (repeatable; default: the config's)",
+)
+
+
+def _templates(folders: list[Path] | None, config: Path | None) -> TemplateSet | None:
+    """The PDF templates: the given folders, else those of an explicitly given configuration."""
+    from robot.pdftext import TemplateSet
+
+    try:
+        if folders:
+            return TemplateSet.load(folders)
+        if config is not None:
+            from robot.config import load_config
+
+            return load_config(config).pdf_templates()
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    return None
 
 
 def _dump(obj: dict[str, Any]) -> None:
@@ -21,17 +48,21 @@ def _dump(obj: dict[str, Any]) -> None:
 
 
 def parse(
-    files: list[Path] = FILES, as_json: bool = typer.Option(False, "--json", help="JSON Lines")
+    files: list[Path] = FILES,
+    as_json: bool = typer.Option(False, "--json", help="JSON Lines"),
+    pdf_templates: list[Path] | None = PDF_TEMPLATES,
+    config: Path | None = typer.Option(None, "--config", help="Configuration file (for its pdf_templates)"),
 ) -> None:
     """Print the canonical model (EN 16931) of each document."""
     from robot.readers import read_document
     from robot.serialize import invoice_to_json
 
+    templates = _templates(pdf_templates, config)
     console = Console()
     failed = 0
     for path in files:
         try:
-            inv = read_document(path.read_bytes(), str(path))
+            inv = read_document(path.read_bytes(), str(path), templates)
         except ReadError as exc:
             failed += 1
             if as_json:
@@ -57,6 +88,7 @@ def validate(
     customer: str | None = typer.Option(None, "--customer", help="Apply this customer's criteria"),
     config: Path | None = typer.Option(None, "--config", help="Configuration file (for --customer)"),
     as_json: bool = typer.Option(False, "--json", help="JSON Lines"),
+    pdf_templates: list[Path] | None = PDF_TEMPLATES,
 ) -> None:
     """Findings and verdict for each document (without --customer: document-level rules, defaults)."""
     from classifiers.api import Context
@@ -74,13 +106,14 @@ def validate(
         if customer not in master.by_id:
             typer.echo(f"unknown customer {customer!r}; known: {', '.join(sorted(master.by_id))}", err=True)
             raise typer.Exit(EXIT_CONFIG)
+    templates = _templates(pdf_templates, config)
     classifier = Classifier(document_level_only=master is None)
     console = Console()
     any_findings = False
     for path in files:
         content = path.read_bytes()
         try:
-            inv = read_document(content, str(path))
+            inv = read_document(content, str(path), templates)
         except ReadError as exc:
             any_findings = True
             out: dict[str, Any] = {"file": str(path), "error": exc.reason, "verdict": "hold", "findings": []}

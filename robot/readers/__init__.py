@@ -13,6 +13,7 @@ UBL Invoice / CreditNote    CustomizationID ``urn:cen.eu:en16931:2017#compliant`
 UBL Invoice / CreditNote    anything else                                         ``en16931-ubl``
 CII CrossIndustryInvoice    namespace ``...:CrossIndustryInvoice:100``            ``cii``
 PDF                         ``%PDF`` with embedded Factur-X/ZUGFeRD XML           ``cii``
+PDF                         ``%PDF`` without, read by a template (robot.pdftext)  ``pdf-text``
 ==========================  ====================================================  ===============
 
 A Peppol Standard Business Document (SBDH) envelope is unwrapped. Only
@@ -30,19 +31,30 @@ A Peppol Standard Business Document (SBDH) envelope is unwrapped. Only
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from robot.errors import ReadError
 from robot.model import Invoice, SourceFormat
 from robot.readers.detect import PEPPOL_BIS3_ID, document_root, format_of
 from robot.readers.nodes import Node
 from robot.readers.xmlsafe import MAX_BYTES, parse_xml
 
+if TYPE_CHECKING:
+    from robot.pdftext import TemplateSet
+
 __all__ = ["MAX_BYTES", "PEPPOL_BIS3_ID", "detect_format", "parse_xml", "read_document"]
 
 
-def read_document(content: bytes, filename: str = "<bytes>") -> Invoice:
-    """Read one e-invoice document (UBL, OIOUBL 2.x/3, Peppol BIS 3, CII, Factur-X PDF)."""
+def read_document(
+    content: bytes, filename: str = "<bytes>", pdf_templates: TemplateSet | None = None
+) -> Invoice:
+    """Read one invoice document (UBL, OIOUBL 2.x/3, Peppol BIS 3, CII, Factur-X PDF, printed PDF).
+
+    A PDF without embedded XML is read from its text by ``pdf_templates``; without templates it
+    is a ReadError saying so.
+    """
     try:
-        return _read(content, filename)
+        return _read(content, filename, pdf_templates)
     except ReadError as err:
         raise err if err.file else err.with_file(filename) from None
     except Exception as exc:  # a reader bug must not escape as a traceback
@@ -53,11 +65,21 @@ def read_document(content: bytes, filename: str = "<bytes>") -> Invoice:
         ) from exc
 
 
-def _read(content: bytes, filename: str) -> Invoice:
+def _read(content: bytes, filename: str, pdf_templates: TemplateSet | None = None) -> Invoice:
     if _is_pdf(content):
         from robot.readers.pdf import embedded_xml
 
-        xml, name = embedded_xml(bytes(content), filename)
+        found = embedded_xml(bytes(content), filename)
+        if found is None:
+            if pdf_templates is None:
+                raise ReadError(
+                    "the PDF has no embedded e-invoice XML and no PDF templates are configured",
+                    file=filename,
+                    field="EmbeddedFiles",
+                    expected="a PDF with embedded Factur-X/ZUGFeRD XML, or pdf_templates in the config",
+                )
+            return pdf_templates.read(bytes(content), filename)
+        xml, name = found
         inv = _read(xml, f"{filename}#{name}")
         inv.notes.append(f"read from the XML embedded in the PDF ({name})")
         return inv

@@ -1,7 +1,7 @@
 """PDF intake: find the Factur-X / ZUGFeRD / XRechnung XML embedded in a PDF.
 
-A PDF without an embedded e-invoice XML is a :class:`~robot.errors.ReadError` for now (text
-extraction of printed invoices is another module's job).
+A PDF without an embedded e-invoice XML gives ``None``: its printed text is read by a template
+(:mod:`robot.pdftext`).
 
     >>> embedded_xml(b"%PDF-1.4 not really a pdf", "x.pdf")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -23,7 +23,7 @@ from robot.errors import ReadError
 PREFERRED_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "zugferd_invoice.xml")
 
 
-def embedded_xml(content: bytes, filename: str = "<bytes>") -> tuple[bytes, str]:
+def embedded_xml(content: bytes, filename: str = "<bytes>") -> tuple[bytes, str] | None:
     """The embedded invoice XML and its attachment name (Factur-X names first, then any ``*.xml``)."""
     files = _attachments(content, filename)
     by_name = {name.lower(): (name, data) for name, data in files}
@@ -34,12 +34,7 @@ def embedded_xml(content: bytes, filename: str = "<bytes>") -> tuple[bytes, str]
     for name, data in files:
         if name.lower().endswith(".xml"):
             return data, name
-    raise ReadError(
-        "PDF without embedded e-invoice XML is not supported yet",
-        file=filename,
-        field="EmbeddedFiles",
-        expected="a PDF/A-3 with embedded Factur-X/ZUGFeRD XML, or an XML e-invoice",
-    )
+    return None
 
 
 def _attachments(content: bytes, filename: str) -> list[tuple[str, bytes]]:

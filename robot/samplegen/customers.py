@@ -47,6 +47,7 @@ CUSTOMERS: tuple[SampleCustomer, ...] = (
             "hold_remark_prefixes": ["TIL SAM"],
             "order_tolerance": {"percent": "2", "absolute": "100"},
             "return_status": "UQ",
+            "rules": {"PDF-TEXT": {"enabled": False}},
         },
     ),
     SampleCustomer(

@@ -18,6 +18,7 @@ from typing import Any
 from robot.samplegen.builder import Builder, Entry
 from robot.samplegen.documents import AllowanceSpec
 from robot.samplegen.error_cases import add_errors
+from robot.samplegen.printed import add_printed
 from robot.samplegen.scenarios_base import LIMIT_NET
 
 RANDOM_CLEAN = 15
@@ -27,6 +28,7 @@ ALLOWED = {"MFP": ("K10001", "K10003", "K10005", "K10010")}
 def build(seed: int) -> tuple[list[Entry], list[dict[str, Any]]]:
     b = Builder(seed)
     add_errors(b, *_clean(b))
+    add_printed(b)
     return b.entries, b.orders
 
 

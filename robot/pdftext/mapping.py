@@ -1,0 +1,242 @@
+"""The fields a template extracted, onto the canonical invoice model.
+
+Field names are invoice2data's, plus the Danish ones a Danish invoice prints (``cvr``, ``ean``,
+``fik``, ``bank_reg``/``bank_account``, ``person_reference``). Only what the PDF printed is set:
+a value the template did not find stays a gap for the rules to report. The one derived value is
+the VAT breakdown of a single-rate invoice, and only when the printed amounts prove the rate.
+The full list is in ``docs/pdf-templates.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from robot.errors import ReadError
+from robot.model import (
+    Address,
+    Contact,
+    DocumentType,
+    Identifier,
+    Invoice,
+    Line,
+    Party,
+    PaymentMeans,
+    SourceFormat,
+    Totals,
+    VatBreakdown,
+)
+
+CENT = Decimal("0.01")
+UNITS = {
+    "stk": "H87", "stk.": "H87", "stück": "H87", "st.": "H87", "pcs": "H87", "pc": "H87", "piece": "H87",
+    "ea": "EA", "each": "EA", "timer": "HUR", "time": "HUR", "t": "HUR", "h": "HUR", "hour": "HUR",
+    "hours": "HUR", "std.": "HUR", "stunde": "HUR", "kg": "KGM", "l": "LTR", "liter": "LTR", "m": "MTR",
+    "m2": "MTK", "m²": "MTK", "km": "KMT", "dag": "DAY", "dage": "DAY", "day": "DAY", "md.": "MON",
+    "måned": "MON", "month": "MON", "pk": "PK", "pk.": "PK", "pakke": "PK", "sæt": "SET", "set": "SET",
+}  # fmt: skip
+_FIK = re.compile(r"\+?(?P<card>71|73|75)<(?P<pid>\d*)\+(?P<creditor>\d{8})<")
+
+
+def to_invoice(fields: Mapping[str, Any], template: str) -> Invoice:
+    """An :class:`Invoice` (format ``pdf-text``) from one template's extracted fields."""
+    f = dict(fields)
+    amount = _money(f, "amount")
+    credit = str(f.get("document_type", "")).lower() in ("credit_note", "creditnote", "381")
+    inv = Invoice(
+        format=SourceFormat.PDF_TEXT.value,
+        document_type=DocumentType.CREDIT_NOTE if credit else DocumentType.INVOICE,
+        number=_text(f, "invoice_number"),
+        type_code="381" if credit else "380",
+        issue_date=_date(f, "date"),
+        due_date=_date(f, "date_due"),
+        currency=_text(f, "currency"),
+        buyer_reference=_text(f, "person_reference", "buyer_reference"),
+        order_reference=_text(f, "purchase_order_id", "order_reference", "customer_order_number"),
+        accounting_cost=_text(f, "accounting_cost"),
+        seller=_seller(f),
+        buyer=_buyer(f),
+        payment_means=_payment_means(f),
+        payment_terms=_text(f, "payment_terms"),
+        delivery_date=_date(f, "delivery_date", "date_start"),
+        template=template,
+    )
+    inv.notes = [n for n in (_text(f, "note"), _text(f, "narration")) if n]
+    inv.lines = [
+        _line(i, row) for i, row in enumerate(f.get("lines") or [], start=1) if isinstance(row, dict)
+    ]
+    untaxed, tax = _money(f, "amount_untaxed"), _money(f, "amount_tax", "vat_amount")
+    allowances, charges = _money(f, "amount_allowances"), _money(f, "amount_charges")
+    line_total = _money(f, "amount_line_total")
+    if line_total is None and not allowances and not charges:
+        line_total = untaxed
+    inv.totals = Totals(
+        line_extension=line_total,
+        allowances=abs(allowances) if allowances is not None else None,
+        charges=charges,
+        tax_exclusive=untaxed,
+        tax=tax,
+        tax_inclusive=_money(f, "amount_total") or amount,
+        prepaid=abs(p) if (p := _money(f, "amount_prepaid")) is not None else None,
+        payable=amount,
+    )
+    inv.vat_breakdown = _vat(f, inv.lines, untaxed, tax)
+    if len(inv.vat_breakdown) == 1:  # a single-rate invoice: its lines carry that rate
+        only = inv.vat_breakdown[0]
+        for line in inv.lines:
+            if line.vat_rate is None:
+                line.vat_rate, line.vat_category = only.rate, only.category
+    return inv
+
+
+def _text(f: Mapping[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = f.get(key)
+        if value is not None and str(value).strip():
+            return " ".join(str(value).split())
+    return None
+
+
+def _money(f: Mapping[str, Any], *keys: str) -> Decimal | None:
+    for key in keys:
+        value = f.get(key)
+        if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+            return Decimal(str(value))
+        if isinstance(value, str) and value.strip():
+            raise ReadError(
+                f"{key} '{value}' was extracted as text",
+                field=key,
+                expected=f"'type: float' on fields.{key}, or a field name starting with 'amount'",
+            )
+    return None
+
+
+def _date(f: Mapping[str, Any], *keys: str) -> date | None:
+    for key in keys:
+        value = f.get(key)
+        if isinstance(value, date):
+            return value
+    return None
+
+
+def _seller(f: Mapping[str, Any]) -> Party:
+    cvr = re.sub(r"\D", "", _text(f, "cvr") or "")
+    vat = _text(f, "vat", "vatin", "partner_vat")
+    party = Party(
+        name=_text(f, "partner_name", "issuer"),
+        legal_id=Identifier(cvr, "0184") if cvr else _ident(_text(f, "partner_coc", "siren")),
+        vat_id=vat.replace(" ", "") if vat else (f"DK{cvr}" if cvr else None),
+        endpoint=Identifier(_text(f, "seller_ean") or "", "0088") if _text(f, "seller_ean") else None,
+    )
+    if any(f.get(k) for k in ("partner_street", "partner_city", "partner_zip", "country_code")):
+        party.address = Address(
+            street=_text(f, "partner_street"),
+            city=_text(f, "partner_city"),
+            postal_code=_text(f, "partner_zip"),
+            country=_text(f, "country_code"),
+        )
+    if any(f.get(k) for k in ("partner_email", "telephone")):
+        party.contact = Contact(email=_text(f, "partner_email"), phone=_text(f, "telephone"))
+    return party
+
+
+def _buyer(f: Mapping[str, Any]) -> Party:
+    ean = re.sub(r"\D", "", _text(f, "ean", "buyer_ean") or "")
+    party = Party(name=_text(f, "buyer_name"), endpoint=Identifier(ean, "0088") if ean else None)
+    person = _text(f, "person_reference", "buyer_reference")
+    if person:
+        party.contact = Contact(id=person)
+    return party
+
+
+def _ident(value: str | None) -> Identifier | None:
+    return Identifier(value) if value else None
+
+
+def _payment_means(f: Mapping[str, Any]) -> list[PaymentMeans]:
+    means: list[PaymentMeans] = []
+    fik = _text(f, "fik")
+    if fik:
+        m = _FIK.search(fik.replace(" ", ""))
+        if m is None:
+            raise ReadError(
+                f"fik '{fik}' is not a FIK payment line",
+                field="fik",
+                expected="+71<payment id+8-digit creditor number< (also 73, 75)",
+            )
+        pid = f"{m['card']}#{m['pid']}" if m["pid"] else f"{m['card']}#"
+        means.append(
+            PaymentMeans(code="93", payment_id=pid, account=m["creditor"], creditor_account=m["creditor"])
+        )
+    iban = _text(f, "iban", "IBAN")
+    if iban:
+        bic = _text(f, "bic", "BIC")
+        means.append(PaymentMeans(code="58", account=iban.replace(" ", ""), branch=bic))
+    reg, account = _text(f, "bank_reg"), _text(f, "bank_account")
+    if reg or account:
+        digits = re.sub(r"\D", "", account or "")
+        means.append(
+            PaymentMeans(code="42", account=digits or None, branch=re.sub(r"\D", "", reg or "") or None)
+        )
+    return means
+
+
+def _line(index: int, row: Mapping[str, Any]) -> Line:
+    unit = _text(row, "unit", "uom")
+    rate = row.get("vat_rate", row.get("line_tax_percent"))
+    vat_rate = _rate(rate)
+    return Line(
+        id=_text(row, "pos", "id", "line_id") or str(index),
+        quantity=_decimal(row, "qty", "quantity"),
+        unit=UNITS.get(unit.lower(), unit) if unit else None,
+        net_amount=_decimal(row, "amount", "total_net", "price_subtotal", "line_amount"),
+        price=_decimal(row, "price", "price_unit", "unit_price", "unit_net"),
+        item_name=_text(row, "name", "description", "desc", "product"),
+        seller_item_id=_text(row, "code", "item_id", "sku"),
+        vat_rate=vat_rate,
+        vat_category=("S" if vat_rate > 0 else None) if vat_rate is not None else None,
+    )
+
+
+def _decimal(row: Mapping[str, Any], *keys: str) -> Decimal | None:
+    for key in keys:
+        value = row.get(key)
+        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+            return Decimal(value)
+        if isinstance(value, str) and value.strip():
+            raise ReadError(
+                f"line {key} '{value}' was extracted as text",
+                field=f"lines.{key}",
+                expected=f"'{key}: float' under the lines parser's types",
+            )
+    return None
+
+
+def _rate(value: object) -> Decimal | None:
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+(?:[.,]\d+)?\s*%?\s*", value):
+        return Decimal(value.strip().rstrip("%").strip().replace(",", "."))
+    return None
+
+
+def _vat(
+    f: Mapping[str, Any], lines: list[Line], untaxed: Decimal | None, tax: Decimal | None
+) -> list[VatBreakdown]:
+    """One breakdown for a single-rate invoice: the printed rate, the lines' rate, or a proven one."""
+    rate = _rate(f.get("vat_rate"))
+    rates = {ln.vat_rate for ln in lines if ln.vat_rate is not None}
+    if rate is None and len(rates) == 1:
+        rate = rates.pop()
+    if rate is None and untaxed and tax is not None:
+        for candidate in (Decimal(25), Decimal(0)):
+            if (untaxed * candidate / 100).quantize(CENT) == tax:
+                rate = candidate
+    if rate is None or untaxed is None:
+        return []
+    return [
+        VatBreakdown(category="S" if rate > 0 else None, rate=rate, taxable_amount=untaxed, tax_amount=tax)
+    ]
