@@ -28,6 +28,7 @@ from connectors.base import Ledger, Notifier, Source
 from robot.actions import Actions
 from robot.context import MasterData
 from robot.errors import BusinessError
+from robot.pdftext import TemplateSet
 from robot.run_report import RunSummary, summarise
 from robot.store.outbox import Outbox
 from robot.store.repo import Store
@@ -66,6 +67,7 @@ class Robot:
         classifier: Classifier | None = None,
         actions: Actions | None = None,
         max_attempts: int = 5,
+        pdf_templates: TemplateSet | None = None,
     ) -> None:
         self.store = store
         self.master = master
@@ -75,7 +77,7 @@ class Robot:
         self.classifier = classifier or Classifier()
         self.outbox = Outbox(store.sessions)
         self.max_attempts = max_attempts
-        self.actions = actions or Actions(store, master, self.classifier, ledger)
+        self.actions = actions or Actions(store, master, self.classifier, ledger, pdf_templates=pdf_templates)
 
     def close(self) -> None:
         """Close every connector and the store (connections, HTTP clients)."""

@@ -85,6 +85,7 @@ def _config(samples: Path, var: Path, purchase_url: str, erp_url: str) -> dict[s
         "customers": str((samples / "customers.yaml").resolve()),
         "vendors": str((samples / "vendors.yaml").resolve()),
         "orders": str((samples / "orders.yaml").resolve()),
+        "pdf_templates": [str(p.resolve()) for p in [samples / "pdf-templates"] if p.is_dir()],
         "source": {"kind": "purchase-api", "base_url": purchase_url, "token_env": PURCHASE_TOKEN_ENV},
         "ledger": {
             "kind": "business-central",

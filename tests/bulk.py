@@ -78,6 +78,7 @@ def write_config(folder: Path, *, database: str | None = None, samples: Path = S
         "customers": str(samples / "customers.yaml"),
         "vendors": str(samples / "vendors.yaml"),
         "orders": str(samples / "orders.yaml"),
+        "pdf_templates": [str(samples / "pdf-templates")],
         "source": {"kind": "folder", "inbox": "inbox"},
         "ledger": {"kind": "journal", "path": "ledger.jsonl"},
         "notifier": {"kind": "eml", "outbox": "outbox", "from_address": "kreditor@example.dk"},

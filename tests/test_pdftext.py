@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 
 from classifiers.api import Context
 from classifiers.engine import Classifier
+from robot.cli.app import _register, app
 from robot.errors import ConfigError, ReadError
 from robot.pdftext import Template, TemplateSet, pdf_text
 from robot.pdftext.mapping import to_invoice
 from robot.pdftext.values import parse_amount, parse_date
-from robot.cli.app import _register, app
 from robot.readers import read_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,20 +116,28 @@ def _extract(tmp_path: Path, template: str, text: str) -> dict[str, object]:
     return tpl.extract(prepared)
 
 
-BASE = "issuer: Leverandør A/S\nkeywords: ['CVR 12345674']\noptions: {decimal_separator: ',', currency: DKK}\n"
+BASE = (
+    "issuer: Leverandør A/S\nkeywords: ['CVR 12345674']\noptions: {decimal_separator: ',', currency: DKK}\n"
+)
 TEXT = "Leverandør A/S CVR 12345674\nFaktura 77\nDato 01-02-2026\nI alt 1.250,00\nI alt 1.350,00\n"
 
 
 def test_several_different_values_without_a_group_are_an_error_naming_them(tmp_path: Path) -> None:
-    template = BASE + "fields:\n  invoice_number: Faktura (\\d+)\n  date: Dato (\\S+)\n  amount: I alt (\\S+)\n"
+    template = (
+        BASE + "fields:\n  invoice_number: Faktura (\\d+)\n  date: Dato (\\S+)\n  amount: I alt (\\S+)\n"
+    )
     with pytest.raises(ReadError, match=r"fields.amount .* found 2 different values: '1250.00', '1350.00'"):
         _extract(tmp_path, template, TEXT)
-    fields = _extract(tmp_path, template.replace("amount: I alt (\\S+)", "sum_amount: ['I alt (\\S+)']"), TEXT)
+    fields = _extract(
+        tmp_path, template.replace("amount: I alt (\\S+)", "sum_amount: ['I alt (\\S+)']"), TEXT
+    )
     assert fields["amount"] == Decimal("2600.00") and fields["date"] == date(2026, 2, 1)
 
 
 def test_a_required_field_not_found_names_the_template_and_the_field(tmp_path: Path) -> None:
-    template = BASE + "fields:\n  invoice_number: Faktura (\\d+)\n  amount: Total (\\S+)\n  date: Dato (\\S+)\n"
+    template = (
+        BASE + "fields:\n  invoice_number: Faktura (\\d+)\n  amount: Total (\\S+)\n  date: Dato (\\S+)\n"
+    )
     with pytest.raises(ReadError, match="template 't' matched but found no amount") as info:
         _extract(tmp_path, template, TEXT)
     assert info.value.field == "amount"
@@ -140,12 +148,14 @@ def test_options_static_fields_lines_and_exclude_keywords(tmp_path: Path) -> Non
         "issuer: X\nkeywords: ['faktura']\nexclude_keywords: [kreditnota]\n"
         "fields:\n  static_cvr: '12345674'\n  invoice_number: faktura(\\d+)\n  date: dato(\\S+)\n"
         "  amount: total(\\S+)\n"
-        "lines:\n  start: varer\n  end: total\n  first_line: ^(?P<name>\\D+?)(?P<qty>\\d+)stk(?P<amount>\\S+)$\n"
+        "lines:\n  start: varer\n  end: total\n"
+        "  first_line: ^(?P<name>\\D+?)(?P<qty>\\d+)stk(?P<amount>\\S+)$\n"
         "  line: ^note:(?P<name>.+)$\n  types: {qty: int, amount: float}\n"
-        "options: {remove_whitespace: true, lowercase: true, decimal_separator: ',', date_formats: ['%d.%m.%Y'],"
-        " replace: [['kr\\.', '']]}\n"
+        "options: {remove_whitespace: true, lowercase: true, decimal_separator: ',',"
+        " date_formats: ['%d.%m.%Y'], replace: [['kr\\.', '']]}\n"
     )
-    text = "FAKTURA 12\nDato 01.02.2026\nVarer\nStol 2 stk 1.000,00 kr.\nnote: blå\nBord 1 stk 500,00\nTotal 1.500,00\n"
+    text = "FAKTURA 12\nDato 01.02.2026\nVarer\nStol 2 stk 1.000,00 kr.\nnote: blå\n"
+    text += "Bord 1 stk 500,00\nTotal 1.500,00\n"
     fields = _extract(tmp_path, template, text)
     assert fields["cvr"] == "12345674" and fields["invoice_number"] == "12"
     assert fields["lines"] == [
@@ -175,7 +185,12 @@ def test_mapping_to_the_invoice_model_with_danish_fields() -> None:
         },
         "dk.leverandoer",
     )
-    assert (inv.format, inv.template, inv.number, inv.currency) == ("pdf-text", "dk.leverandoer", "F-1", "DKK")
+    assert (inv.format, inv.template, inv.number, inv.currency) == (
+        "pdf-text",
+        "dk.leverandoer",
+        "F-1",
+        "DKK",
+    )
     assert inv.seller.legal_id is not None and (inv.seller.legal_id.value, inv.seller.legal_id.scheme) == (
         "12345674",
         "0184",
@@ -189,7 +204,12 @@ def test_mapping_to_the_invoice_model_with_danish_fields() -> None:
         ("S", Decimal(25), Decimal("1000.00"), Decimal("250.00"))
     ]
     line = inv.lines[0]
-    assert (line.unit, line.vat_rate, line.vat_category, line.net_amount) == ("H87", 25, "S", Decimal("1000.00"))
+    assert (line.unit, line.vat_rate, line.vat_category, line.net_amount) == (
+        "H87",
+        25,
+        "S",
+        Decimal("1000.00"),
+    )
     assert inv.totals.payable == inv.totals.tax_inclusive == Decimal("1250.00")
 
 
@@ -234,7 +254,9 @@ def test_sample_pdf_reads_like_the_document_it_prints() -> None:
 
 def test_printed_totals_that_do_not_add_up_are_held() -> None:
     templates = TemplateSet.load([SAMPLE_TEMPLATES])
-    inv = read_document((SAMPLES / "inbox" / "0058-pdf-printed-totals-off.pdf").read_bytes(), "0058", templates)
+    inv = read_document(
+        (SAMPLES / "inbox" / "0058-pdf-printed-totals-off.pdf").read_bytes(), "0058", templates
+    )
     findings = Classifier(document_level_only=True).classify(inv, Context()).findings
     totals = [f for f in findings if f.code == "PDF-TOTALS"]
     assert len(totals) == 1 and totals[0].disposition == "hold"
@@ -270,7 +292,9 @@ def test_check_config_reports_a_broken_pdf_template(tmp_path: Path) -> None:
         (tmp_path / name).write_text((SAMPLES / name).read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "pdf-templates").mkdir()
     _template(tmp_path / "pdf-templates", "keywords: [X]\nfields:\n  amount: (\\d+\n", "bad.yml")
-    (tmp_path / "fakturarobot.yaml").write_text(cfg.replace("schedules: ../schedules.yaml\n", ""), encoding="utf-8")
+    (tmp_path / "fakturarobot.yaml").write_text(
+        cfg.replace("schedules: ../schedules.yaml\n", ""), encoding="utf-8"
+    )
     code, out = invoke("check-config", "--config", str(tmp_path / "fakturarobot.yaml"))
     assert code != 0
     assert "bad.yml:3" in out and "not a valid regular expression" in out

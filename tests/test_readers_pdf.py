@@ -50,7 +50,9 @@ def test_pdf_reads_like_its_cii_twin(pdf: Path | None) -> None:
 def test_pdf_without_xml_is_a_clear_read_error() -> None:
     folder = corpora_path("zugferd-corpus", "unstructured")
     pdf = next(p for p in sorted(folder.glob("*.pdf")) if b"EmbeddedFile" not in p.read_bytes())
-    with pytest.raises(ReadError, match="no embedded e-invoice XML and no PDF templates are configured") as info:
+    with pytest.raises(
+        ReadError, match="no embedded e-invoice XML and no PDF templates are configured"
+    ) as info:
         read_document(pdf.read_bytes(), pdf.name)
     assert info.value.file == pdf.name
 

@@ -11,6 +11,7 @@ from conftest import SAMPLES
 
 from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource, SimulatedCrash
 from robot.context import MasterData
+from robot.pdftext import TemplateSet
 from robot.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import InvoiceState
@@ -32,7 +33,15 @@ def _source() -> MemorySource:
 
 def _robot(db: Path, source: MemorySource, ledger: MemoryLedger, notifier: MemoryNotifier) -> Robot:
     master = MasterData.load(SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml")
-    return Robot(Store.open(f"sqlite:///{db}"), master, source=source, ledger=ledger, notifier=notifier)
+    templates = TemplateSet.load([SAMPLES / "pdf-templates"])
+    return Robot(
+        Store.open(f"sqlite:///{db}"),
+        master,
+        source=source,
+        ledger=ledger,
+        notifier=notifier,
+        pdf_templates=templates,
+    )
 
 
 def _assert_complete(robot: Robot, source: MemorySource, ledger: MemoryLedger) -> None:

@@ -26,6 +26,7 @@ from robot.serialize import invoice_to_json
 
 TOP_KEYS = [
     "format",
+    "template",
     "document_type",
     "invoice_number",
     "issue_date",

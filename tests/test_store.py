@@ -15,6 +15,7 @@ from sqlalchemy import inspect
 from connectors.base import IncomingDocument
 from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource
 from robot.context import MasterData
+from robot.pdftext import TemplateSet
 from robot.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import InvoiceState
@@ -86,8 +87,11 @@ def test_a_whole_run_over_the_samples(store: Store) -> None:
             entry["file"], path.read_bytes(), json.loads(meta.read_text("utf-8")) if meta.exists() else {}
         )
     master = MasterData.load(SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml")
+    templates = TemplateSet.load([SAMPLES / "pdf-templates"])
     ledger = MemoryLedger()
-    robot = Robot(store, master, source=source, ledger=ledger, notifier=MemoryNotifier())
+    robot = Robot(
+        store, master, source=source, ledger=ledger, notifier=MemoryNotifier(), pdf_templates=templates
+    )
     summary = robot.run(RunOptions())
     verdicts = [e["verdict"] for e in MANIFEST]
     assert summary.status == "ok"
