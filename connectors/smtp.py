@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from loguru import logger
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connectors.base import OutgoingNotice
 from connectors.eml import build_message
@@ -32,18 +32,28 @@ from robot.errors import BusinessError, ConfigError, TransientError
 
 
 class SmtpSettings(BaseModel):
-    """``notifier: {kind: smtp, host: ..., port: 587, starttls: true, username: ..., password_env: ...}``."""
+    """``notifier: {kind: smtp, host: ..., port: 587, starttls: true, username: ..., password_env: ...}``.
+
+    For SMTPS (TLS from the first byte, usually port 465) set ``implicit_tls: true`` instead.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     host: str
     port: int = Field(default=25, ge=1, le=65535)
     starttls: bool = False
+    implicit_tls: bool = False  # SMTPS: TLS from the first byte (usually port 465) instead of STARTTLS
     username: str | None = None
     password_env: str | None = None  # name of the environment variable holding the password
     from_address: str
     timeout: float = Field(default=30.0, gt=0)
     ca_file: Path | None = None  # extra CA certificate(s) to trust, e.g. an internal relay's own CA
+
+    @model_validator(mode="after")
+    def _one_tls_mode(self) -> SmtpSettings:
+        if self.starttls and self.implicit_tls:
+            raise ValueError("choose one of starttls (port 587) and implicit_tls (port 465), not both")
+        return self
 
 
 Settings = SmtpSettings  # the conventional name config loaders look for
@@ -62,6 +72,7 @@ class SmtpNotifier:
         *,
         from_address: str,
         starttls: bool = False,
+        implicit_tls: bool = False,
         username: str | None = None,
         password: str | None = None,
         timeout: float = 30.0,
@@ -71,6 +82,7 @@ class SmtpNotifier:
         self.port = port
         self.from_address = from_address
         self.starttls = starttls
+        self.implicit_tls = implicit_tls
         self.username = username
         self._password = password
         self.timeout = timeout
@@ -92,7 +104,7 @@ class SmtpNotifier:
                     f"smtp: environment variable {settings.password_env} (password_env) is not set"
                 )
         context = None
-        if settings.starttls:
+        if settings.starttls or settings.implicit_tls:
             cafile = base_dir / settings.ca_file if settings.ca_file else None
             context = ssl.create_default_context()
             if cafile is not None:
@@ -102,6 +114,7 @@ class SmtpNotifier:
             settings.port,
             from_address=settings.from_address,
             starttls=settings.starttls,
+            implicit_tls=settings.implicit_tls,
             username=settings.username,
             password=password,
             timeout=settings.timeout,
@@ -115,11 +128,7 @@ class SmtpNotifier:
         message = build_message(notice, self.from_address)
         where = f"SMTP {self.host}:{self.port}"
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.starttls:
-                    smtp.starttls(context=self.ssl_context or ssl.create_default_context())
-                if self.username is not None:
-                    smtp.login(self.username, self._password or "")
+            with self._connect() as smtp:
                 refused = smtp.send_message(message, from_addr=self.from_address, to_addrs=list(notice.to))
         except smtplib.SMTPRecipientsRefused as exc:
             codes = {addr: code for addr, (code, _) in exc.recipients.items()}
@@ -152,20 +161,35 @@ class SmtpNotifier:
         """Connect, EHLO, STARTTLS and login as configured, then quit: nothing is sent."""
         where = f"SMTP {self.host}:{self.port}"
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                smtp.ehlo()
-                if self.starttls:
-                    smtp.starttls(context=self.ssl_context or ssl.create_default_context())
-                if self.username is not None:
-                    smtp.login(self.username, self._password or "")
+            with self._connect() as smtp:
                 smtp.noop()
         except (smtplib.SMTPException, OSError) as exc:
             raise TransientError(f"{where}: {type(exc).__name__}: {exc}") from exc
         return (
             f"{where} reachable"
-            + (", STARTTLS ok" if self.starttls else "")
+            + (", STARTTLS ok" if self.starttls else ", TLS ok" if self.implicit_tls else "")
             + (", login ok" if self.username is not None else "")
         )
+
+    def _connect(self) -> smtplib.SMTP:
+        """An open, secured and logged-in connection (the caller closes it with ``with``)."""
+        context = self.ssl_context or ssl.create_default_context()
+        smtp = (
+            smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            if self.implicit_tls
+            else smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        )
+        try:
+            smtp.ehlo()
+            if self.starttls:
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            if self.username is not None:
+                smtp.login(self.username, self._password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
 
     def close(self) -> None:
         """Each send opens and closes its own connection: nothing to release."""

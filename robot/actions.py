@@ -26,7 +26,7 @@ from classifiers.lookups import normalise_invoice_number, supplier_cvr, supplier
 from connectors.base import Ledger, Posting
 from robot.context import MasterData
 from robot.errors import BusinessError, ReadError
-from robot.findings import from_rows, robot_finding
+from robot.findings import MANUAL_RETURN, from_rows, robot_finding
 from robot.invoice_response import InvoiceResponseError, build_invoice_response
 from robot.model import Invoice, Party
 from robot.notices import ReturnedItem, build_digest
@@ -318,7 +318,11 @@ class Actions:
     # --- helpers -----------------------------------------------------------------------------------
 
     def _blocking(self, invoice_id: int) -> list[Finding]:
-        return [f for f in from_rows(self.store.findings_of(invoice_id)) if f.blocks]
+        """The findings that stopped the invoice; for a return by hand, those that return it."""
+        blocking = [f for f in from_rows(self.store.findings_of(invoice_id)) if f.blocks]
+        if any(f.code == MANUAL_RETURN for f in blocking):
+            return [f for f in blocking if f.disposition == "return"]
+        return blocking
 
     def _vendor(self, invoice: Invoice):  # type: ignore[no-untyped-def]
         cvr = supplier_cvr(invoice)
@@ -389,6 +393,7 @@ def _summary(invoice: Invoice) -> ReadSummary:
         supplier_key=supplier_key(invoice),
         supplier_name=invoice.seller.name,
         issue_date=invoice.issue_date,
+        due_date=invoice.due_date or next((pm.due_date for pm in invoice.payment_means if pm.due_date), None),
         payable=invoice.totals.payable,
         currency=invoice.currency,
     )

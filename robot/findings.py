@@ -9,9 +9,12 @@ They hold the invoice for the creditor team and say why in Danish and English::
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from classifiers.api import Finding
 from robot.store.schema import FindingRow
+
+MANUAL_RETURN = "MANUAL-RETURN"
 
 #: code → (status, reason, action, field, Danish text, English text); ``{}`` is the detail.
 ROBOT_FINDINGS: dict[str, tuple[str, str, str, str | None, str, str]] = {
@@ -65,6 +68,43 @@ def robot_finding(code: str, detail: str) -> Finding:
         message_en=en.format(detail),
         found=detail,
     )
+
+
+def manual_return(reason_code: str, da: str, en: str, by: str) -> Finding:
+    """The finding a person adds when returning a held invoice by hand (the notice quotes it)."""
+    return Finding(
+        code=MANUAL_RETURN,
+        official_ids=(),
+        severity="error",
+        disposition="return",
+        status="RE",
+        reason=reason_code,
+        action="NIN",
+        field=None,
+        message_da=f"Kreditorteamet returnerer fakturaen: {da}",
+        message_en=f"The creditor team returns the invoice: {en}",
+        found=f"returned by {by}",
+    )
+
+
+def finding_values(invoice_id: int, f: Finding) -> dict[str, Any]:
+    """The column values of one stored finding."""
+    return {
+        "invoice_id": invoice_id,
+        "code": f.code,
+        "official_ids": ",".join(f.official_ids),
+        "severity": f.severity,
+        "disposition": f.disposition,
+        "status": f.status,
+        "reason": f.reason,
+        "action": f.action,
+        "field": f.field,
+        "message_da": f.message_da,
+        "message_en": f.message_en,
+        "found": f.found,
+        "expected": f.expected,
+        "line_id": f.line_id,
+    }
 
 
 def from_rows(rows: Iterable[FindingRow]) -> list[Finding]:

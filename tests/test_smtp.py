@@ -244,3 +244,52 @@ def test_starttls_and_login(tmp_path: Path) -> None:
         assert len(handler.messages) == 1
     finally:
         controller.stop()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_implicit_tls_smtps_and_login(tmp_path: Path) -> None:
+    cert_path, key_path = _self_signed(tmp_path)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert_path, key_path)
+    handler, auth, port = Recorder(), Authenticator(), _free_port()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        ssl_context=server_ctx,  # TLS from the first byte, as on port 465
+        authenticator=auth,
+        auth_required=True,
+        auth_require_tls=False,  # aiosmtpd only counts STARTTLS as TLS; this socket is TLS throughout
+    )
+    controller.start()
+    try:
+        settings = Settings(
+            host="127.0.0.1",
+            port=port,
+            implicit_tls=True,
+            username="robot",
+            password_env="FR_TEST_SMTP_PW",
+            from_address="robot@sam.dk",
+            timeout=5,
+            ca_file=Path("cert.pem"),
+        )
+        notifier = SmtpNotifier.from_settings(settings, tmp_path, environ={"FR_TEST_SMTP_PW": "hemmelig"})
+        assert notifier.probe().endswith("TLS ok, login ok")
+        notifier.send(_notice())
+        assert auth.logins[-1] == ("robot", "hemmelig") and len(handler.messages) == 1
+        untrusted = SmtpNotifier.from_settings(
+            settings.model_copy(update={"ca_file": None}), tmp_path, environ={"FR_TEST_SMTP_PW": "hemmelig"}
+        )
+        with pytest.raises(BusinessError, match="not trusted"):
+            untrusted.send(_notice())
+        plain = SmtpNotifier("127.0.0.1", port, from_address="robot@sam.dk", timeout=2)
+        with pytest.raises(TransientError):  # a plain client cannot talk to an SMTPS port
+            plain.send(_notice())
+        assert len(handler.messages) == 1
+    finally:
+        controller.stop()
+
+
+def test_starttls_and_implicit_tls_are_exclusive() -> None:
+    with pytest.raises(ValueError, match="choose one of starttls"):
+        Settings(host="h", starttls=True, implicit_tls=True, from_address="robot@sam.dk")

@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.api import Finding
 from connectors.base import IncomingDocument
+from robot.findings import finding_values
 from robot.store.db import open_engine
+from robot.store.holds import HoldQueue
 from robot.store.queries import Queries
 from robot.store.queue import WorkQueue
 from robot.store.receipts import Receipt, receive
@@ -49,11 +51,12 @@ class ReadSummary:
     supplier_key: str | None
     supplier_name: str | None
     issue_date: date | None
+    due_date: date | None
     payable: Decimal | None
     currency: str | None
 
 
-class Store(RunLog, WorkQueue, Queries):
+class Store(RunLog, WorkQueue, Queries, HoldQueue):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
@@ -226,7 +229,7 @@ class Store(RunLog, WorkQueue, Queries):
         with self.sessions.begin() if session is None else nullcontext(session) as s:
             s.execute(update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(**values))
             if findings:
-                s.execute(insert(FindingRow), [_finding_values(invoice_id, f) for f in findings])
+                s.execute(insert(FindingRow), [finding_values(invoice_id, f) for f in findings])
             if posting_row is not None:
                 s.execute(insert(PostingRow), [posting_row])
             s.execute(insert(Event), event_rows)
@@ -354,27 +357,8 @@ class Store(RunLog, WorkQueue, Queries):
             s.execute(insert(Event), [{**event, "detail": {"outcome": outcome}, "at": utcnow()}])
 
 
-def _finding_values(invoice_id: int, f: Finding) -> dict[str, Any]:
-    return {
-        "invoice_id": invoice_id,
-        "code": f.code,
-        "official_ids": ",".join(f.official_ids),
-        "severity": f.severity,
-        "disposition": f.disposition,
-        "status": f.status,
-        "reason": f.reason,
-        "action": f.action,
-        "field": f.field,
-        "message_da": f.message_da,
-        "message_en": f.message_en,
-        "found": f.found,
-        "expected": f.expected,
-        "line_id": f.line_id,
-    }
-
-
 def _finding_row(invoice_id: int, f: Finding) -> FindingRow:
-    return FindingRow(**_finding_values(invoice_id, f))
+    return FindingRow(**finding_values(invoice_id, f))
 
 
 def _plain(value: Any) -> Any:

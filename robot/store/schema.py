@@ -140,6 +140,7 @@ class InvoiceRow(Base):
     supplier_key: Mapped[str | None] = mapped_column(String(128), default=None)
     supplier_name: Mapped[str | None] = mapped_column(String(256), default=None)
     issue_date: Mapped[date | None] = mapped_column(Date, default=None)
+    due_date: Mapped[date | None] = mapped_column(Date, default=None)  # BT-9 (the hold queue's order)
     payable: Mapped[Decimal | None] = mapped_column(MONEY, default=None)
     currency: Mapped[str | None] = mapped_column(String(3), default=None)
     erp_document_no: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -1,0 +1,26 @@
+"""invoices.due_date: the hold queue is ordered by when the invoice must be paid
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-30 16:10:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("invoices") as batch:
+        batch.add_column(sa.Column("due_date", sa.Date(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("invoices") as batch:
+        batch.drop_column("due_date")
