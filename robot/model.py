@@ -147,6 +147,15 @@ class Totals:
 
 
 @dataclass(slots=True)
+class Classification:
+    """BT-158 item classification identifier, e.g. UNSPSC: listID ``TST``, version ``19.05.01``."""
+
+    code: str
+    list_id: str | None = None  # BT-158-1 (UNTDID 7143: TST = UNSPSC, HS, CV, ...)
+    list_version: str | None = None  # BT-158-2
+
+
+@dataclass(slots=True)
 class Line:
     """BG-25 invoice line."""
 
@@ -162,6 +171,7 @@ class Line:
     item_description: str | None = None  # BT-154
     seller_item_id: str | None = None  # BT-155
     standard_item_id: Identifier | None = None  # BT-157
+    classifications: list[Classification] = field(default_factory=list)  # BT-158
     vat_category: str | None = None  # BT-151
     vat_rate: Decimal | None = None  # BT-152
     accounting_cost: str | None = None  # BT-133

@@ -140,6 +140,10 @@ def _line(line: Line) -> JSON:
         "accounting_cost": line.accounting_cost,
         "order_line_reference": line.order_line_reference,
         "free_of_charge": line.free_of_charge,
+        "classifications": [
+            {"code": c.code, "list_id": c.list_id, "list_version": c.list_version}
+            for c in line.classifications
+        ],
     }
 
 

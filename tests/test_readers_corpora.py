@@ -189,6 +189,10 @@ def test_ubl_example_matches_xpath(path: Path | None) -> None:
         if category is None and inv.format == SourceFormat.OIOUBL_2:
             category = _s(el, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:ID", UBL_NS)
         assert line.vat_category == category
+        codes = el.xpath("cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode", namespaces=UBL_NS)
+        assert [(c.code, c.list_id, c.list_version) for c in line.classifications] == [
+            ((c.text or "").strip(), c.get("listID"), c.get("listVersionID")) for c in codes
+        ]
     assert detect_format(path.read_bytes()) == SourceFormat(inv.format)  # type: ignore[union-attr]
 
 
@@ -277,6 +281,14 @@ def test_cii_example_matches_xpath(path: Path | None) -> None:
     ]
     assert got == expected_lines
     assert expected_lines
+    items = root.xpath(f"{trade}/ram:IncludedSupplyChainTradeLineItem", namespaces=CII_NS)
+    for line, el in zip(inv.lines, items, strict=True):
+        codes = el.xpath(
+            "ram:SpecifiedTradeProduct/ram:DesignatedProductClassification/ram:ClassCode", namespaces=CII_NS
+        )
+        assert [(c.code, c.list_id, c.list_version) for c in line.classifications] == [
+            ((c.text or "").strip(), c.get("listID"), c.get("listVersionID")) for c in codes
+        ]
 
 
 def _cii_lines(name: str) -> list[tuple[str | None, Decimal | None, Decimal | None, str | None]]:

@@ -14,10 +14,12 @@ from classifiers.engine import Classifier
 from robot.model import (
     Address,
     AllowanceCharge,
+    Classification,
     Contact,
     DocumentType,
     Identifier,
     Invoice,
+    Line,
     Party,
     PaymentMeans,
     Totals,
@@ -215,6 +217,32 @@ def test_allowance_zzz(reason: str, fires: bool) -> None:
     assert bool(findings) == fires
     if fires:
         assert findings[0].official_ids == ("DK-R-004",) and findings[0].field == "BT-104"
+
+
+@pytest.mark.parametrize(
+    ("codes", "fires"),
+    [
+        ([Classification("43211503", "TST", "19.05.01")], False),
+        ([Classification("43211503", "TST", "26.0801")], False),
+        ([Classification("43211503", "TST", "18.0")], True),
+        ([Classification("43211503", "TST", None)], True),
+        ([Classification("8471", "HS", "2022")], False),
+        ([Classification("43211503", "TST", "18.0"), Classification("43211503", "TST", "19.0501")], False),
+        ([], False),
+    ],
+)
+def test_unspsc_version(codes: list[Classification], fires: bool) -> None:
+    inv = dk_invoice(lines=[Line(id="1", classifications=codes)])
+    findings = run("DK-UNSPSC-VERSION", inv)
+    assert bool(findings) == fires
+    if fires:
+        f = findings[0]
+        assert (f.official_ids, f.severity, f.field, f.line_id) == (("DK-R-003",), "warning", "BT-158", "1")
+        assert "19.05.01" in f.message_da and "19.05.01" in f.message_en
+    foreign = dk_invoice(
+        lines=[Line(id="1", classifications=codes)], seller=Party(address=Address(country="SE"))
+    )
+    assert run("DK-UNSPSC-VERSION", foreign) == []
 
 
 # --- payment means -------------------------------------------------------------------------

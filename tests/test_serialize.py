@@ -84,6 +84,7 @@ LINE_KEYS = [
     "accounting_cost",
     "order_line_reference",
     "free_of_charge",
+    "classifications",
 ]
 
 

@@ -212,3 +212,39 @@ def allowance_zzz(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             line_id=line_id,
             official_ids=peppol_ids(invoice, "DK-R-004"),
         )
+
+
+UNSPSC_VERSIONS = frozenset({"19.05.01", "19.0501", "26.08.01", "26.0801"})
+
+
+@rule(
+    "DK-UNSPSC-VERSION",
+    description="Item classifications in UNSPSC (listID TST, BT-158) from Danish suppliers should use "
+    "UNSPSC version 19.05.01 or 26.08.01 (listVersionID).",
+    official_ids=("DK-R-003",),
+    severity="warning",
+    status="RE",
+    reason="OTH",
+    action="NIN",
+    field="BT-158",
+)
+def unspsc_version(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    if not danish_trade(invoice):
+        return
+    for line in invoice.lines:
+        codes = line.classifications
+        if not any(c.list_id == "TST" for c in codes) or any(
+            c.list_version in UNSPSC_VERSIONS for c in codes
+        ):
+            continue
+        versions = ", ".join(sorted({c.list_version or "-" for c in codes if c.list_id == "TST"}))
+        yield ctx.finding(
+            da=f"Linjens UNSPSC-varekode (BT-158) har versionen {versions}; brug UNSPSC 19.05.01 eller "
+            "26.08.01 (listVersionID).",
+            en=f"The line's UNSPSC item classification (BT-158) has version {versions}; use UNSPSC 19.05.01 "
+            "or 26.08.01 (listVersionID).",
+            found=versions,
+            expected="19.05.01 or 26.08.01",
+            line_id=line.id,
+            official_ids=peppol_ids(invoice, "DK-R-003"),
+        )
