@@ -81,6 +81,7 @@ class Posting:
     document_sha256: str
     document: bytes = b""
     filename: str = ""
+    credits: tuple[str, ...] = ()  # a credit note: the invoice numbers it credits (BT-25)
 
 
 @runtime_checkable

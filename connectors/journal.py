@@ -68,6 +68,7 @@ def posting_record(posting: Posting, number: str) -> dict[str, Any]:
         "customerId": posting.customer_id,
         "accountString": posting.account_string,
         "filename": posting.filename,
+        "appliesToInvoiceNumbers": list(posting.credits),
         "lines": [
             {
                 "description": line.description,

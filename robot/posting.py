@@ -103,4 +103,5 @@ def build_posting(
         document_sha256=sha256,
         document=document,
         filename=filename,
+        credits=tuple(invoice.preceding_invoices) if invoice.is_credit_note else (),
     )

@@ -103,3 +103,20 @@ def test_notices_are_not_sent_twice_and_survive_a_mail_outage(tmp_path: Path) ->
     robot.store.close()
     assert second.counts["notices_pending"] == 0 and third.status == "ok"
     assert notifier.sent and all(len(v) == 1 for v in notifier.by_key().values())
+
+
+def test_credit_notes_are_posted_against_the_invoices_they_credit(demo_run: dict[str, Any]) -> None:
+    lines = (demo_run["work"] / "var" / "demo" / "ledger.jsonl").read_text(encoding="utf-8").splitlines()
+    by_file = {json.loads(line)["filename"]: json.loads(line) for line in lines if line.strip()}
+    credits = [e for e in MANIFEST if e["document_type"] == "credit_note" and e["verdict"] == "post"]
+    assert credits
+    for entry in credits:
+        credited = by_file[entry["related_to"]]
+        note = by_file[entry["file"]]
+        assert note["documentType"] == "credit_note"
+        assert note["appliesToInvoiceNumbers"] == [credited["vendorInvoiceNumber"]], entry["file"]
+    assert all(
+        by_file[e["file"]]["appliesToInvoiceNumbers"] == []
+        for e in MANIFEST
+        if e["file"] == "0001-peppol-clean.xml"
+    )
