@@ -8,6 +8,7 @@ import ipaddress
 import socket
 import ssl
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -196,33 +197,43 @@ class Authenticator:
         return AuthResult(success=False, handled=False)
 
 
-def test_starttls_and_login(tmp_path: Path) -> None:
+@contextmanager
+def _tls_server(tmp_path: Path, *, implicit: bool) -> Iterator[tuple[Recorder, Authenticator, int, Settings]]:
+    """A TLS SMTP server on 127.0.0.1 (STARTTLS, or TLS from the first byte) demanding login,
+    and client settings trusting its self-signed certificate."""
     cert_path, key_path = _self_signed(tmp_path)
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(cert_path, key_path)
     handler, auth, port = Recorder(), Authenticator(), _free_port()
+    tls: dict[str, Any] = (
+        # aiosmtpd only counts STARTTLS as TLS; an implicit-TLS socket is TLS throughout
+        {"ssl_context": server_ctx, "auth_require_tls": False}
+        if implicit
+        else {"tls_context": server_ctx, "require_starttls": True, "auth_require_tls": True}
+    )
     controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=server_ctx,
-        require_starttls=True,
-        authenticator=auth,
-        auth_required=True,
-        auth_require_tls=True,
+        handler, hostname="127.0.0.1", port=port, authenticator=auth, auth_required=True, **tls
     )
     controller.start()
+    settings = Settings(
+        host="127.0.0.1",
+        port=port,
+        starttls=not implicit,
+        implicit_tls=implicit,
+        username="robot",
+        password_env="FR_TEST_SMTP_PW",
+        from_address="robot@sam.dk",
+        timeout=5,
+        ca_file=Path("cert.pem"),
+    )
     try:
-        settings = Settings(
-            host="127.0.0.1",
-            port=port,
-            starttls=True,
-            username="robot",
-            password_env="FR_TEST_SMTP_PW",
-            from_address="robot@sam.dk",
-            timeout=5,
-            ca_file=Path("cert.pem"),
-        )
+        yield handler, auth, port, settings
+    finally:
+        controller.stop()
+
+
+def test_starttls_and_login(tmp_path: Path) -> None:
+    with _tls_server(tmp_path, implicit=False) as (handler, auth, port, settings):
         good = SmtpNotifier.from_settings(settings, tmp_path, environ={"FR_TEST_SMTP_PW": "hemmelig"})
         good.send(_notice())
         assert auth.logins == [("robot", "hemmelig")]
@@ -242,37 +253,11 @@ def test_starttls_and_login(tmp_path: Path) -> None:
         with pytest.raises(BusinessError, match="530"):  # the server demands STARTTLS first
             no_tls.send(_notice())
         assert len(handler.messages) == 1
-    finally:
-        controller.stop()
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 def test_implicit_tls_smtps_and_login(tmp_path: Path) -> None:
-    cert_path, key_path = _self_signed(tmp_path)
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_ctx.load_cert_chain(cert_path, key_path)
-    handler, auth, port = Recorder(), Authenticator(), _free_port()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=port,
-        ssl_context=server_ctx,  # TLS from the first byte, as on port 465
-        authenticator=auth,
-        auth_required=True,
-        auth_require_tls=False,  # aiosmtpd only counts STARTTLS as TLS; this socket is TLS throughout
-    )
-    controller.start()
-    try:
-        settings = Settings(
-            host="127.0.0.1",
-            port=port,
-            implicit_tls=True,
-            username="robot",
-            password_env="FR_TEST_SMTP_PW",
-            from_address="robot@sam.dk",
-            timeout=5,
-            ca_file=Path("cert.pem"),
-        )
+    with _tls_server(tmp_path, implicit=True) as (handler, auth, port, settings):
         notifier = SmtpNotifier.from_settings(settings, tmp_path, environ={"FR_TEST_SMTP_PW": "hemmelig"})
         assert notifier.probe().endswith("TLS ok, login ok")
         notifier.send(_notice())
@@ -286,8 +271,6 @@ def test_implicit_tls_smtps_and_login(tmp_path: Path) -> None:
         with pytest.raises(TransientError):  # a plain client cannot talk to an SMTPS port
             plain.send(_notice())
         assert len(handler.messages) == 1
-    finally:
-        controller.stop()
 
 
 def test_starttls_and_implicit_tls_are_exclusive() -> None:
