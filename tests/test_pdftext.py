@@ -298,3 +298,18 @@ def test_check_config_reports_a_broken_pdf_template(tmp_path: Path) -> None:
     code, out = invoke("check-config", "--config", str(tmp_path / "fakturarobot.yaml"))
     assert code != 0
     assert "bad.yml:3" in out and "not a valid regular expression" in out
+
+
+def test_pdf_text_cli_shows_the_text_and_whether_a_template_matches() -> None:
+    template = str(SAMPLE_TEMPLATES / "dk.kursuscentret-eksempel.yml")
+    code, out = invoke(
+        "pdf-text", str(SAMPLES / "inbox" / "0056-pdf-printed-held.pdf"), "--template", template
+    )
+    assert code == 0 and "Fakturanr.:   KC-2026-0396" in out
+    assert "the template matches" in out
+    code, out = invoke(
+        "pdf-text", str(SAMPLES / "inbox" / "0059-pdf-no-template.pdf"), "--template", template
+    )
+    assert code == 0 and "does NOT match" in out and "CVR-nr.: 91207788" in out
+    code, out = invoke("pdf-text", str(SAMPLES / "inbox" / "0001-peppol-clean.xml"))
+    assert code == 1 and "cannot be extracted" in out

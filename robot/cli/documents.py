@@ -1,4 +1,4 @@
-"""``parse`` and ``validate``: one JSON object per document (JSON Lines, key ``file`` first)."""
+"""``parse`` and ``validate`` (one JSON object per document, key ``file`` first) and ``pdf-text``."""
 
 from __future__ import annotations
 
@@ -145,6 +145,40 @@ def validate(
     raise typer.Exit(EXIT_FINDINGS if any_findings else EXIT_OK)
 
 
+def pdf_text(
+    files: list[Path] = FILES,
+    template: Path | None = typer.Option(
+        None,
+        "--template",
+        exists=True,
+        dir_okay=False,
+        help="Also show the text as this template prepares it",
+    ),
+) -> None:
+    """The text layer of printed PDFs, as templates see it (for writing a template's regexes)."""
+    from robot.pdftext import Template
+    from robot.pdftext import pdf_text as text_of
+
+    tpl = Template.load(template) if template is not None else None
+    failed = 0
+    for path in files:
+        try:
+            text = text_of(path.read_bytes(), str(path))
+        except ReadError as exc:
+            failed += 1
+            typer.echo(f"{path}: {exc.reason}", err=True)
+            continue
+        typer.echo(f"===== {path}")
+        typer.echo(text)
+        if tpl is not None:
+            prepared = tpl.prepare(text)
+            verdict = "matches" if tpl.matches(prepared) else "does NOT match (a keyword is missing)"
+            typer.echo(f"===== prepared by {tpl.path.name}: the template {verdict}")
+            typer.echo(prepared)
+    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(parse)
     app.command()(validate)
+    app.command("pdf-text")(pdf_text)
