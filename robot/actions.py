@@ -11,8 +11,6 @@ for the next run, and after ``max_attempts`` hold it for the creditor team.
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -26,14 +24,13 @@ from classifiers.lookups import normalise_invoice_number, supplier_cvr, supplier
 from connectors.base import Ledger, Posting
 from robot.context import MasterData
 from robot.errors import BusinessError, ReadError
-from robot.findings import MANUAL_RETURN, from_rows, robot_finding
+from robot.findings import robot_finding
 from robot.invoice_response import InvoiceResponseError, build_invoice_response
 from robot.model import Invoice, Party
-from robot.notices import ReturnedItem, build_digest
 from robot.pdftext import TemplateSet
 from robot.posting import build_posting
 from robot.readers import read_document
-from robot.store.outbox import Outbox
+from robot.returns import blocking_findings
 from robot.store.repo import ReadSummary, Store
 from robot.store.schema import InvoiceRow, InvoiceState, utcnow
 
@@ -318,11 +315,7 @@ class Actions:
     # --- helpers -----------------------------------------------------------------------------------
 
     def _blocking(self, invoice_id: int) -> list[Finding]:
-        """The findings that stopped the invoice; for a return by hand, those that return it."""
-        blocking = [f for f in from_rows(self.store.findings_of(invoice_id)) if f.blocks]
-        if any(f.code == MANUAL_RETURN for f in blocking):
-            return [f for f in blocking if f.disposition == "return"]
-        return blocking
+        return blocking_findings(self.store, invoice_id)
 
     def _vendor(self, invoice: Invoice):  # type: ignore[no-untyped-def]
         cvr = supplier_cvr(invoice)
@@ -340,48 +333,6 @@ class Actions:
             yield PriorInvoice(
                 h.invoice_id, h.supplier_key, h.invoice_number, h.issue_date, h.payable, h.sha256
             )
-
-    def outcome_of(self, row: InvoiceRow) -> tuple[str, dict[str, str]]:
-        """What the source is told: ``transferred`` with the ERP number, or ``returned`` with reasons."""
-        if row.state == InvoiceState.POSTED:
-            return "transferred", {"erp_document_number": row.erp_document_no or ""}
-        findings = self._blocking(row.id)
-        reasons = [{"code": f.reason, "text": f"{f.message_da} / {f.message_en}"} for f in findings]
-        detail = {
-            "reasons": json.dumps(reasons or [{"code": "OTH", "text": "returned"}], ensure_ascii=False),
-            "error_types": row.error_types or "",
-        }
-        if row.invoice_response:
-            detail["invoice_response"] = row.invoice_response.decode("utf-8")
-        return "returned", detail
-
-    def queue_digests(self, outbox: Outbox, run_id: int) -> None:
-        """One digest per customer listing its newly returned invoices (Danish and English)."""
-        by_customer: dict[str, list[InvoiceRow]] = defaultdict(list)
-        for row in outbox.returned_without_notice():
-            by_customer[row.customer_id or ""].append(row)
-        for customer_id, rows in by_customer.items():
-            customer = self.master.by_id.get(customer_id)
-            if customer is None or not customer.notify:
-                continue  # unknown customer (REC): the creditor team sees it in the run summary
-            items = [self._returned_item(r) for r in rows]
-            notice = build_digest(customer, str(run_id), items, template_dir=self.templates)
-            outbox.enqueue(run_id, customer_id, notice, [r.id for r in rows])
-
-    def _returned_item(self, row: InvoiceRow) -> ReturnedItem:
-        findings = tuple(self._blocking(row.id))
-        return ReturnedItem(
-            invoice_id=row.id,
-            invoice_number=row.invoice_number or row.source_ref,
-            supplier_name=row.supplier_name or "",
-            supplier_cvr=row.supplier_key or "",
-            amount=row.payable,
-            currency=row.currency or "DKK",
-            issue_date=row.issue_date,
-            error_types=tuple((row.error_types or "").split(",")) if row.error_types else (),
-            findings=findings,
-            invoice_response_xml=row.invoice_response,
-        )
 
 
 def _summary(invoice: Invoice) -> ReadSummary:

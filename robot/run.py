@@ -29,6 +29,7 @@ from robot.actions import Actions
 from robot.context import MasterData
 from robot.errors import BusinessError
 from robot.pdftext import TemplateSet
+from robot.returns import outcome_of, queue_digests
 from robot.run_report import RunSummary, summarise
 from robot.store.outbox import Outbox
 from robot.store.repo import Store
@@ -191,7 +192,7 @@ class Robot:
         for row in self.store.pending_outcomes():
             if row.source != self.source.name:
                 continue
-            outcome, detail = self.actions.outcome_of(row)
+            outcome, detail = outcome_of(self.store, row)
             try:
                 self.source.report_outcome(row.source_ref, outcome, detail)
             except BusinessError as exc:  # refused for good (e.g. the case was closed by hand): note it
@@ -206,7 +207,7 @@ class Robot:
 
     def notify(self, run_id: int) -> list[str]:
         """Queue one digest per customer for newly returned invoices, then empty the outbox."""
-        self.actions.queue_digests(self.outbox, run_id)
+        queue_digests(self.store, self.master, self.outbox, run_id, self.actions.templates)
         for row in self.outbox.pending():
             self.outbox.sending(row.id)
             try:

@@ -1,0 +1,73 @@
+"""What a returned invoice tells the outside world: the source's outcome and the customer's digest.
+
+Both quote the findings that stopped the invoice (for a return by hand, the person's reason), in
+Danish and English, with the Invoice Response when there is one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from classifiers.api import Finding
+from robot.context import MasterData
+from robot.findings import MANUAL_RETURN, from_rows
+from robot.notices import ReturnedItem, build_digest
+from robot.store.outbox import Outbox
+from robot.store.repo import Store
+from robot.store.schema import InvoiceRow, InvoiceState
+
+
+def blocking_findings(store: Store, invoice_id: int) -> list[Finding]:
+    """The findings that stopped the invoice; for a return by hand, those that return it."""
+    blocking = [f for f in from_rows(store.findings_of(invoice_id)) if f.blocks]
+    if any(f.code == MANUAL_RETURN for f in blocking):
+        return [f for f in blocking if f.disposition == "return"]
+    return blocking
+
+
+def outcome_of(store: Store, row: InvoiceRow) -> tuple[str, dict[str, str]]:
+    """What the source is told: ``transferred`` with the ERP number, or ``returned`` with reasons."""
+    if row.state == InvoiceState.POSTED:
+        return "transferred", {"erp_document_number": row.erp_document_no or ""}
+    findings = blocking_findings(store, row.id)
+    reasons = [{"code": f.reason, "text": f"{f.message_da} / {f.message_en}"} for f in findings]
+    detail = {
+        "reasons": json.dumps(reasons or [{"code": "OTH", "text": "returned"}], ensure_ascii=False),
+        "error_types": row.error_types or "",
+    }
+    if row.invoice_response:
+        detail["invoice_response"] = row.invoice_response.decode("utf-8")
+    return "returned", detail
+
+
+def queue_digests(
+    store: Store, master: MasterData, outbox: Outbox, run_id: int, templates: Path | None = None
+) -> None:
+    """One digest per customer listing its newly returned invoices (Danish and English)."""
+    by_customer: dict[str, list[InvoiceRow]] = defaultdict(list)
+    for row in outbox.returned_without_notice():
+        by_customer[row.customer_id or ""].append(row)
+    for customer_id, rows in by_customer.items():
+        customer = master.by_id.get(customer_id)
+        if customer is None or not customer.notify:
+            continue  # unknown customer (REC): the creditor team sees it in the run summary
+        items = [_returned_item(store, r) for r in rows]
+        notice = build_digest(customer, str(run_id), items, template_dir=templates)
+        outbox.enqueue(run_id, customer_id, notice, [r.id for r in rows])
+
+
+def _returned_item(store: Store, row: InvoiceRow) -> ReturnedItem:
+    return ReturnedItem(
+        invoice_id=row.id,
+        invoice_number=row.invoice_number or row.source_ref,
+        supplier_name=row.supplier_name or "",
+        supplier_cvr=row.supplier_key or "",
+        amount=row.payable,
+        currency=row.currency or "DKK",
+        issue_date=row.issue_date,
+        error_types=tuple((row.error_types or "").split(",")) if row.error_types else (),
+        findings=tuple(blocking_findings(store, row.id)),
+        invoice_response_xml=row.invoice_response,
+    )
