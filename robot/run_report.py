@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from robot.store.outbox import Outbox
@@ -55,6 +55,7 @@ def summarise(
         if r.state in (InvoiceState.RETURNED, InvoiceState.HELD) and r.error_types:
             error_types.update(r.error_types.split(","))
     pending = len(store.pending_ids())
+    queue, overdue = store.hold_queue_size(date.today())
     counts: dict[str, Any] = {
         "processed": sum(by_state[s] for s in InvoiceState.DONE),
         "posted": by_state[InvoiceState.POSTED],
@@ -64,5 +65,7 @@ def summarise(
         "error_types": dict(sorted(error_types.items())),
         "failures": len(problems),
         "notices_pending": outbox.count("pending") + outbox.count("sending"),
+        "hold_queue": queue,
+        "hold_queue_overdue": overdue,
     }
     return RunSummary(run_id, status, started, utcnow(), counts, tuple(problems))

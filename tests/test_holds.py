@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,10 @@ def test_release_return_and_retry_are_carried_out_by_the_next_run(store: Store, 
     summary = _robot(store, source, ledger, notifier, templates).run(RunOptions())
     assert summary.status == "ok"
     assert {r.source_ref for r in store.held()} == HELD
+    assert summary.counts["hold_queue"] == len(HELD)
+    dated = [r for r in store.held() if r.due_date is not None]
+    assert store.hold_queue_size(date(2000, 1, 1)) == (len(HELD), 0)
+    assert store.hold_queue_size(date(2100, 1, 1)) == (len(HELD), len(dated)) and len(dated) == len(HELD) - 1
     assert [r.source_ref for r in store.held(customer="ITD")] == ["0058-pdf-printed-totals-off.pdf"]
     assert {r.source_ref for r in store.held(error_type="PAY")} == {"0044-oioubl-bank-account-differs.xml"}
     posted_before, sent_before = len(ledger.posted), len(notifier.sent)

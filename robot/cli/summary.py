@@ -30,6 +30,13 @@ def print_summary(console: Console, summary: RunSummary, *, details_db: str | No
         f"[green]posted {c['posted']}[/green], [yellow]returned {c['returned']}[/yellow], "
         f"[magenta]held {c['held']}[/magenta]; pending {c['pending']}; notices pending {c['notices_pending']}"
     )
+    if c.get("hold_queue"):
+        late = c.get("hold_queue_overdue", 0)
+        console.print(
+            f"Hold queue: {c['hold_queue']} invoices wait for the creditor team"
+            + (f", [red]{late} past their due date[/red]" if late else "")
+            + " (fakturarobot held)"
+        )
     if c["error_types"]:
         table = Table(title="Returned and held by error type")
         table.add_column("error type")

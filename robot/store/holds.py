@@ -13,9 +13,10 @@ and the same notices as any other invoice.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.api import Finding
@@ -42,6 +43,16 @@ class HoldQueue:
         query = query.order_by(InvoiceRow.due_date.is_(None), InvoiceRow.due_date, InvoiceRow.received_at)
         with self.sessions() as s:
             return list(s.scalars(query))
+
+    def hold_queue_size(self, today: date) -> tuple[int, int]:
+        """How many invoices wait for a person, and how many of them are past their due date."""
+        held = InvoiceRow.state == InvoiceState.HELD
+        overdue = case((InvoiceRow.due_date < today, 1), else_=0)
+        with self.sessions() as s:
+            total, late = s.execute(
+                select(func.count(), func.coalesce(func.sum(overdue), 0)).where(held)
+            ).one()
+        return int(total), int(late)
 
     def resolve_hold(
         self,
