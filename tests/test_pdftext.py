@@ -313,3 +313,12 @@ def test_pdf_text_cli_shows_the_text_and_whether_a_template_matches() -> None:
     assert code == 0 and "does NOT match" in out and "CVR-nr.: 91207788" in out
     code, out = invoke("pdf-text", str(SAMPLES / "inbox" / "0001-peppol-clean.xml"))
     assert code == 1 and "cannot be extracted" in out
+
+
+def test_an_oversized_pdf_is_refused_unread() -> None:
+    from robot.readers.pdf import MAX_PDF_BYTES
+
+    content = b"%PDF-1.7\n" + b"0" * MAX_PDF_BYTES
+    with pytest.raises(ReadError, match="more than the limit of 52,428,800 bytes") as info:
+        read_document(content, "huge.pdf", TemplateSet([]))
+    assert info.value.file == "huge.pdf"

@@ -67,7 +67,14 @@ def read_document(
 
 def _read(content: bytes, filename: str, pdf_templates: TemplateSet | None = None) -> Invoice:
     if _is_pdf(content):
-        from robot.readers.pdf import embedded_xml
+        from robot.readers.pdf import MAX_PDF_BYTES, embedded_xml
+
+        if len(content) > MAX_PDF_BYTES:
+            raise ReadError(
+                f"the PDF is {len(content):,} bytes, more than the limit of {MAX_PDF_BYTES:,} bytes",
+                file=filename,
+                expected=f"at most {MAX_PDF_BYTES:,} bytes",
+            )
 
         found = embedded_xml(bytes(content), filename)
         if found is None:

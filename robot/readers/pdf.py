@@ -20,6 +20,7 @@ from pdfminer.utils import decode_text
 
 from robot.errors import ReadError
 
+MAX_PDF_BYTES = 50 * 1024 * 1024  # an invoice PDF is rarely over a few MB; a bigger one is refused unread
 PREFERRED_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "zugferd_invoice.xml")
 
 
