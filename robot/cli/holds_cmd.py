@@ -38,7 +38,8 @@ def held(
     store = _store(database, config)
     try:
         rows = store.held(customer, error_type)
-        reasons = {row.id: [f for f in store.findings_of(row.id) if f.disposition == "hold"] for row in rows}
+        found = store.findings_by_invoice([row.id for row in rows])
+        reasons = {row.id: [f for f in found.get(row.id, []) if f.disposition == "hold"] for row in rows}
     finally:
         store.close()
     today = date.today()

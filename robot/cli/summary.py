@@ -59,8 +59,10 @@ def _invoice_table(console: Console, run_id: int, url: str) -> None:
         table = Table(title="Invoices in this run (details: fakturarobot show ID)")
         for col in ("id", "file", "customer", "verdict", "error types", "findings"):
             table.add_column(col, no_wrap=col in ("file", "verdict"))
-        for row in store.invoices_of_run(run_id):
-            codes = sorted({f.code for f in store.findings_of(row.id) if f.severity == "error"})
+        rows = store.invoices_of_run(run_id)
+        found = store.findings_by_invoice([row.id for row in rows])
+        for row in rows:
+            codes = sorted({f.code for f in found.get(row.id, []) if f.severity == "error"})
             style = {"posted": "green", "returned": "yellow", "held": "magenta"}.get(row.state, "white")
             table.add_row(
                 str(row.id),

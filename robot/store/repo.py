@@ -235,12 +235,18 @@ class Store(RunLog, WorkQueue, Queries, HoldQueue):
             s.execute(insert(Event), event_rows)
 
     def findings_of(self, invoice_id: int) -> list[FindingRow]:
+        return self.findings_by_invoice([invoice_id]).get(invoice_id, [])
+
+    def findings_by_invoice(self, invoice_ids: Sequence[int]) -> dict[int, list[FindingRow]]:
+        """The findings of several invoices in one query, each invoice's in recorded order."""
+        found: dict[int, list[FindingRow]] = {}
+        if not invoice_ids:
+            return found
+        query = select(FindingRow).where(FindingRow.invoice_id.in_(invoice_ids)).order_by(FindingRow.id)
         with self.sessions() as s:
-            return list(
-                s.scalars(
-                    select(FindingRow).where(FindingRow.invoice_id == invoice_id).order_by(FindingRow.id)
-                )
-            )
+            for row in s.scalars(query):
+                found.setdefault(row.invoice_id, []).append(row)
+        return found
 
     # --- posting (exactly once) ---------------------------------------------------------------
 
