@@ -344,7 +344,7 @@ def _summary(invoice: Invoice) -> ReadSummary:
         supplier_key=supplier_key(invoice),
         supplier_name=invoice.seller.name,
         issue_date=invoice.issue_date,
-        due_date=invoice.due_date or next((pm.due_date for pm in invoice.payment_means if pm.due_date), None),
+        due_date=invoice.due_date,  # the UBL reader fills BT-9 from an OIOUBL PaymentDueDate
         payable=invoice.totals.payable,
         currency=invoice.currency,
     )

@@ -144,12 +144,16 @@ def _cents(amount: Decimal | int | str) -> Decimal:
     return value.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+def amount_da(amount: Decimal | int | str) -> str:
+    """``1.234,50``: two decimals, half up, Danish separators."""
+    return f"{_cents(amount):,.2f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
 def money_da(amount: Decimal | None, currency: str | None) -> str:
     """``1.234,50 kr.`` (DKK) or ``1.234,50 EUR``. Two decimals, half up."""
     if amount is None:
         return "(intet beløb)"
-    text = f"{_cents(amount):,.2f}"
-    text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    text = amount_da(amount)
     return f"{text} kr." if (currency or "DKK").upper() == "DKK" else f"{text} {currency}"
 
 

@@ -92,7 +92,7 @@ def build_posting(
         vendor_invoice_number=invoice.number or "",
         document_type=invoice.document_type.value,
         invoice_date=invoice.issue_date,
-        due_date=invoice.due_date or next((pm.due_date for pm in invoice.payment_means if pm.due_date), None),
+        due_date=invoice.due_date,  # the UBL reader fills BT-9 from an OIOUBL PaymentDueDate
         currency=invoice.currency or "DKK",
         net_amount=money(net),
         vat_amount=money(vat_total),

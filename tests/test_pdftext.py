@@ -322,3 +322,17 @@ def test_an_oversized_pdf_is_refused_unread() -> None:
     with pytest.raises(ReadError, match="more than the limit of 52,428,800 bytes") as info:
         read_document(content, "huge.pdf", TemplateSet([]))
     assert info.value.file == "huge.pdf"
+
+
+def test_tables_take_named_groups_typed_by_name_as_in_invoice2data(tmp_path: Path) -> None:
+    template = BASE + (
+        "fields:\n  invoice_number: Faktura (\\d+)\n"
+        "tables:\n  - start: Oversigt\n    end: Slut\n"
+        "    body: Dato (?P<invoice_date>\\S+) Beløb (?P<amount>\\S+) Ref (?P<ref>\\S+)\n"
+    )
+    text = TEXT.replace("I alt 1.350,00\n", "Oversigt\nDato 01-02-2026 Beløb 1.250,00 Ref X-9\nSlut\n")
+    fields = _extract(
+        tmp_path, template.replace("keywords:", "required_fields: [invoice_number]\nkeywords:"), text
+    )
+    assert fields["invoice_date"] == date(2026, 2, 1)
+    assert fields["amount"] == Decimal("1250.00") and fields["ref"] == "X-9"

@@ -102,12 +102,10 @@ class Template:
         if spec.legacy:
             if name.startswith("sum_amount"):
                 key, kind, group = name[4:], "float", "sum"
-            elif name.startswith("date") or name.endswith("date"):
-                kind = "date"
-            elif name.startswith("amount"):
-                kind = "float"
+            else:
+                kind = _implied_type(name)
         found: list[str] = []
-        for pattern in [spec.regex] if isinstance(spec.regex, str) else spec.regex or []:
+        for pattern in _as_list(spec.regex):
             for match in re.findall(pattern, text):
                 if isinstance(match, tuple):
                     raise ReadError(
@@ -213,15 +211,23 @@ class Template:
         for key, value in match.groupdict().items():
             if value is None:
                 continue
-            kind = table.types.get(key) or (
-                "date" if key.startswith("date") else "float" if key.startswith("amount") else None
-            )
-            out[key] = self._coerce(value, kind, key)
+            out[key] = self._coerce(value, table.types.get(key) or _implied_type(key), key)
         return out
 
 
+def _implied_type(name: str) -> ValueType | None:
+    """invoice2data's naming convention: ``date*`` and ``*date`` are dates, ``amount*`` numbers."""
+    if name.startswith("date") or name.endswith("date"):
+        return "date"
+    return "float" if name.startswith("amount") else None
+
+
+def _as_list(patterns: str | list[str] | None) -> list[str]:
+    return [patterns] if isinstance(patterns, str) else patterns or []
+
+
 def _search(patterns: str | list[str], line: str) -> re.Match[str] | None:
-    for pattern in [patterns] if isinstance(patterns, str) else patterns:
+    for pattern in _as_list(patterns):
         if (match := re.search(pattern, line)) is not None:
             return match
     return None

@@ -100,16 +100,19 @@ def _text(f: Mapping[str, Any], *keys: str) -> str | None:
     return None
 
 
-def _money(f: Mapping[str, Any], *keys: str) -> Decimal | None:
+def _money(f: Mapping[str, Any], *keys: str, line: bool = False) -> Decimal | None:
+    """The first of ``keys`` holding a number; a value left as text means the template lacks a type."""
     for key in keys:
         value = f.get(key)
         if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
             return Decimal(str(value))
         if isinstance(value, str) and value.strip():
             raise ReadError(
-                f"{key} '{value}' was extracted as text",
-                field=key,
-                expected=f"'type: float' on fields.{key}, or a field name starting with 'amount'",
+                f"{'line ' if line else ''}{key} '{value}' was extracted as text",
+                field=f"lines.{key}" if line else key,
+                expected=f"'{key}: float' under the lines parser's types"
+                if line
+                else f"'type: float' on fields.{key}, or a field name starting with 'amount'",
             )
     return None
 
@@ -190,29 +193,15 @@ def _line(index: int, row: Mapping[str, Any]) -> Line:
     vat_rate = _rate(rate)
     return Line(
         id=_text(row, "pos", "id", "line_id") or str(index),
-        quantity=_decimal(row, "qty", "quantity"),
+        quantity=_money(row, "qty", "quantity", line=True),
         unit=UNITS.get(unit.lower(), unit) if unit else None,
-        net_amount=_decimal(row, "amount", "total_net", "price_subtotal", "line_amount"),
-        price=_decimal(row, "price", "price_unit", "unit_price", "unit_net"),
+        net_amount=_money(row, "amount", "total_net", "price_subtotal", "line_amount", line=True),
+        price=_money(row, "price", "price_unit", "unit_price", "unit_net", line=True),
         item_name=_text(row, "name", "description", "desc", "product"),
         seller_item_id=_text(row, "code", "item_id", "sku"),
         vat_rate=vat_rate,
-        vat_category=("S" if vat_rate > 0 else None) if vat_rate is not None else None,
+        vat_category=_category(vat_rate),
     )
-
-
-def _decimal(row: Mapping[str, Any], *keys: str) -> Decimal | None:
-    for key in keys:
-        value = row.get(key)
-        if isinstance(value, Decimal | int) and not isinstance(value, bool):
-            return Decimal(value)
-        if isinstance(value, str) and value.strip():
-            raise ReadError(
-                f"line {key} '{value}' was extracted as text",
-                field=f"lines.{key}",
-                expected=f"'{key}: float' under the lines parser's types",
-            )
-    return None
 
 
 def _rate(value: object) -> Decimal | None:
@@ -221,6 +210,11 @@ def _rate(value: object) -> Decimal | None:
     if isinstance(value, str) and re.fullmatch(r"\s*\d+(?:[.,]\d+)?\s*%?\s*", value):
         return Decimal(value.strip().rstrip("%").strip().replace(",", "."))
     return None
+
+
+def _category(rate: Decimal | None) -> str | None:
+    """Standard rate (S) for a positive rate; a 0 % rate does not say which exemption applies."""
+    return "S" if rate is not None and rate > 0 else None
 
 
 def _vat(
@@ -237,6 +231,4 @@ def _vat(
                 rate = candidate
     if rate is None or untaxed is None:
         return []
-    return [
-        VatBreakdown(category="S" if rate > 0 else None, rate=rate, taxable_amount=untaxed, tax_amount=tax)
-    ]
+    return [VatBreakdown(category=_category(rate), rate=rate, taxable_amount=untaxed, tax_amount=tax)]

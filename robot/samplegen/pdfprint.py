@@ -12,22 +12,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
-from robot.samplegen.documents import DocSpec, fmt_money, fmt_qty
+from robot.notices import amount_da
+from robot.samplegen.documents import DocSpec, fmt_qty
 
 UNIT_TEXT = {"EA": "stk.", "HUR": "timer", "H87": "stk.", "DAY": "dage", "KGM": "kg", "LTR": "l"}
-
-
-def _kr(value: Decimal) -> str:
-    """Danish amount: 1.234,50."""
-    whole, _, cents = fmt_money(value).partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    digits = whole.lstrip("-")
-    groups: list[str] = []
-    while len(digits) > 3:
-        groups.insert(0, digits[-3:])
-        digits = digits[:-3]
-    groups.insert(0, digits)
-    return f"{sign}{'.'.join(groups)},{cents}"
 
 
 def _date(value: date) -> str:
@@ -83,8 +71,8 @@ def render(doc: DocSpec) -> bytes:
             ln.item.name,
             fmt_qty(ln.quantity).replace(".", ","),
             UNIT_TEXT.get(ln.item.unit, ln.item.unit),
-            _kr(ln.unit_price),
-            _kr(ln.net),
+            amount_da(ln.unit_price),
+            amount_da(ln.net),
         )
         for w, text, col in zip(widths, cells, range(7), strict=True):
             pdf.cell(w, 5, text, align="R" if col in (3, 5, 6) else "L")
@@ -92,9 +80,9 @@ def render(doc: DocSpec) -> bytes:
     pdf.ln(4)
     rate = doc.lines[0].item.rate if doc.lines else Decimal(25)
     rows = [
-        ("Beløb i alt ekskl. moms", _kr(totals.tax_exclusive)),
-        (f"Moms {fmt_qty(rate)} %", _kr(totals.tax)),
-        (f"I alt {doc.currency}", _kr(payable)),
+        ("Beløb i alt ekskl. moms", amount_da(totals.tax_exclusive)),
+        (f"Moms {fmt_qty(rate)} %", amount_da(totals.tax)),
+        (f"I alt {doc.currency}", amount_da(payable)),
     ]
     for label, value in rows:
         pdf.cell(130, 5, "")
