@@ -17,6 +17,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
+#: metadata key a source sets when it could not take a document over whole (an unreadable sidecar,
+#: a file over the size limit): the robot stores the receipt and holds it with this reason.
+INTAKE_PROBLEM = "intake_problem"
+
 
 @dataclass(frozen=True, slots=True)
 class IncomingDocument:

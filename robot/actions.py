@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from classifiers.api import Finding, PriorInvoice
 from classifiers.engine import Classifier
 from classifiers.lookups import normalise_invoice_number, supplier_cvr, supplier_key
-from connectors.base import Ledger, Posting
+from connectors.base import INTAKE_PROBLEM, Ledger, Posting
 from robot.context import MasterData
 from robot.errors import BusinessError, ReadError
 from robot.findings import robot_finding
@@ -108,7 +108,7 @@ class Actions:
         cannot slip through between two workers.
         """
         try:
-            invoice: Invoice | None = read_document(content, filename, self.pdf_templates)
+            invoice: Invoice | None = self._read_bytes(row, content, filename)
             read_error = None
         except ReadError as exc:
             invoice, read_error = None, str(exc)
@@ -194,9 +194,21 @@ class Actions:
         )
         return posting
 
+    def _read_bytes(self, row: InvoiceRow, content: bytes, filename: str) -> Invoice:
+        """The one place stored bytes become an invoice; raises ReadError.
+
+        A source that could not take a document over whole (its sidecar unreadable, the file over
+        the size limit) says so in the metadata key ``intake_problem``: the invoice is then held
+        as unreadable with that reason, its bytes unread.
+        """
+        problem = (row.source_meta or {}).get(INTAKE_PROBLEM)
+        if problem:
+            raise ReadError(str(problem), file=filename)
+        return read_document(content, filename, self.pdf_templates)
+
     def _read(self, row: InvoiceRow, content: bytes, filename: str, run_id: int) -> Invoice | None:
         try:
-            invoice = read_document(content, filename, self.pdf_templates)
+            invoice = self._read_bytes(row, content, filename)
         except ReadError as exc:
             if row.state == InvoiceState.RECEIVED:
                 self.store.mark_read(row.id, run_id, None, str(exc))
