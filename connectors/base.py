@@ -32,14 +32,54 @@ class IncomingDocument:
     metadata: Mapping[str, str] = field(default_factory=dict)  # customer, approver, remark, account
 
 
+@dataclass(frozen=True, slots=True)
+class IntakeFailure:
+    """An item the source could not hand over at all (a symlink, a name or id that is not plain,
+    a download failing every time). The robot records it as an ``intake-failed`` event and a run
+    problem, and goes on with the next item; the item itself is left where it is.
+
+    Both fields are already made safe for logs and terminals (see :func:`shown`).
+    """
+
+    source_ref: str
+    reason: str
+
+
+def shown(text: object, limit: int = 160) -> str:
+    r"""Supplier text made safe to show: control and other unprintable characters escaped, bounded.
+
+    >>> shown("a\r\nb")
+    'a\\r\\nb'
+    >>> len(shown("x" * 500))
+    160
+    """
+    value = str(text)
+    out = "".join(
+        c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+        for c in value
+    )
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+def too_big(size: int, limit: int) -> str:
+    """The intake problem of a document over the size limit: ``file is 210 MB; the limit is 50 MB``."""
+    mib = 1024 * 1024
+    if round(size / mib) != round(limit / mib):
+        return f"file is {size / mib:.0f} MB; the limit is {limit / mib:.0f} MB"
+    return f"file is {size:,} bytes; the limit is {limit:,} bytes"
+
+
 @runtime_checkable
 class Source(Protocol):
     """Where invoices come from (a folder, the purchase system's API)."""
 
     name: str
 
-    def fetch(self) -> Iterator[IncomingDocument]:
-        """Documents ready for the robot. Fetching again before acknowledge() repeats them."""
+    def fetch(self) -> Iterator[IncomingDocument | IntakeFailure]:
+        """Documents ready for the robot, each item isolated: one the source cannot hand over is an
+        :class:`IntakeFailure` (or a document with ``metadata[INTAKE_PROBLEM]`` when it could be
+        taken over only in part), never an exception that stops the others.
+        Fetching again before acknowledge() repeats them."""
         ...
 
     def acknowledge(self, doc: IncomingDocument) -> None:

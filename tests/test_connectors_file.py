@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import email
 import json
+import os
+import re
+import threading
+import time
+import tracemalloc
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from connectors.base import Ledger, Notifier, OutgoingNotice, Source
+from connectors.base import (
+    INTAKE_PROBLEM,
+    IncomingDocument,
+    IntakeFailure,
+    Ledger,
+    Notifier,
+    OutgoingNotice,
+    Source,
+)
 from connectors.eml import EmlNotifier, message_id
 from connectors.eml import Settings as EmlSettings
 from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource, SimulatedCrash, sample_posting
@@ -19,6 +32,7 @@ from connectors.folder import Settings as FolderSettings
 from connectors.journal import JournalLedger
 from connectors.journal import Settings as JournalSettings
 from robot.errors import BusinessError, ConnectorError, TransientError
+from robot.readers.limits import MAX_DOCUMENT_BYTES
 
 # --- folder source ------------------------------------------------------------------------------
 
@@ -37,9 +51,9 @@ def _inbox(tmp_path: Path) -> Path:
 
 
 def test_folder_fetch_sorted_with_metadata(tmp_path: Path) -> None:
-    source = FolderSource(_inbox(tmp_path))
+    source = FolderSource(_inbox(tmp_path), settle_seconds=0)
     assert isinstance(source, Source)
-    docs = list(source.fetch())
+    docs = [d for d in source.fetch() if isinstance(d, IncomingDocument)]
     assert [d.source_ref for d in docs] == ["a.xml", "b.xml"]
     assert docs[0].content == b"<Invoice>a</Invoice>"
     assert dict(docs[0].metadata) == {"customer": "ufst", "remark": "TIL SAM tjek", "approver": ""}
@@ -50,8 +64,9 @@ def test_folder_fetch_sorted_with_metadata(tmp_path: Path) -> None:
 
 def test_folder_acknowledge_moves_file_and_sidecar(tmp_path: Path) -> None:
     inbox = _inbox(tmp_path)
-    source = FolderSource(inbox)
+    source = FolderSource(inbox, settle_seconds=0)
     first = next(iter(source.fetch()))
+    assert isinstance(first, IncomingDocument)
     source.acknowledge(first)
     assert (inbox / ".done" / "a.xml").read_bytes() == b"<Invoice>a</Invoice>"
     assert (inbox / ".done" / "a.xml.meta.json").exists()
@@ -71,16 +86,212 @@ def test_folder_report_outcome_appends_json_lines(tmp_path: Path) -> None:
     assert str(source.outcomes()[0]["at"]).endswith("+00:00")
 
 
-def test_folder_bad_sidecar_and_missing_inbox_are_clear(tmp_path: Path) -> None:
-    inbox = _inbox(tmp_path)
-    (inbox / "b.xml.meta.json").write_text("[1, 2]")
-    with pytest.raises(ConnectorError, match=r"b\.xml\.meta\.json: metadata must be a JSON object"):
-        list(FolderSource(inbox).fetch())
-    (inbox / "b.xml.meta.json").write_text("{not json")
-    with pytest.raises(ConnectorError, match="not valid JSON"):
-        list(FolderSource(inbox).fetch())
+def test_folder_missing_inbox_is_clear(tmp_path: Path) -> None:
     with pytest.raises(ConnectorError, match="does not exist"):
         list(FolderSource(tmp_path / "nope").fetch())
+
+
+DEEP = b'{"customer": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+BAD_SIDECARS = {
+    "invalid-json": (b"{not json", r"b\.xml\.meta\.json: not valid JSON at line 1 column 2"),
+    "bom-and-invalid": (b"\xef\xbb\xbf{", r"b\.xml\.meta\.json: not valid JSON at line 1 column 2"),
+    "a-list": (b"[1, 2]", r"b\.xml\.meta\.json: a JSON array, not an object"),
+    "a-string": (b'"ufst"', r"b\.xml\.meta\.json: a JSON string, not an object"),
+    "deep-nesting": (DEEP[:60_000] + b"}", r"b\.xml\.meta\.json: (nested too deeply|not valid JSON)"),
+    "deeper-than-recursion": (b"[" * 30_000 + b"]" * 30_000, r"b\.xml\.meta\.json: nested too deeply"),
+    "not-utf8": (b'{"customer": "\xff\xfe"}', r"b\.xml\.meta\.json: not UTF-8 text \(byte 14\)"),
+    "non-string-value": (
+        b'{"customer": "ufst", "account": 4000.10, "approver": {"a": 1}}',
+        r"account is a JSON number, not a string; approver is a JSON object, not a string",
+    ),
+    "too-big": (b'{"remark": "' + b"x" * 70_000 + b'"}', r"more than 65,536 bytes; not read"),
+    "reserved-key": (b'{"intake_problem": "", "customer": "ufst"}', r"intake_problem is reserved"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_SIDECARS))
+def test_folder_bad_sidecar_holds_its_document_and_the_rest_go_on(tmp_path: Path, kind: str) -> None:
+    """Issue 9.4: one bad sidecar raised out of fetch() and blocked every file after it, every run."""
+    raw, problem = BAD_SIDECARS[kind]
+    inbox = _inbox(tmp_path)
+    (inbox / "b.xml.meta.json").write_bytes(raw)
+    (inbox / "c.xml").write_bytes(b"<Invoice>c</Invoice>")
+    docs = list(FolderSource(inbox, settle_seconds=0).fetch())
+    assert [d.source_ref for d in docs if isinstance(d, IncomingDocument)] == ["a.xml", "b.xml", "c.xml"]
+    by_ref = {d.source_ref: d for d in docs if isinstance(d, IncomingDocument)}
+    assert by_ref["b.xml"].content == b"<Invoice>b</Invoice>"  # the document is taken over, held later
+    assert re.search(problem, by_ref["b.xml"].metadata[INTAKE_PROBLEM]), by_ref["b.xml"].metadata
+    assert (
+        by_ref["b.xml"]
+        .metadata[INTAKE_PROBLEM]
+        .endswith("expected an object with customer, approver, remark, account")
+    )
+    assert INTAKE_PROBLEM not in by_ref["c.xml"].metadata and INTAKE_PROBLEM not in by_ref["a.xml"].metadata
+    assert by_ref["a.xml"].metadata["customer"] == "ufst"
+
+
+def test_folder_sidecar_with_a_bom_is_read(tmp_path: Path) -> None:
+    inbox = _inbox(tmp_path)
+    (inbox / "b.xml.meta.json").write_bytes(b"\xef\xbb\xbf" + json.dumps({"customer": "sfe"}).encode())
+    docs = [d for d in FolderSource(inbox, settle_seconds=0).fetch() if isinstance(d, IncomingDocument)]
+    assert dict(docs[1].metadata) == {"customer": "sfe"}
+
+
+def test_folder_name_too_long_for_a_sidecar_is_taken_and_held(tmp_path: Path) -> None:
+    """Issue 9.4: a ~246-character file name made ``exists()`` of its sidecar raise ENAMETOOLONG."""
+    inbox = _inbox(tmp_path)
+    long_name = "f" * 242 + ".xml"  # 246 characters: fine itself, but + ".meta.json" is over 255
+    (inbox / long_name).write_bytes(b"<Invoice>long</Invoice>")
+    source = FolderSource(inbox, settle_seconds=0)
+    docs = {d.source_ref: d for d in source.fetch() if isinstance(d, IncomingDocument)}
+    assert sorted(docs) == ["a.xml", "b.xml", long_name]
+    assert "too long for a sidecar" in docs[long_name].metadata[INTAKE_PROBLEM]
+    source.acknowledge(docs[long_name])
+    assert (inbox / ".done" / long_name).read_bytes() == b"<Invoice>long</Invoice>"
+
+
+def test_folder_refuses_symlinks_and_never_reads_them(tmp_path: Path) -> None:
+    """Issue 9.10: a symlink to /etc/hostname was stored; a PDF outside the inbox was read."""
+    inbox = _inbox(tmp_path)
+    outside = tmp_path / "outside.pdf"
+    outside.write_bytes(b"%PDF-1.4 secret salary list")
+    (inbox / "0-outside.pdf").symlink_to(outside)
+    (inbox / "0-hostname.xml").symlink_to("/etc/hostname")
+    (inbox / "0-dir-link").symlink_to(tmp_path)
+    (tmp_path / "outside.json").write_text('{"customer": "stolen"}')
+    (inbox / "b.xml.meta.json").symlink_to(tmp_path / "outside.json")
+    items = list(FolderSource(inbox, settle_seconds=0).fetch())
+    failures = {i.source_ref: i.reason for i in items if isinstance(i, IntakeFailure)}
+    assert sorted(failures) == ["0-dir-link", "0-hostname.xml", "0-outside.pdf"]
+    assert all("symbolic link; not read" in r for r in failures.values())
+    docs = {d.source_ref: d for d in items if isinstance(d, IncomingDocument)}
+    assert sorted(docs) == ["a.xml", "b.xml"]
+    assert "symbolic link; not read" in docs["b.xml"].metadata[INTAKE_PROBLEM]
+    assert "stolen" not in repr(items) and "secret" not in repr(items)
+
+
+def test_folder_refuses_names_that_are_not_plain(tmp_path: Path) -> None:
+    inbox = _inbox(tmp_path)
+    (inbox / "evil\r\n\x1b[2J.xml").write_bytes(b"<Invoice>x</Invoice>")
+    (inbox / os.fsdecode(b"latin1-\xe6.xml")).write_bytes(b"<Invoice>y</Invoice>")
+    os.mkfifo(inbox / "0-pipe.xml")  # opening it would block the fetch forever
+    items = list(FolderSource(inbox, settle_seconds=0).fetch())
+    failures = {i.source_ref: i.reason for i in items if isinstance(i, IntakeFailure)}
+    assert failures == {
+        "0-pipe.xml": "is not a regular file (a device, pipe or socket); not read",
+        "evil\\r\\n\\x1b[2J.xml": "the file name contains control characters; not read — rename the file",
+        "latin1-\\udce6.xml": "the file name is not valid UTF-8; not read — rename the file",
+    }
+    assert [d.source_ref for d in items if isinstance(d, IncomingDocument)] == ["a.xml", "b.xml"]
+
+
+def test_folder_oversize_file_is_not_read(tmp_path: Path) -> None:
+    """Issue 9.3: a 200 MB document was read and stored before the size check refused it."""
+    inbox = _inbox(tmp_path)
+    with (inbox / "big.pdf").open("wb") as fh:  # sparse: no disk, but stat says 60 MB
+        fh.truncate(MAX_DOCUMENT_BYTES + 10 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        docs = {d.source_ref: d for d in FolderSource(inbox, settle_seconds=0).fetch()}
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    big = docs["big.pdf"]
+    assert isinstance(big, IncomingDocument) and big.content == b""
+    assert big.metadata[INTAKE_PROBLEM] == "file is 60 MB; the limit is 50 MB"
+    assert peak < 5 * 1024 * 1024
+    assert sorted(docs) == ["a.xml", "b.xml", "big.pdf"]
+
+
+def _writer(path: Path, chunks: int, pause: float) -> threading.Thread:
+    def write() -> None:
+        with path.open("ab") as fh:
+            for i in range(chunks):
+                fh.write(f"<Line>{i}</Line>".encode())
+                fh.flush()
+                time.sleep(pause)
+            fh.write(b"</Invoice>")
+
+    thread = threading.Thread(target=write, daemon=True)
+    return thread
+
+
+def test_folder_file_being_written_is_not_taken_until_complete(tmp_path: Path) -> None:
+    """Issue 9.10: a file still being copied was stored truncated (and retry re-read those bytes)."""
+    inbox = _inbox(tmp_path)
+    growing = inbox / "c.xml"
+    growing.write_bytes(b"<Invoice>")
+    writer = _writer(growing, chunks=60, pause=0.02)  # about 1.2 s of writing
+    source = FolderSource(inbox, settle_seconds=0.4)
+    writer.start()
+    started = time.monotonic()
+    first = [d.source_ref for d in source.fetch()]
+    assert first == ["a.xml", "b.xml"]  # c.xml was changing during the settle interval: left alone
+    assert time.monotonic() - started < 1.5
+    writer.join(5)
+    assert not writer.is_alive()
+    docs = {d.source_ref: d for d in source.fetch() if isinstance(d, IncomingDocument)}
+    assert docs["c.xml"].content == growing.read_bytes()
+    assert docs["c.xml"].content.endswith(b"<Line>59</Line></Invoice>")
+
+
+def test_folder_file_changed_after_reading_is_not_moved_away(tmp_path: Path) -> None:
+    """Issue 9.10: acknowledge moved the complete file to .done/ while the truncated bytes were stored."""
+    inbox = _inbox(tmp_path)
+    source = FolderSource(inbox, settle_seconds=0)
+    doc = next(d for d in source.fetch() if isinstance(d, IncomingDocument) and d.source_ref == "b.xml")
+    with (inbox / "b.xml").open("ab") as fh:
+        fh.write(b"<!-- the rest -->")
+    with pytest.raises(ConnectorError, match=r"b\.xml changed after it was read; left in the inbox"):
+        source.acknowledge(doc)
+    assert (inbox / "b.xml").exists() and not (inbox / ".done" / "b.xml").exists()
+    again = next(d for d in source.fetch() if isinstance(d, IncomingDocument) and d.source_ref == "b.xml")
+    assert again.content == b"<Invoice>b</Invoice><!-- the rest -->"
+    source.acknowledge(again)
+    assert (inbox / ".done" / "b.xml").read_bytes() == again.content
+
+
+def test_folder_ignores_part_and_tmp_files(tmp_path: Path) -> None:
+    inbox = _inbox(tmp_path)
+    (inbox / "c.xml.part").write_bytes(b"<Invoice>half")
+    (inbox / "d.PDF.tmp").write_bytes(b"%PDF-1.4 half")
+    assert [d.source_ref for d in FolderSource(inbox, settle_seconds=0).fetch()] == ["a.xml", "b.xml"]
+    os.replace(inbox / "c.xml.part", inbox / "c.xml")  # the writer's rename: now it is whole
+    names = [d.source_ref for d in FolderSource(inbox, settle_seconds=0).fetch()]
+    assert names == ["a.xml", "b.xml", "c.xml"]
+    settings = FolderSettings.model_validate({"inbox": "inbox", "ignore_suffixes": [".xml", ".TMP"]})
+    assert list(FolderSource.from_settings(settings, tmp_path).fetch()) == []
+
+
+def test_folder_document_whose_sidecar_is_being_written_waits(tmp_path: Path) -> None:
+    inbox = _inbox(tmp_path)
+    os.utime(inbox / "b.xml", (time.time() - 3600, time.time() - 3600))  # the document is old
+    sidecar = inbox / "b.xml.meta.json"
+    sidecar.write_bytes(b'{"customer": "')
+
+    def write() -> None:
+        with sidecar.open("ab") as fh:
+            for _ in range(40):
+                time.sleep(0.02)
+                fh.write(b"s")
+                fh.flush()
+
+    writer = threading.Thread(target=write, daemon=True)
+    source = FolderSource(inbox, settle_seconds=0.3)
+    writer.start()
+    assert [d.source_ref for d in source.fetch()] == ["a.xml"]  # b.xml's sidecar is still changing
+    writer.join(5)
+    with sidecar.open("ab") as fh:
+        fh.write(b'"}')
+    docs = [d for d in source.fetch() if isinstance(d, IncomingDocument)]
+    assert [(d.source_ref, dict(d.metadata)) for d in docs][1] == ("b.xml", {"customer": "s" * 40})
+
+
+def test_folder_fresh_files_are_taken_after_the_settle_interval(tmp_path: Path) -> None:
+    inbox = _inbox(tmp_path)  # just written: younger than the interval, unchanged when looked at again
+    started = time.monotonic()
+    assert [d.source_ref for d in FolderSource(inbox, settle_seconds=0.3).fetch()] == ["a.xml", "b.xml"]
+    assert 0.2 < time.monotonic() - started < 2
 
 
 def test_folder_settings_forbid_unknown_keys_and_resolve_relative(tmp_path: Path) -> None:
