@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from loguru import logger
 
 from classifiers.engine import Classifier
-from connectors.base import Ledger, Notifier, Source
+from connectors.base import IntakeFailure, Ledger, Notifier, Source, shown
 from robot.actions import Actions
 from robot.context import MasterData
 from robot.errors import BusinessError
@@ -127,20 +127,41 @@ class Robot:
     # --- steps ----------------------------------------------------------------------------------
 
     def fetch(self, run_id: int) -> list[str]:
-        """Store every document the source offers, then let the source forget it."""
+        """Store every document the source offers, then let the source forget it.
+
+        Each item on its own: one the source cannot hand over (an :class:`IntakeFailure`), or
+        whose storing or acknowledging fails, is recorded as an ``intake-failed`` event and a run
+        problem, and the next item is taken. Only the source failing as a whole ends the fetch.
+        """
         assert self.source is not None
-        stored = 0
+        source = self.source.name
+        log = logger.bind(run_id=run_id)
+        stored, problems = 0, []
+
+        def failed(ref: str, reason: str) -> None:
+            ref, reason = shown(ref), shown(reason, 500)
+            log.warning("intake from {} failed for {}: {}", source, ref, reason)
+            self.store.event(None, run_id, "intake-failed", source=source, source_ref=ref, reason=reason)
+            problems.append(f"intake from {source} failed for {ref}: {reason}")
+
         try:
-            for doc in self.source.fetch():
-                receipt = self.store.receive(self.source.name, doc, run_id)
-                self.source.acknowledge(doc)
+            for item in self.source.fetch():
+                if isinstance(item, IntakeFailure):
+                    failed(item.source_ref, item.reason)
+                    continue
+                try:
+                    receipt = self.store.receive(source, item, run_id)
+                    self.source.acknowledge(item)
+                except Exception as exc:  # this item only: stored or not, it is taken again next run
+                    failed(item.source_ref, f"{type(exc).__name__}: {exc}")
+                    continue
                 stored += receipt.new
         except Exception as exc:  # the source is down: work on what is stored, try again next run
-            logger.bind(run_id=run_id).warning("fetching from {} failed: {}", self.source.name, exc)
-            self.store.event(None, run_id, "fetch-failed", source=self.source.name, error=str(exc))
-            return [f"fetch from {self.source.name} failed: {exc}"]
-        self.store.event(None, run_id, "fetched", source=self.source.name, new=stored)
-        return []
+            log.warning("fetching from {} failed: {}", source, exc)
+            self.store.event(None, run_id, "fetch-failed", source=source, error=str(exc))
+            return [*problems, f"fetch from {source} failed: {exc}"]
+        self.store.event(None, run_id, "fetched", source=source, new=stored, failed=len(problems))
+        return problems
 
     def process(self, run_id: int, opts: RunOptions, tried: set[int] | None = None) -> list[str]:
         """Claim pending invoices in batches and take each as far as it can go.
