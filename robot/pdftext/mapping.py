@@ -29,6 +29,7 @@ from robot.model import (
     Totals,
     VatBreakdown,
 )
+from robot.readers.fieldlimits import NUMBER_EXPECTED, PDF_TEXT, check_invoice, decimal_problem, quote
 
 CENT = Decimal("0.01")
 UNITS = {
@@ -38,11 +39,15 @@ UNITS = {
     "m2": "MTK", "m²": "MTK", "km": "KMT", "dag": "DAY", "dage": "DAY", "day": "DAY", "md.": "MON",
     "måned": "MON", "month": "MON", "pk": "PK", "pk.": "PK", "pakke": "PK", "sæt": "SET", "set": "SET",
 }  # fmt: skip
-_FIK = re.compile(r"\+?(?P<card>71|73|75)<(?P<pid>\d*)\+(?P<creditor>\d{8})<")
+_FIK = re.compile(r"\+?(?P<card>71|73|75)<(?P<pid>[0-9]*)\+(?P<creditor>[0-9]{8})<")
+_NOT_DIGIT = re.compile(r"[^0-9]")  # not \D: \d also matches full-width and other Unicode digits
 
 
 def to_invoice(fields: Mapping[str, Any], template: str) -> Invoice:
-    """An :class:`Invoice` (format ``pdf-text``) from one template's extracted fields."""
+    """An :class:`Invoice` (format ``pdf-text``) from one template's extracted fields.
+
+    A value over its input limit is a ReadError (:mod:`robot.readers.fieldlimits`).
+    """
     f = dict(fields)
     amount = _money(f, "amount")
     credit = str(f.get("document_type", "")).lower() in ("credit_note", "creditnote", "381")
@@ -89,7 +94,7 @@ def to_invoice(fields: Mapping[str, Any], template: str) -> Invoice:
         for line in inv.lines:
             if line.vat_rate is None:
                 line.vat_rate, line.vat_category = only.rate, only.category
-    return inv
+    return check_invoice(inv, PDF_TEXT)
 
 
 def _text(f: Mapping[str, Any], *keys: str) -> str | None:
@@ -105,7 +110,12 @@ def _money(f: Mapping[str, Any], *keys: str, line: bool = False) -> Decimal | No
     for key in keys:
         value = f.get(key)
         if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
-            return Decimal(str(value))
+            number = Decimal(str(value))
+            problem = decimal_problem(number)  # a sum of printed amounts (group: sum) may not fit
+            if problem is not None:
+                name = f"lines.{key}" if line else key
+                raise ReadError(f"{name} {quote(str(value))} {problem}", field=name, expected=NUMBER_EXPECTED)
+            return number
         if isinstance(value, str) and value.strip():
             raise ReadError(
                 f"{'line ' if line else ''}{key} '{value}' was extracted as text",
@@ -126,7 +136,7 @@ def _date(f: Mapping[str, Any], *keys: str) -> date | None:
 
 
 def _seller(f: Mapping[str, Any]) -> Party:
-    cvr = re.sub(r"\D", "", _text(f, "cvr") or "")
+    cvr = _NOT_DIGIT.sub("", _text(f, "cvr") or "")
     vat = _text(f, "vat", "vatin", "partner_vat")
     party = Party(
         name=_text(f, "partner_name", "issuer"),
@@ -147,7 +157,7 @@ def _seller(f: Mapping[str, Any]) -> Party:
 
 
 def _buyer(f: Mapping[str, Any]) -> Party:
-    ean = re.sub(r"\D", "", _text(f, "ean", "buyer_ean") or "")
+    ean = _NOT_DIGIT.sub("", _text(f, "ean", "buyer_ean") or "")
     party = Party(name=_text(f, "buyer_name"), endpoint=Identifier(ean, "0088") if ean else None)
     person = _text(f, "person_reference", "buyer_reference")
     if person:
@@ -180,9 +190,9 @@ def _payment_means(f: Mapping[str, Any]) -> list[PaymentMeans]:
         means.append(PaymentMeans(code="58", account=iban.replace(" ", ""), branch=bic))
     reg, account = _text(f, "bank_reg"), _text(f, "bank_account")
     if reg or account:
-        digits = re.sub(r"\D", "", account or "")
+        digits = _NOT_DIGIT.sub("", account or "")
         means.append(
-            PaymentMeans(code="42", account=digits or None, branch=re.sub(r"\D", "", reg or "") or None)
+            PaymentMeans(code="42", account=digits or None, branch=_NOT_DIGIT.sub("", reg or "") or None)
         )
     return means
 
@@ -207,7 +217,7 @@ def _line(index: int, row: Mapping[str, Any]) -> Line:
 def _rate(value: object) -> Decimal | None:
     if isinstance(value, Decimal | int) and not isinstance(value, bool):
         return Decimal(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+(?:[.,]\d+)?\s*%?\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]+(?:[.,][0-9]+)?\s*%?\s*", value):
         return Decimal(value.strip().rstrip("%").strip().replace(",", "."))
     return None
 

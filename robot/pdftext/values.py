@@ -9,7 +9,7 @@ that mistake is a :class:`~robot.errors.ReadError` naming the field instead of a
     >>> parse_amount("27,80", ".", "amount")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    robot.errors.ReadError: amount '27,80' is not a number with decimal separator '.' ...
+    robot.errors.ReadError: amount '27,80' is not a number with decimal separator '.'
     >>> parse_date("07.10.2015", ["%d.%m.%Y"], "date")
     datetime.date(2015, 10, 7)
     >>> parse_date("7. maj 2025", [], "date")
@@ -24,6 +24,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from robot.errors import ReadError
+from robot.readers.fieldlimits import NUMBER_EXPECTED, digits_problem, non_ascii_digit, quote
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 _CURRENCY = re.compile(r"^(?:[A-Z]{3}|kr\.?|€|\$|£)\s*|\s*(?:[A-Z]{3}|kr\.?|€|\$|£)$", re.IGNORECASE)
@@ -67,7 +68,18 @@ _MONTH_WORD = re.compile(r"[^\W\d_]{3,}\.?", re.UNICODE)
 
 
 def parse_amount(value: str, decimal_separator: str, field: str) -> Decimal:
-    """A printed amount (``1.234,50``, ``-12.00``, ``12,00-``, ``(12.00)``, ``DKK 1 234,50``)."""
+    """A printed amount (``1.234,50``, ``-12.00``, ``12,00-``, ``(12.00)``, ``DKK 1 234,50``).
+
+    Only the ASCII digits 0-9 are digits, and the number must be within the input limits
+    (:mod:`robot.readers.fieldlimits`): ``str.isdigit`` and ``Decimal`` also take ``１２３``.
+    """
+    if (odd := non_ascii_digit(value)) is not None:
+        raise ReadError(
+            f"{field} {quote(value)} is not a number: it has the non-ASCII digit {odd}; "
+            "only the digits 0-9 are numbers",
+            field=field,
+            expected=NUMBER_EXPECTED,
+        )
     text = _CURRENCY.sub("", _SPACES.sub(" ", value).strip()).strip()
     negative = False
     if text.startswith("(") and text.endswith(")"):
@@ -89,11 +101,14 @@ def parse_amount(value: str, decimal_separator: str, field: str) -> Decimal:
     )
     if not ok:
         raise ReadError(
-            f"{field} '{value}' is not a number with decimal separator '{decimal_separator}'",
+            f"{field} {quote(value)} is not a number with decimal separator '{decimal_separator}'",
             field=field,
             expected=f"digits, '{thousands}' before each group of three, '{decimal_separator}' before "
             "the decimals (set options.decimal_separator in the template)",
         )
+    problem = digits_problem("".join(groups), fraction)
+    if problem is not None:
+        raise ReadError(f"{field} {quote(value)} {problem}", field=field, expected=NUMBER_EXPECTED)
     try:
         number = Decimal("".join(groups) + ("." + fraction if fraction else ""))
     except InvalidOperation:  # pragma: no cover - the checks above admit digits only
@@ -102,7 +117,17 @@ def parse_amount(value: str, decimal_separator: str, field: str) -> Decimal:
 
 
 def parse_date(value: str, formats: Sequence[str], field: str) -> date:
-    """A printed date, by the template's ``date_formats`` first, then common formats and languages."""
+    """A printed date, by the template's ``date_formats`` first, then common formats and languages.
+
+    Only the ASCII digits 0-9 are digits (``strptime`` also takes ``２０２５``).
+    """
+    if (odd := non_ascii_digit(value)) is not None:
+        raise ReadError(
+            f"{field} {quote(value)} is not a date: it has the non-ASCII digit {odd}; "
+            "only the digits 0-9 are numbers",
+            field=field,
+            expected="a date in the digits 0-9 (options.date_formats)",
+        )
     text = " ".join(value.split())
     english = _MONTH_WORD.sub(lambda m: _MONTHS.get(m.group(0).rstrip(".").lower(), m.group(0)), text)
     for candidate in dict.fromkeys((text, english)):
@@ -112,7 +137,7 @@ def parse_date(value: str, formats: Sequence[str], field: str) -> date:
             except ValueError:
                 continue
     raise ReadError(
-        f"{field} '{value}' is not a date in a known format",
+        f"{field} {quote(value)} is not a date in a known format",
         field=field,
         expected=f"a date like {', '.join(formats) or 'YYYY-MM-DD or DD.MM.YYYY'} (options.date_formats)",
     )

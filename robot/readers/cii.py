@@ -27,13 +27,17 @@ from robot.readers.cii_parts import (
     read_trade_party,
     read_trade_tax,
 )
+from robot.readers.fieldlimits import CII, check_invoice
 from robot.readers.nodes import Node, node_decimal
 
 CREDIT_NOTE_CODES = frozenset({"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"})
 
 
 def read_cii(root: Node) -> Invoice:
-    """Map a ``rsm:CrossIndustryInvoice`` root; absent fields stay None/empty."""
+    """Map a ``rsm:CrossIndustryInvoice`` root; absent fields stay None/empty.
+
+    A text over its input limit is a ReadError (:func:`~robot.readers.fieldlimits.check_invoice`).
+    """
     context = C.first(root, "rsm:ExchangedDocumentContext")
     doc = C.first(root, "rsm:ExchangedDocument")
     trade = C.first(root, "rsm:SupplyChainTradeTransaction")
@@ -82,7 +86,7 @@ def read_cii(root: Node) -> Invoice:
     )
     _read_summation(C.first(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation"), inv)
     inv.lines = [read_line(el) for el in C.all(trade, "ram:IncludedSupplyChainTradeLineItem")]
-    return inv
+    return check_invoice(inv, CII)
 
 
 def _read_summation(el: Node | None, inv: Invoice) -> None:

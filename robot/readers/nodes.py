@@ -21,12 +21,14 @@ from lxml import etree
 
 from robot.errors import ReadError
 from robot.model import Identifier
+from robot.readers.fieldlimits import NUMBER_EXPECTED, digits_problem, non_ascii_digit, quote, term_of
 
 Element = etree._Element
 
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?")
-_BASIC_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+# [0-9], not \d: \d and Decimal() also take full-width, Arabic-Indic and other Unicode digits
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:Z|[+-][0-9]{2}:[0-9]{2})?")
+_BASIC_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 
 
 def local_name(el: Element) -> str:
@@ -51,15 +53,33 @@ def is_true(raw: str | None) -> bool:
     return (raw or "").strip().lower() in ("true", "1")
 
 
-def to_decimal(raw: str, field: str) -> Decimal:
-    """``'1234.50'`` → ``Decimal('1234.50')`` keeping every digit; anything else is a ReadError."""
+def to_decimal(raw: str, field: str, term: str | None = None) -> Decimal:
+    """``'1234.50'`` → ``Decimal('1234.50')`` keeping every digit; anything else is a ReadError.
+
+    The digits must be ASCII 0-9 and within the input limits (:mod:`robot.readers.fieldlimits`).
+    ``term`` is the business term (BT id), named in the message when given.
+
+    >>> to_decimal("１２.５", "Percent")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    robot.errors.ReadError: Percent '１２.５' is not a decimal number: it has the non-ASCII digit '１' ...
+    """
     value = raw.strip()
+    named = f"{field} ({term})" if term else field
     if not _DECIMAL.fullmatch(value):
+        odd = non_ascii_digit(value)
         raise ReadError(
-            f"{field} '{value}' is not a decimal number",
+            f"{named} {quote(value)} is not a decimal number: it has the non-ASCII digit {odd}; "
+            "only the digits 0-9 are numbers"
+            if odd
+            else f"{field} {quote(value)} is not a decimal number",
             field=field,
-            expected="a decimal number with a dot, e.g. 1234.50",
+            expected=NUMBER_EXPECTED,
         )
+    integer, _, fraction = value.lstrip("+-").partition(".")
+    problem = digits_problem(integer, fraction)
+    if problem is not None:
+        raise ReadError(f"{named} {quote(value)} {problem}", field=field, expected=NUMBER_EXPECTED)
     return Decimal(value)
 
 
@@ -204,7 +224,19 @@ class Paths:
 
 def node_decimal(node: Node) -> Decimal | None:
     raw = clean(node.el.text)
-    return None if raw is None else to_decimal(raw, local_name(node.el))
+    return None if raw is None else to_decimal(raw, local_name(node.el), _term(node.el))
+
+
+def _term(el: Element) -> str | None:
+    """The BT id of a number element, from its own and its two ancestors' local names."""
+    names = [local_name(el)]
+    parent = el.getparent()
+    for _ in range(2):
+        if parent is None:
+            break
+        names.insert(0, local_name(parent))
+        parent = parent.getparent()
+    return term_of(tuple(names))
 
 
 def node_ident(node: Node, scheme_attr: str = "schemeID") -> Identifier | None:

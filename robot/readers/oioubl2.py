@@ -19,11 +19,13 @@ The differences, all isolated here:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from robot.model import Invoice, SourceFormat
+from robot.readers.fieldlimits import Elements, check_invoice, ubl_elements
 from robot.readers.nodes import Node
-from robot.readers.ubl import read_ubl
+from robot.readers.ubl import map_ubl
 from robot.readers.ubl_parts import U
 
 
@@ -34,7 +36,7 @@ def is_oioubl2(customization_id: str | None) -> bool:
 
 def read_oioubl2(root: Node) -> Invoice:
     """Map an OIOUBL 2.x Invoice or CreditNote."""
-    inv = read_ubl(root, SourceFormat.OIOUBL_2)
+    inv = map_ubl(root, SourceFormat.OIOUBL_2)
     totals = inv.totals
     totals.oioubl_tax_exclusive_element = totals.tax_exclusive
     totals.tax_exclusive = None
@@ -60,4 +62,14 @@ def read_oioubl2(root: Node) -> Invoice:
         if line.accounting_cost is None:
             line.accounting_cost = U.text(el, "cbc:AccountingCostCode")
         line.oioubl_orderable_unit_factor_rate = U.dec(el, "cac:Price/cbc:OrderableUnitFactorRate")
-    return inv
+    return check_invoice(inv, _elements(inv))
+
+
+def _elements(inv: Invoice) -> Elements:
+    """The UBL element names, with OIOUBL 2.x's stand-in for a missing account string."""
+    ubl = ubl_elements(inv)
+    return replace(
+        ubl,
+        accounting_cost=f"{ubl.accounting_cost} (or cbc:AccountingCostCode)",
+        line_accounting_cost=f"{ubl.line_accounting_cost} (or cbc:AccountingCostCode)",
+    )

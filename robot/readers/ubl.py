@@ -16,6 +16,7 @@ few OIOUBL 2.x differences on top.
 from __future__ import annotations
 
 from robot.model import Classification, DocumentType, Invoice, Line, SourceFormat, Totals
+from robot.readers.fieldlimits import check_invoice, ubl_elements
 from robot.readers.nodes import Node, is_true, local_name
 from robot.readers.ubl_parts import (
     U,
@@ -31,7 +32,16 @@ CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 
 
 def read_ubl(root: Node, source_format: SourceFormat) -> Invoice:
-    """Map a UBL ``Invoice`` or ``CreditNote`` root element; absent fields stay None/empty."""
+    """Map a UBL ``Invoice`` or ``CreditNote`` root element; absent fields stay None/empty.
+
+    A text over its input limit is a ReadError (:func:`~robot.readers.fieldlimits.check_invoice`).
+    """
+    inv = map_ubl(root, source_format)
+    return check_invoice(inv, ubl_elements(inv))
+
+
+def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
+    """:func:`read_ubl` without the input limits, for a reader that changes the invoice further."""
     credit = local_name(root.el) == "CreditNote"
     inv = Invoice(
         format=source_format.value,
