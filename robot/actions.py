@@ -5,15 +5,24 @@ again on an invoice in any state and continues where it stopped:
 
     received ──read──► read ──classify──► classified ──► posted | returned | held
 
-Business problems are findings; application failures (ERP down, a bug) leave the invoice pending
-for the next run, and after ``max_attempts`` hold it for the creditor team.
+Business problems are findings; application failures (a bug, a damaged file) leave the invoice
+pending for the next run, and after ``max_attempts`` hold it for the creditor team. An ERP that
+cannot be reached (a TransientError or a connection error from the ledger) is not the invoice's
+fault: it is counted apart (``erp_unreachable``), backs the invoice off across runs and never
+exhausts ``attempts``, so after an outage the invoices are posted, not held.
+
+Given a :class:`~robot.store.queue.Fence` (a worker's lease on the invoice), every side effect is
+fenced: the lease is verified and renewed immediately before each ERP call, and the decision and
+the completion are written only while the invoice is still this worker's. A worker whose lease was
+lost stops (a ``lease-lost`` event) and leaves the invoice to the worker that has it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from loguru import logger
 from sqlalchemy.orm import Session
@@ -23,7 +32,7 @@ from classifiers.engine import Classifier
 from classifiers.lookups import normalise_invoice_number, supplier_cvr, supplier_key
 from connectors.base import INTAKE_PROBLEM, Ledger, Posting
 from robot.context import MasterData
-from robot.errors import BusinessError, ReadError
+from robot.errors import BusinessError, ReadError, TransientError
 from robot.findings import robot_finding
 from robot.invoice_response import InvoiceResponseError, build_invoice_response
 from robot.model import Invoice, Party
@@ -31,10 +40,22 @@ from robot.pdftext import TemplateSet
 from robot.posting import build_posting
 from robot.readers import read_document
 from robot.returns import blocking_findings
+from robot.store.queue import Fence, LeaseLost
 from robot.store.repo import ReadSummary, Store
 from robot.store.schema import InvoiceRow, InvoiceState, utcnow
 
 CLOCK_SKEW = timedelta(seconds=5)  # between machines sharing a store (run NTP; a margin, not a sync)
+ERP_BACKOFF = timedelta(minutes=5)  # wait after a second outage in a row; doubles per further one
+ERP_BACKOFF_MAX = timedelta(hours=6)
+T = TypeVar("T")
+
+
+class ErpUnreachable(Exception):
+    """The ledger could not be reached (TransientError, connection error); wraps the cause."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.cause = cause
 
 
 class Actions:
@@ -62,14 +83,45 @@ class Actions:
         self._known: set[int] = set()  # invoice ids already in the duplicate index
         self._caught_up: dict[str, datetime] = {}  # supplier key -> last catch-up (UTC)
         self._loaded_at: datetime | None = None  # when priors() loaded the index
+        self._fence: Fence | None = None  # the lease on the invoice in hand (workers), else None
 
     # --- one invoice ----------------------------------------------------------------------------
 
     def process(
-        self, invoice_id: int, run_id: int, *, dry_run: bool = False, max_attempts: int = 5
+        self,
+        invoice_id: int,
+        run_id: int,
+        *,
+        dry_run: bool = False,
+        max_attempts: int = 5,
+        fence: Fence | None = None,
+        erp_backoff: timedelta = ERP_BACKOFF,
+        erp_backoff_max: timedelta = ERP_BACKOFF_MAX,
     ) -> str | None:
-        """Take the invoice as far as it can go. Returns a problem description, or None."""
+        """Take the invoice as far as it can go. Returns a problem description, or None.
+
+        ``fence``: the worker's lease on the invoice; every side effect is checked against it.
+        """
+        self._fence = fence
+        try:
+            return self._process(invoice_id, run_id, dry_run, max_attempts, erp_backoff, erp_backoff_max)
+        except LeaseLost as exc:  # another worker has the invoice now: leave it to that worker
+            self._lease_lost(exc, run_id)
+            return None
+        finally:
+            self._fence = None
+
+    def _process(
+        self,
+        invoice_id: int,
+        run_id: int,
+        dry_run: bool,
+        max_attempts: int,
+        erp_backoff: timedelta,
+        erp_backoff_max: timedelta,
+    ) -> str | None:
         log = logger.bind(run_id=run_id, invoice_id=invoice_id)
+        worker = self._worker()
         try:
             row, doc = self.store.document_of(invoice_id)
             if row.state == InvoiceState.RECEIVED and not dry_run:
@@ -87,12 +139,26 @@ class Actions:
             elif verdict == "return" and invoice is not None:
                 blocking = self._blocking(invoice_id)
                 response = self._response(row.id, row.customer_id, invoice, blocking, run_id)
-                self.store.mark_returned(row.id, run_id, response)
+                self.store.mark_returned(row.id, run_id, response, worker=worker)
             else:
-                self.store.mark_held(invoice_id, run_id, ",".join(f.code for f in self._blocking(invoice_id)))
+                reason = ",".join(f.code for f in self._blocking(invoice_id))
+                self.store.mark_held(invoice_id, run_id, reason, worker=worker)
             return None
+        except LeaseLost:
+            raise
+        except ErpUnreachable as exc:  # the ERP is down: back off, do not spend an attempt
+            in_a_row, retry_after = self.store.erp_unreachable(
+                invoice_id, run_id, str(exc), backoff=erp_backoff, backoff_max=erp_backoff_max, worker=worker
+            )
+            log.warning("invoice {}: ERP unreachable ({} in a row): {}", invoice_id, in_a_row, exc)
+            return (
+                f"invoice {invoice_id}: ERP unreachable ({in_a_row} in a row, "
+                f"next try after {retry_after:%Y-%m-%d %H:%M:%S} UTC): {exc}"
+            )
         except Exception as exc:  # an application failure: retried on a later run, then held
-            attempts = self.store.step_failed(invoice_id, run_id, "process", f"{type(exc).__name__}: {exc}")
+            attempts = self.store.step_failed(
+                invoice_id, run_id, "process", f"{type(exc).__name__}: {exc}", worker=worker
+            )
             log.warning("invoice {} failed (attempt {}): {}", invoice_id, attempts, exc)
             if attempts >= max_attempts and not isinstance(exc, BusinessError):
                 self._hold_for_failure(invoice_id, run_id, exc, attempts)
@@ -185,6 +251,7 @@ class Actions:
             posting=(posting.idempotency_key, self.ledger.name, _payload(posting)) if posting else None,
             invoice_response=response,
             session=tx,
+            worker=self._worker(),
         )
         if invoice is not None:
             self.master.history.add(_prior(row.id, invoice, sha256))
@@ -268,23 +335,39 @@ class Actions:
         posting = self._posting(row, invoice, row.customer_id, sha256, content)
         if posting is None:
             finding = robot_finding("POST-NO-VENDOR", supplier_key(invoice))
+            self._fenced("holding")
             self.store.add_findings(row.id, [finding])
-            self.store.mark_held(row.id, run_id, finding.code)
+            self.store.mark_held(row.id, run_id, finding.code, worker=self._worker())
             return
+        self._fenced("recording the posting intent")
         self.store.begin_posting(row.id, run_id, posting.idempotency_key, self.ledger.name, _payload(posting))
         self._hand_over(row.id, posting, run_id)
 
     def _hand_over(self, invoice_id: int, posting: Posting, run_id: int) -> None:
-        """Ask the ERP first, post only if it does not have the invoice, then record the number."""
+        """Ask the ERP first, post only if it does not have the invoice, then record the number.
+
+        With a fence, the lease is verified (and renewed) immediately before each ERP call, and
+        the number is recorded only if the invoice is still ours; a heartbeat renews the lease
+        while the call runs. What remains is documented in the README (at-least-once window).
+        """
+        worker = self._worker()
         try:
-            existing = self.ledger.find(posting)
-            number = existing or self.ledger.post(posting)
+            self._fenced("asking the ERP")
+            existing = self._erp(lambda: self.ledger.find(posting))
+            if existing is None:
+                self._fenced("posting to the ERP")
+                number = self._erp(lambda: self.ledger.post(posting))
+            else:
+                number = existing
         except BusinessError as exc:
             finding = robot_finding("POST-REFUSED", exc.message)
+            self._fenced("holding")
             self.store.add_findings(invoice_id, [finding])
-            self.store.mark_held(invoice_id, run_id, f"ERP refused: {exc.message}")
+            self.store.mark_held(invoice_id, run_id, f"ERP refused: {exc.message}", worker=worker)
             return
-        self.store.complete_posting(invoice_id, run_id, number, found_existing=existing is not None)
+        self.store.complete_posting(
+            invoice_id, run_id, number, found_existing=existing is not None, worker=worker
+        )
         logger.bind(run_id=run_id, invoice_id=invoice_id).info(
             "posted to {} as {}{}", self.ledger.name, number, " (found in the ERP)" if existing else ""
         )
@@ -323,6 +406,28 @@ class Actions:
         )
         self.store.add_findings(invoice_id, [finding])
         self.store.mark_held(invoice_id, run_id, finding.code)
+
+    # --- the lease (several workers) ----------------------------------------------------------------
+
+    def _worker(self) -> str | None:
+        return self._fence.worker if self._fence is not None else None
+
+    def _fenced(self, step: str) -> None:
+        """Verify and renew the lease right before a side effect; raises LeaseLost if it is gone."""
+        if self._fence is not None:
+            self._fence.check(step)
+
+    @staticmethod
+    def _erp(call: Callable[[], T]) -> T:
+        """One ledger call; an unreachable ERP (TransientError, connection error) as ErpUnreachable."""
+        try:
+            return call()
+        except (TransientError, OSError) as exc:
+            raise ErpUnreachable(exc) from exc
+
+    def _lease_lost(self, exc: LeaseLost, run_id: int) -> None:
+        logger.bind(run_id=run_id, invoice_id=exc.invoice_id).warning("{}; left to its new holder", exc)
+        self.store.event(exc.invoice_id, run_id, "lease-lost", worker=exc.worker, step=exc.step)
 
     # --- helpers -----------------------------------------------------------------------------------
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,13 +24,14 @@ from loguru import logger
 
 from classifiers.engine import Classifier
 from connectors.base import IntakeFailure, Ledger, Notifier, Source, shown
-from robot.actions import Actions
+from robot.actions import ERP_BACKOFF, ERP_BACKOFF_MAX, Actions
 from robot.context import MasterData
 from robot.errors import BusinessError
 from robot.pdftext import TemplateSet
 from robot.returns import outcome_of, queue_digests
 from robot.run_report import RunSummary, summarise
 from robot.store.outbox import Outbox
+from robot.store.queue import Fence
 from robot.store.repo import Store
 from robot.store.schema import utcnow
 
@@ -47,13 +47,15 @@ class RunOptions:
     dry_run: bool = False
     worker: str = ""  # default: host:pid:run
     batch: int = 50
-    lease: timedelta = timedelta(minutes=10)
+    lease: timedelta = timedelta(minutes=10)  # per invoice; renewed every lease/3 while it is in hand
     max_attempts: int | None = None  # default: the configuration's max_attempts
     fetch: bool = True
     stop: threading.Event = field(default_factory=threading.Event)
     progress: Progress | None = None
     customers: frozenset[str] = frozenset()  # only these customers' invoices (empty: all)
     processor: Processor | None = None  # e.g. a pool of worker processes (robot.worker)
+    erp_backoff: timedelta = ERP_BACKOFF  # ERP unreachable twice in a row: wait, doubled per outage
+    erp_backoff_max: timedelta = ERP_BACKOFF_MAX
 
 
 class Robot:
@@ -172,32 +174,34 @@ class Robot:
         problems: list[str] = []
         tried = set() if tried is None else tried
         total = len(self.store.pending_ids())
-        half_lease = opts.lease.total_seconds() / 2
         while not opts.stop.is_set():
             ids = self.store.claim(opts.worker, opts.batch, opts.lease, exclude=tried)
             if not ids:
                 break
-            leased_at = time.monotonic()
             for invoice_id in ids:
                 if opts.stop.is_set():
                     self.store.release(invoice_id, opts.worker)
                     continue
                 tried.add(invoice_id)
-                # Within the first half of the lease the claim is surely still ours; after that,
-                # renew it (one statement) before touching the invoice.
-                if time.monotonic() - leased_at > half_lease:
-                    if not self.store.renew(invoice_id, opts.worker, opts.lease):
-                        continue  # our lease lapsed while the batch waited and another worker took it
-                    leased_at = time.monotonic()
+                # Leases are per invoice: renew this one right before taking it (one statement).
+                # A batch's tail may have lapsed while it waited; if another worker took it (or
+                # finished it) the renewal fails and this worker does not touch it.
+                fence = Fence(self.store, invoice_id, opts.worker, opts.lease)
+                if not fence.take():
+                    continue
                 if opts.customers and self.store.customer_of(invoice_id) not in opts.customers:
                     self.store.release(invoice_id, opts.worker)
                     continue
-                problem = self.actions.process(
-                    invoice_id,
-                    run_id,
-                    dry_run=opts.dry_run,
-                    max_attempts=opts.max_attempts or self.max_attempts,
-                )
+                with fence:  # a heartbeat renews the lease every lease/3 while the invoice is in hand
+                    problem = self.actions.process(
+                        invoice_id,
+                        run_id,
+                        dry_run=opts.dry_run,
+                        max_attempts=opts.max_attempts or self.max_attempts,
+                        fence=fence,
+                        erp_backoff=opts.erp_backoff,
+                        erp_backoff_max=opts.erp_backoff_max,
+                    )
                 if problem:
                     problems.append(problem)
                 if opts.progress:

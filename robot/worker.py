@@ -72,7 +72,8 @@ def drain(robot: Robot, run_id: int, opts: RunOptions, poll_seconds: float = 0.5
     """Process until no pending invoice is left that this worker has not tried in this run.
 
     Invoices leased by other workers are waited for: they either finish them, or die and the lease
-    expires, and then this worker claims them. Returns (invoices tried, problems).
+    expires, and then this worker claims them. Invoices backing off from an unreachable ERP are
+    left for a later run. Returns (invoices tried, problems).
     """
     tried: set[int] = set()
     problems: list[str] = []
@@ -80,13 +81,22 @@ def drain(robot: Robot, run_id: int, opts: RunOptions, poll_seconds: float = 0.5
         problems += robot.process(run_id, opts, tried)
         if opts.stop.is_set():
             break
-        if not [i for i in robot.store.pending_ids() if i not in tried]:
+        if not [i for i in robot.store.claimable_ids() if i not in tried]:
             break
         opts.stop.wait(poll_seconds)
     return len(tried), problems
 
 
-_SHARED = ("trigger", "dry_run", "batch", "lease", "max_attempts", "customers")
+_SHARED = (
+    "trigger",
+    "dry_run",
+    "batch",
+    "lease",
+    "max_attempts",
+    "customers",
+    "erp_backoff",
+    "erp_backoff_max",
+)
 
 
 def _work(spec: WorkerSpec, run_id: int, worker: str, settings: dict[str, Any], results: Any) -> None:

@@ -5,7 +5,10 @@
     >>> receipt = store.receive("folder", doc, run_id)
 
 Every state change writes an :class:`~robot.store.schema.Event` in the same transaction: the
-invoice's journey is the event log.
+invoice's journey is the event log. Writes that change a claimed invoice take an optional
+``worker``: given, they happen only while ``claimed_by`` is still that worker (else
+:class:`~robot.store.queue.LeaseLost`, and nothing is written), so a worker whose lease was lost
+never records a decision or a completion over another worker's.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +29,7 @@ from robot.findings import finding_values
 from robot.store.db import open_engine
 from robot.store.holds import HoldQueue
 from robot.store.queries import Queries
-from robot.store.queue import WorkQueue
+from robot.store.queue import LeaseLost, WorkQueue
 from robot.store.receipts import Receipt, receive
 from robot.store.runs import RunLog
 from robot.store.schema import (
@@ -159,6 +162,7 @@ class Store(RunLog, WorkQueue, Queries, HoldQueue):
         posting: tuple[str, str, dict[str, Any]] | None = None,
         invoice_response: bytes | None = None,
         session: Session | None = None,
+        worker: str | None = None,
     ) -> None:
         """A new invoice read, classified and decided, in one transaction with its events.
 
@@ -227,7 +231,9 @@ class Store(RunLog, WorkQueue, Queries, HoldQueue):
             {"invoice_id": invoice_id, "run_id": run_id, "kind": k, "detail": d, "at": now} for k, d in events
         ]
         with self.sessions.begin() if session is None else nullcontext(session) as s:
-            s.execute(update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(**values))
+            result = s.execute(_owned(invoice_id, worker).values(**values))
+            if worker is not None and not getattr(result, "rowcount", 0):
+                raise LeaseLost(invoice_id, worker, "deciding")
             if findings:
                 s.execute(insert(FindingRow), [finding_values(invoice_id, f) for f in findings])
             if posting_row is not None:
@@ -275,19 +281,19 @@ class Store(RunLog, WorkQueue, Queries, HoldQueue):
             return row
 
     def complete_posting(
-        self, invoice_id: int, run_id: int, erp_document_no: str, *, found_existing: bool
+        self,
+        invoice_id: int,
+        run_id: int,
+        erp_document_no: str,
+        *,
+        found_existing: bool,
+        worker: str | None = None,
     ) -> None:
+        """The ERP confirmed: the invoice is posted. With ``worker``, only while it still holds it."""
         now = utcnow()
         with self.sessions.begin() as s:
-            s.execute(
-                update(PostingRow)
-                .where(PostingRow.invoice_id == invoice_id)
-                .values(state="posted", erp_document_no=erp_document_no, posted_at=now)
-            )
-            s.execute(
-                update(InvoiceRow)
-                .where(InvoiceRow.id == invoice_id)
-                .values(
+            result = s.execute(
+                _owned(invoice_id, worker).values(
                     state=InvoiceState.POSTED,
                     erp_document_no=erp_document_no,
                     last_run_id=run_id,
@@ -295,8 +301,17 @@ class Store(RunLog, WorkQueue, Queries, HoldQueue):
                     claimed_by=None,
                     lease_until=None,
                     last_error=None,
+                    erp_unreachable=0,
+                    retry_after=None,
                     updated_at=now,
                 )
+            )
+            if worker is not None and not getattr(result, "rowcount", 0):
+                raise LeaseLost(invoice_id, worker, "recording the posting")
+            s.execute(
+                update(PostingRow)
+                .where(PostingRow.invoice_id == invoice_id)
+                .values(state="posted", erp_document_no=erp_document_no, posted_at=now)
             )
             detail = {"erp_document_no": erp_document_no, "found_existing": found_existing}
             s.execute(
@@ -304,21 +319,54 @@ class Store(RunLog, WorkQueue, Queries, HoldQueue):
                 [{"invoice_id": invoice_id, "run_id": run_id, "kind": "posted", "detail": detail, "at": now}],
             )
 
-    def step_failed(self, invoice_id: int, run_id: int, step: str, error: str) -> int:
-        """An application failure (ERP or source down, a bug): the invoice stays pending. Returns attempts."""
+    def step_failed(
+        self, invoice_id: int, run_id: int, step: str, error: str, *, worker: str | None = None
+    ) -> int:
+        """An application failure (a bug, a damaged file): the invoice stays pending. Returns attempts."""
         with self.sessions.begin() as s:
-            row = s.get_one(InvoiceRow, invoice_id)
+            row = _owned_row(s, invoice_id, worker, f"recording a {step} failure")
             row.attempts += 1
             row.last_error = f"{step}: {error}"
             row.claimed_by, row.lease_until, row.last_run_id = None, None, run_id
             s.add(Event(invoice_id=invoice_id, run_id=run_id, kind=f"{step}-failed", detail={"error": error}))
             return row.attempts
 
+    def erp_unreachable(
+        self,
+        invoice_id: int,
+        run_id: int,
+        error: str,
+        *,
+        backoff: timedelta,
+        backoff_max: timedelta,
+        worker: str | None = None,
+    ) -> tuple[int, datetime]:
+        """The ERP could not be reached: back off, without spending the invoice's ``attempts``.
+
+        The invoice stays pending. The first outage in a row is retried by the next run (a blip);
+        from the second on it is not claimed before ``retry_after`` = now + ``backoff`` doubled per
+        further outage (at most ``backoff_max``). Returns (outages in a row, retry_after).
+        """
+        now = utcnow()
+        with self.sessions.begin() as s:
+            row = _owned_row(s, invoice_id, worker, "recording an ERP outage")
+            row.erp_unreachable = (row.erp_unreachable or 0) + 1
+            n = row.erp_unreachable
+            delay = timedelta(0) if n == 1 else min(backoff * 2 ** min(n - 2, 30), backoff_max)
+            row.retry_after = now + delay
+            row.last_error = f"erp unreachable: {error}"
+            row.claimed_by, row.lease_until, row.last_run_id = None, None, run_id
+            detail = {"error": error, "in_a_row": row.erp_unreachable, "retry_after": row.retry_after}
+            s.add(Event(invoice_id=invoice_id, run_id=run_id, kind="erp-unreachable", detail=_plain(detail)))
+            return row.erp_unreachable, row.retry_after
+
     # --- return and hold ----------------------------------------------------------------------
 
-    def mark_returned(self, invoice_id: int, run_id: int, invoice_response: bytes | None) -> None:
+    def mark_returned(
+        self, invoice_id: int, run_id: int, invoice_response: bytes | None, *, worker: str | None = None
+    ) -> None:
         with self.sessions.begin() as s:
-            row = s.get_one(InvoiceRow, invoice_id)
+            row = _owned_row(s, invoice_id, worker, "returning")
             row.state, row.invoice_response, row.last_run_id = InvoiceState.RETURNED, invoice_response, run_id
             row.outcome_pending, row.claimed_by, row.lease_until = True, None, None
             s.add(
@@ -330,9 +378,9 @@ class Store(RunLog, WorkQueue, Queries, HoldQueue):
                 )
             )
 
-    def mark_held(self, invoice_id: int, run_id: int, reason: str) -> None:
+    def mark_held(self, invoice_id: int, run_id: int, reason: str, *, worker: str | None = None) -> None:
         with self.sessions.begin() as s:
-            row = s.get_one(InvoiceRow, invoice_id)
+            row = _owned_row(s, invoice_id, worker, "holding")
             row.state, row.last_run_id, row.claimed_by, row.lease_until = (
                 InvoiceState.HELD,
                 run_id,
@@ -361,6 +409,20 @@ class Store(RunLog, WorkQueue, Queries, HoldQueue):
             s.execute(update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(outcome_pending=False))
             event = {"invoice_id": invoice_id, "run_id": run_id, "kind": "outcome-reported"}
             s.execute(insert(Event), [{**event, "detail": {"outcome": outcome}, "at": utcnow()}])
+
+
+def _owned(invoice_id: int, worker: str | None) -> Any:
+    """``UPDATE invoices WHERE id = ?`` (and ``AND claimed_by = ?`` when a worker is given)."""
+    query = update(InvoiceRow).where(InvoiceRow.id == invoice_id)
+    return query if worker is None else query.where(InvoiceRow.claimed_by == worker)
+
+
+def _owned_row(s: Session, invoice_id: int, worker: str | None, step: str) -> InvoiceRow:
+    """The invoice row, locked (PostgreSQL), checked to be still ``worker``'s when one is given."""
+    row = s.get_one(InvoiceRow, invoice_id, with_for_update=worker is not None)
+    if worker is not None and row.claimed_by != worker:
+        raise LeaseLost(invoice_id, worker, step)
+    return row
 
 
 def _finding_row(invoice_id: int, f: Finding) -> FindingRow:

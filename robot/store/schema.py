@@ -147,7 +147,9 @@ class InvoiceRow(Base):
     invoice_response: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     outcome_pending: Mapped[bool] = mapped_column(default=False)  # outcome not yet written to source
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), default=None)
-    attempts: Mapped[int] = mapped_column(default=0)  # application failures (ERP down, ...)
+    attempts: Mapped[int] = mapped_column(default=0)  # application failures (a bug, a damaged file, ...)
+    erp_unreachable: Mapped[int] = mapped_column(default=0)  # ERP down in a row; never exhausts attempts
+    retry_after: Mapped[datetime | None] = mapped_column(default=None)  # ERP back-off: not claimed before
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
     lease_until: Mapped[datetime | None] = mapped_column(default=None)

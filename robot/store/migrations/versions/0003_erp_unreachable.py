@@ -1,0 +1,33 @@
+"""invoices.erp_unreachable and invoices.retry_after: an ERP outage backs off, it does not hold
+
+``erp_unreachable`` counts consecutive hand-overs that failed because the ERP could not be reached
+(a TransientError or a connection error from the ledger); it is separate from ``attempts`` (the
+business/application failures that hold an invoice after ``max_attempts``). ``retry_after`` is the
+back-off: the invoice is not claimed again before it.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-01 10:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("invoices") as batch:
+        batch.add_column(sa.Column("erp_unreachable", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("retry_after", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("invoices") as batch:
+        batch.drop_column("retry_after")
+        batch.drop_column("erp_unreachable")
