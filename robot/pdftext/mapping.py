@@ -114,7 +114,8 @@ def _money(f: Mapping[str, Any], *keys: str, line: bool = False) -> Decimal | No
             problem = decimal_problem(number)  # a sum of printed amounts (group: sum) may not fit
             if problem is not None:
                 name = f"lines.{key}" if line else key
-                raise ReadError(f"{name} {quote(str(value))} {problem}", field=name, expected=NUMBER_EXPECTED)
+                shown = f"{number:f}" if number.is_finite() else str(value)
+                raise ReadError(f"{name} {quote(shown)} {problem}", field=name, expected=NUMBER_EXPECTED)
             return number
         if isinstance(value, str) and value.strip():
             raise ReadError(
