@@ -2,12 +2,16 @@
 
 Invoices become ``purchaseInvoices``, credit notes ``purchaseCreditMemos`` (see
 :mod:`connectors.business_central_mapping`); both go the same way. ``post()`` is idempotent: it
-looks the document up by the vendor's number for it (``vendorInvoiceNumber`` or
-``vendorCreditMemoNumber``) and the vendor first, resumes an unposted draft left by a crashed
-attempt (adds only the missing lines and the attachment), and posts it; a posted document is
-returned as is. Transient failures (timeouts, 429 honouring
-``Retry-After``, 5xx) restart the whole step with exponential back-off; when the attempts run out
-:class:`~robot.errors.TransientError` tells the robot to try again on a later run. Business refusals
+looks the document up first by the robot's identity of the invoice, the one its idempotency key
+holds: the vendor, the vendor's number for it (``vendorInvoiceNumber`` or ``vendorCreditMemoNumber``)
+and the year of its date (``invoiceDate`` or ``creditMemoDate``). A document of another year with
+the same number is another invoice, so this one is posted too; one of the same identity whose date,
+currency or amount differs is not taken for ours: :class:`~robot.errors.LedgerConflict` names both
+and the invoice is held. It resumes an unposted draft left by a crashed attempt (adds only the
+missing lines and the attachment), and posts it; a posted document is returned as is. Transient
+failures (timeouts, 429 honouring ``Retry-After``, 5xx) restart the whole step with exponential
+back-off; when the attempts run out :class:`~robot.errors.TransientError` tells the robot to try
+again on a later run. Business refusals
 (400/409/422) raise :class:`~robot.errors.BusinessError` carrying the ERP's message::
 
     >>> settings = Settings.model_validate({
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -55,7 +60,7 @@ from connectors.business_central_mapping import (
     rate_key,
 )
 from connectors.http_retry import RetryPolicy
-from robot.errors import BusinessError, ConfigError
+from robot.errors import BusinessError, ConfigError, LedgerConflict
 
 VAT_TOLERANCE = Decimal("0.01")
 
@@ -148,8 +153,11 @@ class BusinessCentralLedger:
 
     # -- Ledger protocol -----------------------------------------------------------------
     def find(self, posting: Posting) -> str | None:
+        """The posted ERP number of this invoice: same vendor, vendor's number and year, same date and
+        amount. Another year's document with the number is another invoice (None); one with the
+        same identity but another date or amount raises :class:`~robot.errors.LedgerConflict`."""
         kind = document_kind(posting.document_type)
-        if kind is None:
+        if kind is None or posting.invoice_date is None:
             return None  # never booked here: post() refuses it
         existing = self.retry.call(
             lambda: self._lookup(kind, posting), what=f"find {posting.idempotency_key}"
@@ -182,9 +190,37 @@ class BusinessCentralLedger:
 
     # -- steps (each attempt starts again from what the ERP already has) -------------------
     def _lookup(self, kind: DocumentKind, posting: Posting) -> dict[str, Any] | None:
+        """This invoice's document: the robot's identity (vendor, vendor's number, year), then the
+        date and amount as a cross-check. None when only other years' documents carry the number."""
         filters = {kind.number_field: posting.vendor_invoice_number, "vendorNumber": posting.vendor_number}
-        rows = self.client.list(kind.entity_set, **filters)
-        return rows[0] if rows else None
+        year = posting.invoice_date.year if posting.invoice_date else None
+        same = [
+            row
+            for row in self.client.list(kind.entity_set, **filters)
+            if (day := _date(row.get(kind.date_field))) is not None and day.year == year
+        ]
+        mismatches = [(row, _differs(kind, posting, row)) for row in same]
+        for row, differs in mismatches:
+            if not differs:
+                return row
+        if not mismatches:
+            return None
+        row, differs = mismatches[0]
+        draft = row["status"] == "Draft"
+        raise LedgerConflict(
+            ledger=self.name,
+            kind=kind.label,
+            vendor=posting.vendor_number,
+            number=posting.vendor_invoice_number,
+            invoice_date=posting.invoice_date,
+            amount=posting.net_amount + posting.vat_amount,
+            currency=posting.currency,
+            erp_document=f"{'draft ' if draft else ''}purchase {kind.label} {row['number']}",
+            erp_date=_date(row.get(kind.date_field)),
+            erp_amount=None if draft else Decimal(str(row["totalAmountIncludingTax"])),
+            erp_currency=str(row.get("currencyCode") or "") or None,
+            differs=differs,
+        )
 
     def _check_vendor(self, number: str) -> None:
         if number in self._vendors:
@@ -266,3 +302,29 @@ class BusinessCentralLedger:
                 f"says net {plan.net_amount} and VAT {plan.vat_amount}; not posted "
                 "(check tax codes and lines)"
             )
+
+
+def _date(value: object) -> date | None:
+    """An OData ``Edm.Date`` (``2025-03-01``) as a date; None when missing or unreadable."""
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _differs(kind: DocumentKind, posting: Posting, row: dict[str, Any]) -> tuple[str, ...]:
+    """What of date, currency and amount an ERP document of this identity does not share with the
+    posting. A draft's amount is not compared: a crashed attempt may have left it half-filled (the
+    draft is resumed and its lines checked against the posting's)."""
+    out = []
+    if _date(row.get(kind.date_field)) != posting.invoice_date:
+        out.append("date")
+    currency = str(row.get("currencyCode") or "")
+    if currency and currency != posting.currency:
+        out.append("currency")
+    if row["status"] != "Draft":
+        net = Decimal(str(row["totalAmountExcludingTax"]))
+        vat = Decimal(str(row["totalTaxAmount"]))
+        if net != posting.net_amount or abs(vat - posting.vat_amount) > VAT_TOLERANCE:
+            out.append("amount")
+    return tuple(out)

@@ -80,7 +80,7 @@ class DocumentKind:
 
     entity_set: str
     lines_set: str
-    number_field: str  # the vendor's own document number: the idempotency key with the vendor
+    number_field: str  # the vendor's own document number: the idempotency key with vendor and year
     date_field: str
     label: str
 
@@ -137,6 +137,8 @@ def plan_posting(
         )
     if not posting.vendor_invoice_number:
         raise BusinessError(f"{ref}: no vendor document number (the ERP's idempotency key)")
+    if posting.invoice_date is None:
+        raise BusinessError(f"{ref}: no {label} date (its year is part of the ERP's idempotency key)")
     if not posting.lines:
         raise BusinessError(f"{ref}: no lines to book")
     if kind is PURCHASE_CREDIT_MEMO and posting.gross_amount < 0:
@@ -204,8 +206,7 @@ def plan_posting(
         kind.number_field: posting.vendor_invoice_number,
         "currencyCode": posting.currency,
     }
-    if posting.invoice_date:
-        header[kind.date_field] = posting.invoice_date.isoformat()
+    header[kind.date_field] = posting.invoice_date.isoformat()
     if posting.due_date:
         header["dueDate"] = posting.due_date.isoformat()
     for dim, values in header_dims.items():

@@ -25,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 
 from connectors.base import IncomingDocument, OutgoingNotice, Posting, PostingLine
-from robot.errors import BusinessError, TransientError
+from robot.errors import BusinessError, LedgerConflict, TransientError
 
 
 class SimulatedCrash(BaseException):
@@ -77,6 +77,10 @@ class MemoryLedger:
     ``crash_after``: numbers of ``post`` calls that post, then raise :class:`SimulatedCrash`.
     ``refuse``: idempotency key → message; those posts raise BusinessError.
     ``down``: every call raises TransientError.
+
+    Like the real ledgers, a posting is found by its idempotency key (vendor, type, number, year)
+    and cross-checked: a kept posting of that key with another date, currency or amount raises
+    :class:`~robot.errors.LedgerConflict` instead of being taken for this one.
     """
 
     name = "memory"
@@ -103,8 +107,41 @@ class MemoryLedger:
         self.find_calls += 1
         if self.down:
             raise TransientError("memory ledger is down")
+        return self._ours(posting)
+
+    def _ours(self, posting: Posting) -> str | None:
         hit = self.posted.get(posting.idempotency_key)
-        return hit[0] if hit else None
+        if hit is None:
+            return None
+        number, kept = hit
+        differs = tuple(
+            what
+            for what, same in (
+                ("date", kept.invoice_date == posting.invoice_date),
+                ("currency", kept.currency == posting.currency),
+                (
+                    "amount",
+                    (kept.net_amount, kept.vat_amount) == (posting.net_amount, posting.vat_amount),
+                ),
+            )
+            if not same
+        )
+        if not differs:
+            return number
+        raise LedgerConflict(
+            ledger=self.name,
+            kind=posting.document_type.replace("_", " "),
+            vendor=posting.vendor_number,
+            number=posting.vendor_invoice_number,
+            invoice_date=posting.invoice_date,
+            amount=posting.net_amount + posting.vat_amount,
+            currency=posting.currency,
+            erp_document=f"document {number}",
+            erp_date=kept.invoice_date,
+            erp_amount=kept.net_amount + kept.vat_amount,
+            erp_currency=kept.currency,
+            differs=differs,
+        )
 
     def post(self, posting: Posting) -> str:
         self.post_calls += 1
@@ -114,9 +151,9 @@ class MemoryLedger:
         message = self.refuse.get(posting.idempotency_key)
         if message is not None:
             raise BusinessError(message)
-        hit = self.posted.get(posting.idempotency_key)
-        if hit is not None:
-            return hit[0]
+        existing = self._ours(posting)
+        if existing is not None:
+            return existing
         number = f"{self.prefix}{len(self.posted) + 1:06d}"
         self.posted[posting.idempotency_key] = (number, posting)
         if call in self.crash_after:

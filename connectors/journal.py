@@ -4,8 +4,11 @@ Each line carries the fields a Business Central purchase invoice has (``vendorNu
 ``vendorInvoiceNumber``, ``invoiceDate``, ``dueDate``, ``currencyCode``, amounts as strings, lines
 with account, dimensions and VAT), the idempotency key, the document's sha256 and the ERP document
 number the journal assigns (``PI-000001``, ``PI-000002``, ...). Every line is flushed and fsync'ed
-before :meth:`JournalLedger.post` returns. Posting the same idempotency key twice returns the
-existing number and writes nothing::
+before :meth:`JournalLedger.post` returns. An entry is found by the idempotency key (vendor,
+document type, vendor's number, year: the same number in another year is another invoice), with
+the date, currency and amounts as a cross-check: an entry of the same key whose date or amount
+differs is another document, and :class:`~robot.errors.LedgerConflict` names both. Posting the
+same invoice twice returns the existing number and writes nothing::
 
     >>> import tempfile
     >>> from connectors.fakes import sample_posting
@@ -30,14 +33,18 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from connectors.base import Posting
-from robot.errors import ConnectorError, TransientError
+from robot.errors import ConnectorError, LedgerConflict, TransientError
+
+#: the fields of a journal line the cross-check compares (and the conflict message names)
+CHECKED = ("number", "documentType", "invoiceDate", "currencyCode", "netAmount", "vatAmount")
 
 
 class JournalSettings(BaseModel):
@@ -98,7 +105,7 @@ class JournalLedger:
         self.path = Path(path)
         self.prefix = prefix
         self._lock = threading.Lock()
-        self._index: dict[str, str] | None = None
+        self._index: dict[str, dict[str, Any]] | None = None  # idempotency key -> CHECKED fields
         self._good_size = 0  # bytes up to the end of the last complete line
         self._count = 0
 
@@ -110,7 +117,7 @@ class JournalLedger:
         return self.path.with_name(self.path.name + ".lock")
 
     @contextmanager
-    def _locked(self) -> Iterator[dict[str, str]]:
+    def _locked(self) -> Iterator[dict[str, dict[str, Any]]]:
         """Hold the thread lock and an exclusive ``fcntl`` lock on ``<journal>.lock``; yield the index.
 
         Several worker processes may append to one journal: under the file lock each first reads
@@ -130,7 +137,7 @@ class JournalLedger:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
                 fh.close()
 
-    def _refresh(self) -> dict[str, str]:
+    def _refresh(self) -> dict[str, dict[str, Any]]:
         """Read the complete lines appended after ``_good_size`` (all of them the first time)."""
         if self._index is None:
             self._index, self._good_size, self._count = {}, 0, 0
@@ -158,22 +165,60 @@ class JournalLedger:
                 raise ConnectorError(
                     f"{self.path}: line {self._count + 1} is not JSON ({exc}); the journal is damaged"
                 ) from exc
-            index[str(record["idempotency_key"])] = str(record["number"])
+            index[str(record["idempotency_key"])] = {k: record.get(k) for k in CHECKED}
             self._count += 1
             self._good_size += len(raw) + 1
         return index
 
     def find(self, posting: Posting) -> str | None:
         with self._locked() as index:
-            return index.get(posting.idempotency_key)
+            return self._ours(posting, index.get(posting.idempotency_key))
+
+    def _ours(self, posting: Posting, entry: dict[str, Any] | None) -> str | None:
+        """The entry's number if it is this invoice; LedgerConflict if its date or amount differs."""
+        if entry is None:
+            return None
+        theirs = Decimal(str(entry["netAmount"])) + Decimal(str(entry["vatAmount"]))
+        date_text = posting.invoice_date.isoformat() if posting.invoice_date else None
+        differs = tuple(
+            what
+            for what, same in (
+                ("date", entry["invoiceDate"] == date_text),
+                ("currency", entry["currencyCode"] == posting.currency),
+                (
+                    "amount",
+                    Decimal(str(entry["netAmount"])) == posting.net_amount
+                    and Decimal(str(entry["vatAmount"])) == posting.vat_amount,
+                ),
+            )
+            if not same
+        )
+        if not differs:
+            return str(entry["number"])
+        label = "credit note" if posting.document_type == "credit_note" else posting.document_type
+        raise LedgerConflict(
+            ledger=f"journal {self.path.name}",
+            kind=label,
+            vendor=posting.vendor_number,
+            number=posting.vendor_invoice_number,
+            invoice_date=posting.invoice_date,
+            amount=posting.net_amount + posting.vat_amount,
+            currency=posting.currency,
+            erp_document=f"journal entry {entry['number']}",
+            erp_date=date.fromisoformat(entry["invoiceDate"]) if entry["invoiceDate"] else None,
+            erp_amount=theirs,
+            erp_currency=entry["currencyCode"],
+            differs=differs,
+        )
 
     def post(self, posting: Posting) -> str:
         with self._locked() as index:
-            existing = index.get(posting.idempotency_key)
+            existing = self._ours(posting, index.get(posting.idempotency_key))
             if existing is not None:
                 return existing
             number = f"{self.prefix}{self._count + 1:06d}"
-            line = (json.dumps(posting_record(posting, number), ensure_ascii=False) + "\n").encode()
+            record = posting_record(posting, number)
+            line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
             try:
                 with self.path.open("ab") as fh:
                     if fh.tell() > self._good_size:
@@ -185,7 +230,7 @@ class JournalLedger:
                 raise TransientError(f"cannot write journal {self.path}: {exc}") from exc
             self._good_size += len(line)
             self._count += 1
-            index[posting.idempotency_key] = number
+            index[posting.idempotency_key] = {k: record.get(k) for k in CHECKED}
             return number
 
     def entries(self) -> list[dict[str, Any]]:

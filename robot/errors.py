@@ -7,9 +7,14 @@ RobotError
  └── ConnectorError       an outside system failed
       ├── TransientError  worth retrying (timeouts, 429, 5xx, SMTP down)
       └── BusinessError   the outside system refused on business grounds (hold, don't retry)
+           └── LedgerConflict  the ERP holds a document with this invoice's identity but another
+                               date or amount: not ours, so not posted and not recorded as posted
 """
 
 from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
 
 
 class RobotError(Exception):
@@ -82,3 +87,42 @@ class BusinessError(ConnectorError):
     """The outside system refused on business grounds; the invoice is held with this message."""
 
     default_message = "outside system refused the request"
+
+
+class LedgerConflict(BusinessError):
+    """The ERP holds a document with this invoice's identity (vendor, document type, number, year)
+    whose date or amount differs: it is another document, so the invoice is neither posted nor
+    recorded as posted under the other document's number. The message names both::
+
+        business-central: vendor K10001's invoice F-100 of 2026 matches purchase invoice 108001 by
+        vendor, number and year but not by amount. Ours: dated 2026-02-03, 1562.50 DKK. The ERP's
+        purchase invoice 108001: dated 2026-02-03, 1250.00 DKK. Not posted: compare the two by hand
+    """
+
+    default_message = "the ERP holds another document with this invoice's number"
+
+    def __init__(
+        self,
+        *,
+        ledger: str,
+        kind: str,
+        vendor: str,
+        number: str,
+        invoice_date: date | None,
+        amount: Decimal,
+        currency: str,
+        erp_document: str,
+        erp_date: date | None,
+        erp_amount: Decimal | None,
+        erp_currency: str | None,
+        differs: tuple[str, ...],
+    ) -> None:
+        self.ledger, self.erp_document, self.differs = ledger, erp_document, differs
+        year = invoice_date.year if invoice_date else "no year"
+        theirs = f"{erp_amount} {erp_currency or currency}" if erp_amount is not None else "no amount yet"
+        super().__init__(
+            f"{ledger}: vendor {vendor}'s {kind} {number} of {year} matches {erp_document} by vendor, "
+            f"number and year but not by {' and '.join(differs)}. Ours: dated "
+            f"{invoice_date or 'without date'}, {amount} {currency}. The ERP's {erp_document}: dated "
+            f"{erp_date or 'without date'}, {theirs}. Not posted: compare the two by hand"
+        )

@@ -13,9 +13,9 @@ import pytest
 from fastapi import FastAPI
 
 from connectors.base import Ledger, Posting, PostingLine
-from connectors.bc_testserver import DEFAULT_COMPANY_ID, create_app, get_state
+from connectors.bc_testserver import DEFAULT_COMPANY_ID, INVOICE, BcError, create_app, get_state
 from connectors.business_central import BusinessCentralLedger, Settings
-from robot.errors import BusinessError, ConfigError, ConnectorError
+from robot.errors import BusinessError, ConfigError, ConnectorError, LedgerConflict
 from tests.servers import serve
 
 VENDORS = {"K10001": "Kontorland A/S", "K10002": "Papirhuset ApS", "K10003": "Spærret ApS"}
@@ -350,3 +350,58 @@ def test_revoked_token_is_fetched_again(ledger: BusinessCentralLedger, bc_app: F
     ledger.post(make_posting("F-2"))
     assert getattr(ledger.auth, "fetches", None) == 2
     assert len(get_state(bc_app).posted()) == 2
+
+
+def test_no_invoice_date_is_refused_before_any_call(ledger: BusinessCentralLedger, bc_app: FastAPI) -> None:
+    """The year of the date is part of the ERP identity: without it the invoice could not be found again."""
+    dateless = make_posting(invoice_date=None, idempotency_key="K10001:invoice:F-1001:-")
+    assert ledger.find(dateless) is None
+    with pytest.raises(BusinessError, match="F-1001 from vendor K10001: no invoice date"):
+        ledger.post(dateless)
+    assert get_state(bc_app).snapshot() == []
+
+
+def test_a_draft_of_the_same_identity_with_another_date_is_not_resumed(
+    ledger: BusinessCentralLedger, bc_app: FastAPI
+) -> None:
+    """A draft someone left for vendor K10001's F-1001 of 2025, dated otherwise, is not ours to post."""
+    state = get_state(bc_app)
+    draft = state.create(
+        INVOICE, {"vendorNumber": "K10001", "vendorInvoiceNumber": "F-1001", "invoiceDate": "2025-07-01"}
+    )
+    posting = make_posting()
+    for call in (ledger.find, ledger.post):
+        with pytest.raises(LedgerConflict) as caught:
+            call(posting)
+        assert caught.value.differs == ("date",)
+        assert (
+            f"The ERP's draft purchase invoice {draft['number']}: dated 2025-07-01, no amount yet"
+            in caught.value.message
+        )
+    assert state.posted() == [] and state.lines[draft["id"]] == []
+    assert ledger.post(
+        make_posting(invoice_date=date(2026, 3, 1), idempotency_key="K10001:invoice:F-1001:2026")
+    )
+    assert [d["invoiceDate"] for d in state.posted()] == ["2026-03-01"]
+
+
+def test_the_server_refuses_a_number_twice_in_one_year_only(base_url: str, bc_app: FastAPI) -> None:
+    led = BusinessCentralLedger(settings_for(base_url), secret=SECRET)
+    root = f"{base_url}/api/v2.0/companies({DEFAULT_COMPANY_ID})"
+    with httpx.Client(headers={"Authorization": f"Bearer {led.auth.token()}"}) as http:
+        body = {"vendorNumber": "K10001", "vendorInvoiceNumber": "Y-1", "invoiceDate": "2025-12-31"}
+        assert http.post(f"{root}/purchaseInvoices", json=body).status_code == 201
+        same_year = http.post(f"{root}/purchaseInvoices", json={**body, "invoiceDate": "2025-01-01"})
+        assert same_year.status_code == 409
+        next_year = http.post(f"{root}/purchaseInvoices", json={**body, "invoiceDate": "2026-01-01"})
+        assert next_year.status_code == 201
+    led.close()
+    strict = create_app(vendors=VENDORS, client_secret=SECRET, same_number_in_another_year=False)
+    state = get_state(strict)
+    state.create(
+        INVOICE, {"vendorNumber": "K10001", "vendorInvoiceNumber": "Y-1", "invoiceDate": "2025-12-31"}
+    )
+    with pytest.raises(BcError, match=r"already has Vendor Invoice No\. Y-1"):
+        state.create(
+            INVOICE, {"vendorNumber": "K10001", "vendorInvoiceNumber": "Y-1", "invoiceDate": "2026-01-01"}
+        )

@@ -60,14 +60,19 @@ def create_app(
     retry_after_seconds: int = 1,
     slow_seconds: float = 1.0,
     max_requests_per_second: float | None = None,
+    same_number_in_another_year: bool = True,
 ) -> FastAPI:
-    """A fresh server. ``vendors`` maps vendor number → name; ``accounts`` None accepts any."""
+    """A fresh server. ``vendors`` maps vendor number → name; ``accounts`` None accepts any.
+
+    ``same_number_in_another_year``: a vendor may reuse its document number in another year of the
+    document date (off: refused with 409 whatever the year)."""
     state = BcState(
         vendors=vendors,
         blocked_vendors=blocked_vendors,
         accounts=accounts,
         tax_rates=tax_rates,
         mandatory_dimensions=mandatory_dimensions,
+        same_number_in_another_year=same_number_in_another_year,
     )
     faults = Faults(fail_rate, seed, max_requests_per_second)
     tokens: dict[str, float] = dict.fromkeys(bearer_tokens, float("inf"))

@@ -3,8 +3,10 @@
 Purchase invoices and purchase credit memos (each a :class:`~connectors.bc_testserver.kinds.Kind`)
 with lines and attachments, vendors, G/L accounts and tax codes, with the refusals Business
 Central gives: unknown or blocked vendor, the vendor's document number used twice for the same
-vendor and document type, unknown G/L account or tax code, missing mandatory dimension, nothing to
-post, a negative total::
+vendor and document type (in the same year of the document date; in any year when
+``same_number_in_another_year`` is off, as in BC without the "Same Ext. Doc. No. in Diff. FY"
+setting), unknown G/L account or tax code, missing mandatory dimension, nothing to post, a negative
+total::
 
     >>> state = BcState(vendors={"K10001": "Kontorland A/S"})
     >>> inv = state.create(INVOICE, {"vendorNumber": "K10001", "vendorInvoiceNumber": "F-1"})
@@ -53,8 +55,10 @@ class BcState:
         accounts: Iterable[str] | None = None,
         tax_rates: Mapping[str, Decimal] | None = None,
         mandatory_dimensions: Iterable[str] = (),
+        same_number_in_another_year: bool = True,
     ) -> None:
         self.lock = threading.RLock()
+        self.same_number_in_another_year = same_number_in_another_year
         blocked = set(blocked_vendors)
         self.vendors = {
             number: {
@@ -140,8 +144,12 @@ class BcState:
             number = str(body.get("vendorNumber") or "")
             vendor = self._vendor(kind, number)
             own = str(body.get(kind.number_field) or "")
+            today = date.today().isoformat()
+            dated = str(body.get(kind.date_field) or today)
             for other in self.documents[kind.entity_set].values():
                 if own and other["vendorNumber"] == number and other[kind.number_field] == own:
+                    if self.same_number_in_another_year and str(other[kind.date_field])[:4] != dated[:4]:
+                        continue  # "Same Ext. Doc. No. in Diff. FY": another year's document
                     raise BcError(
                         409,
                         "Internal_EntityWithSameKeyExists",
@@ -154,7 +162,6 @@ class BcState:
                     400, "Internal_RecordNotFound", f"The Currency does not exist. Code='{currency}'"
                 )
             self._draft_no[kind.entity_set] += 1
-            today = date.today().isoformat()
             doc: dict[str, Any] = {
                 "id": str(uuid.uuid4()),
                 "number": str(self._draft_no[kind.entity_set]),
@@ -162,7 +169,7 @@ class BcState:
                 "vendorNumber": number,
                 "vendorName": vendor["displayName"],
                 kind.number_field: own,
-                kind.date_field: body.get(kind.date_field) or today,
+                kind.date_field: dated,
                 "postingDate": body.get("postingDate") or today,
                 "dueDate": body.get("dueDate") or body.get(kind.date_field) or today,
                 "currencyCode": currency,
