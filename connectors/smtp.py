@@ -3,8 +3,18 @@
 The password never sits in the configuration file: the settings name the environment variable that
 holds it. The Message-ID is derived from the notice key, so a notice resent after a crash can be
 recognised (and de-duplicated) by the receiving side. Failures are classified the way the robot
-retries them: no connection, timeouts and ``4xx`` replies are :class:`~robot.errors.TransientError`
-(the outbox tries again later); ``5xx`` replies are :class:`~robot.errors.BusinessError`::
+retries them:
+
+- about this notice: a recipient refused with ``5xx`` (550 no such user, 553 ...) or the message
+  refused at DATA with ``5xx`` is a :class:`~robot.errors.BusinessError` (the notice is held as
+  ``refused`` for the creditor team); ``4xx`` (451 try later) is a
+  :class:`~robot.errors.TransientError` (the next run tries again);
+- about the server (no connection, timeout, ``421`` greeting, ``4xx`` to MAIL FROM) is
+  :class:`~connectors.eml.NotifierDown`, a TransientError: the run stops sending and every notice
+  waits for the next run;
+- the server refusing the robot itself (login ``535``, ``530`` STARTTLS demanded, an untrusted
+  certificate, the sender refused with ``5xx``) is :class:`~connectors.eml.NotifierMisconfigured`,
+  a BusinessError that refuses no notice: they wait until the settings are fixed::
 
     >>> settings = Settings(host="smtp.example.dk", port=587, starttls=True,
     ...                     username="robot", password_env="FAKTURAROBOT_SMTP_PASSWORD",
@@ -27,7 +37,7 @@ from loguru import logger
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connectors.base import OutgoingNotice
-from connectors.eml import build_message
+from connectors.eml import NotifierDown, NotifierMisconfigured, build_message
 from robot.errors import BusinessError, ConfigError, TransientError
 
 
@@ -122,40 +132,59 @@ class SmtpNotifier:
         )
 
     def send(self, notice: OutgoingNotice) -> None:
-        """Deliver one notice. Raises TransientError (retry later) or BusinessError (don't)."""
+        """Deliver one notice. Raises TransientError (retry later) or BusinessError (don't).
+
+        A refusal of some recipients, not all, is logged: the others have the mail, so a retry
+        would send it to them twice.
+        """
         if not notice.to:
             raise BusinessError(f"notice {notice.notice_key} has no recipients")
         message = build_message(notice, self.from_address)
         where = f"SMTP {self.host}:{self.port}"
+        smtp = self._open(where)
         try:
-            with self._connect() as smtp:
+            with smtp:
                 refused = smtp.send_message(message, from_addr=self.from_address, to_addrs=list(notice.to))
         except smtplib.SMTPRecipientsRefused as exc:
             codes = {addr: code for addr, (code, _) in exc.recipients.items()}
-            detail = ", ".join(f"{a} ({c})" for a, c in codes.items())
+            detail = ", ".join(f"{a} ({c}) {_text(r)}" for a, (c, r) in exc.recipients.items())
             if all(400 <= c < 500 for c in codes.values()):
                 raise TransientError(f"{where} refused every recipient for now: {detail}") from exc
             raise BusinessError(f"{where} refused every recipient: {detail}") from exc
-        except smtplib.SMTPNotSupportedError as exc:
-            raise BusinessError(f"{where} does not support {exc}") from exc
-        except smtplib.SMTPResponseException as exc:
-            text = (
-                exc.smtp_error.decode(errors="replace")
-                if isinstance(exc.smtp_error, bytes)
-                else exc.smtp_error
-            )
-            message_text = f"{where} answered {exc.smtp_code} {text}"
+        except smtplib.SMTPSenderRefused as exc:
+            text = f"{where} refused the sender {self.from_address}: {exc.smtp_code} {_text(exc.smtp_error)}"
+            if 400 <= exc.smtp_code < 500:
+                raise NotifierDown(text) from exc
+            raise NotifierMisconfigured(text) from exc
+        except smtplib.SMTPResponseException as exc:  # DATA refused: about this message
+            message_text = f"{where} answered {exc.smtp_code} {_text(exc.smtp_error)}"
             if 400 <= exc.smtp_code < 500:
                 raise TransientError(message_text) from exc
             raise BusinessError(message_text) from exc
-        except ssl.SSLCertVerificationError as exc:
-            raise BusinessError(f"{where}: the server's TLS certificate is not trusted ({exc})") from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise TransientError(f"{where} unavailable: {type(exc).__name__}: {exc}") from exc
         if refused:
             logger.warning(
                 "notice {} delivered, but {} refused some recipients: {}", notice.notice_key, where, refused
             )
+
+    def _open(self, where: str) -> smtplib.SMTP:
+        """A ready connection, or the notifier-level error: down (retry) or refusing the robot."""
+        try:
+            return self._connect()
+        except smtplib.SMTPNotSupportedError as exc:
+            raise NotifierMisconfigured(f"{where} does not support {exc}") from exc
+        except smtplib.SMTPResponseException as exc:
+            text = f"{where} answered {exc.smtp_code} {_text(exc.smtp_error)}"
+            if 400 <= exc.smtp_code < 500:
+                raise NotifierDown(text) from exc
+            raise NotifierMisconfigured(text) from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise NotifierMisconfigured(
+                f"{where}: the server's TLS certificate is not trusted ({exc})"
+            ) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise NotifierDown(f"{where} unavailable: {type(exc).__name__}: {exc}") from exc
 
     def probe(self) -> str:
         """Connect, EHLO, STARTTLS and login as configured, then quit: nothing is sent."""
@@ -193,3 +222,7 @@ class SmtpNotifier:
 
     def close(self) -> None:
         """Each send opens and closes its own connection: nothing to release."""
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply

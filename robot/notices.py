@@ -13,6 +13,14 @@ invoice's Invoice Response XML is attached. The texts come from Jinja2 templates
     >>> notice = build_digest(Customer(id="SAM", name="Styrelsen", notify=("k@sam.dk",)), "42", [item])
     >>> notice.notice_key, "1.234,50 kr." in notice.text, "DKK 1,234.50" in notice.text
     ('42:SAM', True, True)
+
+The run passes the store's id, so the key is ``<store-id>:<run>:<customer>`` (unique across stores).
+
+Every text that comes from a document (supplier name, numbers, what a finding found) passes
+:func:`notice_text` before either template sees it: control characters (CR, LF, TAB, the other C0
+and C1 controls, U+2028/U+2029) become a space, and the invisible direction marks and overrides
+(U+200E/U+200F, U+061C, U+202A–U+202E, U+2066–U+2069) are removed, so a supplier cannot start a
+fake line or reorder what the customer reads. The HTML template is autoescaped by Jinja2 as well.
 """
 
 from __future__ import annotations
@@ -32,6 +40,21 @@ from classifiers.criteria import Customer
 from connectors.base import OutgoingNotice
 
 TEMPLATES = Path(__file__).with_name("templates")
+
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def notice_text(value: str | None) -> str | None:
+    """Document text made safe for a notice: controls → one space, direction overrides removed.
+
+    >>> notice_text("Evil A/S\r\nTotal: 0 DKK\u202e")
+    'Evil A/S Total: 0 DKK'
+    """
+    if value is None:
+        return None
+    return _LINE_BREAKING.sub(" ", _BIDI.sub("", value))
+
 
 #: OPStatusReason codes → (Danish, English) labels of the error type.
 REASON_LABELS: dict[str, tuple[str, str]] = {
@@ -184,15 +207,15 @@ def _finding_view(f: Finding) -> dict[str, Any]:
     if f.field and f.field not in FIELD_NAMES:
         field_da = field_en = f.field
     return {
-        "code": f.code,
-        "field": f.field,
-        "field_da": field_da,
-        "field_en": field_en,
-        "line_id": f.line_id,
-        "message_da": f.message_da,
-        "message_en": f.message_en,
-        "found": f.found,
-        "expected": f.expected,
+        "code": notice_text(f.code),
+        "field": notice_text(f.field),
+        "field_da": notice_text(field_da),
+        "field_en": notice_text(field_en),
+        "line_id": notice_text(f.line_id),
+        "message_da": notice_text(f.message_da),
+        "message_en": notice_text(f.message_en),
+        "found": notice_text(f.found),
+        "expected": notice_text(f.expected),
         "action": f.action,
         "action_da": _label(ACTION_LABELS, f.action, 0),
         "action_en": _label(ACTION_LABELS, f.action, 1),
@@ -204,15 +227,20 @@ def _item_view(item: ReturnedItem) -> dict[str, Any]:
     codes = item.error_types or tuple(dict.fromkeys(f.reason for f in blocking))
     return {
         "invoice_id": item.invoice_id,
-        "number": item.invoice_number,
-        "supplier_name": item.supplier_name,
-        "supplier_cvr": item.supplier_cvr,
+        "number": notice_text(item.invoice_number),
+        "supplier_name": notice_text(item.supplier_name),
+        "supplier_cvr": notice_text(item.supplier_cvr),
         "amount_da": money_da(item.amount, item.currency),
         "amount_en": money_en(item.amount, item.currency),
         "issue_date_da": date_da(item.issue_date),
         "issue_date_en": date_en(item.issue_date),
         "error_types": [
-            {"code": c, "da": _label(REASON_LABELS, c, 0), "en": _label(REASON_LABELS, c, 1)} for c in codes
+            {
+                "code": notice_text(c),
+                "da": notice_text(_label(REASON_LABELS, c, 0)),
+                "en": notice_text(_label(REASON_LABELS, c, 1)),
+            }
+            for c in codes
         ],
         "findings": [_finding_view(f) for f in blocking],
         "attachment": item.attachment_name if item.invoice_response_xml else None,
@@ -242,10 +270,12 @@ def build_digest(
     items: Sequence[ReturnedItem],
     *,
     template_dir: Path | None = None,
+    store_id: str | None = None,
 ) -> OutgoingNotice:
     """The digest notice for ``customer``: Danish then English, Invoice Responses attached.
 
     ``to`` is the customer's ``notify`` list (possibly empty: the caller decides what that means).
+    The key is ``<store_id>:<run_id>:<customer>`` (``<run_id>:<customer>`` without a store id).
     """
     env = environment(template_dir)
     views = [_item_view(item) for item in items]
@@ -268,7 +298,7 @@ def build_digest(
         (item.attachment_name, xml, "application/xml") for item in items if (xml := item.invoice_response_xml)
     )
     return OutgoingNotice(
-        notice_key=f"{run_id}:{customer.id}",
+        notice_key=f"{store_id}:{run_id}:{customer.id}" if store_id else f"{run_id}:{customer.id}",
         to=tuple(customer.notify),
         subject=subject,
         text=env.get_template("digest.txt.j2").render(context),

@@ -2,6 +2,13 @@
 
 Both quote the findings that stopped the invoice (for a return by hand, the person's reason), in
 Danish and English, with the Invoice Response when there is one.
+
+:func:`send_notices` empties the outbox, each notice on its own: a notice the mail server refuses
+for good (a recipient refused with 5xx) is held as ``refused`` with the reason and the others are
+still sent; a transient failure (4xx, a timeout) leaves that notice for the next run, with its
+attempts and last error. Only when the notifier as a whole fails (the mail server unreachable, the
+outbox folder unwritable, the server refusing the robot's login) does the run stop sending: the
+rest would fail the same way, and each of them records why it was not tried.
 """
 
 from __future__ import annotations
@@ -10,8 +17,13 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from loguru import logger
+
 from classifiers.api import Finding
+from connectors.base import Notifier
+from connectors.eml import NOTIFIER_FAILURES
 from robot.context import MasterData
+from robot.errors import BusinessError
 from robot.findings import MANUAL_RETURN, from_rows
 from robot.notices import ReturnedItem, build_digest
 from robot.store.outbox import Outbox
@@ -54,8 +66,46 @@ def queue_digests(
         if customer is None or not customer.notify:
             continue  # unknown customer (REC): the creditor team sees it in the run summary
         items = [_returned_item(store, r) for r in rows]
-        notice = build_digest(customer, str(run_id), items, template_dir=templates)
+        notice = build_digest(
+            customer, str(run_id), items, template_dir=templates, store_id=outbox.store_id()
+        )
         outbox.enqueue(run_id, customer_id, notice, [r.id for r in rows])
+
+
+def send_notices(outbox: Outbox, notifier: Notifier, run_id: int) -> list[str]:
+    """Send every pending notice, each on its own; returns the run's problems (one per notice)."""
+    log = logger.bind(run_id=run_id)
+    problems: list[str] = []
+    rows = outbox.pending()
+    for index, row in enumerate(rows):
+        who = f"notice {row.notice_key} ({row.customer_id or '-'}: {row.recipients})"
+        outbox.sending(row.id)
+        try:
+            notifier.send(outbox.to_notice(row))
+        except NOTIFIER_FAILURES as exc:  # the notifier as a whole: the rest would fail alike
+            error = f"{type(exc).__name__}: {exc}"
+            outbox.failed(row.id, error)
+            rest = rows[index + 1 :]
+            for other in rest:
+                outbox.not_tried(other.id, f"not tried in run {run_id}: {error}")
+            log.warning("{} not sent, {} more left for the next run: {}", who, len(rest), exc)
+            problems.append(
+                f"sending notices via {notifier.name} failed: {exc}; "
+                f"{len(rest) + 1} notice(s) wait for the next run"
+            )
+            break
+        except BusinessError as exc:  # refused for good: held for the creditor team
+            outbox.refuse(row.id, str(exc), run_id)
+            log.warning("{} refused, held for the creditor team: {}", who, exc)
+            problems.append(f"{who} refused, held for the creditor team (fakturarobot held): {exc}")
+            continue
+        except Exception as exc:  # transient (4xx, timeout, ...): this notice waits for the next run
+            outbox.failed(row.id, f"{type(exc).__name__}: {exc}")
+            log.warning("{} not sent, retried next run: {}", who, exc)
+            problems.append(f"{who} not sent via {notifier.name}, retried next run: {exc}")
+            continue
+        outbox.sent(row.id, run_id)
+    return problems
 
 
 def _returned_item(store: Store, row: InvoiceRow) -> ReturnedItem:

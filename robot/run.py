@@ -28,7 +28,7 @@ from robot.actions import ERP_BACKOFF, ERP_BACKOFF_MAX, Actions
 from robot.context import MasterData
 from robot.errors import BusinessError
 from robot.pdftext import TemplateSet
-from robot.returns import outcome_of, queue_digests
+from robot.returns import outcome_of, queue_digests, send_notices
 from robot.run_report import RunSummary, summarise
 from robot.store.outbox import Outbox
 from robot.store.queue import Fence
@@ -231,15 +231,7 @@ class Robot:
         return []
 
     def notify(self, run_id: int) -> list[str]:
-        """Queue one digest per customer for newly returned invoices, then empty the outbox."""
+        """Queue one digest per customer for newly returned invoices, then send each notice on its
+        own: a refused one is held, a failed one waits for the next run (robot.returns.send_notices)."""
         queue_digests(self.store, self.master, self.outbox, run_id, self.actions.templates)
-        for row in self.outbox.pending():
-            self.outbox.sending(row.id)
-            try:
-                self.notifier.send(self.outbox.to_notice(row))
-            except Exception as exc:  # mail down: the notice waits in the outbox for the next run
-                self.outbox.failed(row.id, f"{type(exc).__name__}: {exc}")
-                logger.bind(run_id=run_id).warning("notice {} not sent: {}", row.notice_key, exc)
-                return [f"sending notices via {self.notifier.name} failed: {exc}"]
-            self.outbox.sent(row.id, run_id)
-        return []
+        return send_notices(self.outbox, self.notifier, run_id)

@@ -180,3 +180,85 @@ def test_every_command_is_in_the_readme() -> None:
     for command in app.registered_commands:
         name = command.name or (command.callback.__name__ if command.callback else "")
         assert f"fakturarobot {name.replace('_', '-')}" in readme, f"command {name} is not documented"
+
+
+EVIL_SUPPLIER = "Evil [/bold] [link=http://x]A/S"
+EVIL_FILE = "kontorland\x1b[31m-faktura.xml"
+
+
+def _evil_store(tmp_path: Path) -> tuple[str, Path]:
+    """A store holding the unknown-supplier sample, its supplier renamed and its file name carrying
+    an escape sequence; and that document as a file of that name."""
+    from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource
+    from robot.context import MasterData
+    from robot.run import Robot, RunOptions
+    from robot.store.repo import Store
+
+    sample = SAMPLES / "inbox" / "0046-peppol-unknown-supplier.xml"
+    content = sample.read_bytes().replace(b"Kontorland ApS", EVIL_SUPPLIER.encode())
+    meta = json.loads(sample.with_name(sample.name + ".meta.json").read_text(encoding="utf-8"))
+    source = MemorySource()
+    source.add(EVIL_FILE, content, meta)
+    master = MasterData.load(SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml")
+    url = f"sqlite:///{tmp_path}/evil.db"
+    robot = Robot(Store.open(url), master, source=source, ledger=MemoryLedger(), notifier=MemoryNotifier())
+    try:
+        summary = robot.run(RunOptions())
+    finally:
+        robot.close()
+    assert summary.counts["held"] == 1
+    path = tmp_path / EVIL_FILE
+    path.write_bytes(content)
+    return url, path
+
+
+def _literal(out: str) -> None:
+    assert "\x1b" not in out  # no escape sequence reaches the terminal
+    assert "\\x1b[31m" in out  # the file name is shown, the ESC as a visible escape
+
+
+def test_held_and_show_print_supplier_text_literally(tmp_path: Path) -> None:
+    url, _ = _evil_store(tmp_path)
+    wide = {"COLUMNS": "300"}
+    held = runner.invoke(app, ["held", "--database", url], env=wide)
+    assert held.exception is None and held.exit_code == 0, held.output
+    assert EVIL_SUPPLIER in held.stdout and "\x1b" not in held.stdout
+    shown = runner.invoke(app, ["show", "1", "--database", url], env=wide)
+    assert shown.exception is None and shown.exit_code == 0, shown.output
+    assert EVIL_SUPPLIER in shown.stdout
+    _literal(shown.stdout)
+    # the supplier's text in JSON is data, unchanged
+    code, out = invoke("held", "--json", "--database", url)
+    assert code == 0 and jsonl(out)[0]["supplier"] == EVIL_SUPPLIER
+
+
+def test_parse_validate_and_the_run_summary_print_document_text_literally(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from robot.cli.summary import print_summary
+    from robot.run_report import RunSummary
+    from robot.store.repo import Store
+
+    url, path = _evil_store(tmp_path)
+    wide = {"COLUMNS": "300"}
+    parsed = runner.invoke(app, ["parse", str(path)], env=wide)
+    assert parsed.exception is None and parsed.exit_code == 0, parsed.output
+    assert EVIL_SUPPLIER in parsed.stdout
+    _literal(parsed.stdout)
+    validated = runner.invoke(app, ["validate", str(path)], env=wide)
+    assert validated.exception is None and validated.exit_code in (0, 1), validated.output
+    _literal(validated.stdout)
+    store = Store.open(url)
+    try:
+        [row] = store.recent_runs(1)
+    finally:
+        store.close()
+    assert row.finished_at is not None
+    summary = RunSummary(row.id, row.status, row.started_at, row.finished_at, row.counts, (EVIL_SUPPLIER,))
+    console = Console(file=io.StringIO(), width=300, force_terminal=True)
+    print_summary(console, summary, details_db=url)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert f"problem: {EVIL_SUPPLIER}" in re.sub(r"\x1b\[[0-9;]*m", "", out)  # Rich's own colours aside
+    assert "\\x1b[31m" in out and "\x1b[31m-faktura" not in out

@@ -212,3 +212,35 @@ def test_digest_through_the_eml_notifier(tmp_path: Path) -> None:
         "invoice-response-11-F-2025_0042.xml",
         "invoice-response-12-INV-9.xml",
     ]
+
+
+def test_supplier_text_cannot_fake_lines_or_reorder_the_digest() -> None:
+    evil = ReturnedItem(
+        invoice_id=13,
+        invoice_number="F-13\r\nBeløb: 0,00 kr.",
+        supplier_name="Kontor A/S\r\nTotal: 0 DKK\u202e gnidlohkrow\u2066",
+        supplier_cvr="12345674\u200f",
+        amount=Decimal("500"),
+        currency="DKK",
+        issue_date=date(2025, 2, 14),
+        error_types=("REF",),
+        findings=(_finding("BT-13", "REF", "PIN", "Mangler.", "Missing.", found="x\nFundet: intet\x1b[2J"),),
+    )
+    notice = build_digest(CUSTOMER, "run-42", [evil])
+    lines = [line.strip() for line in notice.text.splitlines()]
+    assert not any(line.startswith(("Total: 0 DKK", "Beløb: 0,00", "Fundet: intet")) for line in lines)
+    assert "1. Faktura F-13 Beløb: 0,00 kr. fra Kontor A/S Total: 0 DKK gnidlohkrow (CVR 12345674)" in lines
+    assert html_and_text_are_clean(notice.text) and notice.html is not None
+    assert html_and_text_are_clean(notice.html)
+    assert "Kontor A/S Total: 0 DKK gnidlohkrow" in notice.html
+
+
+def html_and_text_are_clean(text: str) -> bool:
+    bidi = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    controls = {chr(c) for c in range(0x20) if chr(c) != "\n"} | {chr(c) for c in range(0x7F, 0xA0)}
+    return not any(c in text for c in bidi) and not any(c in text for c in controls)
+
+
+def test_digest_key_names_the_store() -> None:
+    notice = build_digest(CUSTOMER, "42", _items(), store_id="0b5c1f7e-store")
+    assert notice.notice_key == "0b5c1f7e-store:42:SAM"

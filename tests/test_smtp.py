@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from connectors.base import Notifier, OutgoingNotice
-from connectors.eml import message_id
+from connectors.eml import NotifierDown, NotifierMisconfigured, message_id
 from connectors.smtp import Settings, SmtpNotifier
 from robot.errors import BusinessError, ConfigError, TransientError
 
@@ -133,6 +133,48 @@ def test_no_server_is_transient() -> None:
         notifier.send(_notice())
 
 
+def test_no_server_is_the_notifier_down_not_this_notice() -> None:
+    notifier = SmtpNotifier("127.0.0.1", _free_port(), from_address="robot@sam.dk", timeout=2)
+    with pytest.raises(NotifierDown, match="ConnectionRefusedError"):
+        notifier.send(_notice())
+
+
+class DataRefuser(Recorder):
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        return self.data_reply
+
+    data_reply = "554 5.6.0 message content rejected"
+
+
+def test_refusals_name_code_and_reason_and_say_whose_fault(server: tuple[Recorder, int]) -> None:
+    handler, port = server
+    notifier = SmtpNotifier("127.0.0.1", port, from_address="robot@sam.dk", timeout=5)
+    handler.rcpt_reply = {"gone@ufst.dk": "553 5.1.3 bad address syntax"}
+    with pytest.raises(BusinessError, match=r"gone@ufst\.dk \(553\) 5\.1\.3 bad address syntax") as refused:
+        notifier.send(_notice(("gone@ufst.dk",)))
+    assert not isinstance(refused.value, NotifierMisconfigured)  # this notice's recipient, not the robot
+    handler.rcpt_reply = {"busy@ufst.dk": "452 4.2.2 mailbox full"}
+    with pytest.raises(TransientError) as later:
+        notifier.send(_notice(("busy@ufst.dk",)))
+    assert not isinstance(later.value, NotifierDown)  # the server is up: the other notices go on
+
+
+def test_message_refused_at_data_is_this_notice(tmp_path: Path) -> None:
+    handler, port = DataRefuser(), _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        notifier = SmtpNotifier("127.0.0.1", port, from_address="robot@sam.dk", timeout=5)
+        with pytest.raises(BusinessError, match="554") as refused:
+            notifier.send(_notice())
+        assert not isinstance(refused.value, NotifierMisconfigured)
+        handler.data_reply = "451 4.3.0 try later"
+        with pytest.raises(TransientError, match="451"):
+            notifier.send(_notice())
+    finally:
+        controller.stop()
+
+
 def test_settings_read_password_from_named_env(tmp_path: Path) -> None:
     settings = Settings(
         host="127.0.0.1", username="robot", password_env="FR_TEST_SMTP_PW", from_address="robot@sam.dk"
@@ -240,7 +282,7 @@ def test_starttls_and_login(tmp_path: Path) -> None:
         assert handler.messages[0][1]["Subject"].startswith("Returnerede fakturaer")
 
         bad = SmtpNotifier.from_settings(settings, tmp_path, environ={"FR_TEST_SMTP_PW": "forkert"})
-        with pytest.raises(BusinessError, match="535"):
+        with pytest.raises(NotifierMisconfigured, match="535"):  # the robot's login, not the notice
             bad.send(_notice())
 
         untrusted = SmtpNotifier.from_settings(

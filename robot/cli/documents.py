@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from robot.cli.app import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK
+from robot.cli.safe_text import safe
 from robot.errors import ConfigError, ReadError
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def parse(
             if as_json:
                 _dump({"file": str(path), "error": exc.reason, "field": exc.field, "expected": exc.expected})
             else:
-                console.print(f"[red]{path}[/red]: {exc.reason}")
+                console.print(f"[red]{safe(path)}[/red]: {safe(exc.reason)}")
             continue
         data = invoice_to_json(inv)
         if as_json:
@@ -76,9 +77,10 @@ def parse(
         else:
             totals = data["totals"]
             console.print(
-                f"[bold]{path}[/bold]  {data['format']} {data['document_type']} {data['invoice_number']} "
-                f"{data['issue_date']}  {data['seller']['name']} → {data['buyer']['name']}  "
-                f"payable {totals['payable']} {data['currency']}  lines {len(data['lines'])}"
+                f"[bold]{safe(path)}[/bold]  {data['format']} {data['document_type']} "
+                f"{safe(data['invoice_number'])} {data['issue_date']}  {safe(data['seller']['name'])} → "
+                f"{safe(data['buyer']['name'])}  payable {safe(totals['payable'])} {safe(data['currency'])}  "
+                f"lines {len(data['lines'])}"
             )
     raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
 
@@ -117,7 +119,7 @@ def validate(
         except ReadError as exc:
             any_findings = True
             out: dict[str, Any] = {"file": str(path), "error": exc.reason, "verdict": "hold", "findings": []}
-            _dump(out) if as_json else console.print(f"[red]{path}[/red]: {exc.reason}")
+            _dump(out) if as_json else console.print(f"[red]{safe(path)}[/red]: {safe(exc.reason)}")
             continue
         if master is not None:
             ctx = master.context(inv, metadata={"customer": customer or ""}, sha256=sha256_of(content))
@@ -136,11 +138,13 @@ def validate(
                 }
             )
             continue
-        table = Table(title=f"{path} — {inv.number} — {result.verdict.value}", show_lines=False)
+        table = Table(title=f"{safe(path)} — {safe(inv.number)} — {result.verdict.value}", show_lines=False)
         for col in ("code", "severity", "disposition", "reason", "field", "message"):
             table.add_column(col)
         for f in result.findings:
-            table.add_row(f.code, f.severity, f.disposition, f.reason, f.field or "", f.message_en)
+            table.add_row(
+                *(safe(v) for v in (f.code, f.severity, f.disposition, f.reason, f.field or "", f.message_en))
+            )
         console.print(table)
     raise typer.Exit(EXIT_FINDINGS if any_findings else EXIT_OK)
 

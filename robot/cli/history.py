@@ -1,4 +1,7 @@
-"""``runs`` (run history) and ``show`` (one invoice's journey, for the creditor team and customers)."""
+"""``runs`` (run history) and ``show`` (one invoice's journey, for the creditor team and customers).
+
+Every text from a document or an outside system is printed literally (robot.cli.safe_text).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from robot.cli.app import EXIT_CONFIG, EXIT_OK
+from robot.cli.safe_text import safe, terminal
 from robot.store.repo import Store
 
 DB = typer.Option(
@@ -61,11 +64,15 @@ def runs(
                 str(r.id),
                 r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
                 secs,
-                r.trigger,
-                r.status,
-                *(str(c.get(k, "")) for k in ("posted", "returned", "held", "pending")),
+                safe(r.trigger),
+                safe(r.status),
+                *(safe(c.get(k, "")) for k in ("posted", "returned", "held", "pending")),
             )
-        Console().print(table)
+        console = terminal()
+        console.print(table)
+        for r in rows[:1]:
+            if r.error:
+                console.print(f"[red]last run's problems:[/red] {safe(r.error)}")
     last = rows[0].status if rows else "ok"
     raise typer.Exit({"ok": 0, "running": 0, "partial": 1}.get(last, 3))
 
@@ -95,7 +102,7 @@ def show(
         if not matches:
             typer.echo(f"no invoice matches {key!r} (id, invoice number or source reference)", err=True)
             raise typer.Exit(EXIT_CONFIG)
-        console = Console()
+        console = terminal()
         for match in matches:
             row, events, findings, postings = store.journey(match.id)
             data = {
@@ -132,11 +139,15 @@ def show(
                 typer.echo(json.dumps(data, ensure_ascii=False, default=str))
                 continue
             console.print(
-                f"[bold]Invoice {row.id}[/bold] {row.invoice_number} from {row.supplier_name} "
-                f"({row.source}:{row.source_ref}) — [bold]{row.state}[/bold] {row.error_types or ''}"
+                f"[bold]Invoice {row.id}[/bold] {safe(row.invoice_number)} from {safe(row.supplier_name)} "
+                f"({safe(row.source)}:{safe(row.source_ref)}) — [bold]{safe(row.state)}[/bold] "
+                f"{safe(row.error_types or '')}"
             )
             for f in findings:
-                console.print(f"  • {f.code} [{f.severity}] {f.field or ''}: {f.message_da} / {f.message_en}")
+                console.print(
+                    f"  • {safe(f.code)} {safe('[' + f.severity + ']')} {safe(f.field or '')}: "
+                    f"{safe(f.message_da)} / {safe(f.message_en)}"
+                )
             table = Table(title="Journey")
             for col in ("at (UTC)", "run", "step", "detail"):
                 table.add_column(col, overflow="fold")
@@ -144,8 +155,8 @@ def show(
                 table.add_row(
                     e.at.strftime("%Y-%m-%d %H:%M:%S"),
                     str(e.run_id or ""),
-                    e.kind,
-                    json.dumps(e.detail, ensure_ascii=False, default=str)[:120],
+                    safe(e.kind),
+                    safe(json.dumps(e.detail, ensure_ascii=False, default=str)[:120]),
                 )
             console.print(table)
     finally:

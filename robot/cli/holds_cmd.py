@@ -3,6 +3,11 @@
 A decision is recorded with who made it and why, and the next run (``fakturarobot run``, or the
 scheduler's) carries it out: a released invoice is posted exactly once, a returned one gets its
 notice and Invoice Response, a retried one is read and classified again.
+
+``held`` also lists the notices the mail server refused for good (a customer's address refused
+with 5xx): the invoices are returned, but the customer was not told; the creditor team passes it on
+and corrects the customer's ``notify`` address. Every text from a document is printed literally
+(robot.cli.safe_text).
 """
 
 from __future__ import annotations
@@ -12,15 +17,16 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from classifiers.api import Finding
 from robot.cli.app import EXIT_CONFIG, EXIT_OK
 from robot.cli.history import CFG, DB, _store
+from robot.cli.safe_text import safe, terminal
 from robot.errors import StoreError
 from robot.store.holds import Decision
-from robot.store.schema import FindingRow, InvoiceRow
+from robot.store.outbox import Outbox
+from robot.store.schema import FindingRow, InvoiceRow, NoticeRow
 
 BY = typer.Option(..., "--by", help="Who decides (recorded in the invoice's journey)")
 ID = typer.Argument(..., help="Invoice id (see `fakturarobot held`)")
@@ -40,6 +46,7 @@ def held(
         rows = store.held(customer, error_type)
         found = store.findings_by_invoice([row.id for row in rows])
         reasons = {row.id: [f for f in found.get(row.id, []) if f.disposition == "hold"] for row in rows}
+        refused = [n for n in Outbox(store.sessions).refused() if customer in (None, n.customer_id)]
     finally:
         store.close()
     today = date.today()
@@ -59,14 +66,37 @@ def held(
         table.add_row(
             str(row.id),
             due,
-            row.customer_id or "-",
-            row.supplier_name or "-",
-            row.invoice_number or "-",
-            amount,
-            why,
+            safe(row.customer_id or "-"),
+            safe(row.supplier_name or "-"),
+            safe(row.invoice_number or "-"),
+            safe(amount),
+            safe(why),
         )
-    Console().print(table)
+    console = terminal()
+    console.print(table)
+    if refused and error_type is None:
+        console.print(_refused_table(refused))
     raise typer.Exit(EXIT_OK)
+
+
+def _refused_table(notices: list[NoticeRow]) -> Table:
+    """Notices the mail server refused for good: the customer was not told of these invoices."""
+    table = Table(
+        title=f"Refused notices: {len(notices)} (the customer was not told; pass it on, fix the address)"
+    )
+    for col in ("notice", "customer", "to", "invoices", "attempts", "refused because"):
+        table.add_column(col, overflow="fold")
+    for n in notices:
+        ids = ", ".join(str(i) for i in n.invoice_ids.get("ids", []))
+        table.add_row(
+            str(n.id),
+            safe(n.customer_id or "-"),
+            safe(n.recipients.replace(",", ", ")),
+            ids,
+            str(n.attempts),
+            safe(n.last_error or ""),
+        )
+    return table
 
 
 def _held_json(row: InvoiceRow, findings: list[FindingRow], today: date) -> dict[str, object]:

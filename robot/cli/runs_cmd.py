@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from robot.cli.app import EXIT_CONFIG, EXIT_FAILED, EXIT_FINDINGS, EXIT_OK
+from robot.cli.safe_text import terminal
 from robot.cli.summary import print_summary
 from robot.config import CONFIG_ENV
 from robot.run import RunOptions
@@ -71,7 +72,7 @@ def run(
     if as_json:
         typer.echo(json.dumps(summary.to_json(), ensure_ascii=False))
     else:
-        print_summary(Console(), summary)
+        print_summary(terminal(), summary)
     raise typer.Exit(EXIT_BY_STATUS[summary.status])
 
 
@@ -103,7 +104,7 @@ def demo(
     if as_json:
         typer.echo(json.dumps(summary.to_json(), ensure_ascii=False))
         return
-    console = Console(width=max(Console().width, 140))
+    console = terminal(width=max(Console().width, 140))
     print_summary(console, summary, details_db=url)
     console.print(
         f"\nLedger: {var}/ledger.jsonl   Notices: {var}/outbox/*.eml   Store: {url}\n"
@@ -132,7 +133,7 @@ def _sandbox_demo(samples: Path, *, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps({**summary.to_json(), "sandbox": loop}, ensure_ascii=False))
         return
-    console = Console(width=max(Console().width, 140))
+    console = terminal(width=max(Console().width, 140))
     print_summary(console, summary, details_db=loaded.cfg.database)
     console.print(
         f"\nSandbox purchase system {box.purchase_url} and test ERP {box.erp_url} (both stopped now):\n"

@@ -19,10 +19,10 @@ from types import FrameType
 
 import typer
 from loguru import logger
-from rich.console import Console
 
 from robot.cli.app import EXIT_CONFIG
 from robot.cli.runs_cmd import EXIT_BY_STATUS, config_path
+from robot.cli.safe_text import terminal
 from robot.cli.summary import print_summary
 from robot.config import CONFIG_ENV
 from robot.errors import ConfigError
@@ -120,7 +120,7 @@ def worker(
     if as_json:
         typer.echo(json.dumps(summary.to_json(), ensure_ascii=False))
     else:
-        print_summary(Console(), summary)
+        print_summary(terminal(), summary)
     raise typer.Exit(EXIT_BY_STATUS[summary.status])
 
 

@@ -1,10 +1,15 @@
-"""Print a run summary for the creditor team: counts by verdict and error type, then each invoice."""
+"""Print a run summary for the creditor team: counts by verdict and error type, then each invoice.
+
+The problems include each notice the mail server refused for good (held for the creditor team,
+listed by ``fakturarobot held``). Every text from a document is printed literally (robot.cli.safe_text).
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
 
+from robot.cli.safe_text import safe
 from robot.run_report import RunSummary
 
 REASON_LABELS = {
@@ -43,10 +48,10 @@ def print_summary(console: Console, summary: RunSummary, *, details_db: str | No
         table.add_column("meaning")
         table.add_column("invoices", justify="right")
         for code, n in c["error_types"].items():
-            table.add_row(code, REASON_LABELS.get(code, ""), str(n))
+            table.add_row(safe(code), REASON_LABELS.get(code, ""), str(n))
         console.print(table)
     for problem in summary.problems[:10]:
-        console.print(f"[red]problem:[/red] {problem}")
+        console.print(f"[red]problem:[/red] {safe(problem)}")
     if details_db:
         _invoice_table(console, summary.run_id, details_db)
 
@@ -66,11 +71,11 @@ def _invoice_table(console: Console, run_id: int, url: str) -> None:
             style = {"posted": "green", "returned": "yellow", "held": "magenta"}.get(row.state, "white")
             table.add_row(
                 str(row.id),
-                row.source_ref,
-                row.customer_id or "",
-                f"[{style}]{row.state}[/]",
-                row.error_types or "",
-                ", ".join(codes),
+                safe(row.source_ref),
+                safe(row.customer_id or ""),
+                f"[{style}]{safe(row.state)}[/]",
+                safe(row.error_types or ""),
+                safe(", ".join(codes)),
             )
         console.print(table)
     finally:

@@ -1,29 +1,58 @@
-"""The notice outbox: a notice is stored first, then sent; sent at most once.
+"""The notice outbox: a notice is stored first, then sent; each notice on its own.
 
     >>> outbox = Outbox(store.sessions)
     >>> outbox.enqueue(run_id, "SAM", notice, invoice_ids=[3, 7])   # idempotent per notice_key
-    >>> for row in outbox.pending(): ...  send, then outbox.sent(row.id) or outbox.failed(row.id, err)
+    >>> for row in outbox.pending(): ...  send, then outbox.sent(row.id, run_id),
+    ...     outbox.failed(row.id, err) (transient: retried next run) or outbox.refuse(row.id, err, run_id)
+
+States: ``pending`` → ``sending`` → ``sent``; a transient failure puts it back to ``pending`` with
+``attempts`` and ``last_error``; a permanent refusal (the mail server refused the recipient, 5xx)
+makes it ``refused``: held for the creditor team with the reason, never retried by a run.
 
 A notice is marked ``sending`` before the notifier is called and ``sent`` after; a crash in
 between leaves it ``sending``, which is retried with the same notice key (Message-ID), so a mail
-server or the .eml notifier can recognise the resend.
+server or the .eml notifier can recognise the resend (at least once, not exactly once).
+
+Notice keys start with the store's id (:meth:`Outbox.store_id`, a UUID made once per store), so
+two stores sharing one outbox folder or mail system never share a key.
 """
 
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.base import OutgoingNotice
-from robot.store.schema import Event, InvoiceRow, InvoiceState, NoticeRow, utcnow
+from robot.store.schema import Event, InvoiceRow, InvoiceState, NoticeRow, StoreMeta, utcnow
+
+PENDING, SENDING, SENT, REFUSED = "pending", "sending", "sent", "refused"
 
 
 class Outbox:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
+        self._store_id: str | None = None
+
+    def store_id(self) -> str:
+        """This store's id (a UUID made by migration 0004, or here on first use if absent)."""
+        if self._store_id is None:
+            with self.sessions() as s:
+                found = s.get(StoreMeta, "store_id")
+            if found is None:
+                try:
+                    with self.sessions.begin() as s:
+                        s.add(StoreMeta(key="store_id", value=str(uuid.uuid4())))
+                except IntegrityError:  # another process made it first: use theirs
+                    pass
+                with self.sessions() as s:
+                    found = s.get_one(StoreMeta, "store_id")
+            self._store_id = found.value
+        return self._store_id
 
     def returned_without_notice(self) -> list[InvoiceRow]:
         with self.sessions() as s:
@@ -76,21 +105,19 @@ class Outbox:
         with self.sessions() as s:
             return list(
                 s.scalars(
-                    select(NoticeRow)
-                    .where(NoticeRow.state.in_(("pending", "sending")))
-                    .order_by(NoticeRow.id)
+                    select(NoticeRow).where(NoticeRow.state.in_((PENDING, SENDING))).order_by(NoticeRow.id)
                 )
             )
 
     def sending(self, notice_id: int) -> None:
         with self.sessions.begin() as s:
             row = s.get_one(NoticeRow, notice_id)
-            row.state, row.attempts = "sending", row.attempts + 1
+            row.state, row.attempts = SENDING, row.attempts + 1
 
     def sent(self, notice_id: int, run_id: int | None) -> None:
         with self.sessions.begin() as s:
             row = s.get_one(NoticeRow, notice_id)
-            row.state, row.sent_at, row.last_error = "sent", utcnow(), None
+            row.state, row.sent_at, row.last_error = SENT, utcnow(), None
             for invoice_id in row.invoice_ids.get("ids", []):
                 s.add(
                     Event(
@@ -99,13 +126,40 @@ class Outbox:
                 )
 
     def failed(self, notice_id: int, error: str) -> None:
+        """A transient failure: back to ``pending`` (the next run tries again) with the error."""
         with self.sessions.begin() as s:
             row = s.get_one(NoticeRow, notice_id)
-            row.state, row.last_error = "pending", error
+            row.state, row.last_error = PENDING, error
+
+    def not_tried(self, notice_id: int, error: str) -> None:
+        """Left for the next run untried (the notifier was down): the error, no attempt counted."""
+        with self.sessions.begin() as s:
+            row = s.get_one(NoticeRow, notice_id)
+            row.last_error = error
+
+    def refuse(self, notice_id: int, error: str, run_id: int | None) -> None:
+        """A permanent refusal: held as ``refused`` with the reason; no run sends it again."""
+        with self.sessions.begin() as s:
+            row = s.get_one(NoticeRow, notice_id)
+            row.state, row.last_error = REFUSED, error
+            for invoice_id in row.invoice_ids.get("ids", []):
+                s.add(
+                    Event(
+                        invoice_id=invoice_id,
+                        run_id=run_id,
+                        kind="notice-refused",
+                        detail={"notice": notice_id, "error": error},
+                    )
+                )
+
+    def refused(self) -> list[NoticeRow]:
+        """The refused notices, oldest first: what the creditor team must pass on by other means."""
+        with self.sessions() as s:
+            return list(s.scalars(select(NoticeRow).where(NoticeRow.state == REFUSED).order_by(NoticeRow.id)))
 
     def count(self, state: str) -> int:
         with self.sessions() as s:
-            return len(list(s.scalars(select(NoticeRow.id).where(NoticeRow.state == state))))
+            return int(s.scalar(select(func.count(NoticeRow.id)).where(NoticeRow.state == state)) or 0)
 
     @staticmethod
     def to_notice(row: NoticeRow) -> OutgoingNotice:

@@ -227,3 +227,13 @@ class NoticeRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class StoreMeta(Base):
+    """Facts about the store itself (migration 0004): ``store_id``, a random UUID made once per
+    store. Notice keys carry it, so two stores writing to one outbox never share a key."""
+
+    __tablename__ = "store_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
