@@ -31,6 +31,7 @@ OUTCOMES_FILE = ".outcomes.json"
 META_SUFFIX = ".meta.json"
 METADATA_KEYS = ("customer", "approver", "remark", "account")
 CONTENT_TYPES = {".xml": "application/xml", ".pdf": "application/pdf"}
+MAX_SIDECAR_BYTES = 64 * 1024
 
 
 class OutcomeConflict(Exception):
@@ -47,6 +48,16 @@ class Document:
 def _invoice_id(name: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", name)
     return cleaned if cleaned[:1].isalnum() else f"x{cleaned}"
+
+
+def _text(value: object) -> str | None:
+    """A sidecar value as the contract's ``string | null`` (a number as its text; a list, object or
+    boolean is not metadata)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 def _now() -> str:
@@ -74,8 +85,8 @@ class InvoiceStore:
         found: dict[str, Document] = {}
         for path in sorted(self.folder.iterdir()):
             name = path.name
-            if name.startswith(".") or name.endswith(META_SUFFIX) or not path.is_file():
-                continue
+            if name.startswith(".") or name.endswith(META_SUFFIX) or path.is_symlink() or not path.is_file():
+                continue  # hidden, a sidecar, a symlink (never served) or not a file
             doc_id = _invoice_id(name)
             if doc_id in found:
                 logger.warning("sandbox: {} has the same id as another file; skipped", name)
@@ -85,10 +96,22 @@ class InvoiceStore:
         return found
 
     def _metadata(self, path: Path) -> dict[str, str | None]:
+        """The sidecar's metadata; a sidecar that cannot be read or is not a JSON object of strings
+        is logged and its invoice listed without metadata (one bad sidecar never fails the list)."""
         for sidecar in (path.with_name(path.name + META_SUFFIX), path.with_name(path.stem + META_SUFFIX)):
-            if sidecar.exists():
-                raw = json.loads(sidecar.read_text(encoding="utf-8"))
-                return {k: (str(raw[k]) if raw.get(k) is not None else None) for k in METADATA_KEYS}
+            try:
+                if sidecar.is_symlink() or not sidecar.is_file():
+                    continue
+                if sidecar.stat().st_size > MAX_SIDECAR_BYTES:
+                    raise ValueError(f"more than {MAX_SIDECAR_BYTES} bytes")
+                raw = json.loads(sidecar.read_bytes().decode("utf-8-sig"))
+                if not isinstance(raw, dict):
+                    raise ValueError(f"a JSON {type(raw).__name__}, not an object")
+            except (OSError, ValueError, RecursionError) as exc:
+                name = sidecar.name.encode("unicode_escape", "backslashreplace").decode("ascii")[:160]
+                logger.warning("sandbox: sidecar {} unusable ({}); listed without metadata", name, exc)
+                return dict.fromkeys(METADATA_KEYS)
+            return {k: _text(raw.get(k)) for k in METADATA_KEYS}
         return dict.fromkeys(METADATA_KEYS)
 
     def invoice(self, doc: Document) -> dict[str, Any]:
