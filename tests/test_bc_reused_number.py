@@ -72,6 +72,20 @@ class Supplier:
         self.builder.order_for(doc)
         return doc
 
+    def credit_note(self, number: str, issued: date, of: DocSpec, quantity: int) -> DocSpec:
+        """A credit note for ``quantity`` of the first line of invoice ``of``."""
+        doc = self.builder.doc("peppol", "SFE", "K10001", quantities=(1,), credit_note=True)
+        return replace(
+            doc,
+            number=number,
+            issue_date=issued,
+            due_date=issued + timedelta(days=30),
+            lines=[replace(of.lines[0], id="1", quantity=Decimal(quantity))],
+            billing_ref=(of.number, of.issue_date),
+            order_ref=of.order_ref,
+            order_date=of.order_date,
+        )
+
     def master(self, folder: Path) -> MasterData:
         orders = folder / "orders.yaml"
         orders.write_text(yaml.safe_dump({"orders": self.builder.orders}), encoding="utf-8")
@@ -141,6 +155,37 @@ def test_reused_number_in_a_new_year_gets_its_own_erp_document(
     assert docs[first.erp_document_no]["invoiceDate"] == "2025-11-03"
     outcomes = {ref: detail for ref, outcome, detail in source.outcomes if outcome == "transferred"}
     assert outcomes["F-100-2026.xml"] != outcomes["F-100-2025.xml"]
+    store.close()
+
+
+def test_reused_credit_note_number_in_a_new_year_gets_its_own_credit_memo(
+    tmp_path: Path, bc_app: FastAPI, ledger: BusinessCentralLedger
+) -> None:
+    supplier = Supplier()
+    inv25 = supplier.invoice("F-100", date(2025, 11, 3), (4, 0, 0))
+    inv26 = supplier.invoice("F-200", date(2026, 2, 3), (4, 0, 0))
+    kn25 = supplier.credit_note("KN-7", date(2025, 11, 20), inv25, 1)
+    kn26 = supplier.credit_note("KN-7", date(2026, 2, 20), inv26, 2)  # same number, another amount
+    master = supplier.master(tmp_path)
+    store = Store.open(f"sqlite:///{tmp_path}/store.db")
+    source = MemorySource()
+    for doc in (inv25, kn25):
+        add(source, doc)
+    _run(store, master, source, ledger)
+    first = _row(store, "KN-7-2025.xml")
+    assert first.state == InvoiceState.POSTED, [f.code for f in store.findings_of(first.id)]
+    for doc in (inv26, kn26):
+        add(source, doc)
+    _run(store, master, source, ledger)
+
+    second = _row(store, "KN-7-2026.xml")
+    assert second.state == InvoiceState.POSTED, [f.code for f in store.findings_of(second.id)]
+    assert second.erp_document_no != first.erp_document_no
+    assert _posted_event(store, second.id)["found_existing"] is False
+    memos = {d["number"]: d for d in get_state(bc_app).posted_credit_memos()}
+    assert set(memos) == {first.erp_document_no, second.erp_document_no}
+    assert memos[second.erp_document_no]["creditMemoDate"] == "2026-02-20"
+    assert memos[second.erp_document_no]["totalAmountIncludingTax"] == kn26.totals().tax_inclusive
     store.close()
 
 
