@@ -38,7 +38,7 @@ from robot.invoice_response import InvoiceResponseError, build_invoice_response
 from robot.model import Invoice, Party
 from robot.pdftext import TemplateSet
 from robot.posting import build_posting
-from robot.readers import read_document
+from robot.readers.sandbox import read_bounded
 from robot.returns import blocking_findings
 from robot.store.queue import Fence, LeaseLost
 from robot.store.repo import ReadSummary, Store
@@ -267,11 +267,15 @@ class Actions:
         A source that could not take a document over whole (its sidecar unreadable, the file over
         the size limit) says so in the metadata key ``intake_problem``: the invoice is then held
         as unreadable with that reason, its bytes unread.
+
+        PDFs and large XML are read in a bounded child process (``read_bounded``): a document that
+        needs more memory or CPU time than one document may is a ReadError naming the limit, so it
+        is held unread on its first pass and the invoices behind it are read as usual.
         """
         problem = (row.source_meta or {}).get(INTAKE_PROBLEM)
         if problem:
             raise ReadError(str(problem), file=filename)
-        return read_document(content, filename, self.pdf_templates)
+        return read_bounded(content, filename, self.pdf_templates)
 
     def _read(self, row: InvoiceRow, content: bytes, filename: str, run_id: int) -> Invoice | None:
         try:

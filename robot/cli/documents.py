@@ -55,7 +55,7 @@ def parse(
     config: Path | None = typer.Option(None, "--config", help="Configuration file (for its pdf_templates)"),
 ) -> None:
     """Print the canonical model (EN 16931) of each document."""
-    from robot.readers import read_document
+    from robot.readers.sandbox import read_bounded
     from robot.serialize import invoice_to_json
 
     templates = _templates(pdf_templates, config)
@@ -63,7 +63,7 @@ def parse(
     failed = 0
     for path in files:
         try:
-            inv = read_document(path.read_bytes(), str(path), templates)
+            inv = read_bounded(path.read_bytes(), str(path), templates)
         except ReadError as exc:
             failed += 1
             if as_json:
@@ -96,7 +96,7 @@ def validate(
     from classifiers.api import Context
     from classifiers.engine import Classifier
     from robot.cli.runs_cmd import config_path
-    from robot.readers import read_document
+    from robot.readers.sandbox import read_bounded
     from robot.store.receipts import sha256_of
 
     master = None
@@ -115,7 +115,7 @@ def validate(
     for path in files:
         content = path.read_bytes()
         try:
-            inv = read_document(content, str(path), templates)
+            inv = read_bounded(content, str(path), templates)
         except ReadError as exc:
             any_findings = True
             out: dict[str, Any] = {"file": str(path), "error": exc.reason, "verdict": "hold", "findings": []}
