@@ -316,6 +316,7 @@ def _fields(**changes: Any) -> dict[str, Any]:
         ({"amount": Decimal("6E15") * 2}, r"amount '12000000000000000' has 17 digits before"),  # a group: sum
         ({"amount": float("inf")}, "amount 'inf' is not a finite number"),
         ({"lines": [{"pos": "P" * 65, "amount": Decimal(1)}]}, r"the line id \(BT-126, lines.pos"),
+        ({"invoice_number": "F\x00-1"}, r"the invoice number \(BT-1, .*\) 'F\\x00-1' contains a NUL"),
     ],
 )
 def test_template_fields_over_the_limits_are_read_errors(changes: dict[str, Any], match: str) -> None:

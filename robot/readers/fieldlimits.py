@@ -273,7 +273,26 @@ def _too_long(
     )
 
 
+def _nul_problems(inv: Invoice, el: Elements) -> Iterator[ReadError]:
+    """A NUL character (a printed PDF's text may carry one; XML cannot) fits no PostgreSQL text."""
+    texts = [
+        ("the invoice number", "BT-1", el.number, inv.number),
+        ("the supplier name", "BT-27", el.seller_name, inv.seller.name),
+        ("the invoice currency", "BT-5", el.currency, inv.currency),
+        ("the account string", "BT-19", el.accounting_cost, inv.accounting_cost),
+        *(("the line id", "BT-126", el.line_id, line.id) for line in inv.lines),
+    ]
+    for label, term, element, value in texts:
+        if value is not None and "\x00" in value:
+            yield ReadError(
+                f"{label} ({term}, {element}) {quote(value)} contains a NUL character (\\x00)",
+                field=f"{term} {element}",
+                expected="text without NUL characters",
+            )
+
+
 def _text_problems(inv: Invoice, el: Elements) -> Iterator[ReadError]:
+    yield from _nul_problems(inv, el)
     number = inv.number
     if number is not None:
         normalised = normalise_invoice_number(number)
