@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 import random
+import re
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from test_hostile_sweep import (
+    deflate_bomb,
+    embedded_files_pdf,
+    far_text_pdf,
+    huge_page_pdf,
+    page_pdf,
+    pdf,
+)
 
 from robot.errors import ReadError
-from robot.readers import detect_format, read_document
+from robot.pdftext import TemplateSet
+from robot.readers import detect_format, read_document, sandbox
+from robot.readers.limits import MAX_DOCUMENT_BYTES, MiB
+from robot.readers.pdf import check_pdf, embedded_xml
+from robot.readers.sandbox import SandboxLimits, read_bounded
 from robot.readers.xmlsafe import parse_xml
 
 UBL = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -180,3 +199,176 @@ def test_detect_format() -> None:
     assert detect_format(f'<Invoice xmlns="{UBL}"/>'.encode()) == "en16931-ubl"
     with pytest.raises(ReadError, match="not a supported invoice"):
         detect_format(b"<Order xmlns='urn:oasis:names:specification:ubl:schema:xsd:Order-2'/>", "o.xml")
+
+
+# -- PDFs built to blow a reader up, refused before pdfminer expands them ------------------------
+
+
+def _name_tree_loop_pdf() -> bytes:
+    """An EmbeddedFiles name tree whose node lists itself as its kid 50 times (50^16 walks unchecked)."""
+    kids = b" ".join([b"4 0 R"] * 50)
+    return pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 4 0 R >> >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+            b"<< /Kids [" + kids + b"] >>",
+        ]
+    )
+
+
+PDF_BOMBS: dict[str, tuple[Callable[[], bytes], str, str]] = {
+    "flate-bomb": (
+        lambda: page_pdf(deflate_bomb(40), attrs=b"/Filter /FlateDecode"),
+        "Filter",
+        "decompresses to more than 32 MiB",
+    ),
+    "huge-mediabox": (huge_page_pdf, "MediaBox", "page 1 is 1,000,000 × 1,000,000 points"),
+    "huge-cropbox": (
+        lambda: page_pdf(b"", mediabox=b"[0 0 595 842] /CropBox [0 0 595 99999999]"),
+        "CropBox",
+        "larger than the limit of 14,400 points a side",
+    ),
+    "inherited-mediabox": (
+        lambda: pdf(
+            [
+                b"<< /Type /Catalog /Pages 2 0 R >>",
+                b"<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 20000 842] >>",
+                b"<< /Type /Page /Parent 2 0 R >>",
+            ]
+        ),
+        "MediaBox",
+        "page 1 is 20,000 × 842 points (MediaBox)",
+    ),
+    "embedded-flood": (lambda: embedded_files_pdf(21, 10), "EmbeddedFiles", "embeds more than 20 files"),
+    "embedded-large": (
+        lambda: embedded_files_pdf(4, 20 * MiB),
+        "Filter",
+        "decompress to more than 64 MiB together",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PDF_BOMBS))
+def test_pdf_bombs_are_refused_cheaply(name: str) -> None:
+    build, field, message = PDF_BOMBS[name]
+    content = build()
+    started = time.process_time()
+    with pytest.raises(ReadError, match=re.escape(message)) as info:
+        read_document(content, f"{name}.pdf")
+    assert time.process_time() - started < 5
+    assert (info.value.file, info.value.field) == (f"{name}.pdf", field)
+    assert info.value.expected
+
+
+@pytest.mark.timeout(20)
+def test_a_name_tree_that_loops_is_walked_once() -> None:
+    assert embedded_xml(_name_tree_loop_pdf(), "loop.pdf") is None
+
+
+def test_only_the_chosen_attachment_is_decompressed() -> None:
+    content = embedded_files_pdf(3, 1000, name="f%d.xml")
+    found = embedded_xml(content, "three.pdf")
+    assert found == (b"\0" * 1000, "f0.xml")
+
+
+def test_a_pdf_at_the_limits_is_still_read() -> None:
+    inv_pdf = page_pdf(b"BT /F1 12 Tf 72 720 Td (Faktura) Tj ET", mediabox=b"[0 0 14400 14400]")
+    check_pdf(inv_pdf, "a0.pdf")
+    check_pdf(embedded_files_pdf(20, 1 * MiB), "twenty.pdf")
+    check_pdf(page_pdf(zlib.compress(b" " * (30 * MiB)), attrs=b"/Filter /FlateDecode"), "30mib.pdf")
+
+
+# -- the sandbox: read_bounded ------------------------------------------------------------------
+
+SAMPLES_INBOX = Path(__file__).resolve().parent.parent / "samples" / "inbox"
+
+
+@pytest.fixture(scope="module")
+def templates() -> TemplateSet:
+    return TemplateSet.load([SAMPLES_INBOX.parent / "pdf-templates"])
+
+
+def _big_clean_xml() -> bytes:
+    """A clean sample with a 1.5 MB note: over the in-process size, so it is read in the child."""
+    content = (SAMPLES_INBOX / "0001-peppol-clean.xml").read_bytes()
+    note = f"<cbc:Note xmlns:cbc='{CBC}'>{'x' * (1536 * 1024)}</cbc:Note>".encode()
+    at = content.index(b"<cbc:DueDate")
+    return content[:at] + note + content[at:]
+
+
+@pytest.mark.parametrize(
+    "name", ["0001-peppol-clean.xml", "0057-pdf-printed-posted.pdf", "0056-pdf-printed-held.pdf", "big.xml"]
+)
+def test_read_bounded_reads_like_read_document(name: str, templates: TemplateSet) -> None:
+    content = _big_clean_xml() if name == "big.xml" else (SAMPLES_INBOX / name).read_bytes()
+    assert read_bounded(content, name, templates) == read_document(content, name, templates)
+
+
+def test_read_errors_from_the_child_keep_field_and_expected(templates: TemplateSet) -> None:
+    content = (SAMPLES_INBOX / "0059-pdf-no-template.pdf").read_bytes()
+    with pytest.raises(ReadError) as bounded:
+        read_bounded(content, "n.pdf", templates)
+    with pytest.raises(ReadError) as direct:
+        read_document(content, "n.pdf", templates)
+    assert (bounded.value.reason, bounded.value.file, bounded.value.field, bounded.value.expected) == (
+        direct.value.reason,
+        direct.value.file,
+        direct.value.field,
+        direct.value.expected,
+    )
+    with pytest.raises(ReadError, match="no PDF templates are configured"):  # templates changed: sent again
+        read_bounded(content, "n.pdf", None)
+
+
+def test_memory_limit_stops_the_reader_and_the_next_document_is_read(templates: TemplateSet) -> None:
+    limits = SandboxLimits(memory_bytes=256 * MiB)
+    with pytest.raises(ReadError) as info:
+        read_bounded(far_text_pdf(), "far.pdf", templates, limits=limits)
+    assert str(info.value) == (
+        "far.pdf: reading the PDF needed more than 256 MiB of memory (the limit for one document); "
+        "it was stopped and the document is held unread"
+    )
+    clean = (SAMPLES_INBOX / "0057-pdf-printed-posted.pdf").read_bytes()
+    assert read_bounded(clean, "c.pdf", templates, limits=limits).number == "KC-2026-0397"
+
+
+def test_memory_limit_for_xml(templates: TemplateSet) -> None:
+    wide = f'<Invoice xmlns="{UBL}">'.encode() + b"<a/>" * (8 * MiB // 4) + b"</Invoice>"
+    with pytest.raises(ReadError, match=r"reading the XML document needed more than 128 MiB of memory"):
+        read_bounded(wide, "wide.xml", templates, limits=SandboxLimits(memory_bytes=128 * MiB))
+
+
+def _slow_pdf() -> bytes:
+    """100,000 one-letter text runs: a few seconds of pdfminer CPU time, little memory."""
+    return page_pdf(b"BT /F1 1 Tf " + b"(a) Tj " * 100_000 + b"ET")
+
+
+def test_cpu_limit(templates: TemplateSet) -> None:
+    with pytest.raises(ReadError, match=r"slow.pdf: reading the PDF needed more than 1 s of CPU time"):
+        read_bounded(_slow_pdf(), "slow.pdf", templates, limits=SandboxLimits(cpu_seconds=1))
+
+
+def test_wall_clock_limit(templates: TemplateSet) -> None:
+    with pytest.raises(ReadError, match=r"slow.pdf: reading the PDF took longer than 0.5 s"):
+        read_bounded(_slow_pdf(), "slow.pdf", templates, limits=SandboxLimits(wall_seconds=0.5))
+
+
+def test_oversize_is_refused_without_reading() -> None:
+    with pytest.raises(ReadError, match=r"more than the limit of 52,428,800 bytes") as info:
+        read_bounded(b"%PDF-1.7\n" + b"0" * MAX_DOCUMENT_BYTES, "big.pdf")
+    assert info.value.expected == "at most 52,428,800 bytes"
+
+
+def test_the_answer_may_only_hold_the_invoice_model() -> None:
+    evil = pickle.dumps(("ok", os.system, False))
+    with pytest.raises(ReadError, match=r"posix.system is not allowed"):
+        sandbox._loads(evil, "evil.pdf")
+
+
+def test_shutdown_stops_the_child(templates: TemplateSet) -> None:
+    read_bounded((SAMPLES_INBOX / "0057-pdf-printed-posted.pdf").read_bytes(), "c.pdf", templates)
+    child = sandbox._pool._child
+    assert child is not None and child.alive
+    sandbox.shutdown()
+    assert sandbox._pool._child is None and child.proc.returncode == 0
