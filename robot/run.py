@@ -17,16 +17,17 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from loguru import logger
+from sqlalchemy.exc import SQLAlchemyError
 
 from classifiers.engine import Classifier
 from connectors.base import IntakeFailure, Ledger, Notifier, Source, shown
 from robot.actions import ERP_BACKOFF, ERP_BACKOFF_MAX, Actions
 from robot.context import MasterData
-from robot.errors import BusinessError
+from robot.errors import BusinessError, StoreError
 from robot.pdftext import TemplateSet
 from robot.returns import outcome_of, queue_digests, send_notices
 from robot.run_report import RunSummary, summarise
@@ -56,6 +57,12 @@ class RunOptions:
     processor: Processor | None = None  # e.g. a pool of worker processes (robot.worker)
     erp_backoff: timedelta = ERP_BACKOFF  # ERP unreachable twice in a row: wait, doubled per outage
     erp_backoff_max: timedelta = ERP_BACKOFF_MAX
+
+
+def _db_error(exc: SQLAlchemyError) -> str:
+    """One line: the driver's message (e.g. ``database is locked``), not the SQL and parameters."""
+    orig = getattr(exc, "orig", None)
+    return f"{type(orig or exc).__name__}: {str(orig or exc).splitlines()[0]}"
 
 
 class Robot:
@@ -93,7 +100,10 @@ class Robot:
 
     def run(self, options: RunOptions | None = None) -> RunSummary:
         opts = options or RunOptions()
-        run_id = self.store.start_run(opts.trigger, dry_run=opts.dry_run)
+        try:
+            run_id = self.store.start_run(opts.trigger, dry_run=opts.dry_run)
+        except SQLAlchemyError as exc:  # e.g. SQLite locked past its busy timeout: no run row
+            raise StoreError(f"the run could not be recorded, so it did not start: {_db_error(exc)}") from exc
         started = utcnow()
         log = logger.bind(run_id=run_id)
         log.info("run {} started ({})", run_id, opts.trigger)
@@ -122,7 +132,12 @@ class Robot:
         summary = summarise(self.store, self.outbox, run_id, started, status, problems)
         if summary.status == "ok" and summary.counts["pending"]:
             summary = summary.with_status("partial")
-        self.store.finish_run(run_id, summary.status, summary.counts, "; ".join(problems[:20]) or None)
+        try:
+            self.store.finish_run(run_id, summary.status, summary.counts, "; ".join(problems[:20]) or None)
+        except SQLAlchemyError as exc:  # the store is locked or gone: say so, the run counts as failed
+            error = f"the run's end could not be recorded: {_db_error(exc)}"
+            logger.bind(run_id=run_id).error("run {}: {}", run_id, error)
+            summary = replace(summary, status="failed", problems=(*summary.problems, error))
         logger.bind(run_id=run_id).info("run {} finished: {} {}", run_id, summary.status, summary.counts)
         return summary
 

@@ -16,6 +16,7 @@ from robot.cli.app import EXIT_CONFIG, EXIT_FAILED, EXIT_FINDINGS, EXIT_OK
 from robot.cli.safe_text import terminal
 from robot.cli.summary import print_summary
 from robot.config import CONFIG_ENV
+from robot.errors import StoreError
 from robot.run import RunOptions
 from robot.run_report import RunSummary
 
@@ -68,7 +69,11 @@ def run(
     trigger: str = typer.Option("manual", help="What started the run (recorded)"),
 ) -> None:
     """One run now with the configured connectors. Exit 0 ok, 1 partial, 3 failed."""
-    summary = execute(config_path(config), RunOptions(trigger=trigger, dry_run=dry_run), as_json=as_json)
+    try:
+        summary = execute(config_path(config), RunOptions(trigger=trigger, dry_run=dry_run), as_json=as_json)
+    except StoreError as exc:  # the run could not even be recorded (e.g. the database is locked)
+        typer.echo(f"run failed: {exc.message}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
     if as_json:
         typer.echo(json.dumps(summary.to_json(), ensure_ascii=False))
     else:

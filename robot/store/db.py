@@ -44,7 +44,8 @@ def create(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # busy timeout: 30 s unless the URL says otherwise (``sqlite:///robot.db?timeout=5``)
+        engine = create_engine(url, connect_args={} if "timeout" in parsed.query else {"timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
