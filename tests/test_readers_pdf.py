@@ -6,6 +6,7 @@ differ), so the comparison covers number, currency, document type, totals, selle
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from conftest import CORPORA, corpora_path
 
 from robot.errors import ReadError
 from robot.readers import detect_format, read_document
-from robot.readers.pdf import embedded_xml
+from robot.readers.pdf import check_pdf, embedded_xml
+from robot.readers.sandbox import read_bounded
 from robot.serialize import invoice_to_json
 
 XR = "zugferd-corpus/XML-Rechnung"
@@ -59,6 +61,28 @@ def test_pdf_without_xml_is_a_clear_read_error() -> None:
 
 def test_embedded_xml_name() -> None:
     pdf = corpora_path(XR, "FX", "EN16931_Einfach.pdf")
-    xml, name = embedded_xml(pdf.read_bytes(), pdf.name)
+    found = embedded_xml(pdf.read_bytes(), pdf.name)
+    assert found is not None
+    xml, name = found
     assert name == "factur-x.xml"
     assert b"<rsm:CrossIndustryInvoice" in xml
+
+
+def test_no_published_pdf_is_refused_by_the_structural_checks() -> None:
+    """The checks against giant pages, bombs and floods pass every PDF of the corpora, and are cheap."""
+    pdfs = sorted(corpora_path().rglob("*.pdf"))
+    assert len(pdfs) > 50
+    started = time.perf_counter()
+    for path in pdfs:
+        try:
+            check_pdf(path.read_bytes(), path.name)
+        except ReadError as err:
+            assert "cannot be opened" in err.reason, f"{path}: {err}"  # a broken test file, not a limit
+    assert (time.perf_counter() - started) / len(pdfs) < 0.25
+
+
+def test_pdfs_read_the_same_in_the_sandbox() -> None:
+    folder = corpora_path(XR, "FX")
+    for pdf in sorted(folder.glob("*.pdf"))[:8]:
+        content = pdf.read_bytes()
+        assert read_bounded(content, pdf.name) == read_document(content, pdf.name), pdf.name

@@ -58,6 +58,7 @@ RECYCLE_AFTER = 500
 """Documents one child reads before it is replaced (bounds slow growth from fragmentation)."""
 
 _HEADER = struct.Struct(">Q")
+_CHILD_ENV = ("PATH", "LANG", "TMPDIR", "PYTHONHASHSEED", "PYTHONUTF8")  # nothing else is passed on
 _ALLOWED_GLOBALS = {
     ("datetime", "date"),
     ("datetime", "datetime"),
@@ -140,8 +141,8 @@ class _Child:
         self.stderr_mark = 0
         self.templates: TemplateSet | None = None
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        env = {k: v for k, v in os.environ.items() if k in _CHILD_ENV or k.startswith("LC_")}
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)  # the parent's code, not secrets
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "robot.readers.sandbox", str(limits.memory_bytes)],
             stdin=subprocess.PIPE,
@@ -388,6 +389,9 @@ def _child_main(memory_budget: int) -> int:
     sys.stdout = sys.stderr  # a stray print must not corrupt the answers
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     ceiling = _vm_bytes("VmSize") + memory_budget
+    _, as_hard = resource.getrlimit(resource.RLIMIT_AS)
+    if as_hard != resource.RLIM_INFINITY:
+        ceiling = min(ceiling, as_hard)  # already limited from outside: never try to raise it
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
     templates: Any = None
@@ -397,7 +401,10 @@ def _child_main(memory_budget: int) -> int:
             templates = new_templates
         used = resource.getrusage(resource.RUSAGE_SELF)
         soft = int(used.ru_utime + used.ru_stime) + 1 + int(cpu_seconds)
-        resource.setrlimit(resource.RLIMIT_CPU, (soft if cpu_hard < 0 else min(soft, cpu_hard), cpu_hard))
+        resource.setrlimit(
+            resource.RLIMIT_CPU,
+            (soft if cpu_hard == resource.RLIM_INFINITY else min(soft, cpu_hard), cpu_hard),
+        )
         reply: tuple[str, Any, bool]
         try:
             reply = ("ok", read_document(content, filename, templates), False)

@@ -19,9 +19,10 @@ import threading
 from lxml import etree
 
 from robot.errors import ReadError
+from robot.readers.limits import MAX_XML_BYTES
 
-MAX_BYTES = 20 * 1024 * 1024
-"""Documents larger than this (20 MB) are refused before parsing."""
+MAX_BYTES = MAX_XML_BYTES
+"""Documents larger than this (20 MB, ``robot.readers.limits.MAX_XML_BYTES``) are refused before parsing."""
 
 _local = threading.local()
 _DOCTYPE_MARKERS = tuple("<!DOCTYPE".encode(c) for c in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
