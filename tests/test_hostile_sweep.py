@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -176,7 +177,7 @@ def oversize_xml() -> bytes:
 
 
 MEMORY_LIMIT = r"needed more than \d+ MiB of memory"
-HOSTILE: dict[str, tuple[object, str]] = {
+HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     # name: (builder, the reason the hold must give)
     "h01-flate-bomb.pdf": (flate_bomb_pdf, r"decompresses to more than 32 MiB"),
     "h02-huge-mediabox.pdf": (huge_page_pdf, r"page 1 is 1,000,000 × 1,000,000 points \(MediaBox\)"),
@@ -254,7 +255,7 @@ def _inbox(folder: Path, hostile: bool) -> None:
             shutil.copyfile(sidecar, inbox / sidecar.name)
     if hostile:
         for name, (build, _) in HOSTILE.items():
-            (inbox / name).write_bytes(build())  # type: ignore[operator]
+            (inbox / name).write_bytes(build())
     past = time.time() - 60  # settled: the folder source takes them at once
     for path in inbox.iterdir():
         os.utime(path, (past, past))
