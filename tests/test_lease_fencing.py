@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,7 +38,7 @@ class CountingLedger:
         self.inner, self.counts, self.post_seconds = inner, counts, post_seconds
         self.name = inner.name
         self._lock = threading.Lock()
-        self.on_find = lambda posting: None
+        self.on_find: Callable[[Posting], None] = lambda posting: None
 
     def find(self, posting: Posting) -> str | None:
         self.on_find(posting)
