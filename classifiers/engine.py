@@ -37,23 +37,57 @@ CRASH_CODE = "RULE-CRASHED"
 _loaded = False
 
 
+@dataclass(frozen=True, slots=True)
+class RuleLoadFailure:
+    """A package registered under ``fakturarobot.rules`` that could not be imported."""
+
+    name: str  # the entry point's name
+    target: str  # what it points at, e.g. ``acme_rules.checks``
+    error: str  # ``ModuleNotFoundError: No module named 'acme_rules'``
+
+    def __str__(self) -> str:
+        return (
+            f"rule plugin {self.name!r} ({self.target}, entry point group {ENTRY_POINT_GROUP}) "
+            f"failed to load, so its rules are missing: {self.error}"
+        )
+
+
+_failures: list[RuleLoadFailure] = []
+
+
+class UnknownRuleError(ValueError):
+    """``Classifier(only=...)`` named a rule code or family that no registered rule has."""
+
+
 def load_rules(registry: Registry = REGISTRY) -> Registry:
     """Import the built-in rules and every package registered under ``fakturarobot.rules``.
 
     Built-ins register exactly like plugins (their entry point is ``classifiers.builtin``);
     importing them directly as well keeps a source checkout working without installation.
+    A plugin that fails to import does not stop the robot; it is logged and kept for
+    :func:`load_failures` (``check-config`` and ``rules`` report it and exit non-zero).
     """
     global _loaded
     if _loaded and registry is REGISTRY:
         return registry
     importlib.import_module("classifiers.builtin")
+    failures: list[RuleLoadFailure] = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
             ep.load()
         except Exception as exc:  # a broken plugin must not stop the robot
-            logger.error("rule plugin {} failed to load: {}", ep.name, exc)
+            failure = RuleLoadFailure(ep.name, ep.value, f"{type(exc).__name__}: {exc}")
+            logger.error("{}", failure)
+            failures.append(failure)
+    _failures[:] = failures
     _loaded = True
     return registry
+
+
+def load_failures() -> tuple[RuleLoadFailure, ...]:
+    """The rule plugins that failed to import when the rules were (last) loaded."""
+    load_rules()
+    return tuple(_failures)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +117,8 @@ class Classifier:
     ) -> None:
         self.registry = registry if registry is not None else load_rules()
         wanted = set(only) if only is not None else None
+        if wanted is not None:
+            _check_known(self.registry, wanted)
         self.rules: list[RuleSpec] = [
             spec
             for spec in self.registry
@@ -116,6 +152,18 @@ class Classifier:
         except Exception as exc:
             logger.opt(exception=exc).warning("rule {} crashed on invoice {}", spec.code, invoice.number)
             return [crash_finding(spec, exc)]
+
+
+def _check_known(registry: Registry, wanted: set[str]) -> None:
+    """Refuse names no rule has: a misspelt or renamed rule would otherwise silently run nothing."""
+    codes = set(registry.codes())
+    families = {spec.family for spec in registry}
+    unknown = sorted(wanted - codes - families)
+    if unknown:
+        raise UnknownRuleError(
+            f"unknown rule code or family: {', '.join(map(repr, unknown))}; "
+            f"families: {', '.join(sorted(families)) or 'none'}; codes: {', '.join(sorted(codes)) or 'none'}"
+        )
 
 
 def crash_finding(spec: RuleSpec, exc: BaseException) -> Finding:

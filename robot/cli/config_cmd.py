@@ -14,11 +14,13 @@ def check_config(
     config: Path | None = typer.Option(None, "--config", "-c", help="Configuration file"),
     probe: bool = typer.Option(False, "--probe", help="Also try each connector (reachability, auth)"),
 ) -> None:
-    """Validate the configuration, master data, customer criteria and schedules."""
+    """Validate the configuration, master data, customer criteria, schedules and rule plugins."""
+    from classifiers.engine import load_failures
     from robot.checks import check_all
     from robot.cli.runs_cmd import config_path
 
     errors, notes = check_all(config_path(config), probe=probe)
+    errors += [str(failure) for failure in load_failures()]
     for note in notes:
         typer.echo(f"ok: {note}")
     for err in errors:

@@ -8,21 +8,39 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from classifiers.api import Registry
+from robot.cli.app import EXIT_CONFIG
+
 
 def rules(
     as_json: bool = typer.Option(False, "--json", help="A JSON list"),
     markdown: bool = typer.Option(False, "--markdown", help="The rule reference (docs/rules.md)"),
 ) -> None:
-    """List every registered rule (built-in and plugins)."""
+    """List every registered rule (built-in and plugins). Exit 2 if a rule plugin failed to load."""
     from classifiers.engine import load_rules
 
     registry = load_rules()
     if markdown:
         typer.echo(rule_reference(), nl=False)
-        return
-    if as_json:
+    elif as_json:
         typer.echo(json.dumps([spec.to_json() for spec in registry], ensure_ascii=False, indent=2))
-        return
+    else:
+        _print_table(registry)
+    _exit_on_load_failures()
+
+
+def _exit_on_load_failures() -> None:
+    """The rules listed are incomplete when a plugin failed to import: say which, exit 2."""
+    from classifiers.engine import load_failures
+
+    failures = load_failures()
+    for failure in failures:
+        typer.echo(f"error: {failure}", err=True)
+    if failures:
+        raise typer.Exit(EXIT_CONFIG)
+
+
+def _print_table(registry: Registry) -> None:
     table = Table(title=f"{len(registry)} rules")
     for col in ("code", "official ids", "disp.", "sev.", "IR", "field", "description"):
         table.add_column(col, overflow="fold")
