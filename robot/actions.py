@@ -27,18 +27,18 @@ from typing import TypeVar
 from loguru import logger
 from sqlalchemy.orm import Session
 
-from classifiers.api import Finding, PriorInvoice
+from classifiers.api import Finding, PriorInvoice, Vendor
 from classifiers.engine import Classifier
-from classifiers.lookups import normalise_invoice_number, supplier_cvr, supplier_key
-from connectors.base import INTAKE_PROBLEM, Ledger, Posting
+from classifiers.lookups import normalise_invoice_number, supplier_key
+from connectors.base import Ledger, Posting
 from robot.context import MasterData
+from robot.decision import decide
 from robot.errors import BusinessError, ReadError, TransientError
 from robot.findings import robot_finding
 from robot.invoice_response import InvoiceResponseError, build_invoice_response
 from robot.model import Invoice, Party
 from robot.pdftext import TemplateSet
-from robot.posting import build_posting
-from robot.readers.sandbox import read_bounded
+from robot.postable import posting_for, read_stored, vendor_of
 from robot.returns import blocking_findings
 from robot.store.queue import Fence, LeaseLost
 from robot.store.repo import ReadSummary, Store
@@ -219,16 +219,11 @@ class Actions:
         tx: Session | None = None,
     ) -> Posting | None:
         meta = {str(k): str(v) for k, v in (row.source_meta or {}).items()}
-        if invoice is None:
-            findings = [robot_finding("READ-ERROR", read_error or "unreadable")]
-            customer = self.master.customer_for(None, meta)
-            customer_id, verdict = (customer.id if customer else None), "hold"
-            error_types: list[str] = [findings[0].reason]
-        else:
-            ctx = self.master.context(invoice, metadata=meta, sha256=sha256, invoice_id=row.id)
-            result = self.classifier.classify(invoice, ctx)
-            findings, customer_id = list(result.findings), ctx.customer_id
-            verdict, error_types = result.verdict.value, list(result.error_types)
+        decision = decide(
+            self.master, self.classifier, invoice, read_error, meta, sha256=sha256, invoice_id=row.id
+        )  # the decision shared with a dry run and `validate` (robot.decision)
+        findings, customer_id = list(decision.findings), decision.customer_id
+        verdict, error_types = decision.verdict, list(decision.error_types)
         posting: Posting | None = None
         response: bytes | None = None
         if verdict == "post" and invoice is not None:
@@ -262,20 +257,8 @@ class Actions:
         return posting
 
     def _read_bytes(self, row: InvoiceRow, content: bytes, filename: str) -> Invoice:
-        """The one place stored bytes become an invoice; raises ReadError.
-
-        A source that could not take a document over whole (its sidecar unreadable, the file over
-        the size limit) says so in the metadata key ``intake_problem``: the invoice is then held
-        as unreadable with that reason, its bytes unread.
-
-        PDFs and large XML are read in a bounded child process (``read_bounded``): a document that
-        needs more memory or CPU time than one document may is a ReadError naming the limit, so it
-        is held unread on its first pass and the invoices behind it are read as usual.
-        """
-        problem = (row.source_meta or {}).get(INTAKE_PROBLEM)
-        if problem:
-            raise ReadError(str(problem), file=filename)
-        return read_bounded(content, filename, self.pdf_templates)
+        """The one place stored bytes become an invoice (:func:`read_stored`); raises ReadError."""
+        return read_stored(row, content, filename, self.pdf_templates)
 
     def _read(self, row: InvoiceRow, content: bytes, filename: str, run_id: int) -> Invoice | None:
         try:
@@ -320,19 +303,7 @@ class Actions:
         self, row: InvoiceRow, invoice: Invoice, customer_id: str | None, sha256: str, content: bytes
     ) -> Posting | None:
         """What the ERP books, or None when the vendor is not in the vendor master."""
-        vendor = self._vendor(invoice)
-        if vendor is None:
-            return None
-        meta = row.source_meta or {}
-        return build_posting(
-            invoice,
-            vendor_number=vendor.number,
-            customer_id=customer_id,
-            sha256=sha256,
-            account_string=meta.get("account") or invoice.accounting_cost,
-            document=content,
-            filename=row.source_ref,
-        )
+        return posting_for(row, invoice, self.master, customer_id, sha256, content)
 
     def _post(self, row: InvoiceRow, invoice: Invoice, sha256: str, content: bytes, run_id: int) -> None:
         """Resume a decided posting: record the intent (once), then hand it over."""
@@ -438,13 +409,8 @@ class Actions:
     def _blocking(self, invoice_id: int) -> list[Finding]:
         return blocking_findings(self.store, invoice_id)
 
-    def _vendor(self, invoice: Invoice):  # type: ignore[no-untyped-def]
-        cvr = supplier_cvr(invoice)
-        vendor = self.master.vendors.by_cvr(cvr) if cvr else None
-        endpoint = invoice.seller.endpoint
-        if vendor is None and endpoint is not None:
-            vendor = self.master.vendors.by_endpoint(endpoint.value)
-        return vendor
+    def _vendor(self, invoice: Invoice) -> Vendor | None:
+        return vendor_of(invoice, self.master)
 
     def priors(self) -> Iterator[PriorInvoice]:
         """Every decided invoice, for the duplicate index loaded at the start of a run."""
