@@ -34,6 +34,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from classifiers.codes import ACTIONS, REASONS, STATUSES, allowed
+
 if TYPE_CHECKING:
     from classifiers.criteria import CustomerCriteria
     from robot.model import Invoice
@@ -213,6 +215,11 @@ class Context:
         if spec is None:
             raise RuntimeError("Context.finding() called outside a running rule")
         override = self.params.get("disposition")
+        problems = _code_problems(
+            status=status, reason=reason, action=action, disposition=disposition, severity=severity
+        )
+        if problems:  # a bug in the rule: the engine holds the invoice naming it (RULE-CRASHED)
+            raise RuleDefinitionError(f"rule {spec.code!r}: " + "; ".join(problems))
         return Finding(
             code=spec.code,
             official_ids=official_ids if official_ids is not None else spec.official_ids,
@@ -282,6 +289,29 @@ class DuplicateRuleError(ValueError):
     """Two rules claim the same code."""
 
 
+class RuleDefinitionError(ValueError):
+    """A rule uses a status, reason or action outside the Invoice Response code lists (or a made-up
+    disposition or severity): refused when the rule is registered, i.e. when its module is imported."""
+
+
+_CODE_LISTS: dict[str, tuple[frozenset[str], str]] = {
+    "status": (STATUSES, "an Invoice Response status (UNCL4343 subset)"),
+    "reason": (REASONS, "a clarification reason code (OPStatusReason)"),
+    "action": (ACTIONS, "a clarification action code (OPStatusAction)"),
+    "disposition": (frozenset({"return", "hold"}), "a disposition"),
+    "severity": (frozenset({"error", "warning"}), "a severity"),
+}
+
+
+def _code_problems(**values: str | None) -> list[str]:
+    """What is wrong with the codes given (``None`` = not given), naming the allowed codes."""
+    return [
+        f"{name} {value!r} is not {_CODE_LISTS[name][1]}; allowed: {allowed(_CODE_LISTS[name][0])}"
+        for name, value in values.items()
+        if value is not None and value not in _CODE_LISTS[name][0]
+    ]
+
+
 class Registry:
     """Rules by code. Refuses duplicate codes, naming both owners."""
 
@@ -343,6 +373,11 @@ def rule(
     """Register a rule. The function is returned unchanged, so it stays directly testable."""
 
     def register(func: RuleFunc) -> RuleFunc:
+        problems = _code_problems(
+            status=status, reason=reason, action=action, disposition=disposition, severity=severity
+        )
+        if problems:
+            raise RuleDefinitionError(f"rule {code!r} ({_owner(func)}): " + "; ".join(problems))
         module = func.__module__.rsplit(".", 1)[-1]
         spec = RuleSpec(
             code=code,

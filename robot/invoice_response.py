@@ -26,6 +26,7 @@ from datetime import date
 from lxml import etree
 
 from classifiers.api import Finding
+from classifiers.codes import ACTIONS, REASONS, STATUSES
 from robot.errors import RobotError
 from robot.model import Identifier, Invoice, Party, SourceFormat
 
@@ -38,13 +39,6 @@ PEPPOL_CUSTOMIZATION = "urn:fdc:peppol.eu:poacc:trns:invoice_response:3"
 PEPPOL_PROFILE = "urn:fdc:peppol.eu:poacc:bis:invoice_response:3"
 OIOUBL3_CUSTOMIZATION = f"{PEPPOL_CUSTOMIZATION}@urn:fdc:oioubl.dk:trns:billing:invoice_response:3.0"
 OIOUBL3_PROFILE = "urn:fdc:oioubl.dk:bis:billing_with_response:3"
-
-#: UNCL4343 subset allowed in T111.
-STATUSES = frozenset({"AB", "IP", "UQ", "CA", "RE", "AP", "PD"})
-REASONS = frozenset(
-    {"NON", "REF", "LEG", "REC", "QUA", "DEL", "PRI", "QTY", "ITM", "PAY", "UNR", "FIN", "PPD", "OTH"}
-)
-ACTIONS = frozenset({"NOA", "PIN", "NIN", "CNF", "CNP", "CNA", "OTH"})
 
 #: OIOUBL 2.x / legacy scheme names → Electronic Address Scheme / ICD codes.
 _SCHEMES = {"GLN": "0088", "EAN": "0088", "DK:CVR": "0184", "DK:SE": "0198", "DK:P": "0096", "DUNS": "0060"}

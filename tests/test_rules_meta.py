@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -78,3 +80,82 @@ def _ctx():  # type: ignore[no-untyped-def]
     from classifiers.api import Context
 
     return Context()
+
+
+BOGUS_RULE = """
+from classifiers.api import Registry, rule
+
+PRIVATE = Registry()
+
+
+@rule("X-BOGUS", description="a plugin rule with made-up codes", registry=PRIVATE, {codes})
+def bogus(invoice, ctx):
+    yield ctx.finding(da="fundet", en="found")
+"""
+
+
+def _import_module(tmp_path: Path, name: str, source: str) -> object:
+    path = tmp_path / f"{name}.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_rule_with_codes_outside_the_invoice_response_lists_fails_at_import(tmp_path: Path) -> None:
+    codes = 'reason="BOGUS", status="ZZ", action="WHAT"'
+    with pytest.raises(ValueError) as info:
+        _import_module(tmp_path, "bogus_rules", BOGUS_RULE.format(codes=codes))
+    message = str(info.value)
+    assert "X-BOGUS" in message and "bogus_rules.bogus" in message
+    assert "status 'ZZ'" in message and "AB, AP, CA, IP, PD, RE, UQ" in message
+    assert "reason 'BOGUS'" in message and "DEL, FIN, ITM, LEG, NON, OTH, PAY, PPD, PRI" in message
+    assert "action 'WHAT'" in message and "CNA, CNF, CNP, NIN, NOA, OTH, PIN" in message
+
+
+@pytest.mark.parametrize(
+    ("codes", "named"),
+    [
+        ('status="ZZ"', "status 'ZZ'"),
+        ('reason="BOGUS"', "reason 'BOGUS'"),
+        ('reason="ref"', "reason 'ref'"),  # codes are case-sensitive in the Invoice Response
+        ('action="WHAT"', "action 'WHAT'"),
+        ('disposition="post"', "disposition 'post'"),
+        ('severity="fatal"', "severity 'fatal'"),
+    ],
+)
+def test_each_wrong_code_is_named_with_the_allowed_ones(tmp_path: Path, codes: str, named: str) -> None:
+    with pytest.raises(ValueError, match=f"X-BOGUS.*{named}.*allowed: "):
+        _import_module(tmp_path, "bogus_one", BOGUS_RULE.format(codes=codes))
+
+
+def test_a_rule_with_valid_codes_imports_and_registers(tmp_path: Path) -> None:
+    module = _import_module(
+        tmp_path, "fine_rules", BOGUS_RULE.format(codes='status="UQ", reason="PAY", action="PIN"')
+    )
+    spec = module.PRIVATE.get("X-BOGUS")  # type: ignore[attr-defined]
+    assert (spec.status, spec.reason, spec.action) == ("UQ", "PAY", "PIN")
+
+
+def test_builtin_rules_use_only_invoice_response_codes() -> None:
+    from classifiers.codes import ACTIONS, REASONS, STATUSES
+
+    for spec in RULES:
+        assert spec.status in STATUSES and spec.reason in REASONS and spec.action in ACTIONS, spec.code
+
+
+def test_a_finding_overriding_a_code_with_a_wrong_one_holds_naming_the_rule() -> None:
+    registry = Registry()
+
+    @rule("X-OVERRIDE", description="a rule overriding its reason at run time", registry=registry)
+    def override(invoice: Invoice, ctx):  # type: ignore[no-untyped-def]
+        yield ctx.finding(da="fundet", en="found", reason="BOGUS")
+
+    result = Classifier(registry).classify(
+        Invoice(format="peppol-bis3", document_type=DocumentType.INVOICE), _ctx()
+    )
+    assert [f.code for f in result.findings] == [CRASH_CODE] and result.verdict.value == "hold"
+    assert "X-OVERRIDE" in result.findings[0].message_en and "BOGUS" in result.findings[0].message_en
+    assert all(f.reason != "BOGUS" for f in result.findings)
