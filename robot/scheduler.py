@@ -145,15 +145,15 @@ class RobotScheduler:
 
 
 def runner(config: Path, database_url: str | None = None, *, json_log: str | None = None) -> RunJob:
-    """The real :data:`RunJob`: build the robot from ``config``, run, alert the creditor team."""
+    """The real :data:`RunJob`: build the robot from ``config``, run, alert the creditor team, and
+    close the whole robot (store and connectors) whatever happens."""
 
     def run_job(schedule: Schedule, stop: threading.Event) -> RunSummary:
         from robot.alerts import alert_on
-        from robot.wiring import build_robot
+        from robot.wiring import opened_robot
         from robot.worker import WorkerPool, WorkerSpec, check_workers
 
-        robot, loaded = build_robot(config, database_url=database_url)
-        try:
+        with opened_robot(config, database_url=database_url) as (robot, loaded):  # connectors too
             source = robot.source
             opts = RunOptions(
                 trigger=f"schedule:{schedule.name}",
@@ -170,7 +170,5 @@ def runner(config: Path, database_url: str | None = None, *, json_log: str | Non
             summary = robot.run(opts)
             alert_on(summary, loaded.cfg.alerts, robot.notifier, robot.store)
             return summary
-        finally:
-            robot.store.close()
 
     return run_job

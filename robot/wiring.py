@@ -1,12 +1,19 @@
 """Build a ready robot from a configuration file: store, master data, connectors, actions.
 
->>> robot, loaded = build_robot(Path("samples/fakturarobot.yaml"))
->>> robot.run()
+Every process that builds one closes the whole robot (store, source, ledger, notifier: the
+purchase system's and the ERP's HTTP clients, the mail connection) when it is done, so use it as
+a context manager::
+
+    with opened_robot(Path("fakturarobot.yaml")) as (robot, loaded):
+        summary = robot.run(RunOptions(trigger="manual"))
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 from classifiers.engine import Classifier
 from robot.actions import Actions
@@ -28,36 +35,64 @@ def load_master(loaded: LoadedConfig) -> MasterData:
 def build_robot(
     config: Path | LoadedConfig, *, database_url: str | None = None
 ) -> tuple[Robot, LoadedConfig]:
+    """The robot of ``config``; the caller closes it (:meth:`Robot.close`, or :func:`opened_robot`).
+
+    If a part cannot be built (a bad setting, an unreadable master data file), what was already
+    opened is closed before the error propagates.
+    """
     loaded = config if isinstance(config, LoadedConfig) else load_config(config)
     cfg = loaded.cfg
-    store = Store.open(database_url or cfg.database)
-    master = load_master(loaded)
-    ledger = loaded.build("ledger")
-    classifier = Classifier()
-    responder = Party(
-        name=cfg.responder.name,
-        endpoint=Identifier(cfg.responder.endpoint_id, cfg.responder.endpoint_scheme)
-        if cfg.responder.endpoint_id
-        else None,
-    )
-    actions = Actions(
-        store,
-        master,
-        classifier,
-        ledger,
-        templates=loaded.file(cfg.templates),
-        pdf_templates=loaded.pdf_templates(),
-        creditor_team=cfg.alerts.to,
-        responder=responder,
-    )
-    robot = Robot(
-        store,
-        master,
-        source=loaded.build("source"),
-        ledger=ledger,
-        notifier=loaded.build("notifier"),
-        classifier=classifier,
-        actions=actions,
-        max_attempts=cfg.max_attempts,
-    )
+    with ExitStack() as opened:
+        store = Store.open(database_url or cfg.database)
+        opened.callback(store.close)
+        master = load_master(loaded)
+        ledger = _opened(opened, loaded.build("ledger"))
+        classifier = Classifier()
+        responder = Party(
+            name=cfg.responder.name,
+            endpoint=Identifier(cfg.responder.endpoint_id, cfg.responder.endpoint_scheme)
+            if cfg.responder.endpoint_id
+            else None,
+        )
+        actions = Actions(
+            store,
+            master,
+            classifier,
+            ledger,
+            templates=loaded.file(cfg.templates),
+            pdf_templates=loaded.pdf_templates(),
+            creditor_team=cfg.alerts.to,
+            responder=responder,
+        )
+        source = _opened(opened, loaded.build("source"))
+        notifier = _opened(opened, loaded.build("notifier"))
+        robot = Robot(
+            store,
+            master,
+            source=source,
+            ledger=ledger,
+            notifier=notifier,
+            classifier=classifier,
+            actions=actions,
+            max_attempts=cfg.max_attempts,
+        )
+        opened.pop_all()  # built: from here on the robot's close() owns every part
     return robot, loaded
+
+
+def _opened(stack: ExitStack, connector: Any) -> Any:
+    if connector is not None:
+        stack.callback(connector.close)
+    return connector
+
+
+@contextmanager
+def opened_robot(
+    config: Path | LoadedConfig, *, database_url: str | None = None
+) -> Iterator[tuple[Robot, LoadedConfig]]:
+    """:func:`build_robot` as a context manager: the whole robot is closed however the block ends."""
+    robot, loaded = build_robot(config, database_url=database_url)
+    try:
+        yield robot, loaded
+    finally:
+        robot.close()

@@ -101,20 +101,17 @@ _SHARED = (
 
 def _work(spec: WorkerSpec, run_id: int, worker: str, settings: dict[str, Any], results: Any) -> None:
     """The body of one worker process (spawned: it builds everything itself)."""
-    from robot.wiring import build_robot
+    from robot.wiring import opened_robot
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())  # finish the current invoice, release the rest
     configure_logging(spec.log_level, spec.json_log, worker=worker)
-    robot, _ = build_robot(spec.config, database_url=spec.database_url)
-    try:
+    with opened_robot(spec.config, database_url=spec.database_url) as (robot, _):  # connectors too
         robot.master.with_history(robot.actions.priors())
         robot.actions.shared_history = True  # other workers decide invoices too: catch up per supplier
         opts = RunOptions(worker=worker, fetch=False, stop=stop, **settings)
         tried, problems = drain(robot, run_id, opts, spec.poll_seconds)
-    finally:
-        robot.store.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     results.put(WorkerResult(worker, os.getpid(), tried, tuple(problems), rss))
 
@@ -175,10 +172,9 @@ class WorkerPool:
 def run_pool(spec: WorkerSpec, workers: int, options: RunOptions | None = None) -> RunSummary:
     """One run whose invoices ``workers`` processes share; returns the run summary."""
     from robot.alerts import alert_on
-    from robot.wiring import build_robot
+    from robot.wiring import opened_robot
 
-    robot, loaded = build_robot(spec.config, database_url=spec.database_url)
-    try:
+    with opened_robot(spec.config, database_url=spec.database_url) as (robot, loaded):
         check_workers(robot.store.dialect, workers)
         opts = options or RunOptions(trigger="worker")
         opts.max_attempts = loaded.cfg.max_attempts
@@ -186,5 +182,3 @@ def run_pool(spec: WorkerSpec, workers: int, options: RunOptions | None = None) 
         summary = robot.run(opts)
         alert_on(summary, loaded.cfg.alerts, robot.notifier, robot.store)
         return summary
-    finally:
-        robot.store.close()
