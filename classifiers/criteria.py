@@ -41,6 +41,13 @@ class Tolerance(_Strict):
     percent: Decimal = Decimal("0")
     absolute: Decimal = Decimal("0")
 
+    @field_validator("percent", "absolute")
+    @classmethod
+    def _not_negative(cls, v: Decimal) -> Decimal:
+        if v < 0:
+            raise ValueError("a tolerance cannot be negative (0 = the order's amount exactly)")
+        return v
+
     def allows(self, expected: Decimal, actual: Decimal) -> bool:
         diff = abs(actual - expected)
         if diff <= self.absolute:
@@ -72,6 +79,23 @@ class CustomerCriteria(_Strict):
     return_status: Literal["RE", "UQ"] = "RE"
     max_payment_days: int = 30
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
+
+    @field_validator("auto_post_limit")
+    @classmethod
+    def _positive_limit(cls, v: Decimal | None) -> Decimal | None:
+        if v is not None and v <= 0:
+            raise ValueError(
+                "auto_post_limit must be greater than 0 (the amount due above which an invoice is held); "
+                "leave the key out for no limit"
+            )
+        return v
+
+    @field_validator("max_payment_days")
+    @classmethod
+    def _positive_days(cls, v: int) -> int:
+        if v < 1:
+            raise ValueError("max_payment_days must be at least 1 (days from invoice date to due date)")
+        return v
 
     @field_validator("currencies")
     @classmethod

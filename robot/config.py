@@ -20,15 +20,16 @@ reported with file and line).
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from robot.errors import ConfigError
-from robot.yamlconf import Loc, load_yaml_model
+from robot.yamlconf import Loc, TextExpected, load_yaml_model
 
 if TYPE_CHECKING:
     from robot.pdftext import TemplateSet
@@ -67,8 +68,24 @@ class ResponderSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = "Statens Administration"
+    endpoint_scheme: str = "0088"  # validated before endpoint_id, which is checked against it
     endpoint_id: str | None = None
-    endpoint_scheme: str = "0088"
+
+    @field_validator("endpoint_scheme")
+    @classmethod
+    def _scheme(cls, v: str) -> str:
+        if not re.fullmatch(r"\d{4}", v):
+            raise ValueError("must be a 4-digit electronic address scheme (EAS) code, e.g. 0088 for a GLN")
+        return v
+
+    @field_validator("endpoint_id")
+    @classmethod
+    def _gln(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is not None and info.data.get("endpoint_scheme") == "0088":
+            from robot.masterdata import check_gln
+
+            return check_gln(v)  # every Invoice Response carries it: refuse a wrong one
+        return v
 
 
 class AlertSettings(BaseModel):
@@ -133,6 +150,9 @@ def _connector_checks(cfg: RobotConfig) -> Iterable[tuple[Loc, str]]:
                         loc,
                         f"unknown key {err['loc'][-1]!r} for {role} kind {spec.kind!r}; allowed: {allowed}",
                     )
+                elif err["type"] == "string_type":  # an unquoted number where text is expected
+                    where = ".".join(str(part) for part in err["loc"])
+                    yield loc, TextExpected(f"{where} (in {role} kind {spec.kind!r})", err.get("input"))
                 else:
                     where = ".".join(str(part) for part in err["loc"])
                     yield loc, f"{where}: {err['msg']} (in {role} kind {spec.kind!r})"

@@ -16,6 +16,7 @@ checks (duplicates, cross-field sums) that point at a ``loc`` path the same way 
 
 from __future__ import annotations
 
+import json
 import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
@@ -77,11 +78,20 @@ def load_yaml_model(path: Path, model: type[M], *, checks: Iterable[Check[M]] = 
         errors = [_config_error(err, node, model, file) for err in exc.errors()]
         raise _one_or_many(errors) from None
     problems = [
-        ConfigError(msg, file=file, line=line_of(node, loc)) for check in checks for loc, msg in check(result)
+        ConfigError(_with_hint(msg, node, loc), file=file, line=line_of(node, loc))
+        for check in checks
+        for loc, msg in check(result)
     ]
     if problems:
         raise _one_or_many(problems)
     return result
+
+
+def _with_hint(message: str, node: yaml.Node, loc: Loc) -> str:
+    if not isinstance(message, TextExpected):
+        return message
+    hint = unquoted_hint(node, loc, message.found)
+    return f"{message}: {hint}" if hint else f"{message}: text expected (found {message.found!r})"
 
 
 def _one_or_many(errors: list[ConfigError]) -> ConfigError:
@@ -94,12 +104,23 @@ def line_of(node: yaml.Node, loc: Loc, *, key: bool = False) -> int:
 
     With ``key=True`` and a mapping key as the last step, the line of the key itself.
     """
+    return int(node_at(node, loc, key=key).start_mark.line) + 1
+
+
+def node_at(node: yaml.Node, loc: Loc, *, key: bool = False) -> yaml.Node:
+    """The node at ``loc`` (the deepest part of the path that exists).
+
+    The key node instead of its value for the last step with ``key=True``, or when pydantic's
+    ``[key]`` step follows (a mapping key of the wrong type).
+    """
     current = node
-    for step in loc:
+    for i, step in enumerate(loc):
         if isinstance(current, yaml.MappingNode):
             for key_node, value_node in current.value:
                 if key_node.value == step or key_node.value == str(step):
-                    current = key_node if key and step == loc[-1] else value_node
+                    last = i == len(loc) - 1
+                    want_key = (key and last) or (not last and loc[i + 1] == "[key]")
+                    current = key_node if want_key else value_node
                     break
             # not a key here: a union/discriminator tag pydantic put in loc; try the next step
 
@@ -111,7 +132,62 @@ def line_of(node: yaml.Node, loc: Loc, *, key: bool = False) -> int:
             current = current.value[step]
         else:
             continue  # pydantic adds union/type tags to loc; they have no node
-    return int(current.start_mark.line) + 1
+    return current
+
+
+#: How YAML 1.1 reads an unquoted scalar that is not text (PyYAML's SafeLoader resolvers).
+_NOT_TEXT = {
+    "tag:yaml.org,2002:int": "the number",
+    "tag:yaml.org,2002:float": "the number",
+    "tag:yaml.org,2002:bool": "the truth value",
+    "tag:yaml.org,2002:timestamp": "the date",
+    "tag:yaml.org,2002:null": "null (no value)",
+}
+
+
+def unquoted_hint(node: yaml.Node, loc: Loc, found: object) -> str | None:
+    """Why text expected at ``loc`` is not text: an unquoted scalar that YAML read as a number,
+    date, truth value or null, and how to write it (``None`` when that is not the cause).
+
+    Identifiers are never guessed back from the number: ``0001234567`` is octal to YAML 1.1
+    (342391), ``1234567`` an integer, ``12:30`` a sexagesimal 750; the value must be quoted.
+    """
+    target = node_at(node, loc)
+    if not isinstance(target, yaml.ScalarNode) or target.style is not None or target.tag not in _NOT_TEXT:
+        return None
+    source = str(target.value)
+    if not source:
+        return "the value is empty; write it, or leave the key out"
+    kind = _NOT_TEXT[target.tag]
+    read = kind if found is None else f"{kind} {_shown(found)}"
+    quoted = json.dumps(source, ensure_ascii=False)  # a valid YAML double-quoted scalar
+    if loc and loc[-1] == "[key]":
+        example = f"{quoted}: ..."
+    elif loc and isinstance(loc[-1], str):
+        example = f"{loc[-1]}: {quoted}"
+    else:
+        example = quoted
+    return f"text expected, but the unquoted {source} is read by YAML as {read}; quote it: {example}"
+
+
+def _shown(found: object) -> str:
+    if isinstance(found, bool):
+        return str(found).lower()
+    return str(found)
+
+
+class TextExpected(str):
+    """A check's message for a value that must be text; the loader adds :func:`unquoted_hint`.
+
+    ``found`` is the value as YAML read it (pydantic's ``input``).
+    """
+
+    found: object
+
+    def __new__(cls, message: str, found: object = None) -> TextExpected:
+        self = super().__new__(cls, message)
+        self.found = found
+        return self
 
 
 def _config_error(err: Any, node: yaml.Node, model: type[BaseModel], file: str) -> ConfigError:
@@ -130,6 +206,9 @@ def _config_error(err: Any, node: yaml.Node, model: type[BaseModel], file: str) 
         return ConfigError(message, file=file, line=line_of(node, loc[:-1]))
     text = str(err["msg"]).removeprefix("Value error, ")
     found = err.get("input")
+    hint = unquoted_hint(node, loc, found) if kind == "string_type" else None
+    if hint is not None:
+        return ConfigError(f"{where}: {hint}", file=file, line=line_of(node, loc))
     shown = f" (found {found!r})" if isinstance(found, str | int | float | bool) or found is None else ""
     return ConfigError(f"{where}: {text}{shown}", file=file, line=line_of(node, loc))
 
