@@ -218,3 +218,96 @@ def test_generic_loader_with_a_plain_model(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_yaml_model(write(tmp_path, "limits.yaml", "\n\nlimt: 5\n"), Limits)
     assert info.value.line == 3 and "unknown key 'limt'; allowed: limit" in str(info.value)
+
+
+class Ids(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str | None = None
+    codes: tuple[str, ...] = ()
+    names: dict[str, str] = {}
+    limit: int = 0
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "hint"),
+    [
+        ("code: 0001234567\n", 'read by YAML as the number 342391; quote it: code: "0001234567"'),  # octal
+        ("code: 1234567\n", 'the number 1234567; quote it: code: "1234567"'),
+        ("code: 0x1F\n", 'the number 31; quote it: code: "0x1F"'),
+        ("code: 1_000\n", 'the number 1000; quote it: code: "1_000"'),
+        ("code: 12:30\n", 'the number 750; quote it: code: "12:30"'),  # YAML 1.1 sexagesimal
+        ("code: 1.50\n", 'the number 1.5; quote it: code: "1.50"'),
+        ("code: off\n", 'the truth value false; quote it: code: "off"'),
+        ("code: 2026-03-01\n", 'the date 2026-03-01; quote it: code: "2026-03-01"'),
+        ("codes: [12345678, K1]\n", 'the number 12345678; quote it: "12345678"'),
+        ("names: {25: MOMS25}\n", 'the number 25; quote it: "25": ...'),
+    ],
+)
+def test_unquoted_scalars_where_text_is_expected_are_refused_with_how_to_quote(
+    tmp_path: Path, yaml_text: str, hint: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_yaml_model(write(tmp_path, "ids.yaml", "# identifiers\n" + yaml_text), Ids)
+    assert info.value.line == 2, str(info.value)
+    assert "text expected, but the unquoted" in info.value.message and hint in info.value.message
+
+
+def test_quoted_values_and_numbers_where_numbers_belong_load(tmp_path: Path) -> None:
+    text = "code: '0001234567'\ncodes: [\"12345678\"]\nnames: {'25': MOMS25}\nlimit: 0012\n"
+    loaded = load_yaml_model(write(tmp_path, "ids.yaml", text), Ids)
+    assert (loaded.code, loaded.codes, loaded.names) == ("0001234567", ("12345678",), {"25": "MOMS25"})
+    assert loaded.limit == 10  # an int field takes YAML's number as it is
+
+
+def test_a_non_scalar_where_text_is_expected_keeps_the_plain_message(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_yaml_model(write(tmp_path, "ids.yaml", "code: [a, b]\n"), Ids)
+    assert "quote it" not in info.value.message and "valid string" in info.value.message
+
+
+def test_an_unquoted_bank_account_in_vendors_yaml_is_refused_not_guessed(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "vendors.yaml", VENDOR.replace('bank_account: "0003458721"', "bank_account: 0001234567")
+    )
+    err = error_of(load_vendors, path)
+    assert err.line == 7
+    assert err.message.endswith(
+        "vendors.0.bank_account: text expected, but the unquoted 0001234567 is read by YAML as the number "
+        '342391; quote it: bank_account: "0001234567"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("criteria", "line", "words"),
+    [
+        ("auto_post_limit: -5", 6, "auto_post_limit must be greater than 0"),
+        ("auto_post_limit: '0'", 6, "leave the key out for no limit"),
+        ("auto_post_limit: .nan", 6, "finite number"),
+        ("order_tolerance: {percent: '-2'}", 6, "a tolerance cannot be negative"),
+        ("order_tolerance: {absolute: -100}", 6, "a tolerance cannot be negative"),
+        ("max_payment_days: 0", 6, "max_payment_days must be at least 1"),
+    ],
+)
+def test_limits_that_make_no_sense_are_refused(tmp_path: Path, criteria: str, line: int, words: str) -> None:
+    text = f"""\
+    customers:
+      - id: SFE
+        name: Styrelsen for Eksempler
+        eans: ["5798000999015"]
+        criteria:
+          {criteria}
+    """
+    err = error_of(load_customers, write(tmp_path, "customers.yaml", text))
+    assert err.line == line and words in err.message
+
+
+def test_zero_tolerances_mean_exactly_the_order_and_load(tmp_path: Path) -> None:
+    text = """\
+    customers:
+      - id: SFE
+        name: Styrelsen for Eksempler
+        criteria: {order_tolerance: {percent: "0", absolute: "0"}, auto_post_limit: "0.01"}
+    """
+    (customer,) = load_customers(write(tmp_path, "customers.yaml", text)).customers
+    assert customer.criteria.order_tolerance.allows(Decimal("100"), Decimal("100"))
+    assert not customer.criteria.order_tolerance.allows(Decimal("100"), Decimal("100.01"))
