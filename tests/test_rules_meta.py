@@ -159,3 +159,10 @@ def test_a_finding_overriding_a_code_with_a_wrong_one_holds_naming_the_rule() ->
     assert [f.code for f in result.findings] == [CRASH_CODE] and result.verdict.value == "hold"
     assert "X-OVERRIDE" in result.findings[0].message_en and "BOGUS" in result.findings[0].message_en
     assert all(f.reason != "BOGUS" for f in result.findings)
+
+
+def test_every_code_in_the_lists_has_a_notice_label() -> None:
+    from classifiers.codes import ACTIONS, REASONS
+    from robot.notices import ACTION_LABELS, REASON_LABELS
+
+    assert set(REASON_LABELS) == REASONS and set(ACTION_LABELS) == ACTIONS
