@@ -1,9 +1,10 @@
 """The robot's one configuration file: where the data is and which connectors to use.
 
-Paths are relative to the file's folder; secrets come from environment variables that the
+Paths are relative to the file's folder, a SQLite database path too (without ``database:``,
+``var/fakturarobot.db`` beside the file); secrets come from environment variables that the
 connector settings name (never from the file). Example (``samples/fakturarobot.yaml``)::
 
-    database: sqlite:///var/fakturarobot.db     # FAKTURAROBOT_DATABASE_URL wins
+    database: sqlite:///../var/demo/fakturarobot.db   # FAKTURAROBOT_DATABASE_URL wins
     customers: customers.yaml
     vendors: vendors.yaml
     orders: orders.yaml
@@ -186,5 +187,11 @@ class LoadedConfig:
 def load_config(path: Path) -> LoadedConfig:
     if not path.is_file():
         raise ConfigError("configuration file not found", file=str(path))
+    from robot.store.db import DEFAULT_URL, relative_to
+
     cfg = load_yaml_model(path, RobotConfig, checks=[_connector_checks])
-    return LoadedConfig(path.resolve(), cfg)
+    path = path.resolve()
+    # a SQLite path is relative to this file, like every other path in it (not to the working
+    # directory: `run --config` from elsewhere must open the same store)
+    cfg = cfg.model_copy(update={"database": relative_to(cfg.database or DEFAULT_URL, path.parent)})
+    return LoadedConfig(path, cfg)

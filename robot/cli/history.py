@@ -14,20 +14,13 @@ from rich.table import Table
 
 from robot.cli.app import EXIT_CONFIG, EXIT_OK
 from robot.cli.safe_text import safe, terminal
+from robot.cli.store_lookup import CFG, DB, cli_store
 from robot.store.repo import Store
 
-DB = typer.Option(
-    None, "--database", help="SQLAlchemy URL (default: config, $FAKTURAROBOT_DATABASE_URL, ./var)"
-)
-CFG = typer.Option(None, "--config", "-c", help="Configuration file (for its database)")
 
-
-def _store(database: str | None, config: Path | None) -> Store:
-    if database is None and config is not None:
-        from robot.config import load_config
-
-        database = load_config(config).cfg.database
-    return Store.open(database)
+def _store(database: str | None, config: Path | None, *, read_only: bool = True) -> Store:
+    """The store by robot.cli.store_lookup; missing or not a store: exit 2, nothing created."""
+    return cli_store(database, config, read_only=read_only)
 
 
 def runs(

@@ -21,8 +21,9 @@ from rich.table import Table
 
 from classifiers.api import Finding
 from robot.cli.app import EXIT_CONFIG, EXIT_OK
-from robot.cli.history import CFG, DB, _store
+from robot.cli.history import _store
 from robot.cli.safe_text import safe, terminal
+from robot.cli.store_lookup import CFG, DB
 from robot.errors import StoreError
 from robot.store.holds import Decision
 from robot.store.outbox import Outbox
@@ -127,7 +128,7 @@ def _decide(
     config: Path | None,
     finding: Finding | None = None,
 ) -> None:
-    store = _store(database, config)
+    store = _store(database, config, read_only=False)
     try:
         row = store.resolve_hold(invoice_id, decision, by=by, note=note, finding=finding)
     except StoreError as exc:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from classifiers.api import Finding
 from connectors.base import IncomingDocument
 from robot.findings import finding_values
-from robot.store.db import open_engine
+from robot.store.db import open_engine, open_existing
 from robot.store.holds import HoldQueue
 from robot.store.queries import Queries
 from robot.store.queue import LeaseLost, WorkQueue
@@ -65,7 +65,13 @@ class Store(RunLog, WorkQueue, Queries, HoldQueue):
         self.sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str | None = None) -> Store:
+    def open(cls, url: str | None = None, *, existing: bool = False, upgrade: bool = False) -> Store:
+        """Create and migrate the store (``FAKTURAROBOT_DATABASE_URL`` wins over ``url``); or, with
+        ``existing``, open the store at exactly ``url`` without creating anything (upgrading an
+        older schema only with ``upgrade``; see :func:`robot.store.db.open_existing`)."""
+        if existing:
+            assert url is not None, "an existing store is opened by its URL"
+            return cls(open_existing(url, upgrade=upgrade))
         return cls(open_engine(url))
 
     @property
