@@ -17,27 +17,37 @@ infinity), so a rule mirroring an official check agrees with it to the cent::
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
 CENT = Decimal("0.01")
 _HALF_CENT = Decimal("0.005")
+#: Digits for rounding: a product of two amounts the readers allow (each below 10^16 with up to 12
+#: decimals) exceeds the default 28, and quantize() would raise InvalidOperation instead of rounding.
+_PRECISION = 80
 
 
 def round2(value: Decimal) -> Decimal:
-    """Round to 2 decimals, halves away from zero (the standard's commercial rounding)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    """Round to 2 decimals, halves away from zero (the standard's commercial rounding).
+
+    >>> round2(Decimal("999999999999999.99") * Decimal("999999999999999.99"))
+    Decimal('999999999999999980000000000000.00')
+    """
+    with localcontext(prec=_PRECISION):
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def xpath_round2(value: Decimal) -> Decimal:
     """``round(value * 100) div 100`` as XPath evaluates it: halves go towards +infinity."""
-    return (value + _HALF_CENT).quantize(CENT, rounding=ROUND_FLOOR)
+    with localcontext(prec=_PRECISION):
+        return (value + _HALF_CENT).quantize(CENT, rounding=ROUND_FLOOR)
 
 
 def xpath_round0(value: Decimal) -> Decimal:
     """XPath ``round(value)`` to an integer (halves towards +infinity)."""
-    return (value + Decimal("0.5")).quantize(Decimal(1), rounding=ROUND_FLOOR)
+    with localcontext(prec=_PRECISION):
+        return (value + Decimal("0.5")).quantize(Decimal(1), rounding=ROUND_FLOOR)
 
 
 def dsum(values: Iterable[Decimal | None]) -> Decimal:

@@ -1,0 +1,264 @@
+"""No rule crashes (RULE-CRASHED) on any document the robot can read, nor on junk.
+
+Every registered rule is fed every corpus document that reads (``../shared/corpora``: the official
+EN 16931, Peppol BIS 3, OIOUBL 2.1/3, Factur-X and ZUGFeRD examples and rule artefacts, ~570 files
+of which ~450 read), the demo samples, and generated junk invoices: an empty model, extreme values,
+missing parties and hostile strings. Each invoice is classified twice: with a run's context (the
+demo master data, a customer's criteria, and the read documents as history, so the duplicate and
+order rules have something to compare) and with an empty context (no lookups at all).
+
+All readable corpus documents are used (no sample): reading them takes ~10 s and classifying
+~2 s on this project's CI machine, far under the minute this test may take.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, corpora_path
+from oracle_support import iter_vefa_cases
+
+from classifiers.api import Context, PriorInvoice
+from classifiers.engine import CRASH_CODE, Classifier
+from classifiers.lookups import supplier_key
+from robot.context import MasterData
+from robot.errors import ReadError
+from robot.model import (
+    Address,
+    AllowanceCharge,
+    Contact,
+    DocumentType,
+    Identifier,
+    Invoice,
+    Line,
+    Party,
+    PaymentMeans,
+    Totals,
+    VatBreakdown,
+)
+from robot.readers import read_document
+
+HOSTILE = [
+    "",
+    " ",
+    "\x00",
+    "\u202e",
+    "'; DROP TABLE invoices;--",
+    "<x>&amp;",
+    "{{ 7*7 }}",
+    "%s%n",
+    "æøå" * 500,
+]
+HUGE = Decimal("9" * 15 + ".99")
+
+
+def _master() -> MasterData:
+    return MasterData.load(SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml")
+
+
+def _party(text: str, *, ident: str) -> Party:
+    return Party(
+        name=text,
+        trading_name=text,
+        endpoint=Identifier(ident, "0088"),
+        vat_id=f"DK{ident}",
+        legal_id=Identifier(ident, "0184"),
+        party_ids=[Identifier(ident, text)],
+        address=Address(street=text, city=text, postal_code=text, country=text),
+        contact=Contact(id=text),
+    )
+
+
+def junk_invoices() -> list[tuple[str, Invoice]]:
+    """Models no reader would produce, but a rule must survive: empty, extreme, partyless, hostile."""
+    out: list[tuple[str, Invoice]] = []
+    for fmt in ("peppol-bis3", "oioubl-2", "oioubl-3", "cii", "pdf-text", "en16931-ubl"):
+        for kind in DocumentType:
+            out.append((f"empty-{fmt}-{kind.value}", Invoice(format=fmt, document_type=kind)))
+    zero, negative = Decimal(0), Decimal("-1E+15")
+    for label, amount in (("zero", zero), ("negative", negative), ("huge", HUGE), ("tiny", Decimal("1E-12"))):
+        line = Line(
+            id="1",
+            quantity=amount,
+            net_amount=amount,
+            price=amount,
+            gross_price=amount,
+            price_discount=amount,
+            base_quantity=zero,
+            vat_category="S",
+            vat_rate=amount,
+            oioubl_line_tax=amount,
+        )
+        out.append(
+            (
+                f"extreme-{label}",
+                Invoice(
+                    format="peppol-bis3",
+                    document_type=DocumentType.INVOICE,
+                    number="1",
+                    issue_date=date(1, 1, 1),
+                    due_date=date(9999, 12, 31),
+                    currency="DKK",
+                    seller=_party("S", ident="00000000"),
+                    buyer=_party("B", ident="5798000000014"),
+                    totals=Totals(
+                        line_extension=amount,
+                        allowances=amount,
+                        charges=amount,
+                        tax_exclusive=amount,
+                        tax=amount,
+                        tax_inclusive=amount,
+                        prepaid=amount,
+                        rounding=amount,
+                        payable=amount,
+                    ),
+                    vat_breakdown=[VatBreakdown("S", amount, amount, amount)],
+                    allowances_charges=[
+                        AllowanceCharge(is_charge=c, amount=amount, base_amount=zero, percent=amount)
+                        for c in (False, True)
+                    ],
+                    payment_means=[PaymentMeans(code="31", account="DK" + "0" * 40, due_date=date(1, 1, 1))],
+                    lines=[line] * 3,
+                ),
+            )
+        )
+    out.append(
+        (
+            "no-parties",
+            Invoice(
+                format="oioubl-2",
+                document_type=DocumentType.CREDIT_NOTE,
+                number="NO-PARTIES",
+                seller=Party(),
+                buyer=Party(),
+                payee=Party(),
+                totals=Totals(payable=Decimal("100")),
+                lines=[Line(id="")],
+                payment_means=[PaymentMeans(code="")],
+            ),
+        )
+    )
+    for i, text in enumerate(HOSTILE):
+        out.append(
+            (
+                f"hostile-{i}",
+                Invoice(
+                    format="peppol-bis3",
+                    document_type=DocumentType.INVOICE,
+                    number=text,
+                    currency=text,
+                    buyer_reference=text,
+                    order_reference=text,
+                    accounting_cost=text,
+                    notes=[text],
+                    preceding_invoices=[text],
+                    payment_terms=text,
+                    type_code=text,
+                    customization_id=text,
+                    profile_id=text,
+                    template=text,
+                    seller=_party(text, ident=text),
+                    buyer=_party(text, ident=text),
+                    payment_means=[
+                        PaymentMeans(
+                            code=code,
+                            account=text,
+                            payment_id=text,
+                            channel=text,
+                            instruction_id=text,
+                            branch=text,
+                            creditor_account=text,
+                            mandate=text,
+                        )
+                        for code in (text, "31", "42", "49", "50", "93", "97")
+                    ],
+                    lines=[
+                        Line(
+                            id=text,
+                            item_name=text,
+                            vat_category=text,
+                            accounting_cost=text,
+                            order_line_reference=text,
+                            unit=text,
+                        )
+                    ],
+                    vat_breakdown=[VatBreakdown(text, None, None, None)],
+                ),
+            )
+        )
+    return out
+
+
+def corpus_invoices() -> list[tuple[str, Invoice, str]]:
+    root = corpora_path()
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in (".xml", ".pdf"))
+    files += sorted((SAMPLES / "inbox").glob("*.xml"))
+    documents = [(str(path), path.read_bytes()) for path in files]
+    test_sets = sorted({path.parent for path in files if b"<testSet" in path.read_bytes()[:2000]})
+    documents += [
+        (f"{folder}/{case.name}", case.document) for folder in test_sets for case in iter_vefa_cases(folder)
+    ]
+    read: list[tuple[str, Invoice, str]] = []
+    for name, content in documents:
+        try:
+            invoice = read_document(content, Path(name).name)
+        except ReadError:
+            continue  # not an invoice (schemas, code lists, orders, ...) or refused with a reason
+        read.append((name, invoice, hashlib.sha256(content).hexdigest()))
+    return read
+
+
+@pytest.mark.corpora
+@pytest.mark.slow
+def test_no_rule_crashes_on_any_corpus_document_or_junk_invoice() -> None:
+    started = time.monotonic()
+    documents = corpus_invoices()
+    assert len(documents) > 1000, f"only {len(documents)} corpus documents read"
+    master = _master()
+    master.with_history(
+        PriorInvoice(i, supplier_key(inv), inv.number or "", inv.issue_date, inv.totals.payable, sha)
+        for i, (_, inv, sha) in enumerate(documents)
+    )
+    classifier = Classifier()
+    assert len(classifier.rules) >= 50  # every registered rule, no restriction
+    customer = master.customers[0]
+    crashes: list[str] = []
+    cases = [(name, inv, sha) for name, inv, sha in documents]
+    cases += [(name, inv, None) for name, inv in junk_invoices()]
+    for i, (name, invoice, sha) in enumerate(cases):
+        run_ctx = master.context(invoice, metadata={"customer": customer.id}, sha256=sha, invoice_id=i)
+        contexts = (run_ctx, replace(run_ctx, criteria=None, customer_id=None), Context())
+        for ctx in contexts:
+            for finding in classifier.classify(invoice, ctx).findings:
+                if finding.code == CRASH_CODE:
+                    crashes.append(f"{name}: {finding.message_en}")
+    assert not crashes, f"{len(crashes)} rule crashes:\n" + "\n".join(sorted(set(crashes))[:40])
+    assert time.monotonic() - started < 60
+
+
+def test_the_sweep_would_see_a_crash() -> None:
+    """The assertion above is not vacuous: a crashing rule shows as RULE-CRASHED in the findings."""
+    from classifiers.api import Registry, rule
+
+    registry = Registry()
+
+    @rule("X-CRASHES", description="a rule that indexes an empty list", registry=registry)
+    def crashes(invoice: Invoice, ctx: Context) -> None:
+        invoice.lines[0]
+
+    _, empty = junk_invoices()[0]
+    [finding] = Classifier(registry).classify(empty, Context()).findings
+    assert finding.code == CRASH_CODE and "IndexError" in finding.message_en
+
+
+def test_junk_covers_what_it_says(tmp_path: Path) -> None:
+    names = [name for name, _ in junk_invoices()]
+    assert any(n.startswith("empty-") for n in names) and "no-parties" in names
+    assert {f"extreme-{k}" for k in ("zero", "negative", "huge", "tiny")} <= set(names)
+    assert sum(n.startswith("hostile-") for n in names) == len(HOSTILE)
