@@ -1,8 +1,13 @@
 """Run the registered rules on one invoice: customer settings applied, crashes contained.
 
-    >>> from classifiers.engine import Classifier
-    >>> result = Classifier().classify(invoice, Context(customer_id="SAM", criteria=criteria))
-    >>> result.verdict, [f.code for f in result.findings]
+    >>> from classifiers.criteria import CustomerCriteria
+    >>> from robot.model import DocumentType, Invoice
+    >>> invoice = Invoice(format="peppol-bis3", document_type=DocumentType.INVOICE, number="1")
+    >>> criteria = CustomerCriteria()
+    >>> ctx = Context(customer_id="SAM", criteria=criteria)
+    >>> result = Classifier(only=["EN-MANDATORY"]).classify(invoice, ctx)
+    >>> result.verdict, sorted({f.code for f in result.findings})
+    (<Verdict.RETURN: 'return'>, ['EN-MANDATORY'])
 
 A rule that raises becomes a ``hold`` finding naming the rule (``RULE-CRASHED``); the other rules
 still run. Rules listed in a customer's criteria with ``enabled: false`` are skipped; other

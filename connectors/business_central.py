@@ -14,13 +14,13 @@ back-off; when the attempts run out :class:`~robot.errors.TransientError` tells 
 again on a later run. Business refusals
 (400/409/422) raise :class:`~robot.errors.BusinessError` carrying the ERP's message::
 
-    >>> settings = Settings.model_validate({
-    ...     "base_url": "http://127.0.0.1:8001/api/v2.0", "company_id": "7f9e…",
-    ...     "auth": {"type": "bearer", "token_env": "FAKTURAROBOT_BC_TOKEN"},
-    ...     "customers": {"UNI": {"default_account": "4000", "shortcut_dimension_1_code": "ADM"}}})
-    >>> ledger = BusinessCentralLedger.from_settings(settings, Path("."))   # doctest: +SKIP
-    >>> ledger.post(posting)                                                  # doctest: +SKIP
-    '108001'
+    settings = Settings.model_validate({
+        "base_url": "http://127.0.0.1:8001/api/v2.0", "company_id": "7f9e…",
+        "auth": {"type": "bearer", "token_env": "FAKTURAROBOT_BC_TOKEN"},
+        "customers": {"UNI": {"default_account": "4000", "shortcut_dimension_1_code": "ADM"}}})
+    ledger = BusinessCentralLedger.from_settings(settings, Path("."))
+    ledger.post(posting)
+    # → '108001'
 
 The original document is attached with BC's two-step ``attachments`` shape: ``POST
 purchaseInvoices({id})/attachments {"fileName"}`` then ``PATCH .../attachments({aid})/attachmentContent``

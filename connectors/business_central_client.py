@@ -1,9 +1,9 @@
 """HTTP access to a Business Central API v2.0 company: auth, OData details and error mapping.
 
-    >>> auth = OAuth2ClientCredentials(token_url, "fakturarobot", secret, "https://api.businesscentral.dynamics.com/.default")
-    >>> client = BcClient("https://bc.example/api/v2.0", company_id, auth)   # doctest: +SKIP
-    >>> client.list("vendors", number="K10001")                               # doctest: +SKIP
-    [{'id': '…', 'number': 'K10001', 'displayName': 'Kontorland A/S', …}]
+    auth = OAuth2ClientCredentials(token_url, "fakturarobot", secret, "https://api.businesscentral.dynamics.com/.default")
+    client = BcClient("https://bc.example/api/v2.0", company_id, auth)
+    client.list("vendors", number="K10001")
+    # → [{'id': '…', 'number': 'K10001', 'displayName': 'Kontorland A/S', …}]
 
 Decimals travel as strings (OData ``IEEE754Compatible=true``), so money is never a float.
 A throttled request (429) is sent again as is, after ``Retry-After``; 5xx and timeouts raise

@@ -9,11 +9,11 @@ Everything the ERP would refuse for want of configuration is caught here, before
 rate, a mandatory dimension. Per customer, an account-string pattern may split the approver's
 coding into G/L account and dimensions::
 
-    >>> uni = CustomerMapping(account_string_pattern=r"(?P<account>\\d{4})\\.(?P<dim1>\\d{4})")
-    >>> plan = plan_posting(posting, customers={"UNI": uni}, default_account=None,
-    ...                     tax_codes={"25": "MOMS25"}, mandatory_dimensions=[])   # doctest: +SKIP
-    >>> plan.header["shortcutDimension1Code"], plan.lines[0]["lineObjectNumber"]
-    ('1200', '4000')
+    uni = CustomerMapping(account_string_pattern=r"(?P<account>\\d{4})\\.(?P<dim1>\\d{4})")
+    plan = plan_posting(posting, customers={"UNI": uni}, default_account=None,
+                        tax_codes={"25": "MOMS25"}, mandatory_dimensions=[])
+    plan.header["shortcutDimension1Code"], plan.lines[0]["lineObjectNumber"]
+    # → ('1200', '4000')
 
 Order of precedence for a line's account: line account (or the posting's account string) through
 the customer's pattern, then the customer's ``default_account``, then the global one. Dimensions:

@@ -4,9 +4,9 @@ Timeouts, connection errors, 429 and 5xx are *transient*; the policy retries the
 exponential back-off (tenacity), waits at least what ``Retry-After`` asks for, and after the last
 attempt raises :class:`robot.errors.TransientError` so the robot tries again on a later run::
 
-    >>> policy = RetryPolicy(max_attempts=3, backoff_base=0.01)
-    >>> with httpx.Client() as client:                            # doctest: +SKIP
-    ...     response = policy.call(lambda: send(client, "GET", url), what="list invoices")
+    policy = RetryPolicy(max_attempts=3, backoff_base=0.01)
+    with httpx.Client() as client:
+        response = policy.call(lambda: send(client, "GET", url), what="list invoices")
 """
 
 from __future__ import annotations

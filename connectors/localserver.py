@@ -1,7 +1,7 @@
 """Run an ASGI app with uvicorn in a background thread on 127.0.0.1 (tests and ``demo --sandbox``).
 
-    >>> with serve(create_app(folder, token="t")) as base_url:   # doctest: +SKIP
-    ...     httpx.get(f"{base_url}/api/v1/invoices")
+    with serve(create_app(folder, token="t")) as base_url:
+        httpx.get(f"{base_url}/api/v1/invoices")
 
 The server listens on a free port chosen by the OS, ``serve`` returns once it accepts
 connections, and leaving the block stops it and joins the thread (in-flight requests may finish).

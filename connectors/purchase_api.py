@@ -4,11 +4,11 @@ Follows ``connectors/openapi/purchase-system.yaml``: pages through ``ready`` inv
 each original document, marks it ``fetched`` once the robot has stored it, and writes the outcome
 back. The invoice stays ``ready`` until an outcome is written, so a crash loses nothing::
 
-    >>> settings = Settings(base_url="http://127.0.0.1:8000")
-    >>> source = PurchaseApiSource.from_settings(settings, Path("."))   # doctest: +SKIP
-    >>> for doc in source.fetch():                                       # doctest: +SKIP
-    ...     store(doc); source.acknowledge(doc)
-    >>> source.report_outcome("inv-001.xml", "transferred", {"erp_document_number": "108001"})
+    settings = Settings(base_url="http://127.0.0.1:8000")
+    source = PurchaseApiSource.from_settings(settings, Path("."))
+    for doc in source.fetch():
+        store(doc); source.acknowledge(doc)
+    source.report_outcome("inv-001.xml", "transferred", {"erp_document_number": "108001"})
 
 Every invoice is taken on its own: an id that is not plain (control characters, CR/LF, only dots,
 over 200 characters) or a download failing after its retries is an

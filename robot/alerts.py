@@ -1,15 +1,17 @@
 """Run health: tell the creditor team when a run failed or too many invoices failed in it.
 
-A run alerts when its status is ``failed``, or when its exception rate (application failures per
-decided invoice, ``counts["failures"] / counts["processed"]``) is above ``alerts.exception_rate``.
-The alert is one e-mail to ``alerts.to`` through the configured notifier, Danish then English::
+A run alerts when its status is ``failed``, or when its exception rate (failures per invoice
+attempted in the run, ``counts["failures"] / counts["attempted"]``, at most 1) is above
+``alerts.exception_rate``. Every kind of run alerts: ``run``, ``scheduler`` and ``worker``. The
+alert is one e-mail to ``alerts.to`` through the configured notifier, Danish then English::
 
-    >>> from robot.config import AlertSettings
-    >>> reason = assess({"processed": 10, "failures": 3}, "partial", threshold=0.2)
+    >>> reason = assess({"attempted": 10, "processed": 7, "failures": 3}, "partial", threshold=0.2)
     >>> reason.code, f"{reason.rate:.2f}"
     ('exception-rate', '0.30')
-    >>> assess({"processed": 10, "failures": 1}, "ok", threshold=0.2) is None
+    >>> assess({"attempted": 10, "processed": 9, "failures": 1}, "ok", threshold=0.2) is None
     True
+    >>> f"{exception_rate({'attempted': 59, 'processed': 29, 'failures': 30}):.1%}"
+    '50.8%'
 """
 
 from __future__ import annotations
@@ -34,13 +36,22 @@ class AlertReason:
     en: str
 
 
+def attempted(counts: Mapping[str, Any]) -> int:
+    """Invoices the run took in hand (runs recorded before ``attempted`` was counted: decided + failed)."""
+    if "attempted" in counts:
+        return int(counts["attempted"] or 0)
+    return int(counts.get("processed", 0) or 0) + int(counts.get("failures", 0) or 0)
+
+
 def exception_rate(counts: Mapping[str, Any]) -> float:
-    """Failures per decided invoice; 1.0 when nothing was decided but something failed."""
+    """Failures per invoice attempted, between 0 and 1; 1.0 when nothing was attempted but
+    something failed (the source or the store). A run problem that is not an invoice's (the
+    fetch, a notice) can make failures exceed the invoices; the rate still stops at 1."""
     failures = int(counts.get("failures", 0) or 0)
-    processed = int(counts.get("processed", 0) or 0)
-    if processed == 0:
+    tried = attempted(counts)
+    if tried == 0:
         return 1.0 if failures else 0.0
-    return failures / processed
+    return min(1.0, failures / tried)
 
 
 def assess(counts: Mapping[str, Any], status: str, *, threshold: float) -> AlertReason | None:
@@ -56,9 +67,9 @@ def assess(counts: Mapping[str, Any], status: str, *, threshold: float) -> Alert
             "exception-rate",
             rate,
             f"Fejlraten var {pct} (grænse {limit}): {counts.get('failures')} fejl ved "
-            f"{counts.get('processed')} behandlede fakturaer.",
+            f"{attempted(counts)} forsøgte fakturaer.",
             f"The exception rate was {pct} (limit {limit}): {counts.get('failures')} failures for "
-            f"{counts.get('processed')} invoices processed.",
+            f"{attempted(counts)} invoices attempted.",
         )
     return None
 

@@ -27,7 +27,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from robot.errors import ConfigError
 from robot.yamlconf import Loc, TextExpected, load_yaml_model
@@ -95,6 +103,34 @@ class AlertSettings(BaseModel):
     exception_rate: float = Field(default=0.2, ge=0, le=1)
 
 
+class Threshold(BaseModel):
+    """``fakturarobot health`` is WARNING / CRITICAL when the value is *above* these (null: never)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    warning: float | None = Field(default=None, ge=0)
+    critical: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Threshold:
+        if self.warning is not None and self.critical is not None and self.warning > self.critical:
+            raise ValueError(f"warning ({self.warning:g}) must not be above critical ({self.critical:g})")
+        return self
+
+
+class HealthSettings(BaseModel):
+    """Thresholds of ``fakturarobot health`` (robot/health.py); defaults suit two runs a day."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    # hours since the last run that finished ok or partial; the default schedules (06:00, 14:00)
+    # leave 16 h overnight, so 18 h means a run was missed, not that it is night
+    last_success_hours: Threshold = Threshold(critical=18)
+    exception_rate: Threshold = Threshold(critical=0.5)  # the last run's failures per invoice attempted
+    held: Threshold = Threshold()
+    overdue_holds: Threshold = Threshold(warning=0)  # held invoices past their due date
+    notices_pending: Threshold = Threshold(warning=0)  # notices not sent after the last run
+    notices_refused: Threshold = Threshold()  # refused for good (they stay refused: no default)
+
+
 class RobotConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -111,6 +147,7 @@ class RobotConfig(BaseModel):
     max_attempts: int = Field(default=5, ge=1)
     schedules: Path | None = None
     alerts: AlertSettings = AlertSettings()
+    health: HealthSettings = HealthSettings()
 
 
 def resolve_kind(role: str, kind: str) -> type[Any]:

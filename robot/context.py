@@ -1,7 +1,13 @@
 """What the rules may look up, assembled once per run: customers, vendors, orders, history.
 
-    >>> master = MasterData.load(customers_path, vendors_path, orders_path)
-    >>> ctx = master.context(invoice, metadata={"customer": "SAM"}, sha256="…", invoice_id=7)
+    >>> from robot.readers import read_document
+    >>> samples = Path("samples")
+    >>> files = [samples / name for name in ("customers.yaml", "vendors.yaml", "orders.yaml")]
+    >>> master = MasterData.load(*files)
+    >>> invoice = read_document((samples / "inbox" / "0001-peppol-clean.xml").read_bytes())
+    >>> ctx = master.context(invoice, metadata={}, sha256="…", invoice_id=7)  # found by BT-49
+    >>> ctx.customer_id, ctx.criteria is not None, len(ctx.orders) > 0
+    ('SFE', True, True)
 
 The customer is the one the purchase system names in the metadata, else the one whose EAN the
 invoice is addressed to (BT-49). Rules never touch the database; the history of earlier invoices

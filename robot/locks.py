@@ -5,11 +5,23 @@ the server drops it when that connection or the machine dies, so a crash never l
 SQLite (one machine by nature): an ``fcntl`` file lock beside the database file, which the kernel
 drops when the process dies. Both are try-locks: they never wait::
 
-    >>> with try_lock(store.engine, "schedule:morning") as held:    # doctest: +SKIP
-    ...     if held:
-    ...         robot.run(options)
-    ...     else:
-    ...         print("another machine is running 'morning'; skipped")
+    with try_lock(store.engine, "schedule:morning") as held:
+        if held:
+            robot.run(options)
+        else:
+            print("another machine is running 'morning'; skipped")
+
+A second holder is refused at once, even in the same process:
+
+    >>> import tempfile
+    >>> from robot.store.repo import Store
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> store = Store.open(f"sqlite:///{tmp.name}/robot.db")
+    >>> with try_lock(store.engine, "schedule:morning") as held:
+    ...     with try_lock(store.engine, "schedule:morning") as again:
+    ...         held, again
+    (True, False)
+    >>> store.close(); tmp.cleanup()
 """
 
 from __future__ import annotations

@@ -4,8 +4,12 @@ Log calls bind ``run_id`` and ``invoice_id`` (``logger.bind(run_id=..., invoice_
 text format shows them when present, and the optional JSON sink writes one object per line with
 every bound value under ``record.extra``::
 
-    >>> configure_logging("INFO", "var/robot.jsonl", worker="host:123:w0")   # doctest: +SKIP
-    18:02:11 INFO  [w=host:123:w0 run=7 inv=42] invoice 42 posted
+    configure_logging("INFO", "var/robot.jsonl", worker="host:123:w0")
+    # 18:02:11 INFO    [w=host:123:w0 run=7 inv=42] invoice 42 posted
+
+    >>> print(_format({"extra": {"worker": "host:123:w0", "run_id": 7, "invoice_id": 42}}), end="")
+    {time:HH:mm:ss} {level: <7} [w=host:123:w0 run=7 inv=42] {message}
+    {exception}
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Master data files: vendors, purchase orders and customers, validated with file and line on errors.
 
-    >>> vendors = load_vendors(Path("samples/vendors.yaml"))  # doctest: +SKIP
+    >>> vendors = load_vendors(Path("samples/vendors.yaml"))
     >>> vendors[0].number, vendors[0].cvr
     ('K10001', '91200015')
 

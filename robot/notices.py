@@ -46,7 +46,7 @@ _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def notice_text(value: str | None) -> str | None:
-    """Document text made safe for a notice: controls → one space, direction overrides removed.
+    r"""Document text made safe for a notice: controls → one space, direction overrides removed.
 
     >>> notice_text("Evil A/S\r\nTotal: 0 DKK\u202e")
     'Evil A/S Total: 0 DKK'

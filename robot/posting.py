@@ -5,6 +5,9 @@ invoices posted without VAT). So the robot computes each line's VAT from its rat
 reconciles per rate with the document's VAT breakdown: the rounding difference goes on the
 largest line of that rate, so the posted VAT equals the VAT the supplier charged.
 
+    >>> from pathlib import Path
+    >>> from robot.readers import read_document
+    >>> invoice = read_document(Path("samples/inbox/0001-peppol-clean.xml").read_bytes())
     >>> posting = build_posting(invoice, vendor_number="K10001", customer_id="SAM", sha256="…")
     >>> posting.vat_amount == invoice.totals.tax
     True

@@ -1,8 +1,8 @@
 """One run of the robot: fetch → store → read → classify → decide → post | return | hold.
 
-    >>> robot = Robot(store, master, source=source, ledger=ledger, notifier=notifier)
-    >>> summary = robot.run(trigger="manual")
-    >>> summary.status, summary.counts["posted"], summary.counts["error_types"]
+    robot = Robot(store, master, source=source, ledger=ledger, notifier=notifier)
+    summary = robot.run(trigger="manual")
+    summary.status, summary.counts["posted"], summary.counts["error_types"]
 
 Every step is its own short transaction with an event, so a run stopped at any point (a crash,
 SIGKILL, SIGTERM) is finished by the next one: documents are stored before the source forgets

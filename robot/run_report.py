@@ -57,6 +57,7 @@ def summarise(
     pending = len(store.pending_ids())
     queue, overdue = store.hold_queue_size(date.today())
     counts: dict[str, Any] = {
+        "attempted": len(rows),  # every invoice this run took in hand, decided or not
         "processed": sum(by_state[s] for s in InvoiceState.DONE),
         "posted": by_state[InvoiceState.POSTED],
         "returned": by_state[InvoiceState.RETURNED],

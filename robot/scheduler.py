@@ -11,11 +11,16 @@ restarted scheduler knows when each schedule should last have run:
 - **clean stop**: :meth:`RobotScheduler.shutdown` sets the running run's stop event; the run
   finishes the invoice in hand, releases the rest and is recorded as ``partial``.
 
-    >>> schedules = load_schedules(Path("schedules.yaml"))                          # doctest: +SKIP
-    >>> sched = RobotScheduler(schedules, store, runner(Path("fakturarobot.yaml")))  # doctest: +SKIP
-    >>> sched.start()            # doctest: +SKIP
-    >>> sched.next_runs()        # doctest: +SKIP
-    {'morning': datetime(2026, 3, 3, 6, 0, tzinfo=ZoneInfo('Europe/Copenhagen')), ...}
+    >>> import tempfile
+    >>> from robot.schedules import load_schedules
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> store = Store.open(f"sqlite:///{tmp.name}/robot.db")
+    >>> plan = load_schedules(Path("schedules.yaml"))
+    >>> sched = RobotScheduler(plan, store, runner(Path("samples/fakturarobot.yaml")))
+    >>> sched.start()
+    >>> sorted(sched.next_runs())
+    ['afternoon', 'morning']
+    >>> sched.shutdown(); store.close(); tmp.cleanup()
 """
 
 from __future__ import annotations

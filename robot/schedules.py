@@ -4,10 +4,14 @@ Named schedules with a five-field cron expression in a time zone (Europe/Copenha
 file or the schedule says otherwise). Loading validates everything APScheduler will later need,
 so a typo in a cron field is a ``check-config`` error with file and line, not a crash at 06:00::
 
-    >>> schedules = load_schedules(Path("schedules.yaml"))            # doctest: +SKIP
-    >>> [(s.name, s.cron, s.timezone) for s in schedules.schedules]  # doctest: +SKIP
-    [('morning', '0 6 * * 1-5', 'Europe/Copenhagen'), ('afternoon', '0 14 * * 1-5', 'Europe/Copenhagen')]
-    >>> schedules.get("morning").trigger().get_next_fire_time(None, now)  # doctest: +SKIP
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> schedules = load_schedules(Path("schedules.yaml"))
+    >>> [(s.name, s.cron, s.timezone) for s in schedules.schedules]
+    [('morning', '0 6 * * *', 'Europe/Copenhagen'), ('afternoon', '0 14 * * *', 'Europe/Copenhagen')]
+    >>> now = datetime(2026, 3, 2, 7, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))  # a Monday, after 06:00
+    >>> schedules.get("morning").trigger(schedules.timezone).get_next_fire_time(None, now)
+    datetime.datetime(2026, 3, 3, 6, 0, tzinfo=zoneinfo.ZoneInfo(key='Europe/Copenhagen'))
 """
 
 from __future__ import annotations

@@ -7,11 +7,15 @@ dies (SIGKILL, a lost machine) simply stops renewing: once its lease expires the
 return to the pool and another worker finishes them; the posting intent row and ``Ledger.find``
 make sure none is posted twice::
 
-    >>> spec = WorkerSpec(config=Path("fakturarobot.yaml"), database_url="postgresql://...")
-    >>> summary = run_pool(spec, workers=4, options=RunOptions(trigger="worker"))  # doctest: +SKIP
-    >>> summary.status, summary.counts["posted"]                                    # doctest: +SKIP
+    spec = WorkerSpec(config=Path("fakturarobot.yaml"), database_url="postgresql://...")
+    summary = run_pool(spec, workers=4, options=RunOptions(trigger="worker"))
 
-SQLite allows one writer at a time, so it keeps one worker and says so (:func:`check_workers`).
+SQLite allows one writer at a time, so it keeps one worker and says so (:func:`check_workers`):
+
+    >>> check_workers("sqlite", 4)
+    Traceback (most recent call last):
+    ...
+    robot.errors.ConfigError: SQLite allows one worker (asked for 4): ...
 """
 
 from __future__ import annotations

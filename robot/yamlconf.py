@@ -7,8 +7,13 @@ Each pydantic error's ``loc`` path is walked back through the node tree to the l
     >>> class Limits(BaseModel):
     ...     model_config = ConfigDict(extra="forbid")
     ...     limit: int = 0
-    >>> load_yaml_model(Path("limits.yaml"), Limits)  # doctest: +SKIP
-    ConfigError: limits.yaml:3: unknown key 'limt'; allowed: limit
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "limits.yaml").write_text("# limits\\n\\nlimt: 3\\n", encoding="utf-8")
+    >>> load_yaml_model(folder / "limits.yaml", Limits)
+    Traceback (most recent call last):
+    ...
+    robot.errors.ConfigError: /.../limits.yaml:3: unknown key 'limt'; allowed: limit
 
 Several errors in one file are reported together as :class:`ConfigErrors`. A loader may add its own
 checks (duplicates, cross-field sums) that point at a ``loc`` path the same way (``checks=``).

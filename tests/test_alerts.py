@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
+import shutil
 import threading
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bulk import make_inbox, write_config
+from bulk import SAMPLES, make_inbox, write_config
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -36,11 +40,12 @@ def _summary(status: str, run_id: int = 7, **counts: Any) -> RunSummary:
 @pytest.mark.parametrize(
     ("counts", "status", "code"),
     [
-        ({"processed": 100, "failures": 20}, "partial", None),  # exactly at the limit: no alert
-        ({"processed": 100, "failures": 21}, "partial", "exception-rate"),
-        ({"processed": 0, "failures": 1}, "partial", "exception-rate"),
-        ({"processed": 0, "failures": 0}, "ok", None),
-        ({"processed": 50, "failures": 0}, "failed", "failed"),
+        ({"attempted": 100, "processed": 80, "failures": 20}, "partial", None),  # exactly at the limit
+        ({"attempted": 100, "processed": 79, "failures": 21}, "partial", "exception-rate"),
+        ({"attempted": 0, "processed": 0, "failures": 1}, "partial", "exception-rate"),  # the fetch failed
+        ({"attempted": 0, "processed": 0, "failures": 0}, "ok", None),
+        ({"attempted": 50, "processed": 50, "failures": 0}, "failed", "failed"),
+        ({"processed": 80, "failures": 20}, "partial", None),  # recorded before "attempted": 20 of 100
     ],
 )
 def test_assess(counts: dict[str, int], status: str, code: str | None) -> None:
@@ -48,8 +53,12 @@ def test_assess(counts: dict[str, int], status: str, code: str | None) -> None:
     assert (reason.code if reason else None) == code
 
 
-def test_exception_rate() -> None:
-    assert exception_rate({"processed": 8, "failures": 2}) == 0.25
+def test_exception_rate_is_failures_per_invoice_attempted_and_never_above_one() -> None:
+    assert exception_rate({"attempted": 8, "processed": 6, "failures": 2}) == 0.25
+    assert exception_rate({"attempted": 59, "processed": 29, "failures": 30}) == pytest.approx(30 / 59)
+    assert (
+        exception_rate({"attempted": 2, "processed": 0, "failures": 4}) == 1.0
+    )  # + fetch and notice problems
     assert exception_rate({}) == 0.0
 
 
@@ -57,14 +66,14 @@ def test_high_exception_rate_mails_the_creditor_team_in_danish_and_english(tmp_p
     store = Store.open(f"sqlite:///{tmp_path / 'r.db'}")
     notifier = MemoryNotifier()
     run_id = store.start_run("schedule:morning")
-    summary = _summary("partial", run_id, processed=10, posted=7, failures=3)
+    summary = _summary("partial", run_id, attempted=10, processed=7, posted=7, failures=3)
     notice = alert_on(summary, SETTINGS, notifier, store)
     assert notice is not None and notifier.sent == [notice]
     assert notice.to == SETTINGS.to and notice.notice_key == f"alert:{run_id}"
     assert f"kørsel {run_id} høj fejlrate" in notice.subject
     assert f"run {run_id} high exception rate" in notice.subject
-    assert "Fejlraten var 30% (grænse 20%): 3 fejl ved 10 behandlede fakturaer." in notice.text
-    assert "The exception rate was 30% (limit 20%): 3 failures for 10 invoices processed." in notice.text
+    assert "Fejlraten var 30% (grænse 20%): 3 fejl ved 10 forsøgte fakturaer." in notice.text
+    assert "The exception rate was 30% (limit 20%): 3 failures for 10 invoices attempted." in notice.text
     assert "invoice 0: TransientError: ERP down" in notice.text
     with store.sessions() as s:
         events = [
@@ -123,3 +132,57 @@ def test_runs_exit_codes_fit_monitoring(tmp_path: Path) -> None:
     assert [r["status"] for r in rows] == ["failed", "partial", "ok"]
     assert rows[0]["counts"]["posted"] == 3 and rows[0]["finished_at"] is not None
     store.close()
+
+
+def _demo_with_a_broken_erp(tmp_path: Path) -> Path:
+    """The 59 demo documents (30 to post) with an ERP journal that cannot be written."""
+    cfg = write_config(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for item in (SAMPLES / "inbox").iterdir():
+        if item.is_file():
+            shutil.copy2(item, inbox / item.name)
+    (tmp_path / "ledger.jsonl").mkdir()  # every posting fails
+    return cfg
+
+
+def _alerts(outbox: Path) -> list[str]:
+    texts = []
+    for path in sorted(outbox.glob("*.eml")):
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        body = msg.get_body(preferencelist=("plain",))
+        assert isinstance(msg, EmailMessage) and isinstance(body, EmailMessage)
+        texts.append(f"To: {msg['To']}\n{body.get_content()}")
+    return [t for t in texts if "Fakturarobotten: kørsel" in t]
+
+
+def test_run_command_alerts_with_failures_per_invoice_attempted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fakturarobot run` (what cron or systemd calls) alerts as the scheduler does: 30 postings of
+    59 invoices fail → 51 %, not 30 failures / 29 decided = 103 %."""
+    cfg = _demo_with_a_broken_erp(tmp_path)
+    monkeypatch.delenv("FAKTURAROBOT_DATABASE_URL", raising=False)
+    _register()
+    result = CliRunner().invoke(app, ["run", "--config", str(cfg), "--json"])
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    counts = summary["counts"]
+    assert (counts["attempted"], counts["processed"], counts["failures"]) == (59, 29, 30)
+    assert 0.5 < exception_rate(counts) < 0.52
+    [alert] = _alerts(tmp_path / "outbox")
+    assert "drift@example.dk" in alert
+    assert "Fejlraten var 51% (grænse 20%): 30 fejl ved 59 forsøgte fakturaer." in alert
+    assert "The exception rate was 51% (limit 20%): 30 failures for 59 invoices attempted." in alert
+    assert "103%" not in alert
+    with Store.open(f"sqlite:///{tmp_path / 'robot.db'}").sessions() as s:
+        kinds = [e.kind for e in s.scalars(select(Event).where(Event.kind.like("alert%")))]
+    assert kinds == ["alert-sent"]
+
+
+def test_a_dry_run_sends_no_alert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = _demo_with_a_broken_erp(tmp_path)
+    monkeypatch.delenv("FAKTURAROBOT_DATABASE_URL", raising=False)
+    _register()
+    CliRunner().invoke(app, ["run", "--config", str(cfg), "--dry-run", "--json"])
+    assert _alerts(tmp_path / "outbox") == []

@@ -11,7 +11,7 @@ either way (``PDF-TOTALS``), since a misread is likelier than a supplier's arith
     >>> from robot.model import DocumentType, Invoice, Totals
     >>> inv = Invoice(format="pdf-text", document_type=DocumentType.INVOICE, template="dk.kontorland",
     ...               totals=Totals(tax_exclusive=Decimal("100.00"), tax=Decimal("25.00"),
-    ...                             payable=Decimal("152.00")))
+    ...                             tax_inclusive=Decimal("152.00")))
     >>> [f.code for f in Classifier(only=["intake"]).classify(inv, Context()).findings]
     ['PDF-TEXT', 'PDF-TOTALS']
 """

@@ -1,8 +1,8 @@
 """A Business Central API v2.0-shaped server for tests and the demo (127.0.0.1 only).
 
-    >>> app = create_app(vendors={"K10001": "Kontorland A/S"}, fail_rate=0.3, seed=7)
-    >>> state = get_state(app)            # created and posted documents, for assertions
-    >>> # uvicorn.run(app, host="127.0.0.1", port=8001); base URL http://127.0.0.1:8001/api/v2.0
+    app = create_app(vendors={"K10001": "Kontorland A/S"}, fail_rate=0.3, seed=7)
+    state = get_state(app)            # created and posted documents, for assertions
+    # uvicorn.run(app, host="127.0.0.1", port=8001); base URL http://127.0.0.1:8001/api/v2.0
 
 Routes (``C`` = ``/api/v2.0/companies({company_id})``): ``GET C/vendors``, and for both
 ``C/purchaseInvoices`` and ``C/purchaseCreditMemos`` the document routes of

@@ -6,8 +6,8 @@ stale etag), ``GET|POST K({id})/purchaseInvoiceLines`` (``purchaseCreditMemoLine
 K({id})/attachments`` + ``PATCH|GET .../attachments({aid})/attachmentContent`` (PATCH needs
 ``If-Match``), ``POST K({id})/Microsoft.NAV.post`` (204)::
 
-    >>> for kind in (INVOICE, CREDIT_MEMO):                       # doctest: +SKIP
-    ...     add_document_routes(api, state, kind, check_company)
+    for kind in (INVOICE, CREDIT_MEMO):
+        add_document_routes(api, state, kind, check_company)
 """
 
 from __future__ import annotations

@@ -1,7 +1,10 @@
 """A purchase-system sandbox (IndFak-like) serving invoices from a folder over HTTP.
 
     >>> from connectors.sandbox import create_app
-    >>> app = create_app(Path("samples/inbox"), token="sandbox-token")   # doctest: +SKIP
+    >>> from pathlib import Path
+    >>> api = create_app(Path("samples/inbox"), token="sandbox-token")
+    >>> sorted(r.path for r in api.routes if r.path.startswith("/api/v1/invoices"))[:1]
+    ['/api/v1/invoices']
 
 Run it by hand with ``python -m connectors.sandbox FOLDER --token T --port 8000``.
 """

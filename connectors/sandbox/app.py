@@ -1,7 +1,7 @@
 """The purchase-system sandbox: a FastAPI app implementing ``connectors/openapi/purchase-system.yaml``.
 
-    >>> app = create_app(Path("samples/inbox"), token="sandbox-token")   # doctest: +SKIP
-    >>> # uvicorn.run(app, host="127.0.0.1", port=8000)
+    app = create_app(Path("samples/inbox"), token="sandbox-token")
+    # uvicorn.run(app, host="127.0.0.1", port=8000)
 
 Documents come from a folder (see :mod:`connectors.sandbox.store`); outcomes are kept in memory
 and in ``folder/.outcomes.json``. Every ``/api/v1`` route needs ``Authorization: Bearer <token>``.

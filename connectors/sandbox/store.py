@@ -4,9 +4,9 @@ A document is any file in the folder (not hidden, not a sidecar). Its metadata c
 sidecar ``<file>.meta.json`` or ``<stem>.meta.json`` (keys ``customer``, ``approver``, ``remark``,
 ``account``), like ``samples/inbox``::
 
-    >>> store = InvoiceStore(Path("samples/inbox"))          # doctest: +SKIP
-    >>> store.invoice("inv-001.xml")["customer"]               # doctest: +SKIP
-    'UNI-KBH'
+    >>> store = InvoiceStore(Path("samples/inbox"))
+    >>> store.invoice(store.documents()["0001-peppol-clean.xml"])["customer"]
+    'SFE'
 
 The id is the file name with anything outside ``[A-Za-z0-9._-]`` replaced by ``_``. Outcomes and
 "fetched" marks live in memory and are written through to ``folder/.outcomes.json`` (atomically),

@@ -32,10 +32,12 @@ def setup_logging(verbose: bool = False, json_log: str | None = None) -> None:
 
 
 def _register() -> None:
+    import robot.cli.health_cmd as health_cmd
     from robot.cli import config_cmd, documents, history, holds_cmd, rules_cmd, runs_cmd, schedule_cmd
 
     for module in (documents, rules_cmd, runs_cmd, history, holds_cmd, config_cmd, schedule_cmd):
         module.register(app)
+    health_cmd.register(app)
 
 
 def main() -> None:

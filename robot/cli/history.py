@@ -6,16 +6,20 @@ Every text from a document or an outside system is printed literally (robot.cli.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from robot.cli.app import EXIT_CONFIG, EXIT_OK
 from robot.cli.safe_text import safe, terminal
 from robot.cli.store_lookup import CFG, DB, cli_store
 from robot.store.repo import Store
+from robot.store.runs import shown_status
+from robot.store.schema import Run, utcnow
 
 
 def _store(database: str | None, config: Path | None, *, read_only: bool = True) -> Store:
@@ -33,49 +37,66 @@ def runs(
     store = _store(database, config)
     rows = store.recent_runs(limit)
     store.close()
+    now = utcnow()
     if as_json:
         for r in rows:
-            typer.echo(json.dumps(_run_json(r), ensure_ascii=False))
+            typer.echo(json.dumps(_run_json(r, now), ensure_ascii=False))
     else:
-        table = Table(title="Runs")
-        for col in (
-            "id",
-            "started (UTC)",
-            "seconds",
-            "trigger",
-            "status",
-            "posted",
-            "returned",
-            "held",
-            "pending",
-        ):
-            table.add_column(col)
-        for r in rows:
-            c: dict[str, Any] = r.counts or {}
-            secs = f"{(r.finished_at - r.started_at).total_seconds():.1f}" if r.finished_at else "running"
-            table.add_row(
-                str(r.id),
-                r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                secs,
-                safe(r.trigger),
-                safe(r.status),
-                *(safe(c.get(k, "")) for k in ("posted", "returned", "held", "pending")),
-            )
         console = terminal()
-        console.print(table)
+        console.print(runs_table(rows, now))
         for r in rows[:1]:
             if r.error:
                 console.print(f"[red]last run's problems:[/red] {safe(r.error)}")
-    last = rows[0].status if rows else "ok"
+    last = shown_status(rows[0], now) if rows else "ok"
     raise typer.Exit({"ok": 0, "running": 0, "partial": 1}.get(last, 3))
 
 
-def _run_json(r: Any) -> dict[str, Any]:
+def runs_table(rows: list[Run], now: datetime) -> Table:
+    """The runs, newest first, narrow enough for 80 columns: dates and statuses are never cut.
+
+    A run whose process died shows as ``abandoned`` (robot.store.runs.shown_status); a dry run
+    says so after its trigger.
+    """
+    table = Table(
+        title="Runs",
+        caption="counts: posted/returned/held/pending",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    table.add_column("run", justify="right", no_wrap=True)
+    table.add_column("started (UTC)", no_wrap=True)
+    table.add_column("took", justify="right", no_wrap=True)
+    table.add_column("trigger", overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("counts", justify="right", no_wrap=True)
+    for r in rows:
+        c: dict[str, Any] = r.counts or {}
+        status = shown_status(r, now)
+        took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else ""
+        counts = "/".join(safe(c.get(k, "")) for k in ("posted", "returned", "held", "pending")) if c else ""
+        table.add_row(
+            str(r.id),
+            r.started_at.strftime("%Y-%m-%d %H:%M"),
+            took,
+            safe(r.trigger) + (", dry run" if r.dry_run else ""),
+            f"[{RUN_STYLE.get(status, 'white')}]{safe(status)}[/]",
+            counts,
+        )
+    return table
+
+
+RUN_STYLE = {"ok": "green", "running": "cyan", "partial": "yellow", "failed": "red", "abandoned": "red"}
+
+
+def _run_json(r: Run, now: datetime) -> dict[str, Any]:
     return {
         "run_id": r.id,
         "started_at": r.started_at.isoformat(),
         "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-        "status": r.status,
+        "heartbeat_at": r.heartbeat_at.isoformat() if r.heartbeat_at else None,
+        "status": shown_status(r, now),
+        "dry_run": r.dry_run,
         "trigger": r.trigger,
         "counts": r.counts,
         "error": r.error,

@@ -5,10 +5,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from types import FrameType
 
 import typer
+from loguru import logger
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -17,7 +24,7 @@ from robot.cli.safe_text import terminal
 from robot.cli.summary import print_summary
 from robot.config import CONFIG_ENV
 from robot.errors import StoreError
-from robot.run import RunOptions
+from robot.run import Robot, RunOptions
 from robot.run_report import RunSummary
 
 EXIT_BY_STATUS = {"ok": EXIT_OK, "partial": EXIT_FINDINGS, "failed": EXIT_FAILED}
@@ -39,27 +46,78 @@ def samples_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "samples"
 
 
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[list[str]]:
+    """SIGTERM and SIGINT set ``stop`` (the run finishes the invoice in hand, then stops).
+
+    Yields the names of the signals received; the previous handlers are back afterwards.
+    """
+    received: list[str] = []
+    if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
+        yield received
+        return
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        logger.warning("{} received: finishing the invoice in hand, then stopping", name)
+        received.append(name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield received
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def execute(
-    config: Path, options: RunOptions, *, as_json: bool, database_url: str | None = None
+    config: Path,
+    options: RunOptions,
+    *,
+    as_json: bool,
+    database_url: str | None = None,
+    alert: bool = False,
 ) -> RunSummary:
+    """One run; stopped by SIGTERM/SIGINT it is recorded ``partial`` with the signal as its reason.
+
+    ``alert``: tell the creditor team (``alerts:``) when the run failed or failed too often.
+    """
+    from robot.alerts import alert_on
     from robot.wiring import build_robot
 
-    robot, _ = build_robot(config, database_url=database_url)
+    robot, loaded = build_robot(config, database_url=database_url)
     try:
-        if sys.stderr.isatty() and not as_json:
-            with Progress(
-                TextColumn("[bold]run"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                transient=True,
-            ) as bar:
-                task = bar.add_task("invoices", total=None)
-                options.progress = lambda done, total: bar.update(task, completed=done, total=total)
-                return robot.run(options)
-        return robot.run(options)
+        with stop_on_signals(options.stop) as received:
+            summary = _run(robot, options, as_json=as_json)
+        if received and summary.status != "ok":  # (a signal after the run's end stopped nothing)
+            reason = f"stopped by {received[0]}"
+            try:
+                robot.store.note_stop(summary.run_id, reason)
+            except Exception as exc:  # the run's end is recorded; only the reason is missing
+                log = logger.bind(run_id=summary.run_id)
+                log.error("run {}: {} not recorded: {}", summary.run_id, reason, exc)
+            summary = replace(summary, problems=(reason, *summary.problems))
+        if alert and not options.dry_run:
+            alert_on(summary, loaded.cfg.alerts, robot.notifier, robot.store)
+        return summary
     finally:
         robot.close()
+
+
+def _run(robot: Robot, options: RunOptions, *, as_json: bool) -> RunSummary:
+    if sys.stderr.isatty() and not as_json:
+        with Progress(
+            TextColumn("[bold]run"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("invoices", total=None)
+            options.progress = lambda done, total: bar.update(task, completed=done, total=total)
+            return robot.run(options)
+    return robot.run(options)
 
 
 def run(
@@ -68,9 +126,15 @@ def run(
     dry_run: bool = typer.Option(False, "--dry-run", help="Classify only: post, return and notify nothing"),
     trigger: str = typer.Option("manual", help="What started the run (recorded)"),
 ) -> None:
-    """One run now with the configured connectors. Exit 0 ok, 1 partial, 3 failed."""
+    """One run now with the configured connectors. Exit 0 ok, 1 partial, 3 failed.
+
+    SIGTERM or Ctrl-C stops it as the scheduler stops: the invoice in hand is finished, the run is
+    recorded ``partial`` ("stopped by SIGTERM") and the rest waits for the next run. A failed run or
+    one whose exception rate is above ``alerts.exception_rate`` alerts ``alerts.to``.
+    """
     try:
-        summary = execute(config_path(config), RunOptions(trigger=trigger, dry_run=dry_run), as_json=as_json)
+        options = RunOptions(trigger=trigger, dry_run=dry_run)
+        summary = execute(config_path(config), options, as_json=as_json, alert=True)
     except StoreError as exc:  # the run could not even be recorded (e.g. the database is locked)
         typer.echo(f"run failed: {exc.message}", err=True)
         raise typer.Exit(EXIT_FAILED) from None

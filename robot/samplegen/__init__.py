@@ -3,7 +3,9 @@
 Deterministic: the same seed gives the same bytes, so the committed ``samples/`` folder can be
 checked against a fresh generation::
 
-    >>> manifest = generate(Path("/tmp/samples"))  # doctest: +SKIP
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     manifest = generate(Path(tmp) / "samples")
     >>> manifest.entry("0001-peppol-clean.xml").verdict
     'post'
 

@@ -3,7 +3,10 @@
 The expected verdict and Invoice Response reason code follow domain.md §5; ``official_ids`` are
 the official rules the document fires (checked against the oracle by ``tests/test_samplegen.py``)::
 
-    >>> add_errors(builder, first, suspect_of, resend_of)  # doctest: +SKIP
+    >>> from robot.samplegen.scenarios import build
+    >>> entries, _ = build(2026)  # build() calls add_errors() after the clean invoices
+    >>> sorted({e.verdict for e in entries})
+    ['hold', 'post', 'return']
 """
 
 from __future__ import annotations

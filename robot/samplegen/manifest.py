@@ -2,7 +2,7 @@
 
 Integration tests assert the robot's verdicts against it::
 
-    >>> manifest = load_manifest(Path("samples/manifest.yaml"))  # doctest: +SKIP
+    >>> manifest = load_manifest(Path("samples/manifest.yaml"))
     >>> manifest.entry("0001-peppol-clean.xml").verdict
     'post'
 """

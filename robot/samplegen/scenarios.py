@@ -4,7 +4,7 @@ Each error document is a clean document with exactly one thing broken; the manif
 verdict (``post``/``return``/``hold``), the Invoice Response reason code (domain.md §5) and the
 official rule ids the error fires::
 
-    >>> entries, orders = build(2026)  # doctest: +SKIP
+    >>> entries, orders = build(2026)
     >>> entries[0].file, entries[0].verdict
     ('0001-peppol-clean.xml', 'post')
 """

@@ -1,9 +1,9 @@
 """The notice outbox: a notice is stored first, then sent; each notice on its own.
 
-    >>> outbox = Outbox(store.sessions)
-    >>> outbox.enqueue(run_id, "SAM", notice, invoice_ids=[3, 7])   # idempotent per notice_key
-    >>> for row in outbox.pending(): ...  send, then outbox.sent(row.id, run_id),
-    ...     outbox.failed(row.id, err) (transient: retried next run) or outbox.refuse(row.id, err, run_id)
+    outbox = Outbox(store.sessions)
+    outbox.enqueue(run_id, "SAM", notice, invoice_ids=[3, 7])   # idempotent per notice_key
+    for row in outbox.pending(): ...  send, then outbox.sent(row.id, run_id),
+        outbox.failed(row.id, err) (transient: retried next run) or outbox.refuse(row.id, err, run_id)
 
 States: ``pending`` → ``sending`` → ``sent``; a transient failure puts it back to ``pending`` with
 ``attempts`` and ``last_error``; a permanent refusal (the mail server refused the recipient, 5xx)

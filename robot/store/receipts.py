@@ -1,7 +1,7 @@
 """Receiving: a document is stored (bytes + sha256) before anything else happens to it.
 
-    >>> receipt = receive(session_factory, "folder", doc, run_id=1)
-    >>> receipt.invoice_id, receipt.new, receipt.seen_bytes_before
+    receipt = receive(session_factory, "folder", doc, run_id=1)
+    receipt.invoice_id, receipt.new, receipt.seen_bytes_before
 
 The same receipt (source, source reference, bytes) fetched twice is recognised and not stored
 again, which makes fetching safe to repeat after a crash. The same bytes arriving under another

@@ -1,8 +1,17 @@
 """The store's operations, one short transaction each, so a crash at any point loses nothing.
 
-    >>> store = Store.open("sqlite:///var/fakturarobot.db")
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from connectors.base import IncomingDocument
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> store = Store.open(f"sqlite:///{tmp.name}/fakturarobot.db")
     >>> run_id = store.start_run("manual")
+    >>> content = Path("samples/inbox/0001-peppol-clean.xml").read_bytes()
+    >>> doc = IncomingDocument("0001.xml", "0001.xml", content)
     >>> receipt = store.receive("folder", doc, run_id)
+    >>> receipt.new, store.receive("folder", doc, run_id).new  # fetched again: recognised
+    (True, False)
+    >>> store.close(); tmp.cleanup()
 
 Every state change writes an :class:`~robot.store.schema.Event` in the same transaction: the
 invoice's journey is the event log. Writes that change a claimed invoice take an optional
