@@ -32,6 +32,7 @@ from classifiers.engine import Classifier
 from classifiers.lookups import normalise_invoice_number, supplier_key
 from connectors.base import Ledger, Posting
 from robot.context import MasterData
+from robot.decision import decide
 from robot.errors import BusinessError, ReadError, TransientError
 from robot.findings import robot_finding
 from robot.invoice_response import InvoiceResponseError, build_invoice_response
@@ -101,6 +102,8 @@ class Actions:
 
         ``fence``: the worker's lease on the invoice; every side effect is checked against it.
         """
+        if dry_run:  # it would write to the store: a dry run decides in memory (robot.dry_run)
+            raise ValueError("a dry run never processes through Actions; see robot.dry_run.DryRun")
         self._fence = fence
         try:
             return self._process(invoice_id, run_id, dry_run, max_attempts, erp_backoff, erp_backoff_max)
@@ -218,16 +221,11 @@ class Actions:
         tx: Session | None = None,
     ) -> Posting | None:
         meta = {str(k): str(v) for k, v in (row.source_meta or {}).items()}
-        if invoice is None:
-            findings = [robot_finding("READ-ERROR", read_error or "unreadable")]
-            customer = self.master.customer_for(None, meta)
-            customer_id, verdict = (customer.id if customer else None), "hold"
-            error_types: list[str] = [findings[0].reason]
-        else:
-            ctx = self.master.context(invoice, metadata=meta, sha256=sha256, invoice_id=row.id)
-            result = self.classifier.classify(invoice, ctx)
-            findings, customer_id = list(result.findings), ctx.customer_id
-            verdict, error_types = result.verdict.value, list(result.error_types)
+        decision = decide(
+            self.master, self.classifier, invoice, read_error, meta, sha256=sha256, invoice_id=row.id
+        )  # the decision shared with a dry run and `validate` (robot.decision)
+        findings, customer_id = list(decision.findings), decision.customer_id
+        verdict, error_types = decision.verdict, list(decision.error_types)
         posting: Posting | None = None
         response: bytes | None = None
         if verdict == "post" and invoice is not None:

@@ -27,10 +27,11 @@ from classifiers.engine import Classifier
 from connectors.base import IntakeFailure, Ledger, Notifier, Source, shown
 from robot.actions import ERP_BACKOFF, ERP_BACKOFF_MAX, Actions
 from robot.context import MasterData
+from robot.dry_run import DryRun
 from robot.errors import BusinessError, StoreError
 from robot.pdftext import TemplateSet
 from robot.returns import outcome_of, queue_digests, send_notices
-from robot.run_report import RunSummary, summarise
+from robot.run_report import RunSummary, summarise, with_would_be
 from robot.store.outbox import Outbox
 from robot.store.queue import Fence
 from robot.store.repo import Store
@@ -111,26 +112,34 @@ class Robot:
         if not opts.worker:
             opts.worker = f"{socket.gethostname()}:{os.getpid()}:{run_id}"
         _ACTIVE_WORKERS.add(opts.worker)
+        dry: DryRun | None = None
         try:
-            self.store.release_dead_claims(_ACTIVE_WORKERS)
-            if opts.fetch and self.source is not None:
-                problems += self.fetch(run_id)
-            self.master.with_history(self.actions.priors())
-            problems += (opts.processor or self.process)(run_id, opts)
-            if not opts.dry_run:
+            if opts.dry_run:  # no side effect: decided in memory, only the run record is stored
+                dry = self.dry_run(opts)
+                problems += dry.problems
+            else:
+                self.store.release_dead_claims(_ACTIVE_WORKERS)
+                if opts.fetch and self.source is not None:
+                    problems += self.fetch(run_id)
+                self.master.with_history(self.actions.priors())
+                problems += (opts.processor or self.process)(run_id, opts)
                 problems += self.report_outcomes(run_id)
                 problems += self.notify(run_id)
         except Exception as exc:
             log.opt(exception=exc).error("run {} failed: {}", run_id, exc)
-            return self._finish(run_id, started, "failed", [*problems, f"{type(exc).__name__}: {exc}"])
+            return self._finish(run_id, started, "failed", [*problems, f"{type(exc).__name__}: {exc}"], dry)
         finally:
             _ACTIVE_WORKERS.discard(opts.worker)
         status = "partial" if problems or opts.stop.is_set() else "ok"
-        return self._finish(run_id, started, status, problems)
+        return self._finish(run_id, started, status, problems, dry)
 
-    def _finish(self, run_id: int, started: datetime, status: str, problems: list[str]) -> RunSummary:
+    def _finish(
+        self, run_id: int, started: datetime, status: str, problems: list[str], dry: DryRun | None = None
+    ) -> RunSummary:
         summary = summarise(self.store, self.outbox, run_id, started, status, problems)
-        if summary.status == "ok" and summary.counts["pending"]:
+        if dry is not None:  # what would have happened; what is pending in the store is untouched
+            summary = with_would_be(summary, [w.to_json() for w in dry.results])
+        elif summary.status == "ok" and summary.counts["pending"]:
             summary = summary.with_status("partial")
         try:
             self.store.finish_run(run_id, summary.status, summary.counts, "; ".join(problems[:20]) or None)
@@ -142,6 +151,13 @@ class Robot:
         return summary
 
     # --- steps ----------------------------------------------------------------------------------
+
+    def dry_run(self, opts: RunOptions) -> DryRun:
+        """What a run would do with each pending and each offered invoice (robot.dry_run)."""
+        self.master.with_history(self.actions.priors())
+        dry = DryRun(self.store, self.master, self.classifier, self.actions.pdf_templates)
+        dry.run(self.source if opts.fetch else None, customers=opts.customers, stop=opts.stop)
+        return dry
 
     def fetch(self, run_id: int) -> list[str]:
         """Store every document the source offers, then let the source forget it.

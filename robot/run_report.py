@@ -25,6 +25,8 @@ class RunSummary:
     finished_at: datetime
     counts: dict[str, Any]
     problems: tuple[str, ...] = ()
+    dry_run: bool = False
+    invoices: tuple[dict[str, Any], ...] = ()  # a dry run: what would happen to each invoice
 
     def with_status(self, status: str) -> RunSummary:
         return replace(self, status=status)
@@ -42,6 +44,8 @@ class RunSummary:
             "seconds": round(self.seconds, 3),
             "counts": self.counts,
             "problems": list(self.problems),
+            "dry_run": self.dry_run,
+            **({"invoices": list(self.invoices)} if self.dry_run else {}),
         }
 
 
@@ -70,3 +74,22 @@ def summarise(
         "hold_queue_overdue": overdue,
     }
     return RunSummary(run_id, status, started, utcnow(), counts, tuple(problems))
+
+
+def with_would_be(summary: RunSummary, invoices: list[dict[str, Any]]) -> RunSummary:
+    """A dry run's summary: nothing was posted, returned or held; ``counts["would"]`` says what a
+    run would do (``post``, ``return``, ``hold``, ``error_types``) and ``invoices`` each invoice's
+    verdict, error types and findings. Pending invoices are the store's, untouched by a dry run."""
+    verdicts = Counter(str(i["verdict"]) for i in invoices)
+    error_types: Counter[str] = Counter()
+    for i in invoices:
+        if i["verdict"] != "post":
+            error_types.update(i["error_types"])
+    would = {
+        "invoices": len(invoices),
+        "post": verdicts["post"],
+        "return": verdicts["return"],
+        "hold": verdicts["hold"],
+        "error_types": dict(sorted(error_types.items())),
+    }
+    return replace(summary, counts={**summary.counts, "would": would}, dry_run=True, invoices=tuple(invoices))

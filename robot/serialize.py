@@ -66,6 +66,27 @@ def _dec(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+def decimal_text(value: Decimal | None) -> str | None:
+    """An amount as a decimal string: the document's digits, or for an amount read back from the
+    store (whose money columns keep four decimals) the shortest form with at least two.
+
+    >>> decimal_text(Decimal("22650.0000")), decimal_text(Decimal("1.1250")), decimal_text(Decimal("5050.00"))
+    ('22650.00', '1.125', '5050.00')
+    >>> decimal_text(Decimal("100")), decimal_text(None)
+    ('100', None)
+    """
+    if value is None:
+        return None
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        trimmed = value.normalize()
+        trimmed_exp = trimmed.as_tuple().exponent
+        if isinstance(trimmed_exp, int) and trimmed_exp > -2:
+            trimmed = value.quantize(Decimal("0.01"))
+        return format(trimmed, "f")
+    return format(value, "f")
+
+
 def _date(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 

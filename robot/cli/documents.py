@@ -88,60 +88,58 @@ def parse(
 def validate(
     files: list[Path] = FILES,
     customer: str | None = typer.Option(None, "--customer", help="Apply this customer's criteria"),
-    config: Path | None = typer.Option(None, "--config", help="Configuration file (for --customer)"),
+    config: Path | None = typer.Option(
+        None, "--config", help="Configuration file: decide as a run would (or $FAKTURAROBOT_CONFIG)"
+    ),
+    standard: str | None = typer.Option(
+        None, "--standard", help="Only the rules of one standard: en16931, peppol or oioubl"
+    ),
     as_json: bool = typer.Option(False, "--json", help="JSON Lines"),
     pdf_templates: list[Path] | None = PDF_TEMPLATES,
 ) -> None:
-    """Findings and verdict for each document (without --customer: document-level rules, defaults)."""
-    from classifiers.api import Context
-    from classifiers.engine import Classifier
-    from robot.cli.runs_cmd import config_path
-    from robot.readers.sandbox import read_bounded
-    from robot.store.receipts import sha256_of
+    """Findings and verdict for each document: with a configuration the verdict a run would give
+    (customer from the sidecar or the receiver EAN, vendor master, orders, duplicates among the
+    documents given, in order); without one, the document-level rules with their defaults."""
+    import os
 
+    from robot.cli.runs_cmd import config_path
+    from robot.config import CONFIG_ENV
+    from robot.validation import STANDARDS, Validator, to_json
+
+    if standard is not None and standard not in STANDARDS:
+        typer.echo(f"unknown standard {standard!r}; known: {', '.join(STANDARDS)}", err=True)
+        raise typer.Exit(EXIT_CONFIG)
+    if config is None and (customer is not None or os.environ.get(CONFIG_ENV)):
+        config = config_path(None)
     master = None
-    if customer is not None:
+    if config is not None and standard is None:
         from robot.config import load_config
         from robot.wiring import load_master
 
         master = load_master(load_config(config_path(config)))
-        if customer not in master.by_id:
+        if customer is not None and customer not in master.by_id:
             typer.echo(f"unknown customer {customer!r}; known: {', '.join(sorted(master.by_id))}", err=True)
             raise typer.Exit(EXIT_CONFIG)
-    templates = _templates(pdf_templates, config)
-    classifier = Classifier(document_level_only=master is None)
+    validator = Validator(master, _templates(pdf_templates, config), customer=customer, standard=standard)
     console = Console()
     any_findings = False
     for path in files:
-        content = path.read_bytes()
-        try:
-            inv = read_bounded(content, str(path), templates)
-        except ReadError as exc:
-            any_findings = True
-            out: dict[str, Any] = {"file": str(path), "error": exc.reason, "verdict": "hold", "findings": []}
-            _dump(out) if as_json else console.print(f"[red]{safe(path)}[/red]: {safe(exc.reason)}")
-            continue
-        if master is not None:
-            ctx = master.context(inv, metadata={"customer": customer or ""}, sha256=sha256_of(content))
-        else:
-            ctx = Context()
-        result = classifier.classify(inv, ctx)
-        any_findings = any_findings or any(f.blocks for f in result.findings)
+        checked = validator.check(path)
+        decision = checked.decision
+        any_findings = any_findings or decision.verdict != "post" or any(f.blocks for f in decision.findings)
         if as_json:
-            _dump(
-                {
-                    "file": str(path),
-                    "format": inv.format,
-                    "invoice_number": inv.number,
-                    "verdict": result.verdict.value,
-                    "findings": [f.to_json() for f in result.findings],
-                }
-            )
+            _dump(to_json(checked))
             continue
-        table = Table(title=f"{safe(path)} — {safe(inv.number)} — {result.verdict.value}", show_lines=False)
+        if decision.invoice is None:
+            console.print(f"[red]{safe(path)}[/red]: {safe(decision.read_error or 'unreadable')} — hold")
+            continue
+        who = f" — customer {safe(decision.customer_id)}" if decision.customer_id else ""
+        table = Table(
+            title=f"{safe(path)} — {safe(checked.invoice_number)} — {decision.verdict}{who}", show_lines=False
+        )
         for col in ("code", "severity", "disposition", "reason", "field", "message"):
             table.add_column(col)
-        for f in result.findings:
+        for f in decision.findings:
             table.add_row(
                 *(safe(v) for v in (f.code, f.severity, f.disposition, f.reason, f.field or "", f.message_en))
             )

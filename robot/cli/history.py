@@ -17,6 +17,7 @@ from rich.table import Table
 from robot.cli.app import EXIT_CONFIG, EXIT_OK
 from robot.cli.safe_text import safe, terminal
 from robot.cli.store_lookup import CFG, DB, cli_store
+from robot.serialize import decimal_text
 from robot.store.repo import Store
 from robot.store.runs import shown_status
 from robot.store.schema import Run, utcnow
@@ -129,7 +130,7 @@ def show(
                 "state": row.state,
                 "verdict": row.verdict,
                 "error_types": row.error_types,
-                "payable": str(row.payable) if row.payable is not None else None,
+                "payable": decimal_text(row.payable),  # 22650.00, not the store's 22650.0000
                 "currency": row.currency,
                 "erp_document_no": row.erp_document_no,
                 "findings": [

@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from robot.cli.app import EXIT_CONFIG, EXIT_FAILED, EXIT_FINDINGS, EXIT_OK
 from robot.cli.safe_text import terminal
-from robot.cli.summary import print_summary
+from robot.cli.summary import exit_code, print_summary
 from robot.config import CONFIG_ENV
 from robot.errors import StoreError
 from robot.run import Robot, RunOptions
@@ -142,7 +142,7 @@ def run(
         typer.echo(json.dumps(summary.to_json(), ensure_ascii=False))
     else:
         print_summary(terminal(), summary)
-    raise typer.Exit(EXIT_BY_STATUS[summary.status])
+    raise typer.Exit(exit_code(summary))  # a dry run: what it found (robot.cli.summary.exit_code)
 
 
 def demo(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from robot.cli.app import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK
 from robot.cli.safe_text import safe
 from robot.run_report import RunSummary
 
@@ -27,7 +28,21 @@ REASON_LABELS = {
 STYLE = {"ok": "green", "partial": "yellow", "failed": "red"}
 
 
+def exit_code(summary: RunSummary) -> int:
+    """0 ok, 1 partial, 3 failed; a dry run: 0 when every invoice would be posted, 1 when one would
+    be returned or held or something went wrong (as ``validate``), 3 failed."""
+    if summary.status == "failed":
+        return EXIT_FAILED
+    if summary.dry_run:
+        would_stop = any(i["verdict"] != "post" for i in summary.invoices)
+        return EXIT_FINDINGS if would_stop or summary.status != "ok" else EXIT_OK
+    return EXIT_FINDINGS if summary.status == "partial" else EXIT_OK
+
+
 def print_summary(console: Console, summary: RunSummary, *, details_db: str | None = None) -> None:
+    if summary.dry_run:
+        _print_dry_run(console, summary)
+        return
     c = summary.counts
     console.print(
         f"[bold]Run {summary.run_id}[/bold]: [{STYLE.get(summary.status, 'white')}]{summary.status}[/] "
@@ -80,3 +95,33 @@ def _invoice_table(console: Console, run_id: int, url: str) -> None:
         console.print(table)
     finally:
         store.close()
+
+
+VERDICT_STYLE = {"post": "green", "return": "yellow", "hold": "magenta"}
+
+
+def _print_dry_run(console: Console, summary: RunSummary) -> None:
+    """A dry run: what a run would do with each invoice; nothing was done."""
+    would = summary.counts.get("would", {})
+    console.print(
+        f"[bold]Dry run {summary.run_id}[/bold]: [{STYLE.get(summary.status, 'white')}]{summary.status}[/] "
+        f"in {summary.seconds:.2f}s — nothing was posted, returned, notified or taken from the source. "
+        f"Of {would.get('invoices', 0)} invoices a run would "
+        f"[green]post {would.get('post', 0)}[/green], [yellow]return {would.get('return', 0)}[/yellow], "
+        f"[magenta]hold {would.get('hold', 0)}[/magenta]"
+    )
+    for problem in summary.problems[:10]:
+        console.print(f"[red]problem:[/red] {safe(problem)}")
+    if not summary.invoices:
+        return
+    width = max((len(safe(item["customer"] or "-")) for item in summary.invoices), default=1)
+    console.print("What a run would do (verdict, customer, file, error types: findings):")
+    for item in summary.invoices:  # one line each, wrapped between words: ids and codes stay whole
+        verdict = str(item["verdict"])
+        codes = sorted({str(f["code"]) for f in item["findings"] if f.get("severity") == "error"})
+        why = ",".join(item["error_types"]) + (": " + ", ".join(codes) if codes else "")
+        style = VERDICT_STYLE.get(verdict, "white")
+        console.print(
+            f"  [{style}]{safe(verdict):<6}[/] {safe(item['customer'] or '-'):<{width}} "
+            f"{safe(item['file'])}" + (f"  {safe(why)}" if why else "")
+        )
