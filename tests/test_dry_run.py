@@ -131,6 +131,8 @@ def test_dry_run_then_real_run_decides_and_posts_every_invoice_exactly_once(tmp_
     keys = [json.loads(line)["idempotency_key"] for line in ledger if line.strip()]
     assert len(keys) == len(set(keys)) == list(VERDICT.values()).count("post")
     assert [n for n in _files(inbox) if not n.startswith(".") and not n.endswith(".meta.json")] == []
+    code, out = _cli("show", "0001-peppol-clean.xml", "--json", "--database", url, url=url)
+    assert code == 0 and json.loads(out.splitlines()[0])["payable"] == "22650.00"  # not the store's .0000
     assert sorted(p.name for p in (inbox / ".done").iterdir() if not p.name.endswith(".meta.json")) == sorted(
         VERDICT
     )
