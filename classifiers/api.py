@@ -3,6 +3,7 @@
 A rule is a small pure function of the invoice and a context that yields findings::
 
     from classifiers.api import Context, Finding, rule
+    from classifiers.texts import Text
 
     @rule(
         "ORDER-REF-MISSING",
@@ -17,8 +18,11 @@ A rule is a small pure function of the invoice and a context that yields finding
             yield ctx.finding(
                 da="Fakturaen mangler både personreference og ordrenummer.",
                 en="The invoice has neither a person reference nor an order number.",
-                expected="BT-10 or BT-13",
+                expected=Text(da="BT-10 eller BT-13", en="BT-10 or BT-13"),
             )
+
+``found`` and ``expected`` reach customers in Danish and English: a neutral value (an id, a
+code), a ``Decimal`` amount, or a :class:`classifiers.texts.Text` with both languages.
 
 Rules never touch the database: everything they may look up is on :class:`Context`. A rule
 returns business problems as findings and raises only for bugs; a crash becomes a ``hold``
@@ -35,6 +39,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from classifiers.codes import ACTIONS, REASONS, STATUSES, allowed
+from classifiers.texts import render
 
 if TYPE_CHECKING:
     from classifiers.criteria import CustomerCriteria
@@ -67,14 +72,24 @@ class Finding:
     field: str | None  # the BT id of the wrong field, e.g. "BT-13"
     message_da: str
     message_en: str
-    found: str | None = None
-    expected: str | None = None
+    found: str | None = None  # what the invoice has: English, or neutral (an id, a code)
+    expected: str | None = None  # what it should have: English, or neutral
     line_id: str | None = None
+    found_da: str | None = None  # ``found`` in Danish, when it differs (see classifiers.texts)
+    expected_da: str | None = None  # ``expected`` in Danish, when it differs
 
     @property
     def blocks(self) -> bool:
         """Warnings are reported but never stop an invoice."""
         return self.severity == "error"
+
+    def found_in(self, lang: Literal["da", "en"]) -> str | None:
+        """``found`` as the Danish or the English part of a notice shows it."""
+        return (self.found_da or self.found) if lang == "da" else self.found
+
+    def expected_in(self, lang: Literal["da", "en"]) -> str | None:
+        """``expected`` as the Danish or the English part of a notice shows it."""
+        return (self.expected_da or self.expected) if lang == "da" else self.expected
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -210,8 +225,15 @@ class Context:
         action: str | None = None,
         official_ids: tuple[str, ...] | None = None,
     ) -> Finding:
-        """A finding from the running rule, with its defaults unless overridden."""
+        """A finding from the running rule, with its defaults unless overridden.
+
+        ``found`` and ``expected`` are shown to customers in Danish and English: pass a neutral
+        value (an id, a code), a ``Decimal`` amount (Danish and English separators) or a
+        :class:`classifiers.texts.Text` with both texts; never English prose alone.
+        """
         spec = self.rule
+        found_en, found_da = render(found)
+        expected_en, expected_da = render(expected)
         if spec is None:
             raise RuntimeError("Context.finding() called outside a running rule")
         override = self.params.get("disposition")
@@ -231,9 +253,11 @@ class Context:
             field=field or spec.field,
             message_da=da,
             message_en=en,
-            found=None if found is None else str(found),
-            expected=None if expected is None else str(expected),
+            found=found_en,
+            expected=expected_en,
             line_id=line_id,
+            found_da=found_da,
+            expected_da=expected_da,
         )
 
 

@@ -31,6 +31,7 @@ from classifiers.api import Finding, PriorInvoice, Vendor
 from classifiers.engine import Classifier
 from classifiers.lookups import normalise_invoice_number, supplier_key
 from connectors.base import Ledger, Posting
+from robot.config import ContactSettings
 from robot.context import MasterData
 from robot.decision import decide
 from robot.errors import BusinessError, ReadError, TransientError
@@ -70,6 +71,7 @@ class Actions:
         pdf_templates: TemplateSet | None = None,
         creditor_team: tuple[str, ...] = (),
         responder: Party | None = None,
+        contact: ContactSettings | None = None,
     ) -> None:
         self.store = store
         self.master = master
@@ -79,6 +81,7 @@ class Actions:
         self.pdf_templates = pdf_templates
         self.creditor_team = creditor_team
         self.responder = responder
+        self.contact = contact  # whom the customer's digest names (the configuration's contact:)
         self.shared_history = False  # several workers: catch up on their decisions (robot.worker)
         self._known: set[int] = set()  # invoice ids already in the duplicate index
         self._caught_up: dict[str, datetime] = {}  # supplier key -> last catch-up (UTC)

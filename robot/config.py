@@ -97,6 +97,15 @@ class ResponderSettings(BaseModel):
         return v
 
 
+class ContactSettings(BaseModel):
+    """Whom a customer asks about a returned invoice: named in every digest, Danish and English."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(min_length=1, pattern=r"\S")  # the team, e.g. "Kreditorteamet, Statens Administration"
+    email: str = Field(pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 ]{5,18}[0-9]$")  # "+45 33 92 80 00"
+
+
 class AlertSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     to: tuple[str, ...] = ()
@@ -147,6 +156,7 @@ class RobotConfig(BaseModel):
     max_attempts: int = Field(default=5, ge=1)
     schedules: Path | None = None
     alerts: AlertSettings = AlertSettings()
+    contact: ContactSettings | None = None
     health: HealthSettings = HealthSettings()
 
 

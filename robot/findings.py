@@ -8,6 +8,7 @@ They hold the invoice for the creditor team and say why in Danish and English::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -70,8 +71,17 @@ def robot_finding(code: str, detail: str) -> Finding:
     )
 
 
-def manual_return(reason_code: str, da: str, en: str, by: str) -> Finding:
-    """The finding a person adds when returning a held invoice by hand (the notice quotes it)."""
+def manual_return(reason_code: str, da: str, en: str, by: str | None = None) -> Finding:
+    """The finding a person adds when returning a held invoice by hand (the notice quotes it).
+
+    It speaks for the creditor team, never for the person: who decided (``by``) is recorded in
+    the invoice's journey by the decision itself, and never reaches the customer's notice or the
+    supplier's Invoice Response::
+
+        >>> manual_return("REF", "Ordrenummer mangler", "Order number missing", "Anna K").found is None
+        True
+    """
+    del by  # the journey has the name (robot.store.holds); the finding must not
     return Finding(
         code=MANUAL_RETURN,
         official_ids=(),
@@ -83,12 +93,45 @@ def manual_return(reason_code: str, da: str, en: str, by: str) -> Finding:
         field=None,
         message_da=f"Kreditorteamet returnerer fakturaen: {da}",
         message_en=f"The creditor team returns the invoice: {en}",
-        found=f"returned by {by}",
     )
 
 
+def _pack(text: str | None, danish: str | None) -> str | None:
+    """A ``found``/``expected`` column: the text itself, or ``{"en": ..., "da": ...}`` in JSON
+    when it has a Danish rendering of its own (or could be mistaken for such an object)."""
+    if danish is None and not (text or "").startswith("{"):
+        return text
+    return json.dumps({"en": text, "da": danish}, ensure_ascii=False)
+
+
+def _unpack(column: str | None) -> tuple[str | None, str | None]:
+    """``(text, Danish text)`` of a column written by :func:`_pack` (or before it existed)."""
+    if not column or not column.startswith("{"):
+        return column, None
+    try:
+        value = json.loads(column)
+    except ValueError:
+        return column, None
+    if not isinstance(value, dict) or set(value) != {"en", "da"}:
+        return column, None
+    en, da = value["en"], value["da"]
+    return (en if isinstance(en, str) else None), (da if isinstance(da, str) else None)
+
+
 def finding_values(invoice_id: int, f: Finding) -> dict[str, Any]:
-    """The column values of one stored finding."""
+    """The column values of one stored finding.
+
+    ``found`` and ``expected`` keep their Danish rendering, when there is one, beside the
+    English in the same column (see :func:`_pack`)::
+
+        >>> from dataclasses import replace
+        >>> f = replace(manual_return("PAY", "a", "b"), expected="at most 9", expected_da="højst 9")
+        >>> row = finding_values(1, f)
+        >>> row["expected"]
+        '{"en": "at most 9", "da": "højst 9"}'
+        >>> from_rows([FindingRow(**row)])[0] == f
+        True
+    """
     return {
         "invoice_id": invoice_id,
         "code": f.code,
@@ -101,29 +144,34 @@ def finding_values(invoice_id: int, f: Finding) -> dict[str, Any]:
         "field": f.field,
         "message_da": f.message_da,
         "message_en": f.message_en,
-        "found": f.found,
-        "expected": f.expected,
+        "found": _pack(f.found, f.found_da),
+        "expected": _pack(f.expected, f.expected_da),
         "line_id": f.line_id,
     }
 
 
 def from_rows(rows: Iterable[FindingRow]) -> list[Finding]:
     """Findings as stored, back as :class:`Finding` values."""
-    return [
-        Finding(
-            code=r.code,
-            official_ids=tuple(i for i in r.official_ids.split(",") if i),
-            severity="warning" if r.severity == "warning" else "error",
-            disposition="hold" if r.disposition == "hold" else "return",
-            status=r.status,
-            reason=r.reason,
-            action=r.action,
-            field=r.field,
-            message_da=r.message_da,
-            message_en=r.message_en,
-            found=r.found,
-            expected=r.expected,
-            line_id=r.line_id,
-        )
-        for r in rows
-    ]
+    return [_from_row(r) for r in rows]
+
+
+def _from_row(r: FindingRow) -> Finding:
+    found, found_da = _unpack(r.found)
+    expected, expected_da = _unpack(r.expected)
+    return Finding(
+        code=r.code,
+        official_ids=tuple(i for i in r.official_ids.split(",") if i),
+        severity="warning" if r.severity == "warning" else "error",
+        disposition="hold" if r.disposition == "hold" else "return",
+        status=r.status,
+        reason=r.reason,
+        action=r.action,
+        field=r.field,
+        message_da=r.message_da,
+        message_en=r.message_en,
+        found=found,
+        expected=expected,
+        line_id=r.line_id,
+        found_da=found_da,
+        expected_da=expected_da,
+    )

@@ -113,13 +113,25 @@ def _party(parent: etree._Element, tag: str, party: Party, role: str, *, oioubl3
                 _sub(contact_el, tag_, text)
 
 
+def _both(da: str | None, en: str | None) -> str | None:
+    """``<Danish> / <English>``, or the one text when both languages read the same."""
+    if not en:
+        return da or None
+    return en if not da or da == en else f"{da} / {en}"
+
+
 def status_text(finding: Finding) -> str:
-    """``<Danish> / <English>`` plus the line, what was found, kept to one line."""
+    """``<Danish> / <English>`` plus the line, what was found, kept to one line.
+
+    It quotes the finding only: a return by hand speaks for the creditor team, and the name of
+    the person who decided stays in the robot's journey, never in the response.
+    """
     text = f"{finding.message_da} / {finding.message_en}"
     if finding.line_id:
         text += f" (linje/line {finding.line_id})"
-    if finding.found:
-        text += f" [fundet/found: {finding.found}]"
+    found = _both(finding.found_in("da"), finding.found_in("en"))
+    if found:
+        text += f" [fundet/found: {found}]"
     return " ".join(text.split())
 
 
@@ -168,8 +180,9 @@ def build_invoice_response(
         if finding.field:
             condition = _sub(el, "cac:Condition")
             _sub(condition, "cbc:AttributeID", finding.field)
-            if finding.expected and finding.expected.strip():
-                _sub(condition, "cbc:Description", " ".join(finding.expected.split()))
+            expected = _both(finding.expected_in("da"), finding.expected_in("en"))
+            if expected and expected.strip():
+                _sub(condition, "cbc:Description", " ".join(expected.split()))
         action = finding.action if finding.action in ACTIONS else "OTH"
         if action not in actions:
             actions.append(action)

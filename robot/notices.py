@@ -29,15 +29,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from classifiers import texts
 from classifiers.api import Finding
 from classifiers.criteria import Customer
 from connectors.base import OutgoingNotice
+from robot.config import ContactSettings
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -161,19 +163,33 @@ class ReturnedItem:
         return f"invoice-response-{self.invoice_id}{'-' + number if number else ''}.xml"
 
 
-def _cents(amount: Decimal | int | str) -> Decimal:
-    """Two decimals, half up. Template literals arrive as numbers or strings: read via ``str``."""
-    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
-    return value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+def _decimal(amount: Decimal | int | str) -> Decimal:
+    """Template literals arrive as numbers or strings: read via ``str``."""
+    return amount if isinstance(amount, Decimal) else Decimal(str(amount))
 
 
 def amount_da(amount: Decimal | int | str) -> str:
-    """``1.234,50``: two decimals, half up, Danish separators."""
-    return f"{_cents(amount):,.2f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
+    """``1.234,50``: Danish separators, the document's decimals (at least two, never padding).
+
+    >>> amount_da(Decimal("22650.0000")), amount_da(Decimal("0.125")), amount_da(7)
+    ('22.650,00', '0,125', '7,00')
+    """
+    return texts.amount_da(_decimal(amount))
+
+
+def amount_en(amount: Decimal | int | str) -> str:
+    """``1,234.50``: English separators, the document's decimals (at least two)."""
+    value = _decimal(amount)
+    if not value.is_finite():
+        return str(value)
+    text = texts.amount_en(value)
+    sign = "-" if text.startswith("-") else ""
+    whole, _, frac = text.lstrip("-").partition(".")
+    return f"{sign}{int(whole):,}.{frac}"
 
 
 def money_da(amount: Decimal | None, currency: str | None) -> str:
-    """``1.234,50 kr.`` (DKK) or ``1.234,50 EUR``. Two decimals, half up."""
+    """``1.234,50 kr.`` (DKK) or ``1.234,50 EUR``, with the document's decimals."""
     if amount is None:
         return "(intet beløb)"
     text = amount_da(amount)
@@ -181,10 +197,10 @@ def money_da(amount: Decimal | None, currency: str | None) -> str:
 
 
 def money_en(amount: Decimal | None, currency: str | None) -> str:
-    """``DKK 1,234.50``."""
+    """``DKK 1,234.50``, with the document's decimals."""
     if amount is None:
         return "(no amount)"
-    return f"{(currency or 'DKK').upper()} {_cents(amount):,.2f}"
+    return f"{(currency or 'DKK').upper()} {amount_en(amount)}"
 
 
 def date_da(value: date | None) -> str:
@@ -214,8 +230,12 @@ def _finding_view(f: Finding) -> dict[str, Any]:
         "line_id": notice_text(f.line_id),
         "message_da": notice_text(f.message_da),
         "message_en": notice_text(f.message_en),
-        "found": notice_text(f.found),
+        "found": notice_text(f.found),  # English or neutral: own templates from before found_da/en
         "expected": notice_text(f.expected),
+        "found_da": notice_text(f.found_in("da")),
+        "found_en": notice_text(f.found_in("en")),
+        "expected_da": notice_text(f.expected_in("da")),
+        "expected_en": notice_text(f.expected_in("en")),
         "action": f.action,
         "action_da": _label(ACTION_LABELS, f.action, 0),
         "action_en": _label(ACTION_LABELS, f.action, 1),
@@ -271,8 +291,12 @@ def build_digest(
     *,
     template_dir: Path | None = None,
     store_id: str | None = None,
+    contact: ContactSettings | None = None,
 ) -> OutgoingNotice:
     """The digest notice for ``customer``: Danish then English, Invoice Responses attached.
+
+    ``contact`` (the configuration's ``contact:``) is whom the customer asks: it signs the digest
+    and gives its e-mail and telephone in both languages.
 
     ``to`` is the customer's ``notify`` list (possibly empty: the caller decides what that means).
     The key is ``<store_id>:<run_id>:<customer>`` (``<run_id>:<customer>`` without a store id).
@@ -286,6 +310,7 @@ def build_digest(
         "items": views,
         "count": count,
         "has_attachments": any(item.invoice_response_xml for item in items),
+        "contact": contact,
         "count_da": f"{count} faktura" if count == 1 else f"{count} fakturaer",
         "count_en": f"{count} invoice" if count == 1 else f"{count} invoices",
     }

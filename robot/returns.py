@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from loguru import logger
@@ -22,6 +23,7 @@ from loguru import logger
 from classifiers.api import Finding
 from connectors.base import Notifier
 from connectors.eml import NOTIFIER_FAILURES
+from robot.config import ContactSettings
 from robot.context import MasterData
 from robot.errors import BusinessError
 from robot.findings import MANUAL_RETURN, from_rows
@@ -35,8 +37,22 @@ def blocking_findings(store: Store, invoice_id: int) -> list[Finding]:
     """The findings that stopped the invoice; for a return by hand, those that return it."""
     blocking = [f for f in from_rows(store.findings_of(invoice_id)) if f.blocks]
     if any(f.code == MANUAL_RETURN for f in blocking):
-        return [f for f in blocking if f.disposition == "return"]
+        # a return recorded before the finding stopped naming the person ("returned by Anna K")
+        # still must not carry the name outside: the journey has it
+        return [
+            replace(f, found=None, found_da=None) if f.code == MANUAL_RETURN else f
+            for f in blocking
+            if f.disposition == "return"
+        ]
     return blocking
+
+
+def error_types_of(row: InvoiceRow, findings: list[Finding]) -> tuple[str, ...]:
+    """The error types the customer and the supplier are told: for a return by hand, the reason
+    code the person chose (``return --code REF`` → REF), never the internal hold's (OTH, PAY)."""
+    if any(f.code == MANUAL_RETURN for f in findings):
+        return tuple(dict.fromkeys(f.reason for f in findings if f.code == MANUAL_RETURN))
+    return tuple(t for t in (row.error_types or "").split(",") if t)
 
 
 def outcome_of(store: Store, row: InvoiceRow) -> tuple[str, dict[str, str]]:
@@ -47,7 +63,7 @@ def outcome_of(store: Store, row: InvoiceRow) -> tuple[str, dict[str, str]]:
     reasons = [{"code": f.reason, "text": f"{f.message_da} / {f.message_en}"} for f in findings]
     detail = {
         "reasons": json.dumps(reasons or [{"code": "OTH", "text": "returned"}], ensure_ascii=False),
-        "error_types": row.error_types or "",
+        "error_types": ",".join(error_types_of(row, findings)),
     }
     if row.invoice_response:
         detail["invoice_response"] = row.invoice_response.decode("utf-8")
@@ -55,9 +71,15 @@ def outcome_of(store: Store, row: InvoiceRow) -> tuple[str, dict[str, str]]:
 
 
 def queue_digests(
-    store: Store, master: MasterData, outbox: Outbox, run_id: int, templates: Path | None = None
+    store: Store,
+    master: MasterData,
+    outbox: Outbox,
+    run_id: int,
+    templates: Path | None = None,
+    contact: ContactSettings | None = None,
 ) -> None:
-    """One digest per customer listing its newly returned invoices (Danish and English)."""
+    """One digest per customer listing its newly returned invoices (Danish and English), signed
+    with the configuration's ``contact`` when there is one."""
     by_customer: dict[str, list[InvoiceRow]] = defaultdict(list)
     for row in outbox.returned_without_notice():
         by_customer[row.customer_id or ""].append(row)
@@ -67,7 +89,12 @@ def queue_digests(
             continue  # unknown customer (REC): the creditor team sees it in the run summary
         items = [_returned_item(store, r) for r in rows]
         notice = build_digest(
-            customer, str(run_id), items, template_dir=templates, store_id=outbox.store_id()
+            customer,
+            str(run_id),
+            items,
+            template_dir=templates,
+            store_id=outbox.store_id(),
+            contact=contact,
         )
         outbox.enqueue(run_id, customer_id, notice, [r.id for r in rows])
 
@@ -109,6 +136,7 @@ def send_notices(outbox: Outbox, notifier: Notifier, run_id: int) -> list[str]:
 
 
 def _returned_item(store: Store, row: InvoiceRow) -> ReturnedItem:
+    findings = blocking_findings(store, row.id)
     return ReturnedItem(
         invoice_id=row.id,
         invoice_number=row.invoice_number or row.source_ref,
@@ -117,7 +145,7 @@ def _returned_item(store: Store, row: InvoiceRow) -> ReturnedItem:
         amount=row.payable,
         currency=row.currency or "DKK",
         issue_date=row.issue_date,
-        error_types=tuple((row.error_types or "").split(",")) if row.error_types else (),
-        findings=tuple(blocking_findings(store, row.id)),
+        error_types=error_types_of(row, findings),
+        findings=tuple(findings),
         invoice_response_xml=row.invoice_response,
     )

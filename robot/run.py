@@ -264,5 +264,7 @@ class Robot:
     def notify(self, run_id: int) -> list[str]:
         """Queue one digest per customer for newly returned invoices, then send each notice on its
         own: a refused one is held, a failed one waits for the next run (robot.returns.send_notices)."""
-        queue_digests(self.store, self.master, self.outbox, run_id, self.actions.templates)
+        queue_digests(
+            self.store, self.master, self.outbox, run_id, self.actions.templates, self.actions.contact
+        )
         return send_notices(self.outbox, self.notifier, run_id)

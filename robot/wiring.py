@@ -63,6 +63,7 @@ def build_robot(
             pdf_templates=loaded.pdf_templates(),
             creditor_team=cfg.alerts.to,
             responder=responder,
+            contact=cfg.contact,
         )
         source = _opened(opened, loaded.build("source"))
         notifier = _opened(opened, loaded.build("notifier"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ from lxml import etree
 from oracle_support import oracle_report
 
 from classifiers.api import Finding
+from robot.findings import manual_return
 from robot.invoice_response import (
     OIOUBL3_CUSTOMIZATION,
     OIOUBL3_PROFILE,
@@ -331,3 +333,49 @@ def test_service_centre_can_answer_as_sender() -> None:
             issue_date=date(2025, 3, 3),
             sender=Party(endpoint=Identifier("5798000416604", "0088")),
         )
+
+
+def _manual_and_bilingual() -> list[Finding]:
+    manual = manual_return("REF", "Oplys ordrenummeret", "Give the order number", "Anna K")
+    limit = replace(
+        PRICE, found="120.00", found_da="120,00", expected="at most 100.00", expected_da="højst 100,00"
+    )
+    return [manual, limit]
+
+
+def test_response_names_the_organisation_never_the_caseworker_and_speaks_both_languages() -> None:
+    xml = build_invoice_response(
+        _invoice("peppol-bis3"),
+        _manual_and_bilingual(),
+        status="RE",
+        response_id="IR-9",
+        issue_date=date(2025, 3, 3),
+    )
+    assert b"Anna K" not in xml  # before: StatusReason "... [fundet/found: returned by Anna K]"
+    root = _tree(xml)
+    reasons = root.xpath("//cbc:StatusReasonCode[@listID='OPStatusReason']/text()", namespaces=NS)
+    assert reasons == ["REF", "PRI"]  # the code the person chose, not an internal hold's OTH
+    texts = root.xpath("//cac:Status/cbc:StatusReason/text()", namespaces=NS)
+    assert (
+        texts[0] == "Kreditorteamet returnerer fakturaen: Oplys ordrenummeret / "
+        "The creditor team returns the invoice: Give the order number"
+    )
+    assert "[fundet/found: 120,00 / 120.00]" in texts[1]
+    assert (
+        root.xpath("string(//cac:Condition/cbc:Description)", namespaces=NS)
+        == "højst 100,00 / at most 100.00"
+    )
+    assert root.xpath("string(cac:SenderParty/cac:PartyLegalEntity/cbc:RegistrationName)", namespaces=NS) == (
+        "Styrelsen for Eksempler"
+    )
+
+
+@pytest.mark.corpora
+@pytest.mark.parametrize("fmt", ["peppol-bis3", "oioubl-3"])
+def test_response_with_a_return_by_hand_and_bilingual_values_passes_t111(fmt: str) -> None:
+    xml = build_invoice_response(
+        _invoice(fmt), _manual_and_bilingual(), status="RE", response_id="IR-9", issue_date=date(2025, 3, 3)
+    )
+    assert _errors(xml, "t111") == []
+    if fmt == "oioubl-3":
+        assert _errors(xml, "oioubl3-ir") == []

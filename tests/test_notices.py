@@ -11,10 +11,14 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from conftest import SAMPLES
 
-from classifiers.api import Finding
+from classifiers.api import Context, Finding, RuleSpec
 from classifiers.criteria import Customer
+from classifiers.texts import amount, at_most
 from connectors.eml import EmlNotifier
+from robot.config import ContactSettings, load_config
+from robot.errors import ConfigError
 from robot.notices import ReturnedItem, build_digest, money_da, money_en
 
 CUSTOMER = Customer(id="SAM", name="Styrelsen for Eksempler", notify=("kreditor@sam.dk", "leder@sam.dk"))
@@ -31,6 +35,8 @@ def _finding(
     expected: str | None = None,
     severity: str = "error",
     line_id: str | None = None,
+    found_da: str | None = None,
+    expected_da: str | None = None,
 ) -> Finding:
     return Finding(
         code=f"TEST-{field}",
@@ -46,11 +52,19 @@ def _finding(
         found=found,
         expected=expected,
         line_id=line_id,
+        found_da=found_da,
+        expected_da=expected_da,
     )
 
 
 ORDER = _finding(
-    "BT-13", "REF", "PIN", "Ordrenummer mangler.", "Order number missing.", expected="PO fra indkøbssystemet"
+    "BT-13",
+    "REF",
+    "PIN",
+    "Ordrenummer mangler.",
+    "Order number missing.",
+    expected="PO from the purchase system",
+    expected_da="PO fra indkøbssystemet",
 )
 TOTAL = _finding(
     "BT-112",
@@ -60,6 +74,8 @@ TOTAL = _finding(
     "Total does not add up.",
     found="1250.01",
     expected="1250.00",
+    found_da="1.250,01",
+    expected_da="1.250,00",
 )
 PRICE = _finding("BT-146", "PRI", "CNP", "Prisen afviger.", "Price differs.", found="120.00", line_id="3")
 WARNING = _finding(
@@ -121,20 +137,23 @@ def test_digest_text_danish_then_english_with_every_detail() -> None:
     # Danish part: Danish amounts, dates, labels, field names, actions
     assert "Faktura F-2025/0042 fra Kontor & Co <A/S> (CVR 12345674)" in danish
     assert "Beløb: 1.234,50 kr." in danish
-    assert "Beløb: 1.000.000,01 EUR" in danish  # half up
+    assert "Beløb: 1.000.000,005 EUR" in danish  # the document's decimals, never rounded away
     assert "Fakturadato: 14.02.2025" in danish
     assert "Fejltype: REF Manglende eller forkert reference" in danish
     assert "Fejltype: LEG Forkerte juridiske oplysninger eller beløb; PRI Forkerte priser" in danish
     assert "Felt: BT-13 Ordrenummer" in danish
     assert "Forventet: PO fra indkøbssystemet" in danish
-    assert "Felt: BT-112 Beløb inkl. moms" in danish and "Fundet: 1250.01" in danish
+    assert "Felt: BT-112 Beløb inkl. moms" in danish and "Fundet: 1.250,01" in danish
+    assert "Forventet: 1.250,00" in danish and "1250.0" not in danish
+    assert "PO from the purchase system" not in danish and "PO fra indkøbssystemet" not in english
     assert "Felt: BT-146 Enhedspris (linje 3)" in danish
     assert "Gør dette: Bed leverandøren om en delvis kreditnota." in danish
     assert "(CVR ukendt)" in danish
     assert "CVR-kontrolciffer" not in text  # warnings do not stop an invoice and are not listed
     # English part
     assert "Invoice F-2025/0042 from Kontor & Co <A/S> (CVR 12345674)" in english
-    assert "Amount: DKK 1,234.50" in english and "Amount: EUR 1,000,000.01" in english
+    assert "Amount: DKK 1,234.50" in english and "Amount: EUR 1,000,000.005" in english
+    assert "Found: 1250.01" in english and "Expected: PO from the purchase system" in english
     assert "Issue date: 2025-02-14" in english
     assert "Error type: REF Missing or wrong reference" in english
     assert "Field: BT-13 Order number" in english
@@ -175,7 +194,7 @@ def test_service_centre_can_override_a_template(tmp_path: Path) -> None:
     notice = build_digest(CUSTOMER, "run-1", _items(), template_dir=tmp_path)
     assert (
         notice.text
-        == "F-2025/0042=1.234,50 kr.|DKK 1,234.50\nINV-9=1.000.000,01 EUR|EUR 1,000,000.01\n99,50 kr."
+        == "F-2025/0042=1.234,50 kr.|DKK 1,234.50\nINV-9=1.000.000,005 EUR|EUR 1,000,000.005\n99,50 kr."
     )
     assert notice.html is not None and "Styrelsen for Eksempler" in notice.html  # built-in HTML still used
 
@@ -190,10 +209,13 @@ def test_template_typo_fails_loudly(tmp_path: Path) -> None:
     ("amount", "currency", "da", "en"),
     [
         (Decimal("0"), "DKK", "0,00 kr.", "DKK 0.00"),
-        (Decimal("0.005"), "DKK", "0,01 kr.", "DKK 0.01"),
+        (Decimal("0.005"), "DKK", "0,005 kr.", "DKK 0.005"),
         (Decimal("-1234.5"), "DKK", "-1.234,50 kr.", "DKK -1,234.50"),
-        (Decimal("999.994"), "SEK", "999,99 SEK", "SEK 999.99"),
-        (Decimal("1234567.891"), None, "1.234.567,89 kr.", "DKK 1,234,567.89"),
+        (Decimal("-0.50"), "DKK", "-0,50 kr.", "DKK -0.50"),
+        (Decimal("999.994"), "SEK", "999,994 SEK", "SEK 999.994"),
+        (Decimal("1234567.891"), None, "1.234.567,891 kr.", "DKK 1,234,567.891"),
+        (Decimal("22650.0000"), "DKK", "22.650,00 kr.", "DKK 22,650.00"),  # a store's padding
+        (Decimal("9475.00"), "DKK", "9.475,00 kr.", "DKK 9,475.00"),
     ],
 )
 def test_money_formats(amount: Decimal, currency: str | None, da: str, en: str) -> None:
@@ -244,3 +266,67 @@ def html_and_text_are_clean(text: str) -> bool:
 def test_digest_key_names_the_store() -> None:
     notice = build_digest(CUSTOMER, "42", _items(), store_id="0b5c1f7e-store")
     assert notice.notice_key == "0b5c1f7e-store:42:SAM"
+
+
+def test_contact_signs_the_digest_in_both_languages_and_is_validated(tmp_path: Path) -> None:
+    contact = ContactSettings(name="Kreditorteamet, SA", email="kreditor@sa.dk", phone="+45 33 92 80 00")
+    notice = build_digest(CUSTOMER, "run-42", _items(), contact=contact)
+    danish, english = notice.text.split(
+        "---------------------------------------------------------------- English"
+    )
+    assert (
+        "Spørgsmål til fakturaerne: Kreditorteamet, SA, e-mail kreditor@sa.dk, telefon +45 33 92 80 00."
+        in danish
+    )
+    assert "Venlig hilsen\nKreditorteamet, SA\n" in danish and "telephone" not in danish
+    assert "Questions about these invoices: Kreditorteamet, SA, e-mail kreditor@sa.dk, telephone" in english
+    assert "Kind regards\nKreditorteamet, SA\n" in english and "telefon" not in english
+    assert notice.html is not None and notice.html.count('href="mailto:kreditor@sa.dk"') == 2
+    without = build_digest(CUSTOMER, "run-42", _items())
+    assert "Spørgsmål" not in without.text and "Kreditorteamet (fakturarobot)" in without.text
+
+    config = tmp_path / "fakturarobot.yaml"
+    text = (SAMPLES / "fakturarobot.yaml").read_text(encoding="utf-8")
+    config.write_text(
+        text.split("\ncontact:")[0] + '\ncontact:\n  name: Kreditorteamet\n  email: "kreditor at sa"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_config(config)
+    assert refused.value.line is not None and "email" in str(refused.value)
+    good = text.split("\ncontact:")[0] + "\ncontact: {name: Kreditorteamet, email: kreditor@sa.dk}\n"
+    config.write_text(good, encoding="utf-8")
+    assert load_config(config).cfg.contact == ContactSettings(name="Kreditorteamet", email="kreditor@sa.dk")
+
+
+def test_found_and_expected_from_a_rule_reach_each_part_in_its_language() -> None:
+    spec = RuleSpec(
+        code="TEST-LIMIT",
+        func=lambda inv, ctx: None,
+        official_ids=(),
+        disposition="return",
+        severity="error",
+        status="RE",
+        reason="PRI",
+        action="CNP",
+        field="BT-146",
+        description="test",
+        family="test",
+    )
+    ctx = Context(rule=spec)
+    finding = ctx.finding(
+        da="Prisen er for høj.",
+        en="The price is too high.",
+        found=Decimal("12.345"),
+        expected=at_most(amount(Decimal("22650.0000"))),
+    )
+    assert (finding.found, finding.found_da) == ("12.345", "12,345")
+    assert (finding.expected, finding.expected_da) == ("at most 22650.00", "højst 22.650,00")
+    item = ReturnedItem(1, "F-1", "A/S", "12345674", Decimal("10"), "DKK", date(2025, 1, 2), (), (finding,))
+    danish, english = build_digest(CUSTOMER, "1", [item]).text.split(
+        "---------------------------------------------------------------- English"
+    )
+    assert "Fundet: 12,345\n" in danish and "Forventet: højst 22.650,00\n" in danish
+    assert "Found: 12.345\n" in english and "Expected: at most 22650.00\n" in english
+    html = build_digest(CUSTOMER, "1", [item]).html or ""
+    assert "<td>højst 22.650,00</td>" in html and "<td>at most 22650.00</td>" in html

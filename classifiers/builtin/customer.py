@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 from classifiers.api import Context, Finding, rule
 from classifiers.lookups import supplier_cvr
+from classifiers.texts import Text, amount_da, at_most
 from robot.model import Invoice
 
 
@@ -41,12 +42,13 @@ def amount_limit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         return
     if payable > criteria.auto_post_limit:
         yield ctx.finding(
-            da=f"Beløbet (BT-115) {payable} {invoice.currency or ''} er over kundens grænse for automatisk "
-            f"bogføring ({criteria.auto_post_limit}). Kreditorteamet skal godkende fakturaen manuelt.",
+            da=f"Beløbet (BT-115) {amount_da(payable)} {invoice.currency or ''} er over kundens grænse for "
+            f"automatisk bogføring ({amount_da(criteria.auto_post_limit)}). Kreditorteamet skal godkende "
+            "fakturaen manuelt.",
             en=f"The amount due (BT-115) {payable} {invoice.currency or ''} is above the customer's limit "
             f"for automatic posting ({criteria.auto_post_limit}). The creditor team must approve it by hand.",
             found=payable,
-            expected=f"<= {criteria.auto_post_limit}",
+            expected=at_most(criteria.auto_post_limit),
         )
 
 
@@ -84,7 +86,7 @@ def account_string(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 en="The account string (BT-19 or the lines' BT-133) is missing and the customer requires "
                 "it. The customer must code the invoice or ask the supplier for a new one with the account "
                 "string.",
-                expected=criteria.account_string_pattern or "an account string",
+                expected=criteria.account_string_pattern or Text("en kontostreng", "an account string"),
                 status=criteria.return_status,
             )
         return
@@ -156,7 +158,10 @@ def remark_hold(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 en=f"The customer's {where_en} starts with '{prefix.upper()}': '{text.strip()[:80]}'. "
                 "The invoice goes to manual handling by the creditor team.",
                 found=text.strip()[:80],
-                expected=f"no remark starting with {', '.join(criteria.hold_remark_prefixes)}",
+                expected=Text(
+                    f"ingen bemærkning, der begynder med {', '.join(criteria.hold_remark_prefixes)}",
+                    f"no remark starting with {', '.join(criteria.hold_remark_prefixes)}",
+                ),
             )
             return
 
@@ -185,5 +190,5 @@ def supplier_allowed(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             en=f"The supplier (CVR {cvr or 'unknown'}, BT-30) is not on the customer's list of suppliers "
             "for automatic posting. The creditor team must approve the invoice by hand.",
             found=cvr,
-            expected="a CVR on the customer's allow-list",
+            expected=Text("et CVR-nummer på kundens liste", "a CVR on the customer's allow-list"),
         )

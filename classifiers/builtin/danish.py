@@ -26,6 +26,7 @@ from stdnum import ean
 
 from classifiers.api import Context, Finding, rule
 from classifiers.criteria import DEFAULT_CRITERIA, CustomerCriteria
+from classifiers.texts import Text
 from robot.model import Identifier, Invoice, Party
 
 #: Syntaxes the Peppol BIS 3 Schematron (EN 16931 + PEPPOL + DK-R rules) applies to.
@@ -95,7 +96,7 @@ def ean_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             en="The receiver's EAN number (BT-49, electronic address) is missing. "
             "The supplier must issue a new invoice carrying the institution's EAN number.",
             found=None,
-            expected="EAN (GLN), schemeID 0088",
+            expected=Text("EAN-nummer (GLN), schemeID 0088", "EAN number (GLN), schemeID 0088"),
             # R010's context is the buyer Party: without a buyer party it does not fire
             official_ids=peppol_ids(invoice, "PEPPOL-EN16931-R010") if party_present(invoice.buyer) else (),
         )
@@ -108,7 +109,7 @@ def ean_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             f"'{endpoint.scheme or ''}', not an EAN number (schemeID 0088). "
             "The supplier must issue a new invoice to the institution's EAN number.",
             found=f"{endpoint.scheme or ''}:{endpoint.value}",
-            expected="EAN (GLN), schemeID 0088",
+            expected=Text("EAN-nummer (GLN), schemeID 0088", "EAN number (GLN), schemeID 0088"),
             official_ids=(),
         )
 
@@ -148,7 +149,7 @@ def gln_check_digit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             en=f"The {who_en} EAN number ({field}) '{ident.value}' is invalid: the GS1 check digit does "
             "not match. The supplier must issue a new invoice with the correct EAN number.",
             found=ident.value,
-            expected="digits with a valid GS1 check digit",
+            expected=Text("cifre med gyldigt GS1-kontrolciffer", "digits with a valid GS1 check digit"),
             field=field,
             reason="REC" if role == "buyer" else "LEG",
             official_ids=peppol_ids(invoice, *official),
@@ -177,7 +178,7 @@ def ean_known(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             en=f"The receiver's EAN number (BT-49) '{endpoint.value}' belongs to none of our customers. "
             "The supplier must send the invoice to the right receiver.",
             found=endpoint.value,
-            expected="an EAN number of a known customer",
+            expected=Text("en af vores kunders EAN-numre", "an EAN number of a known customer"),
         )
 
 
@@ -228,7 +229,7 @@ def reference_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         en=f"The invoice lacks {en_need}, which the customer requires. The customer must give the "
         "supplier the reference, and the supplier must issue a new invoice carrying it.",
         found=found,
-        expected=en_need,
+        expected=Text(da_need, en_need),
         field=field,
         status=criteria.return_status,
         official_ids=official,

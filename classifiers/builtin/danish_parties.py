@@ -23,6 +23,7 @@ from stdnum.dk import cvr as stdnum_cvr
 from classifiers.api import Context, Finding, rule
 from classifiers.builtin.danish import danish_supplier, danish_trade, peppol_ids
 from classifiers.lookups import cvr_of
+from classifiers.texts import Text, amount_da, at_least
 from robot.model import AllowanceCharge, Invoice
 
 CVR_SCHEMES = frozenset({"0184", "DK:CVR"})
@@ -51,7 +52,7 @@ def cvr_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             "skal angive det. Leverandøren skal sende en ny faktura med CVR-nummeret.",
             en="The supplier's CVR number (BT-30, PartyLegalEntity/CompanyID) is missing; Danish suppliers "
             "must state it. The supplier must issue a new invoice carrying the CVR number.",
-            expected="CVR number, schemeID 0184",
+            expected=Text("CVR-nummer, schemeID 0184", "CVR number, schemeID 0184"),
             official_ids=peppol_ids(invoice, "DK-R-002"),
         )
 
@@ -104,7 +105,7 @@ def cvr_format(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             en=f"The supplier's CVR number (BT-30) '{legal.value}' is not 8 digits (optionally prefixed "
             "DK). The supplier must issue a new invoice with the correct CVR number.",
             found=legal.value,
-            expected="12345678 or DK12345678",
+            expected=Text("12345678 eller DK12345678", "12345678 or DK12345678"),
         )
     elif not _cvr_checksum_ok(cvr):
         yield ctx.finding(
@@ -113,7 +114,9 @@ def cvr_format(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             en=f"The supplier's CVR number (BT-30) '{legal.value}' fails the modulus-11 check. "
             "Check the number in the CVR register.",
             found=legal.value,
-            expected="a CVR number passing modulus 11",
+            expected=Text(
+                "et CVR-nummer, der består modulus 11-kontrollen", "a CVR number passing modulus 11"
+            ),
             severity="warning",
         )
 
@@ -142,7 +145,7 @@ def party_id_scheme(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                     en=f"The {who_en} identifier ({field}) '{pid.value}' has no schemeID. The supplier "
                     "must issue a new invoice stating the schemeID (e.g. 0088 or 0184).",
                     found=pid.value,
-                    expected="an identifier with schemeID",
+                    expected=Text("en identifikator med schemeID", "an identifier with schemeID"),
                     field=field,
                     official_ids=peppol_ids(invoice, "DK-R-013"),
                 )
@@ -161,12 +164,12 @@ def credit_note_not_negative(invoice: Invoice, ctx: Context) -> Iterator[Finding
     payable = invoice.totals.payable
     if invoice.is_credit_note and danish_trade(invoice) and payable is not None and payable < 0:
         yield ctx.finding(
-            da=f"Kreditnotaens betalingsbeløb (BT-115) er negativt ({payable}). En kreditnota mellem danske "
-            "parter skal have et positivt beløb; leverandøren skal sende en ny kreditnota.",
+            da=f"Kreditnotaens betalingsbeløb (BT-115) er negativt ({amount_da(payable)}). En kreditnota "
+            "mellem danske parter skal have et positivt beløb; leverandøren skal sende en ny kreditnota.",
             en=f"The credit note's amount due (BT-115) is negative ({payable}). A credit note between "
             "Danish parties must have a positive amount; the supplier must issue a new credit note.",
             found=payable,
-            expected=">= 0",
+            expected=at_least(0),
             official_ids=peppol_ids(invoice, "DK-R-016"),
         )
 
@@ -207,7 +210,9 @@ def allowance_zzz(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             "the 4-digit tax category or contain '#' (not first or last). "
             "The supplier must issue a new invoice.",
             found=ac.reason,
-            expected="4-digit tax category or 'code#text'",
+            expected=Text(
+                "4-cifret afgiftskategori eller 'kode#tekst'", "4-digit tax category or 'code#text'"
+            ),
             field=field,
             line_id=line_id,
             official_ids=peppol_ids(invoice, "DK-R-004"),
@@ -244,7 +249,7 @@ def unspsc_version(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             en=f"The line's UNSPSC item classification (BT-158) has version {versions}; use UNSPSC 19.05.01 "
             "or 26.08.01 (listVersionID).",
             found=versions,
-            expected="19.05.01 or 26.08.01",
+            expected=Text("19.05.01 eller 26.08.01", "19.05.01 or 26.08.01"),
             line_id=line.id,
             official_ids=peppol_ids(invoice, "DK-R-003"),
         )

@@ -25,6 +25,7 @@ from stdnum import iban as stdnum_iban
 
 from classifiers.api import Context, Finding, rule
 from classifiers.builtin.danish import criteria_of, danish_trade, peppol_ids
+from classifiers.texts import Text
 from robot.model import Invoice, PaymentMeans
 
 PEPPOL_DK_CODES = ("1", "10", "31", "42", "48", "49", "50", "58", "59", "93", "97")
@@ -114,7 +115,7 @@ def bank_details(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 f"number/branch (BT-86); found account '{pm.account or ''}', branch '{pm.branch or ''}'. "
                 "The supplier must issue a new invoice with both.",
                 found=f"{pm.branch or '-'}/{pm.account or '-'}",
-                expected="account and branch",
+                expected=Text("kontonummer og reg.nr.", "account and branch"),
                 field="BT-84" if not (pm.account or "").strip() else "BT-86",
                 official_ids=peppol_ids(invoice, "DK-R-006"),
             )
@@ -142,7 +143,7 @@ def bank_account_valid(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                     en=f"The IBAN (BT-84) '{pm.account}' is invalid (check digits or length). "
                     "The supplier must issue a new invoice with the correct IBAN.",
                     found=pm.account,
-                    expected="a valid IBAN",
+                    expected=Text("et gyldigt IBAN", "a valid IBAN"),
                 )
             continue
         branch = (pm.branch or "").replace(" ", "")
@@ -155,7 +156,10 @@ def bank_account_valid(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 en=f"Danish bank account branch '{pm.branch or ''}' (BT-86) account '{pm.account}' "
                 "(BT-84) is not at most 4 + 10 digits. The supplier must issue a new invoice.",
                 found=f"{pm.branch or '-'}/{pm.account}",
-                expected="reg. no. <= 4 digits, account <= 10 digits",
+                expected=Text(
+                    "reg.nr. højst 4 cifre, konto højst 10 cifre",
+                    "reg. no. at most 4 digits, account at most 10 digits",
+                ),
             )
 
 
@@ -180,7 +184,7 @@ def direct_debit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 f"found mandate '{pm.mandate or ''}', account '{pm.debited_account or ''}'. "
                 "The supplier must issue a new invoice with both.",
                 found=f"{pm.mandate or '-'}/{pm.debited_account or '-'}",
-                expected="mandate id and payer account",
+                expected=Text("mandat-id og betalerens konto", "mandate id and payer account"),
                 field="BT-89" if not (pm.mandate or "").strip() else "BT-91",
                 official_ids=peppol_ids(invoice, "DK-R-007"),
             )
@@ -208,7 +212,7 @@ def giro_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 f"account of 7-8 digits (BT-84); found '{pm.payment_id or ''}' and '{card.account}'. "
                 "The supplier must issue a new invoice.",
                 found=f"{pm.payment_id or '-'} / {card.account or '-'}",
-                expected="01#|04#|15# and 7-8 digit account",
+                expected=Text("01#|04#|15# og girokonto på 7-8 cifre", "01#|04#|15# and 7-8 digit account"),
                 official_ids=peppol_ids(invoice, "DK-R-008"),
             )
 
@@ -232,7 +236,7 @@ def giro_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 en=f"Giro card {card.kind} needs a 16-digit payment id (BT-83), found '{card.instruction}'. "
                 "The supplier must issue a new invoice.",
                 found=pm.payment_id,
-                expected=f"{card.kind}#<16 digits>",
+                expected=Text(f"{card.kind}#<16 cifre>", f"{card.kind}#<16 digits>"),
                 official_ids=peppol_ids(invoice, "DK-R-009"),
             )
 
@@ -259,7 +263,9 @@ def fik_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 f"number of exactly 8 characters; found '{pm.payment_id or ''}' and '{card.account}'. "
                 "The supplier must issue a new invoice.",
                 found=f"{pm.payment_id or '-'} / {card.account or '-'}",
-                expected="71#|73#|75# and 8-character creditor number",
+                expected=Text(
+                    "71#|73#|75# og kreditornummer på 8 tegn", "71#|73#|75# and 8-character creditor number"
+                ),
                 official_ids=peppol_ids(invoice, "DK-R-010"),
             )
 
@@ -283,7 +289,7 @@ def fik_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 en=f"FIK card {card.kind} needs a payment id of 15-16 digits (BT-83), found "
                 f"'{card.instruction}'. The supplier must issue a new invoice with the right payment id.",
                 found=pm.payment_id,
-                expected=f"{card.kind}#<15-16 digits>",
+                expected=Text(f"{card.kind}#<15-16 cifre>", f"{card.kind}#<15-16 digits>"),
                 official_ids=peppol_ids(invoice, "DK-R-011"),
             )
 
@@ -315,7 +321,10 @@ def fik_format(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 f"number '{card.account}'. Expected +{card.kind}<{want or 0} digits>+<8 digits>. "
                 "Check them against the payment slip before paying.",
                 found=f"{pm.payment_id or '-'} / {card.account or '-'}",
-                expected=f"{card.kind}#<{want or 0} digits>, creditor 8 digits",
+                expected=Text(
+                    f"{card.kind}#<{want or 0} cifre>, kreditornummer 8 cifre",
+                    f"{card.kind}#<{want or 0} digits>, creditor 8 digits",
+                ),
             )
 
 
@@ -343,6 +352,6 @@ def payment_terms(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             f"Offentlige myndigheder må højst aftale {limit} dage; kontrollér aftalen med leverandøren.",
             en=f"The payment term is {days} days (due {due}, BT-9; issued {invoice.issue_date}). "
             f"Public authorities may agree at most {limit} days; check the agreement with the supplier.",
-            found=f"{days} days",
-            expected=f"<= {limit} days",
+            found=Text(f"{days} dage", f"{days} days"),
+            expected=Text(f"højst {limit} dage", f"at most {limit} days"),
         )

@@ -20,17 +20,22 @@ Every lookup is one index access; the fuzzy comparison runs only over that suppl
     ...               issue_date=date(2025, 3, 1), seller=Party(legal_id=Identifier("12345674", "0184")))
     >>> result = Classifier(only=["duplicates"]).classify(inv, Context(history=history))
     >>> [(f.code, f.found) for f in result.findings]
-    [('DUP-NUMBER', '7')]
+    [('DUP-NUMBER', 'invoice INV-1 from the same supplier of 2 January 2025 (amount 100.00)')]
+
+The earlier invoice is named as the customer knows it (number, supplier, date, amount), never by
+the robot's internal id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from rapidfuzz import fuzz, process
 
 from classifiers.api import Context, Finding, History, PriorInvoice, rule
 from classifiers.lookups import canonical_invoice_number, normalise_invoice_number, supplier_key
+from classifiers.texts import Text, amount_da, amount_en, date_long_da, date_long_en
 from robot.model import Invoice
 
 
@@ -53,8 +58,22 @@ def exact_duplicates(invoice: Invoice, history: History, ctx: Context) -> list[P
     return [p for p in priors if year is None or _year(p.issue_date) in (None, year)]
 
 
-def _describe(prior: PriorInvoice) -> str:
-    return f"#{prior.invoice_id} ({prior.number}, {prior.issue_date or '-'}, {prior.payable or '-'})"
+def _describe(prior: PriorInvoice, invoice: Invoice) -> Text:
+    """``faktura F-100 fra Leverandør A/S af 3. februar 2026 (beløb 22.650,00)``, and in English."""
+    name = notice_name(invoice.seller.name or invoice.seller.trading_name)
+    da = f"faktura {prior.number} fra {name or 'samme leverandør'}"
+    en = f"invoice {prior.number} from {name or 'the same supplier'}"
+    when = prior.issue_date if isinstance(prior.issue_date, date) else None
+    if when is not None:
+        da, en = f"{da} af {date_long_da(when)}", f"{en} of {date_long_en(when)}"
+    if prior.payable is not None:
+        da, en = f"{da} (beløb {amount_da(prior.payable)})", f"{en} (amount {amount_en(prior.payable)})"
+    return Text(da, en)
+
+
+def notice_name(name: str | None) -> str | None:
+    """A supplier name on one line (it is quoted inside a sentence)."""
+    return " ".join(name.split()) if name and name.strip() else None
 
 
 @rule(
@@ -71,15 +90,19 @@ def duplicate_number(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     if ctx.history is None:
         return
     for prior in exact_duplicates(invoice, ctx.history, ctx)[:1]:
+        earlier = _describe(prior, invoice)
         yield ctx.finding(
             da=f"Fakturaen er en dublet: leverandøren har allerede sendt fakturanummer (BT-1) "
-            f"'{invoice.number}' i {_year(invoice.issue_date) or 'samme år'}, se faktura {_describe(prior)}. "
+            f"'{invoice.number}' i {_year(invoice.issue_date) or 'samme år'}, se {earlier.da}. "
             "Den betales ikke igen; ingen handling nødvendig.",
             en=f"The invoice is a duplicate: the supplier already sent invoice number (BT-1) "
-            f"'{invoice.number}' in {_year(invoice.issue_date) or 'the same year'}, see invoice "
-            f"{_describe(prior)}. It will not be paid again; no action needed.",
-            found=prior.invoice_id,
-            expected="an invoice number not used before by this supplier",
+            f"'{invoice.number}' in {_year(invoice.issue_date) or 'the same year'}, see "
+            f"{earlier.en}. It will not be paid again; no action needed.",
+            found=earlier,
+            expected=Text(
+                "et fakturanummer, som leverandøren ikke har brugt før",
+                "an invoice number not used before by this supplier",
+            ),
         )
 
 
@@ -96,13 +119,14 @@ def duplicate_document(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     if ctx.history is None or not ctx.document_sha256:
         return
     for prior in _others(ctx.history.by_sha256(ctx.document_sha256), ctx)[:1]:
+        earlier = _describe(prior, invoice)
         yield ctx.finding(
-            da=f"Præcis samme dokument (sha256 {ctx.document_sha256[:12]}…) er modtaget før som faktura "
-            f"{_describe(prior)}. Det betales ikke igen; ingen handling nødvendig.",
+            da=f"Præcis samme dokument (sha256 {ctx.document_sha256[:12]}…) er modtaget før som "
+            f"{earlier.da}. Det betales ikke igen; ingen handling nødvendig.",
             en=f"Exactly the same document (sha256 {ctx.document_sha256[:12]}…) was received before as "
-            f"invoice {_describe(prior)}. It will not be paid again; no action needed.",
-            found=prior.invoice_id,
-            expected="a document not received before",
+            f"{earlier.en}. It will not be paid again; no action needed.",
+            found=earlier,
+            expected=Text("et dokument, der ikke er modtaget før", "a document not received before"),
         )
 
 
@@ -159,13 +183,12 @@ def suspected_duplicate(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         elif payable is not None and payable != 0 and prior.payable == payable:
             found[prior.invoice_id] = (prior, "lignende nummer og samme beløb", "similar number, same amount")
     for prior, why_da, why_en in list(found.values())[:3]:
+        earlier = _describe(prior, invoice)
         yield ctx.finding(
-            da=f"Mulig dublet ({why_da}): faktura '{invoice.number}' (BT-1) ligner faktura "
-            f"{_describe(prior)} fra samme leverandør. "
+            da=f"Mulig dublet ({why_da}): faktura '{invoice.number}' (BT-1) ligner {earlier.da}. "
             "Kreditorteamet skal kontrollere, at den ikke allerede er betalt.",
-            en=f"Suspected duplicate ({why_en}): invoice '{invoice.number}' (BT-1) resembles invoice "
-            f"{_describe(prior)} from the same supplier. The creditor team must check it is not paid "
-            "already.",
-            found=prior.invoice_id,
-            expected="no earlier invoice like this one",
+            en=f"Suspected duplicate ({why_en}): invoice '{invoice.number}' (BT-1) resembles "
+            f"{earlier.en}. The creditor team must check it is not paid already.",
+            found=earlier,
+            expected=Text("ingen tidligere faktura som denne", "no earlier invoice like this one"),
         )

@@ -23,6 +23,7 @@ from decimal import Decimal
 from classifiers.amounts import ONE, ZERO, decimals, dsum, fmt_da, fmt_en, within, xpath_round2
 from classifiers.api import Context, Finding, rule
 from classifiers.builtin._en_common import applies, applies_peppol, line_label
+from classifiers.texts import Text, amount, number_da
 from robot.model import AllowanceCharge, Invoice, Line
 
 SLACK = Decimal("0.02")
@@ -69,19 +70,19 @@ def line_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 en=f"Line {label}: the line net amount (BT-131) is {fmt_en(line.net_amount)} but quantity "
                 f"{qty.normalize():f} × price {price.normalize():f} / base quantity {base.normalize():f} "
                 f"+ charges − allowances gives {fmt_en(xpath_round2(expected))} (tolerance ±{slack}).",
-                found=fmt_en(line.net_amount),
-                expected=fmt_en(xpath_round2(expected)),
+                found=amount(line.net_amount),
+                expected=amount(xpath_round2(expected)),
                 line_id=line.id,
                 official_ids=("PEPPOL-EN16931-R120",),
             )
         if line.base_quantity is not None and line.base_quantity <= 0:
             yield ctx.finding(
-                da=f"Linje {label}: basisantal for prisen (BT-149) er {line.base_quantity:f}, "
+                da=f"Linje {label}: basisantal for prisen (BT-149) er {number_da(line.base_quantity)}, "
                 "men skal være større end nul.",
                 en=f"Line {label}: the item price base quantity (BT-149) is {line.base_quantity:f} "
                 "but must be above zero.",
-                found=f"{line.base_quantity:f}",
-                expected="> 0",
+                found=line.base_quantity,
+                expected=Text("over 0", "above 0"),
                 field="BT-149",
                 line_id=line.id,
                 reason="QTY",
@@ -164,12 +165,12 @@ def amount_decimals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             where_da = f"Linje {line_id}: " if line_id else ""
             where_en = f"Line {line_id}: " if line_id else ""
             yield ctx.finding(
-                da=f"{where_da}Beløbet {bt} er {value:f} med {decimals(value)} decimaler; højst 2 er tilladt "
-                f"({official}).",
+                da=f"{where_da}Beløbet {bt} er {fmt_da(value)} med {decimals(value)} decimaler; "
+                f"højst 2 er tilladt ({official}).",
                 en=f"{where_en}Amount {bt} is {value:f} with {decimals(value)} decimals; "
                 f"at most 2 are allowed ({official}).",
-                found=f"{value:f}",
-                expected="at most 2 decimals",
+                found=value,
+                expected=Text("højst 2 decimaler", "at most 2 decimals"),
                 field=bt,
                 line_id=line_id,
                 official_ids=(official,),

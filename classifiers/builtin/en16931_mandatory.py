@@ -25,6 +25,7 @@ from classifiers.amounts import ZERO, fmt_da, fmt_en
 from classifiers.api import Context, Finding, rule
 from classifiers.builtin._en_common import DOC_DA, DOC_EN, applies, line_label
 from classifiers.builtin.en16931_totals import has_monetary_total
+from classifiers.texts import Text, amount, at_least
 from robot.model import Invoice, Line
 
 
@@ -101,7 +102,7 @@ def mandatory_header(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 da=f"{da} ({field}) mangler; {doc_da} skal have det ({official}).",
                 en=f"{en} ({field}) is missing; the {doc_en} must carry it ({official}).",
                 found=None,
-                expected=f"{en} ({field})",
+                expected=Text(f"{da} ({field})", f"{en} ({field})"),
                 field=field,
                 official_ids=claimed,
             )
@@ -121,8 +122,8 @@ def at_least_one_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             da=f"{doc_da.capitalize()} har ingen fakturalinjer (BG-25); der skal være mindst én.",
             en=f"The {doc_en} has no invoice line (BG-25); at least one is required.",
-            found="0 lines",
-            expected="at least 1 line",
+            found=Text("0 linjer", "0 lines"),
+            expected=Text("mindst 1 linje", "at least 1 line"),
         )
 
 
@@ -156,7 +157,7 @@ def mandatory_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 yield ctx.finding(
                     da=f"Linje {label}: {da} ({field}) mangler ({official}).",
                     en=f"Line {label}: {en} ({field}) is missing ({official}).",
-                    expected=f"{en} ({field})",
+                    expected=Text(f"{da} ({field})", f"{en} ({field})"),
                     field=field,
                     line_id=line.id,
                     official_ids=(official, "BR-27") if official == "BR-26" else (official,),
@@ -166,8 +167,8 @@ def mandatory_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 da=f"Linje {label}: nettoprisen (BT-146) er {fmt_da(line.price)}, men må ikke være negativ.",
                 en=f"Line {label}: the item net price (BT-146) is {fmt_en(line.price)} "
                 "but must not be negative.",
-                found=fmt_en(line.price),
-                expected=">= 0",
+                found=amount(line.price),
+                expected=at_least(0),
                 field="BT-146",
                 line_id=line.id,
                 reason="PRI",
@@ -189,6 +190,6 @@ def vat_breakdown_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             da=f"{doc_da.capitalize()} har ingen momsspecifikation (BG-23); der skal være mindst én.",
             en=f"The {doc_en} has no VAT breakdown (BG-23); at least one is required.",
-            found="0 VAT breakdowns",
-            expected="at least 1 VAT breakdown",
+            found=Text("0 momsspecifikationer", "0 VAT breakdowns"),
+            expected=Text("mindst 1 momsspecifikation", "at least 1 VAT breakdown"),
         )

@@ -16,6 +16,7 @@ from decimal import Decimal
 from classifiers.amounts import dsum, fmt_da, fmt_en, xpath_round2
 from classifiers.api import Context, Finding, rule
 from classifiers.builtin._en_common import applies
+from classifiers.texts import Text, amount
 from robot.model import Invoice, Totals
 
 
@@ -52,8 +53,8 @@ def _finding(
     return ctx.finding(
         da=f"{da} ({field}) er {fmt_da(found)}, men beregnet giver det {fmt_da(expected)} ({official}).",
         en=f"{en} ({field}) is {fmt_en(found)} but the computed value is {fmt_en(expected)} ({official}).",
-        found=fmt_en(found),
-        expected=fmt_en(expected),
+        found=amount(found),
+        expected=amount(expected),
         field=field,
         official_ids=(official,),
     )
@@ -78,8 +79,8 @@ def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             f"er {fmt_da(totals.line_extension)} (BR-CO-10).",
             en=f"Sum of line net amounts (BT-131) is {fmt_en(computed)} but the invoice line total (BT-106) "
             f"is {fmt_en(totals.line_extension)} (BR-CO-10).",
-            found=fmt_en(totals.line_extension),
-            expected=fmt_en(computed),
+            found=amount(totals.line_extension),
+            expected=amount(computed),
         )
 
 
@@ -136,8 +137,8 @@ def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             en=f"Total without VAT (BT-109) is {fmt_en(t.tax_exclusive)} but line total (BT-106) "
             f"{fmt_en(t.line_extension)} − allowances (BT-107) + charges (BT-108) gives "
             f"{fmt_en(expected)} (BR-CO-13).",
-            found=fmt_en(t.tax_exclusive),
-            expected=fmt_en(shown) if expected is not None else "BT-106 present",
+            found=amount(t.tax_exclusive),
+            expected=amount(shown) if expected is not None else Text("BT-106 udfyldt", "BT-106 present"),
         )
 
 
@@ -163,8 +164,8 @@ def vat_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             f"momstotal (BT-110) er {fmt_da(invoice.totals.tax)} (BR-CO-14).",
             en=f"Sum of VAT category amounts (BT-117) is {fmt_en(computed)} but the invoice VAT total "
             f"(BT-110) is {fmt_en(invoice.totals.tax)} (BR-CO-14).",
-            found=fmt_en(invoice.totals.tax),
-            expected=fmt_en(computed),
+            found=amount(invoice.totals.tax),
+            expected=amount(computed),
         )
 
 
@@ -191,8 +192,10 @@ def gross_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             f"{fmt_da(t.tax_exclusive)} + moms (BT-110) {fmt_da(t.tax)} giver {fmt_da(expected)} (BR-CO-15).",
             en=f"Total with VAT (BT-112) is {fmt_en(t.tax_inclusive)} but total without VAT (BT-109) "
             f"{fmt_en(t.tax_exclusive)} + VAT (BT-110) {fmt_en(t.tax)} gives {fmt_en(expected)} (BR-CO-15).",
-            found=fmt_en(t.tax_inclusive),
-            expected=fmt_en(expected) if expected is not None else "BT-109 and BT-110 present",
+            found=amount(t.tax_inclusive),
+            expected=amount(expected)
+            if expected is not None
+            else Text("BT-109 og BT-110 udfyldt", "BT-109 and BT-110 present"),
         )
 
 
@@ -223,6 +226,6 @@ def payable(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             f"forudbetalt (BT-113) + afrunding (BT-114) giver {fmt_da(expected)} (BR-CO-16).",
             en=f"Amount due for payment (BT-115) is {fmt_en(t.payable)} but total with VAT (BT-112) − "
             f"paid amount (BT-113) + rounding (BT-114) gives {fmt_en(expected)} (BR-CO-16).",
-            found=fmt_en(t.payable),
-            expected=fmt_en(expected) if expected is not None else "BT-112 present",
+            found=amount(t.payable),
+            expected=amount(expected) if expected is not None else Text("BT-112 udfyldt", "BT-112 present"),
         )

@@ -20,6 +20,7 @@ from decimal import Decimal
 from classifiers.amounts import ONE, ZERO, dsum, fmt_da, fmt_en, xpath_round0, xpath_round2
 from classifiers.api import Context, Finding, rule
 from classifiers.builtin._en_common import applies
+from classifiers.texts import amount
 from robot.model import Invoice, VatBreakdown
 
 #: VAT category code → (taxable-amount rule, tax-amount rule)
@@ -91,8 +92,8 @@ def vat_rate_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 f"{fmt_da(b.taxable_amount)} × sats giver {fmt_da(expected)} (BR-CO-17, tolerance ±1).",
                 en=f"VAT amount (BT-117) for category {_label(b)} is {fmt_en(tax)} but "
                 f"{fmt_en(b.taxable_amount)} × rate gives {fmt_en(expected)} (BR-CO-17, tolerance ±1).",
-                found=fmt_en(tax),
-                expected=fmt_en(expected),
+                found=amount(tax),
+                expected=amount(expected),
             )
 
 
@@ -179,8 +180,8 @@ def vat_category(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 f"linjer, gebyrer og rabatter i kategorien giver {fmt_da(expected)} ({taxable_id}).",
                 en=f"Taxable amount (BT-116) for category {_label(b)} is {fmt_en(b.taxable_amount)} but the "
                 f"category's lines, charges and allowances give {fmt_en(expected)} ({taxable_id}).",
-                found=fmt_en(b.taxable_amount),
-                expected=fmt_en(expected),
+                found=amount(b.taxable_amount),
+                expected=amount(expected),
                 field="BT-116",
                 official_ids=(taxable_id,),
             )
@@ -196,8 +197,8 @@ def vat_category(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 f"være {fmt_da(tax_expected)} ({tax_id}).",
                 en=f"VAT amount (BT-117) for category {_label(b)} is {fmt_en(b.tax_amount)} but must be "
                 f"{fmt_en(tax_expected)} ({tax_id}).",
-                found=fmt_en(b.tax_amount),
-                expected=fmt_en(tax_expected),
+                found=amount(b.tax_amount),
+                expected=amount(tax_expected),
                 field="BT-117",
                 official_ids=(tax_id,),
             )

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from classifiers.api import Context, Finding, rule
+from classifiers.texts import Text, amount_da
 from robot.model import Invoice
 
 PDF_TEXT = "pdf-text"
@@ -46,7 +47,10 @@ def read_by_template(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         f"'{invoice.template}'. The creditor team checks amounts, bank details and references "
         "against the PDF.",
         found=f"pdf-text ({invoice.template})",
-        expected="an e-invoice (OIOUBL, Peppol BIS 3), or a check against the PDF",
+        expected=Text(
+            "en e-faktura (OIOUBL, Peppol BIS 3) eller en kontrol mod PDF'en",
+            "an e-invoice (OIOUBL, Peppol BIS 3), or a check against the PDF",
+        ),
     )
 
 
@@ -67,22 +71,27 @@ def printed_totals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     net, tax, total = t.tax_exclusive, t.tax, t.tax_inclusive
     if net is not None and tax is not None and total is not None and net + tax != total:
         yield ctx.finding(
-            da=f"Nettobeløb {net} + moms {tax} er ikke totalen {total} på PDF'en som skabelonen læste "
+            da=f"Nettobeløb {amount_da(net)} + moms {amount_da(tax)} er ikke totalen {amount_da(total)} på "
+            "PDF'en, som skabelonen læste "
             "den. Kontrollér beløbene mod PDF'en og ret skabelonen.",
             en=f"Net amount {net} + VAT {tax} is not the total {total} as the template read the PDF. "
             "Check the amounts against the PDF and correct the template.",
-            found=f"{net} + {tax} = {net + tax}",
-            expected=str(total),
+            found=Text(
+                f"{amount_da(net)} + {amount_da(tax)} = {amount_da(net + tax)}",
+                f"{net} + {tax} = {net + tax}",
+            ),
+            expected=total,
         )
     amounts = [line.net_amount for line in invoice.lines]
     if amounts and all(a is not None for a in amounts) and t.line_extension is not None:
         total = sum((a for a in amounts if a is not None), Decimal(0))
         if total != t.line_extension:
             yield ctx.finding(
-                da=f"Linjerne summer til {total}, men linjetotalen er {t.line_extension} på PDF'en som "
-                "skabelonen læste den. Kontrollér linjerne mod PDF'en.",
+                da=f"Linjerne summer til {amount_da(total)}, men linjetotalen er "
+                f"{amount_da(t.line_extension)} på PDF'en, som skabelonen læste den. "
+                "Kontrollér linjerne mod PDF'en.",
                 en=f"The lines add up to {total}, but the line total is {t.line_extension} as the template "
                 "read the PDF. Check the lines against the PDF.",
-                found=str(total),
-                expected=str(t.line_extension),
+                found=total,
+                expected=t.line_extension,
             )

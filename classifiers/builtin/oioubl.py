@@ -32,6 +32,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from classifiers.amounts import CENT, ONE, ZERO, dsum, fmt_da, fmt_en, round2
 from classifiers.api import Context, Finding, rule
+from classifiers.texts import Text
+from classifiers.texts import amount as money
 from robot.model import Invoice, Line
 
 ROUNDING_LIMIT = Decimal("10.00")
@@ -84,8 +86,8 @@ def _mismatch(
     return ctx.finding(
         da=f"{da_what} giver {fmt_da(computed)}, men {element} er {fmt_da(stated)} ({official}).",
         en=f"{en_what} gives {fmt_en(computed)} but {element} is {fmt_en(stated)} ({official}).",
-        found=fmt_en(stated),
-        expected=fmt_en(computed),
+        found=money(stated),
+        expected=money(computed),
         field=field,
         official_ids=(official,),
     )
@@ -188,8 +190,8 @@ def oioubl_rounding(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             f"±{fmt_da(limit)} ({official}).",
             en=f"The payable rounding amount (PayableRoundingAmount) is {fmt_en(rounding)} "
             f"but may be at most ±{fmt_en(limit)} ({official}).",
-            found=fmt_en(rounding),
-            expected=f"between -{limit} and {limit}",
+            found=money(rounding),
+            expected=Text(f"mellem -{fmt_da(limit)} og {fmt_da(limit)}", f"between -{limit} and {limit}"),
             official_ids=(official,),
         )
 
@@ -244,8 +246,8 @@ def oioubl_line_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 f"{how_da} giver {fmt_da(_fmt2(computed))} (tolerance ±1,00) ({official}).",
                 en=f"Line {label}: the line amount (LineExtensionAmount) is {fmt_en(line.net_amount)} but "
                 f"{how_en} gives {fmt_en(_fmt2(computed))} (tolerance ±1.00) ({official}).",
-                found=fmt_en(line.net_amount),
-                expected=fmt_en(_fmt2(computed)),
+                found=money(line.net_amount),
+                expected=money(_fmt2(computed)),
                 line_id=line.id,
                 official_ids=(official,),
             )
@@ -297,8 +299,8 @@ def oioubl_vat_rate(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 en=f"The VAT amount (TaxSubtotal/TaxAmount) for rate {shown} % is {fmt_en(b.tax_amount)} but "
                 f"{fmt_en(b.taxable_amount)} × {shown} % gives {fmt_en(expected)} "
                 f"(tolerance ±{fmt_en(slack)}).",
-                found=fmt_en(b.tax_amount),
-                expected=fmt_en(expected),
+                found=money(b.tax_amount),
+                expected=money(expected),
             )
     per_rate = _taxable_from_lines(invoice)
     if per_rate is None:
@@ -319,7 +321,7 @@ def oioubl_vat_rate(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 en=f"The taxable amount (TaxSubtotal/TaxableAmount) for rate {shown} % is {fmt_en(taxable)} "
                 f"but the lines at rate {shown} % − allowances + charges give {fmt_en(expected)} "
                 f"(tolerance ±{fmt_en(slack)}).",
-                found=fmt_en(taxable),
-                expected=fmt_en(expected),
+                found=money(taxable),
+                expected=money(expected),
                 field="BT-116",
             )

@@ -28,6 +28,7 @@ from classifiers.api import Context, Finding, OrderLine, PurchaseOrder, rule
 from classifiers.builtin.danish import criteria_of
 from classifiers.criteria import Tolerance
 from classifiers.lookups import supplier_cvr
+from classifiers.texts import Text, amount, amount_da, at_most, number, number_da
 from robot.model import Invoice, Line
 
 
@@ -107,7 +108,9 @@ def order_exists(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         en=f"The order number (BT-13) '{ref}' {why_en}. The customer must give the supplier the right "
         "order number, and the supplier must issue a new invoice.",
         found=ref,
-        expected="an order of this customer with this supplier",
+        expected=Text(
+            "en ordre fra denne kunde hos denne leverandør", "an order of this customer with this supplier"
+        ),
         status=criteria_of(ctx).return_status,
     )
 
@@ -147,14 +150,14 @@ def order_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     tol = tolerance(ctx)
     if overrun(tol, order.amount, net):
         yield ctx.finding(
-            da=f"Fakturaens varebeløb (BT-106 − BT-107) {net} overstiger ordre {order.number}s beløb "
-            f"{order.amount} mere end tolerancen ({tol.percent}% / {tol.absolute}). "
-            "Leverandøren skal kreditere forskellen.",
+            da=f"Fakturaens varebeløb (BT-106 − BT-107) {amount_da(net)} overstiger ordre {order.number}s "
+            f"beløb {amount_da(order.amount)} mere end tolerancen ({number_da(tol.percent)} % / "
+            f"{amount_da(tol.absolute)}). Leverandøren skal kreditere forskellen.",
             en=f"The invoice's goods amount (BT-106 − BT-107) {net} exceeds order {order.number}'s amount "
             f"{order.amount} beyond the tolerance ({tol.percent}% / {tol.absolute}). "
             "The supplier must credit the difference.",
             found=net,
-            expected=f"<= {order.amount}",
+            expected=at_most(amount(order.amount)),
         )
 
 
@@ -174,13 +177,14 @@ def order_price(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             continue
         if overrun(tol, ol.price, price, weight=line.quantity or Decimal(1)):
             yield ctx.finding(
-                da=f"Linje {line.id}: stykprisen (BT-146) {price} er højere end ordrens pris {ol.price} "
+                da=f"Linje {line.id}: stykprisen (BT-146) {amount_da(price)} er højere end ordrens pris "
+                f"{amount_da(ol.price)} "
                 f"(ordre {order.number}, linje {ol.line_id}). Leverandøren skal kreditere forskellen.",
                 en=f"Line {line.id}: the unit price (BT-146) {price} is higher than the ordered price "
                 f"{ol.price} (order {order.number}, line {ol.line_id}). "
                 "The supplier must credit the difference.",
                 found=price,
-                expected=f"<= {ol.price}",
+                expected=at_most(amount(ol.price)),
                 line_id=line.id,
             )
 
@@ -200,13 +204,13 @@ def order_quantity(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             continue
         if overrun(tol, ol.quantity, line.quantity, weight=ol.price):
             yield ctx.finding(
-                da=f"Linje {line.id}: antallet (BT-129) {line.quantity} er større end det bestilte "
-                f"{ol.quantity} (ordre {order.number}, linje {ol.line_id}). Leverandøren skal kreditere "
-                "det for meget fakturerede.",
+                da=f"Linje {line.id}: antallet (BT-129) {number_da(line.quantity)} er større end det "
+                f"bestilte {number_da(ol.quantity)} (ordre {order.number}, linje {ol.line_id}). "
+                "Leverandøren skal kreditere det for meget fakturerede.",
                 en=f"Line {line.id}: the quantity (BT-129) {line.quantity} is more than the {ol.quantity} "
                 f"ordered (order {order.number}, line {ol.line_id}). The supplier must credit the excess.",
-                found=line.quantity,
-                expected=f"<= {ol.quantity}",
+                found=number(line.quantity),
+                expected=at_most(number(ol.quantity)),
                 line_id=line.id,
             )
 
@@ -235,6 +239,6 @@ def order_line_known(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 f"not on order {order.number} (lines: {known}). The customer must settle the item with the "
                 "supplier.",
                 found=line.order_line_reference,
-                expected=f"one of {known}",
+                expected=Text(f"en af {known}", f"one of {known}"),
                 line_id=line.id,
             )

@@ -26,6 +26,7 @@ from rapidfuzz import fuzz, process, utils
 
 from classifiers.api import Context, Finding, Vendor, VendorMaster, rule
 from classifiers.lookups import supplier_cvr
+from classifiers.texts import Text
 from robot.model import Invoice, PaymentMeans
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
@@ -93,7 +94,7 @@ def vendor_known(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         en=f"The supplier '{seller.name or '-'}' (CVR/address {ident}, BT-30/BT-34) is not in the vendor "
         f"master. The creditor team must create or identify the vendor before posting.{hint_en}",
         found=ident,
-        expected="a vendor in the vendor master",
+        expected=Text("en kreditor i kreditorstamdata", "a vendor in the vendor master"),
     )
 
 
@@ -118,7 +119,7 @@ def vendor_not_blocked(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             en=f"Vendor {vendor.number} ({vendor.name}) is blocked in the vendor master. "
             "The creditor team must decide whether the invoice may be paid.",
             found=vendor.number,
-            expected="a vendor that is not blocked",
+            expected=Text("en kreditor, der ikke er spærret", "a vendor that is not blocked"),
         )
 
 
@@ -145,36 +146,57 @@ def _bank_matches(pm: PaymentMeans, vendor: Vendor) -> bool:
     return _same_number(pm.branch, vendor.bank_reg) and _same_number(pm.account, vendor.bank_account)
 
 
-def payment_differs(pm: PaymentMeans, vendor: Vendor) -> str | None:
+def _both(da: str, en: str) -> Text:
+    return Text(" ".join(da.split()), " ".join(en.split()))
+
+
+def payment_differs(pm: PaymentMeans, vendor: Vendor) -> Text | None:
     """Why these payment instructions do not match the vendor master, or ``None`` when they do."""
     code = (pm.code or "").strip()
     if code == "97":
-        return None if vendor.cvr else "NemKonto (97) but the vendor has no CVR to pay to"
+        if vendor.cvr:
+            return None
+        return Text(
+            "NemKonto (97), men kreditoren har intet CVR-nummer",
+            "NemKonto (97) but the vendor has no CVR to pay to",
+        )
     if code in ("30", "31", "42", "58"):
-        if not (pm.account or "").strip():
+        if not (pm.account or "").strip() or _bank_matches(pm, vendor):
             return None  # no account given: the master's account is used
-        return None if _bank_matches(pm, vendor) else f"bank account {pm.branch or ''} {pm.account}".strip()
+        return _both(
+            f"bankkonto {pm.branch or ''} {pm.account}", f"bank account {pm.branch or ''} {pm.account}"
+        )
     if code == "93":
         creditor = pm.creditor_account or pm.account
-        return None if _same_number(creditor, vendor.fik_creditor) else f"FIK creditor {creditor or '-'}"
+        if _same_number(creditor, vendor.fik_creditor):
+            return None
+        return Text(f"FIK-kreditor {creditor or '-'}", f"FIK creditor {creditor or '-'}")
     if code == "50":
-        return None if _same_number(pm.account, vendor.giro_account) else f"giro account {pm.account or '-'}"
+        if _same_number(pm.account, vendor.giro_account):
+            return None
+        return Text(f"girokonto {pm.account or '-'}", f"giro account {pm.account or '-'}")
     return None
 
 
-def _master_text(vendor: Vendor) -> str:
-    parts = []
+def _master_text(vendor: Vendor) -> Text:
+    da: list[str] = []
+    en: list[str] = []
     if vendor.iban:
-        parts.append(f"IBAN {vendor.iban}")
+        da.append(f"IBAN {vendor.iban}")
+        en.append(f"IBAN {vendor.iban}")
     if vendor.bank_account:
-        parts.append(f"konto/account {vendor.bank_reg or ''} {vendor.bank_account}".strip())
+        da.append(f"konto {vendor.bank_reg or ''} {vendor.bank_account}".strip())
+        en.append(f"account {vendor.bank_reg or ''} {vendor.bank_account}".strip())
     if vendor.fik_creditor:
-        parts.append(f"FIK {vendor.fik_creditor}")
+        da.append(f"FIK {vendor.fik_creditor}")
+        en.append(f"FIK {vendor.fik_creditor}")
     if vendor.giro_account:
-        parts.append(f"giro {vendor.giro_account}")
+        da.append(f"giro {vendor.giro_account}")
+        en.append(f"giro {vendor.giro_account}")
     if vendor.nemkonto:
-        parts.append("NemKonto")
-    return ", ".join(parts) or "-"
+        da.append("NemKonto")
+        en.append("NemKonto")
+    return Text(", ".join(da) or "-", ", ".join(en) or "-")
 
 
 @rule(
@@ -198,13 +220,14 @@ def vendor_bank(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         why = payment_differs(pm, vendor)
         if why is None:
             continue
+        master = _master_text(vendor)
         yield ctx.finding(
-            da=f"Betalingsoplysningerne på fakturaen (betalingsmåde {pm.code}, BT-81/BT-84: {why}) afviger "
-            f"fra kreditorstamdata for {vendor.number} ({_master_text(vendor)}). Kreditorteamet skal "
+            da=f"Betalingsoplysningerne på fakturaen (betalingsmåde {pm.code}, BT-81/BT-84: {why.da}) "
+            f"afviger fra kreditorstamdata for {vendor.number} ({master.da}). Kreditorteamet skal "
             "bekræfte oplysningerne hos leverandøren; stamdata ændres aldrig ud fra en faktura.",
-            en=f"The invoice's payment details (payment means {pm.code}, BT-81/BT-84: {why}) differ from "
-            f"the vendor master for {vendor.number} ({_master_text(vendor)}). The creditor team must "
+            en=f"The invoice's payment details (payment means {pm.code}, BT-81/BT-84: {why.en}) differ from "
+            f"the vendor master for {vendor.number} ({master.en}). The creditor team must "
             "confirm them with the supplier; the master is never changed from an invoice.",
             found=why,
-            expected=_master_text(vendor),
+            expected=master,
         )
