@@ -18,6 +18,7 @@ Danish public-sector checks::
           supplier_allow_list: []    # CVRs; empty = every supplier may be auto-posted
           order_tolerance: {percent: "2", absolute: "100"}
           return_status: RE          # RE (rejected) or UQ (under query) for returns
+          four_eyes: [bank-details]  # holds a second, different person must approve to release
           rules:
             DK-PAYTERMS-30: {enabled: false}
             PO-PRICE: {params: {percent: "5"}}
@@ -25,6 +26,7 @@ Danish public-sector checks::
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -66,6 +68,17 @@ class RuleSetting(_Strict):
 
 DEFAULT_SETTING = RuleSetting()
 
+#: The holds a customer's ``four_eyes`` can name, and the rule codes that hold an invoice for them.
+#: ``bank-details``: the payment details differ from the vendor master (changed bank details, the
+#: fraud vector); ``all-holds``: every hold.
+FOUR_EYES_HOLDS: dict[str, frozenset[str] | None] = {
+    "bank-details": frozenset({"VENDOR-BANK"}),
+    "all-holds": None,
+}
+#: Holds for changed bank details: releasing one always needs a note (how they were confirmed).
+BANK_DETAIL_CODES: frozenset[str] = FOUR_EYES_HOLDS["bank-details"] or frozenset()
+FourEyesHold = Literal["bank-details", "all-holds"]
+
 
 class CustomerCriteria(_Strict):
     reference: Literal["person", "order", "either", "both"] = "either"
@@ -78,6 +91,7 @@ class CustomerCriteria(_Strict):
     order_tolerance: Tolerance = Tolerance(percent=Decimal("0"), absolute=Decimal("1.00"))
     return_status: Literal["RE", "UQ"] = "RE"
     max_payment_days: int = 30
+    four_eyes: tuple[FourEyesHold, ...] = ()
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
 
     @field_validator("auto_post_limit")
@@ -104,6 +118,21 @@ class CustomerCriteria(_Strict):
 
     def setting(self, code: str) -> RuleSetting:
         return self.rules.get(code, DEFAULT_SETTING)
+
+    def needs_four_eyes(self, hold_codes: Iterable[str]) -> bool:
+        """Whether releasing a hold with these rule codes needs a second, different person.
+
+        >>> CustomerCriteria(four_eyes=("bank-details",)).needs_four_eyes(["VENDOR-BANK"])
+        True
+        >>> CustomerCriteria(four_eyes=("bank-details",)).needs_four_eyes(["PDF-TEXT"])
+        False
+        """
+        codes = set(hold_codes)
+        for hold in self.four_eyes:
+            wanted = FOUR_EYES_HOLDS[hold]
+            if wanted is None or wanted & codes:
+                return True
+        return False
 
 
 class Customer(_Strict):

@@ -8,13 +8,13 @@ not told "the next run posts it" of an invoice the next run would only hold agai
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from classifiers.api import Finding, Vendor
+from classifiers.api import Vendor
 from classifiers.lookups import supplier_cvr, supplier_key
 from connectors.base import INTAKE_PROBLEM, Posting
 from robot.errors import ReadError
-from robot.findings import robot_finding
 from robot.model import Invoice
 from robot.posting import build_posting
 from robot.readers.sandbox import read_bounded
@@ -77,20 +77,52 @@ def posting_for(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a run cannot post an invoice (``code``: the finding it would hold it with), and the fix."""
+
+    code: str
+    why: str
+    fix: str
+
+
 def posting_refusal(
     store: Store, master: MasterData, templates: TemplateSet | None, invoice_id: int
-) -> Finding | None:
-    """Why a run would hold this invoice again if it were released now, or None.
+) -> Refusal | None:
+    """Why a run would not post this invoice if it were released now, or None.
 
-    The posting path's own code, not a copy: the stored bytes are read as a run reads them
-    (READ-ERROR) and the posting is built as a run builds it (POST-NO-VENDOR when the vendor
-    master has no such supplier). Only the ERP's own refusal cannot be known before it is asked.
+    The posting path's own code, not a copy: the stored bytes are read as a run reads them (an
+    unreadable document is held again, READ-ERROR), the posting is built as a run builds it (no
+    vendor in the vendor master: POST-NO-VENDOR), and its exactly-once key must not be another
+    invoice's already (the store refuses a second posting of one vendor's number and year). Only
+    the ERP's own refusal cannot be known before it is asked.
     """
     row, doc = store.document_of(invoice_id)
     try:
         invoice = read_stored(row, doc.content, doc.filename, templates)
     except ReadError as exc:
-        return robot_finding("READ-ERROR", str(exc))
-    if posting_for(row, invoice, master, row.customer_id, doc.sha256, doc.content) is None:
-        return robot_finding("POST-NO-VENDOR", supplier_key(invoice) or "-")
+        return Refusal(
+            "READ-ERROR",
+            f"the document cannot be read ({exc}), so there is nothing to post",
+            "write or fix the PDF template (docs/pdf-templates.md) or have the supplier resend it, "
+            f"then `fakturarobot retry {invoice_id} --by NAME`; or return it",
+        )
+    posting = posting_for(row, invoice, master, row.customer_id, doc.sha256, doc.content)
+    if posting is None:
+        return Refusal(
+            "POST-NO-VENDOR",
+            f"the supplier ({supplier_key(invoice) or '-'}) is not in the vendor master, so the ERP "
+            "has no vendor to book it to",
+            f"add the supplier to the vendor master (vendors.yaml), then `fakturarobot retry "
+            f"{invoice_id} --by NAME`; or return it",
+        )
+    other = store.posting_key_owner(posting.idempotency_key, invoice_id)
+    if other is not None:
+        erp = f", in the ERP as {other.erp_document_no}" if other.erp_document_no else ""
+        return Refusal(
+            "POSTING-EXISTS",
+            f"invoice {other.invoice_id} is already posted with the same vendor, number and year "
+            f"({posting.idempotency_key}{erp}); the ERP takes an invoice once",
+            f"if it is a duplicate, `fakturarobot return {invoice_id} --by NAME --reason ... --code OTH`",
+        )
     return None

@@ -12,6 +12,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -100,7 +101,7 @@ def test_release_return_and_retry_are_carried_out_by_the_next_run(store: Store, 
         text.replace("91206676", "91207788"), encoding="utf-8"
     )
     store.resolve_hold(unreadable, "retry", by="ANJE", note="template added")
-    with pytest.raises(StoreError, match=f"invoice {pdf} is classified, not held"):
+    with pytest.raises(StoreError, match=f"invoice {pdf} is not held any more: released by ANJE at "):
         store.resolve_hold(pdf, "release", by="KAJE")  # a second person, too late
 
     summary = _robot(store, source, ledger, notifier, templates).run(RunOptions())
@@ -173,11 +174,113 @@ def test_cli_held_and_decisions(tmp_path: Path) -> None:
             "approved by the head of unit",
             "--database",
             database,
+            "--config",
+            str(SAMPLES / "fakturarobot.yaml"),
         ],
     )
-    assert ok.exit_code == 0 and "release by ANJE" in ok.output
+    assert ok.exit_code == 0 and "released by ANJE at " in ok.output
     again = runner.invoke(app, ["retry", str(limit), "--by", "KAJE", "--database", database])
-    assert again.exit_code == 2 and "not held" in again.output
+    assert again.exit_code == 2 and "not held any more: released by ANJE" in again.output
     show = runner.invoke(app, ["show", str(limit), "--json", "--database", database])
     events = json.loads(show.output)["events"]
     assert any(e["kind"] == "released" and e["note"] == "approved by the head of unit" for e in events)
+
+
+# --- what `held` and `show` print: 80 columns, words, CSV, filters, a timeline ------------------
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite store after one run over the samples (read-only for the tests below)."""
+    database = f"sqlite:///{tmp_path_factory.mktemp('held')}/store.db"
+    store = Store.open(database)
+    _robot(store, _source(), MemoryLedger(), MemoryNotifier(), SAMPLES / "pdf-templates").run(RunOptions())
+    store.close()
+    _register()
+    return database
+
+
+def _cli(database: str, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [*args, "--database", database], env={"COLUMNS": "80"})
+    return result.exit_code, result.output
+
+
+def test_held_fits_80_columns_without_breaking_ids_numbers_or_codes(sample_store: str) -> None:
+    code, out = _cli(sample_store, "held")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert all(len(line) <= 80 for line in lines), max(lines, key=len)
+    tokens = {token for line in lines for token in line.split()}
+    _, raw = _cli(sample_store, "held", "--json")
+    rows = [json.loads(line) for line in raw.splitlines()]
+    assert len(rows) == len(HELD)
+    for row in rows:
+        assert str(row["invoice_id"]) in tokens
+        for finding in row["findings"]:
+            assert finding["code"] in tokens, finding["code"]  # "DUP-SUSPECT", never "DUP-SUSPE / CT"
+        if row["invoice_number"]:
+            assert row["invoice_number"] in tokens  # "ITS-20260397", never "ITS-20260 / 397"
+        if row["due_date"]:
+            assert row["due_date"] in tokens
+
+
+def test_held_says_overdue_in_words_not_only_in_colour(sample_store: str) -> None:
+    code, out = _cli(sample_store, "held")  # not a terminal: no colour at all
+    assert code == 0 and "\x1b[" not in out
+    _, raw = _cli(sample_store, "held", "--json")
+    rows = [json.loads(line) for line in raw.splitlines()]
+    late = [r for r in rows if r["overdue"]]
+    assert late
+    for r in late:
+        days = (date.today() - date.fromisoformat(r["due_date"])).days
+        assert days > 0 and f"overdue {days} day{'s' if days != 1 else ''}" in out
+    assert len(late) == sum(1 for line in out.splitlines() if "overdue " in line)
+
+
+def test_held_csv(sample_store: str) -> None:
+    import csv
+    import io
+
+    code, out = _cli(sample_store, "held", "--csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["source_ref"] for r in rows} == HELD
+    bank = next(r for r in rows if r["source_ref"] == "0044-oioubl-bank-account-differs.xml")
+    assert bank["held_by"] == "VENDOR-BANK" and bank["customer"] == "MFP" and bank["status"] == "held"
+    assert Decimal(bank["payable"]) == Decimal("76875.00") and bank["currency"] == "DKK"
+    assert int(bank["overdue_days"]) >= 0
+
+
+def test_held_compares_customers_without_case_and_refuses_unknown_error_types(sample_store: str) -> None:
+    _, upper = _cli(sample_store, "held", "--json", "--customer", "SFE")
+    code, lower = _cli(sample_store, "held", "--json", "--customer", "sfe")
+    assert (
+        code == 0
+        and lower == upper
+        and len(lower.splitlines())
+        == len([e for e in MANIFEST if e["verdict"] == "hold" and e["customer"] == "SFE"])
+    )
+    _, pay = _cli(sample_store, "held", "--json", "--error-type", "pay")
+    assert [json.loads(line)["source_ref"] for line in pay.splitlines()] == [
+        "0044-oioubl-bank-account-differs.xml"
+    ]
+    code, out = _cli(sample_store, "held", "--error-type", "XYZ")
+    assert code == 2 and "unknown --error-type 'XYZ'" in out
+    assert all(known in out for known in ("PAY", "OTH", "REF", "UNR"))
+    code, out = _cli(sample_store, "held", "--json", "--error-type", "RE")  # a part of REF/REC only
+    assert code == 2 and "unknown --error-type" in out
+
+
+def test_show_prints_a_timeline_not_raw_json(sample_store: str) -> None:
+    code, out = _cli(sample_store, "show", "0044-oioubl-bank-account-differs.xml")
+    assert code == 0, out
+    assert "{" not in out and '"' not in out.replace("'", "")  # no JSON in the human output
+    assert all(len(line) <= 80 for line in out.splitlines())
+    journey = out.split("Journey")[1].splitlines()
+    starts = [line.split()[2] for line in journey if line[:4].isdigit()]  # one line per event
+    assert starts == ["received", "read", "classified", "held"]
+    assert any("run 1" in line and "VENDOR-BANK" in line for line in journey if line[:4].isdigit())
+    code, raw = _cli(sample_store, "show", "0044-oioubl-bank-account-differs.xml", "--json")
+    data = json.loads(raw)
+    assert [e["kind"] for e in data["events"]] == ["received", "read", "classified", "held"]
+    assert data["events"][0]["sha256"] and data["state"] == "held" and data["status"] == "held"

@@ -17,7 +17,9 @@ from rich.table import Table
 from robot.cli.app import EXIT_CONFIG, EXIT_OK
 from robot.cli.safe_text import safe, terminal
 from robot.cli.store_lookup import CFG, DB, cli_store
+from robot.cli.timeline import print_journey
 from robot.serialize import decimal_text
+from robot.store.holds import state_text
 from robot.store.repo import Store
 from robot.store.runs import shown_status
 from robot.store.schema import Run, utcnow
@@ -56,7 +58,7 @@ def runs_table(rows: list[Run], now: datetime) -> Table:
     """The runs, newest first, narrow enough for 80 columns: dates and statuses are never cut.
 
     A run whose process died shows as ``abandoned`` (robot.store.runs.shown_status); a dry run
-    says so after its trigger.
+    says so before its trigger.
     """
     table = Table(
         title="Runs",
@@ -74,17 +76,24 @@ def runs_table(rows: list[Run], now: datetime) -> Table:
     for r in rows:
         c: dict[str, Any] = r.counts or {}
         status = shown_status(r, now)
-        took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else ""
+        took = _took((r.finished_at - r.started_at).total_seconds()) if r.finished_at else ""
         counts = "/".join(safe(c.get(k, "")) for k in ("posted", "returned", "held", "pending")) if c else ""
         table.add_row(
             str(r.id),
             r.started_at.strftime("%Y-%m-%d %H:%M"),
             took,
-            safe(r.trigger) + (", dry run" if r.dry_run else ""),
+            ("(dry run) " if r.dry_run else "") + safe(r.trigger),
             f"[{RUN_STYLE.get(status, 'white')}]{safe(status)}[/]",
             counts,
         )
     return table
+
+
+def _took(seconds: float) -> str:
+    """``0.5s``, ``42.0s``, then ``12m``, ``2h 5m`` (short: the runs table must fit 80 columns)."""
+    from robot.health import ago
+
+    return f"{seconds:.1f}s" if seconds < 60 else ago(seconds)
 
 
 RUN_STYLE = {"ok": "green", "running": "cyan", "partial": "yellow", "failed": "red", "abandoned": "red"}
@@ -120,6 +129,7 @@ def show(
         console = terminal()
         for match in matches:
             row, events, findings, postings = store.journey(match.id)
+            state = state_text(row.state, events)  # a released invoice is not "classified"
             data = {
                 "invoice_id": row.id,
                 "source": row.source,
@@ -128,6 +138,7 @@ def show(
                 "supplier": row.supplier_name,
                 "customer": row.customer_id,
                 "state": row.state,
+                "status": state,
                 "verdict": row.verdict,
                 "error_types": row.error_types,
                 "payable": decimal_text(row.payable),  # 22650.00, not the store's 22650.0000
@@ -153,27 +164,7 @@ def show(
             if as_json:
                 typer.echo(json.dumps(data, ensure_ascii=False, default=str))
                 continue
-            console.print(
-                f"[bold]Invoice {row.id}[/bold] {safe(row.invoice_number)} from {safe(row.supplier_name)} "
-                f"({safe(row.source)}:{safe(row.source_ref)}) — [bold]{safe(row.state)}[/bold] "
-                f"{safe(row.error_types or '')}"
-            )
-            for f in findings:
-                console.print(
-                    f"  • {safe(f.code)} {safe('[' + f.severity + ']')} {safe(f.field or '')}: "
-                    f"{safe(f.message_da)} / {safe(f.message_en)}"
-                )
-            table = Table(title="Journey")
-            for col in ("at (UTC)", "run", "step", "detail"):
-                table.add_column(col, overflow="fold")
-            for e in events:
-                table.add_row(
-                    e.at.strftime("%Y-%m-%d %H:%M:%S"),
-                    str(e.run_id or ""),
-                    safe(e.kind),
-                    safe(json.dumps(e.detail, ensure_ascii=False, default=str)[:120]),
-                )
-            console.print(table)
+            print_journey(console, row, state, findings, events)
     finally:
         store.close()
     raise typer.Exit(EXIT_OK)

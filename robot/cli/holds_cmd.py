@@ -4,30 +4,43 @@ A decision is recorded with who made it and why, and the next run (``fakturarobo
 scheduler's) carries it out: a released invoice is posted exactly once, a returned one gets its
 notice and Invoice Response, a retried one is read and classified again.
 
-``held`` also lists the notices the mail server refused for good (a customer's address refused
-with 5xx): the invoices are returned, but the customer was not told; the creditor team passes it on
-and corrects the customer's ``notify`` address. Every text from a document is printed literally
-(robot.cli.safe_text).
+``release`` is checked before it is accepted, with the posting path's own code
+(:func:`robot.postable.posting_refusal`): an invoice a run could not post (unreadable, no vendor
+in the vendor master, already posted as another invoice) is refused with what to do instead.
+Changed bank details need a note, and where the customer's criteria say ``four_eyes`` a second,
+different person (robot.store.holds). A refused decision exits 2 and changes nothing.
+
+``held`` also lists what a person decided that waits for the next run, and the notices the mail
+server refused for good (a customer's address refused with 5xx): the invoices are returned, but the
+customer was not told; the creditor team passes it on and corrects the customer's ``notify``
+address. Every text from a document is printed literally (robot.cli.safe_text).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from classifiers.api import Finding
+from classifiers.codes import REASONS, allowed
 from robot.cli.app import EXIT_CONFIG, EXIT_OK
 from robot.cli.history import _store
-from robot.cli.safe_text import safe, terminal
+from robot.cli.holds_view import held_csv, held_json, held_table, refused_table, waiting_table
+from robot.cli.safe_text import terminal, visible
 from robot.cli.store_lookup import CFG, DB
 from robot.errors import StoreError
-from robot.store.holds import Decision
+from robot.store.holds import Decision, Resolution
 from robot.store.outbox import Outbox
-from robot.store.schema import FindingRow, InvoiceRow, NoticeRow
+from robot.store.schema import InvoiceState
+
+if TYPE_CHECKING:
+    from classifiers.criteria import Customer
+    from robot.store.repo import Store
 
 BY = typer.Option(..., "--by", help="Who decides (recorded in the invoice's journey)")
 ID = typer.Argument(..., help="Invoice id (see `fakturarobot held`)")
@@ -35,88 +48,52 @@ REASON_CODES = ("REF", "LEG", "REC", "QTY", "PRI", "PAY", "FIN", "OTH")
 
 
 def held(
-    customer: str | None = typer.Option(None, "--customer", help="Only this customer's invoices"),
+    customer: str | None = typer.Option(None, "--customer", help="Only this customer's invoices (any case)"),
     error_type: str | None = typer.Option(None, "--error-type", help="Only this error type (PAY, OTH, ...)"),
     as_json: bool = typer.Option(False, "--json", help="JSON Lines"),
+    as_csv: bool = typer.Option(False, "--csv", help="CSV with a header line"),
     database: str | None = DB,
     config: Path | None = CFG,
 ) -> None:
     """The hold queue, due first: what the robot holds for the creditor team, and why."""
+    if error_type is not None and error_type.strip().upper() not in REASONS:
+        typer.echo(f"unknown --error-type {error_type!r}; the error types are: {allowed(REASONS)}", err=True)
+        raise typer.Exit(EXIT_CONFIG)
     store = _store(database, config)
     try:
         rows = store.held(customer, error_type)
         found = store.findings_by_invoice([row.id for row in rows])
         reasons = {row.id: [f for f in found.get(row.id, []) if f.disposition == "hold"] for row in rows}
-        refused = [n for n in Outbox(store.sessions).refused() if customer in (None, n.customer_id)]
+        standings = store.standings(rows)
+        wanted = (customer or "").strip().upper()
+        decided = [
+            (row, st)
+            for row, st in store.decided_waiting()
+            if not wanted or (row.customer_id or "").upper() == wanted
+        ]
+        refused = [
+            n
+            for n in Outbox(store.sessions).refused()
+            if not wanted or (n.customer_id or "").upper() == wanted
+        ]
     finally:
         store.close()
     today = date.today()
     if as_json:
         for row in rows:
-            typer.echo(json.dumps(_held_json(row, reasons[row.id], today), ensure_ascii=False))
+            line = held_json(row, reasons[row.id], standings.get(row.id), today)
+            typer.echo(json.dumps(line, ensure_ascii=False))
         raise typer.Exit(EXIT_OK)
-    table = Table(title=f"Held invoices: {len(rows)} (details: fakturarobot show ID)")
-    for col in ("id", "due", "customer", "supplier", "number", "amount", "held by"):
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        due = row.due_date.isoformat() if row.due_date else "-"
-        if row.due_date and row.due_date < today:
-            due = f"[red]{due}[/red]"
-        amount = f"{row.payable:,.2f} {row.currency or ''}" if row.payable is not None else "-"
-        why = ", ".join(dict.fromkeys(f.code for f in reasons[row.id])) or row.error_types or ""
-        table.add_row(
-            str(row.id),
-            due,
-            safe(row.customer_id or "-"),
-            safe(row.supplier_name or "-"),
-            safe(row.invoice_number or "-"),
-            safe(amount),
-            safe(why),
-        )
+    if as_csv:
+        typer.echo(held_csv(rows, reasons, standings, today), nl=False)
+        raise typer.Exit(EXIT_OK)
     console = terminal()
-    console.print(table)
+    console.print(held_table(rows, reasons, standings, today))
+    if decided and error_type is None:
+        console.print(waiting_table(decided))
     if refused and error_type is None:
-        console.print(_refused_table(refused))
+        console.print(refused_table(refused))
     raise typer.Exit(EXIT_OK)
-
-
-def _refused_table(notices: list[NoticeRow]) -> Table:
-    """Notices the mail server refused for good: the customer was not told of these invoices."""
-    table = Table(
-        title=f"Refused notices: {len(notices)} (the customer was not told; pass it on, fix the address)"
-    )
-    for col in ("notice", "customer", "to", "invoices", "attempts", "refused because"):
-        table.add_column(col, overflow="fold")
-    for n in notices:
-        ids = ", ".join(str(i) for i in n.invoice_ids.get("ids", []))
-        table.add_row(
-            str(n.id),
-            safe(n.customer_id or "-"),
-            safe(n.recipients.replace(",", ", ")),
-            ids,
-            str(n.attempts),
-            safe(n.last_error or ""),
-        )
-    return table
-
-
-def _held_json(row: InvoiceRow, findings: list[FindingRow], today: date) -> dict[str, object]:
-    return {
-        "invoice_id": row.id,
-        "source_ref": row.source_ref,
-        "customer": row.customer_id,
-        "supplier": row.supplier_name,
-        "invoice_number": row.invoice_number,
-        "issue_date": row.issue_date.isoformat() if row.issue_date else None,
-        "due_date": row.due_date.isoformat() if row.due_date else None,
-        "overdue": bool(row.due_date and row.due_date < today),
-        "payable": str(row.payable) if row.payable is not None else None,
-        "currency": row.currency,
-        "error_types": row.error_types,
-        "findings": [
-            {"code": f.code, "message_da": f.message_da, "message_en": f.message_en} for f in findings
-        ],
-    }
 
 
 def _decide(
@@ -130,27 +107,65 @@ def _decide(
 ) -> None:
     store = _store(database, config, read_only=False)
     try:
-        row = store.resolve_hold(invoice_id, decision, by=by, note=note, finding=finding)
-    except StoreError as exc:
-        typer.echo(str(exc), err=True)
+        customers: Mapping[str, Customer] = {}
+        if decision == "release":
+            customers = _check_release(store, invoice_id, config)
+        done = store.resolve_hold(
+            invoice_id, decision, by=by, note=note, finding=finding, customers=customers
+        )
+    except StoreError as exc:  # may quote the document (a read error): controls made visible
+        typer.echo(visible(str(exc)), err=True)
         raise typer.Exit(EXIT_CONFIG) from None
     finally:
         store.close()
-    then = {"release": "posted", "return": "returned to the customer", "retry": "read and classified again"}
-    typer.echo(
-        f"invoice {row.id} ({row.invoice_number or row.source_ref}): {decision} by {by}; "
-        f"the next run (fakturarobot run) has it {then[decision]}"
-    )
+    typer.echo(_told(done))
+
+
+def _check_release(store: Store, invoice_id: int, config: Path | None) -> Mapping[str, Customer]:
+    """Refuse (StoreError) a release a run could not post; the customers, for their four eyes."""
+    from robot.cli.runs_cmd import config_path
+    from robot.config import load_config
+    from robot.postable import posting_refusal
+    from robot.wiring import load_master
+
+    found = store.find_invoices(str(invoice_id))
+    row = next((r for r in found if r.id == invoice_id), None)
+    if row is None or row.state != InvoiceState.HELD:
+        return {}  # resolve_hold says why (no such invoice, not held, already decided)
+    loaded = load_config(config_path(config))
+    master = load_master(loaded)
+    refusal = posting_refusal(store, master, loaded.pdf_templates(), invoice_id)
+    if refusal is not None:
+        raise StoreError(
+            f"invoice {invoice_id} cannot be released: {refusal.why} ({refusal.code}); "
+            f"a run would only hold it again.\nWhat to do: {refusal.fix}"
+        )
+    return master.by_id
+
+
+def _told(done: Resolution) -> str:
+    row, st = done.row, done.standing
+    name = row.invoice_number or row.source_ref
+    if st.kind == "release-approved":
+        return (
+            f"invoice {row.id} ({name}): {st.text()}; it stays held until a different person runs "
+            f"`fakturarobot release {row.id} --by NAME`"
+        )
+    return f"invoice {row.id} ({name}): {st.text()} (fakturarobot run)"
 
 
 def release(
     invoice_id: int = ID,
     by: str = BY,
-    note: str = typer.Option("", "--note", help="Why (checked against the PDF, bank details confirmed, ...)"),
+    note: str = typer.Option(
+        "",
+        "--note",
+        help="Why (checked against the PDF, ...); required for changed bank details",
+    ),
     database: str | None = DB,
     config: Path | None = CFG,
 ) -> None:
-    """Post a held invoice after all (exactly once, by the next run)."""
+    """Post a held invoice after all (exactly once, by the next run), if a run can post it."""
     _decide(invoice_id, "release", by, note, database, config)
 
 
