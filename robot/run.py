@@ -112,6 +112,7 @@ class Robot:
         if not opts.worker:
             opts.worker = f"{socket.gethostname()}:{os.getpid()}:{run_id}"
         _ACTIVE_WORKERS.add(opts.worker)
+        beat = self.store.keep_alive(run_id)  # heartbeat_at stays fresh while this process lives
         dry: DryRun | None = None
         try:
             if opts.dry_run:  # no side effect: decided in memory, only the run record is stored
@@ -129,6 +130,7 @@ class Robot:
             log.opt(exception=exc).error("run {} failed: {}", run_id, exc)
             return self._finish(run_id, started, "failed", [*problems, f"{type(exc).__name__}: {exc}"], dry)
         finally:
+            beat.stop()
             _ACTIVE_WORKERS.discard(opts.worker)
         status = "partial" if problems or opts.stop.is_set() else "ok"
         return self._finish(run_id, started, status, problems, dry)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import shutil
 import threading
 from datetime import UTC, datetime, timedelta
@@ -166,18 +167,28 @@ def test_run_command_alerts_with_failures_per_invoice_attempted(
     _register()
     result = CliRunner().invoke(app, ["run", "--config", str(cfg), "--json"])
     assert result.exit_code == 1, result.output
+    alerts = _alerts(tmp_path / "outbox")
+    assert len(alerts) == 1, "the run sent no alert"
+    assert "drift@example.dk" in alerts[0]
+    assert "Fejlraten var 51% (grænse 20%): 30 fejl ved 59 forsøgte fakturaer." in alerts[0]
+    assert "The exception rate was 51% (limit 20%): 30 failures for 59 invoices attempted." in alerts[0]
     summary = json.loads(result.output.strip().splitlines()[-1])
     counts = summary["counts"]
     assert (counts["attempted"], counts["processed"], counts["failures"]) == (59, 29, 30)
     assert 0.5 < exception_rate(counts) < 0.52
-    [alert] = _alerts(tmp_path / "outbox")
-    assert "drift@example.dk" in alert
-    assert "Fejlraten var 51% (grænse 20%): 30 fejl ved 59 forsøgte fakturaer." in alert
-    assert "The exception rate was 51% (limit 20%): 30 failures for 59 invoices attempted." in alert
-    assert "103%" not in alert
     with Store.open(f"sqlite:///{tmp_path / 'robot.db'}").sessions() as s:
         kinds = [e.kind for e in s.scalars(select(Event).where(Event.kind.like("alert%")))]
     assert kinds == ["alert-sent"]
+
+
+def test_scheduled_run_rate_is_per_invoice_attempted_never_over_100_percent(tmp_path: Path) -> None:
+    """The same 59 documents through the scheduler's run job: the rate was 30 / 29 = 103 %."""
+    cfg = _demo_with_a_broken_erp(tmp_path)
+    summary = runner(cfg)(Schedule(name="morning", cron="0 6 * * *"), threading.Event())
+    assert summary is not None and summary.counts["failures"] == 30
+    [alert] = _alerts(tmp_path / "outbox")
+    assert "Fejlraten var 51% (grænse 20%)" in alert and "The exception rate was 51% (limit 20%)" in alert
+    assert re.search(r"\b(10[0-9]|1[1-9][0-9])%", alert) is None  # no rate over 100 %
 
 
 def test_a_dry_run_sends_no_alert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,7 +22,6 @@ from typer.testing import CliRunner
 
 from robot.cli.app import _register, app
 from robot.store.repo import Store
-from robot.store.runs import STALE_AFTER
 from robot.store.schema import Document, InvoiceRow, InvoiceState, NoticeRow, Run, utcnow
 
 STATES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
@@ -181,7 +180,7 @@ def test_a_run_whose_process_died_is_abandoned_and_critical(
     out = health(tmp_path, monkeypatch, "--database", db(tmp_path))
     assert out.state == "CRITICAL" and f"last run {run_id} abandoned" in out.text
     with store.sessions.begin() as s:  # a live run beats: just now
-        s.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=utcnow() - STALE_AFTER / 2))
+        s.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=utcnow() - timedelta(minutes=2)))
     out = health(tmp_path, monkeypatch, "--database", db(tmp_path))
     assert out.state == "OK" and f"run {run_id} running" in out.text
 

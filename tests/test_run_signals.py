@@ -25,12 +25,11 @@ from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from robot.cli.app import _register, app
-from robot.cli.history import runs_table
 from robot.store.repo import Store
-from robot.store.runs import STALE_AFTER
 from robot.store.schema import InvoiceRow, InvoiceState, Run, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
+STALE = timedelta(minutes=5, seconds=5)  # a heartbeat older than 5 minutes: the process is gone
 CHILD = """
 import sys, time
 from datetime import timedelta
@@ -137,7 +136,7 @@ def test_a_killed_run_is_abandoned_once_its_heartbeat_is_stale(robot_dir: Path) 
         child.communicate(timeout=60)
         code, text = _runs(db, "--json")
         assert (code, json.loads(text.splitlines()[0])["status"]) == (0, "running")  # not stale yet
-        with time_machine.travel(utcnow() + STALE_AFTER + timedelta(seconds=5), tick=False):
+        with time_machine.travel(utcnow() + STALE, tick=False):
             code, text = _runs(db, "--json")
             row = json.loads(text.splitlines()[0])
             assert (code, row["status"], row["finished_at"]) == (3, "abandoned", None)
@@ -146,10 +145,13 @@ def test_a_killed_run_is_abandoned_once_its_heartbeat_is_stale(robot_dir: Path) 
         # a later run finishing does not make the dead one look alive
         later = _child(robot_dir)
         later.communicate(timeout=120)
-        with time_machine.travel(utcnow() + STALE_AFTER + timedelta(seconds=5), tick=False):
+        with time_machine.travel(utcnow() + STALE, tick=False):
             rows = [json.loads(line) for line in _runs(db, "--json")[1].splitlines()]
         assert [r["status"] for r in rows] == ["ok", "abandoned"]
     finally:
+        if child.poll() is None:
+            child.kill()
+        child.communicate(timeout=60)
         store.close()
 
 
@@ -183,22 +185,24 @@ def test_runs_table_fits_80_columns_and_marks_abandoned_and_dry_runs(tmp_path: P
     store = Store.open(db)
     rows = store.recent_runs()
     store.close()
-    console = Console(width=80, record=True, color_system=None)
-    console.print(runs_table(rows, utcnow()))
-    text = console.export_text()
-    assert max(len(line) for line in text.splitlines()) <= 80
     started = rows[0].started_at.strftime("%Y-%m-%d %H:%M")
-    assert text.count(started) == 4  # every date whole, on one line
-    lines = {line.split()[0]: line for line in text.splitlines() if line.strip()[:1].isdigit()}
-    assert "running" in lines["4"] and "abandoned" in lines["3"]
-    assert "dry run" in text and "1030/200/90/10" in text
-    # the command itself at 80 columns, and its JSON
+    # the command at 80 columns: every date whole on one line, the dead run abandoned
     _register()
     result = CliRunner().invoke(app, ["runs", "--database", db], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output  # the last run is running (fresh heartbeat)
-    assert max(len(line) for line in result.output.splitlines()) <= 80 and started in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    assert result.output.count(started) == 4, result.output
+    lines = {line.split()[0]: line for line in result.output.splitlines() if line.strip()[:1].isdigit()}
+    assert "running" in lines["4"] and "abandoned" in lines["3"] and "dry run" in lines["2"]
     _, out = _runs(db, "--json")
     by_id = {r["run_id"]: r for r in map(json.loads, out.splitlines())}
-    assert (
-        by_id[3]["status"] == "abandoned" and by_id[2]["dry_run"] is True and by_id[4]["status"] == "running"
-    )
+    assert by_id[3]["status"] == "abandoned" and by_id[4]["status"] == "running"
+    assert by_id[2]["dry_run"] is True
+    # the table itself on a Rich console 80 wide
+    from robot.cli.history import runs_table
+
+    console = Console(width=80, record=True, color_system=None)
+    console.print(runs_table(rows, utcnow()))
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80 and text.count(started) == 4
+    assert "1030/200/90/10" in text
