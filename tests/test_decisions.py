@@ -43,8 +43,8 @@ PDF = "0056-pdf-printed-held.pdf"  # PDF-TEXT
 class Desk:
     """A store after one run over the samples, and the creditor team's command line on it."""
 
-    def __init__(self, url: str, config: Path = CONFIG) -> None:
-        self.url, self.config = url, config
+    def __init__(self, url: str, config: Path = CONFIG, customers: Path = SAMPLES / "customers.yaml") -> None:
+        self.url, self.config, self.customers = url, config, customers
         self.source, self.ledger = _source(), MemoryLedger()
         self.run()
         _register()
@@ -53,9 +53,7 @@ class Desk:
     def run(self) -> None:
         store = Store.open(self.url)
         try:
-            master = MasterData.load(
-                SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml"
-            )
+            master = MasterData.load(self.customers, SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml")
             templates = TemplateSet.load([SAMPLES / "pdf-templates"])
             robot = Robot(
                 store,
@@ -164,6 +162,26 @@ def test_release_of_an_unknown_supplier_is_refused_with_what_to_do(desk: Desk) -
     assert desk.state(UNKNOWN) == InvoiceState.HELD and "released" not in desk.events(UNKNOWN)
     desk.run()  # and the next run has nothing to hold again silently
     assert desk.events(UNKNOWN).count("held") == 1
+
+
+def test_release_of_an_exact_duplicate_is_refused_the_erp_takes_an_invoice_once(tmp_path: Path) -> None:
+    """A customer who holds exact duplicates (DUP-NUMBER) instead of returning them: releasing one
+    is refused, since its posting key (vendor, number, year) is the original's."""
+    customers = yaml.safe_load((SAMPLES / "customers.yaml").read_text(encoding="utf-8"))
+    for customer in customers["customers"]:
+        criteria = customer.setdefault("criteria", {})
+        criteria.setdefault("rules", {})["DUP-NUMBER"] = {"disposition": "hold"}
+    path = tmp_path / "customers.yaml"
+    path.write_text(yaml.safe_dump(customers), encoding="utf-8")
+    desk = Desk(f"sqlite:///{tmp_path}/store.db", customers=path)
+    duplicate, original = desk.id("0041-peppol-duplicate.xml"), desk.id("0001-peppol-clean.xml")
+    assert desk.state("0041-peppol-duplicate.xml") == InvoiceState.HELD
+    assert desk.state("0001-peppol-clean.xml") == InvoiceState.POSTED
+    code, out = desk.cli("release", str(duplicate), "--by", "ANJE", "--note", "not a duplicate")
+    assert code == 2, out
+    assert "POSTING-EXISTS" in out and f"invoice {original} is already posted" in out
+    assert f"fakturarobot return {duplicate}" in out
+    assert desk.state("0041-peppol-duplicate.xml") == InvoiceState.HELD
 
 
 def test_release_needs_the_configuration_to_check_the_invoice(desk: Desk) -> None:
