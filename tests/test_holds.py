@@ -284,3 +284,35 @@ def test_show_prints_a_timeline_not_raw_json(sample_store: str) -> None:
     data = json.loads(raw)
     assert [e["kind"] for e in data["events"]] == ["received", "read", "classified", "held"]
     assert data["events"][0]["sha256"] and data["state"] == "held" and data["status"] == "held"
+
+
+def test_held_table_at_80_columns_keeps_the_longest_codes_and_numbers_whole() -> None:
+    """Rendered on a Rich console of width 80: the longest rule code, a long invoice number, a
+    seven-digit amount and a long supplier name with markup in it."""
+    import io
+    from datetime import timedelta
+
+    from rich.console import Console
+
+    from robot.cli.holds_view import held_table
+    from robot.store.schema import FindingRow, InvoiceRow
+
+    today = date(2026, 6, 1)
+    row = InvoiceRow(
+        id=12345,
+        customer_id="SFE",
+        supplier_name="Meget Langt Leverandørnavn [bold]Ejendomsservice og Facility Management A/S",
+        invoice_number="INV-2026-000123456",
+        payable=Decimal("1234567.89"),
+        currency="DKK",
+        due_date=today - timedelta(days=1),
+    )
+    codes = ["ROBOT-RETRIES-EXHAUSTED", "CUST-SUPPLIER-ALLOW", "DUP-SUSPECT"]
+    findings = [FindingRow(code=c, disposition="hold") for c in codes]
+    out = io.StringIO()
+    Console(file=out, width=80, emoji=False).print(held_table([row], {row.id: findings}, {}, today))
+    text = out.getvalue()
+    assert all(len(line) <= 80 for line in text.splitlines())
+    tokens = {t for line in text.splitlines() for t in line.split()}
+    assert {"12345", "INV-2026-000123456", "1,234,567.89", "2026-05-31", *codes} <= tokens
+    assert "overdue 1 day" in text and "[bold]" in text  # markup in supplier text printed literally
