@@ -7,6 +7,8 @@ in the middle of its invoices. The signal comes from outside, as systemd or a sh
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import signal
@@ -206,3 +208,13 @@ def test_runs_table_fits_80_columns_and_marks_abandoned_and_dry_runs(tmp_path: P
     text = console.export_text()
     assert max(len(line) for line in text.splitlines()) <= 80 and text.count(started) == 4
     assert "1030/200/90/10" in text
+    # and as CSV
+    result = CliRunner().invoke(app, ["runs", "--database", db, "--csv"])
+    table = list(csv.DictReader(io.StringIO(result.output)))
+    assert [(r["run_id"], r["status"], r["dry_run"]) for r in table] == [
+        ("4", "running", "no"),
+        ("3", "abandoned", "no"),
+        ("2", "partial", "yes"),
+        ("1", "ok", "no"),
+    ]
+    assert table[3]["posted"] == "1030" and table[3]["trigger"] == "schedule:morning"

@@ -5,6 +5,8 @@ Every text from a document or an outside system is printed literally (robot.cli.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import datetime
 from pathlib import Path
@@ -33,10 +35,12 @@ def _store(database: str | None, config: Path | None, *, read_only: bool = True)
 def runs(
     limit: int = typer.Option(20, help="How many runs"),
     as_json: bool = typer.Option(False, "--json"),
+    as_csv: bool = typer.Option(False, "--csv", help="CSV with a header line"),
     database: str | None = DB,
     config: Path | None = CFG,
 ) -> None:
-    """The last runs: start, duration, status, counts. Exit 0 if the last run was ok, 1 partial, 3 failed."""
+    """The last runs: start, duration, status, counts. Exit 0 if the last run was ok or running,
+    1 partial, 3 failed or abandoned."""
     store = _store(database, config)
     rows = store.recent_runs(limit)
     store.close()
@@ -44,6 +48,8 @@ def runs(
     if as_json:
         for r in rows:
             typer.echo(json.dumps(_run_json(r, now), ensure_ascii=False))
+    elif as_csv:
+        typer.echo(runs_csv(rows, now), nl=False)
     else:
         console = terminal()
         console.print(runs_table(rows, now))
@@ -52,6 +58,9 @@ def runs(
                 console.print(f"[red]last run's problems:[/red] {safe(r.error)}")
     last = shown_status(rows[0], now) if rows else "ok"
     raise typer.Exit({"ok": 0, "running": 0, "partial": 1}.get(last, 3))
+
+
+COUNTED = ("posted", "returned", "held", "pending")
 
 
 def runs_table(rows: list[Run], now: datetime) -> Table:
@@ -77,7 +86,7 @@ def runs_table(rows: list[Run], now: datetime) -> Table:
         c: dict[str, Any] = r.counts or {}
         status = shown_status(r, now)
         took = _took((r.finished_at - r.started_at).total_seconds()) if r.finished_at else ""
-        counts = "/".join(safe(c.get(k, "")) for k in ("posted", "returned", "held", "pending")) if c else ""
+        counts = "/".join(safe(c.get(k, "")) for k in COUNTED) if c else ""
         table.add_row(
             str(r.id),
             r.started_at.strftime("%Y-%m-%d %H:%M"),
@@ -87,6 +96,46 @@ def runs_table(rows: list[Run], now: datetime) -> Table:
             counts,
         )
     return table
+
+
+RUNS_CSV = (
+    "run_id",
+    "started_at",
+    "finished_at",
+    "status",
+    "dry_run",
+    "trigger",
+    *COUNTED,
+    "failures",
+    "error",
+)
+
+
+def runs_csv(rows: list[Run], now: datetime) -> str:
+    """The runs as CSV, newest first; a text cell a spreadsheet would run as a formula gets a ``'``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(RUNS_CSV)
+    for r in rows:
+        c: dict[str, Any] = r.counts or {}
+        writer.writerow(
+            [
+                r.id,
+                r.started_at.isoformat(),
+                r.finished_at.isoformat() if r.finished_at else "",
+                shown_status(r, now),
+                "yes" if r.dry_run else "no",
+                _cell(r.trigger),
+                *(c.get(k, "") for k in (*COUNTED, "failures")),
+                _cell(r.error),
+            ]
+        )
+    return out.getvalue()
+
+
+def _cell(text: str | None) -> str:
+    text = text or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _took(seconds: float) -> str:
