@@ -154,6 +154,9 @@ class RobotConfig(BaseModel):
     pdf_templates: list[Path] = Field(default_factory=list)  # folders of PDF templates (robot.pdftext)
     responder: ResponderSettings = ResponderSettings()
     max_attempts: int = Field(default=5, ge=1)
+    #: the ERP unreachable twice in a row: the invoice waits this long, doubled per further outage
+    erp_backoff_seconds: int = Field(default=300, ge=0)
+    erp_backoff_max_seconds: int = Field(default=6 * 3600, ge=0)
     schedules: Path | None = None
     alerts: AlertSettings = AlertSettings()
     contact: ContactSettings | None = None

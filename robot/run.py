@@ -56,8 +56,8 @@ class RunOptions:
     progress: Progress | None = None
     customers: frozenset[str] = frozenset()  # only these customers' invoices (empty: all)
     processor: Processor | None = None  # e.g. a pool of worker processes (robot.worker)
-    erp_backoff: timedelta = ERP_BACKOFF  # ERP unreachable twice in a row: wait, doubled per outage
-    erp_backoff_max: timedelta = ERP_BACKOFF_MAX
+    erp_backoff: timedelta | None = None  # ERP unreachable twice in a row: wait (default: the robot's)
+    erp_backoff_max: timedelta | None = None
 
 
 def _db_error(exc: SQLAlchemyError) -> str:
@@ -78,6 +78,8 @@ class Robot:
         classifier: Classifier | None = None,
         actions: Actions | None = None,
         max_attempts: int = 5,
+        erp_backoff: timedelta = ERP_BACKOFF,
+        erp_backoff_max: timedelta = ERP_BACKOFF_MAX,
         pdf_templates: TemplateSet | None = None,
     ) -> None:
         self.store = store
@@ -88,6 +90,7 @@ class Robot:
         self.classifier = classifier or Classifier()
         self.outbox = Outbox(store.sessions)
         self.max_attempts = max_attempts
+        self.erp_backoff, self.erp_backoff_max = erp_backoff, erp_backoff_max
         self.actions = actions or Actions(store, master, self.classifier, ledger, pdf_templates=pdf_templates)
 
     def close(self) -> None:
@@ -232,8 +235,10 @@ class Robot:
                         dry_run=opts.dry_run,
                         max_attempts=opts.max_attempts or self.max_attempts,
                         fence=fence,
-                        erp_backoff=opts.erp_backoff,
-                        erp_backoff_max=opts.erp_backoff_max,
+                        erp_backoff=self.erp_backoff if opts.erp_backoff is None else opts.erp_backoff,
+                        erp_backoff_max=(
+                            self.erp_backoff_max if opts.erp_backoff_max is None else opts.erp_backoff_max
+                        ),
                     )
                 if problem:
                     problems.append(problem)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,8 @@ def build_robot(
             classifier=classifier,
             actions=actions,
             max_attempts=cfg.max_attempts,
+            erp_backoff=timedelta(seconds=cfg.erp_backoff_seconds),
+            erp_backoff_max=timedelta(seconds=cfg.erp_backoff_max_seconds),
         )
         opened.pop_all()  # built: from here on the robot's close() owns every part
     return robot, loaded
