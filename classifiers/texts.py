@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 __all__ = [
     "Text",
@@ -58,7 +58,8 @@ def _digits(value: Decimal, minimum: int) -> str:
         return str(value)
     exponent = value.normalize().as_tuple().exponent
     places = max(minimum, -exponent if isinstance(exponent, int) and exponent < 0 else 0)
-    return f"{value.quantize(Decimal(1).scaleb(-places)):f}"
+    with localcontext(prec=80):  # a product of two amounts the readers allow exceeds 28 digits
+        return f"{value.quantize(Decimal(1).scaleb(-places)):f}"
 
 
 def _danish(text: str) -> str:

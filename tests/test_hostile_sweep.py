@@ -274,8 +274,9 @@ def test_hostile_documents_are_held_and_the_clean_ones_go_through(tmp_path: Path
         f" = {peak['together'] / MiB:.0f} MiB"
         f" (clean alone: {alone_seconds:.1f}s, {alone_peak['together'] / MiB:.0f} MiB)"
     )
+    # ``largest`` (wait4) also counts the pytest image the run was forked from, which late in a full
+    # suite is itself near 1 GB: it is reported, not asserted; ``together`` is the run's own bound.
     assert peak["together"] < PEAK_LIMIT, f"peak RSS {peak}"
-    assert peak["largest"] < PEAK_LIMIT, f"peak RSS {peak}"
     assert summary["status"] == "ok", summary
     rows, expected = _outcomes(swept), _outcomes(alone)
 
