@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from classifiers.codes import ACTIONS, REASONS, STATUSES, allowed
 from classifiers.texts import render
+from robot.serialize import jsonable
 
 if TYPE_CHECKING:
     from classifiers.criteria import CustomerCriteria
@@ -92,21 +93,16 @@ class Finding:
         return (self.expected_da or self.expected) if lang == "da" else self.expected
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "official_ids": list(self.official_ids),
-            "severity": self.severity,
-            "disposition": self.disposition,
-            "status": self.status,
-            "reason": self.reason,
-            "action": self.action,
-            "field": self.field,
-            "message_da": self.message_da,
-            "message_en": self.message_en,
-            "found": self.found,
-            "expected": self.expected,
-            "line_id": self.line_id,
-        }
+        """Every field in order, ``official_ids`` as a list; ``found``/``expected`` in English or
+        neutral (their Danish twins, see :data:`DANISH_TWINS`, stay out as they always have)."""
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in _TWINS}
+        data["official_ids"] = list(self.official_ids)
+        return data
+
+
+#: ``found``/``expected`` → the field with its Danish rendering (stored beside it, robot.findings)
+DANISH_TWINS: dict[str, str] = {"found": "found_da", "expected": "expected_da"}
+_TWINS = frozenset(DANISH_TWINS.values())
 
 
 def verdict_of(findings: Iterable[Finding]) -> Verdict:
@@ -297,16 +293,8 @@ class RuleSpec:
             "field": self.field,
             "description": self.description,
             "family": self.family,
-            "parameters": {k: _jsonable(v) for k, v in self.defaults.items()},
+            "parameters": jsonable(self.defaults),
         }
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 class DuplicateRuleError(ValueError):

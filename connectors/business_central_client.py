@@ -24,6 +24,7 @@ import httpx
 
 from connectors.http_retry import RetryPolicy, Throttled, Transient, send
 from robot.errors import BusinessError, ConnectorError
+from robot.serialize import jsonable
 
 ODATA_JSON = "application/json;IEEE754Compatible=true"
 
@@ -110,14 +111,6 @@ def odata_quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _encode(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _encode(v) for k, v in value.items()}
-    return value
-
-
 def _error_message(response: httpx.Response) -> tuple[str, str]:
     try:
         error = response.json().get("error", {})
@@ -142,7 +135,7 @@ class BcClient:
             **kwargs.pop("headers", {}),
         }
         if "json" in kwargs:
-            kwargs["content"] = json.dumps(_encode(kwargs.pop("json")))
+            kwargs["content"] = json.dumps(jsonable(kwargs.pop("json")))
             headers["Content-Type"] = ODATA_JSON
         url = f"{self.root}/{path}"
         # a throttled request was not processed: send the same one again (honouring Retry-After)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import fields
 from typing import Any
 
-from classifiers.api import Finding
+from classifiers.api import DANISH_TWINS, Finding
 from robot.store.schema import FindingRow
 
 MANUAL_RETURN = "MANUAL-RETURN"
@@ -118,6 +119,11 @@ def _unpack(column: str | None) -> tuple[str | None, str | None]:
     return (en if isinstance(en, str) else None), (da if isinstance(da, str) else None)
 
 
+#: the columns of a stored finding (besides its id and invoice), one per field of :class:`Finding`
+#: in its order; each Danish twin shares its English field's column (see :func:`_pack`)
+COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Finding) if f.name not in DANISH_TWINS.values())
+
+
 def finding_values(invoice_id: int, f: Finding) -> dict[str, Any]:
     """The column values of one stored finding.
 
@@ -132,46 +138,24 @@ def finding_values(invoice_id: int, f: Finding) -> dict[str, Any]:
         >>> from_rows([FindingRow(**row)])[0] == f
         True
     """
-    return {
-        "invoice_id": invoice_id,
-        "code": f.code,
-        "official_ids": ",".join(f.official_ids),
-        "severity": f.severity,
-        "disposition": f.disposition,
-        "status": f.status,
-        "reason": f.reason,
-        "action": f.action,
-        "field": f.field,
-        "message_da": f.message_da,
-        "message_en": f.message_en,
-        "found": _pack(f.found, f.found_da),
-        "expected": _pack(f.expected, f.expected_da),
-        "line_id": f.line_id,
-    }
+    values = {name: getattr(f, name) for name in COLUMNS}
+    values["official_ids"] = ",".join(f.official_ids)
+    for column, danish in DANISH_TWINS.items():
+        values[column] = _pack(values[column], getattr(f, danish))
+    return {"invoice_id": invoice_id, **values}
 
 
 def from_rows(rows: Iterable[FindingRow]) -> list[Finding]:
     """Findings as stored, back as :class:`Finding` values."""
-    return [_from_row(r) for r in rows]
+    return [from_row(r) for r in rows]
 
 
-def _from_row(r: FindingRow) -> Finding:
-    found, found_da = _unpack(r.found)
-    expected, expected_da = _unpack(r.expected)
-    return Finding(
-        code=r.code,
-        official_ids=tuple(i for i in r.official_ids.split(",") if i),
-        severity="warning" if r.severity == "warning" else "error",
-        disposition="hold" if r.disposition == "hold" else "return",
-        status=r.status,
-        reason=r.reason,
-        action=r.action,
-        field=r.field,
-        message_da=r.message_da,
-        message_en=r.message_en,
-        found=found,
-        expected=expected,
-        line_id=r.line_id,
-        found_da=found_da,
-        expected_da=expected_da,
-    )
+def from_row(r: FindingRow) -> Finding:
+    """One stored finding back as a :class:`Finding` (the inverse of :func:`finding_values`)."""
+    values: dict[str, Any] = {name: getattr(r, name) for name in COLUMNS}
+    values["official_ids"] = tuple(i for i in r.official_ids.split(",") if i)
+    values["severity"] = "warning" if r.severity == "warning" else "error"
+    values["disposition"] = "hold" if r.disposition == "hold" else "return"
+    for column, danish in DANISH_TWINS.items():
+        values[column], values[danish] = _unpack(values[column])
+    return Finding(**values)

@@ -35,7 +35,12 @@ from robot.store.schema import InvoiceRow, InvoiceState
 
 def blocking_findings(store: Store, invoice_id: int) -> list[Finding]:
     """The findings that stopped the invoice; for a return by hand, those that return it."""
-    blocking = [f for f in from_rows(store.findings_of(invoice_id)) if f.blocks]
+    return blocking_of(from_rows(store.findings_of(invoice_id)))
+
+
+def blocking_of(findings: list[Finding]) -> list[Finding]:
+    """:func:`blocking_findings` of findings already read."""
+    blocking = [f for f in findings if f.blocks]
     if any(f.code == MANUAL_RETURN for f in blocking):
         # a return recorded before the finding stopped naming the person ("returned by Anna K")
         # still must not carry the name outside: the journey has it
@@ -81,13 +86,15 @@ def queue_digests(
     """One digest per customer listing its newly returned invoices (Danish and English), signed
     with the configuration's ``contact`` when there is one."""
     by_customer: dict[str, list[InvoiceRow]] = defaultdict(list)
-    for row in outbox.returned_without_notice():
+    returned = outbox.returned_without_notice()
+    for row in returned:
         by_customer[row.customer_id or ""].append(row)
+    stored = store.findings_by_invoice([row.id for row in returned])  # one query for all digests
     for customer_id, rows in by_customer.items():
         customer = master.by_id.get(customer_id)
         if customer is None or not customer.notify:
             continue  # unknown customer (REC): the creditor team sees it in the run summary
-        items = [_returned_item(store, r) for r in rows]
+        items = [_returned_item(r, blocking_of(from_rows(stored.get(r.id, [])))) for r in rows]
         notice = build_digest(
             customer,
             str(run_id),
@@ -135,8 +142,7 @@ def send_notices(outbox: Outbox, notifier: Notifier, run_id: int) -> list[str]:
     return problems
 
 
-def _returned_item(store: Store, row: InvoiceRow) -> ReturnedItem:
-    findings = blocking_findings(store, row.id)
+def _returned_item(row: InvoiceRow, findings: list[Finding]) -> ReturnedItem:
     return ReturnedItem(
         invoice_id=row.id,
         invoice_number=row.invoice_number or row.source_ref,

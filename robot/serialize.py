@@ -53,6 +53,7 @@ party object               ``name``, ``legal_id``, ``legal_id_scheme``, ``vat_id
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -85,6 +86,28 @@ def decimal_text(value: Decimal | None) -> str | None:
             trimmed = value.quantize(Decimal("0.01"))
         return format(trimmed, "f")
     return format(value, "f")
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-safe copy, the one used wherever the robot writes JSON of its own (events, posting
+    payloads, ERP requests, rule parameters): a ``Decimal`` as its digits, a date or time as
+    :meth:`~datetime.date.isoformat` (``+00:00``, as stored so far), lists, tuples and sets as
+    lists, mapping keys as text; anything else as it is.
+
+    >>> from datetime import datetime, timezone
+    >>> at = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    >>> jsonable({"amount": Decimal("1.50"), 7: (date(2024, 5, 1), at)})
+    {'amount': '1.50', '7': ['2024-05-01', '2024-05-01T00:00:00+00:00']}
+    """
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):  # a datetime is a date too
+        return value.isoformat()
+    return value
 
 
 def _date(value: date | None) -> str | None:
