@@ -23,6 +23,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from stdnum.dk.cvr import compact as compact_cvr
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -150,7 +152,7 @@ def order_for(inv: Invoice) -> PurchaseOrder:
     return PurchaseOrder(
         number=inv.order_reference or "",
         customer_id="SAM",
-        vendor_cvr=(inv.seller.legal_id.value if inv.seller.legal_id else "").removeprefix("DK"),
+        vendor_cvr=compact_cvr(inv.seller.legal_id.value if inv.seller.legal_id else ""),
         amount=inv.totals.tax_exclusive or Decimal(0),
         lines=tuple(OrderLine(line.id or "", line.quantity or 0, line.price or 0) for line in inv.lines),
     )

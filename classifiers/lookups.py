@@ -23,6 +23,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from stdnum.dk.cvr import compact as compact_cvr
+
 from classifiers.api import PriorInvoice, Vendor
 
 if TYPE_CHECKING:
@@ -61,9 +63,7 @@ def cvr_of(value: str | None) -> str | None:
     """The 8-digit CVR in ``DK12345678``, ``12345678`` or ``DK 1234 5678``; else ``None``."""
     if not value:
         return None
-    digits = re.sub(r"[\s.-]", "", value).upper()
-    if digits.startswith("DK"):
-        digits = digits[2:]
+    digits = compact_cvr(value)  # python-stdnum: no separators, no ``DK``
     return digits if len(digits) == 8 and digits.isdigit() else None
 
 

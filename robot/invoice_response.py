@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from lxml import etree
+from stdnum.dk.cvr import compact as compact_cvr
 
 from classifiers.api import Finding
 from classifiers.codes import ACTIONS, REASONS, STATUSES
@@ -69,8 +70,8 @@ def scheme_code(identifier: Identifier) -> str | None:
 
 def _value(identifier: Identifier, code: str) -> str:
     value = identifier.value.strip()
-    if code == "0184" and value.upper().startswith("DK"):
-        return value[2:]  # CVR is 8 digits under 0184 (OIOUBL-COMMON-001)
+    if code == "0184":
+        return compact_cvr(value)  # CVR is 8 digits under 0184 (OIOUBL-COMMON-001): no DK, no spaces
     return value
 
 

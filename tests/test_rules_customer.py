@@ -83,6 +83,13 @@ def test_supplier_allow_list() -> None:
     assert run("CUST-SUPPLIER-ALLOW", invoice(), CustomerCriteria()) == []
 
 
+def test_supplier_allow_list_entries_in_any_spelling_the_master_data_accepts() -> None:
+    # customers.yaml accepts "DK 1234 5674" and "12-34-56-74" (robot.masterdata.check_cvr); each must match
+    for entry in ("DK 1234 5674", "12-34-56-74", "dk12345674", " DK12345674 "):
+        criteria = CustomerCriteria(supplier_allow_list=(entry,))
+        assert run("CUST-SUPPLIER-ALLOW", invoice(), criteria) == [], entry
+
+
 def test_customer_settings_switch_off_and_redirect_rules_through_the_engine() -> None:
     inv = invoice("300000", currency="USD")
     base = CustomerCriteria(auto_post_limit=Decimal("1000"))

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from stdnum.dk.cvr import compact as compact_cvr
+
 from classifiers.api import Context, Finding, rule
 from classifiers.lookups import supplier_cvr
 from classifiers.texts import Text, amount_da, at_most
@@ -181,7 +183,7 @@ def supplier_allowed(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     criteria = ctx.criteria
     if criteria is None or not criteria.supplier_allow_list:
         return
-    allowed = {c.strip().upper().removeprefix("DK") for c in criteria.supplier_allow_list}
+    allowed = {compact_cvr(c) for c in criteria.supplier_allow_list}
     cvr = supplier_cvr(invoice)
     if cvr not in allowed:
         yield ctx.finding(

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from stdnum.dk.cvr import compact as compact_cvr
+
 from classifiers.api import Context, Finding, OrderLine, PurchaseOrder, rule
 from classifiers.builtin.danish import criteria_of
 from classifiers.criteria import Tolerance
@@ -57,7 +59,7 @@ def order_of(invoice: Invoice, ctx: Context) -> PurchaseOrder | None:
     if order is None or (ctx.customer_id and order.customer_id != ctx.customer_id):
         return None
     cvr = supplier_cvr(invoice)
-    if cvr and order.vendor_cvr and cvr != order.vendor_cvr.removeprefix("DK"):
+    if cvr and order.vendor_cvr and cvr != compact_cvr(order.vendor_cvr):
         return None
     return order
 
