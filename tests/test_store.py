@@ -55,6 +55,31 @@ def test_a_document_is_stored_once_and_a_repeated_receipt_is_recognised(store: S
     assert row.received_at.tzinfo is not None and row.state == InvoiceState.RECEIVED
 
 
+def test_a_receipt_raced_by_another_worker_is_looked_at_again_three_times_in_all(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from robot.store import receipts
+
+    real, tries = receipts._receive_once, []
+
+    def raced(*args: object, fail: int) -> receipts.Receipt:
+        tries.append(1)
+        if len(tries) <= fail:
+            raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+        return real(*args)  # type: ignore[arg-type]
+
+    doc = IncomingDocument("a.xml", "a.xml", b"<Invoice/>")
+    monkeypatch.setattr(receipts, "_receive_once", lambda *a: raced(*a, fail=2))
+    assert store.receive("folder", doc, None).new and len(tries) == 3
+    tries.clear()
+    monkeypatch.setattr(receipts, "_receive_once", lambda *a: raced(*a, fail=3))
+    with pytest.raises(IntegrityError):
+        store.receive("folder", IncomingDocument("b.xml", "b.xml", b"<x/>"), None)
+    assert len(tries) == 3
+
+
 def test_claims_do_not_overlap_and_expired_leases_return(store: Store) -> None:
     for i in range(6):
         store.receive("folder", IncomingDocument(f"{i}.xml", f"{i}.xml", f"<x{i}/>".encode()), None)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from connectors.base import IncomingDocument
 from robot.store.schema import Document, Event, InvoiceRow
@@ -39,13 +40,11 @@ def receive(
 ) -> Receipt:
     """Store the document and its receipt in one transaction; idempotent per receipt."""
     digest = sha256_of(doc.content)
-    for attempt in range(3):
-        try:
-            return _receive_once(sessions, source, doc, digest, run_id)
-        except IntegrityError:  # a concurrent worker stored the same bytes or receipt: look again
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    # a concurrent worker stored the same bytes or receipt: look again, three tries in all
+    again_if_raced = Retrying(
+        retry=retry_if_exception_type(IntegrityError), stop=stop_after_attempt(3), reraise=True
+    )
+    return again_if_raced(_receive_once, sessions, source, doc, digest, run_id)
 
 
 def _receive_once(
