@@ -7,6 +7,16 @@ how customers are told. Each has an in-memory fake in :mod:`connectors.fakes`.
 
 Connectors raise :class:`robot.errors.TransientError` for failures worth retrying and
 :class:`robot.errors.BusinessError` when the other side refuses on business grounds.
+
+Every connector, whatever its role, is a :class:`Connector`: a ``name``, a pydantic ``Settings``
+model (its section of the configuration file, without ``kind``), ``from_settings(settings,
+base_dir)``, an optional ``probe()`` and ``close()``; it is a context manager that closes. A
+connector class derives from its role (``class AcmeLedger(Ledger)``), which gives it the
+defaults, and is registered under the role's entry-point group (:mod:`connectors.registry`),
+the built-in ones exactly like a plugin's::
+
+    [project.entry-points."fakturarobot.ledgers"]
+    acme = "acme_erp.ledger:AcmeLedger"
 """
 
 from __future__ import annotations
@@ -15,7 +25,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, runtime_checkable
+
+if TYPE_CHECKING:  # the data classes here are imported widely and need no pydantic
+    from pydantic import BaseModel
 
 #: metadata key a source sets when it could not take a document over whole (an unreadable sidecar,
 #: a file over the size limit): the robot stores the receipt and holds it with this reason.
@@ -70,10 +84,40 @@ def too_big(size: int, limit: int) -> str:
 
 
 @runtime_checkable
-class Source(Protocol):
-    """Where invoices come from (a folder, the purchase system's API)."""
+class Connector(Protocol):
+    """What every connector is, whatever its role; :class:`Source`, :class:`Ledger` and
+    :class:`Notifier` add what the role does. A class deriving from one of them inherits ``probe``
+    (nothing to probe) and the context manager (``with`` closes it)."""
 
-    name: str
+    name: str  # how the connector is shown: "folder", "business-central"
+    Settings: ClassVar[type[BaseModel]]  # its section of the configuration (unknown keys: errors)
+
+    @classmethod
+    def from_settings(cls, settings: Any, base_dir: Path) -> Self:
+        """The connector of validated ``settings`` (an instance of ``cls.Settings``); relative
+        paths in them start at ``base_dir``, secrets come from the environment variables they
+        name. Raises :class:`robot.errors.ConfigError` when the settings cannot be used."""
+        raise NotImplementedError
+
+    def probe(self) -> str | None:
+        """Reachability and auth, changing nothing (``check-config --probe``): one line saying what
+        was tried, or None when there is nothing to probe. Raises when the other side cannot be used."""
+        return None
+
+    def close(self) -> None:
+        """Let go of connections and handles; a closed connector is not used again."""
+        ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+@runtime_checkable
+class Source(Connector, Protocol):
+    """Where invoices come from (a folder, the purchase system's API)."""
 
     def fetch(self) -> Iterator[IncomingDocument | IntakeFailure]:
         """Documents ready for the robot, each item isolated: one the source cannot hand over is an
@@ -89,8 +133,6 @@ class Source(Protocol):
     def report_outcome(self, source_ref: str, outcome: str, detail: Mapping[str, str]) -> None:
         """Write the result back (``transferred`` with the ERP number, or ``returned`` with reasons)."""
         ...
-
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +171,8 @@ class Posting:
 
 
 @runtime_checkable
-class Ledger(Protocol):
+class Ledger(Connector, Protocol):
     """The ERP. ``find`` and ``post`` together make posting idempotent."""
-
-    name: str
 
     def find(self, posting: Posting) -> str | None:
         """The ERP document number if this invoice is already there, else None."""
@@ -141,8 +181,6 @@ class Ledger(Protocol):
     def post(self, posting: Posting) -> str:
         """Create and post the invoice; returns the ERP document number."""
         ...
-
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,11 +196,7 @@ class OutgoingNotice:
 
 
 @runtime_checkable
-class Notifier(Protocol):
+class Notifier(Connector, Protocol):
     """How customers are told (e-mail, .eml files)."""
 
-    name: str
-
     def send(self, notice: OutgoingNotice) -> None: ...
-
-    def close(self) -> None: ...

@@ -41,13 +41,13 @@ import httpx
 from loguru import logger
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from connectors.base import Posting
+from connectors.base import Ledger, Posting
 from connectors.business_central_client import (
     BcBusinessError,
     BcClient,
+    BearerToken,
     OAuth2ClientCredentials,
     StaticBearer,
-    TokenProvider,
 )
 from connectors.business_central_mapping import (
     CustomerMapping,
@@ -80,7 +80,7 @@ class BearerAuth(BaseModel):
     token_env: str = "FAKTURAROBOT_BC_TOKEN"
 
 
-class Settings(BaseModel):
+class BusinessCentralSettings(BaseModel):
     """Configuration of the Business Central ledger; secrets come from the environment variables named."""
 
     model_config = ConfigDict(extra="forbid")
@@ -110,13 +110,17 @@ class Settings(BaseModel):
             raise ValueError(f"tax_codes keys must be VAT rates in percent, got {sorted(value)}") from None
 
 
-class BusinessCentralLedger:
+Settings = BusinessCentralSettings  # the short name the docs and tests use
+
+
+class BusinessCentralLedger(Ledger):
     """Posts purchase invoices and credit memos to one BC company. ``post`` returns the posted number."""
 
     name = "business-central"
+    Settings = BusinessCentralSettings
 
     def __init__(
-        self, settings: Settings, *, secret: str, transport: httpx.BaseTransport | None = None
+        self, settings: BusinessCentralSettings, *, secret: str, transport: httpx.BaseTransport | None = None
     ) -> None:
         """``secret`` is the bearer token or the OAuth2 client secret, per ``settings.auth``."""
         self.settings = settings
@@ -127,7 +131,7 @@ class BusinessCentralLedger:
             settings.max_retry_after_seconds,
         )
         self._http = httpx.Client(timeout=settings.timeout_seconds, transport=transport)
-        auth: TokenProvider
+        auth: BearerToken
         if isinstance(settings.auth, OAuth2Auth):
             a = settings.auth
             auth = OAuth2ClientCredentials(
@@ -140,7 +144,7 @@ class BusinessCentralLedger:
         self._vendors: set[str] = set()
 
     @classmethod
-    def from_settings(cls, settings: Settings, base_dir: Path) -> BusinessCentralLedger:
+    def from_settings(cls, settings: BusinessCentralSettings, base_dir: Path) -> BusinessCentralLedger:
         env = (
             settings.auth.client_secret_env
             if isinstance(settings.auth, OAuth2Auth)
@@ -181,12 +185,6 @@ class BusinessCentralLedger:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> BusinessCentralLedger:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # -- steps (each attempt starts again from what the ERP already has) -------------------
     def _lookup(self, kind: DocumentKind, posting: Posting) -> dict[str, Any] | None:

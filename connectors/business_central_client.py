@@ -9,7 +9,9 @@ Decimals travel as strings (OData ``IEEE754Compatible=true``), so money is never
 A throttled request (429) is sent again as is, after ``Retry-After``; 5xx and timeouts raise
 :class:`~connectors.http_retry.Transient` (the ledger retries whole steps, since the request may
 have taken effect), 400/409/422 raise :class:`BcBusinessError` with the ERP's
-message, 401 drops the cached token and is retried, 412 (stale etag) is retried after a re-read.
+message, 412 (stale etag) is retried after a re-read. The bearer token is an ``httpx.Auth``
+(:class:`BearerToken`): a 401 drops the cached token, and an OAuth2 one is fetched again and the
+request sent once more with it; a 401 that persists is retried with the whole step.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Generator
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
@@ -37,13 +40,33 @@ class BcBusinessError(BusinessError):
         self.status, self.code = status, code
 
 
-class TokenProvider(Protocol):
-    def token(self) -> str: ...
+class BearerToken(httpx.Auth):
+    """``Authorization: Bearer <token()>`` on every request it is given to (``auth=``). A 401 drops
+    the token; when a fresh one can be had (``refreshable``) the request, which was not processed,
+    is sent once more with it."""
 
-    def invalidate(self) -> None: ...
+    refreshable = False
+
+    def token(self) -> str:
+        raise NotImplementedError
+
+    def invalidate(self) -> None:
+        """Forget the token: the next request gets a fresh one."""
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self.token()}"
+        response = yield request
+        if response.status_code != 401:
+            return
+        self.invalidate()
+        if self.refreshable:
+            request.headers["Authorization"] = f"Bearer {self.token()}"
+            response = yield request
+            if response.status_code == 401:
+                self.invalidate()
 
 
-class StaticBearer:
+class StaticBearer(BearerToken):
     """A fixed bearer token (from an environment variable)."""
 
     def __init__(self, token: str) -> None:
@@ -52,12 +75,12 @@ class StaticBearer:
     def token(self) -> str:
         return self._token
 
-    def invalidate(self) -> None:
-        pass
 
+class OAuth2ClientCredentials(BearerToken):
+    """OAuth2 client-credentials grant; the token is cached until shortly before it expires. The
+    token request goes through ``client`` without this auth."""
 
-class OAuth2ClientCredentials:
-    """OAuth2 client-credentials grant; the token is cached until shortly before it expires."""
+    refreshable = True
 
     def __init__(
         self,
@@ -123,31 +146,26 @@ class BcClient:
     """One company's endpoints. Paths are relative to ``{base_url}/companies({company_id})``."""
 
     def __init__(
-        self, base_url: str, company_id: str, auth: TokenProvider, client: httpx.Client, retry: RetryPolicy
+        self, base_url: str, company_id: str, auth: BearerToken, client: httpx.Client, retry: RetryPolicy
     ) -> None:
         self.root = f"{base_url.rstrip('/')}/companies({company_id})"
         self.auth, self.http, self.retry = auth, client, retry
 
     def _call(self, method: str, path: str, *, what: str, **kwargs: Any) -> httpx.Response:
-        headers = {
-            "Authorization": f"Bearer {self.auth.token()}",
-            "Accept": ODATA_JSON,
-            **kwargs.pop("headers", {}),
-        }
+        headers = {"Accept": ODATA_JSON, **kwargs.pop("headers", {})}
         if "json" in kwargs:
             kwargs["content"] = json.dumps(jsonable(kwargs.pop("json")))
             headers["Content-Type"] = ODATA_JSON
         url = f"{self.root}/{path}"
         # a throttled request was not processed: send the same one again (honouring Retry-After)
         response = self.retry.retrying(Throttled)(
-            lambda: send(self.http, method, url, headers=headers, **kwargs)
+            lambda: send(self.http, method, url, headers=headers, auth=self.auth, **kwargs)
         )
         status = response.status_code
         if status < 300:
             return response
         code, message = _error_message(response)
-        if status == 401:
-            self.auth.invalidate()
+        if status == 401:  # the auth has dropped the token (and tried a fresh one where it can)
             raise Transient(f"{what}: Business Central refused the token (401 {code})")
         if status == 412:
             raise Transient(f"{what}: the record changed meanwhile (412 {code}); re-reading")

@@ -37,7 +37,7 @@ from pathlib import Path
 from loguru import logger
 from pydantic import BaseModel, ConfigDict
 
-from connectors.base import OutgoingNotice
+from connectors.base import Notifier, OutgoingNotice
 from robot.errors import BusinessError, ConnectorError, TransientError
 
 DEFAULT_FROM = "fakturarobot@localhost"
@@ -127,10 +127,10 @@ def eml_filename(notice_key: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", notice_key).strip("._") + ".eml"
 
 
-Settings = EmlSettings  # the conventional name config loaders look for
+Settings = EmlSettings  # the short name the docs and tests use
 
 
-class EmlNotifier:
+class EmlNotifier(Notifier):
     """Writes notices as ``.eml`` files; implements :class:`connectors.base.Notifier`."""
 
     name = "eml"

@@ -15,6 +15,9 @@ process dies with the invoice in the ERP, the robot's store not yet knowing it):
     'MEM-000001'
     >>> ledger.post(sample_posting()), len(ledger.posted)
     ('MEM-000001', 1)
+
+Like every connector they keep the contract of :mod:`connectors.base`: a ``Settings`` model (their
+keyword arguments), ``from_settings``, ``close`` and ``with``.
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
-from connectors.base import IncomingDocument, OutgoingNotice, Posting, PostingLine
+from pydantic import BaseModel, ConfigDict
+
+from connectors.base import IncomingDocument, Ledger, Notifier, OutgoingNotice, Posting, PostingLine, Source
 from robot.errors import BusinessError, LedgerConflict, TransientError
 
 
@@ -32,9 +38,16 @@ class SimulatedCrash(BaseException):
     """The process "dies" here. A BaseException, so ``except Exception`` in the run does not catch it."""
 
 
+class MemorySourceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    down: bool = False
+
+
 @dataclass(slots=True)
-class MemorySource:
+class MemorySource(Source):
     """A source holding documents in a list. ``fetch`` repeats everything not yet acknowledged."""
+
+    Settings = MemorySourceSettings
 
     documents: list[IncomingDocument] = field(default_factory=list)
     acknowledged: list[str] = field(default_factory=list)
@@ -42,6 +55,10 @@ class MemorySource:
     down: bool = False
     closed: bool = False
     name: str = "memory"
+
+    @classmethod
+    def from_settings(cls, settings: MemorySourceSettings, base_dir: Path) -> MemorySource:
+        return cls(down=settings.down)
 
     def add(
         self, filename: str, content: bytes, metadata: Mapping[str, str] | None = None
@@ -70,7 +87,15 @@ class MemorySource:
         self.closed = True
 
 
-class MemoryLedger:
+class MemoryLedgerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    fail_on: tuple[int, ...] = ()
+    crash_after: tuple[int, ...] = ()
+    refuse: dict[str, str] = {}
+    prefix: str = "MEM-"
+
+
+class MemoryLedger(Ledger):
     """An ERP in a dict, with failures on demand.
 
     ``fail_on``: numbers (1-based) of ``post`` calls that raise TransientError before posting.
@@ -84,6 +109,7 @@ class MemoryLedger:
     """
 
     name = "memory"
+    Settings = MemoryLedgerSettings
 
     def __init__(
         self,
@@ -102,6 +128,15 @@ class MemoryLedger:
         self.posted: dict[str, tuple[str, Posting]] = {}  # idempotency key -> (number, posting)
         self.post_calls = 0
         self.find_calls = 0
+
+    @classmethod
+    def from_settings(cls, settings: MemoryLedgerSettings, base_dir: Path) -> MemoryLedger:
+        return cls(
+            fail_on=settings.fail_on,
+            crash_after=settings.crash_after,
+            refuse=settings.refuse,
+            prefix=settings.prefix,
+        )
 
     def find(self, posting: Posting) -> str | None:
         self.find_calls += 1
@@ -164,10 +199,16 @@ class MemoryLedger:
         self.closed = True
 
 
-class MemoryNotifier:
+class MemoryNotifierSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    fail_on: tuple[int, ...] = ()
+
+
+class MemoryNotifier(Notifier):
     """Keeps every notice it is asked to send. ``down`` (or a call number in ``fail_on``) fails it."""
 
     name = "memory"
+    Settings = MemoryNotifierSettings
 
     def __init__(self, *, fail_on: Iterable[int] = ()) -> None:
         self.fail_on = set(fail_on)
@@ -175,6 +216,10 @@ class MemoryNotifier:
         self.closed = False
         self.sent: list[OutgoingNotice] = []
         self.calls = 0
+
+    @classmethod
+    def from_settings(cls, settings: MemoryNotifierSettings, base_dir: Path) -> MemoryNotifier:
+        return cls(fail_on=settings.fail_on)
 
     def send(self, notice: OutgoingNotice) -> None:
         self.calls += 1

@@ -44,7 +44,7 @@ from pathlib import Path
 from loguru import logger
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.base import INTAKE_PROBLEM, IncomingDocument, IntakeFailure, shown, too_big
+from connectors.base import INTAKE_PROBLEM, IncomingDocument, IntakeFailure, Source, shown, too_big
 from robot.errors import ConnectorError
 from robot.readers.limits import MAX_DOCUMENT_BYTES
 
@@ -76,7 +76,7 @@ class FolderSettings(BaseModel):
     )
 
 
-Settings = FolderSettings  # the conventional name config loaders look for
+Settings = FolderSettings  # the short name the docs and tests use
 
 
 def _stamp(st: os.stat_result) -> Stamp:
@@ -134,7 +134,7 @@ def _name_problem(name: str) -> str | None:
     return None
 
 
-class FolderSource:
+class FolderSource(Source):
     """Documents from a folder; implements :class:`connectors.base.Source`."""
 
     name = "folder"

@@ -40,7 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors.base import Posting
+from connectors.base import Ledger, Posting
 from robot.errors import ConnectorError, LedgerConflict, TransientError
 
 #: the fields of a journal line the cross-check compares (and the conflict message names)
@@ -92,10 +92,10 @@ def posting_record(posting: Posting, number: str) -> dict[str, Any]:
     }
 
 
-Settings = JournalSettings  # the conventional name config loaders look for
+Settings = JournalSettings  # the short name the docs and tests use
 
 
-class JournalLedger:
+class JournalLedger(Ledger):
     """Posts to an append-only JSON Lines journal; implements :class:`connectors.base.Ledger`."""
 
     name = "journal"

@@ -38,7 +38,7 @@ import httpx
 from loguru import logger
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.base import INTAKE_PROBLEM, IncomingDocument, IntakeFailure, shown, too_big
+from connectors.base import INTAKE_PROBLEM, IncomingDocument, IntakeFailure, Source, shown, too_big
 from connectors.http_retry import RetryPolicy, Throttled, Transient, parse_retry_after, send
 from robot.errors import BusinessError, ConfigError, ConnectorError, TransientError
 from robot.readers.limits import MAX_DOCUMENT_BYTES
@@ -78,7 +78,7 @@ def _segment(invoice_id: str) -> str:
     return quote(invoice_id, safe="")
 
 
-class Settings(BaseModel):
+class PurchaseApiSettings(BaseModel):
     """Configuration of the purchase-system source (the token itself comes from ``token_env``)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -97,10 +97,14 @@ class Settings(BaseModel):
     max_list_seconds: float = Field(default=300.0, gt=0, description="time the listing may take per fetch")
 
 
-class PurchaseApiSource:
+Settings = PurchaseApiSettings  # the short name the docs and tests use
+
+
+class PurchaseApiSource(Source):
     """Invoices from the purchase-system API. ``source_ref`` is the purchase system's invoice id."""
 
     name = "purchase-api"
+    Settings = PurchaseApiSettings
 
     def __init__(
         self,
@@ -134,7 +138,7 @@ class PurchaseApiSource:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, base_dir: Path) -> PurchaseApiSource:
+    def from_settings(cls, settings: PurchaseApiSettings, base_dir: Path) -> PurchaseApiSource:
         token = os.environ.get(settings.token_env)
         if not token:
             raise ConfigError(f"purchase-api: environment variable {settings.token_env} (token_env) is unset")

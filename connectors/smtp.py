@@ -36,7 +36,7 @@ from pathlib import Path
 from loguru import logger
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from connectors.base import OutgoingNotice
+from connectors.base import Notifier, OutgoingNotice
 from connectors.eml import NotifierDown, NotifierMisconfigured, build_message
 from robot.errors import BusinessError, ConfigError, TransientError
 
@@ -66,10 +66,10 @@ class SmtpSettings(BaseModel):
         return self
 
 
-Settings = SmtpSettings  # the conventional name config loaders look for
+Settings = SmtpSettings  # the short name the docs and tests use
 
 
-class SmtpNotifier:
+class SmtpNotifier(Notifier):
     """Sends each notice as one e-mail; implements :class:`connectors.base.Notifier`."""
 
     name = "smtp"

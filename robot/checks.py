@@ -116,19 +116,14 @@ def _check_pdf_templates(loaded: LoadedConfig, notes: list[str]) -> list[str]:
 
 
 def _probe(loaded: LoadedConfig, notes: list[str]) -> list[str]:
+    from connectors.registry import CONTRACTS
+
     errors: list[str] = []
-    for role in ("source", "ledger", "notifier"):
-        connector = None
+    for role in CONTRACTS:
         try:
-            connector = loaded.build(role)
-            probe = getattr(connector, "probe", None)
-            if probe is None:
-                notes.append(f"{role} {connector.name}: nothing to probe")
-                continue
-            notes.append(f"{role} {connector.name}: {probe()}")
+            with loaded.build(role) as connector:
+                said = connector.probe()
+                notes.append(f"{role} {connector.name}: {'nothing to probe' if said is None else said}")
         except Exception as exc:
             errors.append(f"{role}: probe failed: {type(exc).__name__}: {exc}")
-        finally:
-            if connector is not None:
-                connector.close()
     return errors

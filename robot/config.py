@@ -13,19 +13,18 @@ connector settings name (never from the file). Example (``samples/fakturarobot.y
     notifier: {kind: eml, outbox: ../var/demo/outbox}
     pdf_templates: [pdf-templates]              # folders of templates for printed PDF invoices
 
-Connector kinds are resolved by name with a clear error naming the kinds that exist, and each
-connector's own ``Settings`` model validates the rest of its section (unknown keys are errors,
-reported with file and line).
+Connector kinds are resolved by name from their role's entry-point group (``fakturarobot.sources``,
+``fakturarobot.ledgers``, ``fakturarobot.notifiers``: :mod:`connectors.registry`) with a clear error
+naming the kinds that exist, and each connector's own ``Settings`` model validates the rest of its
+section (unknown keys are errors, reported with file and line).
 """
 
 from __future__ import annotations
 
-import importlib
 import re
-import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from pydantic import (
     BaseModel,
@@ -37,30 +36,15 @@ from pydantic import (
     model_validator,
 )
 
+from connectors import registry
 from robot.errors import ConfigError
 from robot.yamlconf import Loc, TextExpected, load_yaml_model
 
 if TYPE_CHECKING:
+    from connectors.base import Connector, Ledger, Notifier, Source
     from robot.pdftext import TemplateSet
 
 CONFIG_ENV = "FAKTURAROBOT_CONFIG"
-
-#: kind → "module:Class" per connector role. Plugins may add kinds here before loading.
-CONNECTOR_KINDS: dict[str, dict[str, str]] = {
-    "source": {
-        "folder": "connectors.folder:FolderSource",
-        "purchase-api": "connectors.purchase_api:PurchaseApiSource",
-    },
-    "ledger": {
-        "journal": "connectors.journal:JournalLedger",
-        "business-central": "connectors.business_central:BusinessCentralLedger",
-    },
-    "notifier": {
-        "eml": "connectors.eml:EmlNotifier",
-        "smtp": "connectors.smtp:SmtpNotifier",
-    },
-}
-
 
 class ConnectorSpec(BaseModel):
     """``{kind: ..., <the connector's settings>}``; the settings are checked by the connector."""
@@ -163,40 +147,21 @@ class RobotConfig(BaseModel):
     health: HealthSettings = HealthSettings()
 
 
-def resolve_kind(role: str, kind: str) -> type[Any]:
-    kinds = CONNECTOR_KINDS[role]
-    if kind not in kinds:
-        raise ConfigError(f"unknown {role} kind {kind!r}; allowed: {', '.join(sorted(kinds))}")
-    module_name, _, cls_name = kinds[kind].partition(":")
-    cls = getattr(importlib.import_module(module_name), cls_name)
-    if not isinstance(cls, type) or not hasattr(cls, "from_settings"):
-        raise ConfigError(f"{kinds[kind]} is not a connector class with from_settings()")
-    return cls
-
-
-def settings_model(cls: type[Any]) -> type[BaseModel]:
-    """A connector's settings model: ``cls.Settings``, else its module's ``Settings``."""
-    model = getattr(cls, "Settings", None) or getattr(sys.modules[cls.__module__], "Settings", None)
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise ConfigError(f"{cls.__module__}.{cls.__name__} has no pydantic Settings model")
-    return model
-
-
 def _connector_checks(cfg: RobotConfig) -> Iterable[tuple[Loc, str]]:
-    for role in CONNECTOR_KINDS:
+    for role in registry.CONTRACTS:
         spec: ConnectorSpec = getattr(cfg, role)
         try:
-            cls = resolve_kind(role, spec.kind)
+            cls = registry.resolve(role, spec.kind)
         except ConfigError as exc:
             yield (role, "kind"), exc.message
             continue
         try:
-            settings_model(cls).model_validate(spec.settings())
+            cls.Settings.model_validate(spec.settings())
         except ValidationError as exc:
             for err in exc.errors():
                 loc = (role, *err["loc"])
                 if err["type"] == "extra_forbidden":
-                    allowed = ", ".join(["kind", *settings_model(cls).model_fields])
+                    allowed = ", ".join(["kind", *cls.Settings.model_fields])
                     yield (
                         loc,
                         f"unknown key {err['loc'][-1]!r} for {role} kind {spec.kind!r}; allowed: {allowed}",
@@ -228,10 +193,18 @@ class LoadedConfig:
 
         return TemplateSet.load([self.base_dir / p for p in self.cfg.pdf_templates])
 
-    def build(self, role: str) -> Any:
+    @overload
+    def build(self, role: Literal["source"]) -> Source: ...
+    @overload
+    def build(self, role: Literal["ledger"]) -> Ledger: ...
+    @overload
+    def build(self, role: Literal["notifier"]) -> Notifier: ...
+    @overload
+    def build(self, role: str) -> Connector: ...
+    def build(self, role: str) -> Connector:
+        """The connector configured for ``role`` (the caller closes it, or uses it in ``with``)."""
         spec: ConnectorSpec = getattr(self.cfg, role)
-        cls = resolve_kind(role, spec.kind)
-        return cls.from_settings(settings_model(cls).model_validate(spec.settings()), self.base_dir)
+        return registry.build(role, spec.kind, spec.settings(), self.base_dir)
 
 
 def load_config(path: Path) -> LoadedConfig:

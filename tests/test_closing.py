@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 import yaml
 from bulk import make_inbox, write_config
+from distributions import installed
 
 import robot.worker as worker_mod
 from connectors.eml import EmlNotifier
 from connectors.folder import FolderSource
 from connectors.journal import JournalLedger
-from robot.config import CONNECTOR_KINDS
 from robot.run import RunOptions
 from robot.scheduler import runner
 from robot.schedules import Schedule
@@ -56,15 +56,17 @@ class BrokenEml(EmlNotifier):
 
 
 @pytest.fixture
-def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
-    """Connector kinds that count close() calls, and a count of store closes."""
-    for role, kind, cls in (
-        ("source", "counting", CountingFolder),
-        ("ledger", "counting", CountingJournal),
-        ("notifier", "counting", CountingEml),
-        ("notifier", "broken", BrokenEml),
-    ):
-        monkeypatch.setitem(CONNECTOR_KINDS[role], kind, f"{__name__}:{cls.__name__}")
+def counting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Counter[str]]:
+    """Connector kinds that count close() calls (registered as a plugin registers its kinds), and
+    a count of store closes."""
+    kinds = {
+        "fakturarobot.sources": {"counting": f"{__name__}:{CountingFolder.__name__}"},
+        "fakturarobot.ledgers": {"counting": f"{__name__}:{CountingJournal.__name__}"},
+        "fakturarobot.notifiers": {
+            "counting": f"{__name__}:{CountingEml.__name__}",
+            "broken": f"{__name__}:{BrokenEml.__name__}",
+        },
+    }
     real_close = Store.close
 
     def counted_close(self: Store) -> None:
@@ -73,7 +75,8 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
 
     monkeypatch.setattr(Store, "close", counted_close)
     CLOSED.clear()
-    yield CLOSED
+    with installed(tmp_path / "site", "counting-connectors", kinds):
+        yield CLOSED
     CLOSED.clear()
 
 
