@@ -46,7 +46,8 @@ class OutageLedger:
 
 
 def _opts() -> RunOptions:
-    return RunOptions(erp_backoff=timedelta(milliseconds=100), erp_backoff_max=timedelta(seconds=1))
+    # long enough that the "early" run below surely starts before retry_after on a loaded machine
+    return RunOptions(erp_backoff=timedelta(seconds=1), erp_backoff_max=timedelta(seconds=2))
 
 
 def test_six_runs_with_the_erp_down_then_up_posts_and_holds_nothing(tmp_path: Path) -> None:
