@@ -32,14 +32,14 @@ finding naming the rule (see :mod:`classifiers.engine`).
 from __future__ import annotations
 
 import dataclasses
-import enum
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from classifiers.codes import ACTIONS, REASONS, STATUSES, allowed
 from classifiers.texts import render
+from robot.codes import Action, Reason, Status, allowed
+from robot.codes import Verdict as Verdict  # re-exported: rules and the engine name it from here
 from robot.serialize import jsonable
 
 if TYPE_CHECKING:
@@ -51,14 +51,6 @@ Severity = Literal["error", "warning"]
 ENTRY_POINT_GROUP = "fakturarobot.rules"
 
 
-class Verdict(enum.StrEnum):
-    """What the robot does with an invoice: no findings → post; any hold → hold; else return."""
-
-    POST = "post"
-    RETURN = "return"
-    HOLD = "hold"
-
-
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One business problem with an invoice: data, not an exception."""
@@ -67,9 +59,9 @@ class Finding:
     official_ids: tuple[str, ...]
     severity: Severity
     disposition: Disposition
-    status: str  # Invoice Response status (UNCL4343 subset: RE, UQ, ...)
-    reason: str  # OPStatusReason (REF, LEG, REC, PRI, QTY, PAY, OTH, ...)
-    action: str  # OPStatusAction (NOA, PIN, NIN, CNF, CNP, CNA, OTH)
+    status: Status  # Invoice Response status (UNCL4343 subset: RE, UQ, ...)
+    reason: Reason  # OPStatusReason (REF, LEG, REC, PRI, QTY, PAY, OTH, ...)
+    action: Action  # OPStatusAction (NOA, PIN, NIN, CNF, CNP, CNA, OTH)
     field: str | None  # the BT id of the wrong field, e.g. "BT-13"
     message_da: str
     message_en: str
@@ -78,6 +70,13 @@ class Finding:
     line_id: str | None = None
     found_da: str | None = None  # ``found`` in Danish, when it differs (see classifiers.texts)
     expected_da: str | None = None  # ``expected`` in Danish, when it differs
+
+    def __post_init__(self) -> None:
+        # a code string (from the store, a test) becomes its member; a mistyped one is refused
+        # here (robot.codes.UnknownCodeError), so it can never reach a notice as "OTH"
+        object.__setattr__(self, "status", Status.of(self.status))
+        object.__setattr__(self, "reason", Reason.of(self.reason))
+        object.__setattr__(self, "action", Action.of(self.action))
 
     @property
     def blocks(self) -> bool:
@@ -216,9 +215,9 @@ class Context:
         line_id: str | None = None,
         disposition: Disposition | None = None,
         severity: Severity | None = None,
-        status: str | None = None,
-        reason: str | None = None,
-        action: str | None = None,
+        status: Status | str | None = None,
+        reason: Reason | str | None = None,
+        action: Action | str | None = None,
         official_ids: tuple[str, ...] | None = None,
     ) -> Finding:
         """A finding from the running rule, with its defaults unless overridden.
@@ -243,9 +242,9 @@ class Context:
             official_ids=official_ids if official_ids is not None else spec.official_ids,
             severity=severity or self.params.get("severity") or spec.severity,
             disposition=disposition or override or spec.disposition,
-            status=status or spec.status,
-            reason=reason or spec.reason,
-            action=action or spec.action,
+            status=Status.of(status or spec.status),
+            reason=Reason.of(reason or spec.reason),
+            action=Action.of(action or spec.action),
             field=field or spec.field,
             message_da=da,
             message_en=en,
@@ -269,9 +268,9 @@ class RuleSpec:
     official_ids: tuple[str, ...]
     disposition: Disposition
     severity: Severity
-    status: str
-    reason: str
-    action: str
+    status: Status
+    reason: Reason
+    action: Action
     field: str | None
     description: str
     family: str
@@ -307,9 +306,9 @@ class RuleDefinitionError(ValueError):
 
 
 _CODE_LISTS: dict[str, tuple[frozenset[str], str]] = {
-    "status": (STATUSES, "an Invoice Response status (UNCL4343 subset)"),
-    "reason": (REASONS, "a clarification reason code (OPStatusReason)"),
-    "action": (ACTIONS, "a clarification action code (OPStatusAction)"),
+    "status": (frozenset(Status), Status.describe()),
+    "reason": (frozenset(Reason), Reason.describe()),
+    "action": (frozenset(Action), Action.describe()),
     "disposition": (frozenset({"return", "hold"}), "a disposition"),
     "severity": (frozenset({"error", "warning"}), "a severity"),
 }
@@ -374,9 +373,9 @@ def rule(
     official_ids: Iterable[str] = (),
     disposition: Disposition = "return",
     severity: Severity = "error",
-    status: str = "RE",
-    reason: str = "OTH",
-    action: str = "NIN",
+    status: Status | str = Status.RE,
+    reason: Reason | str = Reason.OTH,
+    action: Action | str = Action.NIN,
     field: str | None = None,
     needs: Iterable[str] = (),
     defaults: Mapping[str, Any] | None = None,
@@ -397,9 +396,9 @@ def rule(
             official_ids=tuple(official_ids),
             disposition=disposition,
             severity=severity,
-            status=status,
-            reason=reason,
-            action=action,
+            status=Status.of(status),
+            reason=Reason.of(reason),
+            action=Action.of(action),
             field=field,
             description=description,
             family=module,

@@ -34,6 +34,7 @@ from classifiers.api import (
     Verdict,
     verdict_of,
 )
+from robot.codes import Action, Reason, Status
 
 if TYPE_CHECKING:
     from robot.model import Invoice
@@ -179,9 +180,9 @@ def crash_finding(spec: RuleSpec, exc: BaseException) -> Finding:
         official_ids=(),
         severity="error",
         disposition="hold",
-        status="UQ",
-        reason="OTH",
-        action="NOA",
+        status=Status.UQ,
+        reason=Reason.OTH,
+        action=Action.NOA,
         field=spec.field,
         message_da=f"Reglen {spec.code} fejlede ({detail}); fakturaen skal kontrolleres manuelt.",
         message_en=f"Rule {spec.code} crashed ({detail}); the invoice needs a manual check.",

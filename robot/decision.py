@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from classifiers.api import Finding, PriorInvoice
 from classifiers.engine import Classifier
 from classifiers.lookups import supplier_key
+from robot.codes import Reason, Verdict
 from robot.context import MasterData
 from robot.errors import ReadError
 from robot.findings import robot_finding
@@ -72,14 +73,14 @@ def decide(
         finding = robot_finding("READ-ERROR", read_error or "unreadable")
         customer = master.customer_for(None, meta)
         return Decision(
-            None, read_error, customer.id if customer else None, (finding,), "hold", (finding.reason,)
+            None, read_error, customer.id if customer else None, (finding,), Verdict.HOLD, (finding.reason,)
         )
     ctx = master.context(invoice, metadata=meta, sha256=sha256, invoice_id=invoice_id)
     result = classifier.classify(invoice, ctx)
     findings, verdict, error_types = list(result.findings), result.verdict.value, list(result.error_types)
-    if verdict == "post" and vendor_of(invoice, master) is None:
+    if verdict == Verdict.POST and vendor_of(invoice, master) is None:
         findings.append(robot_finding("POST-NO-VENDOR", supplier_key(invoice)))
-        verdict, error_types = "hold", [*error_types, "OTH"]
+        verdict, error_types = Verdict.HOLD, [*error_types, Reason.OTH]
     return Decision(invoice, None, ctx.customer_id, tuple(findings), verdict, tuple(error_types))
 
 

@@ -14,6 +14,7 @@ from dataclasses import fields
 from typing import Any
 
 from classifiers.api import DANISH_TWINS, Finding
+from robot.codes import Action, Reason, Status
 from robot.store.schema import FindingRow
 
 MANUAL_RETURN = "MANUAL-RETURN"
@@ -62,9 +63,9 @@ def robot_finding(code: str, detail: str) -> Finding:
         official_ids=(),
         severity="error",
         disposition="hold",
-        status=status,
-        reason=reason,
-        action=action,
+        status=Status.of(status),
+        reason=Reason.of(reason),
+        action=Action.of(action),
         field=field,
         message_da=da.format(detail),
         message_en=en.format(detail),
@@ -88,9 +89,9 @@ def manual_return(reason_code: str, da: str, en: str, by: str | None = None) -> 
         official_ids=(),
         severity="error",
         disposition="return",
-        status="RE",
-        reason=reason_code,
-        action="NIN",
+        status=Status.RE,
+        reason=Reason.of(reason_code),
+        action=Action.NIN,
         field=None,
         message_da=f"Kreditorteamet returnerer fakturaen: {da}",
         message_en=f"The creditor team returns the invoice: {en}",

@@ -27,7 +27,7 @@ from lxml import etree
 from stdnum.dk.cvr import compact as compact_cvr
 
 from classifiers.api import Finding
-from classifiers.codes import ACTIONS, REASONS, STATUSES
+from robot.codes import Action, Reason, Status, UnknownCodeError, allowed
 from robot.errors import RobotError
 from robot.model import Identifier, Invoice, Party, SourceFormat
 
@@ -153,11 +153,13 @@ def build_invoice_response(
     Only blocking findings (severity ``error``) are listed. With status UQ, CA or RE and nothing to
     list, one ``OTH`` reason is given (PEPPOL-T111-R001 wants a clarification).
     """
-    if status not in STATUSES:
-        raise InvoiceResponseError(f"status {status!r} is not one of {', '.join(sorted(STATUSES))}")
+    try:
+        response_code = Status.of(status)
+    except UnknownCodeError:
+        raise InvoiceResponseError(f"status {status!r} is not one of {allowed(Status)}") from None
     if not invoice.number:
         raise InvoiceResponseError("the invoice has no number (BT-1) to refer to")
-    reasons = [f for f in findings if f.blocks]
+    reasons = [f for f in findings if f.blocks]  # their codes are in the lists (Finding refuses others)
     oioubl3 = invoice.format == SourceFormat.OIOUBL_3
     root = etree.Element(f"{{{NS_AR}}}ApplicationResponse", nsmap=NSMAP)  # type: ignore[arg-type]
     _sub(root, "cbc:CustomizationID", OIOUBL3_CUSTOMIZATION if oioubl3 else PEPPOL_CUSTOMIZATION)
@@ -171,12 +173,11 @@ def build_invoice_response(
 
     doc_response = _sub(root, "cac:DocumentResponse")
     response = _sub(doc_response, "cac:Response")
-    _sub(response, "cbc:ResponseCode", status)
-    actions: list[str] = []
+    _sub(response, "cbc:ResponseCode", response_code)
+    actions: list[Action] = []
     for finding in reasons:
-        reason = finding.reason if finding.reason in REASONS else "OTH"
         el = _sub(response, "cac:Status")
-        _sub(el, "cbc:StatusReasonCode", reason, listID="OPStatusReason")
+        _sub(el, "cbc:StatusReasonCode", finding.reason, listID="OPStatusReason")
         _sub(el, "cbc:StatusReason", status_text(finding))
         if finding.field:
             condition = _sub(el, "cac:Condition")
@@ -184,17 +185,17 @@ def build_invoice_response(
             expected = _both(finding.expected_in("da"), finding.expected_in("en"))
             if expected and expected.strip():
                 _sub(condition, "cbc:Description", " ".join(expected.split()))
-        action = finding.action if finding.action in ACTIONS else "OTH"
+        action = finding.action
         if action not in actions:
             actions.append(action)
-    if not reasons and status in {"UQ", "CA", "RE"}:
+    if not reasons and response_code in {Status.UQ, Status.CA, Status.RE}:
         el = _sub(response, "cac:Status")
-        _sub(el, "cbc:StatusReasonCode", "OTH", listID="OPStatusReason")
+        _sub(el, "cbc:StatusReasonCode", Reason.OTH, listID="OPStatusReason")
         _sub(el, "cbc:StatusReason", "Se vedlagte besked / See the accompanying message")
     for action in actions:
         el = _sub(response, "cac:Status")
         _sub(el, "cbc:StatusReasonCode", action, listID="OPStatusAction")
-        if action == "OTH":
+        if action == Action.OTH:
             _sub(el, "cbc:StatusReason", "Se begrundelserne ovenfor / See the reasons above")
 
     reference = _sub(doc_response, "cac:DocumentReference")

@@ -17,24 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from robot.codes import SourceFormat as SourceFormat  # with the other code lists, re-exported here
+
 
 class DocumentType(enum.StrEnum):
     """Invoice or credit note (BT-3 type code is kept separately)."""
 
     INVOICE = "invoice"
     CREDIT_NOTE = "credit_note"
-
-
-class SourceFormat(enum.StrEnum):
-    """The syntax a document was read from (recorded on the invoice)."""
-
-    PEPPOL_BIS3 = "peppol-bis3"
-    EN16931_UBL = "en16931-ubl"
-    OIOUBL_2 = "oioubl-2"
-    OIOUBL_3 = "oioubl-3"
-    CII = "cii"
-    PDF = "pdf"
-    PDF_TEXT = "pdf-text"  # a printed PDF read from its text by a template (robot.pdftext)
 
 
 @dataclass(slots=True)
@@ -188,7 +178,7 @@ class Line:
 class Invoice:
     """BG-0: one invoice or credit note, whatever syntax it arrived in."""
 
-    format: str  # SourceFormat value
+    format: SourceFormat  # the syntax it was read from (a plain code string is converted)
     document_type: DocumentType
     number: str | None = None  # BT-1
     customization_id: str | None = None  # BT-24
@@ -218,6 +208,9 @@ class Invoice:
     totals: Totals = field(default_factory=Totals)  # BG-22
     lines: list[Line] = field(default_factory=list)  # BG-25
     template: str | None = None  # the PDF template that read it (format ``pdf-text``), else None
+
+    def __post_init__(self) -> None:
+        self.format = SourceFormat.of(self.format)  # a made-up format is refused, never stored
 
     @property
     def person_reference(self) -> str | None:

@@ -39,6 +39,7 @@ from classifiers import texts
 from classifiers.api import Finding
 from classifiers.criteria import Customer
 from connectors.base import OutgoingNotice
+from robot.codes import Action, Reason
 from robot.config import ContactSettings
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -58,43 +59,11 @@ def notice_text(value: str | None) -> str | None:
     return _LINE_BREAKING.sub(" ", _BIDI.sub("", value))
 
 
-#: OPStatusReason codes → (Danish, English) labels of the error type.
-REASON_LABELS: dict[str, tuple[str, str]] = {
-    "REF": ("Manglende eller forkert reference", "Missing or wrong reference"),
-    "LEG": ("Forkerte juridiske oplysninger eller beløb", "Legal information or amounts incorrect"),
-    "REC": ("Ukendt modtager (EAN-nummer)", "Receiver unknown (EAN number)"),
-    "QUA": ("Kvalitetsproblem", "Quality problem"),
-    "DEL": ("Levering stemmer ikke", "Delivery does not match"),
-    "PRI": ("Forkerte priser", "Prices incorrect"),
-    "QTY": ("Forkert antal", "Quantity incorrect"),
-    "ITM": ("Forkerte varer", "Items incorrect"),
-    "PAY": ("Betalingsoplysninger afviger", "Payment details incorrect"),
-    "UNR": ("Fakturaen genkendes ikke", "Invoice not recognised"),
-    "FIN": ("Forkerte finansieringsvilkår", "Finance terms incorrect"),
-    "PPD": ("Delvist betalt", "Partially paid"),
-    "OTH": ("Anden fejl", "Other problem"),
-    "NON": ("Ingen fejl", "No issue"),
-}
+#: OPStatusReason codes → (Danish, English) labels of the error type (from robot.codes).
+REASON_LABELS: dict[str, tuple[str, str]] = {r: (r.da, r.en) for r in Reason}
 
-#: OPStatusAction codes → what the customer should do (Danish, English).
-ACTION_LABELS: dict[str, tuple[str, str]] = {
-    "NOA": ("Ingen handling nødvendig.", "No action needed."),
-    "PIN": (
-        "Oplys det manglende, eller bed leverandøren om at sende fakturaen igen med det.",
-        "Provide the missing information, or ask the supplier to resend the invoice with it.",
-    ),
-    "NIN": ("Bed leverandøren om en ny, korrekt faktura.", "Ask the supplier for a new, correct invoice."),
-    "CNF": (
-        "Bed leverandøren om en kreditnota for hele fakturaen.",
-        "Ask the supplier to credit it in full.",
-    ),
-    "CNP": ("Bed leverandøren om en delvis kreditnota.", "Ask the supplier for a partial credit note."),
-    "CNA": ("Bed leverandøren om en kreditnota for beløbet.", "Ask the supplier to credit the amount."),
-    "OTH": (
-        "Se beskrivelsen og kontakt kreditorteamet.",
-        "See the description and contact the creditor team.",
-    ),
-}
+#: OPStatusAction codes → what the customer should do (Danish, English), from robot.codes.
+ACTION_LABELS: dict[str, tuple[str, str]] = {a: (a.da, a.en) for a in Action}
 
 #: EN 16931 business terms the rules point at → (Danish, English) field names.
 FIELD_NAMES: dict[str, tuple[str, str]] = {
@@ -237,8 +206,8 @@ def _finding_view(f: Finding) -> dict[str, Any]:
         "expected_da": notice_text(f.expected_in("da")),
         "expected_en": notice_text(f.expected_in("en")),
         "action": f.action,
-        "action_da": _label(ACTION_LABELS, f.action, 0),
-        "action_en": _label(ACTION_LABELS, f.action, 1),
+        "action_da": Action.of(f.action).da,
+        "action_en": Action.of(f.action).en,
     }
 
 
@@ -257,8 +226,8 @@ def _item_view(item: ReturnedItem) -> dict[str, Any]:
         "error_types": [
             {
                 "code": notice_text(c),
-                "da": notice_text(_label(REASON_LABELS, c, 0)),
-                "en": notice_text(_label(REASON_LABELS, c, 1)),
+                "da": Reason.of(c).da,  # a mistyped error type is refused, never shown as a label
+                "en": Reason.of(c).en,
             }
             for c in codes
         ],

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from robot.codes import Verdict
 from robot.store.outbox import Outbox
 from robot.store.repo import Store
 from robot.store.schema import InvoiceState, utcnow
@@ -83,7 +84,7 @@ def with_would_be(summary: RunSummary, invoices: list[dict[str, Any]]) -> RunSum
     verdicts = Counter(str(i["verdict"]) for i in invoices)
     error_types: Counter[str] = Counter()
     for i in invoices:
-        if i["verdict"] != "post":
+        if i["verdict"] != Verdict.POST:
             error_types.update(i["error_types"])
     would = {
         "invoices": len(invoices),

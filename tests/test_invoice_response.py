@@ -11,6 +11,7 @@ from lxml import etree
 from oracle_support import oracle_report
 
 from classifiers.api import Finding
+from robot.codes import UnknownCodeError
 from robot.findings import manual_return
 from robot.invoice_response import (
     OIOUBL3_CUSTOMIZATION,
@@ -66,7 +67,7 @@ TOTALS = _finding("BR-CO-15", "LEG", "NIN", "BT-112", found="1250.01", expected=
 DUPLICATE = _finding("DUPLICATE", "OTH", "NOA", None, found="F-2025-17")
 PRICE = _finding("ORDER-PRICE", "PRI", "CNP", "BT-146", found="120.00", expected="100.00", line_id="2")
 WARNING = _finding("CVR-MOD11", "LEG", "PIN", "BT-30", severity="warning")
-WEIRD = _finding("CUSTOM", "XYZ", "ZZZ", "BT-19", expected="  1234 - 5678  ")
+WEIRD = _finding("CUSTOM", "OTH", "OTH", "BT-19", expected="  1234 - 5678  ")
 
 COMBINATIONS = {
     "order-ref": [ORDER],
@@ -236,7 +237,12 @@ def test_oioubl3_flavour_and_unknown_codes() -> None:
     assert root.findtext("cbc:CustomizationID", namespaces=NS) == OIOUBL3_CUSTOMIZATION
     assert root.findtext("cbc:ProfileID", namespaces=NS) == OIOUBL3_PROFILE
     codes = root.xpath("//cbc:StatusReasonCode/text()", namespaces=NS)
-    assert codes == ["OTH", "OTH"]  # unknown reason and action fall back to OTH, never an invalid code
+    assert codes == ["OTH", "OTH"]
+    # an unknown reason or action is refused where the finding is made, never sent as OTH
+    with pytest.raises(UnknownCodeError, match="'XYZ' is not a clarification reason code"):
+        _finding("CUSTOM", "XYZ", "NIN", "BT-19")
+    with pytest.raises(UnknownCodeError, match="'ZZZ' is not a clarification action code"):
+        _finding("CUSTOM", "REF", "ZZZ", "BT-19")
     assert root.xpath("string(//cac:Condition/cbc:Description)", namespaces=NS) == "1234 - 5678"
     assert (
         root.xpath("string(cac:SenderParty/cac:Contact/cbc:ElectronicMail)", namespaces=NS)

@@ -13,10 +13,12 @@ the same problem is never reported twice::
 
 from __future__ import annotations
 
-from robot.model import Invoice
+from robot.model import Invoice, SourceFormat
 
 #: The syntaxes the EN 16931 rules judge (a Factur-X PDF is read as ``cii``).
-EN16931_FORMATS = frozenset({"peppol-bis3", "en16931-ubl", "oioubl-3", "cii"})
+EN16931_FORMATS = frozenset(
+    {SourceFormat.PEPPOL_BIS3, SourceFormat.EN16931_UBL, SourceFormat.OIOUBL_3, SourceFormat.CII}
+)
 
 #: Danish and English names of the documents, for messages.
 DOC_DA = {"invoice": "fakturaen", "credit_note": "kreditnotaen"}
@@ -24,7 +26,7 @@ DOC_EN = {"invoice": "invoice", "credit_note": "credit note"}
 
 
 #: The syntaxes whose official rules include the Peppol BIS 3 rules (PEPPOL-EN16931-R*).
-PEPPOL_FORMATS = frozenset({"peppol-bis3", "oioubl-3"})
+PEPPOL_FORMATS = frozenset({SourceFormat.PEPPOL_BIS3, SourceFormat.OIOUBL_3})
 
 
 def applies_peppol(invoice: Invoice) -> bool:

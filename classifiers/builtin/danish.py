@@ -27,10 +27,10 @@ from stdnum import ean
 from classifiers.api import Context, Finding, rule
 from classifiers.criteria import DEFAULT_CRITERIA, CustomerCriteria
 from classifiers.texts import Text
-from robot.model import Identifier, Invoice, Party
+from robot.model import Identifier, Invoice, Party, SourceFormat
 
 #: Syntaxes the Peppol BIS 3 Schematron (EN 16931 + PEPPOL + DK-R rules) applies to.
-PEPPOL_SYNTAX = frozenset({"peppol-bis3"})
+PEPPOL_SYNTAX = frozenset({SourceFormat.PEPPOL_BIS3})
 GLN_SCHEMES = frozenset({"0088", "GLN"})
 _DIGITS = re.compile(r"^[0-9]+$")
 

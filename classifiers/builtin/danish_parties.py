@@ -24,7 +24,7 @@ from classifiers.api import Context, Finding, rule
 from classifiers.builtin.danish import danish_supplier, danish_trade, peppol_ids
 from classifiers.lookups import cvr_of
 from classifiers.texts import Text, amount_da, at_least
-from robot.model import AllowanceCharge, Invoice
+from robot.model import AllowanceCharge, Invoice, SourceFormat
 
 CVR_SCHEMES = frozenset({"0184", "DK:CVR"})
 _XPATH_NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
@@ -70,7 +70,7 @@ def cvr_scheme(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     legal = invoice.seller.legal_id
     if not danish_supplier(invoice) or legal is None:
         return
-    expected = "DK:CVR" if invoice.format == "oioubl-2" else "0184"
+    expected = "DK:CVR" if invoice.format == SourceFormat.OIOUBL_2 else "0184"
     scheme = (legal.scheme or "").strip()
     if scheme != expected:
         yield ctx.finding(

@@ -26,7 +26,7 @@ from stdnum import iban as stdnum_iban
 from classifiers.api import Context, Finding, rule
 from classifiers.builtin.danish import criteria_of, danish_trade, peppol_ids
 from classifiers.texts import Text
-from robot.model import Invoice, PaymentMeans
+from robot.model import Invoice, PaymentMeans, SourceFormat
 
 PEPPOL_DK_CODES = ("1", "10", "31", "42", "48", "49", "50", "58", "59", "93", "97")
 OIOUBL_CODES = ("1", "10", "20", "31", "42", "48", "49", "50", "58", "59", "93", "97")
@@ -58,7 +58,7 @@ def _applicable(invoice: Invoice) -> list[PaymentMeans]:
 
 
 def _oioubl(invoice: Invoice) -> bool:
-    return invoice.format == "oioubl-2"
+    return invoice.format == SourceFormat.OIOUBL_2
 
 
 @rule(

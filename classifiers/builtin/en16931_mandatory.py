@@ -26,7 +26,7 @@ from classifiers.api import Context, Finding, rule
 from classifiers.builtin._en_common import DOC_DA, DOC_EN, applies, line_label
 from classifiers.builtin.en16931_totals import has_monetary_total
 from classifiers.texts import Text, amount, at_least
-from robot.model import Invoice, Line
+from robot.model import Invoice, Line, SourceFormat
 
 
 def _blank(value: object) -> bool:
@@ -37,13 +37,13 @@ def _seller_country(inv: Invoice) -> object:
     """UBL asks for the country inside the postal address; CII asks for it on the document."""
     if inv.seller.address:
         return inv.seller.address.country
-    return None if inv.format == "cii" else "n/a"
+    return None if inv.format == SourceFormat.CII else "n/a"
 
 
 def _buyer_country(inv: Invoice) -> object:
     if inv.buyer.address:
         return inv.buyer.address.country
-    return None if inv.format == "cii" else "n/a"
+    return None if inv.format == SourceFormat.CII else "n/a"
 
 
 # official id, BT/BG id, Danish name, English name, getter (None or blank = missing)
@@ -94,7 +94,7 @@ def mandatory_header(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     doc_da, doc_en = DOC_DA[invoice.document_type], DOC_EN[invoice.document_type]
     # BR-12..BR-15 have the monetary total as context: without one they stay silent officially (the
     # XSD demands it). We still report the missing amounts, but claim the ids only where they apply.
-    totals_present = has_monetary_total(invoice.totals, invoice.format == "cii")
+    totals_present = has_monetary_total(invoice.totals, invoice.format == SourceFormat.CII)
     for official, field, da, en, get in _HEADER:
         if _blank(get(invoice)):
             claimed = (official,) if totals_present or official not in _IN_TOTALS else ()
@@ -185,7 +185,8 @@ def mandatory_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     description="The document has no VAT breakdown (BR-CO-18).",
 )
 def vat_breakdown_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if applies(invoice) and not invoice.vat_breakdown and (invoice.format != "cii" or invoice.lines):
+    cii = invoice.format == SourceFormat.CII
+    if applies(invoice) and not invoice.vat_breakdown and (not cii or invoice.lines):
         doc_da, doc_en = DOC_DA[invoice.document_type], DOC_EN[invoice.document_type]
         yield ctx.finding(
             da=f"{doc_da.capitalize()} har ingen momsspecifikation (BG-23); der skal være mindst én.",

@@ -17,7 +17,7 @@ from classifiers.amounts import dsum, fmt_da, fmt_en, xpath_round2
 from classifiers.api import Context, Finding, rule
 from classifiers.builtin._en_common import applies
 from classifiers.texts import Text, amount
-from robot.model import Invoice, Totals
+from robot.model import Invoice, SourceFormat, Totals
 
 
 def has_monetary_total(totals: Totals, cii: bool = False) -> bool:
@@ -70,7 +70,7 @@ def _finding(
 )
 def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     totals = invoice.totals
-    if not applies(invoice) or not has_monetary_total(totals, invoice.format == "cii"):
+    if not applies(invoice) or not has_monetary_total(totals, invoice.format == SourceFormat.CII):
         return
     computed = xpath_round2(dsum(line.net_amount for line in invoice.lines))
     if _differs(totals.line_extension, computed):
@@ -94,7 +94,7 @@ def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 )
 def allowance_charge_sums(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     totals = invoice.totals
-    if not applies(invoice) or not has_monetary_total(totals, invoice.format == "cii"):
+    if not applies(invoice) or not has_monetary_total(totals, invoice.format == SourceFormat.CII):
         return
     for is_charge, stated, official, field in (
         (False, totals.allowances, "BR-CO-11", "BT-107"),
@@ -120,7 +120,7 @@ def allowance_charge_sums(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 )
 def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     t = invoice.totals
-    if not applies(invoice) or not has_monetary_total(t, invoice.format == "cii"):
+    if not applies(invoice) or not has_monetary_total(t, invoice.format == SourceFormat.CII):
         return
     if t.line_extension is None:
         expected = None
@@ -151,11 +151,11 @@ def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     action="NIN",
 )
 def vat_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not applies(invoice) or (not invoice.vat_breakdown and invoice.format != "cii"):
+    if not applies(invoice) or (not invoice.vat_breakdown and invoice.format != SourceFormat.CII):
         return  # UBL: "or not(cac:TaxSubtotal)"; CII sums the (possibly absent) breakdown
     if not (invoice.currency or "").strip():
         return  # without BT-5 the VAT total in document currency cannot be told apart (BR-05 reports it)
-    if invoice.format == "cii" and invoice.totals.tax is None:
+    if invoice.format == SourceFormat.CII and invoice.totals.tax is None:
         return  # in CII the rule's context is the VAT total itself
     computed = xpath_round2(dsum(b.tax_amount for b in invoice.vat_breakdown))
     if _differs(invoice.totals.tax, computed):
@@ -184,7 +184,9 @@ def gross_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     has_operands = t.tax_exclusive is not None and t.tax is not None
     expected = xpath_round2(t.tax_exclusive + t.tax) if has_operands else None  # type: ignore[operator]
     cii_untaxed = (
-        invoice.format == "cii" and t.tax_inclusive is not None and t.tax_inclusive == t.tax_exclusive
+        invoice.format == SourceFormat.CII
+        and t.tax_inclusive is not None
+        and t.tax_inclusive == t.tax_exclusive
     )
     if (expected is None or t.tax_inclusive != expected) and not cii_untaxed:
         yield ctx.finding(
@@ -210,7 +212,7 @@ def gross_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 )
 def payable(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     t = invoice.totals
-    if not applies(invoice) or not has_monetary_total(t, invoice.format == "cii"):
+    if not applies(invoice) or not has_monetary_total(t, invoice.format == SourceFormat.CII):
         return
     ok = False
     if t.payable is not None and t.tax_inclusive is not None:

@@ -21,7 +21,7 @@ from classifiers.amounts import ONE, ZERO, dsum, fmt_da, fmt_en, xpath_round0, x
 from classifiers.api import Context, Finding, rule
 from classifiers.builtin._en_common import applies
 from classifiers.texts import amount
-from robot.model import Invoice, VatBreakdown
+from robot.model import Invoice, SourceFormat, VatBreakdown
 
 #: VAT category code → (taxable-amount rule, tax-amount rule)
 CATEGORY_IDS: dict[str, tuple[str, str]] = {
@@ -74,7 +74,7 @@ def _near(tax: Decimal | None, expected: Decimal | None, inclusive: bool = False
 def vat_rate_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     if not applies(invoice):
         return
-    cii = invoice.format == "cii"
+    cii = invoice.format == SourceFormat.CII
     for b in invoice.vat_breakdown:
         if cii and _cat(b.category) in _CII_SHADOWED:
             continue  # in the CII artefact the category's own rule shadows BR-CO-17
@@ -139,7 +139,7 @@ def _taxable_ok_cii(invoice: Invoice, b: VatBreakdown, category: str) -> tuple[b
 
 
 def _taxable_ok(invoice: Invoice, b: VatBreakdown, category: str) -> tuple[bool, Decimal]:
-    if invoice.format == "cii":
+    if invoice.format == SourceFormat.CII:
         return _taxable_ok_cii(invoice, b, category)
     lines, adjust, line_match, ac_match = _category_sum(invoice, category, b.rate)
     expected = lines + adjust

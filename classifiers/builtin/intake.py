@@ -23,9 +23,9 @@ from decimal import Decimal
 
 from classifiers.api import Context, Finding, rule
 from classifiers.texts import Text, amount_da
-from robot.model import Invoice
+from robot.model import Invoice, SourceFormat
 
-PDF_TEXT = "pdf-text"
+PDF_TEXT = SourceFormat.PDF_TEXT
 
 
 @rule(

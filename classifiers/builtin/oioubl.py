@@ -34,7 +34,7 @@ from classifiers.amounts import CENT, ONE, ZERO, dsum, fmt_da, fmt_en, round2
 from classifiers.api import Context, Finding, rule
 from classifiers.texts import Text
 from classifiers.texts import amount as money
-from robot.model import Invoice, Line
+from robot.model import Invoice, Line, SourceFormat
 
 ROUNDING_LIMIT = Decimal("10.00")
 LINE_TOLERANCE = Decimal("1.00")
@@ -57,7 +57,7 @@ IDS = {
 
 
 def _applies(invoice: Invoice) -> bool:
-    return invoice.format == "oioubl-2"
+    return invoice.format == SourceFormat.OIOUBL_2
 
 
 def _id(invoice: Invoice, check: str) -> str:

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from robot.cli.app import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK
 from robot.cli.safe_text import safe
+from robot.codes import Verdict
 from robot.errors import ConfigError, ReadError
 
 if TYPE_CHECKING:
@@ -126,7 +127,8 @@ def validate(
     for path in files:
         checked = validator.check(path)
         decision = checked.decision
-        any_findings = any_findings or decision.verdict != "post" or any(f.blocks for f in decision.findings)
+        stops = decision.verdict != Verdict.POST or any(f.blocks for f in decision.findings)
+        any_findings = any_findings or stops
         if as_json:
             _dump(to_json(checked))
             continue

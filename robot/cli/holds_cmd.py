@@ -33,6 +33,7 @@ from robot.cli.history import _store
 from robot.cli.holds_view import held_csv, held_json, held_table, refused_table, waiting_table
 from robot.cli.safe_text import terminal, visible
 from robot.cli.store_lookup import CFG, DB
+from robot.codes import RETURN_REASONS, Reason
 from robot.errors import StoreError
 from robot.store.holds import Decision, Resolution
 from robot.store.outbox import Outbox
@@ -44,7 +45,13 @@ if TYPE_CHECKING:
 
 BY = typer.Option(..., "--by", help="Who decides (recorded in the invoice's journey)")
 ID = typer.Argument(..., help="Invoice id (see `fakturarobot held`)")
-REASON_CODES = ("REF", "LEG", "REC", "QTY", "PRI", "PAY", "FIN", "OTH")
+
+
+def _return_reason(value: str) -> Reason:
+    """``--code``: one of the reasons a person may return with, else refused naming them."""
+    if value not in RETURN_REASONS:
+        raise typer.BadParameter(f"unknown --code {value!r}; allowed: {', '.join(RETURN_REASONS)}")
+    return Reason.of(value)
 
 
 def held(
@@ -176,8 +183,12 @@ def return_(
     reason_en: str | None = typer.Option(
         None, "--reason-en", help="The same in English (default: as --reason)"
     ),
-    code: str = typer.Option(
-        "OTH", "--code", help=f"Error type / Invoice Response reason: {', '.join(REASON_CODES)}"
+    code: Reason = typer.Option(
+        Reason.OTH,
+        "--code",
+        parser=_return_reason,
+        metavar="[" + "|".join(RETURN_REASONS) + "]",
+        help="Error type / Invoice Response reason (OPStatusReason)",
     ),
     database: str | None = DB,
     config: Path | None = CFG,
@@ -185,9 +196,6 @@ def return_(
     """Return a held invoice to the customer with your reason (notice + Invoice Response)."""
     from robot.findings import manual_return
 
-    if code not in REASON_CODES:
-        typer.echo(f"unknown --code {code!r}; allowed: {', '.join(REASON_CODES)}", err=True)
-        raise typer.Exit(EXIT_CONFIG)
     finding = manual_return(code, reason.strip(), (reason_en or reason).strip(), by.strip())
     _decide(invoice_id, "return", by, reason, database, config, finding=finding)
 

@@ -11,20 +11,11 @@ from rich.table import Table
 
 from robot.cli.app import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK
 from robot.cli.safe_text import safe
+from robot.codes import InvoiceState, Reason, Verdict
 from robot.run_report import RunSummary
 
-REASON_LABELS = {
-    "REF": "references (person ref. / order no.)",
-    "LEG": "legal / totals / VAT",
-    "REC": "receiver unknown (EAN)",
-    "PRI": "prices off the order",
-    "QTY": "quantities off the order",
-    "PAY": "payment details",
-    "OTH": "other (duplicate, ...)",
-    "UNR": "not recognised",
-    "ITM": "items",
-    "FIN": "finance terms",
-}
+#: error type → its meaning for the creditor team (robot.codes); an unknown code shows none
+REASON_LABELS: dict[str, str] = {r: r.short for r in Reason}
 STYLE = {"ok": "green", "partial": "yellow", "failed": "red"}
 
 
@@ -34,7 +25,7 @@ def exit_code(summary: RunSummary) -> int:
     if summary.status == "failed":
         return EXIT_FAILED
     if summary.dry_run:
-        would_stop = any(i["verdict"] != "post" for i in summary.invoices)
+        would_stop = any(i["verdict"] != Verdict.POST for i in summary.invoices)
         return EXIT_FINDINGS if would_stop or summary.status != "ok" else EXIT_OK
     return EXIT_FINDINGS if summary.status == "partial" else EXIT_OK
 
@@ -83,7 +74,7 @@ def _invoice_table(console: Console, run_id: int, url: str) -> None:
         found = store.findings_by_invoice([row.id for row in rows])
         for row in rows:
             codes = sorted({f.code for f in found.get(row.id, []) if f.severity == "error"})
-            style = {"posted": "green", "returned": "yellow", "held": "magenta"}.get(row.state, "white")
+            style = STATE_STYLE.get(row.state, "white")
             table.add_row(
                 str(row.id),
                 safe(row.source_ref),
@@ -97,7 +88,12 @@ def _invoice_table(console: Console, run_id: int, url: str) -> None:
         store.close()
 
 
-VERDICT_STYLE = {"post": "green", "return": "yellow", "hold": "magenta"}
+STATE_STYLE: dict[str, str] = {
+    InvoiceState.POSTED: "green",
+    InvoiceState.RETURNED: "yellow",
+    InvoiceState.HELD: "magenta",
+}
+VERDICT_STYLE: dict[str, str] = {Verdict.POST: "green", Verdict.RETURN: "yellow", Verdict.HOLD: "magenta"}
 
 
 def _print_dry_run(console: Console, summary: RunSummary) -> None:

@@ -52,7 +52,7 @@ def to_invoice(fields: Mapping[str, Any], template: str) -> Invoice:
     amount = _money(f, "amount")
     credit = str(f.get("document_type", "")).lower() in ("credit_note", "creditnote", "381")
     inv = Invoice(
-        format=SourceFormat.PDF_TEXT.value,
+        format=SourceFormat.PDF_TEXT,
         document_type=DocumentType.CREDIT_NOTE if credit else DocumentType.INVOICE,
         number=_text(f, "invoice_number"),
         type_code="381" if credit else "380",

@@ -21,7 +21,7 @@ A Peppol Standard Business Document (SBDH) envelope is unwrapped. Only
 
     >>> inv = read_document(b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>')
     >>> inv.format, inv.number
-    ('en16931-ubl', None)
+    (<SourceFormat.EN16931_UBL: 'en16931-ubl'>, None)
     >>> order = b"<Order xmlns='urn:oasis:names:specification:ubl:schema:xsd:Order-2'/>"
     >>> read_document(order, "o.xml")  # doctest: +ELLIPSIS
     Traceback (most recent call last):

@@ -51,7 +51,7 @@ def read_cii(root: Node) -> Invoice:
     mandate = next((m for t in terms if (m := C.text(t, "ram:DirectDebitMandateID"))), None)
     payee = C.first(settlement, "ram:PayeeTradeParty")
     inv = Invoice(
-        format=SourceFormat.CII.value,
+        format=SourceFormat.CII,
         document_type=DocumentType.CREDIT_NOTE if type_code in CREDIT_NOTE_CODES else DocumentType.INVOICE,
         number=C.text(doc, "ram:ID"),
         customization_id=C.text(context, "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"),

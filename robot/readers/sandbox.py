@@ -37,6 +37,7 @@ import time
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
+from robot.codes import SourceFormat
 from robot.errors import ReadError
 from robot.readers.limits import (
     IN_PROCESS_XML_BYTES,
@@ -66,6 +67,7 @@ _ALLOWED_GLOBALS = {
     ("datetime", "timedelta"),
     ("datetime", "timezone"),
     ("decimal", "Decimal"),
+    (SourceFormat.__module__, SourceFormat.__name__),  # Invoice.format (defined in robot.codes)
 }
 
 

@@ -44,7 +44,7 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
     """:func:`read_ubl` without the input limits, for a reader that changes the invoice further."""
     credit = local_name(root.el) == "CreditNote"
     inv = Invoice(
-        format=source_format.value,
+        format=source_format,
         document_type=DocumentType.CREDIT_NOTE if credit else DocumentType.INVOICE,
         number=U.text(root, "cbc:ID"),
         customization_id=U.text(root, "cbc:CustomizationID"),

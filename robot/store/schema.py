@@ -33,6 +33,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from robot.codes import InvoiceState as InvoiceState  # the code lists are written once (robot.codes)
+
 MONEY = Numeric(20, 4, asdecimal=True)
 PK = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -62,20 +64,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, datetime: UTCDateTime()}
-
-
-class InvoiceState:
-    """Processing state of one received document (stored as text)."""
-
-    RECEIVED = "received"  # stored, not yet read
-    READ = "read"  # read into the model
-    CLASSIFIED = "classified"  # findings and verdict recorded, action pending
-    POSTED = "posted"
-    RETURNED = "returned"
-    HELD = "held"
-
-    PENDING = (RECEIVED, READ, CLASSIFIED)
-    DONE = (POSTED, RETURNED, HELD)
 
 
 class Run(Base):
