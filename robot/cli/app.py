@@ -1,18 +1,99 @@
-"""The Typer application; each command group lives in its own module.
+"""The Typer application. Each command lives in its own module and is imported only when it runs.
 
-Exit codes (a contract): 0 ok; 1 documents with findings (validate), unreadable documents (parse)
-or a partial run; 2 usage or configuration error; 3 a failed run.
+:data:`COMMANDS` names every command's function (``"module:function"``) and its one-line help.
+:func:`_register` adds a light stand-in per command, so ``fakturarobot --help`` lists them all
+without importing a single command module; the command that is invoked (or asked for its own
+``--help``) is imported then, with only what it needs. ``parse`` of one XML file therefore never
+loads SQLAlchemy, the store or the connectors. Exit codes: :mod:`robot.cli.common`.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperCommand
+from typer.main import get_command_from_info
+from typer.models import CommandInfo
 
+from robot.cli.common import EXIT_CONFIG
 from robot.errors import ConfigError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG, EXIT_FAILED = 0, 1, 2, 3
+#: command name → (``"module:function"``, the first paragraph of the function's docstring), in
+#: the order ``--help`` lists them
+COMMANDS: dict[str, tuple[str, str]] = {
+    "parse": ("robot.cli.documents:parse", "Print the canonical model (EN 16931) of each document."),
+    "validate": (
+        "robot.cli.documents:validate",
+        "Findings and verdict for each document: with a configuration the verdict a run would give "
+        "(customer from the sidecar or the receiver EAN, vendor master, orders, duplicates among the "
+        "documents given, in order); without one, the document-level rules with their defaults.",
+    ),
+    "pdf-text": (
+        "robot.cli.documents:pdf_text",
+        "The text layer of printed PDFs, as templates see it (for writing a template's regexes).",
+    ),
+    "rules": (
+        "robot.cli.rules_cmd:rules",
+        "List every registered rule (built-in and plugins). Exit 2 if a rule plugin failed to load.",
+    ),
+    "run": (
+        "robot.cli.runs_cmd:run",
+        "One run now with the configured connectors. Exit 0 ok, 1 partial, 3 failed.",
+    ),
+    "demo": (
+        "robot.cli.runs_cmd:demo",
+        "One run over samples/ with SQLite under ./var/demo; prints the run summary.",
+    ),
+    "make-samples": (
+        "robot.cli.runs_cmd:make_samples",
+        "Regenerate the demo data (deterministic) into TARGET.",
+    ),
+    "runs": (
+        "robot.cli.history:runs",
+        "The last runs: start, duration, status, counts. Exit 0 if the last run was ok or running, "
+        "1 partial, 3 failed or abandoned.",
+    ),
+    "show": (
+        "robot.cli.history:show",
+        "One invoice's journey: state, verdict, findings, postings and every event.",
+    ),
+    "held": (
+        "robot.cli.holds_cmd:held",
+        "The hold queue, due first: what the robot holds for the creditor team, and why.",
+    ),
+    "release": (
+        "robot.cli.holds_cmd:release",
+        "Post a held invoice after all (exactly once, by the next run), if a run can post it.",
+    ),
+    "return": (
+        "robot.cli.holds_cmd:return_",
+        "Return a held invoice to the customer with your reason (notice + Invoice Response).",
+    ),
+    "retry": (
+        "robot.cli.holds_cmd:retry",
+        "Read and classify a held invoice again from its stored bytes (after fixing what held it).",
+    ),
+    "check-config": (
+        "robot.cli.config_cmd:check_config",
+        "Validate the configuration, master data, customer criteria, schedules and rule plugins.",
+    ),
+    "scheduler": (
+        "robot.cli.schedule_cmd:scheduler",
+        "Run forever per schedules.yaml (APScheduler, job store in the robot's database).",
+    ),
+    "worker": (
+        "robot.cli.schedule_cmd:worker",
+        "One run whose invoices N worker processes share. Exit 0 ok, 1 partial, 3 failed.",
+    ),
+    "health": (
+        "robot.cli.health_cmd:health",
+        "One Nagios/Icinga plugin line with performance data. Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+    ),
+}
 
 app = typer.Typer(
     name="fakturarobot",
@@ -23,21 +104,58 @@ app = typer.Typer(
 )
 
 
+def command_function(name: str) -> Any:
+    """The function behind command ``name`` (imports its module)."""
+    module, _, function = COMMANDS[name][0].partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def help_paragraph(function: Any) -> str:
+    """The first paragraph of ``function``'s docstring on one line (what ``--help`` lists)."""
+    return " ".join((inspect.getdoc(function) or "").split("\n\n")[0].split())
+
+
+class LazyCommand(TyperCommand):
+    """A command known by name and help only; parsing its arguments imports the real one."""
+
+    _real: TyperCommand | None = None
+
+    def real(self) -> TyperCommand:
+        if self._real is None:
+            assert self.name is not None
+            built = get_command_from_info(
+                CommandInfo(name=self.name, callback=command_function(self.name)),
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+            )
+            assert isinstance(built, TyperCommand)
+            self._real = built
+        return self._real
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        """The real command's context: it parses the arguments (``--help`` too) and is invoked."""
+        return self.real().make_context(info_name, args, parent=parent, **extra)
+
+
+def _stand_in() -> None:
+    """Never called: :class:`LazyCommand` hands the arguments to the real command."""
+    raise AssertionError("a lazy command was invoked without its real command")
+
+
+def _register() -> None:
+    """Add a :class:`LazyCommand` for every entry of :data:`COMMANDS` (once)."""
+    known = {c.name for c in app.registered_commands}
+    for name, (_, text) in COMMANDS.items():
+        if name not in known:
+            app.command(name, help=text, cls=LazyCommand)(_stand_in)
+
+
 def setup_logging(verbose: bool = False, json_log: str | None = None) -> None:
     """In a terminal, warnings only (a progress bar shows the run); otherwise a plain line per step."""
     from robot.logsetup import configure_logging
 
     level = "DEBUG" if verbose else ("WARNING" if sys.stderr.isatty() else "INFO")
     configure_logging(level, json_log)
-
-
-def _register() -> None:
-    import robot.cli.health_cmd as health_cmd
-    from robot.cli import config_cmd, documents, history, holds_cmd, rules_cmd, runs_cmd, schedule_cmd
-
-    for module in (documents, rules_cmd, runs_cmd, history, holds_cmd, config_cmd, schedule_cmd):
-        module.register(app)
-    health_cmd.register(app)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from robot.cli.app import EXIT_CONFIG, EXIT_OK
+from robot.cli.common import EXIT_CONFIG, EXIT_OK, config_path
 from robot.errors import ConfigError
 
 
@@ -17,7 +17,6 @@ def check_config(
     """Validate the configuration, master data, customer criteria, schedules and rule plugins."""
     from classifiers.engine import load_failures
     from robot.checks import check_all
-    from robot.cli.runs_cmd import config_path
 
     errors, notes = check_all(config_path(config), probe=probe)
     errors += [str(failure) for failure in load_failures()]
@@ -28,10 +27,6 @@ def check_config(
     if errors:
         raise typer.Exit(EXIT_CONFIG)
     raise typer.Exit(EXIT_OK)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("check-config")(check_config)
 
 
 __all__ = ["ConfigError", "check_config"]

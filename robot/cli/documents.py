@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from robot.cli.app import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK
+from robot.cli.common import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK, config_path, configured
 from robot.cli.safe_text import safe
 from robot.codes import Verdict
 from robot.errors import ConfigError, ReadError
@@ -30,10 +29,10 @@ PDF_TEMPLATES = typer.Option(
 
 def _templates(folders: list[Path] | None, config: Path | None) -> TemplateSet | None:
     """The PDF templates: the given folders, else those of an explicitly given configuration."""
-    from robot.pdftext import TemplateSet
-
     try:
         if folders:
+            from robot.pdftext import TemplateSet
+
             return TemplateSet.load(folders)
         if config is not None:
             from robot.config import load_config
@@ -101,16 +100,14 @@ def validate(
     """Findings and verdict for each document: with a configuration the verdict a run would give
     (customer from the sidecar or the receiver EAN, vendor master, orders, duplicates among the
     documents given, in order); without one, the document-level rules with their defaults."""
-    import os
+    from rich.table import Table
 
-    from robot.cli.runs_cmd import config_path
-    from robot.config import CONFIG_ENV
     from robot.validation import STANDARDS, Validator, to_json
 
     if standard is not None and standard not in STANDARDS:
         typer.echo(f"unknown standard {standard!r}; known: {', '.join(STANDARDS)}", err=True)
         raise typer.Exit(EXIT_CONFIG)
-    if config is None and (customer is not None or os.environ.get(CONFIG_ENV)):
+    if config is None and (customer is not None or configured(None) is not None):
         config = config_path(None)
     master = None
     if config is not None and standard is None:
@@ -180,9 +177,3 @@ def pdf_text(
             typer.echo(f"===== prepared by {tpl.path.name}: the template {verdict}")
             typer.echo(prepared)
     raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(parse)
-    app.command()(validate)
-    app.command("pdf-text")(pdf_text)

@@ -10,13 +10,13 @@ traceback (whose exit 1 a monitoring system would read as WARNING).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 
-from robot.cli.store_lookup import CFG, DB, DEFAULT_CONFIG, open_store
-from robot.config import CONFIG_ENV, HealthSettings, load_config
+from robot.cli.common import CFG, DB, DEFAULT_CONFIG, configured
+from robot.cli.store_lookup import open_store
+from robot.config import HealthSettings, load_config
 from robot.errors import ConfigError
 from robot.health import Health, evaluate, plain, unknown
 from robot.store.repo import Store
@@ -52,7 +52,7 @@ def check(config: Path | None, database: str | None) -> Health:
 def thresholds(config: Path | None) -> HealthSettings:
     """The ``health:`` section of the configuration (``--config``, ``$FAKTURAROBOT_CONFIG`` or
     ``./fakturarobot.yaml``); the defaults when there is none."""
-    path = config or (Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None)
+    path = configured(config)
     if path is None and DEFAULT_CONFIG.is_file():
         path = DEFAULT_CONFIG
     return HealthSettings() if path is None else load_config(path).cfg.health
@@ -61,7 +61,3 @@ def thresholds(config: Path | None) -> HealthSettings:
 def _open_store(database: str | None, config: Path | None) -> Store:
     """The store, found as every command finds it (robot.cli.store_lookup); never created."""
     return open_store(database, config, read_only=True)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(health)

@@ -16,9 +16,9 @@ import typer
 from rich import box
 from rich.table import Table
 
-from robot.cli.app import EXIT_CONFIG, EXIT_OK
+from robot.cli.common import CFG, DB, EXIT_CONFIG, EXIT_OK, exit_for
 from robot.cli.safe_text import safe, terminal
-from robot.cli.store_lookup import CFG, DB, cli_store
+from robot.cli.store_lookup import cli_store
 from robot.cli.timeline import print_journey
 from robot.serialize import decimal_text
 from robot.store.holds import state_text
@@ -57,7 +57,7 @@ def runs(
             if r.error:
                 console.print(f"[red]last run's problems:[/red] {safe(r.error)}")
     last = shown_status(rows[0], now) if rows else "ok"
-    raise typer.Exit({"ok": 0, "running": 0, "partial": 1}.get(last, 3))
+    raise typer.Exit(exit_for(last))
 
 
 COUNTED = ("posted", "returned", "held", "pending")
@@ -217,8 +217,3 @@ def show(
     finally:
         store.close()
     raise typer.Exit(EXIT_OK)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(runs)
-    app.command()(show)

@@ -28,11 +28,10 @@ import typer
 
 from classifiers.api import Finding
 from classifiers.codes import REASONS, allowed
-from robot.cli.app import EXIT_CONFIG, EXIT_OK
-from robot.cli.history import _store
+from robot.cli.common import CFG, DB, EXIT_CONFIG, EXIT_OK, config_path
 from robot.cli.holds_view import held_csv, held_json, held_table, refused_table, waiting_table
 from robot.cli.safe_text import terminal, visible
-from robot.cli.store_lookup import CFG, DB
+from robot.cli.store_lookup import cli_store
 from robot.codes import RETURN_REASONS, Reason
 from robot.errors import StoreError
 from robot.store.holds import Decision, Resolution
@@ -66,7 +65,7 @@ def held(
     if error_type is not None and error_type.strip().upper() not in REASONS:
         typer.echo(f"unknown --error-type {error_type!r}; the error types are: {allowed(REASONS)}", err=True)
         raise typer.Exit(EXIT_CONFIG)
-    store = _store(database, config)
+    store = cli_store(database, config)
     try:
         rows = store.held(customer, error_type)
         found = store.findings_by_invoice([row.id for row in rows])
@@ -112,7 +111,7 @@ def _decide(
     config: Path | None,
     finding: Finding | None = None,
 ) -> None:
-    store = _store(database, config, read_only=False)
+    store = cli_store(database, config, read_only=False)
     try:
         customers: Mapping[str, Customer] = {}
         if decision == "release":
@@ -130,7 +129,6 @@ def _decide(
 
 def _check_release(store: Store, invoice_id: int, config: Path | None) -> Mapping[str, Customer]:
     """Refuse (StoreError) a release a run could not post; the customers, for their four eyes."""
-    from robot.cli.runs_cmd import config_path
     from robot.config import load_config
     from robot.postable import posting_refusal
     from robot.wiring import load_master
@@ -211,10 +209,3 @@ def retry(
 ) -> None:
     """Read and classify a held invoice again from its stored bytes (after fixing what held it)."""
     _decide(invoice_id, "retry", by, note, database, config)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(held)
-    app.command()(release)
-    app.command("return")(return_)
-    app.command()(retry)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from classifiers.api import Registry
-from robot.cli.app import EXIT_CONFIG
+from robot.cli.common import EXIT_CONFIG
 
 
 def rules(
@@ -93,7 +93,3 @@ def rule_reference() -> str:
             f"{spec.status}/{spec.reason}/{spec.action} | {spec.field or ''} | {desc} |"
         )
     return "\n".join(out) + "\n"
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(rules)

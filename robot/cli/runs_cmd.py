@@ -19,23 +19,13 @@ from loguru import logger
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from robot.cli.app import EXIT_CONFIG, EXIT_FAILED, EXIT_FINDINGS, EXIT_OK
+from robot.cli.common import EXIT_FAILED, RUN_CONFIG, config_path
 from robot.cli.safe_text import terminal
 from robot.cli.summary import exit_code, print_summary
-from robot.config import CONFIG_ENV
+from robot.envvars import ENV_URL
 from robot.errors import StoreError
 from robot.run import Robot, RunOptions
 from robot.run_report import RunSummary
-
-EXIT_BY_STATUS = {"ok": EXIT_OK, "partial": EXIT_FINDINGS, "failed": EXIT_FAILED}
-
-
-def config_path(given: Path | None) -> Path:
-    path = given or Path(os.environ.get(CONFIG_ENV, "fakturarobot.yaml"))
-    if not path.is_file():
-        typer.echo(f"configuration file not found: {path} (use --config or {CONFIG_ENV})", err=True)
-        raise typer.Exit(EXIT_CONFIG)
-    return path
 
 
 def samples_dir() -> Path:
@@ -121,7 +111,7 @@ def _run(robot: Robot, options: RunOptions, *, as_json: bool) -> RunSummary:
 
 
 def run(
-    config: Path | None = typer.Option(None, "--config", "-c", help=f"Configuration file (or ${CONFIG_ENV})"),
+    config: Path | None = RUN_CONFIG,
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Classify only: post, return and notify nothing"),
     trigger: str = typer.Option("manual", help="What started the run (recorded)"),
@@ -166,7 +156,7 @@ def demo(
         for item in (samples / "inbox").iterdir():
             if item.is_file():
                 shutil.copy2(item, inbox / item.name)
-    url = os.environ.get("FAKTURAROBOT_DATABASE_URL") or f"sqlite:///{var.resolve()}/fakturarobot.db"
+    url = os.environ.get(ENV_URL) or f"sqlite:///{var.resolve()}/fakturarobot.db"
     summary = execute(
         samples / "fakturarobot.yaml", RunOptions(trigger="demo"), as_json=as_json, database_url=url
     )
@@ -218,9 +208,3 @@ def make_samples(target: Path = typer.Argument(Path("samples"), help="Folder to 
 
     manifest = generate(target)
     typer.echo(f"wrote {len(manifest.entries) if hasattr(manifest, 'entries') else ''} samples to {target}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(run)
-    app.command()(demo)
-    app.command("make-samples")(make_samples)

@@ -20,16 +20,14 @@ from types import FrameType
 import typer
 from loguru import logger
 
-from robot.cli.app import EXIT_CONFIG
-from robot.cli.runs_cmd import EXIT_BY_STATUS, config_path
+from robot.cli.common import EXIT_CONFIG, RUN_CONFIG, config_path, exit_for
 from robot.cli.safe_text import terminal
 from robot.cli.summary import print_summary
-from robot.config import CONFIG_ENV
 from robot.errors import ConfigError
 from robot.logsetup import configure_logging
 from robot.run import RunOptions
 
-CONFIG = typer.Option(None, "--config", "-c", help=f"Configuration file (or ${CONFIG_ENV})")
+CONFIG = RUN_CONFIG
 JSON_LOG = typer.Option(None, "--json-log", help="Also write the log as JSON lines to this file")
 VERBOSE = typer.Option(False, "--verbose", "-v", help="Log every step (DEBUG)")
 
@@ -121,9 +119,4 @@ def worker(
         typer.echo(json.dumps(summary.to_json(), ensure_ascii=False))
     else:
         print_summary(terminal(), summary)
-    raise typer.Exit(EXIT_BY_STATUS[summary.status])
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(scheduler)
-    app.command()(worker)
+    raise typer.Exit(exit_for(summary.status))

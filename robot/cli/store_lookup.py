@@ -34,26 +34,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from robot.config import CONFIG_ENV
+from robot.cli.common import CFG, DB, DEFAULT_CONFIG, EXIT_CONFIG
+from robot.envvars import CONFIG_ENV, DEFAULT_URL, ENV_URL
 from robot.errors import ConfigError
-from robot.store.db import DEFAULT_URL, ENV_URL
 
 if TYPE_CHECKING:
     from robot.store.repo import Store
 
-DEFAULT_CONFIG = Path("fakturarobot.yaml")
-
-DB = typer.Option(
-    None,
-    "--database",
-    help=f"SQLAlchemy URL of the store (wins over ${ENV_URL} and the configuration's)",
-)
-CFG = typer.Option(
-    None,
-    "--config",
-    "-c",
-    help=f"Configuration file whose database to use (default: ${CONFIG_ENV}, else ./fakturarobot.yaml)",
-)
+__all__ = ["CFG", "DB", "DEFAULT_CONFIG", "StoreLocation", "cli_store", "locate_store", "open_store"]
 
 
 @dataclass(frozen=True)
@@ -108,8 +96,6 @@ def open_store(database: str | None, config: Path | None, *, read_only: bool = T
 
 def cli_store(database: str | None, config: Path | None, *, read_only: bool = True) -> Store:
     """:func:`open_store` for a command: an error is one line on stderr and exit 2."""
-    from robot.cli.app import EXIT_CONFIG
-
     try:
         return open_store(database, config, read_only=read_only)
     except ConfigError as exc:

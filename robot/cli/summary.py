@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from robot.cli.app import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK
+from robot.cli.common import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK, exit_for
 from robot.cli.safe_text import safe
 from robot.codes import InvoiceState, Reason, Verdict
 from robot.run_report import RunSummary
@@ -27,7 +27,7 @@ def exit_code(summary: RunSummary) -> int:
     if summary.dry_run:
         would_stop = any(i["verdict"] != Verdict.POST for i in summary.invoices)
         return EXIT_FINDINGS if would_stop or summary.status != "ok" else EXIT_OK
-    return EXIT_FINDINGS if summary.status == "partial" else EXIT_OK
+    return exit_for(summary.status)
 
 
 def print_summary(console: Console, summary: RunSummary, *, details_db: str | None = None) -> None:

@@ -27,10 +27,10 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from robot.envvars import DEFAULT_URL as DEFAULT_URL
+from robot.envvars import ENV_URL as ENV_URL
 from robot.errors import ConfigError
 
-ENV_URL = "FAKTURAROBOT_DATABASE_URL"
-DEFAULT_URL = "sqlite:///var/fakturarobot.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 

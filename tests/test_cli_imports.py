@@ -1,0 +1,129 @@
+"""A command imports only what it needs: ``parse`` of one XML invoice loads no database, web or
+HTTP library and no other command; ``--help`` lists every command without importing one.
+
+Each check runs the real entry point (``robot.cli.main``) in a fresh interpreter and looks at
+``sys.modules`` afterwards, so it is deterministic (no timing): bench/cli_start_bench.py measures
+the time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = "samples/inbox/0001-peppol-clean.xml"
+#: never needed to read one XML invoice
+HEAVY = ("sqlalchemy", "alembic", "fastapi", "httpx", "pdfplumber", "robot.store", "robot.config")
+#: the modules that hold commands (robot.cli.app.COMMANDS names each command's)
+COMMAND_MODULES = [
+    f"robot.cli.{name}"
+    for name in [
+        "config_cmd",
+        "documents",
+        "health_cmd",
+        "history",
+        "holds_cmd",
+        "rules_cmd",
+        "runs_cmd",
+        "schedule_cmd",
+    ]
+]
+
+PROBE = """
+import json, sys
+from robot.cli.app import main
+sys.argv = ["fakturarobot", *json.loads(sys.argv[1])]
+try:
+    main()
+    code = 0
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"exit": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+def _run(*args: str) -> tuple[int, str, set[str]]:
+    """Exit code, stdout and the modules loaded by ``fakturarobot ARGS`` in a fresh interpreter."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("FAKTURAROBOT_CONFIG", "FAKTURAROBOT_DATABASE_URL")
+    }
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    env["COLUMNS"] = "400"  # --help: one line per command
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    return report["exit"], done.stdout, set(report["modules"])
+
+
+def _loaded(modules: set[str], prefix: str) -> bool:
+    return any(m == prefix or m.startswith(prefix + ".") for m in modules)
+
+
+def test_parse_json_of_one_xml_invoice_loads_no_store_web_or_http_library() -> None:
+    code, out, modules = _run("parse", "--json", SAMPLE)
+    assert code == 0, out
+    line = json.loads(out.splitlines()[0])
+    assert line["file"] == SAMPLE and line["invoice_number"] == "KL-2026-0264"
+    assert [m for m in HEAVY if _loaded(modules, m)] == []
+    assert [m for m in COMMAND_MODULES if m in modules] == ["robot.cli.documents"]
+
+
+def test_help_lists_every_command_with_its_help_and_imports_none() -> None:
+    from robot.cli.app import COMMANDS
+
+    assert sorted({target.partition(":")[0] for target, _ in COMMANDS.values()}) == COMMAND_MODULES
+    code, out, modules = _run("--help")
+    assert code == 0, out
+    lines = out.splitlines()
+    for name, (_, text) in COMMANDS.items():
+        assert any(f" {name} " in line and text[:50] in line for line in lines), (name, out)
+    assert [m for m in COMMAND_MODULES if m in modules] == []
+    assert [m for m in HEAVY if _loaded(modules, m)] == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "parse",
+        "validate",
+        "pdf-text",
+        "rules",
+        "run",
+        "demo",
+        "make-samples",
+        "runs",
+        "show",
+        "held",
+        "release",
+        "return",
+        "retry",
+        "check-config",
+        "scheduler",
+        "worker",
+        "health",
+    ],
+)
+def test_the_listed_help_is_the_commands_own(name: str) -> None:
+    """The help ``--help`` lists (without importing) is the first paragraph of the command's docstring."""
+    from robot.cli.app import COMMANDS, command_function, help_paragraph
+
+    assert COMMANDS[name][1] == help_paragraph(command_function(name))
+
+
+def test_a_command_asked_for_its_help_shows_its_options() -> None:
+    code, out, modules = _run("held", "--help")
+    assert code == 0 and "--customer" in out and "--database" in out, out
+    assert "robot.cli.holds_cmd" in modules and "robot.cli.documents" not in modules
