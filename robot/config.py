@@ -37,6 +37,7 @@ from pydantic import (
 )
 
 from connectors import registry
+from robot.envvars import CONFIG_ENV as CONFIG_ENV  # (the names of the environment variables)
 from robot.errors import ConfigError
 from robot.yamlconf import Loc, TextExpected, load_yaml_model
 
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from connectors.base import Connector, Ledger, Notifier, Source
     from robot.pdftext import TemplateSet
 
-CONFIG_ENV = "FAKTURAROBOT_CONFIG"
 
 class ConnectorSpec(BaseModel):
     """``{kind: ..., <the connector's settings>}``; the settings are checked by the connector."""

@@ -17,18 +17,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from classifiers.api import Finding, PriorInvoice
 from classifiers.engine import Classifier
 from classifiers.lookups import supplier_key
 from robot.codes import Reason, Verdict
-from robot.context import MasterData
 from robot.errors import ReadError
 from robot.findings import robot_finding
 from robot.model import Invoice
-from robot.pdftext import TemplateSet
 from robot.postable import read_stored, vendor_of
-from robot.store.schema import InvoiceRow
+
+if TYPE_CHECKING:  # (annotations only: deciding needs neither the store nor the configuration)
+    from robot.context import MasterData
+    from robot.pdftext import TemplateSet
+    from robot.store.schema import InvoiceRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from classifiers.api import DANISH_TWINS, Finding
 from robot.codes import Action, Reason, Status
-from robot.store.schema import FindingRow
+
+if TYPE_CHECKING:
+    from robot.store.schema import FindingRow
 
 MANUAL_RETURN = "MANUAL-RETURN"
 
@@ -136,6 +138,7 @@ def finding_values(invoice_id: int, f: Finding) -> dict[str, Any]:
         >>> row = finding_values(1, f)
         >>> row["expected"]
         '{"en": "at most 9", "da": "højst 9"}'
+        >>> from robot.store.schema import FindingRow
         >>> from_rows([FindingRow(**row)])[0] == f
         True
     """

@@ -18,12 +18,12 @@ from robot.errors import ReadError
 from robot.model import Invoice
 from robot.posting import build_posting
 from robot.readers.sandbox import read_bounded
-from robot.store.schema import InvoiceRow
 
 if TYPE_CHECKING:
     from robot.context import MasterData
     from robot.pdftext import TemplateSet
     from robot.store.repo import Store
+    from robot.store.schema import InvoiceRow
 
 
 def read_stored(row: InvoiceRow, content: bytes, filename: str, templates: TemplateSet | None) -> Invoice:

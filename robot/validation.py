@@ -14,16 +14,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from classifiers.api import Context, Finding, RuleSpec
 from classifiers.engine import Classifier
-from connectors.folder import FolderSource
-from robot.context import MasterData
 from robot.decision import Decision, decide, prior_of, read_or_error
-from robot.pdftext import TemplateSet
-from robot.store.receipts import sha256_of
-from robot.store.schema import InvoiceRow
+from robot.errors import ReadError
+from robot.readers.sandbox import read_bounded
+
+if TYPE_CHECKING:
+    from robot.context import MasterData
+    from robot.model import Invoice
+    from robot.pdftext import TemplateSet
 
 #: official rule id prefixes of each standard: EN 16931 business rules, Peppol BIS 3 (its rules and
 #: the Danish national rules DK-R it carries), the OIOUBL schematron (F-INV, F-CRN, F-LIB, ...)
@@ -74,10 +76,11 @@ class Validator:
     def check(self, path: Path) -> Checked:
         content = path.read_bytes()
         meta = self._metadata(path)
-        row = InvoiceRow(source="validate", source_ref=path.name, source_meta=meta)
-        invoice, read_error = read_or_error(row, content, str(path), self.templates)
-        digest = sha256_of(content)
+        invoice, read_error = self._read(path, content, meta)
         if self.master is not None:
+            from robot.store.receipts import sha256_of
+
+            digest = sha256_of(content)
             decision = decide(self.master, self.classifier, invoice, read_error, meta, sha256=digest)
             if invoice is not None:
                 self._seen += 1
@@ -93,11 +96,26 @@ class Validator:
         number = invoice.number if invoice is not None else _number_of(content, str(path))
         return Checked(path, decision, fmt, number)
 
+    def _read(self, path: Path, content: bytes, meta: dict[str, str]) -> tuple[Invoice | None, str | None]:
+        """The invoice as a run reads it (:func:`robot.decision.read_or_error`, given the sidecar's
+        metadata); without a configuration there is no sidecar and no store row, only the bytes."""
+        if self.master is None:
+            try:
+                return read_bounded(content, str(path), self.templates), None
+            except ReadError as exc:
+                return None, str(exc)
+        from robot.store.schema import InvoiceRow
+
+        row = InvoiceRow(source="validate", source_ref=path.name, source_meta=meta)
+        return read_or_error(row, content, str(path), self.templates)
+
     def _metadata(self, path: Path) -> dict[str, str]:
         """The sidecar as a run's folder source reads it (an unusable one: ``intake_problem``),
         with ``--customer`` in place of the customer it names."""
         meta: dict[str, str] = {}
         if self.master is not None:
+            from connectors.folder import FolderSource
+
             source = FolderSource(path.parent)
             meta, problem = source._metadata(path.name)  # the folder source's own sidecar reader
             if problem:
@@ -111,7 +129,6 @@ class Validator:
 
 def _format_of(content: bytes, filename: str) -> str | None:
     """The syntax of a document that could not be read as an invoice, when it can be told."""
-    from robot.errors import ReadError
     from robot.readers import detect_format
 
     try:
@@ -123,7 +140,6 @@ def _format_of(content: bytes, filename: str) -> str | None:
 def _number_of(content: bytes, filename: str) -> str | None:
     """BT-1 of an unreadable XML invoice, when its root names one (UBL ``cbc:ID``, CII
     ``ExchangedDocument/ID``); None for anything else."""
-    from robot.errors import ReadError
     from robot.readers import parse_xml
     from robot.readers.detect import document_root
     from robot.readers.nodes import clean, local_name

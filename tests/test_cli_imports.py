@@ -18,8 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = "samples/inbox/0001-peppol-clean.xml"
-#: never needed to read one XML invoice
-HEAVY = ("sqlalchemy", "alembic", "fastapi", "httpx", "pdfplumber", "robot.store", "robot.config")
+#: never needed to read or validate one XML invoice
+HEAVY = ("sqlalchemy", "alembic", "fastapi", "httpx", "pdfplumber", "robot.store", "robot.config", "yaml")
 #: the modules that hold commands (robot.cli.app.COMMANDS names each command's)
 COMMAND_MODULES = [
     f"robot.cli.{name}"
@@ -78,6 +78,19 @@ def test_parse_json_of_one_xml_invoice_loads_no_store_web_or_http_library() -> N
     line = json.loads(out.splitlines()[0])
     assert line["file"] == SAMPLE and line["invoice_number"] == "KL-2026-0264"
     assert [m for m in HEAVY if _loaded(modules, m)] == []
+    assert [m for m in COMMAND_MODULES if m in modules] == ["robot.cli.documents"]
+    assert not _loaded(modules, "loguru")  # parse never logs (robot.cli.app.QUIET)
+    assert not _loaded(modules, "connectors")
+
+
+def test_validate_without_a_configuration_loads_no_store_or_configuration() -> None:
+    """The document-level rules only: neither the store, the configuration models nor a connector."""
+    code, out, modules = _run("validate", "--json", SAMPLE)
+    assert code == 0, out
+    line = json.loads(out.splitlines()[0])
+    assert (line["file"], line["verdict"], line["findings"]) == (SAMPLE, "post", [])
+    assert [m for m in HEAVY if _loaded(modules, m)] == []
+    assert [m for m in modules if m.startswith("connectors.") and m != "connectors.base"] == []
     assert [m for m in COMMAND_MODULES if m in modules] == ["robot.cli.documents"]
 
 

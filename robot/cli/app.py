@@ -95,6 +95,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
 }
 
+#: commands whose code never logs (no loguru in what they import) unless given a configuration:
+#: logging is not set up for them, which keeps loguru out of their start (tests/test_cli_imports.py)
+QUIET = frozenset({"parse", "pdf-text"})
+
 app = typer.Typer(
     name="fakturarobot",
     help="Invoice robot for public-sector shared service centres: read, classify, post, return, hold.",
@@ -158,9 +162,16 @@ def setup_logging(verbose: bool = False, json_log: str | None = None) -> None:
     configure_logging(level, json_log)
 
 
+def _may_log(args: list[str]) -> bool:
+    """All command lines but a :data:`QUIET` command's without ``--config``."""
+    quiet = bool(args) and args[0] in QUIET and not any(a.startswith("--config") for a in args)
+    return not quiet
+
+
 def main() -> None:
     _register()
-    setup_logging()
+    if _may_log(sys.argv[1:]):
+        setup_logging()
     try:
         app()
     except ConfigError as exc:
