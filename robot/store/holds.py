@@ -24,14 +24,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import and_, case, delete, func, literal, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.api import Finding
 from classifiers.criteria import BANK_DETAIL_CODES, Customer
 from robot.errors import StoreError
 from robot.findings import finding_values
-from robot.store.schema import Event, FindingRow, InvoiceRow, InvoiceState, PostingRow, utcnow
+from robot.store.decisions import set_error_types
+from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow, InvoiceState, PostingRow, utcnow
 
 Decision = Literal["release", "return", "retry"]
 EVENT = {"release": "released", "return": "returned-by-hand", "retry": "retry"}
@@ -123,14 +124,15 @@ class HoldQueue:
         """Held invoices, the ones due first at the top (then the oldest received).
 
         ``customer`` is compared without case; ``error_type`` is one code of the invoice's error
-        types (``PAY`` matches ``OTH,PAY``, never a part of a code).
+        types, matched exactly (``invoice_error_types``: ``PAY`` matches ``OTH,PAY``, never a part
+        of a code).
         """
         query = select(InvoiceRow).where(InvoiceRow.state == InvoiceState.HELD)
         if customer:
             query = query.where(func.upper(InvoiceRow.customer_id) == customer.strip().upper())
         if error_type:
-            listed = literal(",") + func.coalesce(InvoiceRow.error_types, "") + literal(",")
-            query = query.where(listed.contains(f",{error_type.strip().upper()},"))
+            coded = select(ErrorTypeRow.invoice_id).where(ErrorTypeRow.code == error_type.strip().upper())
+            query = query.where(InvoiceRow.id.in_(coded))
         query = query.order_by(InvoiceRow.due_date.is_(None), InvoiceRow.due_date, InvoiceRow.received_at)
         with self.sessions() as s:
             return list(s.scalars(query))
@@ -255,10 +257,12 @@ class HoldQueue:
                 values["verdict"] = "return"
                 types = [t for t in (row.error_types or "").split(",") if t]
                 values["error_types"] = ",".join(dict.fromkeys([*types, finding.reason]))
+                set_error_types(s, invoice_id, [*types, finding.reason])
                 s.add(FindingRow(**finding_values(invoice_id, finding)))
             else:
                 values.update(state=InvoiceState.RECEIVED, verdict=None, error_types=None, read_error=None)
                 s.execute(delete(FindingRow).where(FindingRow.invoice_id == invoice_id))
+                set_error_types(s, invoice_id, [])
             s.execute(update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(**values))
             event = Event(invoice_id=invoice_id, run_id=None, kind=EVENT[decision], detail=detail)
             s.add(event)

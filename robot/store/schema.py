@@ -163,6 +163,19 @@ class FindingRow(Base):
     line_id: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
+class ErrorTypeRow(Base):
+    """One error type (an OPStatusReason code) of an invoice (migration 0005), for an exact filter.
+
+    ``invoices.error_types`` keeps the same codes comma-joined for display; this table is queried.
+    """
+
+    __tablename__ = "invoice_error_types"
+    __table_args__ = (Index("ix_invoice_error_types_code", "code", "invoice_id"),)
+
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
 class Event(Base):
     """One step of an invoice's journey (or of a run)."""
 

@@ -1,0 +1,154 @@
+"""Recording decisions: the one place an invoice's decision and its events are written.
+
+:meth:`Decisions.apply` writes an :class:`~robot.decision.Outcome` (built by the pure functions of
+:mod:`robot.decision`) in one transaction: the invoice's new state and columns, its findings and
+error types, the posting intent, and the events. The first pass, every resumed step and the holds
+after a decision all go through it; :meth:`Decisions.complete_posting` records the ERP's answer.
+
+Given a ``worker``, a write happens only while ``claimed_by`` is still that worker (``UPDATE ...
+WHERE claimed_by = worker``; else :class:`~robot.store.queue.LeaseLost`, and nothing is written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from robot.findings import finding_values
+from robot.serialize import jsonable
+from robot.store.queue import LeaseLost
+from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow, InvoiceState, PostingRow, utcnow
+
+if TYPE_CHECKING:  # the store does not import the deciding code (commands that only read start fast)
+    from robot.decision import Outcome
+
+
+class Decisions:
+    """Mixin of :class:`robot.store.repo.Store`: decisions and the ERP's confirmation, fenced."""
+
+    sessions: sessionmaker[Session]
+
+    def apply(
+        self,
+        invoice_id: int,
+        run_id: int | None,
+        outcome: Outcome,
+        *,
+        session: Session | None = None,
+        worker: str | None = None,
+    ) -> None:
+        """Record one step of the invoice (a decision, a resumed one, a hold) with its events.
+
+        Core statements, a handful of round trips: this is the hot path. Given a ``session``, the
+        statements join its open transaction (the caller commits: see
+        ``WorkQueue.supplier_transaction``).
+        """
+        now = utcnow()
+        values: dict[str, Any] = {**outcome.values, "last_run_id": run_id, "updated_at": now}
+        if outcome.state is not None:
+            values["state"] = outcome.state
+        if outcome.final:
+            values.update(claimed_by=None, lease_until=None)
+        if outcome.error_types is not None:
+            values["error_types"] = ",".join(dict.fromkeys(outcome.error_types)) or None
+        events = [
+            {"invoice_id": invoice_id, "run_id": run_id, "kind": kind, "detail": jsonable(detail), "at": now}
+            for kind, detail in outcome.events
+        ]
+        with self.sessions.begin() if session is None else nullcontext(session) as s:
+            result = s.execute(owned(invoice_id, worker).values(**values))
+            if worker is not None and not getattr(result, "rowcount", 0):
+                raise LeaseLost(invoice_id, worker, outcome.step)
+            if outcome.replace_findings:
+                s.execute(delete(FindingRow).where(FindingRow.invoice_id == invoice_id))
+            if outcome.findings:
+                s.execute(insert(FindingRow), [finding_values(invoice_id, f) for f in outcome.findings])
+            if outcome.error_types is not None:
+                set_error_types(s, invoice_id, outcome.error_types)
+            intent = outcome.posting
+            if intent is not None and intent.recorded:
+                s.execute(
+                    update(PostingRow)
+                    .where(PostingRow.invoice_id == invoice_id)
+                    .values(attempts=PostingRow.attempts + 1)
+                )
+            elif intent is not None:
+                row = {
+                    "invoice_id": invoice_id,
+                    "idempotency_key": intent.key,
+                    "ledger": intent.ledger,
+                    "payload": jsonable(intent.payload),
+                    "attempts": 1,
+                    "state": "pending",
+                    "created_at": now,
+                }
+                s.execute(insert(PostingRow), [row])
+            if events:
+                s.execute(insert(Event), events)
+
+    def posting_recorded(self, invoice_id: int) -> bool:
+        """Whether the invoice's posting intent is in the store (a resumed posting)."""
+        with self.sessions() as s:
+            query = select(PostingRow.id).where(PostingRow.invoice_id == invoice_id)
+            return s.scalar(query) is not None
+
+    def complete_posting(
+        self,
+        invoice_id: int,
+        run_id: int,
+        erp_document_no: str,
+        *,
+        found_existing: bool,
+        worker: str | None = None,
+    ) -> None:
+        """The ERP confirmed: the invoice is posted. With ``worker``, only while it still holds it."""
+        now = utcnow()
+        with self.sessions.begin() as s:
+            result = s.execute(
+                owned(invoice_id, worker).values(
+                    state=InvoiceState.POSTED,
+                    erp_document_no=erp_document_no,
+                    last_run_id=run_id,
+                    outcome_pending=True,
+                    claimed_by=None,
+                    lease_until=None,
+                    last_error=None,
+                    erp_unreachable=0,
+                    retry_after=None,
+                    updated_at=now,
+                )
+            )
+            if worker is not None and not getattr(result, "rowcount", 0):
+                raise LeaseLost(invoice_id, worker, "recording the posting")
+            s.execute(
+                update(PostingRow)
+                .where(PostingRow.invoice_id == invoice_id)
+                .values(state=InvoiceState.POSTED, erp_document_no=erp_document_no, posted_at=now)
+            )
+            detail = {"erp_document_no": erp_document_no, "found_existing": found_existing}
+            s.execute(
+                insert(Event),
+                [{"invoice_id": invoice_id, "run_id": run_id, "kind": "posted", "detail": detail, "at": now}],
+            )
+
+
+def set_error_types(s: Session, invoice_id: int, codes: Iterable[str]) -> None:
+    """Replace the invoice's error types (``invoice_error_types``, one row per code) in ``s``.
+
+    ``invoices.error_types`` keeps the same codes comma-joined, as every report shows them; the
+    child rows are what ``held --error-type`` filters on, exactly.
+    """
+    s.execute(delete(ErrorTypeRow).where(ErrorTypeRow.invoice_id == invoice_id))
+    rows = [{"invoice_id": invoice_id, "code": code} for code in dict.fromkeys(codes) if code]
+    if rows:
+        s.execute(insert(ErrorTypeRow), rows)
+
+
+def owned(invoice_id: int, worker: str | None) -> Any:
+    """``UPDATE invoices WHERE id = ?`` (and ``AND claimed_by = ?`` when a worker is given)."""
+    query = update(InvoiceRow).where(InvoiceRow.id == invoice_id)
+    return query if worker is None else query.where(InvoiceRow.claimed_by == worker)

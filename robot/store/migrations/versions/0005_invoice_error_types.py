@@ -1,0 +1,50 @@
+"""invoice_error_types: an invoice's error types one row per code, for an exact filter
+
+``invoices.error_types`` (the codes comma-joined, ``"OTH,PAY"``) stays as every report shows it;
+``held --error-type PAY`` now looks the code up here instead of matching a part of that text.
+The rows are filled from ``invoices.error_types`` of every existing invoice.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-10 10:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    table = op.create_table(
+        "invoice_error_types",
+        sa.Column("invoice_id", ID, nullable=False),
+        sa.Column("code", sa.String(length=16), nullable=False),
+        sa.ForeignKeyConstraint(["invoice_id"], ["invoices.id"]),
+        sa.PrimaryKeyConstraint("invoice_id", "code"),
+    )
+    op.create_index("ix_invoice_error_types_code", "invoice_error_types", ["code", "invoice_id"])
+    invoices = sa.table("invoices", sa.column("id", ID), sa.column("error_types", sa.String(128)))
+    found = op.get_bind().execute(
+        sa.select(invoices.c.id, invoices.c.error_types).where(invoices.c.error_types.is_not(None))
+    )
+    rows = [
+        {"invoice_id": invoice_id, "code": code}
+        for invoice_id, joined in found
+        for code in dict.fromkeys(c.strip() for c in joined.split(","))
+        if code
+    ]
+    if rows:
+        op.bulk_insert(table, rows)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_invoice_error_types_code", table_name="invoice_error_types")
+    op.drop_table("invoice_error_types")
