@@ -1,18 +1,42 @@
-"""Shared fixtures: the third-party corpora (skipped when absent) and PostgreSQL (skipped outside CI)."""
+"""Shared fixtures: the third-party corpora (skipped when absent), PostgreSQL (skipped outside CI)
+and a store on both."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from connectors.fakes import MemorySource
+    from robot.store.repo import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 CORPORA = ROOT.parent / "shared" / "corpora"
 ORACLE = ROOT.parent / "shared" / "tools" / "schematron_oracle.py"
 PG_URL = os.environ.get("FAKTURAROBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def sample_source() -> MemorySource:
+    """An in-memory source holding every document of ``samples/manifest.yaml``, each with its
+    purchase-system metadata (the ``.meta.json`` beside it) when it has one."""
+    import json
+
+    import yaml
+
+    from connectors.fakes import MemorySource
+
+    source = MemorySource()
+    for entry in yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]:
+        path = SAMPLES / "inbox" / entry["file"]
+        meta_path = path.with_name(path.name + ".meta.json")
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        source.add(entry["file"], path.read_bytes(), meta)
+    return source
 
 
 def corpora_path(*parts: str) -> Path:
@@ -65,3 +89,18 @@ def pg_fresh_url(pg_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A migrated store on SQLite (``store.db`` in ``tmp_path``) and on PostgreSQL (a fresh
+    schema), closed afterwards. A module with a ``store`` fixture of its own uses that one."""
+    from robot.store.repo import Store
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/store.db"
+    else:
+        url = request.getfixturevalue("pg_fresh_url")
+    s = Store.open(url)
+    yield s
+    s.close()

@@ -21,7 +21,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ import pytest
 import yaml
 from bulk import make_inbox, variant, write_config
 from conftest import SAMPLES
+from servers import free_port
 from sqlalchemy import func, select
 
 from connectors.bc_testserver.app import DEFAULT_COMPANY_ID
@@ -282,12 +282,6 @@ def _returns(inbox: Path, count: int, start: int) -> None:
             shutil.copyfile(sidecar, inbox / (name + ".meta.json"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.postgres
 @pytest.mark.timeout(600)
 def test_fifty_kills_of_two_pg_workers_against_a_faulty_business_central(
@@ -313,7 +307,7 @@ def test_fifty_kills_of_two_pg_workers_against_a_faulty_business_central(
         retry_after_seconds=0,
     )
     meter = ErpMeter(bc, latency=0.03)
-    smtp, port = SmtpInbox(), _free_port()
+    smtp, port = SmtpInbox(), free_port()
     controller = Controller(smtp, hostname="127.0.0.1", port=port)
     controller.start()
     rng = random.Random(9)

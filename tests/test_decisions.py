@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SAMPLES
+from conftest import SAMPLES, sample_source
 from typer.testing import CliRunner
 
-from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource
+from connectors.fakes import MemoryLedger, MemoryNotifier
 from robot.cli.app import _register, app
 from robot.context import MasterData
 from robot.errors import StoreError
@@ -45,7 +45,7 @@ class Desk:
 
     def __init__(self, url: str, config: Path = CONFIG, customers: Path = SAMPLES / "customers.yaml") -> None:
         self.url, self.config, self.customers = url, config, customers
-        self.source, self.ledger = _source(), MemoryLedger()
+        self.source, self.ledger = sample_source(), MemoryLedger()
         self.run()
         _register()
         self.runner = CliRunner()
@@ -91,15 +91,6 @@ class Desk:
         code, out = self.cli("show", str(self.id(file)), "--json", config=False)
         assert code == 0, out
         return [e["kind"] for e in json.loads(out)["events"]]
-
-
-def _source() -> MemorySource:
-    source = MemorySource()
-    for entry in MANIFEST:
-        path = SAMPLES / "inbox" / entry["file"]
-        meta = json.loads(path.with_name(path.name + ".meta.json").read_text(encoding="utf-8"))
-        source.add(entry["file"], path.read_bytes(), meta)
-    return source
 
 
 def _four_eyes_config(tmp_path: Path) -> Path:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from conftest import SAMPLES
+from conftest import SAMPLES, sample_source
 from sqlalchemy import event
 
 from classifiers.api import Finding
-from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource
+from connectors.fakes import MemoryLedger, MemoryNotifier
 from robot import returns
 from robot.context import MasterData
 from robot.notices import ReturnedItem, build_digest
@@ -22,22 +18,9 @@ from robot.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import InvoiceState
 
-MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path / 'robot.db'}")
-    yield s
-    s.close()
-
 
 def _robot(store: Store) -> Robot:
-    source = MemorySource()
-    for entry in MANIFEST:
-        path = SAMPLES / "inbox" / entry["file"]
-        meta = json.loads(path.with_name(path.name + ".meta.json").read_text(encoding="utf-8"))
-        source.add(entry["file"], path.read_bytes(), meta)
+    source = sample_source()
     master = MasterData.load(SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml")
     return Robot(store, master, source=source, ledger=MemoryLedger(), notifier=MemoryNotifier())
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SAMPLES
+from conftest import SAMPLES, sample_source
 from typer.testing import CliRunner
 
 from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource
@@ -32,27 +31,6 @@ from robot.store.schema import InvoiceState
 
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
 HELD = {e["file"] for e in MANIFEST if e["verdict"] == "hold"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    url = (
-        f"sqlite:///{tmp_path}/store.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_fresh_url")
-    )
-    s = Store.open(url)
-    yield s
-    s.close()
-
-
-def _source() -> MemorySource:
-    source = MemorySource()
-    for entry in MANIFEST:
-        path = SAMPLES / "inbox" / entry["file"]
-        meta = json.loads(path.with_name(path.name + ".meta.json").read_text(encoding="utf-8"))
-        source.add(entry["file"], path.read_bytes(), meta)
-    return source
 
 
 def _robot(
@@ -72,7 +50,7 @@ def _id(store: Store, file: str) -> int:
 def test_release_return_and_retry_are_carried_out_by_the_next_run(store: Store, tmp_path: Path) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(SAMPLES / "pdf-templates", templates)
-    source, ledger, notifier = _source(), MemoryLedger(), MemoryNotifier()
+    source, ledger, notifier = sample_source(), MemoryLedger(), MemoryNotifier()
     summary = _robot(store, source, ledger, notifier, templates).run(RunOptions())
     assert summary.status == "ok"
     assert {r.source_ref for r in store.held()} == HELD
@@ -142,7 +120,7 @@ def test_decisions_are_refused_on_unknown_or_unheld_invoices_and_without_a_name(
 def test_cli_held_and_decisions(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path}/store.db"
     store = Store.open(database)
-    source = _source()
+    source = sample_source()
     _robot(store, source, MemoryLedger(), MemoryNotifier(), SAMPLES / "pdf-templates").run(RunOptions())
     limit = _id(store, "0050-peppol-above-auto-post-limit.xml")
     store.close()
@@ -194,7 +172,9 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite store after one run over the samples (read-only for the tests below)."""
     database = f"sqlite:///{tmp_path_factory.mktemp('held')}/store.db"
     store = Store.open(database)
-    _robot(store, _source(), MemoryLedger(), MemoryNotifier(), SAMPLES / "pdf-templates").run(RunOptions())
+    _robot(store, sample_source(), MemoryLedger(), MemoryNotifier(), SAMPLES / "pdf-templates").run(
+        RunOptions()
+    )
     store.close()
     _register()
     return database

@@ -9,7 +9,7 @@ small CII invoice, a printed PDF's template fields) and then given one bad value
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -363,18 +363,6 @@ BAD: dict[str, tuple[str, str, str]] = {  # file: (field, value, what the held r
     "bad-digits.xml": ("payable", "１２３.００", "PayableAmount (BT-115) '１２３.００' is not a decimal "
                        "number: it has the non-ASCII digit '１' (U+FF11 FULLWIDTH DIGIT ONE)"),
 }  # fmt: skip
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    url = (
-        f"sqlite:///{tmp_path}/store.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_fresh_url")
-    )
-    s = Store.open(url)
-    yield s
-    s.close()
 
 
 def _meta(file: str) -> dict[str, Any]:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import email
-import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
 from email import policy
 from pathlib import Path
 from typing import Any
 
 import yaml
-from aiosmtpd.controller import Controller
 from conftest import SAMPLES
+from servers import free_port, smtp_server
 
 from robot.config import load_config
 from robot.run import RunOptions
@@ -34,12 +31,6 @@ def _exactly_once(invoices: list[dict[str, Any]], credit_memos: list[dict[str, A
     assert all(c["totalAmountIncludingTax"] > 0 and c["status"] == "Open" for c in credit_memos)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Inbox:
     """An aiosmtpd handler keeping every message that arrives."""
 
@@ -49,17 +40,6 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
-
-
-@contextmanager
-def smtp_server(port: int) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 def _with_smtp(config: Path, port: int) -> None:
@@ -76,14 +56,14 @@ def _with_smtp(config: Path, port: int) -> None:
 
 
 def test_full_loop_over_http_with_real_smtp(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     with sandbox(SAMPLES, tmp_path / "box") as box:
         _with_smtp(box.config, port)
         robot, _ = build_robot(box.config)
         # the mail server is down during the first run: notices wait in the outbox
         first = robot.run(RunOptions())
         assert first.status == "partial" and first.counts["notices_pending"] > 0
-        with smtp_server(port) as inbox:
+        with smtp_server(inbox := Inbox(), port):
             second = robot.run(RunOptions())
             third = robot.run(RunOptions())
         erp, credit_memos = box.erp_invoices(), box.erp_credit_memos()

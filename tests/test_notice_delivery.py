@@ -10,23 +10,21 @@ from __future__ import annotations
 
 import email
 import json
-import socket
 from collections.abc import Iterator
 from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
-from conftest import SAMPLES
+from conftest import SAMPLES, sample_source
+from servers import Mailbox, free_port, smtp_server
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from connectors.base import OutgoingNotice
 from connectors.eml import EmlNotifier, NotifierDown
-from connectors.fakes import MemoryLedger, MemorySource
+from connectors.fakes import MemoryLedger
 from connectors.smtp import SmtpNotifier
 from robot.cli.app import _register, app
 from robot.context import MasterData
@@ -43,68 +41,11 @@ def _address(customer: str) -> str:
     return f"kreditor@{customer.lower()}.example.dk"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Mailbox:
-    """An aiosmtpd handler: keeps what arrives, every RCPT asked for, and refuses as told."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-        self.asked: list[str] = []
-        self.rcpt_reply: dict[str, str] = {}
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
-    ) -> str:
-        self.asked.append(address)
-        reply = self.rcpt_reply.get(address)
-        if reply:
-            return reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = email.message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        self.messages.append((list(envelope.rcpt_tos), msg))
-        return "250 Message accepted for delivery"
-
-    def received_by(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for rcpts, _ in self.messages:
-            for r in rcpts:
-                out[r] = out.get(r, 0) + 1
-        return out
-
-
-def _start(handler: Mailbox, port: int) -> Controller:
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller
-
-
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    handler, port = Mailbox(), _free_port()
-    controller = _start(handler, port)
-    try:
+    handler = Mailbox()
+    with smtp_server(handler) as port:
         yield handler, port
-    finally:
-        controller.stop()
-
-
-def _source() -> MemorySource:
-    source = MemorySource()
-    for entry in MANIFEST:
-        path = SAMPLES / "inbox" / entry["file"]
-        meta_path = path.with_name(path.name + ".meta.json")
-        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-        source.add(entry["file"], path.read_bytes(), meta)
-    return source
 
 
 def _robot(url: str, notifier: Any) -> Robot:
@@ -112,7 +53,7 @@ def _robot(url: str, notifier: Any) -> Robot:
     return Robot(
         Store.open(url),
         master,
-        source=_source(),
+        source=sample_source(),
         ledger=MemoryLedger(),
         notifier=notifier,
         pdf_templates=TemplateSet.load([SAMPLES / "pdf-templates"]),
@@ -181,7 +122,7 @@ def test_a_refused_address_holds_that_notice_and_the_others_are_sent(
 
 
 def test_mail_server_down_leaves_every_notice_for_the_next_run_with_the_reason(tmp_path: Path) -> None:
-    port = _free_port()  # nothing listens here yet
+    port = free_port()  # nothing listens here yet
     robot = _robot(
         f"sqlite:///{tmp_path}/store.db",
         SmtpNotifier("127.0.0.1", port, from_address="robot@sa.example.dk", timeout=2),
@@ -198,11 +139,8 @@ def test_mail_server_down_leaves_every_notice_for_the_next_run_with_the_reason(t
         assert all(n.last_error and "unavailable" in n.last_error for n in notices.values())
         assert all("not tried" in (n.last_error or "") for n in list(notices.values())[1:])
 
-        controller = _start(handler, port)
-        try:
+        with smtp_server(handler, port):
             second = robot.run(RunOptions())
-        finally:
-            controller.stop()
         notices = _notices(robot.store)
     finally:
         robot.close()

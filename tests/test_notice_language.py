@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SAMPLES
+from conftest import SAMPLES, sample_source
 from lxml import etree
 from oracle_support import oracle_report
 
@@ -66,15 +66,6 @@ ENGLISH_AMOUNT = re.compile(r"(?<![\d.,])\d+\.\d{2}(?![\d.,])")
 QUOTED = re.compile(r"'[^']*'")  # values quoted from the document are the supplier's, not ours
 
 
-def _source() -> MemorySource:
-    source = MemorySource()
-    for entry in MANIFEST:
-        path = SAMPLES / "inbox" / entry["file"]
-        meta = json.loads(path.with_name(path.name + ".meta.json").read_text(encoding="utf-8"))
-        source.add(entry["file"], path.read_bytes(), meta)
-    return source
-
-
 def _robot(store: Store, source: MemorySource, notifier: MemoryNotifier) -> Robot:
     master = MasterData.load(SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml")
     ledger = MemoryLedger()
@@ -90,7 +81,7 @@ def _robot(store: Store, source: MemorySource, notifier: MemoryNotifier) -> Robo
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, MemorySource, MemoryNotifier]]:
     """The samples after one run, then a return by hand of two held invoices and a second run."""
     store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('notices')}/store.db")
-    source, notifier = _source(), MemoryNotifier()
+    source, notifier = sample_source(), MemoryNotifier()
     assert _robot(store, source, notifier).run(RunOptions()).status == "ok"
     for file in ("0043-oioubl-suspected-duplicate.xml", "0044-oioubl-bank-account-differs.xml"):
         [row] = store.find_invoices(file)

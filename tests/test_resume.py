@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SAMPLES
+from conftest import SAMPLES, sample_source
 
 from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource, SimulatedCrash
 from robot.context import MasterData
@@ -19,16 +18,6 @@ from robot.store.schema import InvoiceState
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
 
 CLEAN = sum(1 for e in MANIFEST if e["verdict"] == "post")
-
-
-def _source() -> MemorySource:
-    source = MemorySource()
-    for entry in MANIFEST:
-        path = SAMPLES / "inbox" / entry["file"]
-        meta_path = path.with_name(path.name + ".meta.json")
-        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-        source.add(entry["file"], path.read_bytes(), meta)
-    return source
 
 
 def _robot(db: Path, source: MemorySource, ledger: MemoryLedger, notifier: MemoryNotifier) -> Robot:
@@ -65,7 +54,7 @@ class CrashingSource(MemorySource):
 
 
 def test_interrupted_after_storing_before_acknowledge(tmp_path: Path) -> None:
-    source = CrashingSource(documents=_source().documents)
+    source = CrashingSource(documents=sample_source().documents)
     source.crash_at = 5
     ledger, notifier = MemoryLedger(), MemoryNotifier()
     robot = _robot(tmp_path / "r.db", source, ledger, notifier)
@@ -78,7 +67,7 @@ def test_interrupted_after_storing_before_acknowledge(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("crash_call", [1, 7, CLEAN - 5])
 def test_interrupted_after_posting_before_recording(tmp_path: Path, crash_call: int) -> None:
-    source, ledger, notifier = _source(), MemoryLedger(crash_after={crash_call}), MemoryNotifier()
+    source, ledger, notifier = sample_source(), MemoryLedger(crash_after={crash_call}), MemoryNotifier()
     robot = _robot(tmp_path / "r.db", source, ledger, notifier)
     with pytest.raises(SimulatedCrash):
         robot.run(RunOptions())
@@ -91,7 +80,7 @@ def test_interrupted_after_posting_before_recording(tmp_path: Path, crash_call: 
 
 @pytest.mark.parametrize("after", [1, 10, 40])
 def test_interrupted_between_invoices(tmp_path: Path, after: int) -> None:
-    source, ledger, notifier = _source(), MemoryLedger(), MemoryNotifier()
+    source, ledger, notifier = sample_source(), MemoryLedger(), MemoryNotifier()
     robot = _robot(tmp_path / "r.db", source, ledger, notifier)
 
     def die(done: int, total: int) -> None:
@@ -106,7 +95,7 @@ def test_interrupted_between_invoices(tmp_path: Path, after: int) -> None:
 
 
 def test_erp_down_keeps_invoices_pending_then_posts_each_once(tmp_path: Path) -> None:
-    source, ledger, notifier = _source(), MemoryLedger(), MemoryNotifier()
+    source, ledger, notifier = sample_source(), MemoryLedger(), MemoryNotifier()
     robot = _robot(tmp_path / "r.db", source, ledger, notifier)
     ledger.down = True
     first = robot.run(RunOptions())
@@ -118,7 +107,7 @@ def test_erp_down_keeps_invoices_pending_then_posts_each_once(tmp_path: Path) ->
 
 
 def test_same_fetch_twice_stores_each_document_once(tmp_path: Path) -> None:
-    source, ledger, notifier = _source(), MemoryLedger(), MemoryNotifier()
+    source, ledger, notifier = sample_source(), MemoryLedger(), MemoryNotifier()
     robot = _robot(tmp_path / "r.db", source, ledger, notifier)
     source.acknowledged.clear()
     robot.fetch(robot.store.start_run())

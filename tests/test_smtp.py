@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
 import ipaddress
-import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from servers import Mailbox, free_port, smtp_server
 
 from connectors.base import Notifier, OutgoingNotice
 from connectors.eml import NotifierDown, NotifierMisconfigured, message_id
@@ -24,45 +20,11 @@ from connectors.smtp import Settings, SmtpNotifier
 from robot.errors import BusinessError, ConfigError, TransientError
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Recorder:
-    """An aiosmtpd handler that keeps what arrives and can refuse recipients."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-        self.rcpt_reply: dict[str, str] = {}
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
-    ) -> str:
-        reply = self.rcpt_reply.get(address)
-        if reply:
-            return reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = email.message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        self.messages.append((list(envelope.rcpt_tos), msg))
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
-def server() -> Iterator[tuple[Recorder, int]]:
-    handler = Recorder()
-    port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+def server() -> Iterator[tuple[Mailbox, int]]:
+    handler = Mailbox()
+    with smtp_server(handler) as port:
         yield handler, port
-    finally:
-        controller.stop()
 
 
 def _notice(to: tuple[str, ...] = ("kreditor@ufst.dk", "chef@ufst.dk")) -> OutgoingNotice:
@@ -79,7 +41,7 @@ def _notice(to: tuple[str, ...] = ("kreditor@ufst.dk", "chef@ufst.dk")) -> Outgo
     )
 
 
-def test_send_plain_delivers_text_html_and_attachment(server: tuple[Recorder, int]) -> None:
+def test_send_plain_delivers_text_html_and_attachment(server: tuple[Mailbox, int]) -> None:
     handler, port = server
     notifier = SmtpNotifier("127.0.0.1", port, from_address="robot@sam.dk", timeout=5)
     assert isinstance(notifier, Notifier)
@@ -103,7 +65,7 @@ def test_send_plain_delivers_text_html_and_attachment(server: tuple[Recorder, in
     assert att.get_payload(decode=True) == b"<ApplicationResponse>RE</ApplicationResponse>"
 
 
-def test_resend_carries_the_same_message_id(server: tuple[Recorder, int]) -> None:
+def test_resend_carries_the_same_message_id(server: tuple[Mailbox, int]) -> None:
     handler, port = server
     notifier = SmtpNotifier("127.0.0.1", port, from_address="robot@sam.dk", timeout=5)
     notifier.send(_notice())
@@ -112,7 +74,7 @@ def test_resend_carries_the_same_message_id(server: tuple[Recorder, int]) -> Non
     assert len(handler.messages) == 2 and len(ids) == 1
 
 
-def test_recipient_refusals_are_classified(server: tuple[Recorder, int]) -> None:
+def test_recipient_refusals_are_classified(server: tuple[Mailbox, int]) -> None:
     handler, port = server
     notifier = SmtpNotifier("127.0.0.1", port, from_address="robot@sam.dk", timeout=5)
     handler.rcpt_reply = {"gone@ufst.dk": "550 5.1.1 no such user"}
@@ -128,25 +90,25 @@ def test_recipient_refusals_are_classified(server: tuple[Recorder, int]) -> None
 
 
 def test_no_server_is_transient() -> None:
-    notifier = SmtpNotifier("127.0.0.1", _free_port(), from_address="robot@sam.dk", timeout=2)
+    notifier = SmtpNotifier("127.0.0.1", free_port(), from_address="robot@sam.dk", timeout=2)
     with pytest.raises(TransientError, match="unavailable"):
         notifier.send(_notice())
 
 
 def test_no_server_is_the_notifier_down_not_this_notice() -> None:
-    notifier = SmtpNotifier("127.0.0.1", _free_port(), from_address="robot@sam.dk", timeout=2)
+    notifier = SmtpNotifier("127.0.0.1", free_port(), from_address="robot@sam.dk", timeout=2)
     with pytest.raises(NotifierDown, match="ConnectionRefusedError"):
         notifier.send(_notice())
 
 
-class DataRefuser(Recorder):
+class DataRefuser(Mailbox):
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         return self.data_reply
 
     data_reply = "554 5.6.0 message content rejected"
 
 
-def test_refusals_name_code_and_reason_and_say_whose_fault(server: tuple[Recorder, int]) -> None:
+def test_refusals_name_code_and_reason_and_say_whose_fault(server: tuple[Mailbox, int]) -> None:
     handler, port = server
     notifier = SmtpNotifier("127.0.0.1", port, from_address="robot@sam.dk", timeout=5)
     handler.rcpt_reply = {"gone@ufst.dk": "553 5.1.3 bad address syntax"}
@@ -160,10 +122,8 @@ def test_refusals_name_code_and_reason_and_say_whose_fault(server: tuple[Recorde
 
 
 def test_message_refused_at_data_is_this_notice(tmp_path: Path) -> None:
-    handler, port = DataRefuser(), _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    handler = DataRefuser()
+    with smtp_server(handler) as port:
         notifier = SmtpNotifier("127.0.0.1", port, from_address="robot@sam.dk", timeout=5)
         with pytest.raises(BusinessError, match="554") as refused:
             notifier.send(_notice())
@@ -171,8 +131,6 @@ def test_message_refused_at_data_is_this_notice(tmp_path: Path) -> None:
         handler.data_reply = "451 4.3.0 try later"
         with pytest.raises(TransientError, match="451"):
             notifier.send(_notice())
-    finally:
-        controller.stop()
 
 
 def test_settings_read_password_from_named_env(tmp_path: Path) -> None:
@@ -240,23 +198,19 @@ class Authenticator:
 
 
 @contextmanager
-def _tls_server(tmp_path: Path, *, implicit: bool) -> Iterator[tuple[Recorder, Authenticator, int, Settings]]:
+def _tls_server(tmp_path: Path, *, implicit: bool) -> Iterator[tuple[Mailbox, Authenticator, int, Settings]]:
     """A TLS SMTP server on 127.0.0.1 (STARTTLS, or TLS from the first byte) demanding login,
     and client settings trusting its self-signed certificate."""
     cert_path, key_path = _self_signed(tmp_path)
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(cert_path, key_path)
-    handler, auth, port = Recorder(), Authenticator(), _free_port()
+    handler, auth, port = Mailbox(), Authenticator(), free_port()
     tls: dict[str, Any] = (
         # aiosmtpd only counts STARTTLS as TLS; an implicit-TLS socket is TLS throughout
         {"ssl_context": server_ctx, "auth_require_tls": False}
         if implicit
         else {"tls_context": server_ctx, "require_starttls": True, "auth_require_tls": True}
     )
-    controller = Controller(
-        handler, hostname="127.0.0.1", port=port, authenticator=auth, auth_required=True, **tls
-    )
-    controller.start()
     settings = Settings(
         host="127.0.0.1",
         port=port,
@@ -268,10 +222,8 @@ def _tls_server(tmp_path: Path, *, implicit: bool) -> Iterator[tuple[Recorder, A
         timeout=5,
         ca_file=Path("cert.pem"),
     )
-    try:
+    with smtp_server(handler, port, authenticator=auth, auth_required=True, **tls):
         yield handler, auth, port, settings
-    finally:
-        controller.stop()
 
 
 def test_starttls_and_login(tmp_path: Path) -> None:
