@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from loguru import logger
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,7 +39,6 @@ from robot.store.repo import Store
 from robot.store.schema import utcnow
 
 Progress = Callable[[int, int], None]
-_ACTIVE_WORKERS: set[str] = set()  # workers of runs active in this process
 #: processes the run's pending invoices; returns problems. Default: :meth:`Robot.process` here.
 Processor = Callable[[int, "RunOptions"], list[str]]
 
@@ -67,6 +67,11 @@ def _db_error(exc: SQLAlchemyError) -> str:
 
 
 class Robot:
+    #: the workers of the runs going on in this process, whichever Robot runs them (the scheduler
+    #: runs two schedules at once, each with its own Robot): a run frees the claims of this
+    #: process's other workers only (an earlier run here that died), never a running one's
+    running_here: ClassVar[set[str]] = set()
+
     def __init__(
         self,
         store: Store,
@@ -114,7 +119,7 @@ class Robot:
         problems: list[str] = []
         if not opts.worker:
             opts.worker = f"{socket.gethostname()}:{os.getpid()}:{run_id}"
-        _ACTIVE_WORKERS.add(opts.worker)
+        self.running_here.add(opts.worker)
         beat = self.store.keep_alive(run_id)  # heartbeat_at stays fresh while this process lives
         dry: DryRun | None = None
         try:
@@ -122,7 +127,7 @@ class Robot:
                 dry = self.dry_run(opts)
                 problems += dry.problems
             else:
-                self.store.release_dead_claims(_ACTIVE_WORKERS)
+                self.store.release_dead_claims(self.running_here)
                 if opts.fetch and self.source is not None:
                     problems += self.fetch(run_id)
                 self.master.with_history(self.actions.priors())
@@ -134,7 +139,7 @@ class Robot:
             return self._finish(run_id, started, "failed", [*problems, f"{type(exc).__name__}: {exc}"], dry)
         finally:
             beat.stop()
-            _ACTIVE_WORKERS.discard(opts.worker)
+            self.running_here.discard(opts.worker)
         status = "partial" if problems or opts.stop.is_set() else "ok"
         return self._finish(run_id, started, status, problems, dry)
 

@@ -25,6 +25,7 @@ restarted scheduler knows when each schedule should last have run:
 
 from __future__ import annotations
 
+import copy
 import socket
 import threading
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor  # type: ignore[import-untyped]
+from apscheduler.job import Job  # type: ignore[import-untyped]
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 from loguru import logger
@@ -48,16 +50,28 @@ JOBS_TABLE = "apscheduler_jobs"
 #: runs one schedule; the event is set when the scheduler stops (finish the invoice in hand).
 RunJob = Callable[[Schedule, threading.Event], RunSummary | None]
 
-_active: dict[str, RobotScheduler] = {}
-
 
 def fire(name: str) -> RunSummary | None:
-    """The job function APScheduler stores (by reference): run schedule ``name`` of this process."""
-    sched = _active.get("current")
-    if sched is None:
-        logger.warning("schedule {} fired but no scheduler is active in this process", name)
-        return None
-    return sched.fire(name)
+    """The job function APScheduler stores (by reference, ``robot.scheduler:fire``, so a stored job
+    outlives the process). A :class:`RobotScheduler` runs its jobs on itself (:class:`_OwnPool`);
+    called anywhere else, no scheduler of this process is there to run schedule ``name``."""
+    logger.warning("schedule {} fired but no scheduler is active in this process", name)
+    return None
+
+
+class _OwnPool(ThreadPoolExecutor):  # type: ignore[misc]
+    """A scheduler's threads: a due job (``fire`` with a schedule's name) runs as the ``fire`` of
+    the :class:`RobotScheduler` that owns the pool, so no process-wide "current scheduler" is
+    needed and a stopped scheduler's jobs can never reach another one."""
+
+    def __init__(self, owner: RobotScheduler, max_workers: int) -> None:
+        super().__init__(max_workers=max_workers)
+        self.owner = owner
+
+    def submit_job(self, job: Job, run_times: list[datetime]) -> None:
+        mine = copy.copy(job)  # the job as stored keeps its reference to :func:`fire`
+        mine.func, mine._jobstore_alias = self.owner.fire, job._jobstore_alias
+        super().submit_job(mine, run_times)
 
 
 class RobotScheduler:
@@ -68,7 +82,7 @@ class RobotScheduler:
         self.stop = threading.Event()
         self.scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=JOBS_TABLE)},
-            executors={"default": ThreadPoolExecutor(max_workers=max(2, len(schedules.schedules)))},
+            executors={"default": _OwnPool(self, max_workers=max(2, len(schedules.schedules)))},
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone=ZoneInfo(schedules.timezone),
         )
@@ -77,7 +91,6 @@ class RobotScheduler:
 
     def start(self) -> None:
         """Start, bring the stored jobs in line with ``schedules.yaml``, then let due jobs run."""
-        _active["current"] = self
         self.scheduler.start(paused=True)
         self._sync()
         self.scheduler.resume()
@@ -89,8 +102,6 @@ class RobotScheduler:
         self.stop.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
-        if _active.get("current") is self:
-            del _active["current"]
 
     def _sync(self) -> None:
         wanted = {s.name: s for s in self.schedules.active()}
