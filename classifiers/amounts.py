@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 
+from classifiers.texts import danish_digits
+
 ZERO = Decimal("0")
 ONE = Decimal("1")
 CENT = Decimal("0.01")
@@ -82,12 +84,4 @@ def fmt_da(value: Decimal | None) -> str:
     """An amount for Danish text: ``1.234,50`` (thousands dot, decimal comma)."""
     if value is None:
         return "(mangler)"
-    text = fmt_en(value)
-    sign = "-" if text.startswith("-") else ""
-    whole, _, frac = text.lstrip("-").partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + ".".join(groups) + ("," + frac if frac else "")
+    return danish_digits(fmt_en(value))

@@ -62,7 +62,7 @@ def _digits(value: Decimal, minimum: int) -> str:
         return f"{value.quantize(Decimal(1).scaleb(-places)):f}"
 
 
-def _danish(text: str) -> str:
+def danish_digits(text: str) -> str:
     """``-1234.50`` → ``-1.234,50`` (thousands dot, decimal comma)."""
     sign = "-" if text.startswith("-") else ""
     whole, _, frac = text.lstrip("-").partition(".")
@@ -76,7 +76,7 @@ def _danish(text: str) -> str:
 
 def amount_da(value: Decimal) -> str:
     """An amount in Danish with the document's decimals: ``1.234,50``, ``0,125``."""
-    return _danish(_digits(value, 2))
+    return danish_digits(_digits(value, 2))
 
 
 def amount_en(value: Decimal) -> str:
@@ -86,7 +86,7 @@ def amount_en(value: Decimal) -> str:
 
 def number_da(value: Decimal | int) -> str:
     """A quantity or rate in Danish: ``2,5``, ``1.000``, ``25``."""
-    return _danish(_digits(Decimal(value), 0))
+    return danish_digits(_digits(Decimal(value), 0))
 
 
 def number_en(value: Decimal | int) -> str:
@@ -174,6 +174,6 @@ def render(value: object) -> tuple[str | None, str | None]:
         return value.en, (value.da if value.da != value.en else None)
     if isinstance(value, Decimal):
         en = f"{value:f}"  # the document's own digits
-        da = _danish(en) if value.is_finite() else en
+        da = danish_digits(en) if value.is_finite() else en
         return en, (da if da != en else None)
     return str(value), None

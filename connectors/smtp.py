@@ -151,16 +151,11 @@ class SmtpNotifier(Notifier):
             if all(400 <= c < 500 for c in codes.values()):
                 raise TransientError(f"{where} refused every recipient for now: {detail}") from exc
             raise BusinessError(f"{where} refused every recipient: {detail}") from exc
-        except smtplib.SMTPSenderRefused as exc:
-            text = f"{where} refused the sender {self.from_address}: {exc.smtp_code} {_text(exc.smtp_error)}"
-            if 400 <= exc.smtp_code < 500:
-                raise NotifierDown(text) from exc
-            raise NotifierMisconfigured(text) from exc
+        except smtplib.SMTPSenderRefused as exc:  # about the robot: every notice would be refused
+            text = f"{where} refused the sender {self.from_address}: {_reply(exc)}"
+            raise _by_code(exc, text, NotifierDown, NotifierMisconfigured) from exc
         except smtplib.SMTPResponseException as exc:  # DATA refused: about this message
-            message_text = f"{where} answered {exc.smtp_code} {_text(exc.smtp_error)}"
-            if 400 <= exc.smtp_code < 500:
-                raise TransientError(message_text) from exc
-            raise BusinessError(message_text) from exc
+            raise _by_code(exc, f"{where} answered {_reply(exc)}", TransientError, BusinessError) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise TransientError(f"{where} unavailable: {type(exc).__name__}: {exc}") from exc
         if refused:
@@ -175,10 +170,8 @@ class SmtpNotifier(Notifier):
         except smtplib.SMTPNotSupportedError as exc:
             raise NotifierMisconfigured(f"{where} does not support {exc}") from exc
         except smtplib.SMTPResponseException as exc:
-            text = f"{where} answered {exc.smtp_code} {_text(exc.smtp_error)}"
-            if 400 <= exc.smtp_code < 500:
-                raise NotifierDown(text) from exc
-            raise NotifierMisconfigured(text) from exc
+            text = f"{where} answered {_reply(exc)}"
+            raise _by_code(exc, text, NotifierDown, NotifierMisconfigured) from exc
         except ssl.SSLCertVerificationError as exc:
             raise NotifierMisconfigured(
                 f"{where}: the server's TLS certificate is not trusted ({exc})"
@@ -226,3 +219,15 @@ class SmtpNotifier(Notifier):
 
 def _text(reply: bytes | str) -> str:
     return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    """The server's reply: ``550 no such user``."""
+    return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+
+
+def _by_code(
+    exc: smtplib.SMTPResponseException, text: str, for_now: type[Exception], for_good: type[Exception]
+) -> Exception:
+    """A ``4xx`` reply is ``for_now`` (the server asks to try again later), any other ``for_good``."""
+    return for_now(text) if 400 <= exc.smtp_code < 500 else for_good(text)
