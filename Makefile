@@ -31,7 +31,7 @@ samples: $(STAMP)
 	$(BIN)/fakturarobot make-samples samples
 
 bench: $(STAMP)
-	$(BIN)/python bench/classify_bench.py
+	$(BIN)/python -m bench.classify_bench
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -4,7 +4,7 @@ For every official id one of our rules claims, count where our rule and the orac
 on mutations of the clean official examples (an amount changed, a field dropped, ...) and on the
 Peppol VEFA unit test sets. Writes ``docs/agreement-en16931.md``::
 
-    .venv/bin/python bench/agreement.py            # measure and write the report
+    .venv/bin/python -m bench.agreement            # measure and write the report
     .venv/bin/python -m pytest tests/test_differential_en16931.py   # the same numbers, asserted
 
 Needs ../shared/corpora and saxonche (the oracle); the test skips cleanly without them.
@@ -23,16 +23,12 @@ from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT.parent / "shared" / "corpora"
-for _p in (str(ROOT), str(ROOT / "tests")):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
-
-from oracle_support import OracleUndecided, iter_vefa_cases, oracle_fired  # noqa: E402
 
 from classifiers.api import Context  # noqa: E402
 from classifiers.engine import Classifier  # noqa: E402
 from robot.errors import ReadError  # noqa: E402
 from robot.readers import read_document  # noqa: E402
+from tests.support.oracle import OracleUndecided, iter_vefa_cases, oracle_fired  # noqa: E402
 
 FAMILIES = ("en16931_mandatory", "en16931_totals", "en16931_vat", "en16931_lines", "oioubl")
 NS = {
@@ -212,7 +208,7 @@ def measure_mutations(classifier: Classifier) -> Agreement:
 
 
 def _rule_set(document: bytes) -> str:
-    from oracle_support import oracle_report
+    from tests.support.oracle import oracle_report
 
     return str(oracle_report(document)["rules"])
 

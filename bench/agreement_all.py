@@ -6,7 +6,7 @@ with ALL document-level rules, and for each official id any registered rule clai
 (a finding carries the id) is compared with the oracle's (the id fired) under the rule set the test
 set is configured for (UBL: ``peppol``, CII: ``en16931-cii``). Writes ``docs/agreement.md``::
 
-    .venv/bin/python bench/agreement_all.py                 # measure, write docs/agreement.md
+    .venv/bin/python -m bench.agreement_all                 # measure, write docs/agreement.md
     .venv/bin/python -m pytest tests/test_differential_vefa.py   # the same pass, asserted
 
 An id the document's rule set does not contain (e.g. PEPPOL-* or DK-R-* on CII: the oracle has no
@@ -27,22 +27,18 @@ from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT.parent / "shared" / "corpora"
-for _p in (str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
 
-from oracle_support import (  # noqa: E402
+from classifiers.api import Context  # noqa: E402
+from classifiers.engine import Classifier  # noqa: E402
+from robot.errors import ReadError  # noqa: E402
+from robot.readers import read_document  # noqa: E402
+from tests.support.oracle import (  # noqa: E402
     OracleUndecided,
     VefaCase,
     iter_vefa_cases,
     oracle_fired,
     oracle_rule_ids,
 )
-
-from classifiers.api import Context  # noqa: E402
-from classifiers.engine import Classifier  # noqa: E402
-from robot.errors import ReadError  # noqa: E402
-from robot.readers import read_document  # noqa: E402
 
 NS = {
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",

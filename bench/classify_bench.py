@@ -1,6 +1,6 @@
 """Throughput of the classifier with every registered rule, on one core, with big lookups.
 
-    .venv/bin/python bench/classify_bench.py [--invoices 10000] [--history 1000000] [--sample 200]
+    .venv/bin/python -m bench.classify_bench [--invoices 10000] [--history 1000000] [--sample 200]
 
 Builds (synthetically, seeded) 5,000 vendors, a HistoryIndex of 1,000,000 earlier invoices and
 10,000 invoices **as model objects** (``robot.model.Invoice``, no XML parsing), then classifies them
@@ -17,7 +17,6 @@ import hashlib
 import importlib.util
 import random
 import resource
-import sys
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -26,7 +25,6 @@ from pathlib import Path
 from stdnum.dk.cvr import compact as compact_cvr
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from classifiers.api import Context, OrderLine, PriorInvoice, PurchaseOrder, Vendor  # noqa: E402
 from classifiers.criteria import CustomerCriteria  # noqa: E402

@@ -1,8 +1,8 @@
 """How fast a command answers: wall clock of ``fakturarobot parse --json`` and ``validate`` of one
 XML invoice, next to Python starting and importing lxml (the floor every command pays)::
 
-    .venv/bin/python bench/cli_start_bench.py            # best of 15
-    .venv/bin/python bench/cli_start_bench.py --runs 30
+    .venv/bin/python -m bench.cli_start_bench            # best of 15
+    .venv/bin/python -m bench.cli_start_bench --runs 30
 
 Each measurement is a fresh process (no warm imports) running what the ``fakturarobot`` console
 script runs, against this checkout, without ``$FAKTURAROBOT_CONFIG`` (so ``validate`` runs the

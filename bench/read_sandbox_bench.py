@@ -1,6 +1,6 @@
 """Per-document read time in-process (``read_document``) vs in the bounded child (``read_bounded``).
 
-    .venv/bin/python bench/read_sandbox_bench.py [--rounds 20]
+    .venv/bin/python -m bench.read_sandbox_bench [--rounds 20]
 
 Documents: the printed sample PDFs (read by the demo template), a small sample XML (read
 in-process by ``read_bounded`` too, so its ratio shows the routing cost only), and the same XML
@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from robot.pdftext import TemplateSet  # noqa: E402
 from robot.readers import read_document  # noqa: E402

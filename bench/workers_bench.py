@@ -1,12 +1,12 @@
 """Invoices per second for 1, 2 and 4 workers on PostgreSQL and 1 on SQLite, journal-file ledger.
 
 Each configuration gets a fresh store and a fresh inbox of unique clean invoices (variants of the
-demo's clean samples, see tests/bulk.py). The clock covers the processing step only (claim, read,
+demo's clean samples, see tests/support/bulk.py). The clock covers the processing step only (claim, read,
 classify, post to the journal): fetching into the store and writing outcomes back are the same
 single-process work in every configuration and are reported separately::
 
-    .venv/bin/python bench/workers_bench.py                 # 10,000 invoices (several minutes)
-    .venv/bin/python bench/workers_bench.py --invoices 2000 --configs pg1,pg2
+    .venv/bin/python -m bench.workers_bench                 # 10,000 invoices (several minutes)
+    .venv/bin/python -m bench.workers_bench --invoices 2000 --configs pg1,pg2
 
 Prints one line per configuration, the scaling ratio 2 workers / 1 worker, and each worker's
 peak RSS (MiB).
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 import tempfile
 import time
 import uuid
@@ -25,14 +24,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
 
-from bulk import make_inbox, write_config  # noqa: E402
 from loguru import logger  # noqa: E402
 
-from robot.run import RunOptions  # noqa: E402
-from robot.wiring import build_robot  # noqa: E402
-from robot.worker import WorkerPool, WorkerSpec, check_workers  # noqa: E402
+from robot.configuration.wiring import build_robot  # noqa: E402
+from robot.running.run import RunOptions  # noqa: E402
+from robot.running.worker import WorkerPool, WorkerSpec, check_workers  # noqa: E402
+from tests.support.bulk import make_inbox, write_config  # noqa: E402
 
 PG_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -99,7 +99,7 @@ class Finding:
         return data
 
 
-#: ``found``/``expected`` → the field with its Danish rendering (stored beside it, robot.findings)
+#: ``found``/``expected`` → the field with its Danish rendering (stored beside it, robot.processing.findings)
 DANISH_TWINS: dict[str, str] = {"found": "found_da", "expected": "expected_da"}
 _TWINS = frozenset(DANISH_TWINS.values())
 

@@ -1,5 +1,5 @@
 """The connector contracts, written once: where invoices come from, where they are posted,
-how customers are told. Each has an in-memory fake in :mod:`connectors.fakes`.
+how customers are told. Each has an in-memory fake in :mod:`connectors.testing.fakes`.
 
     Source  ──fetch()──► IncomingDocument ──(robot stores it)──► source.acknowledge(doc)
     Ledger  ◄──post(Posting)── robot       (find() first: a retry never posts twice)

@@ -55,7 +55,7 @@ class NotifierMisconfigured(BusinessError):
     this notice: no notice is refused for it, they wait until the notifier settings are fixed."""
 
 
-#: failures of the notifier as a whole, not of one notice (see robot.returns.send_notices)
+#: failures of the notifier as a whole, not of one notice (see robot.processing.returns.send_notices)
 NOTIFIER_FAILURES: tuple[type[ConnectorError], ...] = (NotifierDown, NotifierMisconfigured)
 
 

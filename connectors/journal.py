@@ -11,7 +11,7 @@ differs is another document, and :class:`~robot.errors.LedgerConflict` names bot
 same invoice twice returns the existing number and writes nothing::
 
     >>> import tempfile
-    >>> from connectors.fakes import sample_posting
+    >>> from connectors.testing.fakes import sample_posting
     >>> ledger = JournalLedger(Path(tempfile.mkdtemp()) / "journal.jsonl")
     >>> ledger.post(sample_posting())
     'PI-000001'

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from connectors.fakes import MemorySource
+    from connectors.testing.fakes import MemorySource
     from robot.store.repo import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def sample_source() -> MemorySource:
 
     import yaml
 
-    from connectors.fakes import MemorySource
+    from connectors.testing.fakes import MemorySource
 
     source = MemorySource()
     for entry in yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]:

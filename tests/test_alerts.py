@@ -14,19 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bulk import SAMPLES, make_inbox, write_config
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from connectors.fakes import MemoryNotifier
-from robot.alerts import alert_on, assess, exception_rate
+from connectors.testing.fakes import MemoryNotifier
 from robot.cli.app import _register, app
-from robot.config import AlertSettings
-from robot.run_report import RunSummary
-from robot.scheduler import runner
-from robot.schedules import Schedule
+from robot.configuration.settings import AlertSettings
+from robot.running.alerts import alert_on, assess, exception_rate
+from robot.running.run_report import RunSummary
+from robot.scheduling.scheduler import runner
+from robot.scheduling.schedules import Schedule
 from robot.store.repo import Store
 from robot.store.schema import Event
+from tests.support.bulk import SAMPLES, make_inbox, write_config
 
 START = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 SETTINGS = AlertSettings(to=("kreditor-drift@sa.example.dk",), exception_rate=0.2)

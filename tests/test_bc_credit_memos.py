@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 
 from connectors.base import Posting
-from connectors.bc_testserver import DEFAULT_COMPANY_ID, get_state
 from connectors.business_central import BusinessCentralLedger
+from connectors.testing.bc_server import DEFAULT_COMPANY_ID, get_state
 from robot.errors import BusinessError
 from tests.test_business_central import DOCUMENT, SECRET, make_posting, settings_for
 

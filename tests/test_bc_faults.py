@@ -14,10 +14,10 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.bc_testserver import create_app, get_state
 from connectors.business_central import BusinessCentralLedger
+from connectors.testing.bc_server import create_app, get_state
 from robot.errors import TransientError
-from tests.servers import serve
+from tests.support.servers import serve
 from tests.test_bc_credit_memos import make_credit_note
 from tests.test_business_central import SECRET, VENDORS, make_posting, settings_for
 

@@ -17,20 +17,20 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SAMPLES
 from fastapi import FastAPI
 
-from connectors.bc_testserver import DEFAULT_COMPANY_ID, INVOICE, create_app, get_state
 from connectors.business_central import BusinessCentralLedger, Settings
-from connectors.fakes import MemoryNotifier, MemorySource
-from robot.context import MasterData
-from robot.run import Robot, RunOptions
-from robot.samplegen import peppol
-from robot.samplegen.builder import Builder
-from robot.samplegen.documents import DocSpec
+from connectors.testing.bc_server import DEFAULT_COMPANY_ID, INVOICE, create_app, get_state
+from connectors.testing.fakes import MemoryNotifier, MemorySource
+from robot.demo.samplegen import peppol
+from robot.demo.samplegen.builder import Builder
+from robot.demo.samplegen.documents import DocSpec
+from robot.processing.context import MasterData
+from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import InvoiceRow, InvoiceState
-from tests.servers import serve
+from tests.conftest import SAMPLES
+from tests.support.servers import serve
 
 SECRET = "bc-test-secret"
 

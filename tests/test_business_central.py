@@ -13,10 +13,10 @@ import pytest
 from fastapi import FastAPI
 
 from connectors.base import Ledger, Posting, PostingLine
-from connectors.bc_testserver import DEFAULT_COMPANY_ID, INVOICE, BcError, create_app, get_state
 from connectors.business_central import BusinessCentralLedger, Settings
+from connectors.testing.bc_server import DEFAULT_COMPANY_ID, INVOICE, BcError, create_app, get_state
 from robot.errors import BusinessError, ConfigError, ConnectorError, LedgerConflict
-from tests.servers import serve
+from tests.support.servers import serve
 
 VENDORS = {"K10001": "Kontorland A/S", "K10002": "Papirhuset ApS", "K10003": "Spærret ApS"}
 SECRET = "bc-test-secret"

@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLES, corpora_path
 from typer.testing import CliRunner
 
 from robot.cli.app import _register, app
+from tests.conftest import ROOT, SAMPLES, corpora_path
 
 _register()
 runner = CliRunner()
@@ -189,9 +189,9 @@ EVIL_FILE = "kontorland\x1b[31m-faktura.xml"
 def _evil_store(tmp_path: Path) -> tuple[str, Path]:
     """A store holding the unknown-supplier sample, its supplier renamed and its file name carrying
     an escape sequence; and that document as a file of that name."""
-    from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource
-    from robot.context import MasterData
-    from robot.run import Robot, RunOptions
+    from connectors.testing.fakes import MemoryLedger, MemoryNotifier, MemorySource
+    from robot.processing.context import MasterData
+    from robot.running.run import Robot, RunOptions
     from robot.store.repo import Store
 
     sample = SAMPLES / "inbox" / "0046-peppol-unknown-supplier.xml"
@@ -238,7 +238,7 @@ def test_parse_validate_and_the_run_summary_print_document_text_literally(tmp_pa
     from rich.console import Console
 
     from robot.cli.summary import print_summary
-    from robot.run_report import RunSummary
+    from robot.running.run_report import RunSummary
     from robot.store.repo import Store
 
     url, path = _evil_store(tmp_path)

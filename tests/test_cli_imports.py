@@ -19,7 +19,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = "samples/inbox/0001-peppol-clean.xml"
 #: never needed to read or validate one XML invoice
-HEAVY = ("sqlalchemy", "alembic", "fastapi", "httpx", "pdfplumber", "robot.store", "robot.config", "yaml")
+HEAVY = (
+    "sqlalchemy",
+    "alembic",
+    "fastapi",
+    "httpx",
+    "pdfplumber",
+    "robot.store",
+    "robot.configuration.settings",
+    "yaml",
+)
 #: the modules that hold commands (robot.cli.app.COMMANDS names each command's)
 COMMAND_MODULES = [
     f"robot.cli.{name}"

@@ -15,18 +15,18 @@ from typing import Any
 
 import pytest
 import yaml
-from bulk import make_inbox, write_config
-from distributions import installed
 
-import robot.worker as worker_mod
+import robot.running.worker as worker_mod
 from connectors.eml import EmlNotifier
 from connectors.folder import FolderSource
 from connectors.journal import JournalLedger
-from robot.run import RunOptions
-from robot.scheduler import runner
-from robot.schedules import Schedule
+from robot.configuration.wiring import build_robot
+from robot.running.run import RunOptions
+from robot.scheduling.scheduler import runner
+from robot.scheduling.schedules import Schedule
 from robot.store.repo import Store
-from robot.wiring import build_robot
+from tests.support.bulk import make_inbox, write_config
+from tests.support.distributions import installed
 
 CLOSED: Counter[str] = Counter()
 
@@ -108,7 +108,7 @@ def test_the_scheduler_job_closes_everything_when_the_run_blows_up(
     def alert_fails(*args: object) -> None:
         raise RuntimeError("alert could not be built")
 
-    monkeypatch.setattr("robot.alerts.alert_on", alert_fails)
+    monkeypatch.setattr("robot.running.alerts.alert_on", alert_fails)
     with pytest.raises(RuntimeError, match="alert could not be built"):
         runner(_config(tmp_path))(Schedule(name="noon", cron="0 12 * * *"), threading.Event())
     assert dict(counting) == EVERYTHING

@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from classifiers.api import Finding
 from classifiers.criteria import Customer
-from robot.invoice_response import build_invoice_response
 from robot.model import DocumentType, Identifier, Invoice, Party
-from robot.notices import ReturnedItem, build_digest
+from robot.processing.invoice_response import build_invoice_response
+from robot.processing.notices import ReturnedItem, build_digest
 
 #: docs/domain.md §5 (the official Peppol BIS 3 Invoice Response code lists), as written there.
 DOMAIN = Path("/work/shared/docs/domain.md")
@@ -157,7 +157,7 @@ def test_every_code_has_a_danish_and_an_english_label() -> None:
         assert code.da != code.en, code  # a Danish text, not the English one copied
     assert all(r.short.strip() for r in Reason)
     from robot.cli.summary import REASON_LABELS as SUMMARY
-    from robot.notices import ACTION_LABELS, REASON_LABELS
+    from robot.processing.notices import ACTION_LABELS, REASON_LABELS
 
     assert {r.value: (r.da, r.en) for r in Reason} == REASON_LABELS  # the notice's labels come from here
     assert {a.value: (a.da, a.en) for a in Action} == ACTION_LABELS

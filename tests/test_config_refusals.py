@@ -12,10 +12,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLES
 from typer.testing import CliRunner
 
 from robot.cli.app import _register, app
+from tests.conftest import ROOT, SAMPLES
 
 _register()
 runner = CliRunner()

@@ -14,19 +14,19 @@ from typing import Any
 
 import pytest
 import yaml
-from bulk import make_inbox, write_config
-from distributions import installed
 from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from connectors import registry
 from connectors.base import Connector, Ledger, Notifier, Source
-from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource
+from connectors.testing.fakes import MemoryLedger, MemoryNotifier, MemorySource
 from robot.cli.app import _register, app
-from robot.config import load_config
+from robot.configuration.settings import load_config
+from robot.configuration.wiring import opened_robot
 from robot.errors import ConfigError
-from robot.run import RunOptions
-from robot.wiring import opened_robot
+from robot.running.run import RunOptions
+from tests.support.bulk import make_inbox, write_config
+from tests.support.distributions import installed
 
 _register()
 runner = CliRunner()

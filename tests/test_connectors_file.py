@@ -26,11 +26,17 @@ from connectors.base import (
 )
 from connectors.eml import EmlNotifier, message_id
 from connectors.eml import Settings as EmlSettings
-from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource, SimulatedCrash, sample_posting
 from connectors.folder import FolderSource
 from connectors.folder import Settings as FolderSettings
 from connectors.journal import JournalLedger
 from connectors.journal import Settings as JournalSettings
+from connectors.testing.fakes import (
+    MemoryLedger,
+    MemoryNotifier,
+    MemorySource,
+    SimulatedCrash,
+    sample_posting,
+)
 from robot.errors import BusinessError, ConnectorError, TransientError
 from robot.readers.limits import MAX_DOCUMENT_BYTES
 

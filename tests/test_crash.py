@@ -1,6 +1,6 @@
 """Crash test: 50 runs, each SIGKILLed at a random moment, then completed: nothing lost, nothing twice.
 
-Each round drops 20 new invoices into the folder source, starts ``robot.run`` in a subprocess,
+Each round drops 20 new invoices into the folder source, starts ``robot.running.run`` in a subprocess,
 kills it (SIGKILL) at a random moment after it is ready, records where the kill landed, then
 completes the work with a fresh run. After every round the counts are checked against the source
 folder and the journal ledger. Also: SIGTERM makes a worker stop cleanly with a partial run.
@@ -32,19 +32,19 @@ from typing import Any
 
 import pytest
 import yaml
-from bulk import make_inbox, variant, write_config
-from conftest import SAMPLES
-from servers import free_port
 from sqlalchemy import func, select
 
-from connectors.bc_testserver.app import DEFAULT_COMPANY_ID
-from connectors.bc_testserver.app import create_app as create_bc
-from connectors.localserver import serve
-from robot.masterdata import load_vendors
-from robot.run import Robot, RunOptions
+from connectors.testing.bc_server.app import DEFAULT_COMPANY_ID
+from connectors.testing.bc_server.app import create_app as create_bc
+from connectors.testing.localserver import serve
+from robot.configuration.masterdata import load_vendors
+from robot.configuration.wiring import build_robot
+from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import Event, InvoiceRow, InvoiceState, NoticeRow, PostingRow
-from robot.wiring import build_robot
+from tests.conftest import SAMPLES
+from tests.support.bulk import make_inbox, variant, write_config
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -54,8 +54,8 @@ import sys
 from pathlib import Path
 from loguru import logger
 logger.remove()
-from robot.run import RunOptions
-from robot.wiring import build_robot
+from robot.running.run import RunOptions
+from robot.configuration.wiring import build_robot
 robot, _ = build_robot(Path(sys.argv[1]))
 print("ready", flush=True)
 robot.run(RunOptions(trigger="crash-test", batch=5))
@@ -188,8 +188,8 @@ from datetime import timedelta
 from pathlib import Path
 from loguru import logger
 logger.remove()
-from robot.run import RunOptions
-from robot.worker import WorkerSpec, run_pool
+from robot.running.run import RunOptions
+from robot.running.worker import WorkerSpec, run_pool
 print("ready", flush=True)
 opts = RunOptions(trigger="crash-test", batch=4, lease=timedelta(seconds=1), erp_backoff=timedelta(0))
 run_pool(WorkerSpec(Path(sys.argv[1]), database_url=sys.argv[2], poll_seconds=0.1), 2, opts)

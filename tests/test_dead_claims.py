@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import SAMPLES, sample_source
 from sqlalchemy import func, select
 
-from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource
-from robot.context import MasterData
-from robot.run import Robot, RunOptions
+from connectors.testing.fakes import MemoryLedger, MemoryNotifier, MemorySource
+from robot.processing.context import MasterData
+from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import InvoiceRow
+from tests.conftest import SAMPLES, sample_source
 
 
 def _robot(store: Store, source: MemorySource | None = None) -> Robot:

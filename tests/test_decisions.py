@@ -20,17 +20,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SAMPLES, sample_source
 from typer.testing import CliRunner
 
-from connectors.fakes import MemoryLedger, MemoryNotifier
+from connectors.testing.fakes import MemoryLedger, MemoryNotifier
 from robot.cli.app import _register, app
-from robot.context import MasterData
 from robot.errors import StoreError
 from robot.pdftext import TemplateSet
-from robot.run import Robot, RunOptions
+from robot.processing.context import MasterData
+from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import InvoiceState
+from tests.conftest import SAMPLES, sample_source
 
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
 CONFIG = SAMPLES / "fakturarobot.yaml"

@@ -8,26 +8,21 @@ Ground truth is the official-rules oracle (Peppol BIS 3 Schematron incl. DK-R) o
   customer, CVR with scheme 0184, a valid FIK payment), each breaking one thing.
 
 For every official id one of our rules claims, ours fires ⇔ the official rule fires. Measured numbers
-are in ``docs/agreement-danish.md`` (``python tests/test_differential_danish.py`` prints them).
+are in ``docs/agreement-danish.md`` (``python -m tests.test_differential_danish`` prints them).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from conftest import corpora_path
-from oracle_support import iter_vefa_cases, oracle_fired
-
 from classifiers.api import Context
 from classifiers.engine import Classifier, load_rules
 from robot.readers import read_document
+from tests.conftest import corpora_path
+from tests.support.oracle import iter_vefa_cases, oracle_fired
 
 FAMILIES = ("danish", "danish_parties", "danish_payment")
 NS = {

@@ -7,14 +7,14 @@ writes ``docs/agreement-en16931.md``). The bar is 100% on both: every disagreeme
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import importlib
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from conftest import ROOT, corpora_path
-from oracle_support import oracle_fired
+
+from tests.conftest import corpora_path
+from tests.support.oracle import oracle_fired
 
 pytestmark = [pytest.mark.corpora, pytest.mark.slow]
 
@@ -25,12 +25,7 @@ def agreement() -> ModuleType:
     oracle_fired(
         corpora_path("peppol-bis-invoice-3", "rules", "examples", "base-example.xml")
     )  # skips sans oracle
-    spec = importlib.util.spec_from_file_location("bench_agreement", ROOT / "bench" / "agreement.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_agreement"] = module
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("bench.agreement")
 
 
 @pytest.fixture(scope="module")

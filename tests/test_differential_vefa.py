@@ -11,18 +11,17 @@ The first tests below are corpus-free unit tests of the rule fixes this comparis
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import importlib
 from datetime import date
 from decimal import Decimal as D
 from types import ModuleType
 
 import pytest
-from conftest import ROOT, corpora_path
 
 from classifiers.api import Context
 from classifiers.engine import Classifier
 from robot.model import Address, DocumentType, Invoice, Line, Party, Totals
+from tests.conftest import corpora_path
 
 
 def _ids(invoice: Invoice, *families: str) -> set[str]:
@@ -87,17 +86,12 @@ def test_missing_amounts_claim_br12_to_15_only_with_a_monetary_total() -> None:
 @pytest.fixture(scope="module")
 def agreement() -> ModuleType:
     corpora_path("peppol-bis-invoice-3", "rules", "unit-UBL-PEPPOL")
-    spec = importlib.util.spec_from_file_location("bench_agreement_all", ROOT / "bench" / "agreement_all.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_agreement_all"] = module
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("bench.agreement_all")
 
 
 @pytest.fixture(scope="module")
 def measured(agreement: ModuleType) -> object:
-    from oracle_support import oracle_fired
+    from tests.support.oracle import oracle_fired
 
     oracle_fired(
         corpora_path("peppol-bis-invoice-3", "rules", "examples", "base-example.xml")

@@ -5,18 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import SAMPLES, sample_source
 from sqlalchemy import event
 
 from classifiers.api import Finding
-from connectors.fakes import MemoryLedger, MemoryNotifier
-from robot import returns
-from robot.context import MasterData
-from robot.notices import ReturnedItem, build_digest
-from robot.returns import blocking_findings, queue_digests
-from robot.run import Robot, RunOptions
+from connectors.testing.fakes import MemoryLedger, MemoryNotifier
+from robot.processing import returns
+from robot.processing.context import MasterData
+from robot.processing.notices import ReturnedItem, build_digest
+from robot.processing.returns import blocking_findings, queue_digests
+from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import InvoiceState
+from tests.conftest import SAMPLES, sample_source
 
 
 def _robot(store: Store) -> Robot:

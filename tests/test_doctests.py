@@ -14,7 +14,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+
+from tests.conftest import ROOT
 
 PACKAGES = ("robot", "classifiers", "connectors")
 #: Alembic runs these as scripts (``env.py`` needs alembic's context); they are not importable.

@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SAMPLES
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource
+from connectors.testing.fakes import MemoryLedger, MemoryNotifier, MemorySource
 from robot.cli.app import _register, app
-from robot.run import Robot, RunOptions
+from robot.configuration.wiring import build_robot, load_master
+from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import Event, InvoiceRow, InvoiceState
-from robot.wiring import build_robot, load_master
+from tests.conftest import SAMPLES
 
 _register()
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
@@ -139,7 +139,7 @@ def test_dry_run_then_real_run_decides_and_posts_every_invoice_exactly_once(tmp_
 
 
 def _memory_robot(tmp_path: Path) -> tuple[Robot, MemorySource, MemoryLedger, MemoryNotifier]:
-    from robot.config import load_config
+    from robot.configuration.settings import load_config
 
     master = load_master(load_config(SAMPLES / "fakturarobot.yaml"))
     source, ledger, notifier = MemorySource(), MemoryLedger(), MemoryNotifier()

@@ -12,13 +12,12 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from bulk import make_inbox, write_config
-
 from connectors.base import Ledger, Posting
+from robot.configuration.wiring import build_robot
 from robot.errors import TransientError
-from robot.run import RunOptions
+from robot.running.run import RunOptions
 from robot.store.schema import InvoiceState, utcnow
-from robot.wiring import build_robot
+from tests.support.bulk import make_inbox, write_config
 
 
 class OutageLedger:

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 import time_machine
 import yaml
-from bulk import write_config
 from sqlalchemy import update
 from typer.testing import CliRunner
 
 from robot.cli.app import _register, app
 from robot.store.repo import Store
 from robot.store.schema import Document, InvoiceRow, InvoiceState, NoticeRow, Run, utcnow
+from tests.support.bulk import write_config
 
 STATES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
 LINE = re.compile(

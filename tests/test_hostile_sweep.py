@@ -30,11 +30,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bulk import SAMPLES, write_config
 from sqlalchemy import select
 
 from robot.store.repo import Store
 from robot.store.schema import InvoiceRow, InvoiceState
+from tests.support.bulk import SAMPLES, write_config
 
 MiB = 1024 * 1024
 RUN_SECONDS = 80  # the whole run, hostile documents and all
@@ -63,8 +63,8 @@ def peaks():  # registered first, so it runs last: after the reader child was st
 atexit.register(peaks)
 from loguru import logger
 logger.remove()
-from robot.run import RunOptions
-from robot.wiring import build_robot
+from robot.running.run import RunOptions
+from robot.configuration.wiring import build_robot
 robot, _ = build_robot(Path(sys.argv[1]))
 summary = robot.run(RunOptions(trigger="hostile-sweep"))
 robot.store.close()

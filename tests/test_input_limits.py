@@ -15,22 +15,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SAMPLES
 from lxml import etree
 
-from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource
-from robot.context import MasterData
+from connectors.testing.fakes import MemoryLedger, MemoryNotifier, MemorySource
+from robot.demo.samplegen import oioubl, peppol
+from robot.demo.samplegen.builder import Builder
 from robot.errors import ReadError
 from robot.model import Invoice
 from robot.pdftext import TemplateSet
 from robot.pdftext.mapping import to_invoice
 from robot.pdftext.values import parse_amount, parse_date
+from robot.processing.context import MasterData
 from robot.readers import read_document
-from robot.run import Robot, RunOptions
-from robot.samplegen import oioubl, peppol
-from robot.samplegen.builder import Builder
+from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import MONEY, FindingRow, InvoiceRow, InvoiceState
+from tests.conftest import SAMPLES
 
 NS = {
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",

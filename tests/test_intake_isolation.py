@@ -19,14 +19,14 @@ from urllib.parse import parse_qs, unquote
 
 import pytest
 import yaml
-from bulk import make_inbox, write_config
 from sqlalchemy import select
 
-from robot.run import RunOptions
+from robot.configuration.wiring import build_robot
+from robot.running.run import RunOptions
 from robot.store.repo import Store
 from robot.store.schema import Event, InvoiceRow, InvoiceState
-from robot.wiring import build_robot
-from tests.servers import serve
+from tests.support.bulk import make_inbox, write_config
+from tests.support.servers import serve
 
 SECRET = "SECRET-SALARY-LIST"
 TOKEN = "intake-test-token"

@@ -6,14 +6,13 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from conftest import corpora_path
 from lxml import etree
-from oracle_support import oracle_report
 
 from classifiers.api import Finding
 from robot.codes import UnknownCodeError
-from robot.findings import manual_return
-from robot.invoice_response import (
+from robot.model import Contact, DocumentType, Identifier, Invoice, Party
+from robot.processing.findings import manual_return
+from robot.processing.invoice_response import (
     OIOUBL3_CUSTOMIZATION,
     OIOUBL3_PROFILE,
     PEPPOL_CUSTOMIZATION,
@@ -22,7 +21,8 @@ from robot.invoice_response import (
     build_invoice_response,
     scheme_code,
 )
-from robot.model import Contact, DocumentType, Identifier, Invoice, Party
+from tests.conftest import corpora_path
+from tests.support.oracle import oracle_report
 
 NS = {
     "ar": "urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2",

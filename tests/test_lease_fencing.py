@@ -21,14 +21,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from bulk import make_inbox, write_config
 from sqlalchemy import func, select, update
 
 from connectors.base import Ledger, Posting
-from robot.run import Robot, RunOptions
+from robot.configuration.wiring import build_robot
+from robot.running.run import Robot, RunOptions
+from robot.running.worker import drain
 from robot.store.schema import Event, InvoiceRow, InvoiceState
-from robot.wiring import build_robot
-from robot.worker import drain
+from tests.support.bulk import make_inbox, write_config
 
 
 class CountingLedger:

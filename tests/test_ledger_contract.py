@@ -1,6 +1,6 @@
 """One contract for every Ledger: the journal, Business Central (over HTTP on 127.0.0.1) and the fake.
 
-An invoice's identity in the ERP is the one the robot's posting key holds (robot/posting.py):
+An invoice's identity in the ERP is the one the robot's posting key holds (robot/processing/posting.py):
 vendor, document type, the vendor's number and the year of the invoice date; the date, currency
 and amount cross-check it. So the same number in another year is another invoice, a retry finds
 what the crashed attempt posted, and a document of the same identity but another date or amount is
@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 
 from connectors.base import Ledger, Posting, PostingLine
-from connectors.bc_testserver import DEFAULT_COMPANY_ID, create_app, get_state
 from connectors.business_central import BusinessCentralLedger, Settings
-from connectors.fakes import MemoryLedger
 from connectors.journal import JournalLedger
+from connectors.testing.bc_server import DEFAULT_COMPANY_ID, create_app, get_state
+from connectors.testing.fakes import MemoryLedger
 from robot.errors import BusinessError, LedgerConflict
-from tests.servers import serve
+from tests.support.servers import serve
 
 SECRET = "bc-test-secret"
 
@@ -37,7 +37,7 @@ def posting(
     document_type: str = "invoice",
     vendor: str = "K10001",
 ) -> Posting:
-    """One 25 % line of ``unit``; the key as robot.posting.idempotency_key builds it."""
+    """One 25 % line of ``unit``; the key as robot.processing.posting.idempotency_key builds it."""
     net = Decimal(unit)
     vat = (net * Decimal("0.25")).quantize(Decimal("0.01"))
     line = PostingLine("Kontorstol", Decimal("1"), net, net, Decimal("25"), vat)

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import SAMPLES
-from servers import free_port, smtp_server
 
-from robot.config import load_config
-from robot.run import RunOptions
-from robot.sandbox_demo import sandbox
+from robot.configuration.settings import load_config
+from robot.configuration.wiring import build_robot
+from robot.demo.sandbox_demo import sandbox
+from robot.running.run import RunOptions
 from robot.store.schema import InvoiceState
-from robot.wiring import build_robot
+from tests.conftest import SAMPLES
+from tests.support.servers import free_port, smtp_server
 
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
 CLEAN_INVOICES = [e for e in MANIFEST if e["verdict"] == "post" and e["document_type"] == "invoice"]
@@ -107,7 +107,7 @@ def test_unreliable_erp_posts_each_clean_invoice_exactly_once(tmp_path: Path) ->
 
 
 def test_every_invoice_response_of_the_demo_passes_the_official_rules(tmp_path: Path) -> None:
-    from oracle_support import oracle_fired
+    from tests.support.oracle import oracle_fired
 
     with sandbox(SAMPLES, tmp_path / "box") as box:
         robot, _ = build_robot(box.config)

@@ -7,13 +7,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
 from pydantic import BaseModel, ConfigDict
 
 from classifiers.api import PurchaseOrder, Vendor
+from robot.configuration.masterdata import cvr_warnings, load_customers, load_orders, load_vendors
+from robot.configuration.yamlconf import ConfigErrors, load_yaml_model
 from robot.errors import ConfigError
-from robot.masterdata import cvr_warnings, load_customers, load_orders, load_vendors
-from robot.yamlconf import ConfigErrors, load_yaml_model
+from tests.conftest import SAMPLES
 
 VENDOR = """\
 vendors:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CORPORA, corpora_path
-from oracle_support import OracleUndecided, oracle_fired
 
 from classifiers.api import Context
 from classifiers.engine import Classifier
 from robot.readers import read_document
+from tests.conftest import CORPORA, corpora_path
+from tests.support.oracle import OracleUndecided, oracle_fired
 
 pytestmark = pytest.mark.corpora
 

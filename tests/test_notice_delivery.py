@@ -17,21 +17,21 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SAMPLES, sample_source
-from servers import Mailbox, free_port, smtp_server
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from connectors.base import OutgoingNotice
 from connectors.eml import EmlNotifier, NotifierDown
-from connectors.fakes import MemoryLedger
 from connectors.smtp import SmtpNotifier
+from connectors.testing.fakes import MemoryLedger
 from robot.cli.app import _register, app
-from robot.context import MasterData
 from robot.pdftext import TemplateSet
-from robot.run import Robot, RunOptions
+from robot.processing.context import MasterData
+from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import NoticeRow
+from tests.conftest import SAMPLES, sample_source
+from tests.support.servers import Mailbox, free_port, smtp_server
 
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
 CUSTOMERS = ("SFE", "ITD", "EKU", "MFP")  # the samples' customers with returned invoices, in notice order

@@ -19,24 +19,24 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SAMPLES, sample_source
 from lxml import etree
-from oracle_support import oracle_report
 
 from classifiers.api import REGISTRY, Finding, PriorInvoice
 from classifiers.engine import Classifier
 from classifiers.lookups import supplier_key
 from connectors.base import OutgoingNotice
-from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource
-from robot.actions import Actions
-from robot.config import ContactSettings
-from robot.context import MasterData
-from robot.findings import manual_return
+from connectors.testing.fakes import MemoryLedger, MemoryNotifier, MemorySource
+from robot.configuration.settings import ContactSettings
 from robot.pdftext import TemplateSet
+from robot.processing.actions import Actions
+from robot.processing.context import MasterData
+from robot.processing.findings import manual_return
+from robot.processing.returns import outcome_of
 from robot.readers import read_document
-from robot.returns import outcome_of
-from robot.run import Robot, RunOptions
+from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
+from tests.conftest import SAMPLES, sample_source
+from tests.support.oracle import oracle_report
 
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
 SPLIT = "---------------------------------------------------------------- English"

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from conftest import SAMPLES
 
 from classifiers.api import Context, Finding, RuleSpec
 from classifiers.criteria import Customer
 from classifiers.texts import amount, at_most
 from connectors.eml import EmlNotifier
-from robot.config import ContactSettings, load_config
+from robot.configuration.settings import ContactSettings, load_config
 from robot.errors import ConfigError
-from robot.notices import ReturnedItem, build_digest, money_da, money_en
+from robot.processing.notices import ReturnedItem, build_digest, money_da, money_en
+from tests.conftest import SAMPLES
 
 CUSTOMER = Customer(id="SAM", name="Styrelsen for Eksempler", notify=("kreditor@sam.dk", "leder@sam.dk"))
 

@@ -16,13 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import corpora_path
 
 from classifiers.api import Context
 from classifiers.engine import Classifier
 from robot.errors import ConfigError, ReadError
 from robot.pdftext import Template, TemplateSet
 from robot.readers import read_document
+from tests.conftest import corpora_path
 
 TEST_TEMPLATES = Path(__file__).parent / "pdf_templates"
 UPSTREAM_MISINDENTED = {

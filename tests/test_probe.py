@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SAMPLES
 from typer.testing import CliRunner
 
 from robot.cli.app import _register, app
-from robot.sandbox_demo import BC_TOKEN_ENV, PURCHASE_TOKEN_ENV, sandbox
+from robot.demo.sandbox_demo import BC_TOKEN_ENV, PURCHASE_TOKEN_ENV, sandbox
+from tests.conftest import SAMPLES
 
 _register()
 runner = CliRunner()

@@ -25,9 +25,9 @@ from connectors.base import INTAKE_PROBLEM, IncomingDocument, IntakeFailure, Sou
 from connectors.http_retry import RetryPolicy
 from connectors.openapi import load_purchase_spec
 from connectors.purchase_api import PurchaseApiSource, Settings, outcome_body
-from connectors.sandbox import create_app
+from connectors.testing.purchase_sandbox import create_app
 from robot.errors import BusinessError, ConfigError, ConnectorError, TransientError
-from tests.servers import serve
+from tests.support.servers import serve
 
 TOKEN = "sandbox-secret"
 SPEC = load_purchase_spec()

@@ -9,11 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import CORPORA, corpora_path
 from lxml import etree
 
 from robot.model import DocumentType, Invoice, SourceFormat
 from robot.readers import detect_format, read_document
+from tests.conftest import CORPORA, corpora_path
 
 UBL_NS = {
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",

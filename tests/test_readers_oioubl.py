@@ -10,13 +10,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from conftest import corpora_path
 from lxml import etree
 
 from robot.errors import ReadError
 from robot.model import DocumentType, Identifier, SourceFormat
 from robot.readers import read_document
 from robot.serialize import invoice_to_json
+from tests.conftest import corpora_path
 
 NS = (
     'xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" '

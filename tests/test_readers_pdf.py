@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CORPORA, corpora_path
 
 from robot.errors import ReadError
 from robot.readers import detect_format, read_document
 from robot.readers.pdf import check_pdf, embedded_xml
 from robot.readers.sandbox import read_bounded
 from robot.serialize import invoice_to_json
+from tests.conftest import CORPORA, corpora_path
 
 XR = "zugferd-corpus/XML-Rechnung"
 

@@ -12,14 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_hostile_sweep import (
-    deflate_bomb,
-    embedded_files_pdf,
-    far_text_pdf,
-    huge_page_pdf,
-    page_pdf,
-    pdf,
-)
 
 from robot.errors import ReadError
 from robot.pdftext import TemplateSet
@@ -28,6 +20,14 @@ from robot.readers.limits import MAX_DOCUMENT_BYTES, MiB
 from robot.readers.pdf import check_pdf, embedded_xml
 from robot.readers.sandbox import SandboxLimits, read_bounded
 from robot.readers.xmlsafe import parse_xml
+from tests.test_hostile_sweep import (
+    deflate_bomb,
+    embedded_files_pdf,
+    far_text_pdf,
+    huge_page_pdf,
+    page_pdf,
+    pdf,
+)
 
 UBL = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"

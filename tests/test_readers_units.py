@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from conftest import corpora_path
 from lxml import etree
 
 from robot.errors import ReadError
 from robot.readers import read_document
+from tests.conftest import corpora_path
 
 VEFA = "{http://difi.no/xsd/vefa/validator/1.0}"
 INVOICE_ROOTS = {

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SAMPLES, sample_source
 
-from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource, SimulatedCrash
-from robot.context import MasterData
+from connectors.testing.fakes import MemoryLedger, MemoryNotifier, MemorySource, SimulatedCrash
 from robot.pdftext import TemplateSet
-from robot.run import Robot, RunOptions
+from robot.processing.context import MasterData
+from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import InvoiceState
+from tests.conftest import SAMPLES, sample_source
 
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
 

@@ -22,13 +22,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, corpora_path
-from oracle_support import iter_vefa_cases
 
 from classifiers.api import Context, PriorInvoice
 from classifiers.engine import CRASH_CODE, Classifier
 from classifiers.lookups import supplier_key
-from robot.context import MasterData
 from robot.errors import ReadError
 from robot.model import (
     Address,
@@ -43,7 +40,10 @@ from robot.model import (
     Totals,
     VatBreakdown,
 )
+from robot.processing.context import MasterData
 from robot.readers import read_document
+from tests.conftest import SAMPLES, corpora_path
+from tests.support.oracle import iter_vefa_cases
 
 HOSTILE = [
     "",

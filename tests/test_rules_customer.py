@@ -84,7 +84,8 @@ def test_supplier_allow_list() -> None:
 
 
 def test_supplier_allow_list_entries_in_any_spelling_the_master_data_accepts() -> None:
-    # customers.yaml accepts "DK 1234 5674" and "12-34-56-74" (robot.masterdata.check_cvr); each must match
+    # customers.yaml accepts "DK 1234 5674" and "12-34-56-74" (robot.configuration.masterdata.check_cvr);
+    # each must match
     for entry in ("DK 1234 5674", "12-34-56-74", "dk12345674", " DK12345674 "):
         criteria = CustomerCriteria(supplier_allow_list=(entry,))
         assert run("CUST-SUPPLIER-ALLOW", invoice(), criteria) == [], entry

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLES
 from typer.testing import CliRunner
 
 import classifiers.engine as engine
 from classifiers.api import ENTRY_POINT_GROUP
 from classifiers.engine import Classifier, load_rules
 from robot.cli.app import _register, app
+from tests.conftest import ROOT, SAMPLES
 
 _register()
 runner = CliRunner()

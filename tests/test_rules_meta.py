@@ -8,11 +8,11 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from classifiers.api import ENTRY_POINT_GROUP, DuplicateRuleError, Registry, RuleSpec, rule
 from classifiers.engine import CRASH_CODE, Classifier, load_rules
 from robot.model import DocumentType, Invoice
+from tests.conftest import ROOT
 
 REGISTRY = load_rules()
 RULES = list(REGISTRY)
@@ -163,6 +163,6 @@ def test_a_finding_overriding_a_code_with_a_wrong_one_holds_naming_the_rule() ->
 
 def test_every_code_in_the_lists_has_a_notice_label() -> None:
     from classifiers.codes import ACTIONS, REASONS
-    from robot.notices import ACTION_LABELS, REASON_LABELS
+    from robot.processing.notices import ACTION_LABELS, REASON_LABELS
 
     assert set(REASON_LABELS) == REASONS and set(ACTION_LABELS) == ACTIONS

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CORPORA, ROOT, corpora_path
 
 from classifiers.api import Context, Finding
 from classifiers.engine import Classifier
 from robot.model import AllowanceCharge, DocumentType, Invoice, Line, Totals, VatBreakdown
 from robot.readers import read_document
+from tests.conftest import CORPORA, ROOT, corpora_path
 
 
 def clean(document_type: DocumentType = DocumentType.INVOICE) -> Invoice:

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from connectors.fakes import MemoryNotifier
+from connectors.testing.fakes import MemoryNotifier
 from robot.cli.runs_cmd import samples_dir
-from robot.run import RunOptions
+from robot.configuration.wiring import build_robot
+from robot.running.run import RunOptions
 from robot.store.schema import InvoiceState
-from robot.wiring import build_robot
 
 SAMPLES = samples_dir()
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]

@@ -21,7 +21,6 @@ from typing import IO, Any
 
 import pytest
 import time_machine
-from bulk import make_inbox, write_config
 from rich.console import Console
 from sqlalchemy import select, update
 from typer.testing import CliRunner
@@ -29,6 +28,7 @@ from typer.testing import CliRunner
 from robot.cli.app import _register, app
 from robot.store.repo import Store
 from robot.store.schema import InvoiceRow, InvoiceState, Run, utcnow
+from tests.support.bulk import make_inbox, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 STALE = timedelta(minutes=5, seconds=5)  # a heartbeat older than 5 minutes: the process is gone

@@ -10,13 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
 from lxml import etree
 from stdnum import ean
 from stdnum.dk import cvr
 
-from robot.masterdata import load_customers, load_orders, load_vendors
-from robot.samplegen import Manifest, generate, load_manifest
+from robot.configuration.masterdata import load_customers, load_orders, load_vendors
+from robot.demo.samplegen import Manifest, generate, load_manifest
+from tests.conftest import SAMPLES
 
 UBL = {
     "invoice": "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice",
@@ -73,7 +73,7 @@ def test_stale_inbox_files_are_removed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("entry", MANIFEST.entries, ids=lambda e: e.file)
 def test_every_sample_is_xml_with_the_expected_root_and_sidecar(entry: object) -> None:
-    from robot.samplegen.manifest import ManifestEntry
+    from robot.demo.samplegen.manifest import ManifestEntry
 
     assert isinstance(entry, ManifestEntry)
     data = (SAMPLES / "inbox" / entry.file).read_bytes()
@@ -174,7 +174,7 @@ def test_samples_read_with_the_robot_readers() -> None:
 @pytest.mark.slow
 @pytest.mark.corpora
 def test_official_rules_agree_with_the_manifest() -> None:
-    from oracle_support import oracle_fired
+    from tests.support.oracle import oracle_fired
 
     wrong = {}
     for e in MANIFEST.entries:
@@ -195,5 +195,5 @@ def test_docstring_examples_hold(module: str) -> None:
     import doctest
     import importlib
 
-    result = doctest.testmod(importlib.import_module(f"robot.samplegen.{module}"))
+    result = doctest.testmod(importlib.import_module(f"robot.demo.samplegen.{module}"))
     assert result.attempted > 0 and result.failed == 0

@@ -13,10 +13,10 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from robot.locks import Lock
-from robot.run_report import RunSummary
-from robot.scheduler import RobotScheduler
-from robot.schedules import Schedule, Schedules, load_schedules
+from robot.running.run_report import RunSummary
+from robot.scheduling.locks import Lock
+from robot.scheduling.scheduler import RobotScheduler
+from robot.scheduling.schedules import Schedule, Schedules, load_schedules
 from robot.store.repo import Store
 from robot.store.schema import Event
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from robot.errors import ConfigError
-from robot.schedules import cron_trigger, load_schedules
+from robot.scheduling.schedules import cron_trigger, load_schedules
+from tests.conftest import ROOT
 
 CPH = "Europe/Copenhagen"
 

@@ -6,8 +6,6 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from conftest import corpora_path
-
 from robot.model import (
     Address,
     AllowanceCharge,
@@ -23,6 +21,7 @@ from robot.model import (
 )
 from robot.readers import read_document
 from robot.serialize import invoice_to_json
+from tests.conftest import corpora_path
 
 TOP_KEYS = [
     "format",

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from servers import Mailbox, free_port, smtp_server
 
 from connectors.base import Notifier, OutgoingNotice
 from connectors.eml import NotifierDown, NotifierMisconfigured, message_id
 from connectors.smtp import Settings, SmtpNotifier
 from robot.errors import BusinessError, ConfigError, TransientError
+from tests.support.servers import Mailbox, free_port, smtp_server
 
 
 @pytest.fixture

@@ -7,16 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import yaml
-from conftest import SAMPLES
 from sqlalchemy import inspect
 
 from connectors.base import IncomingDocument
-from connectors.fakes import MemoryLedger, MemoryNotifier, MemorySource
-from robot.context import MasterData
+from connectors.testing.fakes import MemoryLedger, MemoryNotifier, MemorySource
 from robot.pdftext import TemplateSet
-from robot.run import Robot, RunOptions
+from robot.processing.context import MasterData
+from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import InvoiceState
+from tests.conftest import SAMPLES
 
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
 

@@ -12,11 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bulk import make_inbox, write_config
-
-from robot.run import RunOptions
+from robot.configuration.wiring import build_robot
+from robot.running.run import RunOptions
 from robot.store.repo import Store
-from robot.wiring import build_robot
+from tests.support.bulk import make_inbox, write_config
 
 
 def _locked_config(tmp_path: Path) -> tuple[Path, Path]:

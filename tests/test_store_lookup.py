@@ -13,12 +13,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from bulk import write_config
-from conftest import SAMPLES
 from sqlalchemy import create_engine, inspect, select
 from typer.testing import CliRunner, Result
 
 from robot.cli.app import _register, app
+from tests.conftest import SAMPLES
+from tests.support.bulk import write_config
 
 _register()
 runner = CliRunner()
@@ -192,7 +192,7 @@ def test_the_sources_are_taken_in_order(tmp_path: Path, _clean_env: Path) -> Non
 
 
 def test_a_configuration_without_database_keeps_its_store_beside_the_file(tmp_path: Path) -> None:
-    from robot.config import load_config
+    from robot.configuration.settings import load_config
 
     path = write_config(tmp_path / "conf")
     text = path.read_text(encoding="utf-8").splitlines()

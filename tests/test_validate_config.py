@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SAMPLES
 from typer.testing import CliRunner
 
 from classifiers.engine import Classifier
 from robot.cli.app import _register, app
-from robot.run import RunOptions
-from robot.wiring import build_robot
+from robot.configuration.wiring import build_robot
+from robot.running.run import RunOptions
+from tests.conftest import SAMPLES
 
 _register()
 CONFIG = SAMPLES / "fakturarobot.yaml"
@@ -110,7 +110,7 @@ def _codes(rows: list[dict[str, Any]]) -> list[set[str]]:
 
 
 def test_validate_standard_runs_only_that_standards_rules(tmp_path: Path) -> None:
-    from robot.validation import STANDARDS
+    from robot.processing.validation import STANDARDS
 
     line_sum, oio_totals = (
         str(INBOX / "0036-peppol-line-sum-mismatch.xml"),
@@ -144,7 +144,7 @@ def test_validate_standard_runs_only_that_standards_rules(tmp_path: Path) -> Non
 
 
 def test_every_standard_has_rules_and_they_carry_its_ids() -> None:
-    from robot.validation import STANDARDS, standard_codes
+    from robot.processing.validation import STANDARDS, standard_codes
 
     rules = Classifier().rules
     for standard, prefixes in STANDARDS.items():

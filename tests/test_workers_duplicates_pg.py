@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 
-from conftest import SAMPLES
-
 from connectors.base import IncomingDocument
-from connectors.fakes import MemoryLedger, MemoryNotifier
-from robot.context import MasterData
-from robot.run import Robot
+from connectors.testing.fakes import MemoryLedger, MemoryNotifier
+from robot.processing.context import MasterData
+from robot.running.run import Robot
 from robot.store.repo import Store
 from robot.store.schema import InvoiceState
+from tests.conftest import SAMPLES
 
 
 def _doc(name: str) -> IncomingDocument:

@@ -16,16 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bulk import make_inbox, write_config
 from sqlalchemy import func, select
 
+from robot.configuration.wiring import build_robot
 from robot.errors import ConfigError
-from robot.run import RunOptions
-from robot.run_report import RunSummary
+from robot.running.run import RunOptions
+from robot.running.run_report import RunSummary
+from robot.running.worker import WorkerPool, WorkerSpec, check_workers, run_pool
 from robot.store.repo import Store
 from robot.store.schema import Event, InvoiceRow, InvoiceState, PostingRow
-from robot.wiring import build_robot
-from robot.worker import WorkerPool, WorkerSpec, check_workers, run_pool
+from tests.support.bulk import make_inbox, write_config
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

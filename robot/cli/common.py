@@ -16,7 +16,7 @@ from pathlib import Path
 
 import typer
 
-from robot.envvars import CONFIG_ENV, DEFAULT_CONFIG_FILE, ENV_URL
+from robot.configuration.envvars import CONFIG_ENV, DEFAULT_CONFIG_FILE, ENV_URL
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG, EXIT_FAILED = 0, 1, 2, 3
 

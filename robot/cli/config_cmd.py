@@ -16,7 +16,7 @@ def check_config(
 ) -> None:
     """Validate the configuration, master data, customer criteria, schedules and rule plugins."""
     from classifiers.engine import load_failures
-    from robot.checks import check_all
+    from robot.configuration.checks import check_all
 
     errors, notes = check_all(config_path(config), probe=probe)
     errors += [str(failure) for failure in load_failures()]

@@ -35,7 +35,7 @@ def _templates(folders: list[Path] | None, config: Path | None) -> TemplateSet |
 
             return TemplateSet.load(folders)
         if config is not None:
-            from robot.config import load_config
+            from robot.configuration.settings import load_config
 
             return load_config(config).pdf_templates()
     except ConfigError as exc:
@@ -102,7 +102,7 @@ def validate(
     documents given, in order); without one, the document-level rules with their defaults."""
     from rich.table import Table
 
-    from robot.validation import STANDARDS, Validator, to_json
+    from robot.processing.validation import STANDARDS, Validator, to_json
 
     if standard is not None and standard not in STANDARDS:
         typer.echo(f"unknown standard {standard!r}; known: {', '.join(STANDARDS)}", err=True)
@@ -111,8 +111,8 @@ def validate(
         config = config_path(None)
     master = None
     if config is not None and standard is None:
-        from robot.config import load_config
-        from robot.wiring import load_master
+        from robot.configuration.settings import load_config
+        from robot.configuration.wiring import load_master
 
         master = load_master(load_config(config_path(config)))
         if customer is not None and customer not in master.by_id:

@@ -1,4 +1,4 @@
-"""``health``: a monitoring check for Nagios, Icinga, Naemon, Zabbix or Checkmk (robot/health.py).
+"""``health``: a monitoring check for Nagios, Icinga, Naemon, Zabbix or Checkmk (robot/running/health.py).
 
     $ fakturarobot health --config /etc/fakturarobot/fakturarobot.yaml
     FAKTURAROBOT OK - last run 12 ok 2h ago; 3 held, 0 overdue, 0 notices pending, 0 notices refused | ...
@@ -16,9 +16,9 @@ import typer
 
 from robot.cli.common import CFG, DB, DEFAULT_CONFIG, configured
 from robot.cli.store_lookup import open_store
-from robot.config import HealthSettings, load_config
+from robot.configuration.settings import HealthSettings, load_config
 from robot.errors import ConfigError
-from robot.health import Health, evaluate, plain, unknown
+from robot.running.health import Health, evaluate, plain, unknown
 from robot.store.repo import Store
 from robot.store.schema import utcnow
 

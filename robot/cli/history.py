@@ -140,7 +140,7 @@ def _cell(text: str | None) -> str:
 
 def _took(seconds: float) -> str:
     """``0.5s``, ``42.0s``, then ``12m``, ``2h 5m`` (short: the runs table must fit 80 columns)."""
-    from robot.health import ago
+    from robot.running.health import ago
 
     return f"{seconds:.1f}s" if seconds < 60 else ago(seconds)
 

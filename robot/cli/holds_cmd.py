@@ -5,7 +5,7 @@ scheduler's) carries it out: a released invoice is posted exactly once, a return
 notice and Invoice Response, a retried one is read and classified again.
 
 ``release`` is checked before it is accepted, with the posting path's own code
-(:func:`robot.postable.posting_refusal`): an invoice a run could not post (unreadable, no vendor
+(:func:`robot.processing.postable.posting_refusal`): an invoice a run could not post (unreadable, no vendor
 in the vendor master, already posted as another invoice) is refused with what to do instead.
 Changed bank details need a note, and where the customer's criteria say ``four_eyes`` a second,
 different person (robot.store.holds). A refused decision exits 2 and changes nothing.
@@ -129,9 +129,9 @@ def _decide(
 
 def _check_release(store: Store, invoice_id: int, config: Path | None) -> Mapping[str, Customer]:
     """Refuse (StoreError) a release a run could not post; the customers, for their four eyes."""
-    from robot.config import load_config
-    from robot.postable import posting_refusal
-    from robot.wiring import load_master
+    from robot.configuration.settings import load_config
+    from robot.configuration.wiring import load_master
+    from robot.processing.postable import posting_refusal
 
     found = store.find_invoices(str(invoice_id))
     row = next((r for r in found if r.id == invoice_id), None)
@@ -192,7 +192,7 @@ def return_(
     config: Path | None = CFG,
 ) -> None:
     """Return a held invoice to the customer with your reason (notice + Invoice Response)."""
-    from robot.findings import manual_return
+    from robot.processing.findings import manual_return
 
     finding = manual_return(code, reason.strip(), (reason_en or reason).strip(), by.strip())
     _decide(invoice_id, "return", by, reason, database, config, finding=finding)

@@ -22,10 +22,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from robot.cli.common import EXIT_FAILED, RUN_CONFIG, config_path
 from robot.cli.safe_text import terminal
 from robot.cli.summary import exit_code, print_summary
-from robot.envvars import ENV_URL
+from robot.configuration.envvars import ENV_URL
 from robot.errors import StoreError
-from robot.run import Robot, RunOptions
-from robot.run_report import RunSummary
+from robot.running.run import Robot, RunOptions
+from robot.running.run_report import RunSummary
 
 
 def samples_dir() -> Path:
@@ -73,8 +73,8 @@ def execute(
 
     ``alert``: tell the creditor team (``alerts:``) when the run failed or failed too often.
     """
-    from robot.alerts import alert_on
-    from robot.wiring import build_robot
+    from robot.configuration.wiring import build_robot
+    from robot.running.alerts import alert_on
 
     robot, loaded = build_robot(config, database_url=database_url)
     try:
@@ -172,8 +172,8 @@ def demo(
 
 
 def _sandbox_demo(samples: Path, *, as_json: bool) -> None:
-    from robot.config import load_config
-    from robot.sandbox_demo import sandbox
+    from robot.configuration.settings import load_config
+    from robot.demo.sandbox_demo import sandbox
 
     with sandbox(samples, Path("var/sandbox")) as box:
         loaded = load_config(box.config)
@@ -204,7 +204,7 @@ def _sandbox_demo(samples: Path, *, as_json: bool) -> None:
 
 def make_samples(target: Path = typer.Argument(Path("samples"), help="Folder to (re)write")) -> None:
     """Regenerate the demo data (deterministic) into TARGET."""
-    from robot.samplegen import generate
+    from robot.demo.samplegen import generate
 
     manifest = generate(target)
     typer.echo(f"wrote {len(manifest.entries) if hasattr(manifest, 'entries') else ''} samples to {target}")

@@ -25,7 +25,7 @@ from robot.cli.safe_text import terminal
 from robot.cli.summary import print_summary
 from robot.errors import ConfigError
 from robot.logsetup import configure_logging
-from robot.run import RunOptions
+from robot.running.run import RunOptions
 
 CONFIG = RUN_CONFIG
 JSON_LOG = typer.Option(None, "--json-log", help="Also write the log as JSON lines to this file")
@@ -50,9 +50,9 @@ def scheduler(
     verbose: bool = VERBOSE,
 ) -> None:
     """Run forever per schedules.yaml (APScheduler, job store in the robot's database)."""
-    from robot.config import load_config
-    from robot.scheduler import RobotScheduler, runner
-    from robot.schedules import load_schedules
+    from robot.configuration.settings import load_config
+    from robot.scheduling.scheduler import RobotScheduler, runner
+    from robot.scheduling.schedules import load_schedules
     from robot.store.repo import Store
 
     configure_logging("DEBUG" if verbose else "INFO", json_log)
@@ -95,7 +95,7 @@ def worker(
     verbose: bool = VERBOSE,
 ) -> None:
     """One run whose invoices N worker processes share. Exit 0 ok, 1 partial, 3 failed."""
-    from robot.worker import WorkerSpec, run_pool
+    from robot.running.worker import WorkerSpec, run_pool
 
     level = "DEBUG" if verbose else "WARNING"
     configure_logging(level, json_log)

@@ -10,7 +10,7 @@ The first of these that is given decides:
 6. ``sqlite:///var/fakturarobot.db`` under the working directory
 
 ``run``, ``scheduler`` and ``worker`` read the configuration anyway and take its database unless
-``$FAKTURAROBOT_DATABASE_URL`` is set (``robot.wiring``), which is the same order.
+``$FAKTURAROBOT_DATABASE_URL`` is set (``robot.configuration.wiring``), which is the same order.
 
 Commands that only read (``runs``, ``held``, ``show``, ``health``) never create or change a store:
 a missing SQLite file, a database without the robot's schema or with an older one is an error
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from robot.cli.common import CFG, DB, DEFAULT_CONFIG, EXIT_CONFIG
-from robot.envvars import CONFIG_ENV, DEFAULT_URL, ENV_URL
+from robot.configuration.envvars import CONFIG_ENV, DEFAULT_URL, ENV_URL
 from robot.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def locate_store(database: str | None = None, config: Path | None = None) -> Sto
 
 
 def _from_config(path: Path, given_by: str) -> StoreLocation:
-    from robot.config import load_config
+    from robot.configuration.settings import load_config
 
     if not path.is_file():
         raise ConfigError(f"configuration file not found (given by {given_by})", file=str(path))

@@ -12,7 +12,7 @@ from rich.table import Table
 from robot.cli.common import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK, exit_for
 from robot.cli.safe_text import safe
 from robot.codes import InvoiceState, Reason, Verdict
-from robot.run_report import RunSummary
+from robot.running.run_report import RunSummary
 
 #: error type → its meaning for the creditor team (robot.codes); an unknown code shows none
 REASON_LABELS: dict[str, str] = {r: r.short for r in Reason}

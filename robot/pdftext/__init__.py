@@ -15,11 +15,11 @@ import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from robot.configuration.yamlconf import ConfigErrors
 from robot.errors import ConfigError, ReadError
 from robot.model import Invoice
 from robot.pdftext.extract import Template
 from robot.pdftext.mapping import to_invoice
-from robot.yamlconf import ConfigErrors
 
 __all__ = ["Template", "TemplateSet", "pdf_text"]
 

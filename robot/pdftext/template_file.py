@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
-from robot.yamlconf import Loc, load_yaml_model
+from robot.configuration.yamlconf import Loc, load_yaml_model
 
 ValueType = Literal["int", "float", "date"]
 Group = Literal["sum", "min", "max", "first", "last", "join"]

@@ -27,8 +27,8 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from robot.envvars import DEFAULT_URL as DEFAULT_URL
-from robot.envvars import ENV_URL as ENV_URL
+from robot.configuration.envvars import DEFAULT_URL as DEFAULT_URL
+from robot.configuration.envvars import ENV_URL as ENV_URL
 from robot.errors import ConfigError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -1,7 +1,7 @@
 """Recording decisions: the one place an invoice's decision and its events are written.
 
-:meth:`Decisions.apply` writes an :class:`~robot.decision.Outcome` (built by the pure functions of
-:mod:`robot.decision`) in one transaction: the invoice's new state and columns, its findings and
+:meth:`Decisions.apply` writes an :class:`~robot.processing.decision.Outcome` (built by the pure functions of
+:mod:`robot.processing.decision`) in one transaction: the invoice's new state and columns, its findings and
 error types, the posting intent, and the events. The first pass, every resumed step and the holds
 after a decision all go through it; :meth:`Decisions.complete_posting` records the ERP's answer.
 
@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from robot.findings import finding_values
+from robot.processing.findings import finding_values
 from robot.serialize import jsonable
 from robot.store.queue import LeaseLost
 from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow, InvoiceState, PostingRow, utcnow
 
 if TYPE_CHECKING:  # the store does not import the deciding code (commands that only read start fast)
-    from robot.decision import Outcome
+    from robot.processing.decision import Outcome
 
 
 class Decisions:

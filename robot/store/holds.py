@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from classifiers.api import Finding
 from classifiers.criteria import BANK_DETAIL_CODES, Customer
 from robot.errors import StoreError
-from robot.findings import finding_values
+from robot.processing.findings import finding_values
 from robot.store.decisions import set_error_types
 from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow, InvoiceState, PostingRow, utcnow
 

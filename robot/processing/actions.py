@@ -1,0 +1,304 @@
+"""What the robot does with one invoice: read it, classify it, then post, return or hold it.
+
+Each step records its result before the next begins, so :meth:`Actions.process` can be called
+again on an invoice in any state and continues where it stopped:
+
+    received ──read──► read ──classify──► classified ──► posted | returned | held
+
+One decision path: what to do is decided by the pure functions of :mod:`robot.processing.decision` (the
+decision shared with a dry run and ``validate``, and the :class:`~robot.processing.decision.Outcome` the store
+records), and recorded by one store method (:meth:`robot.store.decisions.Decisions.apply`), on the
+first pass and on every resumed step alike. A new invoice is read, classified and decided in one
+transaction; only a posting needs a second step (:mod:`robot.processing.handover`: the ERP call, then its
+confirmation), and its intent is part of that one transaction.
+
+Business problems are findings; application failures (a bug, a damaged file) leave the invoice
+pending for the next run, and after ``max_attempts`` hold it for the creditor team. An ERP that
+cannot be reached (a TransientError or a connection error from the ledger) is not the invoice's
+fault: it is counted apart (``erp_unreachable``), backs the invoice off across runs and never
+exhausts ``attempts``, so after an outage the invoices are posted, not held.
+
+Given a :class:`~robot.store.queue.Fence` (a worker's lease on the invoice), every side effect is
+fenced: the lease is verified and renewed immediately before each ERP call, and the decision and
+the completion are written only while the invoice is still this worker's. A worker whose lease was
+lost stops (a ``lease-lost`` event) and leaves the invoice to the worker that has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from loguru import logger
+from sqlalchemy.orm import Session
+
+from classifiers.api import Finding, PriorInvoice
+from classifiers.engine import Classifier
+from classifiers.lookups import supplier_key
+from connectors.base import Ledger, Posting
+from robot.codes import Verdict
+from robot.configuration.settings import ContactSettings
+from robot.errors import BusinessError
+from robot.model import Invoice, Party
+from robot.pdftext import TemplateSet
+from robot.processing.context import MasterData
+from robot.processing.decision import carried_out, classified, decide, held, prior_of, read_or_error
+from robot.processing.findings import robot_finding
+from robot.processing.handover import ErpUnreachable, hand_over, intent
+from robot.processing.postable import posting_for
+from robot.processing.reply import response_for
+from robot.processing.returns import blocking_findings
+from robot.store.queue import Fence, LeaseLost
+from robot.store.repo import Store
+from robot.store.schema import Document, InvoiceRow, InvoiceState, utcnow
+
+__all__ = ["CLOCK_SKEW", "ERP_BACKOFF", "ERP_BACKOFF_MAX", "Actions", "ErpUnreachable"]
+
+CLOCK_SKEW = timedelta(seconds=5)  # between machines sharing a store (run NTP; a margin, not a sync)
+ERP_BACKOFF = timedelta(minutes=5)  # wait after a second outage in a row; doubles per further one
+ERP_BACKOFF_MAX = timedelta(hours=6)
+
+
+class Actions:
+    def __init__(
+        self,
+        store: Store,
+        master: MasterData,
+        classifier: Classifier,
+        ledger: Ledger,
+        *,
+        templates: Path | None = None,
+        pdf_templates: TemplateSet | None = None,
+        creditor_team: tuple[str, ...] = (),
+        responder: Party | None = None,
+        contact: ContactSettings | None = None,
+    ) -> None:
+        self.store = store
+        self.master = master
+        self.classifier = classifier
+        self.ledger = ledger
+        self.templates = templates
+        self.pdf_templates = pdf_templates
+        self.creditor_team = creditor_team
+        self.responder = responder
+        self.contact = contact  # whom the customer's digest names (the configuration's contact:)
+        self.shared_history = False  # several workers: catch up on their decisions (robot.running.worker)
+        self._known: set[int] = set()  # invoice ids already in the duplicate index
+        self._caught_up: dict[str, datetime] = {}  # supplier key -> last catch-up (UTC)
+        self._loaded_at: datetime | None = None  # when priors() loaded the index
+        self._fence: Fence | None = None  # the lease on the invoice in hand (workers), else None
+
+    # --- one invoice ----------------------------------------------------------------------------
+
+    def process(
+        self,
+        invoice_id: int,
+        run_id: int,
+        *,
+        dry_run: bool = False,
+        max_attempts: int = 5,
+        fence: Fence | None = None,
+        erp_backoff: timedelta = ERP_BACKOFF,
+        erp_backoff_max: timedelta = ERP_BACKOFF_MAX,
+    ) -> str | None:
+        """Take the invoice as far as it can go. Returns a problem description, or None.
+
+        ``fence``: the worker's lease on the invoice; every side effect is checked against it.
+        """
+        if dry_run:  # it would write to the store: a dry run decides in memory (robot.processing.dry_run)
+            raise ValueError("a dry run never processes through Actions; see robot.processing.dry_run.DryRun")
+        self._fence = fence
+        try:
+            return self._process(invoice_id, run_id, max_attempts, erp_backoff, erp_backoff_max)
+        except LeaseLost as exc:  # another worker has the invoice now: leave it to that worker
+            self._lease_lost(exc, run_id)
+            return None
+        finally:
+            self._fence = None
+
+    def _process(
+        self,
+        invoice_id: int,
+        run_id: int,
+        max_attempts: int,
+        erp_backoff: timedelta,
+        erp_backoff_max: timedelta,
+    ) -> str | None:
+        log = logger.bind(run_id=run_id, invoice_id=invoice_id)
+        worker = self._worker()
+        try:
+            row, doc = self.store.document_of(invoice_id)
+            if row.state in (InvoiceState.RECEIVED, InvoiceState.READ) or row.verdict is None:
+                self._classify(row, doc, run_id)
+            else:
+                self._carry_out(row, doc, run_id)
+            return None
+        except LeaseLost:
+            raise
+        except ErpUnreachable as exc:  # the ERP is down: back off, do not spend an attempt
+            in_a_row, retry_after = self.store.erp_unreachable(
+                invoice_id, run_id, str(exc), backoff=erp_backoff, backoff_max=erp_backoff_max, worker=worker
+            )
+            log.warning("invoice {}: ERP unreachable ({} in a row): {}", invoice_id, in_a_row, exc)
+            return (
+                f"invoice {invoice_id}: ERP unreachable ({in_a_row} in a row, "
+                f"next try after {retry_after:%Y-%m-%d %H:%M:%S} UTC): {exc}"
+            )
+        except Exception as exc:  # an application failure: retried on a later run, then held
+            attempts = self.store.step_failed(
+                invoice_id, run_id, "process", f"{type(exc).__name__}: {exc}", worker=worker
+            )
+            log.warning("invoice {} failed (attempt {}): {}", invoice_id, attempts, exc)
+            if attempts >= max_attempts and not isinstance(exc, BusinessError):
+                self._hold_for_failure(invoice_id, run_id, exc, attempts)
+            return f"invoice {invoice_id}: {type(exc).__name__}: {exc}"
+
+    def _classify(self, row: InvoiceRow, doc: Document, run_id: int) -> None:
+        """Read, classify and decide in memory, record it all in one transaction (then hand over).
+
+        A new invoice (``received``) and one resumed after ``read`` (its ``read`` recorded by an
+        earlier step) take this same path. With several workers, invoices of one supplier are
+        classified one at a time across workers (a lock in the store), after catching up on what
+        the others decided, so a duplicate cannot slip through between two workers.
+        """
+        invoice, read_error = read_or_error(row, doc.content, doc.filename, self.pdf_templates)
+        read_recorded = row.state != InvoiceState.RECEIVED
+        if invoice is None and read_recorded and row.read_error:
+            read_error = row.read_error  # the reason the step that read it recorded
+        key = supplier_key(invoice) if invoice is not None else None
+        if not self.shared_history or key is None:
+            posting = self._decide(row, invoice, read_error, doc, run_id, read_recorded)
+        else:
+            with self.store.supplier_transaction(key) as tx:
+                self._catch_up(key, doc.sha256, tx)
+                posting = self._decide(row, invoice, read_error, doc, run_id, read_recorded, tx)
+        if posting is not None:
+            hand_over(self.store, self.ledger, row.id, posting, run_id, fence=self._fence)
+
+    def _catch_up(self, key: str, sha256: str, tx: Session | None) -> None:
+        """Add to the duplicate index what other workers decided for this supplier or these bytes.
+
+        Called under the supplier's lock, so every other decision for this supplier is committed;
+        only rows changed since the last catch-up (less a margin for clock skew) are read.
+        """
+        started = utcnow()
+        last = self._caught_up.get(key)
+        since = last - CLOCK_SKEW if last is not None else self._loaded_at
+        for h in self.store.history_of(key, sha256, since=since, session=tx):
+            if h.invoice_id in self._known:
+                continue
+            self.master.history.add(
+                PriorInvoice(
+                    h.invoice_id, h.supplier_key, h.invoice_number, h.issue_date, h.payable, h.sha256
+                )
+            )
+            self._known.add(h.invoice_id)
+        self._caught_up[key] = started
+
+    def _decide(
+        self,
+        row: InvoiceRow,
+        invoice: Invoice | None,
+        read_error: str | None,
+        doc: Document,
+        run_id: int,
+        read_recorded: bool,
+        tx: Session | None = None,
+    ) -> Posting | None:
+        """The decision (:func:`robot.processing.decision.decide`) recorded; the posting to hand over, if
+        any."""
+        meta = {str(k): str(v) for k, v in (row.source_meta or {}).items()}
+        decision = decide(
+            self.master, self.classifier, invoice, read_error, meta, sha256=doc.sha256, invoice_id=row.id
+        )
+        posting: Posting | None = None
+        response: tuple[bytes | None, str | None] = (None, None)
+        if decision.verdict == Verdict.POST and invoice is not None:  # decide() holds one with no vendor
+            posting = posting_for(row, invoice, self.master, decision.customer_id, doc.sha256, doc.content)
+        elif decision.verdict == Verdict.RETURN and invoice is not None:
+            blocking = [f for f in decision.findings if f.blocks]
+            response = self._reply(row.id, decision.customer_id, invoice, blocking)
+        outcome = classified(
+            decision,
+            read_recorded=read_recorded,
+            posting=intent(posting, self.ledger.name) if posting is not None else None,
+            response=response[0],
+            response_skipped=response[1],
+        )
+        self.store.apply(row.id, run_id, outcome, session=tx, worker=self._worker())
+        if invoice is not None:
+            self.master.history.add(prior_of(row.id, invoice, doc.sha256))
+            self._known.add(row.id)
+        logger.bind(run_id=run_id, invoice_id=row.id).info(
+            "{} {}: {} {}",
+            row.source_ref,
+            invoice.number if invoice else "-",
+            decision.verdict,
+            ",".join(decision.error_types),
+        )
+        return posting
+
+    def _carry_out(self, row: InvoiceRow, doc: Document, run_id: int) -> None:
+        """A decision recorded earlier (resumed, or a person's release or return), carried out now:
+        the posting intent (recorded once) and the hand-over, the return, or the hold."""
+        invoice, _ = read_or_error(row, doc.content, doc.filename, self.pdf_templates)
+        verdict = row.verdict or Verdict.HOLD
+        blocking = blocking_findings(self.store, row.id)
+        posting: Posting | None = None
+        response: tuple[bytes | None, str | None] = (None, None)
+        if verdict == Verdict.POST and invoice is not None:
+            posting = posting_for(row, invoice, self.master, row.customer_id, doc.sha256, doc.content)
+        elif verdict == Verdict.RETURN and invoice is not None:
+            response = self._reply(row.id, row.customer_id, invoice, blocking)
+        recorded = posting is not None and self.store.posting_recorded(row.id)
+        outcome = carried_out(
+            verdict,
+            invoice,
+            error_types=row.error_types,
+            blocking=blocking,
+            posting=intent(posting, self.ledger.name, recorded=recorded) if posting is not None else None,
+            response=response[0],
+            response_skipped=response[1],
+        )
+        self._fenced(outcome.step)
+        self.store.apply(row.id, run_id, outcome, worker=self._worker())
+        if posting is not None and outcome.posting is not None:
+            hand_over(self.store, self.ledger, row.id, posting, run_id, fence=self._fence)
+
+    def _reply(
+        self, invoice_id: int, customer_id: str | None, invoice: Invoice, blocking: list[Finding]
+    ) -> tuple[bytes | None, str | None]:
+        """The Invoice Response for a returned invoice, or None and why (:mod:`robot.processing.reply`)."""
+        return response_for(self.master, self.responder, invoice_id, customer_id, invoice, blocking)
+
+    def _hold_for_failure(self, invoice_id: int, run_id: int, exc: Exception, attempts: int) -> None:
+        finding = robot_finding(
+            "ROBOT-RETRIES-EXHAUSTED", f"{attempts} attempts; last: {type(exc).__name__}: {exc}"
+        )
+        self.store.apply(invoice_id, run_id, held(finding.code, finding))
+
+    # --- the lease (several workers) ----------------------------------------------------------------
+
+    def _worker(self) -> str | None:
+        return self._fence.worker if self._fence is not None else None
+
+    def _fenced(self, step: str) -> None:
+        """Verify and renew the lease right before a side effect; raises LeaseLost if it is gone."""
+        if self._fence is not None:
+            self._fence.check(step)
+
+    def _lease_lost(self, exc: LeaseLost, run_id: int) -> None:
+        logger.bind(run_id=run_id, invoice_id=exc.invoice_id).warning("{}; left to its new holder", exc)
+        self.store.event(exc.invoice_id, run_id, "lease-lost", worker=exc.worker, step=exc.step)
+
+    # --- the duplicate index ------------------------------------------------------------------------
+
+    def priors(self) -> Iterator[PriorInvoice]:
+        """Every decided invoice, for the duplicate index loaded at the start of a run."""
+        self._loaded_at = utcnow() - CLOCK_SKEW
+        for h in self.store.history():
+            self._known.add(h.invoice_id)
+            yield PriorInvoice(
+                h.invoice_id, h.supplier_key, h.invoice_number, h.issue_date, h.payable, h.sha256
+            )

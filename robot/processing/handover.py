@@ -1,0 +1,85 @@
+"""The hand-over to the ERP: ask for the invoice first, post it only if the ERP does not have it.
+
+The posting intent (:func:`intent`) is recorded before the ERP is called, in the transaction that
+decides the invoice; :func:`hand_over` then asks the ERP (``find``), posts if needed and records the
+ERP's number. Given a :class:`~robot.store.queue.Fence`, the lease is verified (and renewed)
+immediately before each ERP call, and the number is recorded only if the invoice is still the
+worker's; the fence's heartbeat renews the lease while a call runs. An ERP that cannot be reached
+raises :class:`ErpUnreachable` (the invoice backs off, see :mod:`robot.processing.actions`); an ERP that
+refuses the posting holds the invoice (POST-REFUSED).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import TYPE_CHECKING, TypeVar
+
+from loguru import logger
+
+from connectors.base import Ledger, Posting
+from robot.errors import BusinessError, TransientError
+from robot.processing.decision import Intent, held
+from robot.processing.findings import robot_finding
+
+if TYPE_CHECKING:
+    from robot.store.queue import Fence
+    from robot.store.repo import Store
+
+T = TypeVar("T")
+
+
+class ErpUnreachable(Exception):
+    """The ledger could not be reached (TransientError, connection error); wraps the cause."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.cause = cause
+
+
+def intent(posting: Posting, ledger: str, *, recorded: bool = False) -> Intent:
+    """The posting intent the store records before the ERP is called (the document left out)."""
+    payload = asdict(posting)
+    payload.pop("document", None)
+    return Intent(posting.idempotency_key, ledger, payload, recorded)
+
+
+def hand_over(
+    store: Store, ledger: Ledger, invoice_id: int, posting: Posting, run_id: int, *, fence: Fence | None
+) -> None:
+    """Ask the ERP first, post only if it does not have the invoice, then record the number.
+
+    What remains is documented in the README (at-least-once window).
+    """
+    worker = fence.worker if fence is not None else None
+    try:
+        _fenced(fence, "asking the ERP")
+        existing = erp_call(lambda: ledger.find(posting))
+        if existing is None:
+            _fenced(fence, "posting to the ERP")
+            number = erp_call(lambda: ledger.post(posting))
+        else:
+            number = existing
+    except BusinessError as exc:
+        _fenced(fence, "holding")
+        refused = held(f"ERP refused: {exc.message}", robot_finding("POST-REFUSED", exc.message))
+        store.apply(invoice_id, run_id, refused, worker=worker)
+        return
+    store.complete_posting(invoice_id, run_id, number, found_existing=existing is not None, worker=worker)
+    logger.bind(run_id=run_id, invoice_id=invoice_id).info(
+        "posted to {} as {}{}", ledger.name, number, " (found in the ERP)" if existing else ""
+    )
+
+
+def erp_call(call: Callable[[], T]) -> T:
+    """One ledger call; an unreachable ERP (TransientError, connection error) as ErpUnreachable."""
+    try:
+        return call()
+    except (TransientError, OSError) as exc:
+        raise ErpUnreachable(exc) from exc
+
+
+def _fenced(fence: Fence | None, step: str) -> None:
+    """Verify and renew the lease right before a side effect; raises LeaseLost if it is gone."""
+    if fence is not None:
+        fence.check(step)

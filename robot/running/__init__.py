@@ -1,0 +1,3 @@
+"""A run: fetch → store → process → outcomes → notices; its report, the worker processes,
+alerts and the health of the robot.
+"""

@@ -1,0 +1,1 @@
+"""When runs start: schedules.yaml, the scheduler and the lock that keeps runs apart."""

@@ -1,0 +1,95 @@
+"""The layers, checked on the source (every module's AST under robot/, classifiers/, connectors/).
+
+- Test doubles stay apart from the product: nothing outside ``connectors/testing`` and ``robot/demo``
+  imports the test servers or the fakes (an import anywhere in the module, or the dotted name as a
+  string for ``importlib``).
+- The rule API and the connectors see only the core of ``robot``:
+  ``robot.model``, ``robot.errors``, ``robot.codes``, ``robot.serialize``, ``robot.readers.limits``.
+- The top of ``robot/`` holds only that core and the sub-packages by stage.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("robot", "classifiers", "connectors")
+TEST_DOUBLES = "connectors.testing"
+MAY_USE_TEST_DOUBLES = ("connectors.testing", "robot.demo")
+PLUGIN_CORE = frozenset(
+    {"robot.codes", "robot.errors", "robot.model", "robot.readers.limits", "robot.serialize"}
+)
+CORE = frozenset({"codes", "errors", "logsetup", "model", "serialize"})
+ROBOT_PACKAGES = frozenset(
+    {"cli", "configuration", "demo", "pdftext", "processing", "readers", "running", "scheduling", "store"}
+)
+
+
+def _name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_name(p): p for package in PACKAGES for p in sorted((ROOT / package).rglob("*.py"))}
+
+
+def _within(name: str, packages: tuple[str, ...] | str) -> bool:
+    packages = (packages,) if isinstance(packages, str) else packages
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def imported(name: str) -> set[str]:
+    """Every module ``name`` imports (relative imports resolved), and dotted names in its strings."""
+    path = MODULES[name]
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            found.add(module)
+            found |= {f"{module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value.split(":")[0].strip()
+            if _within(text, PACKAGES) and " " not in text:
+                found.add(text)
+    return found
+
+
+def test_the_walk_sees_the_imports() -> None:
+    """Not vacuous: the demo does import the test servers, the connectors the errors."""
+    assert len(MODULES) > 100
+    assert any(_within(m, TEST_DOUBLES) for m in imported("robot.demo.sandbox_demo"))
+    assert "robot.errors" in imported("connectors.folder")
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if not _within(m, MAY_USE_TEST_DOUBLES)])
+def test_no_runtime_module_imports_the_test_doubles(name: str) -> None:
+    doubles = sorted(m for m in imported(name) if _within(m, TEST_DOUBLES))
+    assert not doubles, f"{name} imports test doubles: {doubles}"
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if _within(m, ("classifiers", "connectors"))])
+def test_plugins_import_only_the_core_of_robot(name: str) -> None:
+    robot = {m for m in imported(name) if _within(m, "robot")}
+    beyond = sorted(m for m in robot if not any(_within(m, c) for c in PLUGIN_CORE))
+    assert not beyond, f"{name} imports from robot beyond the core: {beyond}"
+
+
+def test_the_top_of_robot_is_the_core_and_the_stages() -> None:
+    top = {p.stem for p in (ROOT / "robot").glob("*.py")} - {"__init__"}
+    packages = {p.name for p in (ROOT / "robot").iterdir() if (p / "__init__.py").is_file()}
+    assert {"model", "errors"} <= top
+    assert not top - CORE, f"not core, belongs in a sub-package: {sorted(top - CORE)}"
+    assert not packages - ROBOT_PACKAGES, (
+        f"a sub-package the README does not know: {sorted(packages - ROBOT_PACKAGES)}"
+    )
