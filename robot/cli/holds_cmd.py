@@ -19,14 +19,12 @@ address. Every text from a document is printed literally (robot.cli.safe_text).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from classifiers.api import Finding
 from classifiers.codes import REASONS, allowed
 from robot.cli.common import CFG, DB, EXIT_CONFIG, EXIT_OK, config_path
 from robot.cli.holds_view import held_csv, held_json, held_table, refused_table, waiting_table
@@ -36,11 +34,9 @@ from robot.codes import RETURN_REASONS, Reason
 from robot.errors import StoreError
 from robot.store.holds import Decision, Resolution
 from robot.store.outbox import Outbox
-from robot.store.schema import InvoiceState
 
 if TYPE_CHECKING:
-    from classifiers.criteria import Customer
-    from robot.store.repo import Store
+    pass
 
 BY = typer.Option(..., "--by", help="Who decides (recorded in the invoice's journey)")
 ID = typer.Argument(..., help="Invoice id (see `fakturarobot held`)")
@@ -48,9 +44,12 @@ ID = typer.Argument(..., help="Invoice id (see `fakturarobot held`)")
 
 def _return_reason(value: str) -> Reason:
     """``--code``: one of the reasons a person may return with, else refused naming them."""
-    if value not in RETURN_REASONS:
-        raise typer.BadParameter(f"unknown --code {value!r}; allowed: {', '.join(RETURN_REASONS)}")
-    return Reason.of(value)
+    from robot.processing.manual import return_reason
+
+    try:
+        return return_reason(value)
+    except ValueError:
+        raise typer.BadParameter(f"unknown --code {value!r}; allowed: {', '.join(RETURN_REASONS)}") from None
 
 
 def held(
@@ -109,15 +108,27 @@ def _decide(
     note: str,
     database: str | None,
     config: Path | None,
-    finding: Finding | None = None,
+    *,
+    code: Reason | None = None,
+    reason_da: str = "",
+    reason_en: str | None = None,
 ) -> None:
+    """:func:`robot.processing.manual.decide`, the configuration loaded only if a release needs it."""
+    from robot.configuration.settings import load_config
+    from robot.processing.manual import decide
+
     store = cli_store(database, config, read_only=False)
     try:
-        customers: Mapping[str, Customer] = {}
-        if decision == "release":
-            customers = _check_release(store, invoice_id, config)
-        done = store.resolve_hold(
-            invoice_id, decision, by=by, note=note, finding=finding, customers=customers
+        done = decide(
+            store,
+            lambda: load_config(config_path(config)),
+            invoice_id,
+            decision,
+            by=by,
+            note=note,
+            reason=code,
+            reason_da=reason_da,
+            reason_en=reason_en,
         )
     except StoreError as exc:  # may quote the document (a read error): controls made visible
         typer.echo(visible(str(exc)), err=True)
@@ -125,27 +136,6 @@ def _decide(
     finally:
         store.close()
     typer.echo(_told(done))
-
-
-def _check_release(store: Store, invoice_id: int, config: Path | None) -> Mapping[str, Customer]:
-    """Refuse (StoreError) a release a run could not post; the customers, for their four eyes."""
-    from robot.configuration.settings import load_config
-    from robot.configuration.wiring import load_master
-    from robot.processing.postable import posting_refusal
-
-    found = store.find_invoices(str(invoice_id))
-    row = next((r for r in found if r.id == invoice_id), None)
-    if row is None or row.state != InvoiceState.HELD:
-        return {}  # resolve_hold says why (no such invoice, not held, already decided)
-    loaded = load_config(config_path(config))
-    master = load_master(loaded)
-    refusal = posting_refusal(store, master, loaded.pdf_templates(), invoice_id)
-    if refusal is not None:
-        raise StoreError(
-            f"invoice {invoice_id} cannot be released: {refusal.why} ({refusal.code}); "
-            f"a run would only hold it again.\nWhat to do: {refusal.fix}"
-        )
-    return master.by_id
 
 
 def _told(done: Resolution) -> str:
@@ -192,10 +182,9 @@ def return_(
     config: Path | None = CFG,
 ) -> None:
     """Return a held invoice to the customer with your reason (notice + Invoice Response)."""
-    from robot.processing.findings import manual_return
-
-    finding = manual_return(code, reason.strip(), (reason_en or reason).strip(), by.strip())
-    _decide(invoice_id, "return", by, reason, database, config, finding=finding)
+    _decide(
+        invoice_id, "return", by, reason, database, config, code=code, reason_da=reason, reason_en=reason_en
+    )
 
 
 def retry(
