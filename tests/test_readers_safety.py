@@ -19,6 +19,7 @@ from robot.readers import detect_format, read_document, sandbox
 from robot.readers.limits import MAX_DOCUMENT_BYTES, MiB
 from robot.readers.pdf import check_pdf, embedded_xml
 from robot.readers.sandbox import SandboxLimits, read_bounded
+from robot.readers.sandbox.protocol import load_answer
 from robot.readers.xmlsafe import parse_xml
 from tests.test_hostile_sweep import (
     deflate_bomb,
@@ -363,7 +364,7 @@ def test_oversize_is_refused_without_reading() -> None:
 def test_the_answer_may_only_hold_the_invoice_model() -> None:
     evil = pickle.dumps(("ok", os.system, False))
     with pytest.raises(ReadError, match=r"posix.system is not allowed"):
-        sandbox._loads(evil, "evil.pdf")
+        load_answer(evil, "evil.pdf")
 
 
 def test_shutdown_stops_the_child(templates: TemplateSet) -> None:
