@@ -28,6 +28,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, runtime_checkable
 
+from robot.errors import LedgerConflict
+
 if TYPE_CHECKING:  # the data classes here are imported widely and need no pydantic
     from pydantic import BaseModel
 
@@ -168,6 +170,65 @@ class Posting:
     document: bytes = b""
     filename: str = ""
     credits: tuple[str, ...] = ()  # a credit note: the invoice numbers it credits (BT-25)
+
+
+def differences(
+    posting: Posting,
+    *,
+    invoice_date: date | None,
+    currency: str | None,
+    amounts: tuple[Decimal, Decimal] | None,
+    vat_tolerance: Decimal = Decimal(0),
+) -> tuple[str, ...]:
+    """What of date, currency and amount an ERP document with the posting's identity (vendor,
+    document type, number, year) does not share with it, in that order. ``currency`` None is not
+    compared (the ERP does not say), nor are ``amounts`` (net, VAT) None (a draft still being
+    filled); VAT within ``vat_tolerance`` of the posting's is the same.
+
+    >>> from connectors.testing.fakes import sample_posting
+    >>> p = sample_posting()
+    >>> differences(p, invoice_date=p.invoice_date, currency="EUR", amounts=(p.net_amount, Decimal(1)))
+    ('currency', 'amount')
+    """
+    out: list[str] = []
+    if invoice_date != posting.invoice_date:
+        out.append("date")
+    if currency is not None and currency != posting.currency:
+        out.append("currency")
+    if amounts is not None:
+        net, vat = amounts
+        if net != posting.net_amount or abs(vat - posting.vat_amount) > vat_tolerance:
+            out.append("amount")
+    return tuple(out)
+
+
+def ledger_conflict(
+    posting: Posting,
+    *,
+    ledger: str,
+    kind: str,
+    erp_document: str,
+    erp_date: date | None,
+    erp_amount: Decimal | None,
+    erp_currency: str | None,
+    differs: tuple[str, ...],
+) -> LedgerConflict:
+    """The :class:`~robot.errors.LedgerConflict` of ``posting`` (ours: vendor, number, date, net +
+    VAT, currency) against the ERP's document, naming what ``differs``."""
+    return LedgerConflict(
+        ledger=ledger,
+        kind=kind,
+        vendor=posting.vendor_number,
+        number=posting.vendor_invoice_number,
+        invoice_date=posting.invoice_date,
+        amount=posting.net_amount + posting.vat_amount,
+        currency=posting.currency,
+        erp_document=erp_document,
+        erp_date=erp_date,
+        erp_amount=erp_amount,
+        erp_currency=erp_currency,
+        differs=differs,
+    )
 
 
 @runtime_checkable

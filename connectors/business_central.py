@@ -25,23 +25,22 @@ again on a later run. Business refusals
 The original document is attached with BC's two-step ``attachments`` shape: ``POST
 purchaseInvoices({id})/attachments {"fileName"}`` then ``PATCH .../attachments({aid})/attachmentContent``
 with ``If-Match`` (``purchaseCreditMemos({id})/...`` alike). Before posting, the ERP's totals must
-equal the posting's (VAT per rate).
+equal the posting's (VAT per rate). The settings (auth, accounts, tax codes, timeouts) are
+:mod:`connectors.business_central_settings`, importable from here too.
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from loguru import logger
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from connectors.base import Ledger, Posting
+from connectors.base import Ledger, Posting, differences, ledger_conflict
 from connectors.business_central_client import (
     BcBusinessError,
     BcClient,
@@ -50,65 +49,30 @@ from connectors.business_central_client import (
     StaticBearer,
 )
 from connectors.business_central_mapping import (
-    CustomerMapping,
-    Dimension,
     DocumentKind,
     Plan,
     document_kind,
     line_key,
     plan_posting,
-    rate_key,
+)
+from connectors.business_central_settings import (
+    VAT_TOLERANCE,
+    BearerAuth,
+    BusinessCentralSettings,
+    OAuth2Auth,
+    secret_of,
 )
 from connectors.http_retry import RetryPolicy
-from robot.errors import BusinessError, ConfigError, LedgerConflict
+from robot.errors import BusinessError
 
-VAT_TOLERANCE = Decimal("0.01")
-
-
-class OAuth2Auth(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: Literal["oauth2"]
-    token_url: str
-    client_id: str
-    client_secret_env: str = "FAKTURAROBOT_BC_CLIENT_SECRET"
-    scope: str | None = "https://api.businesscentral.dynamics.com/.default"
-
-
-class BearerAuth(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: Literal["bearer"]
-    token_env: str = "FAKTURAROBOT_BC_TOKEN"
-
-
-class BusinessCentralSettings(BaseModel):
-    """Configuration of the Business Central ledger; secrets come from the environment variables named."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    base_url: str = Field(description="up to /api/v2.0, e.g. https://api.businesscentral.dynamics.com/v2.0/…")
-    company_id: str
-    auth: OAuth2Auth | BearerAuth = Field(discriminator="type")
-    default_account: str | None = None
-    customers: dict[str, CustomerMapping] = {}
-    tax_codes: dict[str, str] = Field(
-        default={"25": "MOMS25", "0": "MOMSFRI"}, description="VAT rate in percent → taxCode"
-    )
-    mandatory_dimensions: list[Dimension] = []
-    attach_document: bool = True
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    max_attempts: int = Field(default=5, ge=1)
-    backoff_base_seconds: float = Field(default=0.5, ge=0)
-    backoff_max_seconds: float = Field(default=30.0, ge=0)
-    max_retry_after_seconds: float = Field(default=120.0, ge=0)
-
-    @field_validator("tax_codes")
-    @classmethod
-    def _rates(cls, value: dict[str, str]) -> dict[str, str]:
-        try:
-            return {rate_key(k): v for k, v in value.items()}
-        except ArithmeticError:
-            raise ValueError(f"tax_codes keys must be VAT rates in percent, got {sorted(value)}") from None
-
+__all__ = [
+    "VAT_TOLERANCE",
+    "BearerAuth",
+    "BusinessCentralLedger",
+    "BusinessCentralSettings",
+    "OAuth2Auth",
+    "Settings",
+]
 
 Settings = BusinessCentralSettings  # the short name the docs and tests use
 
@@ -145,15 +109,7 @@ class BusinessCentralLedger(Ledger):
 
     @classmethod
     def from_settings(cls, settings: BusinessCentralSettings, base_dir: Path) -> BusinessCentralLedger:
-        env = (
-            settings.auth.client_secret_env
-            if isinstance(settings.auth, OAuth2Auth)
-            else settings.auth.token_env
-        )
-        secret = os.environ.get(env)
-        if not secret:
-            raise ConfigError(f"business-central: environment variable {env} is not set")
-        return cls(settings, secret=secret)
+        return cls(settings, secret=secret_of(settings))
 
     # -- Ledger protocol -----------------------------------------------------------------
     def find(self, posting: Posting) -> str | None:
@@ -205,14 +161,10 @@ class BusinessCentralLedger(Ledger):
             return None
         row, differs = mismatches[0]
         draft = row["status"] == "Draft"
-        raise LedgerConflict(
+        raise ledger_conflict(
+            posting,
             ledger=self.name,
             kind=kind.label,
-            vendor=posting.vendor_number,
-            number=posting.vendor_invoice_number,
-            invoice_date=posting.invoice_date,
-            amount=posting.net_amount + posting.vat_amount,
-            currency=posting.currency,
             erp_document=f"{'draft ' if draft else ''}purchase {kind.label} {row['number']}",
             erp_date=_date(row.get(kind.date_field)),
             erp_amount=None if draft else Decimal(str(row["totalAmountIncludingTax"])),
@@ -314,15 +266,13 @@ def _differs(kind: DocumentKind, posting: Posting, row: dict[str, Any]) -> tuple
     """What of date, currency and amount an ERP document of this identity does not share with the
     posting. A draft's amount is not compared: a crashed attempt may have left it half-filled (the
     draft is resumed and its lines checked against the posting's)."""
-    out = []
-    if _date(row.get(kind.date_field)) != posting.invoice_date:
-        out.append("date")
-    currency = str(row.get("currencyCode") or "")
-    if currency and currency != posting.currency:
-        out.append("currency")
+    amounts = None
     if row["status"] != "Draft":
-        net = Decimal(str(row["totalAmountExcludingTax"]))
-        vat = Decimal(str(row["totalTaxAmount"]))
-        if net != posting.net_amount or abs(vat - posting.vat_amount) > VAT_TOLERANCE:
-            out.append("amount")
-    return tuple(out)
+        amounts = (Decimal(str(row["totalAmountExcludingTax"])), Decimal(str(row["totalTaxAmount"])))
+    return differences(
+        posting,
+        invoice_date=_date(row.get(kind.date_field)),
+        currency=str(row.get("currencyCode") or "") or None,
+        amounts=amounts,
+        vat_tolerance=VAT_TOLERANCE,
+    )

@@ -40,8 +40,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors.base import Ledger, Posting
-from robot.errors import ConnectorError, LedgerConflict, TransientError
+from connectors.base import Ledger, Posting, differences, ledger_conflict
+from robot.errors import ConnectorError, TransientError
 
 #: the fields of a journal line the cross-check compares (and the conflict message names)
 CHECKED = ("number", "documentType", "invoiceDate", "currencyCode", "netAmount", "vatAmount")
@@ -178,35 +178,20 @@ class JournalLedger(Ledger):
         """The entry's number if it is this invoice; LedgerConflict if its date or amount differs."""
         if entry is None:
             return None
-        theirs = Decimal(str(entry["netAmount"])) + Decimal(str(entry["vatAmount"]))
-        date_text = posting.invoice_date.isoformat() if posting.invoice_date else None
-        differs = tuple(
-            what
-            for what, same in (
-                ("date", entry["invoiceDate"] == date_text),
-                ("currency", entry["currencyCode"] == posting.currency),
-                (
-                    "amount",
-                    Decimal(str(entry["netAmount"])) == posting.net_amount
-                    and Decimal(str(entry["vatAmount"])) == posting.vat_amount,
-                ),
-            )
-            if not same
-        )
+        net, vat = Decimal(str(entry["netAmount"])), Decimal(str(entry["vatAmount"]))
+        erp_date = date.fromisoformat(entry["invoiceDate"]) if entry["invoiceDate"] else None
+        currency = str(entry["currencyCode"] or "")
+        differs = differences(posting, invoice_date=erp_date, currency=currency, amounts=(net, vat))
         if not differs:
             return str(entry["number"])
         label = "credit note" if posting.document_type == "credit_note" else posting.document_type
-        raise LedgerConflict(
+        raise ledger_conflict(
+            posting,
             ledger=f"journal {self.path.name}",
             kind=label,
-            vendor=posting.vendor_number,
-            number=posting.vendor_invoice_number,
-            invoice_date=posting.invoice_date,
-            amount=posting.net_amount + posting.vat_amount,
-            currency=posting.currency,
             erp_document=f"journal entry {entry['number']}",
-            erp_date=date.fromisoformat(entry["invoiceDate"]) if entry["invoiceDate"] else None,
-            erp_amount=theirs,
+            erp_date=erp_date,
+            erp_amount=net + vat,
             erp_currency=entry["currencyCode"],
             differs=differs,
         )

@@ -30,8 +30,18 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors.base import IncomingDocument, Ledger, Notifier, OutgoingNotice, Posting, PostingLine, Source
-from robot.errors import BusinessError, LedgerConflict, TransientError
+from connectors.base import (
+    IncomingDocument,
+    Ledger,
+    Notifier,
+    OutgoingNotice,
+    Posting,
+    PostingLine,
+    Source,
+    differences,
+    ledger_conflict,
+)
+from robot.errors import BusinessError, TransientError
 
 
 class SimulatedCrash(BaseException):
@@ -149,28 +159,18 @@ class MemoryLedger(Ledger):
         if hit is None:
             return None
         number, kept = hit
-        differs = tuple(
-            what
-            for what, same in (
-                ("date", kept.invoice_date == posting.invoice_date),
-                ("currency", kept.currency == posting.currency),
-                (
-                    "amount",
-                    (kept.net_amount, kept.vat_amount) == (posting.net_amount, posting.vat_amount),
-                ),
-            )
-            if not same
+        differs = differences(
+            posting,
+            invoice_date=kept.invoice_date,
+            currency=kept.currency,
+            amounts=(kept.net_amount, kept.vat_amount),
         )
         if not differs:
             return number
-        raise LedgerConflict(
+        raise ledger_conflict(
+            posting,
             ledger=self.name,
             kind=posting.document_type.replace("_", " "),
-            vendor=posting.vendor_number,
-            number=posting.vendor_invoice_number,
-            invoice_date=posting.invoice_date,
-            amount=posting.net_amount + posting.vat_amount,
-            currency=posting.currency,
             erp_document=f"document {number}",
             erp_date=kept.invoice_date,
             erp_amount=kept.net_amount + kept.vat_amount,
