@@ -213,7 +213,7 @@ def _set_assigned(session: Session, ids: list[int], person: str | None) -> None:
     session.execute(
         update(InvoiceRow)
         .where(InvoiceRow.id.in_(ids))
-        .values(assigned_to=person)
+        .values(assigned_to=person, updated_at=InvoiceRow.updated_at)  # not a change of the invoice
         .execution_options(synchronize_session=False)
     )
 
