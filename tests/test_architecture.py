@@ -5,6 +5,9 @@
   string for ``importlib``).
 - The rule API and the connectors see only the core of ``robot``:
   ``robot.model``, ``robot.errors``, ``robot.codes``, ``robot.serialize``, ``robot.readers.limits``.
+- The store records what the stages hand it and imports none of them (``robot.processing``,
+  ``robot.running``, ``robot.scheduling``, ``robot.cli``, ``robot.web``, ``robot.demo``), not even for
+  annotations: what it needs of a decision it declares itself (``robot.store.decisions.StepRecord``).
 - The top of ``robot/`` holds only that core and the sub-packages by stage.
 """
 
@@ -24,8 +27,21 @@ PLUGIN_CORE = frozenset(
 )
 CORE = frozenset({"codes", "errors", "logsetup", "model", "serialize"})
 ROBOT_PACKAGES = frozenset(
-    {"cli", "configuration", "demo", "pdftext", "processing", "readers", "running", "scheduling", "store"}
+    {
+        "cli",
+        "configuration",
+        "demo",
+        "pdftext",
+        "processing",
+        "readers",
+        "running",
+        "scheduling",
+        "store",
+        "web",
+    }
 )
+#: the stages that use the store, which the store does not import
+ABOVE_THE_STORE = tuple(f"robot.{p}" for p in ("processing", "running", "scheduling", "cli", "web", "demo"))
 
 
 def _name(path: Path) -> str:
@@ -70,6 +86,8 @@ def test_the_walk_sees_the_imports() -> None:
     assert len(MODULES) > 100
     assert any(_within(m, TEST_DOUBLES) for m in imported("robot.demo.sandbox_demo"))
     assert "robot.errors" in imported("connectors.folder")
+    assert "robot.store.findings_map.finding_values" in imported("robot.store.decisions")
+    assert any(_within(m, ABOVE_THE_STORE) for m in imported("robot.processing.dry_run"))
 
 
 @pytest.mark.parametrize("name", [m for m in MODULES if not _within(m, MAY_USE_TEST_DOUBLES)])
@@ -83,6 +101,12 @@ def test_plugins_import_only_the_core_of_robot(name: str) -> None:
     robot = {m for m in imported(name) if _within(m, "robot")}
     beyond = sorted(m for m in robot if not any(_within(m, c) for c in PLUGIN_CORE))
     assert not beyond, f"{name} imports from robot beyond the core: {beyond}"
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if _within(m, "robot.store")])
+def test_the_store_imports_none_of_the_stages_above_it(name: str) -> None:
+    above = sorted(m for m in imported(name) if _within(m, ABOVE_THE_STORE))
+    assert not above, f"{name} imports from the stages that use the store: {above}"
 
 
 def test_the_top_of_robot_is_the_core_and_the_stages() -> None:

@@ -1,9 +1,11 @@
 """Recording decisions: the one place an invoice's decision and its events are written.
 
-:meth:`Decisions.apply` writes an :class:`~robot.processing.decision.Outcome` (built by the pure functions of
-:mod:`robot.processing.decision`) in one transaction: the invoice's new state and columns, its findings and
-error types, the posting intent, and the events. The first pass, every resumed step and the holds
-after a decision all go through it; :meth:`Decisions.complete_posting` records the ERP's answer.
+:meth:`Decisions.apply` writes a :class:`StepRecord` (an :class:`~robot.processing.decision.Outcome`,
+built by the pure functions of :mod:`robot.processing.decision`; the store declares only what it
+reads of it, and does not import the deciding code) in one transaction: the invoice's new state
+and columns, its findings and error types, the posting intent, and the events. The first pass,
+every resumed step and the holds after a decision all go through it;
+:meth:`Decisions.complete_posting` records the ERP's answer.
 
 Given a ``worker``, a write happens only while ``claimed_by`` is still that worker (``UPDATE ...
 WHERE claimed_by = worker``; else :class:`~robot.store.queue.LeaseLost`, and nothing is written).
@@ -11,20 +13,56 @@ WHERE claimed_by = worker``; else :class:`~robot.store.queue.LeaseLost`, and not
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from robot.processing.findings import finding_values
 from robot.serialize import jsonable
+from robot.store.findings_map import finding_values
 from robot.store.queue import LeaseLost
 from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow, InvoiceState, PostingRow, utcnow
 
-if TYPE_CHECKING:  # the store does not import the deciding code (commands that only read start fast)
-    from robot.processing.decision import Outcome
+if TYPE_CHECKING:
+    from classifiers.api import Finding
+
+
+class PostingIntent(Protocol):
+    """The posting intent of a step, recorded before the ERP is called."""
+
+    @property
+    def key(self) -> str: ...  # the idempotency key
+    @property
+    def ledger(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+    @property
+    def recorded(self) -> bool: ...  # already in the store (a resumed posting): counted again
+
+
+class StepRecord(Protocol):
+    """What :meth:`Decisions.apply` records of one step of an invoice."""
+
+    @property
+    def state(self) -> str | None: ...  # the invoice's new state (None: unchanged)
+    @property
+    def values(self) -> Mapping[str, Any]: ...  # other invoice columns
+    @property
+    def findings(self) -> tuple[Finding, ...]: ...
+    @property
+    def replace_findings(self) -> bool: ...
+    @property
+    def error_types(self) -> tuple[str, ...] | None: ...
+    @property
+    def posting(self) -> PostingIntent | None: ...
+    @property
+    def events(self) -> tuple[tuple[str, dict[str, Any]], ...]: ...
+    @property
+    def step(self) -> str: ...  # what a lost lease names
+    @property
+    def final(self) -> bool: ...  # the claim is let go
 
 
 class Decisions:
@@ -36,7 +74,7 @@ class Decisions:
         self,
         invoice_id: int,
         run_id: int | None,
-        outcome: Outcome,
+        outcome: StepRecord,
         *,
         session: Session | None = None,
         worker: str | None = None,

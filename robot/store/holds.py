@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from classifiers.api import Finding
 from classifiers.criteria import BANK_DETAIL_CODES, Customer
 from robot.errors import StoreError
-from robot.processing.findings import finding_values
 from robot.store.decisions import set_error_types
+from robot.store.findings_map import finding_values
 from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow, InvoiceState, PostingRow, utcnow
 
 Decision = Literal["release", "return", "retry"]
