@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich import box
 from rich.table import Table
 
 from robot.cli.common import CFG, DB, EXIT_CONFIG, EXIT_OK, exit_for
 from robot.cli.safe_text import safe, terminal
 from robot.cli.store_lookup import cli_store
+from robot.cli.tables import column, narrow_table
 from robot.cli.timeline import print_journey
 from robot.serialize import decimal_text
 from robot.store.holds import state_text
@@ -69,19 +69,16 @@ def runs_table(rows: list[Run], now: datetime) -> Table:
     A run whose process died shows as ``abandoned`` (robot.store.runs.shown_status); a dry run
     says so before its trigger.
     """
-    table = Table(
-        title="Runs",
+    table = narrow_table(
+        "Runs",
+        column("run", right=True),
+        column("started (UTC)"),
+        column("took", right=True),
+        column("trigger", wrap=True, fold=True),
+        column("status"),
+        column("counts", right=True),
         caption="counts: posted/returned/held/pending",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
     )
-    table.add_column("run", justify="right", no_wrap=True)
-    table.add_column("started (UTC)", no_wrap=True)
-    table.add_column("took", justify="right", no_wrap=True)
-    table.add_column("trigger", overflow="fold")
-    table.add_column("status", no_wrap=True)
-    table.add_column("counts", justify="right", no_wrap=True)
     for r in rows:
         c: dict[str, Any] = r.counts or {}
         status = shown_status(r, now)

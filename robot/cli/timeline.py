@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from rich import box
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
 
 from robot.cli.safe_text import safe
+from robot.cli.tables import column, narrow_table
 from robot.store.schema import Event, FindingRow, InvoiceRow
 
 Detail = Mapping[str, Any]
@@ -126,18 +126,14 @@ def describe(event: Event) -> tuple[str, str, str]:
 
 def timeline(events: Sequence[Event]) -> Table:
     """The journey for a terminal: at 80 columns only the details wrap."""
-    table = Table(
-        title="Journey",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        padding=(0, 1, 0, 0),
+    table = narrow_table(
+        "Journey",
+        column("at (UTC)"),
+        column("what"),
+        column("by", fold=True, max_width=16),
+        column("details", wrap=True, fold=True),
+        flush_left=True,
     )
-    table.add_column("at (UTC)", no_wrap=True)
-    table.add_column("what", no_wrap=True)
-    table.add_column("by", no_wrap=True, overflow="fold", max_width=16)
-    table.add_column("details", overflow="fold")
     for e in events:
         what, by, details = describe(e)
         table.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", safe(what), safe(by), safe(details))
