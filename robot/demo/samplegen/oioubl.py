@@ -19,7 +19,7 @@ from lxml import etree
 
 from robot.demo.samplegen.documents import DocSpec, fmt_money, fmt_qty, money
 from robot.demo.samplegen.parties import SampleCustomer, SampleVendor
-from robot.demo.samplegen.xmlutil import CREDITNOTE_NS, INVOICE_NS, element, serialize, sub
+from robot.demo.samplegen.xmlutil import document_root, line_head, serialize, sub
 
 PROFILE = "urn:www.nesubl.eu:profiles:profile5:ver2.0"
 LIST = {"listAgencyID": "320"}
@@ -30,7 +30,7 @@ CHANNEL = {"31": "IBAN", "42": "DK:BANK", "93": "DK:FIK", "97": "DK:NEMKONTO"}
 
 def render(doc: DocSpec) -> bytes:
     credit = doc.credit_note
-    root = element("CreditNote" if credit else "Invoice", CREDITNOTE_NS if credit else INVOICE_NS)
+    root = document_root(doc)
     cur = doc.currency
     sub(root, "cbc:UBLVersionID", "2.1")
     sub(root, "cbc:CustomizationID", "OIOUBL-2.1")
@@ -75,17 +75,7 @@ def render(doc: DocSpec) -> bytes:
     sub(lmt, "cbc:TaxInclusiveAmount", fmt_money(totals.tax_inclusive + shift_tax), currencyID=cur)
     sub(lmt, "cbc:PayableAmount", fmt_money(payable), currencyID=cur)
     for ln in doc.lines:
-        line = sub(root, "cac:CreditNoteLine" if credit else "cac:InvoiceLine")
-        sub(line, "cbc:ID", ln.id)
-        sub(
-            line,
-            "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity",
-            fmt_qty(ln.quantity),
-            unitCode=ln.item.unit,
-        )
-        sub(line, "cbc:LineExtensionAmount", fmt_money(ln.net), currencyID=cur)
-        if ln.order_line and doc.order_ref:
-            sub(sub(line, "cac:OrderLineReference"), "cbc:LineID", ln.order_line)
+        line = line_head(root, doc, ln)
         tax = money(ln.net * ln.item.rate / 100)
         _tax_total(line, cur, [(ln.item.category, ln.item.rate, ln.net, tax)], Decimal("0"))
         item = sub(line, "cac:Item")

@@ -18,7 +18,7 @@ from lxml import etree
 
 from robot.demo.samplegen.documents import DocSpec, Totals, fmt_money, fmt_qty
 from robot.demo.samplegen.parties import SampleCustomer, SampleVendor
-from robot.demo.samplegen.xmlutil import CREDITNOTE_NS, INVOICE_NS, element, serialize, sub
+from robot.demo.samplegen.xmlutil import document_root, line_head, serialize, sub
 
 CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
@@ -27,7 +27,7 @@ EXEMPTION = {"E": "Momsfritaget undervisning (momslovens § 13, stk. 1, nr. 3)"}
 
 def render(doc: DocSpec) -> bytes:
     credit = doc.credit_note
-    root = element("CreditNote" if credit else "Invoice", CREDITNOTE_NS if credit else INVOICE_NS)
+    root = document_root(doc)
     cur = doc.currency
     sub(root, "cbc:CustomizationID", CUSTOMIZATION)
     sub(root, "cbc:ProfileID", PROFILE)
@@ -65,17 +65,7 @@ def render(doc: DocSpec) -> bytes:
     _tax_total(root, doc, totals)
     _monetary_total(root, doc, totals)
     for ln in doc.lines:
-        line = sub(root, "cac:CreditNoteLine" if credit else "cac:InvoiceLine")
-        sub(line, "cbc:ID", ln.id)
-        sub(
-            line,
-            "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity",
-            fmt_qty(ln.quantity),
-            unitCode=ln.item.unit,
-        )
-        sub(line, "cbc:LineExtensionAmount", fmt_money(ln.net), currencyID=cur)
-        if ln.order_line and doc.order_ref:
-            sub(sub(line, "cac:OrderLineReference"), "cbc:LineID", ln.order_line)
+        line = line_head(root, doc, ln)
         item = sub(line, "cac:Item")
         sub(item, "cbc:Name", ln.item.name)
         sub(sub(item, "cac:SellersItemIdentification"), "cbc:ID", ln.item.id)

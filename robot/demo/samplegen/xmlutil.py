@@ -8,7 +8,14 @@ b"<?xml version='1.0' encoding='UTF-8'?>"
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lxml import etree
+
+from robot.demo.samplegen.documents import fmt_money, fmt_qty
+
+if TYPE_CHECKING:
+    from robot.demo.samplegen.documents import DocSpec, LineSpec
 
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -24,6 +31,31 @@ def _qname(tag: str) -> str:
 
 def element(root_name: str, namespace: str) -> etree._Element:
     return etree.Element(f"{{{namespace}}}{root_name}", nsmap={None: namespace, "cac": CAC, "cbc": CBC})  # type: ignore[dict-item]
+
+
+def document_root(doc: DocSpec) -> etree._Element:
+    """The ``Invoice`` or, for a credit note, ``CreditNote`` root in its namespace."""
+    if doc.credit_note:
+        return element("CreditNote", CREDITNOTE_NS)
+    return element("Invoice", INVOICE_NS)
+
+
+def line_head(root: etree._Element, doc: DocSpec, ln: LineSpec) -> etree._Element:
+    """An ``InvoiceLine`` (``CreditNoteLine``) with what both syntaxes put first: its id, quantity,
+    net amount and the order line it delivers; the caller adds the item and the price."""
+    credit = doc.credit_note
+    line = sub(root, "cac:CreditNoteLine" if credit else "cac:InvoiceLine")
+    sub(line, "cbc:ID", ln.id)
+    sub(
+        line,
+        "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity",
+        fmt_qty(ln.quantity),
+        unitCode=ln.item.unit,
+    )
+    sub(line, "cbc:LineExtensionAmount", fmt_money(ln.net), currencyID=doc.currency)
+    if ln.order_line and doc.order_ref:
+        sub(sub(line, "cac:OrderLineReference"), "cbc:LineID", ln.order_line)
+    return line
 
 
 def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
