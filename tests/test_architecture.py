@@ -117,3 +117,10 @@ def test_the_top_of_robot_is_the_core_and_the_stages() -> None:
     assert not packages - ROBOT_PACKAGES, (
         f"a sub-package the README does not know: {sorted(packages - ROBOT_PACKAGES)}"
     )
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if _within(m, "robot.web")])
+def test_the_console_does_not_import_the_command_line(name: str) -> None:
+    """robot/web reads and decides through robot.store/processing/configuration, never the CLI."""
+    cli = sorted(m for m in imported(name) if _within(m, ("robot.cli", "robot.demo")))
+    assert not cli, f"{name} imports the command line or the demo: {cli}"

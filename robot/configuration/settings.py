@@ -124,6 +124,34 @@ class HealthSettings(BaseModel):
     notices_refused: Threshold = Threshold()  # refused for good (they stay refused: no default)
 
 
+class OidcSettings(BaseModel):
+    """Single sign-on through the service centre's OpenID Connect provider (optional).
+
+    The provider's ``preferred_username`` must name an existing, enabled console user: nobody is
+    created by signing on. The client secret comes from the environment variable named here.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    issuer: str = Field(pattern=r"^https?://")
+    client_id: str = Field(min_length=1)
+    client_secret_env: str = Field(pattern=r"^[A-Z_][A-Z0-9_]*$")
+    redirect_url: str = Field(pattern=r"^https?://")  # .../login/oidc/callback, as registered
+
+
+class WebSettings(BaseModel):
+    """The creditor console (``fakturarobot web``): sessions, the login throttle, /metrics, SSO."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    #: the environment variable holding /metrics' bearer token (unset: /metrics refuses everyone)
+    metrics_token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    idle_minutes: int = Field(default=30, ge=1)  # a session unused this long ends
+    session_hours: int = Field(default=12, ge=1)  # a session ends this long after the login anyway
+    login_max_failures: int = Field(default=5, ge=1)  # per user name within the window
+    login_max_failures_per_address: int = Field(default=20, ge=1)  # per client address within the window
+    login_window_minutes: int = Field(default=15, ge=1)
+    oidc: OidcSettings | None = None
+
+
 class RobotConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -145,6 +173,7 @@ class RobotConfig(BaseModel):
     alerts: AlertSettings = AlertSettings()
     contact: ContactSettings | None = None
     health: HealthSettings = HealthSettings()
+    web: WebSettings = WebSettings()
 
 
 def _connector_checks(cfg: RobotConfig) -> Iterable[tuple[Loc, str]]:

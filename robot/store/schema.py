@@ -105,6 +105,15 @@ class InvoiceRow(Base):
         Index("ix_invoices_dup_number", "supplier_key", "number_normalised"),
         Index("ix_invoices_dup_amount", "supplier_key", "payable", "issue_date"),
         Index("ix_invoices_lease", "state", "lease_until"),
+        Index("ix_invoices_assigned_to", "assigned_to"),
+        # the console's search and reports (migration 0006): keyset paging by id under each filter
+        Index("ix_invoices_number", "number_normalised", "id"),
+        Index("ix_invoices_customer", "customer_id", "id"),
+        Index("ix_invoices_state_id", "state", "id"),
+        Index("ix_invoices_supplier_id", "supplier_key", "id"),
+        Index("ix_invoices_issue_date", "issue_date", "id"),
+        Index("ix_invoices_received_at", "received_at", "id"),
+        Index("ix_invoices_payable", "payable", "id"),
     )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
@@ -141,6 +150,7 @@ class InvoiceRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    assigned_to: Mapped[str | None] = mapped_column(String(128), default=None)  # a console user's name
 
 
 class FindingRow(Base):
@@ -180,6 +190,7 @@ class Event(Base):
     """One step of an invoice's journey (or of a run)."""
 
     __tablename__ = "events"
+    __table_args__ = (Index("ix_events_kind_invoice", "kind", "invoice_id"),)  # decisions by kind (0006)
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True, default=None)
@@ -238,3 +249,47 @@ class StoreMeta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class UserRow(Base):
+    """A person of the creditor console (migration 0006): ``viewer``, ``creditor`` or ``admin``,
+    optionally restricted to one customer's invoices. Only an argon2id hash of the password."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebSessionRow(Base):
+    """A console login: only the sha256 of the cookie's token is kept, with the CSRF token."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginAttemptRow(Base):
+    """One try at the console's login (the throttle counts the failures per name and address)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_username", "username", "at"),
+        Index("ix_login_attempts_address", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    username: Mapped[str] = mapped_column(String(128))
+    address: Mapped[str] = mapped_column(String(64))
+    ok: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,1 @@
+"""Tests of the creditor console (robot/web): one module per page, the fixtures in conftest.py."""
