@@ -19,10 +19,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
-
-from loguru import logger
 
 from classifiers.api import (
     ENTRY_POINT_GROUP,
@@ -37,6 +34,8 @@ from classifiers.api import (
 from robot.codes import Action, Reason, Status
 
 if TYPE_CHECKING:
+    from loguru import Logger
+
     from robot.model import Invoice
 
 CRASH_CODE = "RULE-CRASHED"
@@ -65,6 +64,14 @@ class UnknownRuleError(ValueError):
     """``Classifier(only=...)`` named a rule code or family that no registered rule has."""
 
 
+def _logger() -> Logger:
+    """loguru's logger, imported when a rule plugin fails or a rule crashes: a command that only
+    classifies (``validate``) does not pay for loguru's import otherwise."""
+    from loguru import logger
+
+    return logger
+
+
 def load_rules(registry: Registry = REGISTRY) -> Registry:
     """Import the built-in rules and every package registered under ``fakturarobot.rules``.
 
@@ -76,6 +83,8 @@ def load_rules(registry: Registry = REGISTRY) -> Registry:
     global _loaded
     if _loaded and registry is REGISTRY:
         return registry
+    from importlib.metadata import entry_points
+
     importlib.import_module("classifiers.builtin")
     failures: list[RuleLoadFailure] = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -83,7 +92,7 @@ def load_rules(registry: Registry = REGISTRY) -> Registry:
             ep.load()
         except Exception as exc:  # a broken plugin must not stop the robot
             failure = RuleLoadFailure(ep.name, ep.value, f"{type(exc).__name__}: {exc}")
-            logger.error("{}", failure)
+            _logger().error("{}", failure)
             failures.append(failure)
     _failures[:] = failures
     _loaded = True
@@ -156,7 +165,7 @@ class Classifier:
         try:
             return list(spec.func(invoice, ctx) or ())
         except Exception as exc:
-            logger.opt(exception=exc).warning("rule {} crashed on invoice {}", spec.code, invoice.number)
+            _logger().opt(exception=exc).warning("rule {} crashed on invoice {}", spec.code, invoice.number)
             return [crash_finding(spec, exc)]
 
 
