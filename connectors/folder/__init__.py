@@ -45,7 +45,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from connectors.base import IncomingDocument, IntakeFailure, Source
 from connectors.folder.intake import Stamp, Stamps, examine, settle, take
 from connectors.folder.outcomes import DONE_DIR, OUTCOMES_FILE, append_outcome, move_done, read_outcomes
-from connectors.folder.sidecars import EXPECTED, MAX_SIDECAR_BYTES, SIDECAR_SUFFIX, parse_sidecar
+from connectors.folder.sidecars import (
+    EXPECTED,
+    MAX_SIDECAR_BYTES,
+    SIDECAR_SUFFIX,
+    parse_sidecar,
+    read_sidecar,
+)
 from robot.errors import ConnectorError
 from robot.readers.limits import MAX_DOCUMENT_BYTES
 
@@ -136,6 +142,14 @@ class FolderSource(Source):
                 self._taken[name] = stable[name][0]
             if item is not None:
                 yield item
+
+    def _metadata(self, name: str) -> tuple[dict[str, str], str | None]:
+        """The sidecar's metadata beside ``name`` and what is wrong with it, as fetch() reads it.
+
+        ``validate`` reads a sidecar through this (robot/processing/validation.py); new code
+        calls :func:`connectors.folder.sidecars.read_sidecar` directly.
+        """
+        return read_sidecar(self.inbox, name)
 
     def acknowledge(self, doc: IncomingDocument) -> None:
         """Move the document (and its sidecar) to ``.done/``; atomic rename within the inbox.
