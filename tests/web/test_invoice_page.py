@@ -1,0 +1,395 @@
+"""*An invoice* (``/invoices/{id}``): the document as a person reads it, each finding beside what it
+disagrees with (vendor master, purchase order, earlier invoice), the journey, the files, and the
+decisions, which leave the store as the CLI's leave it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import pytest
+import yaml
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from robot.cli.app import _register, app
+from robot.configuration.masterdata import load_orders, load_vendors
+from robot.readers import read_document
+from robot.store.repo import Store
+from robot.store.schema import Event, FindingRow, InvoiceRow, InvoiceState
+from robot.web.render import money
+from tests.conftest import SAMPLES
+from tests.web.conftest import HTML, ClientAs
+from tests.web.invoice_html import select as css
+from tests.web.invoice_html import text
+
+CLEAN = "0001-peppol-clean.xml"
+BANK = "0044-oioubl-bank-account-differs.xml"
+SUSPECT = "0043-oioubl-suspected-duplicate.xml"
+DUPLICATE = "0041-peppol-duplicate.xml"
+PRICE = "0048-peppol-price-off-order.xml"
+PDF = "0056-pdf-printed-held.pdf"
+RETURNED = "0029-peppol-missing-person-reference.xml"
+LIMIT = "0050-peppol-above-auto-post-limit.xml"
+UNKNOWN = "0046-peppol-unknown-supplier.xml"
+MANIFEST = {e["file"]: e for e in yaml.safe_load((SAMPLES / "manifest.yaml").read_text("utf-8"))["documents"]}
+
+
+def _id(store: Store, ref: str) -> int:
+    with store.sessions() as s:
+        found = s.scalar(select(InvoiceRow.id).where(InvoiceRow.source_ref == ref))
+    assert found is not None, ref
+    return int(found)
+
+
+def _page(client: Any, invoice_id: int, status: int = 200) -> Any:
+    got = client.get(f"/invoices/{invoice_id}", headers=HTML)
+    assert got.status_code == status, got.text[:2000]
+    return lxml.html.fromstring(got.text)
+
+
+_text = text
+
+
+def test_the_page_shows_the_document_parties_references_lines_vat_totals_and_payment(
+    client_as: ClientAs, web_store: Store
+) -> None:
+    doc = read_document((SAMPLES / "inbox" / CLEAN).read_bytes(), CLEAN)
+    tree = _page(client_as("viewer"), _id(web_store, CLEAN))
+    seller, buyer = _text(tree, ".party.seller"), _text(tree, ".party.buyer")
+    assert doc.seller.name and doc.seller.name in seller
+    assert doc.seller.legal_id and doc.seller.legal_id.value in seller
+    assert doc.buyer.name and doc.buyer.name in buyer
+    assert doc.buyer.endpoint and doc.buyer.endpoint.value in buyer  # the EAN
+    refs = _text(tree, ".references")
+    assert doc.number and doc.number in refs
+    assert doc.person_reference and doc.person_reference in refs
+    lines = css(tree, ".lines tbody tr")
+    assert len(lines) == len(doc.lines)
+    for row, line in zip(lines, doc.lines, strict=True):
+        cells = " ".join(row.text_content().split())
+        assert line.item_name and line.item_name in cells
+        assert money(line.net_amount) in cells
+    vat = _text(tree, ".vat")
+    for v in doc.vat_breakdown:
+        assert money(v.tax_amount) in vat and money(v.taxable_amount) in vat
+    totals = _text(tree, ".totals")
+    assert money(doc.totals.payable) in totals and money(doc.totals.tax) in totals
+    payment = _text(tree, ".payment")
+    for pm in doc.payment_means:
+        assert (pm.account or pm.payment_id or "") in payment
+    assert not css(tree, ".findings .finding")  # clean: no findings
+    assert not css(tree, "iframe")  # an XML invoice has no PDF to show
+
+
+def test_a_bank_details_hold_shows_the_vendor_masters_account_beside_the_invoices(
+    client_as: ClientAs, web_store: Store
+) -> None:
+    doc = read_document((SAMPLES / "inbox" / BANK).read_bytes(), BANK)
+    assert doc.seller.legal_id is not None
+    cvr = doc.seller.legal_id.value.removeprefix("DK")
+    vendor = next(v for v in load_vendors(SAMPLES / "vendors.yaml") if v.cvr == cvr)
+    tree = _page(client_as("creditor"), _id(web_store, BANK))
+    finding = _text(tree, ".finding")
+    assert "VENDOR-BANK" in finding and "BT-84" in finding
+    assert "Bank details and payment means" in _text(tree, ".rule-description")  # the rule's description
+    on_invoice, master = _text(tree, ".compare.bank .on-invoice"), _text(tree, ".compare.bank .in-master")
+    assert doc.payment_means[0].account and doc.payment_means[0].account in on_invoice
+    assert vendor.bank_account and vendor.bank_account in master and vendor.number in master
+    assert vendor.bank_account not in on_invoice
+    assert doc.payment_means[0].account in _text(tree, ".finding mark.on-document")
+
+
+def _order_hold_world(world: Path) -> Store:
+    """The price-off-order sample run alone where its customer holds order findings (not returns)."""
+    from robot.configuration.wiring import build_robot
+    from robot.running.run import RunOptions
+
+    customers = world / "samples" / "customers.yaml"
+    data = yaml.safe_load(customers.read_text("utf-8"))
+    customer = next(c for c in data["customers"] if c["id"] == MANIFEST[PRICE]["customer"])
+    rules = customer["criteria"].setdefault("rules", {})
+    for code in ("PO-PRICE", "PO-AMOUNT", "PO-QUANTITY"):
+        rules[code] = {"disposition": "hold"}
+    customers.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    inbox = world / "var" / "demo" / "inbox"
+    shutil.rmtree(inbox)
+    inbox.mkdir()
+    shutil.copy2(SAMPLES / "inbox" / PRICE, inbox / PRICE)
+    url = f"sqlite:///{world}/orders.db"
+    robot, _ = build_robot(world / "samples" / "fakturarobot.yaml", database_url=url)
+    try:
+        robot.run(RunOptions(trigger="test"))
+    finally:
+        robot.store.close()
+    return Store.open(url, existing=True)
+
+
+def test_an_order_hold_shows_the_purchase_orders_lines_beside_the_invoice_lines(web_world: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from robot.configuration.settings import load_config
+    from robot.store.users import Users
+    from robot.web.app import create_app
+    from tests.web.conftest import BASE_URL, PASSWORD, log_in
+
+    store = _order_hold_world(web_world)
+    try:
+        invoice_id = _id(store, PRICE)
+        assert store.invoice(invoice_id).state == InvoiceState.HELD
+        Users(store.sessions).add("viewer", "viewer", PASSWORD)
+        with TestClient(
+            create_app(load_config(web_world / "samples" / "fakturarobot.yaml"), store), base_url=BASE_URL
+        ) as client:
+            log_in(client, "viewer")
+            tree = _page(client, invoice_id)
+    finally:
+        store.close()
+    doc = read_document((SAMPLES / "inbox" / PRICE).read_bytes(), PRICE)
+    assert doc.order_reference is not None
+    order = load_orders(SAMPLES / "orders.yaml")[doc.order_reference]
+    section = _text(tree, ".compare.order")
+    assert order.number in section
+    rows = css(tree, ".compare.order .order-lines tbody tr")
+    assert len(rows) == len(order.lines)
+    for row, ol in zip(rows, order.lines, strict=True):
+        cells = [" ".join(td.text_content().split()) for td in css(row, "td")]
+        assert cells[0] == ol.line_id and cells[2] == str(ol.quantity) and cells[3] == str(ol.price)
+        invoiced = next(ln for ln in doc.lines if ln.order_line_reference == ol.line_id)
+        assert cells[6] == str(invoiced.price) and invoiced.price != ol.price
+    assert css(row, "mark"), "the line the finding points at is marked"
+
+
+@pytest.mark.parametrize("ref", [SUSPECT, DUPLICATE])
+def test_a_duplicate_links_the_earlier_invoice(client_as: ClientAs, web_store: Store, ref: str) -> None:
+    earlier = _id(web_store, MANIFEST[ref]["related_to"])
+    tree = _page(client_as("viewer"), _id(web_store, ref))
+    links = [a.get("href") for a in css(tree, ".compare.earlier a.earlier-invoice")]
+    assert f"/invoices/{earlier}" in links
+    assert _page(client_as("viewer"), earlier) is not None
+
+
+def test_a_pdf_is_shown_in_the_page_and_served_inline_to_the_page_only(
+    client_as: ClientAs, web_store: Store
+) -> None:
+    client = client_as("viewer")
+    invoice_id = _id(web_store, PDF)
+    page = client.get(f"/invoices/{invoice_id}", headers=HTML)
+    assert "frame-src 'self'" in page.headers["content-security-policy"]
+    frames = css(lxml.html.fromstring(page.text), "iframe.pdf")
+    assert [f.get("src") for f in frames] == [f"/invoices/{invoice_id}/document"]
+    pdf = client.get(f"/invoices/{invoice_id}/document")
+    assert pdf.status_code == 200 and pdf.content == (SAMPLES / "inbox" / PDF).read_bytes()
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"].startswith("inline; filename=")
+    assert "frame-ancestors 'self'" in pdf.headers["content-security-policy"]
+    assert pdf.headers["x-frame-options"] == "SAMEORIGIN"
+    assert pdf.headers["x-content-type-options"] == "nosniff"
+    assert client.get(f"/invoices/{_id(web_store, CLEAN)}/document").status_code == 404  # XML: no PDF
+
+
+@pytest.mark.parametrize(("ref", "kind"), [(CLEAN, "application/xml"), (PDF, "application/pdf")])
+def test_the_raw_document_downloads_with_safe_headers(
+    client_as: ClientAs, web_store: Store, ref: str, kind: str
+) -> None:
+    got = client_as("viewer").get(f"/invoices/{_id(web_store, ref)}/raw")
+    assert got.status_code == 200 and got.content == (SAMPLES / "inbox" / ref).read_bytes()
+    assert got.headers["content-type"] == kind
+    assert got.headers["content-disposition"] == f"attachment; filename=\"{ref}\"; filename*=UTF-8''{ref}"
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'none'" in got.headers["content-security-policy"]
+
+
+def test_a_returned_invoice_shows_its_notice_and_invoice_response(
+    client_as: ClientAs, web_store: Store
+) -> None:
+    from robot.web.reads.invoice_journey import response_view
+
+    invoice_id = _id(web_store, RETURNED)
+    row = web_store.invoice(invoice_id)
+    assert row.invoice_response and row.notice_id
+    client = client_as("viewer")
+    tree = _page(client, invoice_id)
+    shown = response_view(row.invoice_response)
+    response = _text(tree, ".invoice-response")
+    assert shown.status and shown.status in response
+    assert [" ".join(li.text_content().split()).split()[0] for li in css(tree, ".response-statuses li")] == [
+        s.code for s in shown.statuses
+    ]
+    assert "REF" in [s.code for s in shown.statuses]
+    notice = _text(tree, ".notice")
+    assert (row.invoice_number or "") in _text(tree, ".notice-text")
+    from robot.store.schema import NoticeRow
+
+    with web_store.sessions() as s:
+        subject = s.get_one(NoticeRow, row.notice_id).subject
+    assert " ".join(subject.split()) in notice
+    got = client.get(f"/invoices/{invoice_id}/invoice-response")
+    assert got.status_code == 200 and got.content == row.invoice_response
+    assert got.headers["content-type"] == "application/xml"
+    assert got.headers["content-disposition"].startswith("attachment; filename=")
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert client.get(f"/invoices/{_id(web_store, CLEAN)}/invoice-response").status_code == 404
+
+
+def test_the_journey_shows_every_event_with_who_and_danish_time(
+    client_as: ClientAs, web_store: Store
+) -> None:
+    from robot.web.render import when
+
+    invoice_id = _id(web_store, BANK)
+    _, events, _, _ = web_store.journey(invoice_id)
+    items = css(_page(client_as("viewer"), invoice_id), ".timeline li.event")
+    assert len(items) == len(events) > 3
+    for item, event in zip(items, events, strict=True):
+        assert item.get("class") == f"event kind-{event.kind}"
+        assert css(item, "time")[0].text == when(event.at)
+        assert css(item, ".by")[0].text == f"run {event.run_id}"
+
+
+def test_a_viewer_sees_no_buttons_and_is_refused_a_decision(
+    client_as: ClientAs, web_store: Store, csrf: Callable[[Any], str]
+) -> None:
+    invoice_id = _id(web_store, LIMIT)
+    viewer = client_as("viewer")
+    assert not css(_page(viewer, invoice_id), "form.decision, form.comment")
+    for action, data in (
+        ("release", {"note": "x"}),
+        ("retry", {}),
+        ("comment", {"text": "x"}),
+        ("return", {"code": "OTH", "reason_da": "x"}),
+    ):
+        refused = viewer.post(f"/invoices/{invoice_id}/{action}", data={**data, "csrf_token": csrf(viewer)})
+        assert refused.status_code == 403, action
+    creditor = client_as("creditor")
+    assert len(css(_page(creditor, invoice_id), "form.decision")) == 3
+    no_token = creditor.post(f"/invoices/{invoice_id}/release", data={"note": "x"})
+    assert no_token.status_code == 403
+    assert web_store.invoice(invoice_id).state == InvoiceState.HELD
+    assert not [e for e in web_store.journey(invoice_id)[1] if e.run_id is None]
+
+
+def test_a_person_of_one_customer_sees_only_that_customers_invoices(
+    client_as: ClientAs, web_store: Store, csrf: Callable[[Any], str]
+) -> None:
+    mine, theirs = _id(web_store, CLEAN), _id(web_store, BANK)
+    customer = web_store.invoice(mine).customer_id
+    assert customer and web_store.invoice(theirs).customer_id != customer
+    client = client_as("creditor", customer)
+    _page(client, mine)
+    _page(client, theirs, status=404)
+    for path in ("raw", "document", "invoice-response"):
+        assert client.get(f"/invoices/{theirs}/{path}").status_code == 404
+    refused = client.post(f"/invoices/{theirs}/comment", data={"text": "x", "csrf_token": csrf(client)})
+    assert refused.status_code == 404
+    assert client.get("/invoices/999999", headers=HTML).status_code == 404
+
+
+def _cli(url: str, config: Path, *args: str) -> tuple[int, str]:
+    _register()
+    result = CliRunner().invoke(
+        app, [*args, "--database", url, "--config", str(config)], env={"COLUMNS": "200"}
+    )
+    return result.exit_code, result.output
+
+
+def _recorded(store: Store, invoice_id: int) -> dict[str, Any]:
+    """What a decision leaves: the invoice's state, its findings and the person's events."""
+    with store.sessions() as s:
+        row = s.get_one(InvoiceRow, invoice_id)
+        stored = select(FindingRow).where(FindingRow.invoice_id == invoice_id).order_by(FindingRow.id)
+        findings = [(f.code, f.reason, f.message_da, f.message_en) for f in s.scalars(stored)]
+        by_people = select(Event).where(Event.invoice_id == invoice_id, Event.run_id.is_(None))
+        events = [(e.kind, e.detail) for e in s.scalars(by_people.order_by(Event.id))]
+    return {
+        "state": row.state,
+        "verdict": row.verdict,
+        "types": row.error_types,
+        "findings": findings,
+        "events": events,
+    }
+
+
+def test_decisions_through_the_page_leave_the_store_as_the_cli_leaves_it(
+    client_as: ClientAs,
+    web_store: Store,
+    web_world: Path,
+    demo_world: Path,
+    tmp_path: Path,
+    csrf: Callable[[Any], str],
+) -> None:
+    cli_world = tmp_path / "cli-world"
+    shutil.copytree(demo_world, cli_world)
+    cli_config = cli_world / "samples" / "fakturarobot.yaml"
+    cli_url = f"sqlite:///{cli_world}/var/demo/fakturarobot.db"
+    client = client_as("creditor", name="MOLA")
+    token = csrf(client)
+    note = "checked with the head of office"
+    cli_return = ("return", "--reason", "Mangler ordre", "--reason-en", "Order missing", "--code", "REF")
+    decided = {
+        LIMIT: (("release", "--note", note), "release", {"note": note}),
+        PDF: (
+            cli_return,
+            "return",
+            {"code": "REF", "reason_da": "Mangler ordre", "reason_en": "Order missing"},
+        ),
+        UNKNOWN: (("retry", "--note", "vendor added"), "retry", {"note": "vendor added"}),
+    }
+    for ref, (cli_args, action, form) in decided.items():
+        invoice_id = _id(web_store, ref)
+        code, output = _cli(cli_url, cli_config, cli_args[0], str(invoice_id), "--by", "MOLA", *cli_args[1:])
+        assert code == 0, output
+        done = client.post(
+            f"/invoices/{invoice_id}/{action}",
+            data={**form, "csrf_token": token},
+            headers=HTML,
+            follow_redirects=False,
+        )
+        assert done.status_code == 303 and done.headers["location"] == f"/invoices/{invoice_id}"
+    cli_store = Store.open(cli_url, existing=True)
+    try:
+        for ref in decided:
+            invoice_id = _id(web_store, ref)
+            assert _recorded(web_store, invoice_id) == _recorded(cli_store, invoice_id), ref
+            assert _recorded(web_store, invoice_id)["events"], ref
+    finally:
+        cli_store.close()
+
+
+def test_a_refused_decision_shows_the_clis_message_and_changes_nothing(
+    client_as: ClientAs, web_store: Store, web_config: Any, csrf: Callable[[Any], str]
+) -> None:
+    invoice_id = _id(web_store, BANK)
+    code, output = _cli(web_config.cfg.database, web_config.path, "release", str(invoice_id), "--by", "MOLA")
+    assert code == 2 and "needs --note" in output
+    client = client_as("creditor", name="MOLA")
+    refused = client.post(
+        f"/invoices/{invoice_id}/release", data={"note": "", "csrf_token": csrf(client)}, headers=HTML
+    )
+    assert refused.status_code == 409
+    message = _text(lxml.html.fromstring(refused.text), ".alert.error .message")
+    assert message == " ".join(output.split())
+    assert web_store.invoice(invoice_id).state == InvoiceState.HELD
+    assert not [e for e in web_store.journey(invoice_id)[1] if e.run_id is None]
+
+
+def test_a_comment_through_the_page_is_kept_in_the_journey_with_who(
+    client_as: ClientAs, web_store: Store, csrf: Callable[[Any], str]
+) -> None:
+    invoice_id = _id(web_store, BANK)
+    client = client_as("creditor", name="ANJE")
+    said = "Ringet til leverandøren <b>kl. 10</b>"
+    done = client.post(
+        f"/invoices/{invoice_id}/comment",
+        data={"text": said, "csrf_token": csrf(client)},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    events = web_store.journey(invoice_id)[1]
+    assert (events[-1].kind, events[-1].detail) == ("comment", {"by": "ANJE", "text": said})
+    last = css(_page(client, invoice_id), ".timeline li.event")[-1]
+    assert css(last, ".by")[0].text == "ANJE" and said in last.text_content()
