@@ -207,13 +207,11 @@ def assign(store: Store, invoice_ids: Sequence[int], to: str | None, by: str) ->
 
 
 def _set_assigned(session: Session, ids: list[int], person: str | None) -> None:
-    """``invoices.assigned_to`` (migration 0006), where the schema has it."""
-    if getattr(InvoiceRow, "assigned_to", None) is None:
-        return
+    """``invoices.assigned_to`` (migration 0006); not a change of the invoice, so updated_at stays."""
     session.execute(
         update(InvoiceRow)
         .where(InvoiceRow.id.in_(ids))
-        .values(assigned_to=person, updated_at=InvoiceRow.updated_at)  # not a change of the invoice
+        .values(assigned_to=person, updated_at=InvoiceRow.updated_at)
         .execution_options(synchronize_session=False)
     )
 
