@@ -149,3 +149,34 @@ def test_a_command_asked_for_its_help_shows_its_options() -> None:
     code, out, modules = _run("held", "--help")
     assert code == 0 and "--customer" in out and "--database" in out, out
     assert "robot.cli.holds_cmd" in modules and "robot.cli.documents" not in modules
+
+
+def test_when_imported_runs_after_the_first_import_and_leaves_the_module_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """robot.cli.common.when_imported: how a command sets up logging only once loguru is imported."""
+    import importlib
+    import importlib.machinery
+
+    from robot.cli.common import when_imported
+
+    (tmp_path / "i11_probe_module.py").write_text("VALUE = 42\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "i11_probe_module", raising=False)
+    seen: list[int | None] = []
+
+    def then() -> None:  # the module has run by now: its names are there
+        seen.append(getattr(sys.modules.get("i11_probe_module"), "VALUE", None))
+
+    when_imported("i11_probe_module", then)
+    importlib.import_module("json.decoder")  # other imports pass through
+    assert seen == []
+    module = importlib.import_module("i11_probe_module")
+    importlib.reload(module)
+    assert seen == [42]  # once, after the module's code, and never again
+    assert isinstance(module.__loader__, importlib.machinery.SourceFileLoader)
+    assert module.__spec__ is not None and module.__spec__.loader is module.__loader__
+    assert not [f for f in sys.meta_path if type(f).__name__ == "_AfterImport"]
+    when_imported("i11_probe_module", then)  # already imported: now
+    assert seen == [42, 42]
+    del sys.modules["i11_probe_module"]

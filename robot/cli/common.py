@@ -6,13 +6,20 @@ or a partial run; 2 usage or configuration error; 3 a failed run.
 
 This module is imported by every command, so it stays light: typer and the standard library only.
 Opening the store lives in :mod:`robot.cli.store_lookup` (SQLAlchemy), imported by the commands
-that read one.
+that read one. :func:`when_imported` lets a command set up logging only once something imports
+loguru (a command that never logs does not pay for loguru's import).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
+from collections.abc import Callable, Sequence
+from importlib.machinery import ModuleSpec
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import typer
 
@@ -61,3 +68,53 @@ def config_path(given: Path | None) -> Path:
         typer.echo(f"configuration file not found: {path} (use --config or {CONFIG_ENV})", err=True)
         raise typer.Exit(EXIT_CONFIG)
     return path
+
+
+def when_imported(name: str, then: Callable[[], None]) -> None:
+    """Call ``then`` once top-level module ``name`` is imported: now if it already is, else right
+    after its first import has run the module's code and before the importer gets it.
+
+    ``when_imported("loguru", setup_logging)`` sets up the sinks before the first log call, exactly
+    as calling ``setup_logging()`` first would, but only in a process that imports loguru at all.
+    """
+    if name in sys.modules:
+        then()
+    else:
+        sys.meta_path.insert(0, _AfterImport(name, then))
+
+
+class _AfterImport:
+    """A meta path finder that finds nothing itself: for module ``name`` it takes the spec the other
+    finders give, has its loader call ``then`` after running the module, and steps aside."""
+
+    def __init__(self, name: str, then: Callable[[], None]) -> None:
+        self.name, self.then = name, then
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ThenLoader(spec.loader, self.then)  # type: ignore[assignment]
+        return spec
+
+
+class _ThenLoader:
+    """``loader``, then ``then``; the module keeps ``loader`` as its own."""
+
+    def __init__(self, loader: Any, then: Callable[[], None]) -> None:
+        self.loader, self.then = loader, then
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        created: ModuleType | None = self.loader.create_module(spec)
+        return created
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__loader__ = self.loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self.loader
+        self.loader.exec_module(module)
+        self.then()
