@@ -1,0 +1,303 @@
+"""What the *Overview* page reads: did yesterday's and today's scheduled runs happen, on time and
+ok; when each schedule runs next; the last run's counts; the hold queue; notices; open alerts; and
+the progress of a run going on now.
+
+The fire times come from ``schedules.yaml`` through the scheduler's own triggers
+(:meth:`robot.scheduling.schedules.Schedule.trigger`, the same cron reading, time zones and
+summer-time rules the scheduler fires by). A run belongs to a fire time when its trigger is
+``schedule:NAME`` (robot.scheduling.scheduler.runner) and it started between that fire time and the
+schedule's next one; it was on time when it started within the schedule's misfire grace (the
+scheduler does not start it later than that). A fire time without a run is ``waiting`` while the
+grace lasts and the next fire time has not come, then ``missed``; one still to come is ``upcoming``.
+The alerts are what ``fakturarobot health`` judges warning or critical (robot.running.health).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select
+
+from robot.configuration.settings import HealthSettings, LoadedConfig
+from robot.errors import ConfigError
+from robot.running.health import OK, STATE_NAMES, evaluate
+from robot.scheduling.schedules import Schedule, Schedules, load_schedules
+from robot.store.outbox import Outbox
+from robot.store.repo import Store
+from robot.store.runs import FINISHED, shown_status
+from robot.store.schema import Event, InvoiceRow, InvoiceState, Run
+from robot.web.reads.runs import SCHEDULE_PREFIX, RunLine, run_line
+
+ZONE = ZoneInfo("Europe/Copenhagen")
+#: a run may start this much before its fire time and still be its run (clocks of two machines)
+EARLY = timedelta(minutes=1)
+#: fire times shown per schedule and day at most (a schedule every minute would be 1,440)
+FIRES_PER_DAY = 48
+#: at most this many scheduled runs are read for the two days (bounded however often they fire)
+RUNS_READ = 2000
+#: the failures that leave an invoice waiting for a later run (robot.processing.actions)
+INVOICE_FAILURES = ("process-failed", "erp-unreachable")
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedRun:
+    """One fire time of a schedule and what became of it."""
+
+    schedule: str
+    due_at: datetime
+    day: date  # the fire time's day in Europe/Copenhagen
+    status: str  # ok | partial | failed | running | abandoned | missed | waiting | upcoming
+    run_id: int | None = None
+    started_at: datetime | None = None
+    on_time: bool | None = None  # None: no run
+    late_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NextFire:
+    schedule: str
+    cron: str
+    timezone: str
+    at: datetime | None  # None: the cron never fires again, or the schedule is disabled
+    enabled: bool
+    dry_run: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HoldQueueSize:
+    size: int
+    overdue: int
+    oldest_id: int | None
+    oldest_received_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    level: str  # warning | critical | unknown
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A run going on now (status running, heartbeat fresh): what it has handled so far."""
+
+    run: RunLine
+    by_state: dict[str, int]  # its invoices decided so far: posted, returned, held
+    failed: int  # invoices that failed in it so far (they wait for a later run)
+    pending: int  # invoices still waiting in the store (for this run or the next)
+
+    @property
+    def handled(self) -> int:
+        """Invoices the run has taken as far as it can so far: decided or failed."""
+        return sum(self.by_state.values()) + self.failed
+
+    @property
+    def percent(self) -> int:
+        total = self.handled + self.pending
+        return 100 if total == 0 else min(100, round(100 * self.handled / total))
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    today: date
+    yesterday: date
+    expected: list[ExpectedRun]
+    next_fires: list[NextFire]
+    schedules_error: str | None  # schedules.yaml could not be read
+    last_run: RunLine | None  # the last finished run that was not a dry run
+    hold: HoldQueueSize
+    notices_pending: int
+    notices_refused: int
+    alerts: list[Alert]
+    live: list[Progress]
+
+
+def schedules_of(config: LoadedConfig | None) -> tuple[Schedules | None, str | None]:
+    """The configuration's ``schedules.yaml`` (None if none is configured) or why it is unreadable."""
+    file = None if config is None else config.file(config.cfg.schedules)
+    if file is None:
+        return None, None
+    try:
+        return load_schedules(file), None
+    except ConfigError as exc:
+        return None, str(exc)
+
+
+def fire_times(schedule: Schedule, default_zone: str, start: datetime, end: datetime) -> list[datetime]:
+    """The schedule's fire times from ``start`` (inclusive) to ``end`` (exclusive), by its trigger."""
+    trigger = schedule.trigger(default_zone)
+    limit = FIRES_PER_DAY * max(1, (end - start).days + 1)
+    found: list[datetime] = []
+    at: datetime | None = trigger.get_next_fire_time(None, start)
+    while at is not None and at < end and len(found) < limit:
+        found.append(at)
+        at = trigger.get_next_fire_time(at, at)
+    return found
+
+
+def expected_runs(store: Store, schedules: Schedules, now: datetime) -> list[ExpectedRun]:
+    """Yesterday's and today's fire times (Europe/Copenhagen days) of the enabled schedules, each
+    with the run that answered it, in time order."""
+    today = now.astimezone(ZONE).date()
+    start = datetime.combine(today - timedelta(days=1), time(0), ZONE)
+    end = datetime.combine(today + timedelta(days=1), time(0), ZONE)
+    active = schedules.active()
+    if not active:
+        return []
+    runs = _scheduled_runs(store, [s.name for s in active], start - EARLY)
+    found: list[ExpectedRun] = []
+    for s in active:
+        fires = fire_times(s, schedules.timezone, start, end)
+        after_last = s.trigger(schedules.timezone).get_next_fire_time(fires[-1], fires[-1]) if fires else None
+        grace = timedelta(seconds=s.misfire_grace_seconds or schedules.misfire_grace_seconds)
+        mine = runs.get(s.name, [])
+        for i, due in enumerate(fires):
+            following = fires[i + 1] if i + 1 < len(fires) else after_last
+            found.append(_answer(s.name, due, following, grace, mine, now))
+    return sorted(found, key=lambda e: (e.due_at, e.schedule))
+
+
+def _answer(
+    name: str, due: datetime, following: datetime | None, grace: timedelta, runs: list[Run], now: datetime
+) -> ExpectedRun:
+    day = due.astimezone(ZONE).date()
+    window_end = following - EARLY if following is not None else None
+    for run in runs:  # oldest first: the first run in the window answered this fire time
+        if run.started_at < due - EARLY or (window_end is not None and run.started_at >= window_end):
+            continue
+        late = max(0.0, (run.started_at - due).total_seconds())
+        return ExpectedRun(
+            name,
+            due,
+            day,
+            shown_status(run, now),
+            run.id,
+            run.started_at,
+            late <= grace.total_seconds(),
+            late,
+        )
+    if due > now:
+        status = "upcoming"
+    elif now <= due + grace and (following is None or following > now):
+        status = "waiting"
+    else:
+        status = "missed"
+    return ExpectedRun(name, due, day, status)
+
+
+def _scheduled_runs(store: Store, names: list[str], since: datetime) -> dict[str, list[Run]]:
+    """The runs started by these schedules since ``since``, per schedule, oldest first."""
+    query = (
+        select(Run)
+        .where(Run.trigger.in_([SCHEDULE_PREFIX + n for n in names]), Run.started_at >= since)
+        .order_by(Run.started_at, Run.id)
+        .limit(RUNS_READ)
+    )
+    by_name: dict[str, list[Run]] = defaultdict(list)
+    with store.sessions() as s:
+        for run in s.scalars(query):
+            by_name[run.trigger[len(SCHEDULE_PREFIX) :]].append(run)
+    return by_name
+
+
+def next_fires(schedules: Schedules, now: datetime) -> list[NextFire]:
+    """When each schedule runs next (None for a disabled one), soonest first."""
+    found = []
+    for s in schedules.schedules:
+        at = s.trigger(schedules.timezone).get_next_fire_time(None, now) if s.enabled else None
+        found.append(NextFire(s.name, s.cron, s.timezone or schedules.timezone, at, s.enabled, s.dry_run))
+    far = datetime.max.replace(tzinfo=ZONE)
+    return sorted(found, key=lambda f: (f.at or far, f.schedule))
+
+
+def hold_queue(store: Store, today: date, customer: str | None = None) -> HoldQueueSize:
+    """Held invoices, how many are past their due date, and the one held longest (oldest received)."""
+    held = InvoiceRow.state == InvoiceState.HELD
+    with store.sessions() as s:
+        if customer is None:
+            size, overdue = store.hold_queue_size(today)
+        else:
+            late = case((InvoiceRow.due_date < today, 1), else_=0)
+            total, past = s.execute(
+                select(func.count(), func.coalesce(func.sum(late), 0)).where(
+                    held, InvoiceRow.customer_id == customer
+                )
+            ).one()
+            size, overdue = int(total), int(past)
+        oldest_query = select(InvoiceRow.id, InvoiceRow.received_at).where(held)
+        if customer is not None:
+            oldest_query = oldest_query.where(InvoiceRow.customer_id == customer)
+        oldest = s.execute(oldest_query.order_by(InvoiceRow.received_at, InvoiceRow.id).limit(1)).first()
+    return HoldQueueSize(size, overdue, oldest[0] if oldest else None, oldest[1] if oldest else None)
+
+
+def live_runs(store: Store, now: datetime) -> list[Progress]:
+    """The runs going on now (a ``running`` run with a fresh heartbeat), each with its progress."""
+    query = select(Run).where(Run.status == "running").order_by(Run.id.desc()).limit(10)
+    with store.sessions() as s:
+        running = [r for r in s.scalars(query) if shown_status(r, now) == "running"]
+        if not running:
+            return []
+        pending = int(s.scalar(select(func.count()).where(InvoiceRow.state.in_(InvoiceState.PENDING))) or 0)
+        found = []
+        for run in running:
+            counted = s.execute(
+                select(InvoiceRow.state, func.count())
+                .where(InvoiceRow.last_run_id == run.id, InvoiceRow.state.in_(InvoiceState.DONE))
+                .group_by(InvoiceRow.state)
+            ).all()
+            failed = s.scalar(
+                select(func.count(func.distinct(Event.invoice_id)))
+                .join(InvoiceRow, InvoiceRow.id == Event.invoice_id)
+                .where(
+                    Event.run_id == run.id,
+                    Event.kind.in_(INVOICE_FAILURES),
+                    InvoiceRow.state.in_(InvoiceState.PENDING),
+                )
+            )
+            by_state = {str(state): int(n) for state, n in counted}
+            found.append(Progress(run_line(run, now), by_state, int(failed or 0), pending))
+    return found
+
+
+def alerts(store: Store, settings: HealthSettings, now: datetime) -> list[Alert]:
+    """What the health check judges warning or critical now, worst first."""
+    health = evaluate(store, settings, now)
+    problems = sorted((p for p in health.problems if p[0] != OK), key=lambda p: -p[0])
+    return [Alert(STATE_NAMES[state].lower(), text) for state, text in problems]
+
+
+def last_finished_run(store: Store, now: datetime) -> RunLine | None:
+    run = store.last_run(statuses=FINISHED)
+    return None if run is None else run_line(run, now)
+
+
+def overview(
+    store: Store,
+    config: LoadedConfig | None,
+    now: datetime,
+    *,
+    customer: str | None = None,
+) -> Overview:
+    """Everything the overview shows. A user bound to one customer sees that customer's hold
+    queue, and no alerts (their texts quote every customer's runs)."""
+    schedules, problem = schedules_of(config)
+    today = now.astimezone(ZONE).date()
+    outbox = Outbox(store.sessions)
+    settings = config.cfg.health if config is not None else HealthSettings()
+    return Overview(
+        today=today,
+        yesterday=today - timedelta(days=1),
+        expected=expected_runs(store, schedules, now) if schedules is not None else [],
+        next_fires=next_fires(schedules, now) if schedules is not None else [],
+        schedules_error=problem,
+        last_run=last_finished_run(store, now),
+        hold=hold_queue(store, today, customer),
+        notices_pending=outbox.count("pending") + outbox.count("sending"),
+        notices_refused=outbox.count("refused"),
+        alerts=alerts(store, settings, now) if customer is None else [],
+        live=live_runs(store, now),
+    )
