@@ -101,6 +101,10 @@ def test_validate_without_a_configuration_loads_no_store_or_configuration() -> N
     assert [m for m in HEAVY if _loaded(modules, m)] == []
     assert [m for m in modules if m.startswith("connectors.") and m != "connectors.base"] == []
     assert [m for m in COMMAND_MODULES if m in modules] == ["robot.cli.documents"]
+    # every rule module is loaded (all rules are known), but the vendor and duplicate rules do not
+    # run without a configuration, so the fuzzy matching library they use stays out
+    assert "classifiers.builtin.vendors" in modules and "classifiers.builtin.duplicates" in modules
+    assert not _loaded(modules, "rapidfuzz")
 
 
 def test_help_lists_every_command_with_its_help_and_imports_none() -> None:

@@ -30,13 +30,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-
-from rapidfuzz import fuzz, process
+from typing import TYPE_CHECKING
 
 from classifiers.api import Context, Finding, History, PriorInvoice, rule
+from classifiers.deferred import deferred
 from classifiers.lookups import canonical_invoice_number, normalise_invoice_number, supplier_key
 from classifiers.texts import Text, amount_da, amount_en, date_long_da, date_long_en
 from robot.model import Invoice
+
+if TYPE_CHECKING:
+    from rapidfuzz import fuzz, process
+else:  # imported when numbers are first compared (validate without a history never does)
+    fuzz, process = deferred("rapidfuzz.fuzz", "rapidfuzz.process")
 
 
 def _year(value: object) -> int | None:

@@ -21,13 +21,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-
-from rapidfuzz import fuzz, process, utils
+from typing import TYPE_CHECKING
 
 from classifiers.api import Context, Finding, Vendor, VendorMaster, rule
+from classifiers.deferred import deferred
 from classifiers.lookups import supplier_cvr
 from classifiers.texts import Text
 from robot.model import Invoice, PaymentMeans
+
+if TYPE_CHECKING:
+    from rapidfuzz import fuzz, process, utils
+else:  # imported when a name is first compared (validate without vendors never does)
+    fuzz, process, utils = deferred("rapidfuzz.fuzz", "rapidfuzz.process", "rapidfuzz.utils")
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 
