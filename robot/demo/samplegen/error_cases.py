@@ -86,40 +86,34 @@ def add_errors(b: Builder, first: Entry, suspect_of: Entry, resend_of: Entry) ->
             customer_id="",
             official_ids=oid,
         )
-    totals_cases: list[tuple[str, str, str, tuple[str, ...]]] = [
-        ("peppol", "EKU", "K10012", ("BR-CO-10", "BR-CO-13")),
-        ("oioubl", "SFE", "K10005", ("F-INV126", "F-INV128", "F-INV133")),
-    ]
-    for fmt, cid, vnum, oid in totals_cases:
-        doc = _err(b, fmt, cid, vnum)
-        doc.tamper = {"line_extension": Decimal("100.00")}
-        b.add(
-            f"{fmt}-line-sum-mismatch",
+    #: the arithmetic errors: (scenario, what is tampered, Danish, English, (format, customer, vendor,
+    #: official rules fired) per document)
+    arithmetic: list[
+        tuple[str, dict[str, Decimal], str, str, list[tuple[str, str, str, tuple[str, ...]]]]
+    ] = [
+        (
             "line-sum-mismatch",
-            doc,
-            "return",
-            "LEG",
+            {"line_extension": Decimal("100.00")},
             "Summen af linjebeløb svarer ikke til fakturaens linjetotal",
             "The sum of line amounts differs from the invoice's line total",
-            official_ids=oid,
-        )
-    vat_cases: list[tuple[str, str, str, tuple[str, ...]]] = [
-        ("peppol", "MFP", "K10010", ("BR-CO-17", "BR-S-09")),
-        ("oioubl", "ITD", "K10001", ()),
-    ]
-    for fmt, cid, vnum, oid in vat_cases:
-        doc = _err(b, fmt, cid, vnum)
-        doc.tamper = {"tax": Decimal("50.00")}
-        b.add(
-            f"{fmt}-vat-wrong",
+            [
+                ("peppol", "EKU", "K10012", ("BR-CO-10", "BR-CO-13")),
+                ("oioubl", "SFE", "K10005", ("F-INV126", "F-INV128", "F-INV133")),
+            ],
+        ),
+        (
             "vat-wrong",
-            doc,
-            "return",
-            "LEG",
+            {"tax": Decimal("50.00")},
             "Momsbeløbet er forkert beregnet",
             "The VAT amount is calculated wrongly",
-            official_ids=oid,
-        )
+            [("peppol", "MFP", "K10010", ("BR-CO-17", "BR-S-09")), ("oioubl", "ITD", "K10001", ())],
+        ),
+    ]
+    for scenario, tamper, da, en, cases in arithmetic:
+        for fmt, cid, vnum, oid in cases:
+            doc = _err(b, fmt, cid, vnum)
+            doc.tamper = dict(tamper)
+            b.add(f"{fmt}-{scenario}", scenario, doc, "return", "LEG", da, en, official_ids=oid)
     doc = _err(b, "peppol", "SFE", "K10006")
     doc.tamper = {"payable": Decimal("100.00")}
     b.add(
