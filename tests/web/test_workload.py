@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from robot.store.repo import Store
-from robot.store.schema import Document, Event, InvoiceRow, InvoiceState
+from robot.store.schema import Document, Event, InvoiceRow, InvoiceState, utcnow
 from robot.web.reads.workload import BUCKETS, workload
+from tests.web.conftest import HTML, ClientAs
 
 # 2027-04-02 12:00 in Copenhagen (CEST, UTC+2): the last 14 days span the change on 28 March
 NOW = datetime(2027, 4, 2, 10, 0, tzinfo=UTC)
@@ -144,3 +148,48 @@ def test_what_the_team_decided_per_day(filled: tuple[Store, Made]) -> None:
 def test_an_empty_store_has_no_numbers(store: Store) -> None:
     w = workload(store, now=NOW)
     assert w.total.held == 0 and w.people == [] and w.waiting.median is None and w.decisions == []
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+
+def test_the_page_shows_the_numbers_and_the_team_decisions(
+    client_as: ClientAs, csrf: Any, web_store: Store
+) -> None:
+    creditor = client_as("creditor")
+    held = web_store.held()
+    data = {"ids": [str(held[0].id)], "decision": "retry", "note": "x", "csrf_token": csrf(creditor)}
+    assert creditor.post("/holds/decide", data=data, headers=HTML).status_code == 200
+    hostile = '<script>alert(1)</script>"'
+    assign = {"ids": [str(held[1].id)], "person": hostile, "csrf_token": csrf(creditor)}
+    assert creditor.post("/holds/assign", data=assign, headers=HTML).status_code == 200
+    page = client_as("viewer").get("/workload?lang=en", headers=HTML)
+    assert page.status_code == 200
+    text = page.text
+    w = workload(web_store, now=utcnow())
+    assert w.total.held == len(held) - 1
+    for key, value in (("held", w.total.held), ("overdue", w.total.overdue), ("today", w.total.due_today)):
+        assert re.search(rf'id="total-{key}">{value}<', text), key
+    assert hostile not in text and str(escape(hostile)) in text
+    assert "Unassigned" in text and "/holds?assigned=-" in text
+    today = re.search(r'<tr class="day">\s*<th scope="rowgroup" rowspan="2">' + w.today.isoformat(), text)
+    assert today is not None  # today: the team's row and the creditor's
+    assert re.search(
+        r"<td>creditor</td>\s*<td class=\"num\">0</td>\s*<td class=\"num\">0</td>\s*<td class=\"num\">1</td>",
+        text,
+    )
+    assert " style=" not in text and "<style" not in text
+
+
+def test_a_restricted_user_sees_one_customer(client_as: ClientAs, web_store: Store) -> None:
+    text = client_as("viewer", "ITD").get("/workload", headers=HTML).text
+    assert (
+        re.search(r'id="total-held">1<', text)
+        and "/holds?customer=ITD" in text
+        and "customer=SFE" not in text
+    )
+
+
+def test_without_a_session_the_page_is_not_shown(anon: Any) -> None:
+    answer = anon.get("/workload", headers=HTML, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
