@@ -13,7 +13,8 @@ from connectors.base import Posting
 from connectors.business_central import BusinessCentralLedger
 from connectors.testing.bc_server import DEFAULT_COMPANY_ID, get_state
 from robot.errors import BusinessError
-from tests.test_business_central import DOCUMENT, SECRET, make_posting, settings_for
+from tests.support.bc import SECRET, Crash, crash_on_call
+from tests.test_business_central import DOCUMENT, make_posting, settings_for
 
 pytest_plugins = ["tests.test_business_central"]  # the bc_app, base_url and ledger fixtures
 
@@ -67,25 +68,13 @@ def test_invoice_and_credit_note_with_the_same_number_are_two_documents(
     assert state.post_calls == 2
 
 
-class Crash(Exception):
-    pass
-
-
 @pytest.mark.parametrize(("method", "nth"), [("action", 1), ("create", 2), ("upload", 1)])
 def test_crash_midway_resumes_the_credit_memo_draft(
     base_url: str, bc_app: FastAPI, monkeypatch: pytest.MonkeyPatch, method: str, nth: int
 ) -> None:
     credit = make_credit_note()
     crashing = BusinessCentralLedger(settings_for(base_url), secret=SECRET)
-    real, calls = getattr(crashing.client, method), []
-
-    def dying(*args: Any, **kwargs: Any) -> Any:
-        calls.append(args)
-        if len(calls) == nth:
-            raise Crash(f"process killed during {method}")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(crashing.client, method, dying)
+    crash_on_call(monkeypatch, crashing, method, nth)
     with pytest.raises(Crash):
         crashing.post(credit)
     crashing.close()

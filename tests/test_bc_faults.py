@@ -17,9 +17,10 @@ import pytest
 from connectors.business_central import BusinessCentralLedger
 from connectors.testing.bc_server import create_app, get_state
 from robot.errors import TransientError
+from tests.support.bc import SECRET
 from tests.support.servers import serve
 from tests.test_bc_credit_memos import make_credit_note
-from tests.test_business_central import SECRET, VENDORS, make_posting, settings_for
+from tests.test_business_central import VENDORS, make_posting, settings_for
 
 POSTINGS = 50
 FAIL_RATE = 0.3

@@ -20,7 +20,7 @@ import yaml
 from fastapi import FastAPI
 
 from connectors.business_central import BusinessCentralLedger, Settings
-from connectors.testing.bc_server import DEFAULT_COMPANY_ID, INVOICE, create_app, get_state
+from connectors.testing.bc_server import INVOICE, create_app, get_state
 from connectors.testing.fakes import MemoryNotifier, MemorySource
 from robot.demo.samplegen import peppol
 from robot.demo.samplegen.builder import Builder
@@ -30,26 +30,16 @@ from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import InvoiceRow, InvoiceState
 from tests.conftest import SAMPLES
+from tests.support.bc import SECRET, bc_settings
 from tests.support.servers import serve
-
-SECRET = "bc-test-secret"
 
 
 def settings(url: str) -> Settings:
-    return Settings.model_validate(
-        {
-            "base_url": f"{url}/api/v2.0",
-            "company_id": DEFAULT_COMPANY_ID,
-            "auth": {
-                "type": "oauth2",
-                "token_url": f"{url}/tenant/oauth2/v2.0/token",
-                "client_id": "fakturarobot",
-            },
-            "customers": {"SFE": {"account_string_pattern": r"SFE-(?P<account>\d{4})-(?P<dim1>\d{3})"}},
-            "max_attempts": 2,
-            "backoff_base_seconds": 0.01,
-            "timeout_seconds": 5,
-        }
+    return bc_settings(
+        url,
+        customers={"SFE": {"account_string_pattern": r"SFE-(?P<account>\d{4})-(?P<dim1>\d{3})"}},
+        max_attempts=2,
+        timeout_seconds=5,
     )
 
 

@@ -16,10 +16,10 @@ from connectors.base import Ledger, Posting, PostingLine
 from connectors.business_central import BusinessCentralLedger, Settings
 from connectors.testing.bc_server import DEFAULT_COMPANY_ID, INVOICE, BcError, create_app, get_state
 from robot.errors import BusinessError, ConfigError, ConnectorError, LedgerConflict
+from tests.support.bc import SECRET, Crash, bc_settings, crash_on_call
 from tests.support.servers import serve
 
 VENDORS = {"K10001": "Kontorland A/S", "K10002": "Papirhuset ApS", "K10003": "Spærret ApS"}
-SECRET = "bc-test-secret"
 DOCUMENT = b"<Invoice>original</Invoice>"
 
 
@@ -72,26 +72,20 @@ def make_posting(
 
 
 def settings_for(base_url: str, **overrides: Any) -> Settings:
-    raw: dict[str, Any] = {
-        "base_url": f"{base_url}/api/v2.0",
-        "company_id": DEFAULT_COMPANY_ID,
-        "auth": {
-            "type": "oauth2",
-            "token_url": f"{base_url}/tenant/oauth2/v2.0/token",
-            "client_id": "fakturarobot",
+    return bc_settings(
+        base_url,
+        **{
+            "customers": {
+                "SAM": {"default_account": "4000", "shortcut_dimension_1_code": "ADM"},
+                "UNI": {"account_string_pattern": r"(?P<account>\d{4})\.(?P<dim1>[A-Z]+)(\.(?P<dim2>\d+))?"},
+                "NODIM": {"default_account": "4000"},
+            },
+            "mandatory_dimensions": ["shortcutDimension1Code"],
+            "max_attempts": 4,
+            "timeout_seconds": 2,
+            **overrides,
         },
-        "customers": {
-            "SAM": {"default_account": "4000", "shortcut_dimension_1_code": "ADM"},
-            "UNI": {"account_string_pattern": r"(?P<account>\d{4})\.(?P<dim1>[A-Z]+)(\.(?P<dim2>\d+))?"},
-            "NODIM": {"default_account": "4000"},
-        },
-        "mandatory_dimensions": ["shortcutDimension1Code"],
-        "max_attempts": 4,
-        "backoff_base_seconds": 0.01,
-        "timeout_seconds": 2,
-    }
-    raw.update(overrides)
-    return Settings.model_validate(raw)
+    )
 
 
 @pytest.fixture()
@@ -156,10 +150,6 @@ def test_post_twice_gives_one_invoice(ledger: BusinessCentralLedger, bc_app: Fas
     assert get_state(bc_app).post_calls == 1
 
 
-class Crash(Exception):
-    pass
-
-
 @pytest.mark.parametrize(("method", "nth"), [("action", 1), ("create", 2), ("upload", 1)])
 def test_crash_midway_resumes_the_draft(
     base_url: str, bc_app: FastAPI, monkeypatch: pytest.MonkeyPatch, method: str, nth: int
@@ -167,16 +157,7 @@ def test_crash_midway_resumes_the_draft(
     """A run dies after creating the draft (before/while adding lines, attaching, posting)."""
     posting = make_posting()
     crashing = BusinessCentralLedger(settings_for(base_url), secret=SECRET)
-    real = getattr(crashing.client, method)
-    calls = []
-
-    def dying(*args: Any, **kwargs: Any) -> Any:
-        calls.append(args)
-        if len(calls) == nth:
-            raise Crash(f"process killed during {method}")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(crashing.client, method, dying)
+    crash_on_call(monkeypatch, crashing, method, nth)
     with pytest.raises(Crash):
         crashing.post(posting)
     crashing.close()

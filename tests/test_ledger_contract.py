@@ -19,14 +19,13 @@ from typing import Any
 import pytest
 
 from connectors.base import Ledger, Posting, PostingLine
-from connectors.business_central import BusinessCentralLedger, Settings
+from connectors.business_central import BusinessCentralLedger
 from connectors.journal import JournalLedger
-from connectors.testing.bc_server import DEFAULT_COMPANY_ID, create_app, get_state
+from connectors.testing.bc_server import create_app, get_state
 from connectors.testing.fakes import MemoryLedger
 from robot.errors import BusinessError, LedgerConflict
+from tests.support.bc import SECRET, bc_settings
 from tests.support.servers import serve
-
-SECRET = "bc-test-secret"
 
 
 def posting(
@@ -93,21 +92,7 @@ def erp(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Erp]:
     elif request.param == "business-central":
         app = create_app(vendors={"K10001": "Kontorland A/S"}, client_secret=SECRET)
         with serve(app) as url:
-            settings = Settings.model_validate(
-                {
-                    "base_url": f"{url}/api/v2.0",
-                    "company_id": DEFAULT_COMPANY_ID,
-                    "auth": {
-                        "type": "oauth2",
-                        "token_url": f"{url}/tenant/oauth2/v2.0/token",
-                        "client_id": "fakturarobot",
-                    },
-                    "default_account": "4000",
-                    "max_attempts": 2,
-                    "backoff_base_seconds": 0.01,
-                    "timeout_seconds": 5,
-                }
-            )
+            settings = bc_settings(url, default_account="4000", max_attempts=2, timeout_seconds=5)
             opened: list[BusinessCentralLedger] = []
 
             def connect() -> BusinessCentralLedger:
