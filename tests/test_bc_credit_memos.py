@@ -13,7 +13,7 @@ from connectors.base import Posting
 from connectors.business_central import BusinessCentralLedger
 from connectors.testing.bc_server import DEFAULT_COMPANY_ID, get_state
 from robot.errors import BusinessError
-from tests.support.bc import SECRET, Crash, crash_on_call
+from tests.support.bc import SECRET, killed_while_posting
 from tests.test_business_central import DOCUMENT, make_posting, settings_for
 
 pytest_plugins = ["tests.test_business_central"]  # the bc_app, base_url and ledger fixtures
@@ -73,11 +73,7 @@ def test_crash_midway_resumes_the_credit_memo_draft(
     base_url: str, bc_app: FastAPI, monkeypatch: pytest.MonkeyPatch, method: str, nth: int
 ) -> None:
     credit = make_credit_note()
-    crashing = BusinessCentralLedger(settings_for(base_url), secret=SECRET)
-    crash_on_call(monkeypatch, crashing, method, nth)
-    with pytest.raises(Crash):
-        crashing.post(credit)
-    crashing.close()
+    killed_while_posting(monkeypatch, settings_for(base_url), credit, method, nth)
     [draft] = get_state(bc_app).snapshot()
     assert draft["status"] == "Draft" and draft["documentType"] == "credit_memo"
     with BusinessCentralLedger(settings_for(base_url), secret=SECRET) as resumed:

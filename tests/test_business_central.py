@@ -16,7 +16,7 @@ from connectors.base import Ledger, Posting, PostingLine
 from connectors.business_central import BusinessCentralLedger, Settings
 from connectors.testing.bc_server import DEFAULT_COMPANY_ID, INVOICE, BcError, create_app, get_state
 from robot.errors import BusinessError, ConfigError, ConnectorError, LedgerConflict
-from tests.support.bc import SECRET, Crash, bc_settings, crash_on_call
+from tests.support.bc import SECRET, bc_settings, killed_while_posting
 from tests.support.servers import serve
 
 VENDORS = {"K10001": "Kontorland A/S", "K10002": "Papirhuset ApS", "K10003": "Spærret ApS"}
@@ -156,11 +156,7 @@ def test_crash_midway_resumes_the_draft(
 ) -> None:
     """A run dies after creating the draft (before/while adding lines, attaching, posting)."""
     posting = make_posting()
-    crashing = BusinessCentralLedger(settings_for(base_url), secret=SECRET)
-    crash_on_call(monkeypatch, crashing, method, nth)
-    with pytest.raises(Crash):
-        crashing.post(posting)
-    crashing.close()
+    killed_while_posting(monkeypatch, settings_for(base_url), posting, method, nth)
     [draft] = get_state(bc_app).snapshot()
     assert draft["status"] == "Draft"
     resumed = BusinessCentralLedger(settings_for(base_url), secret=SECRET)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from connectors.base import Posting
 from connectors.business_central import BusinessCentralLedger, Settings
 from connectors.testing.bc_server import DEFAULT_COMPANY_ID
 
@@ -50,3 +51,15 @@ def crash_on_call(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(ledger.client, method, dying)
+
+
+def killed_while_posting(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, posting: Posting, method: str, nth: int
+) -> None:
+    """A ledger posting ``posting`` is killed at the ``nth`` call of its client's ``method``
+    (what it made in the ERP so far is left behind, as after a crash)."""
+    crashing = BusinessCentralLedger(settings, secret=SECRET)
+    crash_on_call(monkeypatch, crashing, method, nth)
+    with pytest.raises(Crash):
+        crashing.post(posting)
+    crashing.close()
