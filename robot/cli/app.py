@@ -89,6 +89,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "robot.cli.schedule_cmd:worker",
         "One run whose invoices N worker processes share. Exit 0 ok, 1 partial, 3 failed.",
     ),
+    "web": (
+        "robot.cli.web_cmd:web",
+        "Serve the creditor console (overview, runs, hold queue, invoices, search) over HTTP.",
+    ),
+    "user": (
+        "robot.cli.users_cmd:user",
+        "Manage the creditor console's users: user add NAME --role creditor|viewer|admin [--customer ID] "
+        "--password-stdin, user list [--json], user disable NAME.",
+    ),
     "health": (
         "robot.cli.health_cmd:health",
         "One Nagios/Icinga plugin line with performance data. Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",

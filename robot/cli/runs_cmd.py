@@ -141,9 +141,19 @@ def demo(
     sandbox: bool = typer.Option(
         False, "--sandbox", help="The full loop over HTTP: sandbox purchase system → robot → test ERP"
     ),
+    web: bool = typer.Option(
+        False, "--web", help="Then serve the creditor console on 127.0.0.1 with a demo user it prints"
+    ),
+    port: int = typer.Option(8080, "--port", help="--web: the console's port on 127.0.0.1"),
 ) -> None:
     """One run over samples/ with SQLite under ./var/demo; prints the run summary."""
     samples = samples_dir()
+    if web and (sandbox or as_json):
+        typer.echo("--web serves the console after the plain demo (not with --sandbox or --json)", err=True)
+        raise typer.Exit(2)
+    if web and os.environ.get(ENV_URL):  # the demo user belongs in the demo's own store only
+        typer.echo(f"--web makes a demo user: only in the demo's own store (unset ${ENV_URL})", err=True)
+        raise typer.Exit(2)
     if sandbox:
         _sandbox_demo(samples, as_json=as_json)
         return
@@ -169,6 +179,29 @@ def demo(
         f"\nLedger: {var}/ledger.jsonl   Notices: {var}/outbox/*.eml   Store: {url}\n"
         f"Try: fakturarobot show <invoice id> --database {url}"
     )
+    if web:
+        _serve_demo_console(samples / "fakturarobot.yaml", url, port)
+
+
+def _serve_demo_console(config: Path, url: str, port: int) -> None:
+    """The console over the demo's store, with the user ``demo`` (admin) and a new random password
+    printed once; only ever for this store (var/demo), on 127.0.0.1 (plain http)."""
+    import secrets
+
+    from robot.cli.web_cmd import serve
+    from robot.configuration.settings import load_config
+    from robot.store.repo import Store
+    from robot.store.users import Users
+
+    store = Store.open(url, existing=True, upgrade=True)
+    try:
+        people, password = Users(store.sessions), secrets.token_urlsafe(12)
+        if not people.set_password("demo", password):
+            people.add("demo", "admin", password)
+        typer.echo(f"\nDemo console login: user demo, password {password} (this demo store only)")
+        serve(load_config(config), store, host="127.0.0.1", port=port)
+    finally:
+        store.close()
 
 
 def _sandbox_demo(samples: Path, *, as_json: bool) -> None:

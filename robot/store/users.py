@@ -119,6 +119,18 @@ class Users:
             s.execute(delete(WebSessionRow).where(WebSessionRow.user_id == row.id))
             return True
 
+    def set_password(self, name: str, password: str) -> bool:
+        """A new password for the user (their sessions end); False if there is no such user."""
+        if len(password) < 12:
+            raise UserError("the password must have at least 12 characters")
+        with self.sessions.begin() as s:
+            row = s.scalar(select(UserRow).where(UserRow.name == name))
+            if row is None:
+                return False
+            row.password_hash = HASHER.hash(password)
+            s.execute(delete(WebSessionRow).where(WebSessionRow.user_id == row.id))
+            return True
+
     def stored_hash(self, name: str) -> str | None:
         with self.sessions() as s:
             return s.scalar(select(UserRow.password_hash).where(UserRow.name == name))
