@@ -90,6 +90,7 @@ def test_parse_json_of_one_xml_invoice_loads_no_store_web_or_http_library() -> N
     assert [m for m in COMMAND_MODULES if m in modules] == ["robot.cli.documents"]
     assert not _loaded(modules, "loguru")  # parse never logs (robot.cli.app.QUIET)
     assert not _loaded(modules, "connectors")
+    assert not _loaded(modules, "rich")  # JSON Lines need no console
 
 
 def test_validate_without_a_configuration_loads_no_store_or_configuration() -> None:
@@ -105,6 +106,7 @@ def test_validate_without_a_configuration_loads_no_store_or_configuration() -> N
     # run without a configuration, so the fuzzy matching library they use stays out
     assert "classifiers.builtin.vendors" in modules and "classifiers.builtin.duplicates" in modules
     assert not _loaded(modules, "rapidfuzz")
+    assert not _loaded(modules, "rich")  # JSON Lines need no console
 
 
 def test_help_lists_every_command_with_its_help_and_imports_none() -> None:

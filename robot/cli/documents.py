@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
 from robot.cli.common import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK, config_path, configured
-from robot.cli.safe_text import safe
 from robot.codes import Verdict
 from robot.errors import ConfigError, ReadError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from robot.pdftext import TemplateSet
 
 FILES = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="Invoice documents")
@@ -48,6 +48,22 @@ def _dump(obj: dict[str, Any]) -> None:
     typer.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
 
+def _console(as_json: bool) -> Console | None:
+    """The terminal's console, None for ``--json`` (JSON Lines never import rich)."""
+    if as_json:
+        return None
+    from rich.console import Console
+
+    return Console()
+
+
+def safe(value: object) -> str:
+    """Outside text made safe for the console (:func:`robot.cli.safe_text.safe`, which imports rich)."""
+    from robot.cli.safe_text import safe as made_safe
+
+    return made_safe(value)
+
+
 def parse(
     files: list[Path] = FILES,
     as_json: bool = typer.Option(False, "--json", help="JSON Lines"),
@@ -59,20 +75,20 @@ def parse(
     from robot.serialize import invoice_to_json
 
     templates = _templates(pdf_templates, config)
-    console = Console()
+    console = _console(as_json)
     failed = 0
     for path in files:
         try:
             inv = read_bounded(path.read_bytes(), str(path), templates)
         except ReadError as exc:
             failed += 1
-            if as_json:
+            if console is None:
                 _dump({"file": str(path), "error": exc.reason, "field": exc.field, "expected": exc.expected})
             else:
                 console.print(f"[red]{safe(path)}[/red]: {safe(exc.reason)}")
             continue
         data = invoice_to_json(inv)
-        if as_json:
+        if console is None:
             _dump({"file": str(path), **data})
         else:
             totals = data["totals"]
@@ -100,8 +116,6 @@ def validate(
     """Findings and verdict for each document: with a configuration the verdict a run would give
     (customer from the sidecar or the receiver EAN, vendor master, orders, duplicates among the
     documents given, in order); without one, the document-level rules with their defaults."""
-    from rich.table import Table
-
     from robot.processing.validation import STANDARDS, Validator, to_json
 
     if standard is not None and standard not in STANDARDS:
@@ -119,19 +133,21 @@ def validate(
             typer.echo(f"unknown customer {customer!r}; known: {', '.join(sorted(master.by_id))}", err=True)
             raise typer.Exit(EXIT_CONFIG)
     validator = Validator(master, _templates(pdf_templates, config), customer=customer, standard=standard)
-    console = Console()
+    console = _console(as_json)
     any_findings = False
     for path in files:
         checked = validator.check(path)
         decision = checked.decision
         stops = decision.verdict != Verdict.POST or any(f.blocks for f in decision.findings)
         any_findings = any_findings or stops
-        if as_json:
+        if console is None:
             _dump(to_json(checked))
             continue
         if decision.invoice is None:
             console.print(f"[red]{safe(path)}[/red]: {safe(decision.read_error or 'unreadable')} — hold")
             continue
+        from rich.table import Table
+
         who = f" — customer {safe(decision.customer_id)}" if decision.customer_id else ""
         table = Table(
             title=f"{safe(path)} — {safe(checked.invoice_number)} — {decision.verdict}{who}", show_lines=False
