@@ -42,6 +42,11 @@ def has_monetary_total(totals: Totals, cii: bool = False) -> bool:
     )
 
 
+def _judged(invoice: Invoice) -> bool:
+    """The context of BR-CO-10, -11, -12, -13 and -16: an EN 16931 document with a monetary total."""
+    return applies(invoice) and has_monetary_total(invoice.totals, invoice.format == SourceFormat.CII)
+
+
 def _differs(found: Decimal | None, expected: Decimal) -> bool:
     return found is None or found != expected
 
@@ -70,7 +75,7 @@ def _finding(
 )
 def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     totals = invoice.totals
-    if not applies(invoice) or not has_monetary_total(totals, invoice.format == SourceFormat.CII):
+    if not _judged(invoice):
         return
     computed = xpath_round2(dsum(line.net_amount for line in invoice.lines))
     if _differs(totals.line_extension, computed):
@@ -94,7 +99,7 @@ def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 )
 def allowance_charge_sums(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     totals = invoice.totals
-    if not applies(invoice) or not has_monetary_total(totals, invoice.format == SourceFormat.CII):
+    if not _judged(invoice):
         return
     for is_charge, stated, official, field in (
         (False, totals.allowances, "BR-CO-11", "BT-107"),
@@ -120,7 +125,7 @@ def allowance_charge_sums(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 )
 def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     t = invoice.totals
-    if not applies(invoice) or not has_monetary_total(t, invoice.format == SourceFormat.CII):
+    if not _judged(invoice):
         return
     if t.line_extension is None:
         expected = None
@@ -212,7 +217,7 @@ def gross_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 )
 def payable(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     t = invoice.totals
-    if not applies(invoice) or not has_monetary_total(t, invoice.format == SourceFormat.CII):
+    if not _judged(invoice):
         return
     ok = False
     if t.payable is not None and t.tax_inclusive is not None:
