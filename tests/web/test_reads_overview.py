@@ -110,6 +110,21 @@ def test_a_fire_time_waits_through_its_grace_and_is_upcoming_before(store: Store
     assert afternoon_today(datetime(2026, 12, 1, 15, 0, 1, tzinfo=CPH)) == "missed"
 
 
+def test_a_schedule_firing_often_shows_its_latest_fire_times(store: Store, tmp_path: Path) -> None:
+    file = tmp_path / "often.yaml"
+    file.write_text("schedules:\n  - {name: often, cron: '*/5 * * * *'}\n", encoding="utf-8")
+    now = datetime(2026, 12, 1, 15, 32, tzinfo=CPH)
+    found = reads.expected_runs(store, load_schedules(file), now)
+    past = [e.due_at for e in found if e.due_at <= now]
+    coming = [e.due_at for e in found if e.due_at > now]
+    assert len(past) == len(coming) == reads.FIRES_SHOWN
+    assert past[-1] == datetime(2026, 12, 1, 15, 30, tzinfo=CPH)
+    assert coming[0] == datetime(2026, 12, 1, 15, 35, tzinfo=CPH)
+    steps = {b - a for a, b in zip(past + coming, (past + coming)[1:], strict=False)}
+    assert steps == {timedelta(minutes=5)}  # one unbroken stretch of fire times
+    assert {e.status for e in found} == {"missed", "waiting", "upcoming"}  # nothing ran
+
+
 def test_next_fire_times_come_from_the_schedules_triggers(tmp_path: Path) -> None:
     plan = _schedules(tmp_path)
     now = datetime(2026, 12, 1, 15, 30, tzinfo=CPH)

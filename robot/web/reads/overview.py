@@ -14,7 +14,7 @@ The alerts are what ``fakturarobot health`` judges warning or critical (robot.ru
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -34,8 +34,10 @@ from robot.web.reads.runs import SCHEDULE_PREFIX, RunLine, run_line
 ZONE = ZoneInfo("Europe/Copenhagen")
 #: a run may start this much before its fire time and still be its run (clocks of two machines)
 EARLY = timedelta(minutes=1)
-#: fire times shown per schedule and day at most (a schedule every minute would be 1,440)
-FIRES_PER_DAY = 48
+#: fire times shown per schedule before and after now at most (every minute would be 2,880 a day)
+FIRES_SHOWN = 48
+#: fire times looked at per schedule at most (two days of a schedule every minute)
+FIRES_READ = 2 * 24 * 60 + 1
 #: at most this many scheduled runs are read for the two days (bounded however often they fire)
 RUNS_READ = 2000
 #: the failures that leave an invoice waiting for a later run (robot.processing.actions)
@@ -126,16 +128,22 @@ def schedules_of(config: LoadedConfig | None) -> tuple[Schedules | None, str | N
         return None, str(exc)
 
 
-def fire_times(schedule: Schedule, default_zone: str, start: datetime, end: datetime) -> list[datetime]:
-    """The schedule's fire times from ``start`` (inclusive) to ``end`` (exclusive), by its trigger."""
+def fire_times(
+    schedule: Schedule, default_zone: str, start: datetime, end: datetime, now: datetime
+) -> list[datetime]:
+    """The schedule's fire times from ``start`` (inclusive) to ``end`` (exclusive), by its trigger:
+    of a schedule that fires often, the latest :data:`FIRES_SHOWN` before ``now`` and the first
+    :data:`FIRES_SHOWN` after it (a contiguous run of fire times)."""
     trigger = schedule.trigger(default_zone)
-    limit = FIRES_PER_DAY * max(1, (end - start).days + 1)
-    found: list[datetime] = []
+    past: deque[datetime] = deque(maxlen=FIRES_SHOWN)
+    coming: list[datetime] = []
     at: datetime | None = trigger.get_next_fire_time(None, start)
-    while at is not None and at < end and len(found) < limit:
-        found.append(at)
+    for _ in range(FIRES_READ):
+        if at is None or at >= end or len(coming) >= FIRES_SHOWN:
+            break
+        (past if at <= now else coming).append(at)
         at = trigger.get_next_fire_time(at, at)
-    return found
+    return [*past, *coming]
 
 
 def expected_runs(store: Store, schedules: Schedules, now: datetime) -> list[ExpectedRun]:
@@ -150,7 +158,7 @@ def expected_runs(store: Store, schedules: Schedules, now: datetime) -> list[Exp
     runs = _scheduled_runs(store, [s.name for s in active], start - EARLY)
     found: list[ExpectedRun] = []
     for s in active:
-        fires = fire_times(s, schedules.timezone, start, end)
+        fires = fire_times(s, schedules.timezone, start, end, now)
         after_last = s.trigger(schedules.timezone).get_next_fire_time(fires[-1], fires[-1]) if fires else None
         grace = timedelta(seconds=s.misfire_grace_seconds or schedules.misfire_grace_seconds)
         mine = runs.get(s.name, [])
