@@ -61,6 +61,14 @@ def _oioubl(invoice: Invoice) -> bool:
     return invoice.format == SourceFormat.OIOUBL_2
 
 
+def _cards(invoice: Invoice, code: str) -> Iterator[tuple[PaymentMeans, _Card]]:
+    """The giro (``50``) or FIK (``93``) payment means the DK-R rules judge, each with its card."""
+    oioubl = _oioubl(invoice)
+    for pm in _applicable(invoice):
+        if pm.code == code:
+            yield pm, _card(pm, oioubl)
+
+
 @rule(
     "DK-PAYMEANS-CODE",
     description="Payment means code (BT-81) must be one Danish payment can handle: 1, 10, 31, 42, 48, 49, "
@@ -201,9 +209,8 @@ def direct_debit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     field="BT-83",
 )
 def giro_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    for pm in _applicable(invoice):
-        card = _card(pm, _oioubl(invoice))
-        if pm.code == "50" and not (card.kind in ("01", "04", "15") and _GIRO_ACCOUNT.match(card.account)):
+    for pm, card in _cards(invoice, "50"):
+        if not (card.kind in ("01", "04", "15") and _GIRO_ACCOUNT.match(card.account)):
             yield ctx.finding(
                 da=f"Girobetaling (50) kræver korttype 01, 04 eller 15 i betalings-id (BT-83) og et "
                 f"girokontonummer på 7-8 cifre (BT-84); fundet '{pm.payment_id or ''}' og "
@@ -227,9 +234,8 @@ def giro_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     field="BT-83",
 )
 def giro_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    for pm in _applicable(invoice):
-        card = _card(pm, _oioubl(invoice))
-        if pm.code == "50" and card.kind in ("04", "15") and len(card.instruction) != 16:
+    for pm, card in _cards(invoice, "50"):
+        if card.kind in ("04", "15") and len(card.instruction) != 16:
             yield ctx.finding(
                 da=f"Girokort {card.kind} kræver et betalings-id på 16 cifre (BT-83), fundet "
                 f"'{card.instruction}'. Leverandøren skal sende en ny faktura.",
@@ -252,9 +258,8 @@ def giro_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     field="BT-83",
 )
 def fik_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    for pm in _applicable(invoice):
-        card = _card(pm, _oioubl(invoice))
-        if pm.code == "93" and not (card.kind in ("71", "73", "75") and len(card.account) == 8):
+    for pm, card in _cards(invoice, "93"):
+        if not (card.kind in ("71", "73", "75") and len(card.account) == 8):
             yield ctx.finding(
                 da=f"FIK-betaling (93) kræver korttype 71, 73 eller 75 i betalings-id (BT-83) og et "
                 f"kreditornummer på præcis 8 tegn; fundet '{pm.payment_id or ''}' og '{card.account}'. "
@@ -280,9 +285,8 @@ def fik_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     field="BT-83",
 )
 def fik_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    for pm in _applicable(invoice):
-        card = _card(pm, _oioubl(invoice))
-        if pm.code == "93" and card.kind in ("71", "75") and len(card.instruction) not in (15, 16):
+    for pm, card in _cards(invoice, "93"):
+        if card.kind in ("71", "75") and len(card.instruction) not in (15, 16):
             yield ctx.finding(
                 da=f"FIK-kort {card.kind} kræver et betalings-id på 15-16 cifre (BT-83), fundet "
                 f"'{card.instruction}'. Leverandøren skal sende en ny faktura med det rigtige betalings-id.",
@@ -305,9 +309,8 @@ def fik_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     field="BT-83",
 )
 def fik_format(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    for pm in _applicable(invoice):
-        card = _card(pm, _oioubl(invoice))
-        if pm.code != "93" or card.kind not in ("71", "73", "75"):
+    for pm, card in _cards(invoice, "93"):
+        if card.kind not in ("71", "73", "75"):
             continue
         want = {"71": 15, "75": 16}.get(card.kind)
         bad_id = want is not None and not (card.instruction.isdigit() and len(card.instruction) == want)
