@@ -173,10 +173,10 @@ def test_no_success_means_no_age_sample(tmp_path: Path) -> None:
 def test_the_token(world: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     store = world
     off = client(store, variable=None).get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
-    assert off.status_code == 404 and "metrics_token_env" in off.text
+    assert off.status_code == 403 and "metrics_token_env" in off.text
     monkeypatch.delenv(VARIABLE, raising=False)
     unset = client(store).get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
-    assert unset.status_code == 404 and VARIABLE in unset.text and TOKEN not in unset.text
+    assert unset.status_code == 403 and VARIABLE in unset.text and TOKEN not in unset.text
     monkeypatch.setenv(VARIABLE, TOKEN)
     c = client(store)
     for headers in (

@@ -2,7 +2,7 @@
 
 Not a session route: a Prometheus server sends ``Authorization: Bearer <token>``, where the token
 is the value of the environment variable the configuration names (``web: {metrics_token_env:
-NAME}``). No variable named, or the variable unset or empty: 404 saying so (the endpoint is off).
+NAME}``). No variable named, or the variable unset or empty: 403 saying so (the endpoint is off).
 No or a wrong token: 401 (compared in constant time, :func:`hmac.compare_digest`).
 
 Each request registers a :class:`StoreCollector` in a fresh ``CollectorRegistry`` and renders it
@@ -132,10 +132,10 @@ def _refusal(status: int, text: str, **headers: str) -> Response:
 def metrics(request: Request, store: Store = Depends(store_of)) -> Response:
     variable = web_settings(request).metrics_token_env
     if not variable:
-        return _refusal(404, "/metrics is off: the configuration names no web.metrics_token_env")
+        return _refusal(403, "/metrics is off: the configuration names no web.metrics_token_env")
     expected = os.environ.get(variable, "")
     if not expected:
-        return _refusal(404, f"/metrics is off: the environment variable {variable} is not set")
+        return _refusal(403, f"/metrics is off: the environment variable {variable} is not set")
     scheme, _, sent = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), expected.encode()):
         return _refusal(401, "/metrics needs Authorization: Bearer <token>", **{"WWW-Authenticate": "Bearer"})
