@@ -22,6 +22,7 @@ from classifiers.criteria import Customer
 from robot.model import DocumentType, Identifier, Invoice, Party
 from robot.processing.invoice_response import build_invoice_response
 from robot.processing.notices import ReturnedItem, build_digest
+from tests.support.findings import returned_finding
 
 #: docs/domain.md §5 (the official Peppol BIS 3 Invoice Response code lists), as written there.
 DOMAIN = Path("/work/shared/docs/domain.md")
@@ -47,11 +48,8 @@ OFFICIAL_ACTIONS = ("NOA", "PIN", "NIN", "CNF", "CNP", "CNA", "OTH")
 
 def _finding(**codes: str) -> Finding:
     values: dict[str, Any] = {"status": "RE", "reason": "REF", "action": "PIN", **codes}
-    return Finding(
-        code="ORDER-REF-MISSING",
-        official_ids=(),
-        severity="error",
-        disposition="return",
+    return returned_finding(
+        "ORDER-REF-MISSING",
         field="BT-13",
         message_da="Ordrenummer mangler",
         message_en="Order number missing",

@@ -22,6 +22,7 @@ from robot.processing.invoice_response import (
     scheme_code,
 )
 from tests.conftest import corpora_path
+from tests.support.findings import returned_finding
 from tests.support.oracle import oracle_report
 
 NS = {
@@ -43,11 +44,9 @@ def _finding(
     status: str = "RE",
     line_id: str | None = None,
 ) -> Finding:
-    return Finding(
-        code=code,
-        official_ids=(),
-        severity=severity,  # type: ignore[arg-type]
-        disposition="return",
+    return returned_finding(
+        code,
+        severity=severity,
         status=status,
         reason=reason,
         action=action,

@@ -20,6 +20,7 @@ from robot.configuration.settings import ContactSettings, load_config
 from robot.errors import ConfigError
 from robot.processing.notices import ReturnedItem, build_digest, money_da, money_en
 from tests.conftest import SAMPLES
+from tests.support.findings import returned_finding
 
 CUSTOMER = Customer(id="SAM", name="Styrelsen for Eksempler", notify=("kreditor@sam.dk", "leder@sam.dk"))
 
@@ -38,15 +39,12 @@ def _finding(
     found_da: str | None = None,
     expected_da: str | None = None,
 ) -> Finding:
-    return Finding(
-        code=f"TEST-{field}",
-        official_ids=(),
-        severity=severity,  # type: ignore[arg-type]
-        disposition="return",
-        status="RE",
+    return returned_finding(
+        f"TEST-{field}",
+        field=field,
+        severity=severity,
         reason=reason,
         action=action,
-        field=field,
         message_da=da,
         message_en=en,
         found=found,
