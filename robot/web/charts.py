@@ -67,6 +67,23 @@ def _nice_ceiling(value: float) -> float:
     return 10 * power  # pragma: no cover - the loop ends at 10 * power
 
 
+def _ticks(value: float) -> tuple[float, float]:
+    """The axis maximum and the step between its grid lines: a round step (1, 2 or 5 times a power
+    of ten, at least 1: counts are whole), at most five steps up to a multiple of it above ``value``.
+
+    >>> _ticks(7), _ticks(10), _ticks(0), _ticks(1234)
+    ((8.0, 2.0), (10.0, 2.0), (1.0, 1.0), (1500.0, 500.0))
+    """
+    if value <= 0:
+        return 1.0, 1.0
+    for power in (10.0**k for k in range(0, 20)):
+        for unit in (1, 2, 5):
+            step = unit * power
+            if value <= 5 * step:
+                return step * math.ceil(value / step), step
+    return value, value  # pragma: no cover - beyond 5e19
+
+
 def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
@@ -130,7 +147,7 @@ def lines(
     total_height = height + legend_rows * 18
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for _, vs in series for v in vs if v is not None]
-    most = y_max if y_max is not None else _nice_ceiling(max(values, default=0.0))
+    most, step = _ticks(max(values, default=0.0)) if y_max is None else (y_max, y_max / 4)
     n = len(x_labels)
 
     def x_of(i: int) -> float:
@@ -140,8 +157,8 @@ def lines(
         return top + plot_h - plot_h * min(max(v / most, 0.0), 1.0)
 
     body: list[str] = []
-    for k in range(5):  # grid lines and the axis numbers
-        v = most * k / 4
+    for k in range(round(most / step) + 1):  # grid lines and the axis numbers
+        v = step * k
         y = y_of(v)
         body.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}"/>'

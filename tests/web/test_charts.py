@@ -100,3 +100,12 @@ def test_empty_charts_are_still_valid_svg() -> None:
 @pytest.mark.parametrize(("value", "ceiling"), [(0, 1), (3, 5), (7, 10), (12, 20), (250, 250), (0.8, 1)])
 def test_axis_maximum_is_a_round_number_above_the_largest_value(value: float, ceiling: float) -> None:
     assert charts._nice_ceiling(value) == ceiling
+
+
+def test_count_axes_step_in_whole_round_numbers() -> None:
+    root = parse(charts.lines(["a", "b"], [("x", [7.0, 3.0])], title="t"))
+    axis = [t.text for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    assert axis == ["0", "2", "4", "6", "8"]
+    root = parse(charts.lines(["a"], [("x", [0.5])], title="t", number=charts.percent, y_max=1.0))
+    axis = [t.text for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    assert axis == ["0 %", "25 %", "50 %", "75 %", "100 %"]
