@@ -1,15 +1,23 @@
-"""How fast a command answers: wall clock of ``fakturarobot parse --json`` and ``validate`` of one
-XML invoice, next to Python starting and importing lxml (the floor every command pays)::
+"""How fast a command answers: wall clock of ``fakturarobot parse --json`` and ``validate`` (table
+and ``--json``) of one XML invoice, next to Python starting and importing lxml (the floor every
+command pays)::
 
-    .venv/bin/python -m bench.cli_start_bench            # best of 15
+    .venv/bin/python -m bench.cli_start_bench                      # 15 rounds
     .venv/bin/python -m bench.cli_start_bench --runs 30
+    .venv/bin/python -m bench.cli_start_bench --no-bytecode-cache  # compile every module each time
 
 Each measurement is a fresh process (no warm imports) running what the ``fakturarobot`` console
 script runs, against this checkout, without ``$FAKTURAROBOT_CONFIG`` (so ``validate`` runs the
-document's rules). Timed from spawn to exit, best of N: on a shared machine the other runs measure
-the neighbours. The CPU time (user + system) of the same best run is printed too; it moves less
-with the machine's load. The goal for both commands is at most 0.35 s wall clock (README,
-Benchmarks). ``python -X importtime`` shows where the time goes.
+document's rules). The commands take turns, one process each per round, so a busy moment on a
+shared machine slows all of them alike; the median and the best of the rounds are printed, with
+the CPU time (user + system) of the median run, which moves less with the machine's load.
+
+Python caches compiled modules (``__pycache__``), as an installed robot has them; an environment
+with ``PYTHONDONTWRITEBYTECODE`` set would compile every module of the checkout in every process
+instead. So the children write their bytecode to a cache of their own (``PYTHONPYCACHEPREFIX``, a
+temporary folder; the checkout is left alone), filled by one unmeasured run per command first.
+``--no-bytecode-cache`` measures the other way. The goal for both commands is at most 0.35 s wall
+clock, median (README, Benchmarks). ``python -X importtime`` shows where the time goes.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,48 +36,78 @@ SAMPLE = "samples/inbox/0001-peppol-clean.xml"
 GOAL_SECONDS = 0.35
 #: what the console script runs (``robot.cli:main``)
 CLI = [sys.executable, "-c", "import sys; from robot.cli import main; sys.argv[0] = 'fakturarobot'; main()"]
+#: name → (argv, the exit codes it may end with)
+COMMANDS: dict[str, tuple[list[str], tuple[int, ...]]] = {
+    'python -c "import lxml.etree"': ([sys.executable, "-c", "import lxml.etree"], (0,)),
+    f"fakturarobot parse --json {SAMPLE}": ([*CLI, "parse", "--json", SAMPLE], (0,)),
+    f"fakturarobot validate {SAMPLE}": ([*CLI, "validate", SAMPLE], (0, 1)),
+    f"fakturarobot validate --json {SAMPLE}": ([*CLI, "validate", "--json", SAMPLE], (0, 1)),
+}
 
 
-def _env() -> dict[str, str]:
+def child_env(pycache: str | None) -> dict[str, str]:
+    """This environment without a configuration, with this checkout first on the path; bytecode
+    cached under ``pycache`` (None: as the environment says)."""
     env = {k: v for k, v in os.environ.items() if k != "FAKTURAROBOT_CONFIG"}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = pycache
     return env
 
 
-def best_of(argv: list[str], runs: int, *, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    """(wall, cpu) seconds of the fastest of ``runs`` processes ``argv``; each must exit in ``ok``."""
-    env = _env()
-    best = (float("inf"), float("inf"))
+def run_once(argv: list[str], env: dict[str, str], ok: tuple[int, ...]) -> tuple[float, float]:
+    """(wall, cpu) seconds of one fresh process ``argv``, which must exit with a code in ``ok``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in ok:
+        raise SystemExit(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def measure(runs: int, env: dict[str, str]) -> dict[str, list[tuple[float, float]]]:
+    """``runs`` rounds, each command once per round (after one unmeasured run each)."""
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in COMMANDS}
+    for argv, ok in COMMANDS.values():
+        run_once(argv, env, ok)  # fills the bytecode cache and the file cache
     for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        done = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if done.returncode not in ok:
-            raise SystemExit(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        best = min(best, (wall, cpu))
-    return best
+        for name, (argv, ok) in COMMANDS.items():
+            times[name].append(run_once(argv, env, ok))
+    return times
+
+
+def median_run(rows: list[tuple[float, float]]) -> tuple[float, float]:
+    """The run of median wall clock (of an even count, the faster of the middle two)."""
+    return sorted(rows)[(len(rows) - 1) // 2]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=15, help="processes per measurement (best of N)")
-    runs = parser.parse_args().runs
-    reference = best_of([sys.executable, "-c", "import lxml.etree"], runs)
-    rows = [
-        ('python -c "import lxml.etree"', reference),
-        (f"fakturarobot parse --json {SAMPLE}", best_of([*CLI, "parse", "--json", SAMPLE], runs)),
-        (f"fakturarobot validate {SAMPLE}", best_of([*CLI, "validate", SAMPLE], runs, ok=(0, 1))),
-    ]
-    print(f"best of {runs} runs per command, a fresh process each (goal: at most {GOAL_SECONDS:.2f} s)")
-    width = max(len(name) for name, _ in rows)
-    for i, (name, (wall, cpu)) in enumerate(rows):
+    parser.add_argument("--runs", type=int, default=15, help="rounds (a fresh process per command each)")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="leave PYTHONDONTWRITEBYTECODE as it is (every process compiles what it imports)",
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cli-start-pycache-") as pycache:
+        times = measure(args.runs, child_env(None if args.no_bytecode_cache else pycache))
+    cache = "none (as the environment says)" if args.no_bytecode_cache else "cached"
+    print(
+        f"{args.runs} rounds, a fresh process per command each; bytecode {cache}; "
+        f"load average {os.getloadavg()[0]:.1f}; goal: median at most {GOAL_SECONDS:.2f} s"
+    )
+    width = max(len(name) for name in COMMANDS)
+    reference = median_run(next(iter(times.values())))[0]
+    for i, (name, rows) in enumerate(times.items()):
+        wall, cpu = median_run(rows)
         verdict = "" if i == 0 else ("  ok" if wall <= GOAL_SECONDS else "  over the goal")
         print(
-            f"  {name:<{width}}  {wall:6.3f} s wall  {cpu:6.3f} s cpu  "
-            f"{wall / reference[0]:5.1f}x the reference{verdict}"
+            f"  {name:<{width}}  median {wall:6.3f} s wall ({cpu:5.3f} s cpu)  best {min(rows)[0]:6.3f} s  "
+            f"{wall / reference:5.1f}x the reference{verdict}"
         )
 
 
