@@ -12,15 +12,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_STEP = re.compile(r"^([a-z0-9]*)((?:\.[A-Za-z0-9_-]+)*)$")
+_STEP = re.compile(r"^([a-z0-9]*)(#[A-Za-z0-9_-]+)?((?:\.[A-Za-z0-9_-]+)*)$")
 
 
 def _step(step: str) -> str:
     match = _STEP.match(step)
     if match is None:
-        raise ValueError(f"selector step {step!r} is not tag.class.class")
-    tag, classes = match.group(1) or "*", match.group(2)
-    tests = "".join(
+        raise ValueError(f"selector step {step!r} is not tag#id.class.class")
+    tag, ident, classes = match.group(1) or "*", match.group(2), match.group(3)
+    tests = f"[@id='{ident[1:]}']" if ident else ""
+    tests += "".join(
         f"[contains(concat(' ', normalize-space(@class), ' '), ' {c} ')]" for c in classes.split(".") if c
     )
     return tag + tests
