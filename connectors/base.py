@@ -21,6 +21,7 @@ the built-in ones exactly like a plugin's::
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, runtime_checkable
 
-from robot.errors import LedgerConflict
+from robot.errors import ConnectorError, LedgerConflict
 
 if TYPE_CHECKING:  # the data classes here are imported widely and need no pydantic
     from pydantic import BaseModel
@@ -83,6 +84,17 @@ def too_big(size: int, limit: int) -> str:
     if round(size / mib) != round(limit / mib):
         return f"file is {size / mib:.0f} MB; the limit is {limit / mib:.0f} MB"
     return f"file is {size:,} bytes; the limit is {limit:,} bytes"
+
+
+def check_writable(folder: Path, what: str) -> None:
+    """A probe's check that ``folder`` exists, or can be made, and is writable (nothing is written):
+    the nearest folder that exists must be writable, else :class:`~robot.errors.ConnectorError`
+    names ``what`` (``journal folder``, ``outbox folder``) and the folder."""
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not os.access(existing, os.W_OK):
+        raise ConnectorError(f"{what} {folder} is not writable")
 
 
 @runtime_checkable

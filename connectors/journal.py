@@ -40,7 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors.base import Ledger, Posting, differences, ledger_conflict
+from connectors.base import Ledger, Posting, check_writable, differences, ledger_conflict
 from robot.errors import ConnectorError, TransientError
 
 #: the fields of a journal line the cross-check compares (and the conflict message names)
@@ -234,12 +234,7 @@ class JournalLedger(Ledger):
 
     def probe(self) -> str:
         """The journal's folder exists (or can be made) and is writable; nothing is written."""
-        folder = self.path.parent
-        existing = folder
-        while not existing.exists():
-            existing = existing.parent
-        if not os.access(existing, os.W_OK):
-            raise ConnectorError(f"journal folder {folder} is not writable")
+        check_writable(self.path.parent, "journal folder")
         return f"journal {self.path} writable ({len(self.entries()) if self.path.exists() else 0} postings)"
 
     def close(self) -> None:
