@@ -186,3 +186,38 @@ def test_when_imported_runs_after_the_first_import_and_leaves_the_module_as_it_w
     when_imported("i11_probe_module", then)  # already imported: now
     assert seen == [42, 42]
     del sys.modules["i11_probe_module"]
+
+
+def test_classifying_with_every_rule_loads_no_logging_library() -> None:
+    """The rule engine imports loguru only to report a crashing rule or a broken plugin, so what
+    ``validate`` runs (every document-level rule) does not load it; with a crash it logs as before."""
+    probe = f"""
+import sys
+from pathlib import Path
+from robot.processing.validation import Validator, to_json
+checked = Validator(None, None).check(Path({SAMPLE!r}))
+line = to_json(checked)
+assert line["verdict"] == "post" and line["findings"] == [], line
+assert not [m for m in sys.modules if m.split(".")[0] in ("loguru", "rapidfuzz")]
+from classifiers.api import Context, Registry, rule
+from classifiers.engine import Classifier
+registry = Registry()
+@rule("X-CRASH", description="crashes", registry=registry)
+def crash(invoice, ctx):
+    raise RuntimeError("boom")
+[finding] = Classifier(registry).classify(checked.decision.invoice, Context()).findings
+assert finding.code == "RULE-CRASHED" and "loguru" in sys.modules
+"""
+    env = {k: v for k, v in os.environ.items() if k != "FAKTURAROBOT_CONFIG"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "rule X-CRASH crashed on invoice KL-2026-0264" in done.stderr
