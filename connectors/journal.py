@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors.base import Ledger, Posting, check_writable, differences, ledger_conflict
 from robot.errors import ConnectorError, TransientError
+from robot.serialize import jsonable
 
 #: the fields of a journal line the cross-check compares (and the conflict message names)
 CHECKED = ("number", "documentType", "invoiceDate", "currencyCode", "netAmount", "vatAmount")
@@ -57,39 +58,43 @@ class JournalSettings(BaseModel):
 
 
 def posting_record(posting: Posting, number: str) -> dict[str, Any]:
-    """The journal line for ``posting`` (Business Central field names, amounts as strings)."""
-    return {
-        "number": number,
-        "postedAt": datetime.now(UTC).isoformat(),
-        "idempotency_key": posting.idempotency_key,
-        "document_sha256": posting.document_sha256,
-        "documentType": posting.document_type,
-        "vendorNumber": posting.vendor_number,
-        "vendorInvoiceNumber": posting.vendor_invoice_number,
-        "invoiceDate": posting.invoice_date.isoformat() if posting.invoice_date else None,
-        "dueDate": posting.due_date.isoformat() if posting.due_date else None,
-        "currencyCode": posting.currency,
-        "netAmount": str(posting.net_amount),
-        "vatAmount": str(posting.vat_amount),
-        "grossAmount": str(posting.gross_amount),
-        "customerId": posting.customer_id,
-        "accountString": posting.account_string,
-        "filename": posting.filename,
-        "appliesToInvoiceNumbers": list(posting.credits),
-        "lines": [
-            {
-                "description": line.description,
-                "quantity": str(line.quantity),
-                "unitCost": str(line.unit_cost),
-                "netAmount": str(line.net_amount),
-                "vatRate": str(line.vat_rate),
-                "vatAmount": str(line.vat_amount),
-                "account": line.account,
-                "dimensions": dict(line.dimensions),
-            }
-            for line in posting.lines
-        ],
-    }
+    """The journal line for ``posting`` (Business Central field names; amounts as their digits and
+    dates in ISO form, by :func:`robot.serialize.jsonable`)."""
+    record: dict[str, Any] = jsonable(
+        {
+            "number": number,
+            "postedAt": datetime.now(UTC),
+            "idempotency_key": posting.idempotency_key,
+            "document_sha256": posting.document_sha256,
+            "documentType": posting.document_type,
+            "vendorNumber": posting.vendor_number,
+            "vendorInvoiceNumber": posting.vendor_invoice_number,
+            "invoiceDate": posting.invoice_date,
+            "dueDate": posting.due_date,
+            "currencyCode": posting.currency,
+            "netAmount": posting.net_amount,
+            "vatAmount": posting.vat_amount,
+            "grossAmount": posting.gross_amount,
+            "customerId": posting.customer_id,
+            "accountString": posting.account_string,
+            "filename": posting.filename,
+            "appliesToInvoiceNumbers": posting.credits,
+            "lines": [
+                {
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "unitCost": line.unit_cost,
+                    "netAmount": line.net_amount,
+                    "vatRate": line.vat_rate,
+                    "vatAmount": line.vat_amount,
+                    "account": line.account,
+                    "dimensions": line.dimensions,
+                }
+                for line in posting.lines
+            ],
+        }
+    )
+    return record
 
 
 Settings = JournalSettings  # the short name the docs and tests use
