@@ -1,6 +1,8 @@
 """What the *Workload* page reads: the creditor team's hold queue by person and by customer, what is
 due, how long holds wait and what the team decided per day. Every number is counted in SQL; nothing
-loads the held invoices into Python.
+loads the held invoices into Python: one grouped scan of the held invoices (by person and customer)
+gives the loads, the totals and the waiting buckets; three ``LIMIT 1`` reads the percentiles; one
+grouped query over the decisions' events the days.
 
 - **per person / per customer**: held invoices grouped by ``invoices.assigned_to`` (None: given to
   no one) and by customer, each with how many are overdue, due today and due this week (today to
@@ -22,7 +24,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, select
-from sqlalchemy.orm import InstrumentedAttribute
 
 from robot.store.holds import APPROVED, EVENT
 from robot.store.schema import Event, InvoiceRow, InvoiceState
@@ -103,55 +104,63 @@ def _held(only_customer: str | None) -> list[ColumnElement[bool]]:
     return where
 
 
-_Four = tuple[ColumnElement[int], ColumnElement[int], ColumnElement[int], ColumnElement[int]]
-
-
-def _counts(today: date) -> _Four:
+def _grouped(
+    store: Store, now: datetime, today: date, where: list[ColumnElement[bool]]
+) -> tuple[list[Load], list[Load], Load, list[int]]:
+    """One scan of the held invoices, grouped by person and customer: the loads by person, by
+    customer and in all, and how many waited less than each of :data:`BUCKETS` days."""
     sunday = today + timedelta(days=6 - today.weekday())
 
     def count_if(cond: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
-    due = InvoiceRow.due_date
-    return (
+    due, since = InvoiceRow.due_date, InvoiceRow.updated_at
+    columns = [
         func.count(),
         count_if(due < today),
         count_if(due == today),
         count_if(and_(due >= today, due <= sunday)),
-    )
-
-
-def _loads(
-    store: Store, column: InstrumentedAttribute[str | None], today: date, where: list[ColumnElement[bool]]
-) -> list[Load]:
-    query = select(column, *_counts(today)).where(*where).group_by(column)
+        *(count_if(since > now - timedelta(days=d)) for d in BUCKETS),
+    ]
+    keys = (InvoiceRow.assigned_to, InvoiceRow.customer_id)
+    query = select(*keys, *columns).where(*where).group_by(*keys)
+    people: dict[str | None, list[int]] = {}
+    customers: dict[str | None, list[int]] = {}
+    total = [0] * len(columns)
     with store.sessions() as s:
-        found = [
-            Load(key, int(n), int(late), int(now), int(week)) for key, n, late, now, week in s.execute(query)
-        ]
-    return sorted(found, key=lambda x: (-x.held, x.key is None, x.key or ""))
+        for person, customer, *numbers in s.execute(query):
+            for table, key in ((people, person), (customers, customer)):
+                sums = table.setdefault(key, [0] * len(columns))
+                sums[:] = [a + int(b) for a, b in zip(sums, numbers, strict=True)]
+            total = [a + int(b) for a, b in zip(total, numbers, strict=True)]
+
+    def loads(table: dict[str | None, list[int]]) -> list[Load]:
+        found = [Load(key, *v[:4]) for key, v in table.items()]
+        return sorted(found, key=lambda x: (-x.held, x.key is None, x.key or ""))
+
+    return loads(people), loads(customers), Load(None, *total[:4]), total[4:]
 
 
-def _waiting(store: Store, now: datetime, where: list[ColumnElement[bool]]) -> Waiting:
+def _waiting(
+    store: Store, now: datetime, where: list[ColumnElement[bool]], held: int, younger: list[int]
+) -> Waiting:
+    """The median, p90 and longest wait by nearest rank: each one ``ORDER BY updated_at`` read
+    along the index ``(state, updated_at, id)``."""
+    if not held:
+        return Waiting(0, None, None, None, tuple(_buckets([0] * len(BUCKETS), 0)))
     since = InvoiceRow.updated_at
-    bounds = [now - timedelta(days=d) for d in BUCKETS]
-    sums = [func.coalesce(func.sum(case((since > b, 1), else_=0)), 0) for b in bounds]
     with store.sessions() as s:
-        held, *younger = s.execute(select(func.count(), *sums).where(*where)).one()
-        held = int(held)
 
         def age_at(rank: int) -> timedelta | None:  # rank 1: the longest waiting
             query = select(since).where(*where).order_by(since.asc(), InvoiceRow.id).offset(rank - 1).limit(1)
             oldest = s.scalars(query).first()
             return None if oldest is None else max(now - oldest, timedelta(0))
 
-        if not held:
-            return Waiting(0, None, None, None, tuple(_buckets([0] * len(BUCKETS), 0)))
-        # nearest rank among the ages sorted longest first: the median and the p90 of the ages
+        # ages sorted longest first: the nearest-rank median and p90 of the ages
         median = age_at(held - math.ceil(0.5 * held) + 1)
         p90 = age_at(held - math.ceil(0.9 * held) + 1)
         longest = age_at(1)
-    return Waiting(held, median, p90, longest, tuple(_buckets([int(y) for y in younger], held)))
+    return Waiting(held, median, p90, longest, tuple(_buckets(younger, held)))
 
 
 def _buckets(younger: list[int], held: int) -> list[Bucket]:
@@ -196,10 +205,7 @@ def workload(store: Store, *, now: datetime, only_customer: str | None = None, d
     """The workload page's numbers at ``now`` (aware), for one customer's user or the whole team."""
     today = now.astimezone(ZONE).date()
     where = _held(only_customer)
-    with store.sessions() as s:
-        n, late, due_now, week = s.execute(select(*_counts(today)).where(*where)).one()
-    total = Load(None, int(n), int(late), int(due_now), int(week))
-    people = _loads(store, InvoiceRow.assigned_to, today, where)
-    customers = _loads(store, InvoiceRow.customer_id, today, where)
+    people, customers, total, younger = _grouped(store, now, today, where)
+    waiting = _waiting(store, now, where, total.held, younger)
     shown, decisions = _decisions(store, today, days, only_customer)
-    return Workload(today, total, people, customers, _waiting(store, now, where), shown, decisions)
+    return Workload(today, total, people, customers, waiting, shown, decisions)
