@@ -171,29 +171,44 @@ def error_type_counts(store: Store, p: Period, customer: str | None = None) -> l
 
 
 def touchless(store: Store, p: Period, customer: str | None = None) -> list[Touchless]:
-    """Per (week, customer): decided, posted and touchless invoices."""
+    """Per (week, customer): decided, posted and touchless invoices.
+
+    Two aggregates: the decided and posted invoices, then the posted ones a person decided on (a
+    semi-join on ``ix_events_kind_invoice``); touchless is the difference.
+    """
     posted = InvoiceRow.state == InvoiceState.POSTED
-    person = exists().where(Event.invoice_id == InvoiceRow.id, Event.kind.in_(HUMAN_DECISIONS))
-    rows = (
+    decided = (
         select(
-            _week_index(p).label("week"),
-            InvoiceRow.customer_id,
-            case((posted, 1), else_=0).label("posted"),
-            case((and_(posted, ~person), 1), else_=0).label("touchless"),
+            _week_index(p).label("week"), InvoiceRow.customer_id, case((posted, 1), else_=0).label("posted")
         )
         .where(*_within(p, customer), InvoiceRow.state.in_(InvoiceState.DONE))
         .subquery()
     )
-    query = (
-        select(
-            rows.c.week, rows.c.customer_id, func.count(), func.sum(rows.c.posted), func.sum(rows.c.touchless)
-        )
-        .group_by(rows.c.week, rows.c.customer_id)
-        .order_by(rows.c.customer_id, rows.c.week)
+    person = exists().where(Event.invoice_id == InvoiceRow.id, Event.kind.in_(HUMAN_DECISIONS))
+    touched = (
+        select(_week_index(p).label("week"), InvoiceRow.customer_id)
+        .where(*_within(p, customer), posted, person)
+        .subquery()
     )
     with store.sessions() as s:
-        found = s.execute(query).all()
-    return [Touchless(p.weeks[w].label, c, int(n), int(ps or 0), int(t or 0)) for w, c, n, ps, t in found]
+        counts = s.execute(
+            select(decided.c.week, decided.c.customer_id, func.count(), func.sum(decided.c.posted)).group_by(
+                decided.c.week, decided.c.customer_id
+            )
+        ).all()
+        by_person = {
+            (w, c): int(n)
+            for w, c, n in s.execute(
+                select(touched.c.week, touched.c.customer_id, func.count()).group_by(
+                    touched.c.week, touched.c.customer_id
+                )
+            )
+        }
+    found = [
+        Touchless(p.weeks[w].label, c, int(n), int(ps or 0), int(ps or 0) - by_person.get((w, c), 0))
+        for w, c, n, ps in counts
+    ]
+    return sorted(found, key=lambda t: (t.customer_id is None, t.customer_id or "", t.week))
 
 
 def _blocking_hold() -> ColumnElement[bool]:
