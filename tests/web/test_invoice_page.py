@@ -251,9 +251,14 @@ def test_the_journey_shows_every_event_with_who_and_danish_time(
 
 
 def test_a_viewer_sees_no_buttons_and_is_refused_a_decision(
-    client_as: ClientAs, web_store: Store, csrf: Callable[[Any], str]
+    client_as: ClientAs, anon: Any, web_store: Store, csrf: Callable[[Any], str]
 ) -> None:
     invoice_id = _id(web_store, LIMIT)
+    for path in ("", "/raw", "/invoice-response"):
+        assert anon.get(f"/invoices/{invoice_id}{path}").status_code == 401  # no session: nothing
+    assert anon.post(f"/invoices/{invoice_id}/release", data={"note": "x"}).status_code == 401
+    page = anon.get(f"/invoices/{invoice_id}", headers=HTML, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login?next=")
     viewer = client_as("viewer")
     assert not css(_page(viewer, invoice_id), "form.decision, form.comment")
     for action, data in (
@@ -393,3 +398,34 @@ def test_a_comment_through_the_page_is_kept_in_the_journey_with_who(
     assert (events[-1].kind, events[-1].detail) == ("comment", {"by": "ANJE", "text": said})
     last = css(_page(client, invoice_id), ".timeline li.event")[-1]
     assert css(last, ".by")[0].text == "ANJE" and said in last.text_content()
+
+
+def test_four_eyes_through_the_page_an_approval_then_a_second_person(
+    client_as: ClientAs, web_store: Store, web_world: Path, csrf: Callable[[Any], str]
+) -> None:
+    customers = web_world / "samples" / "customers.yaml"
+    data = yaml.safe_load(customers.read_text("utf-8"))
+    invoice_id = _id(web_store, BANK)
+    customer = next(c for c in data["customers"] if c["id"] == web_store.invoice(invoice_id).customer_id)
+    customer["criteria"]["four_eyes"] = ["bank-details"]
+    customers.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    first, second = client_as("creditor", name="ANJE"), client_as("creditor", name="MOLA")
+    note = {"note": "called the supplier on the number in the vendor master"}
+
+    def release(client: Any) -> Any:
+        return client.post(f"/invoices/{invoice_id}/release", data={**note, "csrf_token": csrf(client)},
+                           headers=HTML, follow_redirects=False)  # fmt: skip
+
+    assert release(first).status_code == 303
+    assert web_store.invoice(invoice_id).state == InvoiceState.HELD
+    assert "approved by ANJE" in _text(_page(first, invoice_id), ".facts .state")
+    again = release(first)
+    assert again.status_code == 409
+    assert "ANJE cannot also be the second person" in _text(lxml.html.fromstring(again.text), ".alert.error")
+    assert release(second).status_code == 303
+    row = web_store.invoice(invoice_id)
+    assert (row.state, row.verdict) == (InvoiceState.CLASSIFIED, "post")
+    kinds = [
+        (e.kind, e.detail.get("by"), e.detail.get("approved_by")) for e in web_store.journey(invoice_id)[1]
+    ]
+    assert kinds[-2:] == [("release-approved", "ANJE", None), ("released", "MOLA", "ANJE")]
