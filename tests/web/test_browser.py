@@ -170,3 +170,40 @@ def test_a_wrong_password_is_refused_and_then_throttled(page: Page, console: str
     page.wait_for_load_state()
     assert page.url.startswith(f"{console}/login")
     assert "For mange forkerte forsøg" in page.inner_text("body")
+
+
+def test_a_hostile_invoice_shows_its_payloads_as_text_and_runs_nothing(
+    browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    from connectors.testing.localserver import serve
+    from robot.store.users import Users
+    from robot.web.app import create_app
+    from tests.web.test_hostile_render import LINE, NAME, NOTE, hostile_invoice_store
+
+    monkeypatch.delenv("FAKTURAROBOT_DATABASE_URL", raising=False)
+    made = hostile_invoice_store(tmp_path)
+    Users(made.store.sessions).add("kirsten", "creditor", PASSWORD)
+    context = browser.new_context()
+    p = context.new_page()
+    dialogs: list[str] = []
+    errors: list[str] = []
+    p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    p.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        with serve(create_app(made.config, made.store, secure_cookies=False)) as base_url:
+            log_in(p, base_url, "kirsten")
+            p.wait_for_url(f"{base_url}/")
+            for path in (f"/invoices/{made.invoice_id}", "/holds", "/search?supplier=Leverand"):
+                p.goto(f"{base_url}{path}")
+                p.wait_for_load_state("load")
+                p.wait_for_timeout(300)  # an onerror handler of a broken image would have fired by now
+                assert p.evaluate("document.querySelectorAll('main script, main img[src=x]').length") == 0
+            p.goto(f"{base_url}/invoices/{made.invoice_id}")
+            shown = p.inner_text("main")
+            for payload in (NAME, NOTE, LINE):
+                assert payload in shown, payload
+            assert dialogs == [], dialogs  # no alert(1) ran
+    finally:
+        screenshot_on_failure(p, request.node)
+        context.close()
+        made.store.close()
