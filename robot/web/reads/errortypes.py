@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, distinct, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, distinct, exists, func, literal, select, union_all
 
 from robot.codes import InvoiceState, Reason
 from robot.store.holds import APPROVED, EVENT
@@ -222,20 +222,16 @@ def _blocking_hold() -> ColumnElement[bool]:
 def suppliers(store: Store, p: Period, customer: str | None = None, limit: int = 10) -> list[SupplierCount]:
     """The suppliers with the most holds and returns (most first, at most ``limit``; invoices that
     could not be read have no supplier: ``supplier_key`` None, last among equals)."""
-    returned = InvoiceRow.state == InvoiceState.RETURNED
-    troubled = or_(
-        InvoiceRow.error_types.is_not(None), InvoiceRow.state.in_((InvoiceState.RETURNED, InvoiceState.HELD))
-    )
-    rows = (
-        select(
-            InvoiceRow.supplier_key,
-            InvoiceRow.supplier_name,
-            case((_blocking_hold(), 1), else_=0).label("held"),
-            case((returned, 1), else_=0).label("returned"),
-        )
-        .where(*_within(p, customer), troubled)
-        .subquery()
-    )
+    # the held and the returned invoices, each one semi-join or filter (no subquery per invoice)
+    columns = (InvoiceRow.supplier_key, InvoiceRow.supplier_name)
+    rows = union_all(
+        select(*columns, literal(1).label("held"), literal(0).label("returned")).where(
+            *_within(p, customer), _blocking_hold()
+        ),
+        select(*columns, literal(0), literal(1)).where(
+            *_within(p, customer), InvoiceRow.state == InvoiceState.RETURNED
+        ),
+    ).subquery()
     holds, returns = func.sum(rows.c.held), func.sum(rows.c.returned)
     total = (holds + returns).label("total")
     query = (
