@@ -113,6 +113,12 @@ def create_app(config: LoadedConfig | None, store: Store, *, secure_cookies: boo
     app.state.store = store
     app.state.config = config
     app.state.secure_cookies = secure_cookies
+    sso = config.cfg.web.oidc if config is not None else None
+    app.state.oidc = None
+    if sso is not None:
+        from robot.web.oidc import build
+
+        app.state.oidc = build(sso)  # ConfigError when its secret's environment variable is unset
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)

@@ -23,9 +23,11 @@ from robot.web.auth import (
     throttled_minutes,
 )
 from robot.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_ok, session_of, users_of, web_settings
+from robot.web.oidc import router as oidc_router
 from robot.web.render import lang_of, render, translator
 
 router = APIRouter()
+router.include_router(oidc_router)  # /login/oidc and its callback (404 unless web.oidc is configured)
 
 
 def _form(request: Request, next_url: str, *, error: str = "", status: int = 200, name: str = "") -> Response:
