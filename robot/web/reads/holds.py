@@ -7,10 +7,10 @@ invoices are read by two index-friendly queries (``due_date, id`` after the key,
 the undated), each ``LIMIT`` one more than a page to know whether another follows.
 
 Filters: customer (without case, as ``held --customer``), error type (one code, matched exactly in
-``invoice_error_types``), rule (a finding code that holds the invoice), supplier (a CVR or supplier
-key exactly, or part of the name without case), due before a day, amount at least / at most, and
-assigned to a person (:data:`UNASSIGNED` for no one). A user restricted to one customer sees only
-that customer's invoices, whatever the filter says.
+``invoice_error_types``), rule (a finding code that holds the invoice), supplier (a CVR: that
+supplier key; else a supplier key exactly or part of the name without case), due before a day,
+amount at least / at most, and assigned to a person (:data:`UNASSIGNED` for no one). A user
+restricted to one customer sees only that customer's invoices, whatever the filter says.
 
 Each row carries its hold reasons (the findings with disposition ``hold``) and its standing (an
 approval waiting for a second person: :func:`robot.store.holds.standing`), read for the page's
@@ -141,13 +141,16 @@ def _conditions(filters: HoldFilter, only_customer: str | None) -> list[ColumnEl
         )
     if filters.supplier and filters.supplier.strip():
         text = filters.supplier.strip()
-        keys = {text, text.casefold(), *([c] if (c := cvr_of(text)) else [])}
-        where.append(
-            or_(
-                InvoiceRow.supplier_key.in_(sorted(keys)),
-                func.lower(InvoiceRow.supplier_name).contains(text.lower(), autoescape=True),
+        cvr = cvr_of(text)
+        if cvr is not None:  # a CVR is a key: matched along ix_invoices_supplier_id, no name scan
+            where.append(InvoiceRow.supplier_key == cvr)
+        else:
+            where.append(
+                or_(
+                    InvoiceRow.supplier_key.in_(sorted({text, text.casefold()})),
+                    func.lower(InvoiceRow.supplier_name).contains(text.lower(), autoescape=True),
+                )
             )
-        )
     if filters.due_before is not None:
         where.append(InvoiceRow.due_date < filters.due_before)
     if filters.amount_min is not None:
