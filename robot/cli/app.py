@@ -19,7 +19,7 @@ from typer.core import TyperCommand
 from typer.main import get_command_from_info
 from typer.models import CommandInfo
 
-from robot.cli.common import EXIT_CONFIG
+from robot.cli.common import EXIT_CONFIG, when_imported
 from robot.errors import ConfigError
 
 #: command name → (``"module:function"``, the first paragraph of the function's docstring), in
@@ -104,10 +104,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
 }
 
-#: commands whose code never logs (no loguru in what they import) unless given a configuration:
-#: logging is not set up for them, which keeps loguru out of their start (tests/test_cli_imports.py)
-QUIET = frozenset({"parse", "pdf-text"})
-
 app = typer.Typer(
     name="fakturarobot",
     help="Invoice robot for public-sector shared service centres: read, classify, post, return, hold.",
@@ -171,16 +167,11 @@ def setup_logging(verbose: bool = False, json_log: str | None = None) -> None:
     configure_logging(level, json_log)
 
 
-def _may_log(args: list[str]) -> bool:
-    """All command lines but a :data:`QUIET` command's without ``--config``."""
-    quiet = bool(args) and args[0] in QUIET and not any(a.startswith("--config") for a in args)
-    return not quiet
-
-
 def main() -> None:
     _register()
-    if _may_log(sys.argv[1:]):
-        setup_logging()
+    # logging is set up when loguru is first imported (before anyone logs): a command that never
+    # logs (parse, pdf-text, validate without a crashing rule) never pays for loguru
+    when_imported("loguru", setup_logging)
     try:
         app()
     except ConfigError as exc:
