@@ -418,7 +418,9 @@ def test_four_eyes_through_the_page_an_approval_then_a_second_person(
 
     assert release(first).status_code == 303
     assert web_store.invoice(invoice_id).state == InvoiceState.HELD
-    assert "approved by ANJE" in _text(_page(first, invoice_id), ".facts .state")
+    assert "frigivelse godkendt af ANJE" in _text(_page(first, invoice_id), ".facts .state")
+    english = lxml.html.fromstring(first.get(f"/invoices/{invoice_id}?lang=en", headers=HTML).text)
+    assert "held; release approved by ANJE" in _text(english, ".facts .state")
     again = release(first)
     assert again.status_code == 409
     assert "ANJE cannot also be the second person" in _text(lxml.html.fromstring(again.text), ".alert.error")
@@ -429,3 +431,43 @@ def test_four_eyes_through_the_page_an_approval_then_a_second_person(
         (e.kind, e.detail.get("by"), e.detail.get("approved_by")) for e in web_store.journey(invoice_id)[1]
     ]
     assert kinds[-2:] == [("release-approved", "ANJE", None), ("released", "MOLA", "ANJE")]
+
+
+@pytest.fixture
+def sample_store(store: Store) -> Store:
+    """The ``store`` of tests/conftest.py (SQLite and PostgreSQL) after one run over the samples."""
+    from connectors.testing.fakes import MemoryLedger, MemoryNotifier
+    from robot.pdftext import TemplateSet
+    from robot.processing.context import MasterData
+    from robot.running.run import Robot, RunOptions
+    from tests.conftest import sample_source
+
+    master = MasterData.load(SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml")
+    Robot(store, master, source=sample_source(), ledger=MemoryLedger(), notifier=MemoryNotifier(),
+          pdf_templates=TemplateSet.load([SAMPLES / "pdf-templates"])).run(RunOptions())  # fmt: skip
+    return store
+
+
+def test_every_samples_page_reads_its_document_and_finds_what_it_disagrees_with(sample_store: Store) -> None:
+    """On SQLite and PostgreSQL: each duplicate names the sample it repeats, each bank hold its vendor,
+    each order finding its order; every document is read again as the run read it."""
+    from robot.configuration.settings import load_config
+    from robot.web.reads.invoice import invoice_page
+
+    config = load_config(SAMPLES / "fakturarobot.yaml")
+    orders = load_orders(SAMPLES / "orders.yaml")
+    for ref, entry in MANIFEST.items():
+        page = invoice_page(sample_store, _id(sample_store, ref), config=config)
+        assert page is not None
+        assert (page.document is None) == (page.read_error is not None), ref
+        codes = {f.code for f in page.findings}
+        if entry["verdict"] != "post" and entry["related_to"]:
+            earlier = [e.invoice_id for e in page.comparison.earlier]
+            assert _id(sample_store, entry["related_to"]) in earlier, ref
+        assert (page.comparison.bank is not None) == ("VENDOR-BANK" in codes), ref
+        if codes & {"PO-PRICE", "PO-QUANTITY", "PO-AMOUNT"}:
+            assert page.comparison.order is not None and page.comparison.order.order is not None
+            assert page.comparison.order.order == orders[page.comparison.order.number]
+        assert len(page.events) >= 4 and page.events[0].kind == "received"
+    assert invoice_page(sample_store, 10**9, config=config) is None
+    assert invoice_page(sample_store, _id(sample_store, CLEAN), config=config, customer_id="NOPE") is None

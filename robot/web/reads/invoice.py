@@ -22,7 +22,7 @@ from classifiers.engine import load_rules
 from robot.errors import ReadError
 from robot.model import Invoice
 from robot.processing.findings import from_rows
-from robot.store.holds import state_text
+from robot.store.holds import Standing, standing, state_text
 from robot.store.schema import Document, InvoiceRow, InvoiceState, NoticeRow
 from robot.web.reads.compare import Comparison, compare, master_data
 from robot.web.reads.invoice_fields import base_field, value_at
@@ -64,7 +64,8 @@ class FindingView:
 class InvoicePage:
     invoice_id: int
     state: str
-    status: str  # the state as a person reads it (a released invoice waits for the next run)
+    status: str  # the state as the CLI says it (a released invoice waits for the next run)
+    standing: Standing | None  # a person's decision still to be carried out (or approved, held)
     verdict: str | None
     error_types: tuple[str, ...]
     customer_id: str | None
@@ -214,6 +215,7 @@ def invoice_page(
         invoice_id=row.id,
         state=row.state,
         status=state_text(row.state, events),
+        standing=standing(row.state, events),
         verdict=row.verdict,
         error_types=tuple(t for t in (row.error_types or "").split(",") if t),
         customer_id=row.customer_id,
