@@ -41,6 +41,8 @@ COMMAND_MODULES = [
         "rules_cmd",
         "runs_cmd",
         "schedule_cmd",
+        "users_cmd",
+        "web_cmd",
     ]
 ]
 
@@ -88,7 +90,7 @@ def test_parse_json_of_one_xml_invoice_loads_no_store_web_or_http_library() -> N
     assert line["file"] == SAMPLE and line["invoice_number"] == "KL-2026-0264"
     assert [m for m in HEAVY if _loaded(modules, m)] == []
     assert [m for m in COMMAND_MODULES if m in modules] == ["robot.cli.documents"]
-    assert not _loaded(modules, "loguru")  # parse never logs (robot.cli.app.QUIET)
+    assert not _loaded(modules, "loguru")  # parse never logs: logging is set up when loguru is imported
     assert not _loaded(modules, "connectors")
     assert not _loaded(modules, "rich")  # JSON Lines need no console
 
@@ -107,6 +109,7 @@ def test_validate_without_a_configuration_loads_no_store_or_configuration() -> N
     assert "classifiers.builtin.vendors" in modules and "classifiers.builtin.duplicates" in modules
     assert not _loaded(modules, "rapidfuzz")
     assert not _loaded(modules, "rich")  # JSON Lines need no console
+    assert not _loaded(modules, "loguru")  # no rule crashed: nothing logged, logging never set up
 
 
 def test_help_lists_every_command_with_its_help_and_imports_none() -> None:
@@ -142,6 +145,8 @@ def test_help_lists_every_command_with_its_help_and_imports_none() -> None:
         "scheduler",
         "worker",
         "health",
+        "web",
+        "user",
     ],
 )
 def test_the_listed_help_is_the_commands_own(name: str) -> None:
