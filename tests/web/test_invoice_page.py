@@ -471,3 +471,27 @@ def test_every_samples_page_reads_its_document_and_finds_what_it_disagrees_with(
         assert len(page.events) >= 4 and page.events[0].kind == "received"
     assert invoice_page(sample_store, 10**9, config=config) is None
     assert invoice_page(sample_store, _id(sample_store, CLEAN), config=config, customer_id="NOPE") is None
+
+
+def test_the_page_says_who_the_invoice_is_assigned_to(client_as: ClientAs, web_store: Store) -> None:
+    from robot.processing import manual
+
+    invoice_id = _id(web_store, BANK)
+    client = client_as("viewer")
+    assert _text(_page(client, invoice_id), ".facts .assigned") == "ingen"
+    manual.assign(web_store, [invoice_id], "KAJE", "ANJE")
+    assert _text(_page(client, invoice_id), ".facts .assigned") == "KAJE"
+
+
+def test_a_person_of_one_customer_is_not_shown_another_customers_order() -> None:
+    from robot.configuration.settings import load_config
+    from robot.web.reads.compare import master_data, order_lines
+
+    master = master_data(load_config(SAMPLES / "fakturarobot.yaml"))
+    assert master is not None
+    invoice = read_document((SAMPLES / "inbox" / PRICE).read_bytes(), PRICE)
+    own = MANIFEST[PRICE]["customer"]
+    shown = order_lines(invoice, master, own)
+    assert shown is not None and shown.order is not None and shown.order.customer_id == own
+    other = order_lines(invoice, master, "SFE" if own != "SFE" else "ITD")
+    assert other is not None and other.order is None and other.number == invoice.order_reference

@@ -162,7 +162,7 @@ def compare(
                 vendor.number, vendor.name, bank_details(vendor), tuple(invoice.payment_means)
             )
     if invoice is not None and master is not None and codes & order_codes:
-        order = order_lines(invoice, master)
+        order = order_lines(invoice, master, customer_id)
     earlier: tuple[EarlierInvoice, ...] = ()
     if codes & history_codes:
         earlier = earlier_invoices(store, row, similar="DUP-SUSPECT" in codes, customer_id=customer_id)
@@ -183,12 +183,19 @@ def bank_details(vendor: Vendor) -> tuple[tuple[str, str], ...]:
     return tuple((label, value) for label, value in shown if value)
 
 
-def order_lines(invoice: Invoice, master: MasterData) -> OrderComparison | None:
-    """The order the invoice names, each of its lines beside the invoice lines matched to it."""
+def order_lines(
+    invoice: Invoice, master: MasterData, customer_id: str | None = None
+) -> OrderComparison | None:
+    """The order the invoice names, each of its lines beside the invoice lines matched to it.
+
+    A person limited to one customer (``customer_id``) is not shown another customer's order.
+    """
     number = (invoice.order_reference or "").strip()
     if not number:
         return None
     po = master.orders.get(number)
+    if po is not None and customer_id is not None and po.customer_id.casefold() != customer_id.casefold():
+        po = None
     if po is None:
         return OrderComparison(number, None, (), tuple(invoice.lines))
     matched: dict[str, list[Line]] = {ol.line_id: [] for ol in po.lines}

@@ -82,6 +82,7 @@ class InvoicePage:
     is_pdf: bool
     format: str | None
     erp_document_no: str | None
+    assigned_to: str | None
     last_error: str | None
     read_error: str | None
     document: Invoice | None
@@ -232,6 +233,7 @@ def invoice_page(
         is_pdf=content_type(document.content) == "application/pdf",
         format=row.format,
         erp_document_no=row.erp_document_no,
+        assigned_to=row.assigned_to,
         last_error=row.last_error,
         read_error=row.read_error,
         document=invoice,
