@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import time_machine
@@ -46,8 +46,10 @@ def web_config() -> None:
     return None
 
 
-def _login_post(client: TestClient, name: str, password: str, next_url: str = "/") -> object:
-    client.get("/login", headers=HTML)
+def _login_post(client: TestClient, name: str, password: str, next_url: str = "/") -> Any:
+    """The login form filled in and sent (as a new browser would: any earlier session forgotten)."""
+    client.cookies.delete("fr_session")
+    assert client.get("/login", headers=HTML, follow_redirects=False).status_code == 200
     return client.post(
         "/login",
         data={
@@ -148,10 +150,12 @@ def test_throttle_per_address_covers_every_name(people: Users, client: TestClien
 
 def test_a_success_resets_the_count_of_the_name(people: Users, client: TestClient) -> None:
     for _ in range(4):
-        _login_post(client, "anna", "wrong password!")
+        assert _login_post(client, "anna", "wrong password!").status_code == 401
     assert _login_post(client, "anna", PASSWORD).status_code == 303
     for _ in range(4):
-        _login_post(client, "anna", "wrong password!")
+        assert _login_post(client, "anna", "wrong password!").status_code == 401
+    assert _login_post(client, "anna", PASSWORD).status_code == 303  # 8 failures, but 4 since the success
+    assert _login_post(client, "anna", "wrong password!").status_code == 401
     assert _login_post(client, "anna", PASSWORD).status_code == 303
 
 
@@ -299,6 +303,7 @@ def test_every_post_refuses_a_session_without_the_csrf_token(web_app: FastAPI, c
         for sent in ({}, {"csrf_token": "forged-token-value"}):
             refused = admin.post(_concrete(path), data=sent, follow_redirects=False)
             assert refused.status_code == 403, f"POST {path} with {sent or 'no token'}: {refused.status_code}"
+            assert "CSRF" in refused.text, f"POST {path} refused, but not for its CSRF token: {refused.text}"
         wrong_header = admin.post(_concrete(path), headers={"X-CSRF-Token": "forged"}, follow_redirects=False)
         assert wrong_header.status_code == 403, (
             f"POST {path} with a forged header: {wrong_header.status_code}"
