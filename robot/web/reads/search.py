@@ -1,9 +1,11 @@
 """Search for invoices: by number, supplier, customer, state, dates and amount; newest first.
 
 Paging is by keyset (``id < after``, newest first), so page 1,000 costs what page 1 does. Each
-filter is one indexed condition at 1,000,000 invoices (the indexes are listed in the README's
-console section): the invoice number is matched as the store keeps it
-(:func:`classifiers.lookups.normalise_invoice_number`, case and spaces ignored), a supplier by its
+filter is one indexed condition at 1,000,000 invoices, on an index ending in ``id`` so the page
+comes in order without a sort (migration 0006: ``ix_invoices_number``, ``_supplier_id``,
+``_customer``, ``_state_id``, ``_issue_date``, ``_received_at``, ``_payable``; on PostgreSQL the
+name search also by 0007's trigram index). The invoice number is matched as the store keeps it
+(:func:`classifiers.lookups.normalise_invoice_number`: case and spaces ignored), a supplier by its
 CVR (the store's ``supplier_key``) or by a part of its name (case-insensitive ``ILIKE``, bounded by
 the page size), a customer exactly, amounts and dates as ranges.
 
