@@ -2,6 +2,7 @@
 
 RobotError
  ├── ReadError            a document cannot be read (names file, field, what was expected)
+ │    └── BankFileError   a bank file (camt.053/054, pain.002) is not what it claims or cannot be read
  ├── ConfigError          a configuration file is invalid (names file, line, what is allowed)
  ├── StoreError           the store refused an operation
  └── ConnectorError       an outside system failed
@@ -126,3 +127,16 @@ class LedgerConflict(BusinessError):
             f"{invoice_date or 'without date'}, {amount} {currency}. The ERP's {erp_document}: dated "
             f"{erp_date or 'without date'}, {theirs}. Not posted: compare the two by hand"
         )
+
+
+class BankFileError(ReadError):
+    """A bank file cannot be read: not XML, not the ISO 20022 message it claims, a version the robot
+    does not read, or an unusable value. ``field`` names the element (``Ntry[2]/Amt``)::
+
+        camt.xml: Ntfctn[1]/Ntry[2]/Amt: '1.234,50' is not an ISO 20022 amount
+    """
+
+    default_message = "bank file cannot be read"
+
+    def with_file(self, file: str) -> BankFileError:
+        return BankFileError(self.reason, file=file, field=self.field, expected=self.expected)
