@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from robot.store.schema import LoginAttemptRow, UserRow, WebSessionRow, utcnow
@@ -248,10 +248,3 @@ class Users:
     def forget_attempts(self, *, older_than: timedelta) -> None:
         with self.sessions.begin() as s:
             s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < utcnow() - older_than))
-
-    def set_role(self, name: str, role: str) -> bool:
-        if role not in ROLES:
-            raise UserError(f"role {role!r}: one of {', '.join(ROLES)}")
-        with self.sessions.begin() as s:
-            done = s.execute(update(UserRow).where(UserRow.name == name).values(role=role))
-            return bool(getattr(done, "rowcount", 0))

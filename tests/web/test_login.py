@@ -195,7 +195,8 @@ def test_logout_deletes_the_session(
     people: Users, client: TestClient, csrf: Callable[[TestClient], str]
 ) -> None:
     log_in(client, "anna")
-    cookie = client.cookies.get("fr_session")
+    stolen = {"Cookie": f"fr_session={client.cookies.get('fr_session')}", **HTML}
+    assert client.get("/login", headers=stolen, follow_redirects=False).status_code == 303  # opens it now
     done = client.post("/logout", data={"csrf_token": csrf(client)}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "/login"
     from sqlalchemy import func, select
@@ -204,8 +205,7 @@ def test_logout_deletes_the_session(
 
     with people.sessions() as s:
         assert s.scalar(select(func.count()).select_from(WebSessionRow)) == 0
-    client.cookies.set("fr_session", cookie or "", domain="testserver")  # a stolen copy opens nothing
-    assert client.post("/logout", headers={"X-CSRF-Token": "x"}).status_code == 401
+    assert client.get("/login", headers=stolen, follow_redirects=False).status_code == 200  # not any more
 
 
 @pytest.mark.parametrize(
@@ -353,3 +353,36 @@ def test_a_lower_role_is_refused(web_app: FastAPI, client_as: ClientAs) -> None:
     assert reader.get("/probe-creditor", headers=HTML).status_code == 403
     assert clerk.get("/probe-creditor").json() == {"name": "creditor"}
     assert clerk.get("/probe-admin").status_code == 403
+
+
+def test_two_instances_share_sessions_and_the_throttle(people: Users, web_store: Store) -> None:
+    """Nothing in the process: a second app over the same store knows the first one's sessions and
+    counts its failures (as instances behind a load balancer must)."""
+    from robot.web.app import create_app
+
+    first, second = create_app(None, web_store), create_app(None, web_store)
+    with TestClient(first, base_url=BASE_URL) as a, TestClient(second, base_url=BASE_URL) as b:
+        log_in(a, "anna")
+        cookie = {"Cookie": f"fr_session={a.cookies.get('fr_session')}"}
+        assert b.get("/login", headers=HTML, follow_redirects=False).status_code == 200  # b: no session yet
+        assert b.get("/login", headers={**HTML, **cookie}, follow_redirects=False).status_code == 303  # a's
+        for _ in range(5):
+            assert _login_post(a, "anna", "wrong password!").status_code == 401
+        assert _login_post(b, "anna", PASSWORD).status_code == 429
+
+
+def test_a_login_forgets_old_sessions_and_attempts(people: Users, client: TestClient) -> None:
+    from sqlalchemy import func, select
+
+    from robot.store.schema import LoginAttemptRow, WebSessionRow
+
+    long_ago = utcnow() - timedelta(days=8)
+    with time_machine.travel(long_ago, tick=False):
+        _login_post(client, "anna", "wrong password!")
+        log_in(client, "anna")
+    with people.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(WebSessionRow)) == 1
+    log_in(client, "anna")  # a new browser's login, 8 days later
+    with people.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(WebSessionRow)) == 1  # only the new one
+        assert s.scalar(select(func.min(LoginAttemptRow.at))) > long_ago + timedelta(days=1)

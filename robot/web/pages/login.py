@@ -9,9 +9,13 @@ instance behind a load balancer sees them.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from robot.configuration.settings import WebSettings
+from robot.store.users import Users
 from robot.web.auth import (
     clear_session_cookie,
     client_address,
@@ -77,7 +81,17 @@ def login(
         message = _("Forkert brugernavn eller adgangskode.", "Wrong user name or password.")
         return _form(request, target, error=message, status=401, name=name)
     users.record_attempt(name, address, ok=True)
+    _tidy(users, web)
     return start_session(request, person.name, target)
+
+
+def _tidy(users: Users, web: WebSettings) -> None:
+    """Forget what can no longer matter: sessions past their time, attempts older than a week
+    (at a successful login, which is rare enough for these small deletes)."""
+    users.purge_sessions(
+        idle=timedelta(minutes=web.idle_minutes), lifetime=timedelta(hours=web.session_hours)
+    )
+    users.forget_attempts(older_than=max(timedelta(days=7), timedelta(minutes=web.login_window_minutes)))
 
 
 def start_session(request: Request, name: str, target: str) -> Response:
