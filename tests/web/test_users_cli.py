@@ -7,7 +7,9 @@ the user made by the command logs in to the console over that store.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import func, select
@@ -117,3 +119,58 @@ def test_disable_ends_the_sessions_and_the_logins(db: list[str], web_store: Stor
     assert Users(web_store.sessions).check_password("anna", SECRET) is None
     listed = json.loads(runner.invoke(app, ["user", "list", "--json", *db]).output)
     assert listed == [{**listed[0], "name": "anna", "disabled": True}]
+
+
+class _Served:
+    """uvicorn.run replaced: keeps the app and where it would listen."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, str, int]] = []
+
+    def __call__(self, app: Any, *, host: str, port: int, **_: Any) -> None:
+        self.calls.append((app, host, port))
+
+
+@pytest.mark.parametrize(("host", "secure"), [("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True)])
+def test_web_serves_the_configured_store_with_secure_cookies_off_the_local_host(
+    web_config: LoadedConfig, web_store: Store, monkeypatch: pytest.MonkeyPatch, host: str, secure: bool
+) -> None:
+    import uvicorn
+
+    served = _Served()
+    monkeypatch.setattr(uvicorn, "run", served)
+    done = runner.invoke(app, ["web", "--config", str(web_config.path), "--host", host, "--port", "8123"])
+    assert done.exit_code == 0, done.output
+    [(console, at, port)] = served.calls
+    assert (at, port) == (host, 8123)
+    assert console.state.secure_cookies is secure
+    assert console.state.store.engine.url.database == web_store.engine.url.database
+
+
+def test_demo_web_prints_a_demo_user_that_logs_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    served = _Served()
+    monkeypatch.setattr(uvicorn, "run", served)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FAKTURAROBOT_DATABASE_URL", raising=False)
+    done = runner.invoke(app, ["demo", "--web", "--port", "8124"])
+    assert done.exit_code == 0, done.output
+    found = re.search(r"user demo, password (\S+)", done.output)
+    assert found, done.output
+    [(console, host, port)] = served.calls
+    assert (host, port) == ("127.0.0.1", 8124) and console.state.secure_cookies is False
+    assert str(tmp_path / "var" / "demo") in str(console.state.store.engine.url.database)
+    with TestClient(console) as client:  # plain http, as on 127.0.0.1
+        log_in(client, "demo", found.group(1))
+        assert client.get("/login", headers=HTML, follow_redirects=False).status_code == 303
+    again = runner.invoke(app, ["demo", "--web", "--keep"])  # a new password each time
+    assert again.exit_code == 0, again.output
+    assert found.group(1) not in again.output
+
+
+def test_demo_web_refuses_a_store_other_than_the_demos(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKTURAROBOT_DATABASE_URL", "sqlite:////somewhere/else.db")
+    done = runner.invoke(app, ["demo", "--web"])
+    assert done.exit_code == 2 and "demo's own store" in done.output
