@@ -28,6 +28,7 @@ PLUGIN_CORE = frozenset(
 CORE = frozenset({"codes", "errors", "logsetup", "model", "serialize"})
 ROBOT_PACKAGES = frozenset(
     {
+        "bank",
         "cli",
         "configuration",
         "demo",
@@ -41,7 +42,9 @@ ROBOT_PACKAGES = frozenset(
     }
 )
 #: the stages that use the store, which the store does not import
-ABOVE_THE_STORE = tuple(f"robot.{p}" for p in ("processing", "running", "scheduling", "cli", "web", "demo"))
+ABOVE_THE_STORE = tuple(
+    f"robot.{p}" for p in ("processing", "running", "scheduling", "cli", "web", "demo", "bank")
+)
 
 
 def _name(path: Path) -> str:
