@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -386,3 +387,16 @@ def test_a_login_forgets_old_sessions_and_attempts(people: Users, client: TestCl
     with people.sessions() as s:
         assert s.scalar(select(func.count()).select_from(WebSessionRow)) == 1  # only the new one
         assert s.scalar(select(func.min(LoginAttemptRow.at))) > long_ago + timedelta(days=1)
+
+
+def test_healthz_says_so_when_the_database_does_not_answer(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from robot.store.repo import Store
+    from robot.web.app import create_app
+
+    gone = Store(create_engine(f"sqlite:///{tmp_path}/no/such/folder/store.db"))
+    with TestClient(create_app(None, gone), base_url=BASE_URL) as c:
+        answer = c.get("/healthz")
+    assert answer.status_code == 503 and answer.json() == {"ok": False, "database": False}
+    gone.close()
