@@ -293,3 +293,21 @@ class LoginAttemptRow(Base):
     username: Mapped[str] = mapped_column(String(128))
     address: Mapped[str] = mapped_column(String(64))
     ok: Mapped[bool] = mapped_column(default=False)
+
+
+class BankFileRow(Base):
+    """A bank file (camt.054, camt.053, pain.002) exactly as received, stored before it is read.
+
+    The same bytes are stored once (sha256 unique). ``message`` (``camt.054.001.02``) once it was
+    read, or ``read_error`` saying why it could not be; both None until it was read."""
+
+    __tablename__ = "bank_files"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column()
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    filename: Mapped[str] = mapped_column(String(512))
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    message: Mapped[str | None] = mapped_column(String(32), default=None)
+    read_error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -1,0 +1,117 @@
+"""A folder of bank files (camt.054, camt.053, pain.002) as the robot's bank connector.
+
+The bank (or its file transfer client) drops ``*.xml`` files into the folder; once the robot has
+stored a file it calls :meth:`BankFolder.acknowledge`, which moves it to ``.done/`` (as
+:mod:`connectors.folder` does with invoices)::
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "camt054-0001.xml").write_bytes(b"<Document/>")
+    >>> _ = (folder / "notes.txt").write_text("not a bank file")
+    >>> bank = BankFolder(folder, settle_seconds=0)
+    >>> [doc.source_ref for doc in bank.fetch()]
+    ['camt054-0001.xml']
+
+Only whole regular files are taken, as in the invoice folder: a file changed within the last
+``settle_seconds`` is looked at again, names ending in ``.part``/``.tmp``… are never taken, symbolic
+links, devices and names that are not printable UTF-8 are :class:`~connectors.base.IntakeFailure`
+(left in place). A file over :data:`robot.readers.limits.MAX_DOCUMENT_BYTES` is not read at all: an
+``IntakeFailure`` saying its size, the file left in the folder. The contract is
+``robot.bank.source.BankSource`` (the kind registered under ``fakturarobot.banks``); an SFTP
+or bank API connector fits the same two methods.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.base import INTAKE_PROBLEM, Connector, IncomingDocument, IntakeFailure
+from connectors.folder.intake import Stamp, Stamps, examine, settle, take
+from connectors.folder.outcomes import DONE_DIR, move_done
+from robot.errors import ConnectorError
+from robot.readers.limits import MAX_DOCUMENT_BYTES
+
+IGNORE_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload")
+SUFFIX = ".xml"
+
+
+class BankFolderSettings(BaseModel):
+    """``bank: {kind: folder, folder: bank/}``; a relative folder is relative to the config file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    folder: Path
+    settle_seconds: float = Field(
+        default=1.0, ge=0, le=600, description="a file changed more recently is looked at again after this"
+    )
+
+
+class BankFolder(Connector):
+    """Bank files from a folder; implements ``robot.bank.source.BankSource``."""
+
+    name = "folder"
+    Settings = BankFolderSettings
+
+    def __init__(
+        self, folder: Path, *, settle_seconds: float = 1.0, max_bytes: int = MAX_DOCUMENT_BYTES
+    ) -> None:
+        self.folder = Path(folder)
+        self.settle_seconds = settle_seconds
+        self.max_bytes = max_bytes
+        self._listed: dict[str, Stamps] = {}
+        self._taken: dict[str, Stamp] = {}
+
+    @classmethod
+    def from_settings(cls, settings: BankFolderSettings, base_dir: Path) -> BankFolder:
+        return cls(base_dir / settings.folder, settle_seconds=settings.settle_seconds)
+
+    def fetch(self) -> Iterator[IncomingDocument | IntakeFailure]:
+        """Every whole ``*.xml`` file in the folder, sorted by name; hidden files and sub-folders
+        are skipped, files still being written are left for a later fetch."""
+        if not self.folder.is_dir():
+            raise ConnectorError(f"bank folder {self.folder} does not exist")
+        candidates: dict[str, Stamps] = {}
+        for name in sorted(os.listdir(self.folder)):
+            lowered = name.lower()
+            if name.startswith(".") or not lowered.endswith(SUFFIX) or lowered.endswith(IGNORE_SUFFIXES):
+                continue
+            failure, stamps = examine(self.folder, name)
+            if failure is not None:
+                yield failure
+            elif stamps is not None:
+                candidates[name] = stamps
+        stable = settle(self.folder, candidates, self._listed, self.settle_seconds)
+        self._listed = candidates
+        for name in sorted(stable):
+            item = take(self.folder, name, stable[name][0], self.max_bytes)
+            if isinstance(item, IncomingDocument):
+                problem = item.metadata.get(INTAKE_PROBLEM)
+                if problem and not item.content:  # over the size limit: never read
+                    yield IntakeFailure(item.source_ref, f"{problem}; not read, left in the bank folder")
+                    continue
+                self._taken[name] = stable[name][0]
+                item = IncomingDocument(item.source_ref, item.filename, item.content)  # no sidecars here
+            if item is not None:
+                yield item
+
+    def acknowledge(self, doc: IncomingDocument) -> None:
+        """Move the stored file to ``.done/`` (left in place, and this raises, if it changed since)."""
+        move_done(self.folder, doc.source_ref, self._taken.pop(doc.source_ref, None))
+
+    def probe(self) -> str:
+        """The folder exists and the robot may move files out of it."""
+        if not self.folder.is_dir():
+            raise ConnectorError(f"bank folder {self.folder} does not exist")
+        if not os.access(self.folder, os.R_OK | os.W_OK | os.X_OK):
+            raise ConnectorError(f"bank folder {self.folder} is not readable and writable")
+        count = sum(1 for p in self.folder.iterdir() if p.is_file() and p.name.lower().endswith(SUFFIX))
+        return (
+            f"bank folder {self.folder} readable and writable ({count} bank files, done ones in {DONE_DIR}/)"
+        )
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,42 @@
+"""Bank files: every camt.054, camt.053 and pain.002 file exactly as received (issue 13)
+
+``bank_files`` keeps each file's bytes with their sha256 (unique: the same bytes twice are stored
+once), size, file name and when they were first seen, stored before anything else happens to
+the file; ``message`` (``camt.054.001.02``) once it was read, or ``read_error`` saying why not.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-14 10:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "bank_files",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("filename", sa.String(length=512), nullable=False),
+        sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("message", sa.String(length=32), nullable=True),
+        sa.Column("read_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("sha256"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("bank_files")
