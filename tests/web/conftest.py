@@ -8,6 +8,8 @@
 - ``client_as(role, customer=None)``: a ``TestClient`` logged in through the real ``/login``
   as a new user of that role (name ``role`` or ``role-customer``; password :data:`PASSWORD`).
 - ``anon``: a client without a session. ``csrf(client)``: the CSRF token of the client's session.
+- ``log_in(client, name)`` logs a client in (or fails the test); ``login_post(client, name,
+  password)`` sends the login form as a new browser would and returns the answer.
 
 A module that wants the console over the empty ``store`` of tests/conftest.py (SQLite and
 PostgreSQL) overrides ``web_store`` and ``web_config`` (see test_login.py).
@@ -19,7 +21,7 @@ import shutil
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -105,6 +107,23 @@ def log_in(client: TestClient, name: str, password: str = PASSWORD) -> None:
         follow_redirects=False,
     )
     assert done.status_code == 303, f"login of {name} refused: {done.status_code} {done.text[:500]}"
+
+
+def login_post(client: TestClient, name: str, password: str, next_url: str = "/") -> Any:
+    """The login form filled in and sent (as a new browser would: any earlier session forgotten)."""
+    client.cookies.delete("fr_session")
+    assert client.get("/login", headers=HTML, follow_redirects=False).status_code == 200
+    return client.post(
+        "/login",
+        data={
+            "username": name,
+            "password": password,
+            "csrf_token": client.cookies.get("fr_login_csrf") or "",
+            "next": next_url,
+        },
+        headers=HTML,
+        follow_redirects=False,
+    )
 
 
 @pytest.fixture
