@@ -32,7 +32,7 @@ ACTIONS = ("add", "list", "disable")
 def user(
     action: str = typer.Argument(..., help="add, list or disable"),
     name: str | None = typer.Argument(None, help="The user's name (add, disable)"),
-    role: str | None = typer.Option(None, "--role", help="add: creditor, viewer or admin"),
+    role: str | None = typer.Option(None, "--role", help="add: creditor, viewer, admin or customer (needs --customer)"),
     customer: str | None = typer.Option(None, "--customer", help="add: restrict the user to this customer"),
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="add: read the password from the first line of stdin"
@@ -61,7 +61,7 @@ def user(
             typer.echo(f"user {name} disabled; their sessions are ended")
         else:
             if role is None:
-                _fail("user add needs --role creditor, viewer or admin")
+                _fail("user add needs --role creditor, viewer, admin or customer")
             try:
                 people.add(name or "", role, _password(password_stdin), customer_id=customer)
             except UserError as exc:

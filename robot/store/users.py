@@ -30,8 +30,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from robot.store.schema import LoginAttemptRow, UserRow, WebSessionRow, utcnow
 
-#: the roles, least to most: a viewer reads, a creditor also decides, an admin also manages people
-ROLES = ("viewer", "creditor", "admin")
+#: the roles, least to most: a customer sees only its own institution's invoices (customer pages),
+#: a viewer reads, a creditor also decides, an admin also manages people
+ROLES = ("customer", "viewer", "creditor", "admin")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
 
 HASHER = PasswordHasher()  # argon2id, 64 MiB, 3 passes, 4 lanes
@@ -93,6 +94,8 @@ class Users:
             raise UserError(f"user name {name!r}: letters, digits and . _ @ - only (at most 128)")
         if role not in ROLES:
             raise UserError(f"role {role!r}: one of {', '.join(ROLES)}")
+        if role == "customer" and not customer_id:
+            raise UserError("a customer user needs the customer (institution) it belongs to: --customer ID")
         if len(password) < 12:
             raise UserError("the password must have at least 12 characters")
         with self.sessions.begin() as s:

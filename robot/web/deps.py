@@ -125,6 +125,12 @@ def _needs(role: str) -> Callable[[Request], User]:
     def dependency(request: Request) -> User:
         live_session(request)
         user: User = request.state.user
+        if role == CUSTOMER and user.role != CUSTOMER:
+            raise HTTPException(status_code=403, detail="these pages are for a customer's own users")
+        if user.role == CUSTOMER and role != CUSTOMER:
+            if request.url.path == "/" and request.method == "GET" and wants_html(request):
+                raise HTTPException(status_code=303, headers={"Location": "/my"})  # a customer's start
+            raise HTTPException(status_code=403, detail="this page is for the creditor team")
         if _RANK[user.role] < _RANK[role]:
             raise HTTPException(status_code=403, detail=f"this needs the role {role} (you are {user.role})")
         return user
@@ -133,10 +139,13 @@ def _needs(role: str) -> Callable[[Request], User]:
     return dependency
 
 
-#: dependencies: the logged-in user, who must have at least this role
+CUSTOMER = "customer"
+#: dependencies: the logged-in user, who must have at least this role; a customer user has none of
+#: them (it is sent from ``/`` to ``/my``), and only a customer user passes ``customer``
 viewer = _needs("viewer")
 creditor = _needs("creditor")
 admin = _needs("admin")
+customer = _needs(CUSTOMER)
 
 
 def current_user(request: Request) -> User | None:
