@@ -133,21 +133,34 @@ def test_every_route_but_the_public_ones_refuses_an_anonymous_request(web_app: F
 
 
 def test_every_post_refuses_a_session_without_the_csrf_token(web_app: FastAPI, client_as: ClientAs) -> None:
+    """Tried as a user of every role: each POST refuses (403) without or with a forged token, and
+    for at least one role the refusal is the CSRF check's (another role may be refused for its role
+    first; a route without the check would answer the role it lets in with something else)."""
+    from robot.store.users import ROLES
+
     posts = [
         p for m, p in _routes(web_app) if m in ("POST", "PUT", "PATCH", "DELETE") and (m, p) not in PUBLIC
     ]
     assert "/logout" in posts
-    admin = client_as("admin")
+    people = {role: client_as(role, "5798000000001" if role == "customer" else None) for role in ROLES}
     for path in posts:
-        for sent in ({}, {"csrf_token": "forged-token-value"}):
-            refused = admin.post(_concrete(path), data=sent, follow_redirects=False)
-            assert refused.status_code == 403, f"POST {path} with {sent or 'no token'}: {refused.status_code}"
-            assert "CSRF" in refused.text, f"POST {path} refused, but not for its CSRF token: {refused.text}"
-        wrong_header = admin.post(_concrete(path), headers={"X-CSRF-Token": "forged"}, follow_redirects=False)
-        assert wrong_header.status_code == 403, (
-            f"POST {path} with a forged header: {wrong_header.status_code}"
-        )
-    assert admin.get("/login", headers=HTML, follow_redirects=False).status_code == 303  # still logged in
+        csrf_refusals = 0
+        for role, person in people.items():
+            for sent in ({}, {"csrf_token": "forged-token-value"}):
+                refused = person.post(_concrete(path), data=sent, follow_redirects=False)
+                assert refused.status_code == 403, (
+                    f"POST {path} as {role}, {sent or 'no token'}: {refused.status_code}"
+                )
+                csrf_refusals += "CSRF" in refused.text
+            forged = person.post(_concrete(path), headers={"X-CSRF-Token": "forged"}, follow_redirects=False)
+            assert forged.status_code == 403, (
+                f"POST {path} as {role} with a forged header: {forged.status_code}"
+            )
+        assert csrf_refusals, f"POST {path}: refused for every role, never by the CSRF check"
+    for person in people.values():
+        assert (
+            person.get("/login", headers=HTML, follow_redirects=False).status_code == 303
+        )  # still logged in
 
 
 def test_anonymous_page_request_goes_to_login_with_next(web_app: FastAPI, people: Users) -> None:
