@@ -114,6 +114,10 @@ class InvoiceRow(Base):
         Index("ix_invoices_issue_date", "issue_date", "id"),
         Index("ix_invoices_received_at", "received_at", "id"),
         Index("ix_invoices_payable", "payable", "id"),
+        # the hold queue (migration 0009): due first, held longest, how long holds wait
+        Index("ix_invoices_state_due", "state", "due_date", "id"),
+        Index("ix_invoices_state_received", "state", "received_at", "id"),
+        Index("ix_invoices_state_updated", "state", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
@@ -190,7 +194,10 @@ class Event(Base):
     """One step of an invoice's journey (or of a run)."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_kind_invoice", "kind", "invoice_id"),)  # decisions by kind (0006)
+    __table_args__ = (
+        Index("ix_events_kind_invoice", "kind", "invoice_id"),  # decisions by kind (0006)
+        Index("ix_events_kind_at", "kind", "at"),  # decisions per day (0009)
+    )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True, default=None)
