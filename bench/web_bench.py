@@ -24,7 +24,7 @@ from collections.abc import Callable
 import httpx
 import psycopg
 
-from bench.web_fill import PG_DSN, ROOT, fill, schema_url
+from bench.web_fill import PG_DSN, ROOT, fill, schema_url, vacuum
 
 PASSWORD = "bench-password-123"  # a throwaway user of the bench schema only
 
@@ -132,6 +132,7 @@ def main() -> None:
     if not args.reuse:
         print(json.dumps({"filled": fill(args.schema, args.invoices)}), flush=True)
     store = Store.open(schema_url(args.schema))  # migrates a schema filled by an older version
+    vacuum(args.schema)
     config = load_config(ROOT / "samples" / "fakturarobot.yaml")  # the demo's customers and schedules
     users = Users(store.sessions)
     if users.get("bench") is None:
