@@ -5,8 +5,9 @@
 Every module in ``robot/web/pages/`` is included by its ``router`` (found with
 ``pkgutil.iter_modules``). Every response carries a strict Content-Security-Policy (no inline
 script or style; a route may send its own), ``X-Content-Type-Options: nosniff``,
-``Referrer-Policy: same-origin``, ``X-Frame-Options: DENY`` and, except static files,
-``Cache-Control: no-store``. ``?lang=da|en`` also sets the ``lang`` cookie. No state is kept in
+``Referrer-Policy: same-origin``, ``X-Frame-Options: DENY``, except static files
+``Cache-Control: no-store``, and with Secure cookies (served over HTTPS)
+``Strict-Transport-Security``. ``?lang=da|en`` also sets the ``lang`` cookie. No state is kept in
 the process apart from the store: several instances may serve one store.
 """
 
@@ -27,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from robot.configuration.settings import LoadedConfig
 from robot.store.repo import Store
 from robot.web import pages
-from robot.web.deps import wants_html
+from robot.web.deps import session_of, wants_html
 from robot.web.render import LANGS, render
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -46,8 +47,9 @@ HEADERS = {
 class SecurityHeaders:
     """ASGI middleware adding :data:`HEADERS` (where the response has not set its own)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.extra = {b"strict-transport-security": b"max-age=31536000"} if hsts else {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,7 +62,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                headers += [(k, v) for k, v in HEADERS.items() if k not in present]
+                headers += [(k, v) for k, v in (HEADERS | self.extra).items() if k not in present]
                 if not static and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
                 if lang is not None:
@@ -87,6 +89,7 @@ def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code in (302, 303, 307) and location:
         return RedirectResponse(location, status_code=exc.status_code)
     if wants_html(request):
+        session_of(request)  # a logged-in person's error page keeps the menu
         context = {"status": exc.status_code, "message": str(exc.detail)}
         return render(request, "error.html", context, status=exc.status_code, headers=exc.headers)
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
@@ -119,7 +122,7 @@ def create_app(config: LoadedConfig | None, store: Store, *, secure_cookies: boo
         from robot.web.oidc import build
 
         app.state.oidc = build(sso)  # ConfigError when its secret's environment variable is unset
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts=secure_cookies)  # HTTPS only: tell browsers to keep it
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -218,3 +218,17 @@ def test_healthz_says_so_when_the_database_does_not_answer(tmp_path: Path) -> No
         answer = c.get("/healthz")
     assert answer.status_code == 503 and answer.json() == {"ok": False, "database": False}
     gone.close()
+
+
+def test_https_only_with_secure_cookies(web_store: Store, client: TestClient) -> None:
+    from robot.web.app import create_app
+
+    assert client.get("/healthz").headers["strict-transport-security"] == "max-age=31536000"
+    with TestClient(create_app(None, web_store, secure_cookies=False)) as plain:
+        assert "strict-transport-security" not in plain.get("/healthz").headers
+
+
+def test_an_error_page_keeps_a_logged_in_persons_menu(client_as: ClientAs) -> None:
+    page = client_as("viewer").get("/no-such-page", headers=HTML)
+    assert page.status_code == 404
+    assert 'action="/logout"' in page.text
