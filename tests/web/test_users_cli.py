@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 from robot.cli.app import _register, app
 from robot.store.schema import InvoiceRow, UserRow
 from robot.store.users import Users
+from tests.conftest import SAMPLES
 from tests.web.conftest import BASE_URL, HTML, log_in
 
 if TYPE_CHECKING:
@@ -153,10 +155,13 @@ def test_demo_web_prints_a_demo_user_that_logs_in(tmp_path: Path, monkeypatch: p
 
     served = _Served()
     monkeypatch.setattr(uvicorn, "run", served)
+    shutil.copytree(SAMPLES, tmp_path / "samples")  # the demo uses ./samples: all it writes stays here
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FAKTURAROBOT_DATABASE_URL", raising=False)
     done = runner.invoke(app, ["demo", "--web", "--port", "8124"])
     assert done.exit_code == 0, done.output
+    ran = re.search(r"processed (\d+)", done.output)
+    assert ran and int(ran.group(1)) > 0, done.output  # the samples were run
     found = re.search(r"user demo, password (\S+)", done.output)
     assert found, done.output
     [(console, host, port)] = served.calls
