@@ -55,8 +55,11 @@ def read_bank_file(content: bytes, filename: str) -> BankFile:
         root = parse_xml(content, filename)
     except BankFileError:
         raise
-    except ReadError as exc:
-        raise BankFileError(exc.reason, file=filename, field=exc.field, expected=exc.expected) from None
+    except ReadError as exc:  # not XML, or hostile XML: the element is the DOCTYPE, else the XML itself
+        where = exc.field or "XML"
+        raise BankFileError(
+            f"{where}: {exc.reason}", file=filename, field=where, expected=exc.expected
+        ) from None
     message, kind, body = _message_of(root, filename)
     ns = str(root.tag)[1:].partition("}")[0]
     doc = Doc(ns, filename)
