@@ -118,6 +118,7 @@ class InvoiceRow(Base):
         Index("ix_invoices_state_due", "state", "due_date", "id"),
         Index("ix_invoices_state_received", "state", "received_at", "id"),
         Index("ix_invoices_state_updated", "state", "updated_at", "id"),
+        Index("ix_invoices_state_customer", "state", "customer_id", "due_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
@@ -159,6 +160,7 @@ class InvoiceRow(Base):
 
 class FindingRow(Base):
     __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_code_hold", "code", "disposition", "invoice_id"),)  # 0009
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import load_only
 
 from classifiers.lookups import cvr_of
@@ -127,18 +127,16 @@ def _conditions(filters: HoldFilter, only_customer: str | None) -> list[ColumnEl
     where: list[ColumnElement[bool]] = [InvoiceRow.state == InvoiceState.HELD]
     for customer in (only_customer, filters.customer):
         if customer and customer.strip():
-            where.append(func.upper(InvoiceRow.customer_id) == customer.strip().upper())
+            wanted = customer.strip()  # ids are written in capitals; the filter takes any case
+            where.append(InvoiceRow.customer_id.in_(sorted({wanted, wanted.upper(), wanted.lower()})))
     if filters.error_type and filters.error_type.strip():
         coded = select(ErrorTypeRow.invoice_id).where(ErrorTypeRow.code == filters.error_type.strip().upper())
         where.append(InvoiceRow.id.in_(coded))
     if filters.rule and filters.rule.strip():
-        where.append(
-            exists().where(
-                FindingRow.invoice_id == InvoiceRow.id,
-                FindingRow.code == filters.rule.strip().upper(),
-                FindingRow.disposition == "hold",
-            )
+        holding = select(FindingRow.invoice_id).where(  # along ix_findings_code_hold
+            FindingRow.code == filters.rule.strip().upper(), FindingRow.disposition == "hold"
         )
+        where.append(InvoiceRow.id.in_(holding))
     if filters.supplier and filters.supplier.strip():
         text = filters.supplier.strip()
         cvr = cvr_of(text)
@@ -148,7 +146,7 @@ def _conditions(filters: HoldFilter, only_customer: str | None) -> list[ColumnEl
             where.append(
                 or_(
                     InvoiceRow.supplier_key.in_(sorted({text, text.casefold()})),
-                    func.lower(InvoiceRow.supplier_name).contains(text.lower(), autoescape=True),
+                    InvoiceRow.supplier_name.icontains(text, autoescape=True),  # ILIKE: 0007's trigrams
                 )
             )
     if filters.due_before is not None:
