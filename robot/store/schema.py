@@ -119,6 +119,7 @@ class InvoiceRow(Base):
         Index("ix_invoices_state_received", "state", "received_at", "id"),
         Index("ix_invoices_state_updated", "state", "updated_at", "id"),
         Index("ix_invoices_state_customer", "state", "customer_id", "due_date", "id"),
+        Index("ix_invoices_last_run", "last_run_id", "id"),  # a run's invoices (0009)
     )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
@@ -199,6 +200,7 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_kind_invoice", "kind", "invoice_id"),  # decisions by kind (0006)
         Index("ix_events_kind_at", "kind", "at"),  # decisions per day (0009)
+        Index("ix_events_run_kind", "run_id", "kind", "id"),  # a run's failures (0009)
     )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
