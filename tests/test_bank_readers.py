@@ -7,6 +7,7 @@ bookings, reversals, foreign currency with exchange details, missing optional bl
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -281,3 +282,29 @@ def test_the_supported_messages_are_the_proven_versions() -> None:
         "pain.002.001.03",
         "pain.002.001.10",
     ]
+
+
+def test_several_notifications_each_name_their_own_account() -> None:
+    first = camt054("02", [entry("DBIT", "1.00")], iban="DK5000400440116243")
+    second = camt054("02", [entry("CRDT", "2.00"), entry("DBIT", "3.00")], iban="DK9600400440116243")
+    start = second.index(b"<Ntfctn>")
+    both = first.replace(b"</Ntfctn>", b"</Ntfctn>" + second[start : second.index(b"</Ntfctn>") + 9])
+    entries = read_bank_file(both, "two.xml").entries
+    assert [(e.amount, e.account.identifier if e.account else None) for e in entries] == [
+        (Decimal("1.00"), "DK5000400440116243"),
+        (Decimal("2.00"), "DK9600400440116243"),
+        (Decimal("3.00"), "DK9600400440116243"),
+    ]
+
+
+def test_a_statement_of_ten_thousand_entries_reads_quickly() -> None:
+    many = [
+        entry("DBIT", f"{i}.25", [tx(amount=f"{i}.25", end_to_end_id=f"E2E-{i}", creditor_name="A/S")])
+        for i in range(1, 10_001)
+    ]
+    content = camt053("08", many)
+    started = time.monotonic()
+    entries = read_bank_file(content, "big.xml").entries
+    assert time.monotonic() - started < 10
+    assert len(entries) == 10_000 and entries[-1].transactions[0].end_to_end_id == "E2E-10000"
+    assert sum(e.amount for e in entries) == sum(Decimal(f"{i}.25") for i in range(1, 10_001))

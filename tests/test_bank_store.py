@@ -187,3 +187,15 @@ def test_the_bank_kinds_come_from_the_entry_point_group(tmp_path: Path) -> None:
         resolve_bank("sftp")
     with pytest.raises(Exception, match="inbox"):
         build_bank("folder", {"folder": "bank", "inbox": "x"}, tmp_path)  # unknown keys refused
+
+
+def test_the_same_bytes_stored_at_once_by_several_workers_are_one_row(store: Store) -> None:
+    """Concurrent stores of one file race on the unique sha256; the losers look again and find it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = BankFiles(store.sessions)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda i: files.store(f"w{i}.xml", REJECTED), range(8)))
+    assert len({r.id for r in results}) == 1
+    assert sum(r.new for r in results) == 1
+    assert _rows(store) == 1
