@@ -33,6 +33,7 @@ HEAVY = (
 COMMAND_MODULES = [
     f"robot.cli.{name}"
     for name in [
+        "bank_cmd",
         "config_cmd",
         "documents",
         "health_cmd",
@@ -147,6 +148,7 @@ def test_help_lists_every_command_with_its_help_and_imports_none() -> None:
         "health",
         "web",
         "user",
+        "bank",
     ],
 )
 def test_the_listed_help_is_the_commands_own(name: str) -> None:

@@ -98,6 +98,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Manage the creditor console's users: user add NAME --role creditor|viewer|admin [--customer ID] "
         "--password-stdin, user list [--json], user disable NAME.",
     ),
+    "bank": (
+        "robot.cli.bank_cmd:bank",
+        "Bank files: bank parse [--json] FILE... shows what the robot reads of camt.054, camt.053 and "
+        "pain.002 files. Exit 1 if a file cannot be read.",
+    ),
     "health": (
         "robot.cli.health_cmd:health",
         "One Nagios/Icinga plugin line with performance data. Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
