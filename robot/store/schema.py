@@ -322,3 +322,19 @@ class BankFileRow(Base):
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     message: Mapped[str | None] = mapped_column(String(32), default=None)
     read_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class ApiTokenRow(Base):
+    """A status API token (migration 0011): bound to one customer, only its sha256 kept.
+
+    ``revoked_at`` set: the token opens nothing any more (the row stays, for the record)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
