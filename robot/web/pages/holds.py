@@ -23,7 +23,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 
-from robot.codes import RETURN_REASONS
 from robot.errors import StoreError
 from robot.processing import manual
 from robot.store.holds import Decision
@@ -31,6 +30,7 @@ from robot.store.repo import Store
 from robot.store.schema import utcnow
 from robot.store.users import Users
 from robot.web.deps import User, config_of, creditor, csrf_ok, store_of, viewer
+from robot.web.forms import REASON_CHOICES, return_form
 from robot.web.reads.holds import MAX_PAGE, PAGE, UNASSIGNED, HoldFilter, count_holds, held_ids, hold_queue
 from robot.web.render import ZONE, lang_of, render, translator
 
@@ -123,7 +123,7 @@ def holds(request: Request, user: User = Depends(viewer), store: Store = Depends
         "first_url": "/holds?" + _query(form),
         "next_url": ("/holds?" + _query(form, after=page.next_key)) if page and page.next_key else None,
         "back": "/holds?" + _query(form, **({"after": after} if after else {})),
-        "reasons": [(r.value, r.da, r.en) for r in RETURN_REASONS],
+        "reasons": REASON_CHOICES,
         "people": _people(store) if user.can_decide else [],
         "unassigned": UNASSIGNED,
     }
@@ -177,18 +177,9 @@ def decide(
     chosen: Decision = decision  # type: ignore[assignment]
     reason = None
     if chosen == "return":
-        try:
-            reason = manual.return_reason(code)
-        except ValueError as exc:
-            raise HTTPException(status_code=400, detail=str(exc)) from None
-        if not reason_da.strip():
-            raise HTTPException(
-                status_code=400,
-                detail=_(
-                    "Skriv begrundelsen til kunden (på dansk).",
-                    "Write the reason for the customer (in Danish).",
-                ),
-            )
+        reason, problem = return_form(code, reason_da, _)
+        if reason is None:
+            raise HTTPException(status_code=400, detail=problem)
     mine, others = _selected(store, user, ids)
     outcomes = manual.decide_many(
         store,

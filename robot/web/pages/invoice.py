@@ -9,18 +9,20 @@ nothing. A person limited to one customer gets 404 for any other customer's invo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from robot.codes import RETURN_REASONS
 from robot.errors import StoreError
 from robot.processing import manual
+from robot.store.holds import Decision
 from robot.store.repo import Store
 from robot.store.schema import InvoiceRow
 from robot.web.app import CSP
 from robot.web.deps import User, config_of, creditor, csrf_ok, store_of, viewer
+from robot.web.forms import REASON_CHOICES, return_form
 from robot.web.reads.invoice import invoice_page, visible
 from robot.web.reads.invoice_fields import text_of
 from robot.web.render import lang_of, render, translator
@@ -38,7 +40,7 @@ def _page(request: Request, store: Store, user: User, invoice_id: int, **extra: 
     context = {
         "page": page,
         "num": text_of,
-        "reasons": [(r.value, r.da, r.en) for r in RETURN_REASONS],
+        "reasons": REASON_CHOICES,
         "error": None,
         "max_comment": manual.MAX_COMMENT,
         "form": {},
@@ -75,6 +77,38 @@ def _refused(
     return _page(request, store, user, invoice_id, error=error, form=form)
 
 
+def _attempt(
+    request: Request,
+    store: Store,
+    user: User,
+    invoice_id: int,
+    form: dict[str, str],
+    act: Callable[[], object],
+) -> Response:
+    """Carry out ``act``: back to the invoice's page, or the page with the store's refusal and the form."""
+    try:
+        act()
+    except StoreError as exc:
+        return _refused(request, store, user, invoice_id, str(exc), form)
+    return _done(invoice_id)
+
+
+def _decide(
+    request: Request, store: Store, user: User, invoice_id: int, decision: Decision, note: str, field: str
+) -> Response:
+    """Release or retry with a note (kept in the form's ``field`` when refused)."""
+    _mine(store, user, invoice_id)
+    config = config_of(request)
+    return _attempt(
+        request,
+        store,
+        user,
+        invoice_id,
+        {field: note},
+        lambda: manual.decide(store, config, invoice_id, decision, by=user.name, note=note),
+    )
+
+
 @router.post("/invoices/{invoice_id}/release", dependencies=[Depends(csrf_ok)])
 def release(
     request: Request,
@@ -83,12 +117,7 @@ def release(
     user: User = Depends(creditor),
     store: Store = Depends(store_of),
 ) -> Response:
-    _mine(store, user, invoice_id)
-    try:
-        manual.decide(store, config_of(request), invoice_id, "release", by=user.name, note=note)
-    except StoreError as exc:
-        return _refused(request, store, user, invoice_id, str(exc), {"note": note})
-    return _done(invoice_id)
+    return _decide(request, store, user, invoice_id, "release", note, "note")
 
 
 @router.post("/invoices/{invoice_id}/return", dependencies=[Depends(csrf_ok)])
@@ -102,31 +131,28 @@ def return_(
     store: Store = Depends(store_of),
 ) -> Response:
     _mine(store, user, invoice_id)
-    _ = translator(lang_of(request))
     form = {"code": code, "reason_da": reason_da, "reason_en": reason_en}
-    try:
-        reason = manual.return_reason(code)
-    except ValueError as exc:
-        return _refused(request, store, user, invoice_id, str(exc), form)
-    if not reason_da.strip():
-        message = _(
-            "Skriv begrundelsen til kunden (på dansk).", "Write the reason for the customer (in Danish)."
-        )
-        return _refused(request, store, user, invoice_id, message, form)
-    try:
-        manual.decide(
+    reason, problem = return_form(code, reason_da, translator(lang_of(request)))
+    if reason is None:
+        return _refused(request, store, user, invoice_id, problem, form)
+    config = config_of(request)
+    return _attempt(
+        request,
+        store,
+        user,
+        invoice_id,
+        form,
+        lambda: manual.decide(
             store,
-            config_of(request),
+            config,
             invoice_id,
             "return",
             by=user.name,
             reason=reason,
             reason_da=reason_da,
             reason_en=reason_en or None,
-        )
-    except StoreError as exc:
-        return _refused(request, store, user, invoice_id, str(exc), form)
-    return _done(invoice_id)
+        ),
+    )
 
 
 @router.post("/invoices/{invoice_id}/retry", dependencies=[Depends(csrf_ok)])
@@ -137,12 +163,7 @@ def retry(
     user: User = Depends(creditor),
     store: Store = Depends(store_of),
 ) -> Response:
-    _mine(store, user, invoice_id)
-    try:
-        manual.decide(store, config_of(request), invoice_id, "retry", by=user.name, note=note)
-    except StoreError as exc:
-        return _refused(request, store, user, invoice_id, str(exc), {"retry_note": note})
-    return _done(invoice_id)
+    return _decide(request, store, user, invoice_id, "retry", note, "retry_note")
 
 
 @router.post("/invoices/{invoice_id}/comment", dependencies=[Depends(csrf_ok)])
@@ -154,8 +175,11 @@ def comment(
     store: Store = Depends(store_of),
 ) -> Response:
     _mine(store, user, invoice_id)
-    try:
-        manual.comment(store, invoice_id, user.name, text)
-    except StoreError as exc:
-        return _refused(request, store, user, invoice_id, str(exc), {"text": text})
-    return _done(invoice_id)
+    return _attempt(
+        request,
+        store,
+        user,
+        invoice_id,
+        {"text": text},
+        lambda: manual.comment(store, invoice_id, user.name, text),
+    )
