@@ -9,6 +9,7 @@ same 404 and the same body. A customer user gets no creditor page, and creditor 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -282,3 +283,62 @@ def test_supplier_text_is_escaped(mfp: TestClient, web_store: Store) -> None:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     csv = mfp.get("/my/invoices.csv").text
     assert "<script>" in csv  # CSV is data, not HTML; a formula prefix would be quoted
+
+
+# --- Your rules -----------------------------------------------------------------------------------
+
+
+def test_your_rules_from_the_institutions_criteria(client_as: ClientAs) -> None:
+    mfp = client_as("customer", "MFP").get("/my/rules", headers=HTML).text
+    assert "Ministeriet for Prøvesager" in mfp
+    assert "en personreference (BT-10) eller et ordrenummer (BT-13)" in mfp
+    assert "over 500.000,00 kr." in mfp and "Valutaer I tager imod: DKK." in mfp
+    assert "Kun disse leverandører" in mfp and "(CVR 91200015)" in mfp and "TIL SAM" in mfp
+    assert "Vagt &amp; Sikring A/S (CVR 91209918)" in mfp  # the vendor master's name, escaped
+    itd = client_as("customer", "ITD").get("/my/rules?lang=en", headers=HTML).text
+    assert "an order number (BT-13)" in itd and "account string" in itd and "^ITD-[0-9]{4}-[0-9]{3}$" in itd
+    assert "PDF-TEXT: switched off." in itd and "under query (status UQ)" in itd
+    assert "Every supplier is posted automatically" in itd and "at most 2% or DKK 100.00" in itd
+    eku = client_as("customer", "EKU").get("/my/rules", headers=HTML).text
+    assert "både en personreference" in eku and "MANUEL" in eku
+
+
+def test_your_rules_follow_the_model_not_a_text_per_customer() -> None:
+    from classifiers.criteria import Customer, CustomerCriteria, RuleSetting
+    from classifiers.engine import load_rules
+    from robot.web.pages.customer_rules import explain
+
+    rules = {spec.code: spec for spec in load_rules()}
+    plain = {line.en for s in explain(Customer(id="X", name="X"), rules, {}) for line in s.lines}
+    assert (
+        "There is no amount limit." in plain and "Otherwise the invoice is returned to the supplier." in plain
+    )
+    changed = Customer(
+        id="X",
+        name="X",
+        criteria=CustomerCriteria(
+            reference="both",
+            auto_post_limit=Decimal("1234.5"),
+            four_eyes=("bank-details",),
+            rules={
+                "DK-REFERENCE": RuleSetting(disposition="hold"),
+                "CUST-CURRENCY": RuleSetting(enabled=False),
+            },
+        ),
+    )
+    sections = {s.en: [line.en for line in s.lines] for s in explain(changed, rules, {})}
+    assert sections["References"][1] == "Otherwise the invoice is held for the creditor team."
+    assert "Invoices above DKK 1,234.50 are not posted automatically." in sections["Limits"]
+    currency = sections["Limits"].index("Currencies you accept: DKK.")
+    assert sections["Limits"][currency + 1] == "The robot does not check this for you."
+    assert (
+        "Releasing these needs two different people: bank-details."
+        in sections["What is held for the creditor team"]
+    )
+    assert sections["Rules changed for you"] == ["CUST-CURRENCY: switched off.", "DK-REFERENCE: held."]
+    held = next(x for x in sections["What is held for the creditor team"] if x.startswith("Rules that hold"))
+    assert "DK-REFERENCE" in held and "VENDOR-BANK" in held
+
+
+def test_your_rules_only_for_customer_users(client_as: ClientAs) -> None:
+    assert client_as("creditor").get("/my/rules", headers=HTML).status_code == 403
