@@ -338,3 +338,54 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class PaymentRow(Base):
+    """One payment read from a bank file (a camt transaction or a pain.002 status) and what it matched.
+
+    ``status``: ``matched`` (paid invoices in ``payment_matches``), ``unmatched`` or ``ambiguous``
+    (``candidates`` names the invoices it could be), ``rejected`` (a returned or rejected payment:
+    the invoices it reopened in ``payment_matches``). Unique per bank file, entry and transaction,
+    so the same file twice records nothing new (migration 0010).
+    """
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("bank_file_id", "entry_index", "transaction_index", name="uq_payment_in_file"),
+        Index("ix_payments_status", "status", "id"),
+        Index("ix_payments_end_to_end", "end_to_end_id"),
+    )
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    bank_file_id: Mapped[int] = mapped_column(ForeignKey("bank_files.id"))
+    entry_index: Mapped[int] = mapped_column()
+    transaction_index: Mapped[int] = mapped_column()
+    direction: Mapped[str] = mapped_column(String(8))  # debit | credit | status (pain.002)
+    amount: Mapped[Decimal | None] = mapped_column(MONEY, default=None)
+    currency: Mapped[str | None] = mapped_column(String(3), default=None)
+    booking_date: Mapped[date | None] = mapped_column(Date, default=None)
+    value_date: Mapped[date | None] = mapped_column(Date, default=None)
+    bank_reference: Mapped[str | None] = mapped_column(String(128), default=None)
+    end_to_end_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    creditor_reference: Mapped[str | None] = mapped_column(String(128), default=None)
+    referred_document_number: Mapped[str | None] = mapped_column(String(128), default=None)
+    remittance_text: Mapped[str | None] = mapped_column(Text, default=None)
+    counterparty_name: Mapped[str | None] = mapped_column(String(256), default=None)
+    counterparty_account: Mapped[str | None] = mapped_column(String(64), default=None)
+    status: Mapped[str] = mapped_column(String(16))  # matched | unmatched | ambiguous | rejected
+    evidence: Mapped[str | None] = mapped_column(String(32), default=None)  # what matched it
+    reason: Mapped[str | None] = mapped_column(Text, default=None)  # why unmatched, or the bank's reason
+    candidates: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"invoices": [{id, why}, ...]}
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PaymentMatchRow(Base):
+    """An invoice a payment paid (or, for a rejected payment, reopened), with the amount for it."""
+
+    __tablename__ = "payment_matches"
+    __table_args__ = (UniqueConstraint("payment_id", "invoice_id", name="uq_payment_match"),)
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    amount: Mapped[Decimal | None] = mapped_column(MONEY, default=None)

@@ -1,0 +1,77 @@
+"""Payments from bank files and the invoices they paid (issue 13, matching payments to invoices)
+
+``payments`` keeps each payment read from a bank file (a camt transaction, or a pain.002 status)
+with what the bank said of it and what the robot made of it (``status`` matched, unmatched,
+ambiguous or rejected; ``candidates`` for the creditor team); unique per bank file, entry and
+transaction, so importing a file again records nothing new. ``payment_matches`` names the
+invoices a payment paid (or reopened) with the amount for each.
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-01 14:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+PK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+MONEY = sa.Numeric(20, 4, asdecimal=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "payments",
+        sa.Column("id", PK, autoincrement=True, nullable=False),
+        sa.Column("bank_file_id", PK, nullable=False),
+        sa.Column("entry_index", sa.Integer(), nullable=False),
+        sa.Column("transaction_index", sa.Integer(), nullable=False),
+        sa.Column("direction", sa.String(length=8), nullable=False),
+        sa.Column("amount", MONEY, nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=True),
+        sa.Column("booking_date", sa.Date(), nullable=True),
+        sa.Column("value_date", sa.Date(), nullable=True),
+        sa.Column("bank_reference", sa.String(length=128), nullable=True),
+        sa.Column("end_to_end_id", sa.String(length=128), nullable=True),
+        sa.Column("creditor_reference", sa.String(length=128), nullable=True),
+        sa.Column("referred_document_number", sa.String(length=128), nullable=True),
+        sa.Column("remittance_text", sa.Text(), nullable=True),
+        sa.Column("counterparty_name", sa.String(length=256), nullable=True),
+        sa.Column("counterparty_account", sa.String(length=64), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("evidence", sa.String(length=32), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("candidates", sa.JSON(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["bank_file_id"], ["bank_files.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("bank_file_id", "entry_index", "transaction_index", name="uq_payment_in_file"),
+    )
+    op.create_index("ix_payments_status", "payments", ["status", "id"])
+    op.create_index("ix_payments_end_to_end", "payments", ["end_to_end_id"])
+    op.create_table(
+        "payment_matches",
+        sa.Column("id", PK, autoincrement=True, nullable=False),
+        sa.Column("payment_id", PK, nullable=False),
+        sa.Column("invoice_id", PK, nullable=False),
+        sa.Column("amount", MONEY, nullable=True),
+        sa.ForeignKeyConstraint(["invoice_id"], ["invoices.id"]),
+        sa.ForeignKeyConstraint(["payment_id"], ["payments.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("payment_id", "invoice_id", name="uq_payment_match"),
+    )
+    op.create_index("ix_payment_matches_invoice_id", "payment_matches", ["invoice_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_payment_matches_invoice_id", table_name="payment_matches")
+    op.drop_table("payment_matches")
+    op.drop_index("ix_payments_end_to_end", table_name="payments")
+    op.drop_index("ix_payments_status", table_name="payments")
+    op.drop_table("payments")
