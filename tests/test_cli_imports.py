@@ -42,6 +42,7 @@ COMMAND_MODULES = [
         "rules_cmd",
         "runs_cmd",
         "schedule_cmd",
+        "tokens_cmd",
         "users_cmd",
         "web_cmd",
     ]
@@ -149,6 +150,7 @@ def test_help_lists_every_command_with_its_help_and_imports_none() -> None:
         "web",
         "user",
         "bank",
+        "token",
     ],
 )
 def test_the_listed_help_is_the_commands_own(name: str) -> None:

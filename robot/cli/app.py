@@ -103,6 +103,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Bank files: bank parse [--json] FILE... shows what the robot reads of camt.054, camt.053 and "
         "pain.002 files. Exit 1 if a file cannot be read.",
     ),
+    "token": (
+        "robot.cli.tokens_cmd:token",
+        "Status API tokens: token add --customer ID [--name LABEL] (prints the token once), token list "
+        "[--json], token revoke ID.",
+    ),
     "health": (
         "robot.cli.health_cmd:health",
         "One Nagios/Icinga plugin line with performance data. Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",

@@ -1,0 +1,99 @@
+"""``token``: the status API's tokens (``GET /api/v1/invoices``), each bound to one customer.
+
+    fakturarobot token add --customer 5798000000001 --name "purchase system"
+    fakturarobot token list [--json]
+    fakturarobot token revoke 3
+
+``add`` prints the token once (only its sha256 is stored: a lost token is revoked and a new one
+made); ``list`` shows the tokens' ids, customers, names and dates, never their values; ``revoke``
+ends a token at once. Exit 0 done, 2 a usage error (no customer, unknown or revoked token id).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+from zoneinfo import ZoneInfo
+
+import typer
+
+from robot.cli.common import CFG, DB, EXIT_CONFIG
+
+if TYPE_CHECKING:
+    from robot.store.api_tokens import ApiTokens
+
+ACTIONS = ("add", "list", "revoke")
+
+
+def token(
+    action: str = typer.Argument(..., help="add, list or revoke"),
+    token_id: str | None = typer.Argument(None, help="revoke: the token's id (from token list)"),
+    customer: str | None = typer.Option(None, "--customer", help="add: the customer the token sees"),
+    name: str = typer.Option("", "--name", help="add: a label, such as the system that uses it"),
+    as_json: bool = typer.Option(False, "--json", help="list: print JSON"),
+    database: str | None = DB,
+    config: Path | None = CFG,
+) -> None:
+    """Status API tokens: token add --customer ID [--name LABEL] (prints the token once), token list
+    [--json], token revoke ID."""
+    from robot.cli.store_lookup import cli_store
+    from robot.store.api_tokens import ApiTokens, TokenError
+
+    if action not in ACTIONS:
+        _fail(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
+    if action == "revoke" and not (token_id or "").isdigit():
+        _fail("token revoke needs the token's ID (a number, from token list)")
+    if action == "add" and not customer:
+        _fail("token add needs --customer ID")
+    store = cli_store(database, config, read_only=action == "list")
+    try:
+        tokens = ApiTokens(store.sessions)
+        if action == "list":
+            _list(tokens, as_json=as_json)
+        elif action == "revoke":
+            if not tokens.revoke(int(token_id or "0")):
+                _fail(f"no token {token_id} that is not revoked already")
+            typer.echo(f"token {token_id} revoked")
+        else:
+            try:
+                made = tokens.add(customer or "", name)
+            except TokenError as exc:
+                _fail(str(exc))
+            typer.echo(
+                f"token {made.token_id} for customer {made.customer_id} (shown only now, keep it safe):"
+            )
+            typer.echo(made.token)
+    finally:
+        store.close()
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_CONFIG)
+
+
+def _list(tokens: ApiTokens, *, as_json: bool) -> None:
+    every = tokens.all()
+    if as_json:
+        rows = [
+            {
+                "id": t.token_id,
+                "customer_id": t.customer_id,
+                "name": t.name,
+                "created_at": t.created_at.isoformat(),
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in every
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if not every:
+        typer.echo("no tokens (make one: fakturarobot token add --customer ID)")
+        return
+    here = ZoneInfo("Europe/Copenhagen")
+    for t in every:
+        state = f"revoked {t.revoked_at.astimezone(here):%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+        used = f"used {t.last_used_at.astimezone(here):%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
+        typer.echo(f"{t.token_id:>4}  {t.customer_id:<16}  {state:<24}  {used:<22}  {t.name}")
