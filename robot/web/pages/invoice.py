@@ -109,15 +109,24 @@ def _decide(
     )
 
 
-@router.post("/invoices/{invoice_id}/release", dependencies=[Depends(csrf_ok)])
-def release(
-    request: Request,
-    invoice_id: int,
-    note: str = Form(""),
-    user: User = Depends(creditor),
-    store: Store = Depends(store_of),
-) -> Response:
-    return _decide(request, store, user, invoice_id, "release", note, "note")
+def _with_note(decision: Decision, field: str) -> Callable[..., Response]:
+    """The POST route of a decision that takes only a note (release, retry)."""
+
+    @router.post(f"/invoices/{{invoice_id}}/{decision}", dependencies=[Depends(csrf_ok)])
+    def route(
+        request: Request,
+        invoice_id: int,
+        note: str = Form(""),
+        user: User = Depends(creditor),
+        store: Store = Depends(store_of),
+    ) -> Response:
+        return _decide(request, store, user, invoice_id, decision, note, field)
+
+    return route
+
+
+release = _with_note("release", "note")
+retry = _with_note("retry", "retry_note")
 
 
 @router.post("/invoices/{invoice_id}/return", dependencies=[Depends(csrf_ok)])
@@ -153,17 +162,6 @@ def return_(
             reason_en=reason_en or None,
         ),
     )
-
-
-@router.post("/invoices/{invoice_id}/retry", dependencies=[Depends(csrf_ok)])
-def retry(
-    request: Request,
-    invoice_id: int,
-    note: str = Form(""),
-    user: User = Depends(creditor),
-    store: Store = Depends(store_of),
-) -> Response:
-    return _decide(request, store, user, invoice_id, "retry", note, "retry_note")
 
 
 @router.post("/invoices/{invoice_id}/comment", dependencies=[Depends(csrf_ok)])
