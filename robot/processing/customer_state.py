@@ -4,8 +4,8 @@
     state.key, state.da, state.en        # "paid", "Betalt 12. marts 2026", "Paid on 12 March 2026"
 
 Derived from the invoice's row (``state``, ``erp_document_no``, ``due_date``) and its journey
-(the events, oldest first) and findings; nothing here reads the store. The keys, in the order an
-invoice usually meets them:
+(the events, oldest first) and findings; :func:`customer_state` reads nothing else. The keys, in
+the order an invoice usually meets them:
 
 - ``received``: stored, not yet read;
 - ``checking``: being checked (read and classified, or a person at the service centre has decided
@@ -20,8 +20,8 @@ invoice usually meets them:
   with ``on_time`` against the due date;
 - ``payment-failed``: an event ``payment-failed`` {status, reason} later than the last ``paid``.
 
-A later ``paid`` after a ``payment-failed`` is paid again. :func:`on_time_shares` (SQL) gives the
-share of paid invoices paid on time per customer and supplier.
+A later ``paid`` after a ``payment-failed`` is paid again. :func:`on_time_shares` (one SQL query
+over a session) gives the share of paid invoices paid on time per customer and supplier.
 """
 
 from __future__ import annotations
