@@ -279,15 +279,20 @@ def on_time_shares(session: Session, *, customer_id: str | None = None) -> list[
     came after that payment. Empty when nothing is paid (the bank matching has not run yet).
     """
     booked = Event.detail["booking_date"].as_string()
+    scope = (
+        []
+        if customer_id is None
+        else [Event.invoice_id.in_(select(InvoiceRow.id).where(InvoiceRow.customer_id == customer_id))]
+    )
     paid = (
         select(Event.invoice_id, func.max(booked).label("paid_on"), func.max(Event.id).label("last"))
-        .where(Event.kind == PAID)
+        .where(Event.kind == PAID, *scope)
         .group_by(Event.invoice_id)
         .subquery()
     )
     failed = (
         select(Event.invoice_id, func.max(Event.id).label("last"))
-        .where(Event.kind == PAYMENT_FAILED)
+        .where(Event.kind == PAYMENT_FAILED, *scope)
         .group_by(Event.invoice_id)
         .subquery()
     )
