@@ -32,7 +32,9 @@ ACTIONS = ("add", "list", "disable")
 def user(
     action: str = typer.Argument(..., help="add, list or disable"),
     name: str | None = typer.Argument(None, help="The user's name (add, disable)"),
-    role: str | None = typer.Option(None, "--role", help="add: creditor, viewer, admin or customer (needs --customer)"),
+    role: str | None = typer.Option(
+        None, "--role", help="add: creditor, viewer, admin or customer (needs --customer)"
+    ),
     customer: str | None = typer.Option(None, "--customer", help="add: restrict the user to this customer"),
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="add: read the password from the first line of stdin"
