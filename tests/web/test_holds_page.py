@@ -19,15 +19,14 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 from markupsafe import escape
-from sqlalchemy import select, update
-from typer.testing import CliRunner
+from sqlalchemy import update
 
-from robot.cli.app import _register, app
 from robot.cli.safe_text import visible
 from robot.configuration.settings import LoadedConfig
 from robot.store.repo import Store
-from robot.store.schema import Event, FindingRow, InvoiceRow, InvoiceState
+from robot.store.schema import FindingRow, InvoiceRow, InvoiceState
 from tests.web.conftest import HTML, ClientAs
+from tests.web.support import decision_record, run_cli
 
 LIMIT = "0050-peppol-above-auto-post-limit.xml"  # SFE, releasable
 BANK = "0044-oioubl-bank-account-differs.xml"  # MFP, VENDOR-BANK: a note, four eyes where asked
@@ -47,26 +46,7 @@ def _ids(page: str) -> list[int]:
 
 
 def _after(store: Store, invoice_id: int) -> dict[str, Any]:
-    with store.sessions() as s:
-        row = s.get(InvoiceRow, invoice_id)
-        assert row is not None
-        findings = sorted(
-            (f.code, f.disposition, f.message_da, f.message_en)
-            for f in s.scalars(select(FindingRow).where(FindingRow.invoice_id == invoice_id))
-        )
-        events = [
-            (e.kind, e.detail)
-            for e in s.scalars(
-                select(Event).where(Event.invoice_id == invoice_id, Event.run_id.is_(None)).order_by(Event.id)
-            )
-        ]
-    return {
-        "state": row.state,
-        "verdict": row.verdict,
-        "types": row.error_types,
-        "findings": findings,
-        "events": events,
-    }
+    return decision_record(store, invoice_id)
 
 
 def _decide(client: TestClient, token: str | None, ids: list[int], decision: str, **form: str) -> Any:
@@ -77,9 +57,7 @@ def _decide(client: TestClient, token: str | None, ids: list[int], decision: str
 
 
 def _cli(config: LoadedConfig, *args: str) -> tuple[int, str]:
-    _register()
-    result = CliRunner().invoke(app, [*args, "--config", str(config.path)], env={"COLUMNS": "200"})
-    return result.exit_code, result.output
+    return run_cli(*args, "--config", str(config.path))
 
 
 @pytest.fixture

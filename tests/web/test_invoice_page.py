@@ -13,18 +13,17 @@ import lxml.html
 import pytest
 import yaml
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from robot.cli.app import _register, app
 from robot.configuration.masterdata import load_orders, load_vendors
 from robot.readers import read_document
 from robot.store.repo import Store
-from robot.store.schema import Event, FindingRow, InvoiceRow, InvoiceState
+from robot.store.schema import InvoiceRow, InvoiceState
 from robot.web.render import money
 from tests.conftest import SAMPLES
 from tests.web.conftest import HTML, ClientAs
 from tests.web.invoice_html import select as css
 from tests.web.invoice_html import text
+from tests.web.support import decision_record, run_cli
 
 CLEAN = "0001-peppol-clean.xml"
 BANK = "0044-oioubl-bank-account-differs.xml"
@@ -294,28 +293,11 @@ def test_a_person_of_one_customer_sees_only_that_customers_invoices(
 
 
 def _cli(url: str, config: Path, *args: str) -> tuple[int, str]:
-    _register()
-    result = CliRunner().invoke(
-        app, [*args, "--database", url, "--config", str(config)], env={"COLUMNS": "200"}
-    )
-    return result.exit_code, result.output
+    return run_cli(*args, "--database", url, "--config", str(config))
 
 
 def _recorded(store: Store, invoice_id: int) -> dict[str, Any]:
-    """What a decision leaves: the invoice's state, its findings and the person's events."""
-    with store.sessions() as s:
-        row = s.get_one(InvoiceRow, invoice_id)
-        stored = select(FindingRow).where(FindingRow.invoice_id == invoice_id).order_by(FindingRow.id)
-        findings = [(f.code, f.reason, f.message_da, f.message_en) for f in s.scalars(stored)]
-        by_people = select(Event).where(Event.invoice_id == invoice_id, Event.run_id.is_(None))
-        events = [(e.kind, e.detail) for e in s.scalars(by_people.order_by(Event.id))]
-    return {
-        "state": row.state,
-        "verdict": row.verdict,
-        "types": row.error_types,
-        "findings": findings,
-        "events": events,
-    }
+    return decision_record(store, invoice_id)
 
 
 def test_decisions_through_the_page_leave_the_store_as_the_cli_leaves_it(
