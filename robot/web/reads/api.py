@@ -1,0 +1,151 @@
+"""What the status API reads (``/api/v1/invoices``): one customer's invoices, each with its state,
+journey and reason codes.
+
+The same reads as the customer's own pages, in data: the state is
+:func:`robot.processing.customer_state.customer_state`, the journey's words are those of
+:mod:`robot.web.reads.customer` (only the kinds a customer is told of; no claims, leases, errors,
+runs or comments). Every query carries ``customer_id == :customer`` itself: another customer's
+invoice is not found, exactly as one that does not exist (None). The list pages newest first by
+keyset (``customer_id = :c AND id < :after ORDER BY id DESC LIMIT n+1``, the index
+``ix_invoices_customer (customer_id, id)``); a page's states come from two queries over its ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from classifiers.lookups import cvr_of, normalise_invoice_number
+from robot.processing.customer_state import CustomerState, customer_state
+from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow
+from robot.web.reads.customer import JOURNEY, STATE_KINDS, Step, _by_invoice, _like, _step
+
+if TYPE_CHECKING:
+    from robot.store.repo import Store
+
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ApiQuery:
+    number: str | None = None
+    supplier: str | None = None  # a CVR, or part of the name
+    since: datetime | None = None  # received at or after
+    after: int | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    invoice_id: int
+    number: str | None
+    supplier_name: str | None
+    supplier_cvr: str | None
+    issue_date: date | None
+    due_date: date | None
+    amount: Decimal | None
+    currency: str | None
+    received_at: datetime
+    state: CustomerState
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """One finding's Invoice Response codes (status, reason = error type, action)."""
+
+    status: str
+    reason: str
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class Journey:
+    kind: str
+    step: Step
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    summary: Summary
+    journey: tuple[Journey, ...]
+    error_types: tuple[str, ...]
+    codes: tuple[Code, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListPage:
+    rows: tuple[Summary, ...]
+    next_after: int | None
+
+
+def _summary(r: InvoiceRow, events: Sequence[Event], findings: Sequence[FindingRow]) -> Summary:
+    return Summary(
+        r.id,
+        r.invoice_number,
+        r.supplier_name,
+        cvr_of(r.supplier_key or ""),
+        r.issue_date,
+        r.due_date,
+        r.payable,
+        r.currency,
+        r.received_at,
+        customer_state(r, events, findings),
+    )
+
+
+def invoices(store: Store, customer_id: str, q: ApiQuery) -> ListPage:
+    """One page (``q.limit``, at most :data:`MAX_LIMIT`) of the customer's invoices, newest first."""
+    limit = max(1, min(q.limit, MAX_LIMIT))
+    query = select(InvoiceRow).where(InvoiceRow.customer_id == customer_id)
+    if q.number and q.number.strip():
+        query = query.where(InvoiceRow.number_normalised == normalise_invoice_number(q.number)[:128])
+    if q.supplier and q.supplier.strip():
+        text = q.supplier.strip()
+        cvr = cvr_of(text)
+        if cvr is not None:
+            query = query.where(InvoiceRow.supplier_key == cvr)
+        else:
+            query = query.where(InvoiceRow.supplier_name.ilike(_like(text[:256]), escape="\\"))
+    if q.since is not None:
+        query = query.where(InvoiceRow.received_at >= q.since)
+    if q.after is not None:
+        query = query.where(InvoiceRow.id < q.after)
+    with store.sessions() as s:
+        found = list(s.scalars(query.order_by(InvoiceRow.id.desc()).limit(limit + 1)))
+        more = len(found) > limit
+        found = found[:limit]
+        ids = [r.id for r in found]
+        events = _by_invoice(
+            s.scalars(
+                select(Event).where(Event.invoice_id.in_(ids), Event.kind.in_(STATE_KINDS)).order_by(Event.id)
+            )
+        )
+        findings = _by_invoice(s.scalars(select(FindingRow).where(FindingRow.invoice_id.in_(ids))))
+        rows = tuple(_summary(r, events.get(r.id, []), findings.get(r.id, [])) for r in found)
+    return ListPage(rows, rows[-1].invoice_id if more and rows else None)
+
+
+def invoice(store: Store, customer_id: str, invoice_id: int) -> Detail | None:
+    """The customer's invoice with its state, journey and reason codes; None if it is not theirs."""
+    with store.sessions() as s:
+        r = s.scalar(
+            select(InvoiceRow).where(InvoiceRow.id == invoice_id, InvoiceRow.customer_id == customer_id)
+        )
+        if r is None:
+            return None
+        events = list(s.scalars(select(Event).where(Event.invoice_id == r.id).order_by(Event.id)))
+        findings = list(
+            s.scalars(select(FindingRow).where(FindingRow.invoice_id == r.id).order_by(FindingRow.id))
+        )
+        types = s.scalars(
+            select(ErrorTypeRow.code).where(ErrorTypeRow.invoice_id == r.id).order_by(ErrorTypeRow.code)
+        )
+        error_types = tuple(types) or tuple(t for t in (r.error_types or "").split(",") if t)
+        journey = tuple(Journey(e.kind, _step(e)) for e in events if e.kind in JOURNEY)
+        codes = tuple(dict.fromkeys(Code(f.status, f.reason, f.action) for f in findings))
+        return Detail(_summary(r, events, findings), journey, error_types, codes)
