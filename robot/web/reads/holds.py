@@ -30,6 +30,7 @@ from sqlalchemy.orm import load_only
 from classifiers.lookups import cvr_of
 from robot.store.holds import Standing
 from robot.store.schema import ErrorTypeRow, FindingRow, InvoiceRow, InvoiceState
+from robot.web.reads.paging import bounded, page_of
 
 if TYPE_CHECKING:
     from robot.store.repo import Store
@@ -196,7 +197,7 @@ def hold_queue(
     only_customer: str | None = None,
 ) -> HoldPage:
     """One page of the held invoices matching ``filters``, due first, after the page key ``after``."""
-    limit = max(1, min(limit, MAX_PAGE))
+    limit = bounded(limit, MAX_PAGE)
     where = _conditions(filters, only_customer)
     key = parse_key(after)
     rows: list[InvoiceRow] = []
@@ -213,13 +214,11 @@ def hold_queue(
                 undated.append(InvoiceRow.id > key[1])
             query = _select(undated).order_by(InvoiceRow.id).limit(limit + 1 - len(rows))
             rows.extend(s.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_key = page_of(rows, limit, lambda r: make_key(r.due_date, r.id))
     reasons = _reasons(store, [r.id for r in rows])
     standings = store.standings(rows)
     page = [_row(r, today, tuple(reasons.get(r.id, ())), standings.get(r.id)) for r in rows]
-    last = rows[-1] if rows else None
-    return HoldPage(page, make_key(last.due_date, last.id) if more and last is not None else None)
+    return HoldPage(page, next_key)
 
 
 def count_holds(

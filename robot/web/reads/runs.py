@@ -29,6 +29,7 @@ from robot.running.health import ago
 from robot.store.repo import Store
 from robot.store.runs import shown_status
 from robot.store.schema import Event, InvoiceRow, Run, utcnow
+from robot.web.reads.paging import page_of
 
 #: event kinds that record something going wrong in a run (robot.running.run, robot.store.repo
 #: step_failed's ``<step>-failed``, robot.store.outbox, robot.processing.actions, robot.running.alerts)
@@ -120,9 +121,8 @@ def runs_page(
     if before is not None:
         query = query.where(Run.id < before)
     with store.sessions() as s:
-        rows = list(s.scalars(query))
-    lines = [run_line(r, now) for r in rows[:limit]]
-    return RunPage(lines, lines[-1].id if len(rows) > limit else None)
+        rows, before_next = page_of(list(s.scalars(query)), limit, lambda r: r.id)
+    return RunPage([run_line(r, now) for r in rows], before_next)
 
 
 def run_of(store: Store, run_id: int, now: datetime | None = None) -> RunLine | None:
@@ -188,7 +188,7 @@ def run_invoices(
     if customer is not None:
         query = query.where(InvoiceRow.customer_id == customer)
     with store.sessions() as s:
-        rows = s.execute(query).all()
+        rows, next_after = page_of(s.execute(query).all(), limit, lambda r: int(r.id))
     lines = [
         InvoiceLine(
             id=r.id,
@@ -203,9 +203,9 @@ def run_invoices(
             currency=r.currency,
             last_error=r.last_error,
         )
-        for r in rows[:limit]
+        for r in rows
     ]
-    return InvoicePage(lines, lines[-1].id if len(rows) > limit else None)
+    return InvoicePage(lines, next_after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,13 +259,12 @@ def run_failures(
     if after is not None:
         query = query.where(Event.id > after)
     with store.sessions() as s:
-        events = list(s.scalars(query))
+        events, next_after = page_of(list(s.scalars(query)), limit, lambda e: e.id)
         total = _count_failures(s, run_id, customer)
     failures = [
-        Failure(e.id, e.at, e.kind, e.invoice_id, failure_message(dict(e.detail or {})))
-        for e in events[:limit]
+        Failure(e.id, e.at, e.kind, e.invoice_id, failure_message(dict(e.detail or {}))) for e in events
     ]
-    return FailurePage(failures, total, failures[-1].event_id if len(events) > limit else None)
+    return FailurePage(failures, total, next_after)
 
 
 def _count_failures(s: Session, run_id: int, customer: str | None) -> int:

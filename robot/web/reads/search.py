@@ -26,6 +26,7 @@ from sqlalchemy import Select, select
 from classifiers.lookups import cvr_of, normalise_invoice_number
 from robot.codes import InvoiceState
 from robot.store.schema import InvoiceRow
+from robot.web.reads.paging import bounded, page_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -201,17 +202,14 @@ def filtered(
         query = query.where(InvoiceRow.payable <= q.amount_max)
     if q.after is not None:
         query = query.where(InvoiceRow.id < q.after)
-    limit = max(1, min(q.limit, MAX_PAGE))
-    return query.order_by(InvoiceRow.id.desc()).limit(limit + 1)
+    return query.order_by(InvoiceRow.id.desc()).limit(bounded(q.limit, MAX_PAGE) + 1)
 
 
 def search(
     store: Store, q: SearchQuery, *, restrict_to: str | None = None, customers: Iterable[str] = ()
 ) -> SearchPage:
     """One page of invoices matching ``q``; ``restrict_to`` limits to one customer's invoices."""
-    limit = max(1, min(q.limit, MAX_PAGE))
     with store.sessions() as s:
         rows = [SearchRow(*r) for r in s.execute(filtered(q, restrict_to=restrict_to, customers=customers))]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return SearchPage(tuple(rows), rows[-1].invoice_id if more and rows else None)
+    shown, next_after = page_of(rows, bounded(q.limit, MAX_PAGE), lambda r: r.invoice_id)
+    return SearchPage(tuple(shown), next_after)
