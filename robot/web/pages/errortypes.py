@@ -11,8 +11,6 @@ returns (:mod:`robot.web.reads.errortypes`). Every chart is server-side SVG
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,6 +25,7 @@ from markupsafe import Markup
 from robot.store.repo import Store
 from robot.store.schema import utcnow
 from robot.web import charts
+from robot.web.csvfile import Cell, csv_response
 from robot.web.deps import User, store_of, viewer
 from robot.web.reads import errortypes as reads
 from robot.web.render import lang_of, render, translator
@@ -35,10 +34,7 @@ router = APIRouter()
 
 TableName = Literal["by-type", "by-customer", "by-week", "touchless", "suppliers", "rules", "counts"]
 TABLES: tuple[str, ...] = get_args(TableName)
-Cell = str | int | float | None
 Column = tuple[str, str, str]  # (Danish, English, kind: "text" | "count" | "rate")
-#: the first characters that make a spreadsheet treat a text cell as a formula
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
 #: lines in a line chart (the largest series; the table has them all)
 MAX_LINES = 8
 WEEK: Column = ("Uge", "Week", "text")
@@ -241,31 +237,6 @@ class Report:
         return table
 
 
-def safe_cell(value: Cell) -> str:
-    """A CSV cell: a text a spreadsheet would run as a formula gets a leading ``'``.
-
-    >>> safe_cell('=HYPERLINK("x")'), safe_cell("-1+2"), safe_cell("@x"), safe_cell("\\tx")
-    ('\\'=HYPERLINK("x")', "'-1+2", "'@x", "'\\tx")
-    >>> safe_cell(0.5), safe_cell(None), safe_cell(3), safe_cell("2026-W49")
-    ('0.5000', '', '3', '2026-W49')
-    """
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA) else text
-
-
-def as_csv(table: Table) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_cell(c) for c in table.columns])
-    for row in table.rows:
-        writer.writerow([safe_cell(c) for c in row])
-    return out.getvalue()
-
-
 @router.get("/error-types")
 def page(request: Request, chosen: Choice = Depends(choice), store: Store = Depends(store_of)) -> Response:
     lang = lang_of(request)
@@ -293,8 +264,5 @@ def download(
     report = Report(store, chosen, lang_of(request))
     labels = report.period.labels
     name = f"fakturarobot-{table}-{labels[0]}-{labels[-1]}.csv"
-    return Response(
-        "\ufeff" + as_csv(report.table(table)),  # the byte order mark: spreadsheets read æ, ø, å right
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    chosen_table = report.table(table)
+    return csv_response(name, chosen_table.columns, chosen_table.rows)
