@@ -4,6 +4,7 @@ alert, unmatched payments kept with their candidates, the same file twice changi
 
 from __future__ import annotations
 
+import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -311,3 +312,33 @@ def test_the_bank_folder_is_imported_and_emptied(store: Store, tmp_path: Path) -
     assert (
         outcome.matched == 1 and not (folder / "ntf.xml").exists() and (folder / ".done" / "ntf.xml").exists()
     )
+
+
+def test_the_cli_imports_the_configured_folder_and_lists_the_unmatched(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from robot.cli.payments_cmd import bank_import, payments
+
+    monkeypatch.delenv("FAKTURAROBOT_DATABASE_URL", raising=False)
+    url = str(store.engine.url)
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    hostile = "<script>alert(1)</script> KL-2026-0266 [/bold]"
+    _write(folder, "ntf.xml", camt054("08", [debit("1.00", ustrd=[hostile], creditor_iban=KONTORLAND)]))
+    config = tmp_path / "fakturarobot.yaml"
+    text = (samples_dir() / "fakturarobot.yaml").read_text(encoding="utf-8")
+    text = text.replace("sqlite:///../var/demo/fakturarobot.db", url).replace("../var/demo", str(tmp_path))
+    for name in ("customers.yaml", "vendors.yaml", "orders.yaml"):
+        text = text.replace(name, str(samples_dir() / name))
+    config.write_text(text + "\nbank:\n  kind: folder\n  folder: bank\n  settle_seconds: 0\n")
+    assert bank_import(config, []) == 0
+    assert "1 payments recorded (0 matched, 1 unmatched" in capsys.readouterr().out
+    payments(unmatched=True, as_json=True, limit=100, database=url, config=None)
+    [line] = capsys.readouterr().out.splitlines()
+    listed = json.loads(line)
+    assert (listed["status"], listed["remittance_text"]) == ("unmatched", hostile)
+    assert [c["invoice_number"] for c in listed["candidates"]] == ["KL-2026-0266"]
+    payments(unmatched=True, as_json=False, limit=100, database=url, config=None)
+    shown = capsys.readouterr().out
+    assert "KL-2026-0266" in shown
+    assert bank_import(config, [tmp_path / "missing.xml"]) == 1

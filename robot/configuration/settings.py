@@ -162,6 +162,7 @@ class RobotConfig(BaseModel):
     source: ConnectorSpec
     ledger: ConnectorSpec
     notifier: ConnectorSpec
+    bank: ConnectorSpec | None = None  # bank files in (issue 13): {kind: folder, folder: bank/}
     templates: Path | None = None
     pdf_templates: list[Path] = Field(default_factory=list)  # folders of PDF templates (robot.pdftext)
     responder: ResponderSettings = ResponderSettings()
