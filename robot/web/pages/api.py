@@ -34,6 +34,7 @@ PREFIX = "/api/v1/invoices"
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 NOT_FOUND = {"error": "not-found", "message": "No such invoice."}
 FILTERS = ("number", "supplier", "since")
+BIGINT = 2**63 - 1  # the largest id a store has
 
 
 class Refusal(ValueError):
@@ -68,32 +69,35 @@ def _customer(request: Request) -> str | Response:
 
 
 def _since(text: str) -> datetime | None:
-    text = text.strip()
+    """An ISO 8601 date (midnight in Copenhagen) or RFC 3339 date and time with its zone, in UTC."""
+    text = text.strip().upper()
     if not text:
         return None
+    wrong = "since: an ISO 8601 date (YYYY-MM-DD) or date and time with its zone"
     if "T" in text:
         text = text.replace(" ", "+")  # an unencoded + in a query string arrives as a space
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise Refusal("since", "since: an ISO 8601 date or date and time with its zone") from None
+            raise Refusal("since", wrong) from None
         if moment.tzinfo is None:
             raise Refusal("since", "since: a date and time needs its zone (Z or +01:00)")
-        return moment.astimezone(UTC)
+    else:
+        try:
+            moment = datetime.combine(date.fromisoformat(text), time(0), COPENHAGEN)
+        except ValueError:
+            raise Refusal("since", wrong) from None
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise Refusal(
-            "since", "since: an ISO 8601 date (YYYY-MM-DD) or date and time with its zone"
-        ) from None
-    return datetime.combine(day, time(0), COPENHAGEN).astimezone(UTC)
+        return moment.astimezone(UTC)
+    except OverflowError:  # within hours of year 1 or 9999: the edge of time
+        return datetime.min.replace(tzinfo=UTC) if moment.year < 5000 else datetime.max.replace(tzinfo=UTC)
 
 
 def _number(params: Any, name: str, default: int | None, low: int, high: int) -> int | None:
     text = str(params.get(name, "")).strip()
     if not text:
         return default
-    if not text.isdigit() or len(text) > 18 or not low <= int(text) <= high:
+    if not text.isascii() or not text.isdigit() or len(text) > 19 or not low <= int(text) <= high:
         raise Refusal(name, f"{name}: a whole number from {low} to {high}")
     return int(text)
 
@@ -185,13 +189,14 @@ def list_invoices(request: Request) -> Response:
     if isinstance(customer, Response):
         return customer
     params = request.query_params
-    values = {name: params.get(name, "")[:256] for name in FILTERS}
+    # NUL is no character of any invoice (and PostgreSQL refuses it in text)
+    values = {name: params.get(name, "")[:256].replace("\x00", "") for name in FILTERS}
     try:
         query = ApiQuery(
             number=values["number"].strip() or None,
             supplier=values["supplier"].strip() or None,
             since=_since(values["since"]),
-            after=_number(params, "after", None, 1, 10**18),
+            after=_number(params, "after", None, 1, BIGINT),
             limit=_number(params, "limit", 50, 1, MAX_LIMIT) or 50,
         )
     except Refusal as exc:
@@ -211,7 +216,7 @@ def get_invoice(request: Request, invoice_id: str) -> Response:
     customer = _customer(request)
     if isinstance(customer, Response):
         return customer
-    if not invoice_id.isdigit() or len(invoice_id) > 18:
+    if not invoice_id.isascii() or not invoice_id.isdigit() or len(invoice_id) > 18:
         return _json(NOT_FOUND, 404)
     found = invoice(store_of(request), customer, int(invoice_id))
     if found is None:
