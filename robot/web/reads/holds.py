@@ -31,6 +31,7 @@ from classifiers.lookups import cvr_of
 from robot.store.holds import Standing
 from robot.store.schema import ErrorTypeRow, FindingRow, InvoiceRow, InvoiceState
 from robot.web.reads.paging import bounded, page_of
+from robot.web.reads.scope import of_customer
 
 if TYPE_CHECKING:
     from robot.store.repo import Store
@@ -240,7 +241,7 @@ def held_ids(store: Store, ids: list[int], only_customer: str | None = None) -> 
         return []
     query = select(InvoiceRow.id).where(InvoiceRow.id.in_(ids))
     if only_customer:
-        query = query.where(func.upper(InvoiceRow.customer_id) == only_customer.strip().upper())
+        query = query.where(of_customer(only_customer))
     with store.sessions() as s:
         found = set(s.scalars(query))
     return [i for i in ids if i in found]

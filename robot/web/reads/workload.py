@@ -27,6 +27,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 
 from robot.store.holds import APPROVED, EVENT
 from robot.store.schema import Event, InvoiceRow, InvoiceState
+from robot.web.reads.scope import of_customer
 
 if TYPE_CHECKING:
     from robot.store.repo import Store
@@ -100,7 +101,7 @@ class Workload:
 def _held(only_customer: str | None) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [InvoiceRow.state == InvoiceState.HELD]
     if only_customer:
-        where.append(func.upper(InvoiceRow.customer_id) == only_customer.strip().upper())
+        where.append(of_customer(only_customer))
     return where
 
 
@@ -188,9 +189,7 @@ def _decisions(
         .group_by(day_of, by, Event.kind)
     )
     if only_customer:
-        mine = select(InvoiceRow.id).where(
-            func.upper(InvoiceRow.customer_id) == only_customer.strip().upper()
-        )
+        mine = select(InvoiceRow.id).where(of_customer(only_customer))
         query = query.where(Event.invoice_id.in_(mine))
     table: dict[tuple[int, str], dict[str, int]] = {}
     with store.sessions() as s:
