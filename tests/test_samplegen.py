@@ -38,7 +38,9 @@ def _files(root: Path) -> list[str]:
     names = [
         f"{n}.yaml" for n in ("customers", "vendors", "orders", "manifest") if (root / f"{n}.yaml").exists()
     ]
-    return names + sorted(f"inbox/{p.name}" for p in (root / "inbox").iterdir() if p.is_file())
+    inbox = sorted(f"inbox/{p.name}" for p in (root / "inbox").iterdir() if p.is_file())
+    bank = sorted(f"bank/{p.name}" for p in (root / "bank").glob("*.xml")) if (root / "bank").is_dir() else []
+    return names + inbox + bank
 
 
 def test_generation_is_deterministic(fresh: tuple[Path, Manifest], tmp_path: Path) -> None:
@@ -53,6 +55,7 @@ def test_generation_is_deterministic(fresh: tuple[Path, Manifest], tmp_path: Pat
 def test_committed_samples_equal_a_fresh_generation(fresh: tuple[Path, Manifest]) -> None:
     target, manifest = fresh
     assert _files(SAMPLES) == _files(target), "samples/ drifted: run `fakturarobot make-samples samples`"
+    assert any(n.startswith("bank/") for n in _files(target)), "the bank files are part of the samples"
     mismatch = [n for n in _files(target) if not filecmp.cmp(SAMPLES / n, target / n, shallow=False)]
     assert mismatch == [], f"samples/ drifted from the generator: {mismatch[:5]}"
     assert manifest == MANIFEST

@@ -11,7 +11,8 @@ checked against a fresh generation::
 
 Writes ``customers.yaml``, ``vendors.yaml``, ``orders.yaml``, ``manifest.yaml`` and
 ``inbox/NNNN-<format>-<scenario>.xml`` (``.pdf`` for printed invoices), each with a ``.meta.json``
-sidecar holding the purchase system's metadata (customer, approver, remark, account string).
+sidecar holding the purchase system's metadata (customer, approver, remark, account string), and
+``bank/`` with the bank's files for the posted invoices (:mod:`robot.demo.samplegen.bank`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from robot.demo.samplegen import oioubl, peppol
+from robot.demo.samplegen import bank, oioubl, peppol
 from robot.demo.samplegen.builder import Entry
 from robot.demo.samplegen.customers import CUSTOMERS
 from robot.demo.samplegen.manifest import Manifest, ManifestEntry, load_manifest
@@ -76,6 +77,7 @@ def generate(target: Path, seed: int = 2026) -> Manifest:
     _dump(target / "vendors.yaml", header, {"vendors": [v.to_yaml() for v in VENDORS]})
     _dump(target / "orders.yaml", header, {"orders": orders})
     _dump(target / "manifest.yaml", header, manifest.to_yaml())
+    bank.write(target / "bank", entries)  # the bank's files for the posted invoices
     return manifest
 
 
