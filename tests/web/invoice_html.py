@@ -12,6 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import lxml.html
+
+from tests.web.conftest import HTML
+
 _STEP = re.compile(r"^([a-z0-9]*)(#[A-Za-z0-9_-]+)?((?:\.[A-Za-z0-9_-]+)*)$")
 
 
@@ -46,3 +50,10 @@ def text(tree: Any, selector: str) -> str:
     found = select(tree, selector)
     assert found, f"nothing matches {selector}"
     return " ".join(" ".join(el.text_content().split()) for el in found)
+
+
+def invoice_page(client: Any, invoice_id: int, status: int = 200) -> Any:
+    """``GET /invoices/{invoice_id}`` as a browser asks for it, asserting ``status``, as an lxml tree."""
+    got = client.get(f"/invoices/{invoice_id}", headers=HTML)
+    assert got.status_code == status, got.text[:2000]
+    return lxml.html.fromstring(got.text)

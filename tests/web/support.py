@@ -37,6 +37,14 @@ def decision_record(store: Store, invoice_id: int) -> dict[str, Any]:
     }
 
 
+def invoice_id(store: Store, ref: str) -> int:
+    """The id of the invoice received as ``ref`` (a sample's file name)."""
+    with store.sessions() as s:
+        found = s.scalar(select(InvoiceRow.id).where(InvoiceRow.source_ref == ref))
+    assert found is not None, ref
+    return int(found)
+
+
 def run_cli(*args: str) -> tuple[int, str]:
     """``fakturarobot ARGS`` in this process (wide output): its exit code and what it printed."""
     _register()
