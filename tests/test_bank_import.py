@@ -342,3 +342,43 @@ def test_the_cli_imports_the_configured_folder_and_lists_the_unmatched(
     shown = capsys.readouterr().out
     assert "KL-2026-0266" in shown
     assert bank_import(config, [tmp_path / "missing.xml"]) == 1
+
+
+def test_a_statement_repeating_a_notification_pays_nothing_twice(store: Store, tmp_path: Path) -> None:
+    pay = debit("22650.00", bank_reference="AS-77", referred_documents=refers("KL-2026-0264"))
+    PaymentImporter(store).import_files([_write(tmp_path, "ntf.xml", camt054("08", [pay]))])
+    [outcome] = PaymentImporter(store).import_files([_write(tmp_path, "stmt.xml", camt053("08", [pay]))])
+    assert (outcome.recorded, outcome.repeat, outcome.matched) == (1, 1, 0)
+    assert len(_events(store, _id(store, "KL-2026-0264"), "paid")) == 1
+    other_day = debit("22650.00", bank_reference="AS-78", referred_documents=refers("KL-2026-0264"))
+    [later] = PaymentImporter(store).import_files([_write(tmp_path, "ntf2.xml", camt054("08", [other_day]))])
+    assert later.matched == 1  # another bank reference: a payment of its own
+
+
+def test_on_postgresql_a_file_twice_and_a_rejection(pg_fresh_url: str, tmp_path: Path) -> None:
+    work = tmp_path / "w"
+    samples = samples_dir()
+    shutil.copytree(samples, work / "samples")
+    shutil.copytree(samples / "inbox", work / "var" / "demo" / "inbox")
+    robot, _ = build_robot(work / "samples" / "fakturarobot.yaml", database_url=pg_fresh_url)
+    robot.run(RunOptions(trigger="test"))
+    robot.store.close()
+    store = Store.open(pg_fresh_url)
+    try:
+        paid = camt054(
+            "02", [debit("8300.00", end_to_end_id="E2E-PG", referred_documents=refers("NR20260352"))]
+        )
+        rejected = pain002("10", payments=[payment("PMT-1", None, [status("E2E-PG", "RJCT", "AM04")])])
+        path = _write(tmp_path, "p.xml", paid)
+        [first] = PaymentImporter(store, alert_to=ALERTS).import_files([path])
+        [again] = PaymentImporter(store, alert_to=ALERTS).import_files([path])
+        [bounced] = PaymentImporter(store, alert_to=ALERTS).import_files(
+            [_write(tmp_path, "s.xml", rejected)]
+        )
+        assert (first.matched, again.recorded, bounced.rejected, bounced.alerts) == (1, 0, 1, 1)
+        invoice_id = _id(store, "NR20260352")
+        [failed] = _events(store, invoice_id, "payment-failed")
+        assert failed.detail["reason"] == "AM04"
+        assert next(o for o in Payments(store.sessions).open_invoices() if o.id == invoice_id).paid == 0
+    finally:
+        store.close()

@@ -38,7 +38,7 @@ from robot.bank.source import BankSource, TakenIn, import_from, take_in
 from robot.readers import read_document
 from robot.store.bank import BankFiles
 from robot.store.outbox import Outbox
-from robot.store.payments import NewPayment, OpenInvoice, Payments
+from robot.store.payments import REPEAT, NewPayment, OpenInvoice, Payments
 from robot.store.repo import Store
 from robot.store.schema import Document
 
@@ -55,6 +55,7 @@ class FileOutcome:
     unmatched: int = 0
     ambiguous: int = 0
     rejected: int = 0
+    repeat: int = 0  # payments another file recorded already
     alerts: int = 0
 
 
@@ -173,11 +174,16 @@ class PaymentImporter:
             matches=tuple((a.invoice_id, a.amount) for a in result.allocations),
             candidates=tuple(_described(candidates[c.invoice_id], c.why) for c in result.candidates),
         )
+        first = self.payments.recorded_elsewhere(payment)
+        if first is not None:  # the same payment in another file: recorded, nothing done again
+            payment = replace(payment, status=REPEAT, matches=(), candidates=(), reason=f"payment {first}")
+            result = replace(result, allocations=())
+            failed = False
         alert = self._alert(taken, key, payment) if failed else None
         if self.payments.record(payment, alert=alert) is None:
             return  # another import recorded it meanwhile
         outcome.recorded += 1
-        setattr(outcome, result.status, getattr(outcome, result.status) + 1)
+        setattr(outcome, payment.status, getattr(outcome, payment.status) + 1)
         outcome.alerts += alert is not None
         for a in result.allocations:
             c = candidates[a.invoice_id]

@@ -35,6 +35,7 @@ from robot.store.schema import (
 )
 
 MATCHED, UNMATCHED, AMBIGUOUS, REJECTED = "matched", "unmatched", "ambiguous", "rejected"
+REPEAT = "repeat"  # recorded from another file already (a statement repeating a notification)
 OPEN = (UNMATCHED, AMBIGUOUS)  # what the creditor team looks at
 ALERT_KIND = "payment-alert"
 ZERO = Decimal(0)
@@ -99,6 +100,30 @@ class Payments:
                 )
             )
             return {(int(e), int(t)) for e, t in rows}
+
+    def recorded_elsewhere(self, p: NewPayment) -> int | None:
+        """The payment another bank file recorded as ``p`` (the same bank reference, transaction,
+        end-to-end id, amount, direction and booking date): a camt.053 statement repeats the
+        entries of the day's camt.054 notifications. None without a bank reference (nothing to go by)."""
+        if p.bank_reference is None or p.direction == "status":
+            return None
+        with self.sessions() as s:
+            return s.scalar(
+                select(PaymentRow.id)
+                .where(
+                    PaymentRow.bank_reference == p.bank_reference[:128],
+                    PaymentRow.bank_file_id != p.bank_file_id,
+                    PaymentRow.transaction_index == p.transaction_index,
+                    PaymentRow.direction == p.direction,
+                    PaymentRow.amount == p.amount,
+                    PaymentRow.booking_date == p.booking_date,
+                    PaymentRow.status != REPEAT,
+                    (PaymentRow.end_to_end_id.is_(None) if p.end_to_end_id is None
+                     else PaymentRow.end_to_end_id == p.end_to_end_id[:128]),
+                )
+                .order_by(PaymentRow.id)
+                .limit(1)
+            )  # fmt: skip
 
     def record(self, p: NewPayment, *, alert: OutgoingNotice | None = None) -> int | None:
         """Record ``p`` with its matches, journey events and alert; None if it was recorded before."""

@@ -345,7 +345,8 @@ class PaymentRow(Base):
 
     ``status``: ``matched`` (paid invoices in ``payment_matches``), ``unmatched`` or ``ambiguous``
     (``candidates`` names the invoices it could be), ``rejected`` (a returned or rejected payment:
-    the invoices it reopened in ``payment_matches``). Unique per bank file, entry and transaction,
+    the invoices it reopened in ``payment_matches``), ``repeat`` (a payment another file recorded
+    already: a statement repeating a notification). Unique per bank file, entry and transaction,
     so the same file twice records nothing new (migration 0010).
     """
 
@@ -354,6 +355,7 @@ class PaymentRow(Base):
         UniqueConstraint("bank_file_id", "entry_index", "transaction_index", name="uq_payment_in_file"),
         Index("ix_payments_status", "status", "id"),
         Index("ix_payments_end_to_end", "end_to_end_id"),
+        Index("ix_payments_bank_reference", "bank_reference"),
     )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
@@ -372,7 +374,7 @@ class PaymentRow(Base):
     remittance_text: Mapped[str | None] = mapped_column(Text, default=None)
     counterparty_name: Mapped[str | None] = mapped_column(String(256), default=None)
     counterparty_account: Mapped[str | None] = mapped_column(String(64), default=None)
-    status: Mapped[str] = mapped_column(String(16))  # matched | unmatched | ambiguous | rejected
+    status: Mapped[str] = mapped_column(String(16))  # matched | unmatched | ambiguous | rejected | repeat
     evidence: Mapped[str | None] = mapped_column(String(32), default=None)  # what matched it
     reason: Mapped[str | None] = mapped_column(Text, default=None)  # why unmatched, or the bank's reason
     candidates: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"invoices": [{id, why}, ...]}

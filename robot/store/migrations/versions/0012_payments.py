@@ -55,6 +55,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_payments_status", "payments", ["status", "id"])
     op.create_index("ix_payments_end_to_end", "payments", ["end_to_end_id"])
+    op.create_index("ix_payments_bank_reference", "payments", ["bank_reference"])
     op.create_table(
         "payment_matches",
         sa.Column("id", PK, autoincrement=True, nullable=False),
@@ -72,6 +73,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_payment_matches_invoice_id", table_name="payment_matches")
     op.drop_table("payment_matches")
+    op.drop_index("ix_payments_bank_reference", table_name="payments")
     op.drop_index("ix_payments_end_to_end", table_name="payments")
     op.drop_index("ix_payments_status", table_name="payments")
     op.drop_table("payments")
