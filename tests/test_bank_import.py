@@ -382,3 +382,15 @@ def test_on_postgresql_a_file_twice_and_a_rejection(pg_fresh_url: str, tmp_path:
         assert next(o for o in Payments(store.sessions).open_invoices() if o.id == invoice_id).paid == 0
     finally:
         store.close()
+
+
+def test_money_in_and_its_reversal_touch_no_invoice(store: Store, tmp_path: Path) -> None:
+    refund = entry("CRDT", "22650.00", [tx(amount="22650.00", referred_documents=refers("KL-2026-0264"))])
+    undone = entry(
+        "DBIT", "22650.00", [tx(amount="22650.00", referred_documents=refers("KL-2026-0264"))], reversal=True
+    )
+    [outcome] = PaymentImporter(store, alert_to=ALERTS).import_files(
+        [_write(tmp_path, "in.xml", camt054("08", [refund, undone]))]
+    )
+    assert (outcome.error, outcome.recorded, outcome.alerts) == (None, 0, 0)
+    assert _counts(store)[0] == 0

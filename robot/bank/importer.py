@@ -116,8 +116,8 @@ class PaymentImporter:
                 Transaction(entry.amount, entry.currency, bank_reference=entry.bank_reference),
             )
             returned = entry.reversal or any(t.return_reason for t in txs)
-            if entry.direction == "credit" and not returned:
-                continue  # money in: not a payment of an invoice
+            if (entry.direction == "credit") != returned:
+                continue  # money in, or a debit undoing money in: not a payment of an invoice
             for ti, tx in enumerate(txs):
                 if (ei, ti) not in done:
                     yield (ei, ti), entry, tx, match_transaction(tx, self.open(), returned=returned)
