@@ -225,3 +225,53 @@ def test_a_demo_run_then_the_import_gives_paid_partly_paid_failed_and_unmatched(
         assert [o.recorded for o in again] == [0, 0]
     finally:
         store.close()
+
+
+def test_the_demo_shows_paid_bounced_and_unmatched_payments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fakturarobot demo` imports samples/bank/ after its run; --keep imports nothing twice."""
+    pytest.importorskip("robot.bank.importer")
+    import json
+
+    from typer.testing import CliRunner
+
+    from robot.cli.app import _register, app
+
+    _register()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FAKTURAROBOT_DATABASE_URL", raising=False)
+    shutil.copytree(SAMPLES, tmp_path / "samples")
+    result = CliRunner().invoke(app, ["demo", "--json"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)["bank"]
+    assert got["files"] == sorted(p.name for p in BANK.glob("*.xml")) and got["errors"] == []
+    numbers = {k: [p["number"] for p in got[k]] for k in ("paid", "partly_paid", "payment_failed")}
+    meant = [
+        n
+        for kind in ("fik-71", "fik-75", "referred-document", "two-invoices")
+        for n in PAYMENTS[kind].invoices
+    ]
+    assert sorted(numbers["paid"]) == sorted(meant)
+    assert numbers["partly_paid"] == list(PAYMENTS["partial"].invoices)
+    assert numbers["payment_failed"] == list(PAYMENTS["remittance-text"].invoices)
+    assert got["payment_failed"][0]["reason"] == bank.REJECTED_REASON
+    assert got["partly_paid"][0]["paid"] == str(PAYMENTS["partial"].amount)
+    assert [(u["status"], u["amount"], u["counterparty"]) for u in got["unmatched"]] == [
+        ("unmatched", str(bank.UNKNOWN_AMOUNT), bank.UNKNOWN[0])
+    ]
+    assert got["alerts"] == 1
+    assert sorted(p.name for p in (tmp_path / "var" / "demo" / "bank" / ".done").iterdir()) == got["files"]
+
+    again = CliRunner().invoke(app, ["demo", "--json", "--keep"])
+    assert again.exit_code == 0, again.output
+    kept = json.loads(again.stdout)["bank"]
+    assert kept["files"] == [] and kept["alerts"] == 0
+    assert {k: kept[k] for k in numbers} == {k: got[k] for k in numbers}
+    assert kept["unmatched"] == got["unmatched"]
+
+    text = CliRunner().invoke(app, ["demo"])
+    assert text.exit_code == 0
+    assert (
+        "payment failed" in text.stdout and "partly paid" in text.stdout and "Nordisk Inkasso" in text.stdout
+    )

@@ -170,14 +170,21 @@ def demo(
     summary = execute(
         samples / "fakturarobot.yaml", RunOptions(trigger="demo"), as_json=as_json, database_url=url
     )
+    from robot.demo.bank_demo import import_demo_bank, print_bank
+
+    bank = import_demo_bank(samples, var, url)  # then the bank's files: paid, bounced, unmatched
     if as_json:
-        typer.echo(json.dumps(summary.to_json(), ensure_ascii=False))
+        data = summary.to_json() | ({"bank": bank.to_json()} if bank is not None else {})
+        typer.echo(json.dumps(data, ensure_ascii=False))
         return
     console = terminal(width=max(Console().width, 140))
     print_summary(console, summary, details_db=url)
+    if bank is not None:
+        print_bank(console, bank)
     console.print(
         f"\nLedger: {var}/ledger.jsonl   Notices: {var}/outbox/*.eml   Store: {url}\n"
-        f"Try: fakturarobot show <invoice id> --database {url}"
+        f"Try: fakturarobot show <invoice id> --database {url}\n"
+        f"     fakturarobot payments --unmatched --database {url}"
     )
     if web:
         _serve_demo_console(samples / "fakturarobot.yaml", url, port)
