@@ -328,7 +328,7 @@ def test_the_cli_imports_the_configured_folder_and_lists_the_unmatched(
     config = tmp_path / "fakturarobot.yaml"
     text = (samples_dir() / "fakturarobot.yaml").read_text(encoding="utf-8")
     text = text.replace("sqlite:///../var/demo/fakturarobot.db", url).replace("../var/demo", str(tmp_path))
-    for name in ("customers.yaml", "vendors.yaml", "orders.yaml"):
+    for name in ("customers.yaml", "vendors.yaml", "orders.yaml", "pdf-templates"):
         text = text.replace(name, str(samples_dir() / name))
     config.write_text(text + "\nbank:\n  kind: folder\n  folder: bank\n  settle_seconds: 0\n")
     assert bank_import(config, []) == 0
@@ -394,3 +394,20 @@ def test_money_in_and_its_reversal_touch_no_invoice(store: Store, tmp_path: Path
     )
     assert (outcome.error, outcome.recorded, outcome.alerts) == (None, 0, 0)
     assert _counts(store)[0] == 0
+
+
+def test_the_vendor_masters_account_counts_for_an_invoice_that_names_none(
+    store: Store, tmp_path: Path
+) -> None:
+    # 0057 is a printed PDF (no account read from it); the vendor master has Kursuscentret's 5301 0000456789
+    pay = debit("8125.00", ustrd=["Faktura KC-2026-0397"], creditor_iban="DK4553010000456789")
+    path = _write(tmp_path, "ntf.xml", camt054("08", [pay]))
+    [without] = PaymentImporter(store).import_files([path])
+    assert without.unmatched == 1
+    again = debit("8125.00", "BANKREF-2", ustrd=["Faktura KC-2026-0397"], creditor_iban="DK4553010000456789")
+    other = _write(tmp_path, "ntf2.xml", camt054("08", [again]))
+    master = {"91206676": ["53010000456789", "0000456789"]}
+    [with_master] = PaymentImporter(store, supplier_accounts=master).import_files([other])
+    assert with_master.matched == 1
+    [paid] = _events(store, _id(store, "KC-2026-0397"), "paid")
+    assert paid.detail["amount"] == "8125.00"

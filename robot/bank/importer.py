@@ -14,11 +14,12 @@ import stopped halfway is completed. A returned or rejected payment reopens its 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loguru import logger
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from robot.bank.alert import payment_failed_alert
 from robot.bank.matching import (
     Candidate,
     Result,
+    account_forms,
     invoice_accounts,
     invoice_references,
     match_status,
@@ -41,6 +43,9 @@ from robot.store.outbox import Outbox
 from robot.store.payments import REPEAT, NewPayment, OpenInvoice, Payments
 from robot.store.repo import Store
 from robot.store.schema import Document
+
+if TYPE_CHECKING:
+    from robot.pdftext import TemplateSet
 
 
 @dataclass(slots=True)
@@ -60,8 +65,22 @@ class FileOutcome:
 
 
 class PaymentImporter:
-    def __init__(self, store: Store, *, alert_to: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        alert_to: tuple[str, ...] = (),
+        supplier_accounts: Mapping[str, Iterable[str | None]] | None = None,
+        pdf_templates: TemplateSet | None = None,
+    ) -> None:
+        """``supplier_accounts``: the vendor master's accounts per supplier key (CVR), as written;
+        a supplier's payments may go to them as well as to the accounts on its invoice."""
         self.store = store
+        self.pdf_templates = pdf_templates  # to read a printed PDF invoice's account again
+        self.supplier_accounts = {
+            key: frozenset().union(*(account_forms(a) for a in accounts))
+            for key, accounts in (supplier_accounts or {}).items()
+        }
         self.files = BankFiles(store.sessions)
         self.payments = Payments(store.sessions)
         self.alert_to = alert_to
@@ -220,10 +239,11 @@ class PaymentImporter:
         with self.store.sessions() as s:
             content = s.scalar(select(Document.content).where(Document.id == inv.document_id))
         try:
-            means = read_document(bytes(content or b"")).payment_means
+            means = read_document(bytes(content or b""), pdf_templates=self.pdf_templates).payment_means
             accounts, references = invoice_accounts(means), invoice_references(means)
         except Exception as exc:  # a document the readers cannot read again: matched by number only
             logger.warning("invoice {}: payment details not read: {}", inv.id, exc)
+        accounts |= self.supplier_accounts.get(inv.supplier_key or "", frozenset())
         return Candidate(
             inv.id,
             inv.invoice_number,

@@ -114,12 +114,18 @@ def bank_import(config: Path | None, files: list[Path], *, as_json: bool = False
             if spec is None:
                 raise ConfigError("no bank files given and no bank: connector in the configuration")
             source = build_bank(spec.kind, spec.settings(), loaded.base_dir)
+        accounts, templates = _vendor_accounts(loaded), loaded.pdf_templates()
     except (ConfigError, ValidationError) as exc:
         typer.echo(f"error: {getattr(exc, 'message', exc)}", err=True)
         return EXIT_CONFIG
     store = cli_store(None, loaded.path, read_only=False)  # $FAKTURAROBOT_DATABASE_URL wins, as elsewhere
     try:
-        importer = PaymentImporter(store, alert_to=loaded.cfg.alerts.to)
+        importer = PaymentImporter(
+            store,
+            alert_to=loaded.cfg.alerts.to,
+            supplier_accounts=accounts,
+            pdf_templates=templates,
+        )
         outcomes = importer.import_files(files) if source is None else importer.import_source(source)
     finally:
         store.close()
@@ -140,6 +146,21 @@ def bank_import(config: Path | None, files: list[Path], *, as_json: bool = False
                 f"{o.alerts} alerts queued{'' if o.new else '; seen before'}"
             )
     return EXIT_FINDINGS if any(o.error for o in outcomes) else EXIT_OK
+
+
+def _vendor_accounts(loaded: Any) -> dict[str, list[str | None]]:
+    """The vendor master's accounts per supplier CVR (the invoices' supplier key)."""
+    from robot.configuration.masterdata import load_vendors
+
+    path = loaded.file(loaded.cfg.vendors)
+    found: dict[str, list[str | None]] = {}
+    for v in load_vendors(path):
+        if v.cvr:
+            domestic = (v.bank_reg or "") + (v.bank_account or "") if v.bank_account else None
+            found.setdefault(v.cvr, []).extend(
+                [domestic, v.bank_account, v.iban, v.fik_creditor, v.giro_account]
+            )
+    return found
 
 
 def vars_of(outcome: Any) -> dict[str, Any]:
