@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 
-from classifiers.lookups import cvr_of, normalise_invoice_number
 from robot.codes import InvoiceState
 from robot.store.schema import InvoiceRow
+from robot.web.reads.matching import by_number_and_supplier
 from robot.web.reads.paging import bounded, page_of
 
 if TYPE_CHECKING:
@@ -140,11 +140,6 @@ def _start_of(d: date) -> datetime:
     return datetime.combine(d, time(0), COPENHAGEN).astimezone(UTC)
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _customer(value: str, known: Iterable[str]) -> str:
     """The customer id as configured (typed in any case), else as typed."""
     wanted = value.strip()
@@ -173,15 +168,7 @@ def filtered(
     known = tuple(customers)
     if restrict_to is not None:
         query = query.where(InvoiceRow.customer_id == _customer(restrict_to, known))
-    if q.number and q.number.strip():
-        query = query.where(InvoiceRow.number_normalised == normalise_invoice_number(q.number)[:128])
-    if q.supplier and q.supplier.strip():
-        text = q.supplier.strip()
-        cvr = cvr_of(text)
-        if cvr is not None:
-            query = query.where(InvoiceRow.supplier_key == cvr)
-        else:
-            query = query.where(InvoiceRow.supplier_name.ilike(_like(text[:256]), escape="\\"))
+    query = by_number_and_supplier(query, q.number, q.supplier)
     if q.customer and q.customer.strip():
         query = query.where(InvoiceRow.customer_id == _customer(q.customer, known))
     if q.state:
