@@ -1,5 +1,5 @@
-"""How an invoice is found by its number or its supplier, as the search, the customer's pages and
-the status API all find it.
+"""How an invoice is found by its number, its supplier or a range of a column (a date, an amount),
+as the search, the customer's pages and the status API all find it.
 
 The number is matched as the store keeps it (:func:`classifiers.lookups.normalise_invoice_number`:
 case and spaces ignored), along ``ix_invoices_number``; a supplier by its CVR (the store's
@@ -8,6 +8,7 @@ case and spaces ignored), along ``ix_invoices_number``; a supplier by its CVR (t
 themselves.
 
     query = by_number_and_supplier(select(InvoiceRow), q.number, q.supplier)
+    query = between(query, InvoiceRow.payable, q.amount_min, q.amount_max)
 """
 
 from __future__ import annotations
@@ -51,4 +52,13 @@ def by_number_and_supplier(query: Query, number: str | None, supplier: str | Non
         query = query.where(number_is(number))
     if supplier and supplier.strip():
         query = query.where(supplier_is(supplier))
+    return query
+
+
+def between(query: Query, column: Any, low: Any | None, high: Any | None) -> Query:
+    """``query`` narrowed to ``low <= column <= high``, each end when given (a date, an amount)."""
+    if low is not None:
+        query = query.where(column >= low)
+    if high is not None:
+        query = query.where(column <= high)
     return query

@@ -25,7 +25,7 @@ from sqlalchemy import Select, select
 
 from robot.codes import InvoiceState
 from robot.store.schema import InvoiceRow
-from robot.web.reads.matching import by_number_and_supplier
+from robot.web.reads.matching import between, by_number_and_supplier
 from robot.web.reads.paging import bounded, page_of
 
 if TYPE_CHECKING:
@@ -175,18 +175,12 @@ def filtered(
         if q.state not in STATES:
             raise QueryError("state", "er ikke en tilstand", "is not a state")
         query = query.where(InvoiceRow.state == q.state)
-    if q.issued_from is not None:
-        query = query.where(InvoiceRow.issue_date >= q.issued_from)
-    if q.issued_to is not None:
-        query = query.where(InvoiceRow.issue_date <= q.issued_to)
+    query = between(query, InvoiceRow.issue_date, q.issued_from, q.issued_to)
     if q.received_from is not None:
         query = query.where(InvoiceRow.received_at >= _start_of(q.received_from))
     if q.received_to is not None:
         query = query.where(InvoiceRow.received_at < _start_of(q.received_to + timedelta(days=1)))
-    if q.amount_min is not None:
-        query = query.where(InvoiceRow.payable >= q.amount_min)
-    if q.amount_max is not None:
-        query = query.where(InvoiceRow.payable <= q.amount_max)
+    query = between(query, InvoiceRow.payable, q.amount_min, q.amount_max)
     if q.after is not None:
         query = query.where(InvoiceRow.id < q.after)
     return query.order_by(InvoiceRow.id.desc()).limit(bounded(q.limit, MAX_PAGE) + 1)
