@@ -155,13 +155,13 @@ def test_terminal_output_of_statuses_and_errors(tmp_path: Path) -> None:
     assert f"{bad}: Document: the root element is Document in no namespace" in out
 
 
-@pytest.mark.parametrize("args", [["import", "x.xml"], ["parse", "missing.xml"]])
+@pytest.mark.parametrize("args", [["export", "x.xml"], ["parse", "missing.xml"], ["parse"]])
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
-    if args[0] == "import":
+    if args[0] == "export":
         args = [args[0], _write(tmp_path, "x.xml", b"<x/>")]
     code, _, err = _run(*args)
     assert code == 2
-    assert "unknown action 'import'" in err or "does not exist" in err
+    assert "unknown action 'export'" in err or "does not exist" in err or "needs at least one FILE" in err
 
 
 PROBE = """

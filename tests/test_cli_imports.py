@@ -39,6 +39,7 @@ COMMAND_MODULES = [
         "health_cmd",
         "history",
         "holds_cmd",
+        "payments_cmd",
         "rules_cmd",
         "runs_cmd",
         "schedule_cmd",

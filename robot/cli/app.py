@@ -101,7 +101,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bank": (
         "robot.cli.bank_cmd:bank",
         "Bank files: bank parse [--json] FILE... shows what the robot reads of camt.054, camt.053 and "
-        "pain.002 files. Exit 1 if a file cannot be read.",
+        "pain.002 files; bank import [--config F] [FILE...] stores, reads and matches them to the posted "
+        "invoices (from the configured bank folder when no file is given). Exit 1 if a file cannot be read.",
+    ),
+    "payments": (
+        "robot.cli.payments_cmd:payments",
+        "Payments from bank files: payments [--unmatched] [--json] lists them with the invoices they paid; "
+        "--unmatched only those matched to no invoice or to several, with their candidates.",
     ),
     "token": (
         "robot.cli.tokens_cmd:token",

@@ -2,11 +2,14 @@
 
     fakturarobot bank parse notification.xml statement.xml
     fakturarobot bank parse --json status-report.xml
+    fakturarobot bank import --config fakturarobot.yaml [FILE...]
 
 ``--json`` prints one JSON object per file (JSON Lines, key ``file`` first; see
 :mod:`robot.bank.serialize`); a file that cannot be read gives ``{"file": ..., "error": "<why>",
 "element": ...}``. Reading needs no store and no configuration. Exit 0 every file read, 1 some file
 could not be read, 2 a usage error (an unknown action, a file that does not exist).
+``import`` stores, reads and matches the files to the posted invoices (robot.cli.payments_cmd),
+from the configured bank folder when no file is given.
 """
 
 from __future__ import annotations
@@ -17,22 +20,32 @@ from typing import Any
 
 import typer
 
-from robot.cli.common import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK
+from robot.cli.common import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK, RUN_CONFIG
 from robot.errors import BankFileError
 
-ACTIONS = ("parse",)
-FILES = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="Bank files (ISO 20022 XML)")
+ACTIONS = ("parse", "import")
+FILES = typer.Argument(None, exists=True, dir_okay=False, readable=True, help="Bank files (ISO 20022 XML)")
 
 
 def bank(
-    action: str = typer.Argument(..., help="parse"),
-    files: list[Path] = FILES,
+    action: str = typer.Argument(..., help="parse or import"),
+    files: list[Path] | None = FILES,
     as_json: bool = typer.Option(False, "--json", help="JSON Lines: one object per file"),
+    config: Path | None = RUN_CONFIG,
 ) -> None:
     """Bank files: bank parse [--json] FILE... shows what the robot reads of camt.054, camt.053 and
-    pain.002 files. Exit 1 if a file cannot be read."""
+    pain.002 files; bank import [--config F] [FILE...] stores, reads and matches them to the posted
+    invoices (from the configured bank folder when no file is given). Exit 1 if a file cannot be
+    read."""
     if action not in ACTIONS:
         typer.echo(f"error: unknown action {action!r}: one of {', '.join(ACTIONS)}", err=True)
+        raise typer.Exit(EXIT_CONFIG)
+    if action == "import":
+        from robot.cli.payments_cmd import bank_import
+
+        raise typer.Exit(bank_import(config, files or [], as_json=as_json))
+    if not files:
+        typer.echo("error: bank parse needs at least one FILE", err=True)
         raise typer.Exit(EXIT_CONFIG)
     raise typer.Exit(parse(files, as_json=as_json))
 
