@@ -151,6 +151,7 @@ def test_help_lists_every_command_with_its_help_and_imports_none() -> None:
         "web",
         "user",
         "bank",
+        "payments",
         "token",
     ],
 )
