@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from connectors.testing.fakes import MemoryLedger, MemoryNotifier, MemorySource
-from robot.processing.context import MasterData
+from connectors.testing.fakes import MemorySource
 from robot.processing.findings import manual_return
 from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import FindingRow, InvoiceRow, InvoiceState
-from tests.conftest import SAMPLES, sample_source
+from tests.conftest import sample_source
+from tests.web.support import sample_robot
 
 CPH = ZoneInfo("Europe/Copenhagen")
 #: the page's period in these tests: the 12 ISO weeks up to the one of 1 December 2026 (W38-W49)
@@ -29,8 +29,7 @@ W49 = datetime(2026, 11, 30, tzinfo=CPH)
 
 
 def robot(store: Store, source: MemorySource | None) -> Robot:
-    master = MasterData.load(SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml")
-    return Robot(store, master, source=source, ledger=MemoryLedger(), notifier=MemoryNotifier())
+    return sample_robot(store, source)
 
 
 def held_by(store: Store, code: str) -> int:

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import Posting
-from connectors.testing.fakes import MemoryLedger, MemoryNotifier, MemorySource
-from robot.processing.context import MasterData
+from connectors.testing.fakes import MemoryLedger, MemorySource
 from robot.running.run import Robot
 from robot.store.repo import Store
 from tests.conftest import SAMPLES
+from tests.web.support import sample_robot
 
 HOSTILE = "<script>alert('run')</script> & <b>bold</b>"
 
@@ -34,5 +34,4 @@ class HostileLedger(MemoryLedger):
 
 
 def robot_of(store: Store, source: MemorySource | None, ledger: MemoryLedger, base: Path = SAMPLES) -> Robot:
-    master = MasterData.load(base / "customers.yaml", base / "vendors.yaml", base / "orders.yaml")
-    return Robot(store, master, source=source, ledger=ledger, notifier=MemoryNotifier())
+    return sample_robot(store, source, ledger, base=base)

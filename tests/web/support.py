@@ -1,20 +1,55 @@
-"""Helpers the console's decision tests share: what a decision leaves in a store, and the CLI.
+"""Helpers the console's tests share: a robot over the samples, what a decision leaves in a store,
+and the CLI.
 
 The hold queue and the invoice page both prove that a decision through the web leaves a store
 exactly as the same decision through the CLI leaves a copy of it; they compare
-:func:`decision_record` of the two stores and run the CLI with :func:`run_cli`.
+:func:`decision_record` of the two stores and run the CLI with :func:`run_cli`. The reads are
+tested over stores a :func:`sample_robot` ran.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from connectors.testing.fakes import MemoryLedger, MemoryNotifier, MemorySource
 from robot.cli.app import _register, app
+from robot.pdftext import TemplateSet
+from robot.processing.context import MasterData
+from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import Event, FindingRow, InvoiceRow
+from tests.conftest import SAMPLES, sample_source
+
+
+def sample_robot(
+    store: Store,
+    source: MemorySource | None,
+    ledger: MemoryLedger | None = None,
+    *,
+    base: Path = SAMPLES,
+    templates: bool = False,
+) -> Robot:
+    """A robot over ``store`` with the master data of ``base`` (the samples), an in-memory ERP
+    (``ledger``, else one that posts everything) and notifier; ``templates``: the PDF templates too."""
+    master = MasterData.load(base / "customers.yaml", base / "vendors.yaml", base / "orders.yaml")
+    return Robot(
+        store,
+        master,
+        source=source,
+        ledger=MemoryLedger() if ledger is None else ledger,
+        notifier=MemoryNotifier(),
+        pdf_templates=TemplateSet.load([base / "pdf-templates"]) if templates else None,
+    )
+
+
+def run_samples(store: Store) -> Store:
+    """``store`` after one run over the samples (their PDF templates included)."""
+    sample_robot(store, sample_source(), templates=True).run(RunOptions())
+    return store
 
 
 def decision_record(store: Store, invoice_id: int) -> dict[str, Any]:

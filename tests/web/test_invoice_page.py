@@ -22,6 +22,7 @@ from tests.web.invoice_html import invoice_page as _page
 from tests.web.invoice_html import select as css
 from tests.web.invoice_html import text as _text
 from tests.web.support import invoice_id as _id
+from tests.web.support import run_samples
 
 CLEAN = "0001-peppol-clean.xml"
 BANK = "0044-oioubl-bank-account-differs.xml"
@@ -234,16 +235,7 @@ def test_the_journey_shows_every_event_with_who_and_danish_time(
 @pytest.fixture
 def sample_store(store: Store) -> Store:
     """The ``store`` of tests/conftest.py (SQLite and PostgreSQL) after one run over the samples."""
-    from connectors.testing.fakes import MemoryLedger, MemoryNotifier
-    from robot.pdftext import TemplateSet
-    from robot.processing.context import MasterData
-    from robot.running.run import Robot, RunOptions
-    from tests.conftest import sample_source
-
-    master = MasterData.load(SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml")
-    Robot(store, master, source=sample_source(), ledger=MemoryLedger(), notifier=MemoryNotifier(),
-          pdf_templates=TemplateSet.load([SAMPLES / "pdf-templates"])).run(RunOptions())  # fmt: skip
-    return store
+    return run_samples(store)
 
 
 def test_every_samples_page_reads_its_document_and_finds_what_it_disagrees_with(sample_store: Store) -> None:

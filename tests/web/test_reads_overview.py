@@ -14,9 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
-from connectors.testing.fakes import MemoryLedger, MemoryNotifier, MemorySource
+from connectors.testing.fakes import MemoryLedger, MemorySource
 from robot.configuration.settings import HealthSettings, LoadedConfig, load_config
-from robot.processing.context import MasterData
 from robot.running.run import Robot, RunOptions
 from robot.scheduling.schedules import Schedules, load_schedules
 from robot.store.outbox import Outbox
@@ -24,6 +23,7 @@ from robot.store.repo import Store
 from robot.store.schema import ErrorTypeRow, InvoiceRow, InvoiceState, Run, utcnow
 from robot.web.reads import overview as reads
 from tests.conftest import SAMPLES, sample_source
+from tests.web.support import sample_robot
 
 CPH = ZoneInfo("Europe/Copenhagen")
 SCHEDULES = """\
@@ -37,8 +37,7 @@ schedules:
 
 
 def _robot(store: Store, source: MemorySource | None, ledger: MemoryLedger | None = None) -> Robot:
-    master = MasterData.load(SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml")
-    return Robot(store, master, source=source, ledger=ledger or MemoryLedger(), notifier=MemoryNotifier())
+    return sample_robot(store, source, ledger)
 
 
 def _move(store: Store, run_id: int, started: datetime) -> None:

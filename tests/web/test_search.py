@@ -15,31 +15,18 @@ import pytest
 from sqlalchemy import select, text
 
 from classifiers.lookups import normalise_invoice_number
-from connectors.testing.fakes import MemoryLedger, MemoryNotifier
-from robot.pdftext import TemplateSet
-from robot.processing.context import MasterData
-from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import InvoiceRow, utcnow
 from robot.web.reads.search import QueryError, SearchQuery, amount, filtered, search
-from tests.conftest import SAMPLES, sample_source
 from tests.web.conftest import HTML, ClientAs
 from tests.web.invoice_html import select as css
+from tests.web.support import run_samples
 
 
 @pytest.fixture
 def sample_store(store: Store) -> Iterator[Store]:
     """The ``store`` of tests/conftest.py (SQLite and PostgreSQL) after one run over the samples."""
-    master = MasterData.load(SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml")
-    Robot(
-        store,
-        master,
-        source=sample_source(),
-        ledger=MemoryLedger(),
-        notifier=MemoryNotifier(),
-        pdf_templates=TemplateSet.load([SAMPLES / "pdf-templates"]),
-    ).run(RunOptions())
-    yield store
+    yield run_samples(store)
 
 
 def _all(store: Store) -> list[InvoiceRow]:
