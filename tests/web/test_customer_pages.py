@@ -8,6 +8,8 @@ same 404 and the same body. A customer user gets no creditor page, and creditor 
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -344,3 +346,13 @@ def test_your_rules_follow_the_model_not_a_text_per_customer() -> None:
 
 def test_your_rules_only_for_customer_users(client_as: ClientAs) -> None:
     assert client_as("creditor").get("/my/rules", headers=HTML).status_code == 403
+
+
+def test_a_formula_in_supplier_text_reaches_the_csv_as_text(mfp: TestClient, web_store: Store) -> None:
+    target = invoices(web_store, "MFP")[0]
+    with web_store.sessions.begin() as s:
+        named = update(InvoiceRow).where(InvoiceRow.id == target.id)
+        s.execute(named.values(supplier_name='=HYPERLINK("x")'))
+    rows = list(csv.reader(io.StringIO(mfp.get("/my/invoices.csv").text)))
+    (row,) = [r for r in rows if r and r[0] == str(target.id)]
+    assert row[2] == '\'=HYPERLINK("x")'

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from robot.store.repo import Store
+from robot.web.csvfile import safe_cell
 from robot.web.deps import User, config_of, customer, store_of
 from robot.web.pages.invoice_files import DOWNLOAD_CSP, disposition
 from robot.web.reads.compare import master_data
@@ -132,17 +133,12 @@ def my_csv(request: Request, user: User = Depends(customer), store: Store = Depe
             r.state.key,
             r.state.text(lang),
         ]
-        writer.writerow([_cell(str(c)) for c in cells])
+        writer.writerow([safe_cell(str(c)) for c in cells])
     headers = {
         "Content-Disposition": disposition("attachment", f"fakturaer-{me}.csv", "fakturaer.csv"),
         "Content-Security-Policy": DOWNLOAD_CSP,
     }
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
-
-
-def _cell(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula (supplier text is hostile)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @router.get("/my/invoices/{invoice_id}")
