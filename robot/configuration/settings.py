@@ -63,6 +63,7 @@ class ResponderSettings(BaseModel):
     name: str = "Statens Administration"
     endpoint_scheme: str = "0088"  # validated before endpoint_id, which is checked against it
     endpoint_id: str | None = None
+    payment_responses: bool = False  # a Peppol BIS 3 invoice found paid gets a PD response
 
     @field_validator("endpoint_scheme")
     @classmethod

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
 from lxml import etree
 from stdnum.dk.cvr import compact as compact_cvr
@@ -145,10 +146,14 @@ def build_invoice_response(
     issue_date: date,
     note: str | None = None,
     sender: Party | None = None,
+    effective_date: date | None = None,
+    clarifications: Iterable[tuple[str, str]] = (),
 ) -> bytes:
     """The Invoice Response for ``invoice`` as UTF-8 XML bytes (sender = buyer, receiver = seller).
 
     ``sender`` replaces the buyer as the party that answers (e.g. the shared service centre).
+    ``effective_date`` is the status's date (``cbc:EffectiveDate``: for PD, the payment's);
+    ``clarifications`` are further (OPStatusReason code, text) pairs, e.g. PPD for a partial payment.
 
     Only blocking findings (severity ``error``) are listed. With status UQ, CA or RE and nothing to
     list, one ``OTH`` reason is given (PEPPOL-T111-R001 wants a clarification).
@@ -174,6 +179,12 @@ def build_invoice_response(
     doc_response = _sub(root, "cac:DocumentResponse")
     response = _sub(doc_response, "cac:Response")
     _sub(response, "cbc:ResponseCode", response_code)
+    if effective_date is not None:
+        _sub(response, "cbc:EffectiveDate", effective_date.isoformat())
+    for code, text in clarifications:
+        el = _sub(response, "cac:Status")
+        _sub(el, "cbc:StatusReasonCode", Reason.of(code), listID="OPStatusReason")
+        _sub(el, "cbc:StatusReason", " ".join(text.split()))
     actions: list[Action] = []
     for finding in reasons:
         el = _sub(response, "cac:Status")
@@ -205,3 +216,44 @@ def build_invoice_response(
     type_code = invoice.type_code if invoice.type_code and invoice.type_code.isdigit() else None
     _sub(reference, "cbc:DocumentTypeCode", type_code or ("381" if invoice.is_credit_note else "380"))
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def build_payment_response(
+    invoice: Invoice,
+    *,
+    response_id: str,
+    issue_date: date,
+    paid_on: date | None,
+    amount: Decimal | None,
+    currency: str | None,
+    remaining: Decimal | None = None,
+    sender: Party | None = None,
+) -> bytes:
+    """The Invoice Response telling the seller its invoice is paid: status ``PD`` (UNCL4343 "Paid",
+    payment initiated), the payment's date as the status's ``cbc:EffectiveDate``, and the amount in
+    a note. A partial payment (``remaining`` above zero) carries the ``PPD`` clarification with
+    the amount paid and what remains (PEPPOL-T111-R004: PPD needs its reason)."""
+    paid = f"{amount} {currency or ''}".strip() if amount is not None else None
+    when = paid_on.isoformat() if paid_on is not None else None
+    da = " ".join(p for p in ("Betaling igangsat", when, paid) if p)
+    en = " ".join(p for p in ("Payment initiated", when, paid) if p)
+    partly: list[tuple[str, str]] = []
+    if remaining is not None and remaining > 0:
+        left = f"{remaining} {currency or ''}".strip()
+        partly.append(
+            (
+                Reason.PPD,
+                f"Delvist betalt: {paid or '-'}, rest {left} / Partially paid: {paid or '-'}, {left} left",
+            )
+        )
+    return build_invoice_response(
+        invoice,
+        [],
+        status=Status.PD,
+        response_id=response_id,
+        issue_date=issue_date,
+        note=f"{da} / {en}",
+        sender=sender,
+        effective_date=paid_on,
+        clarifications=partly,
+    )
