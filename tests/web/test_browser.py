@@ -84,6 +84,9 @@ def test_a_creditor_returns_a_held_invoice_and_sees_it_returned(
     log_in(page, console, "kirsten")
     page.wait_for_url(f"{console}/")
     assert "kirsten" in page.inner_text("body")
+    # the on-time panel is loaded after the overview is shown (console.js, data-load-now)
+    page.wait_for_function("!document.querySelector('#on-time').innerText.includes('Henter')", timeout=10_000)
+    assert "Ingen betalinger endnu" in page.inner_text("#on-time")
 
     # the runs: the demo's run is listed with its status
     page.click("nav a[href='/runs']")

@@ -1,6 +1,7 @@
 // fakturarobot creditor console: our own small script (no inline script anywhere: the CSP forbids it).
 //  - data-refresh-url + data-refresh-seconds on an element: fetch the URL every N seconds and put
-//    the server-rendered partial into the element (paused while the tab is hidden).
+//    the server-rendered partial into the element (paused while the tab is hidden); with
+//    data-load-now also once as soon as the page is shown.
 //  - data-select-all="name" on a checkbox: it (un)checks every checkbox named "name" of its form.
 //  - data-confirm="text" on a submit button: ask before submitting.
 (function () {
@@ -20,6 +21,7 @@
         .then(function (html) { if (html !== null && html !== undefined) { el.innerHTML = html; } })
         .catch(function () { /* the next tick tries again */ });
     }
+    if (el.hasAttribute("data-load-now")) { tick(); }  // a panel the page loads after it is shown
     window.setInterval(tick, seconds * 1000);
   }
 
