@@ -192,3 +192,21 @@ def test_after_a_bank_import_each_invoice_a_payment_paid_is_answered(store: Stor
     assert payment_responses(store, payment_id, ON) == 0  # the same payment again: nothing new
     (event,) = _events(store, invoice_id, KIND)
     assert event.detail["payment_id"] == payment_id and event.detail["paid_on"] == "2026-12-01"
+
+
+def test_the_importer_answers_a_matched_payment_when_payment_responses_are_on(
+    store: Store, tmp_path: Path
+) -> None:
+    invoice_id = _posted(store, PEPPOL, "KL-2026-0264", "22650.00")
+    notification = camt054(
+        "08",
+        [entry("DBIT", "22650.00", [tx(amount="22650.00", referred_documents=[("KL-2026-0264", None)])])],
+    )
+    path = tmp_path / "camt054.xml"
+    path.write_bytes(notification)
+    (outcome,) = PaymentImporter(store, responder=ON).import_files([path])
+    assert outcome.matched == 1, outcome
+    (event,) = _events(store, invoice_id, KIND)
+    assert event.detail["status"] == "PD"
+    PaymentImporter(store, responder=ON).import_files([path])  # the same file again: nothing new
+    assert len(_events(store, invoice_id, KIND)) == 1

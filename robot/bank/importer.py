@@ -14,7 +14,7 @@ import stopped halfway is completed. A returned or rejected payment reopens its 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
@@ -36,6 +36,7 @@ from robot.bank.matching import (
     match_transaction,
 )
 from robot.bank.model import BankFile, Entry, Transaction
+from robot.bank.responses import payment_responses
 from robot.bank.source import BankSource, TakenIn, import_from, take_in
 from robot.readers import read_document
 from robot.store.bank import BankFiles
@@ -45,6 +46,7 @@ from robot.store.repo import Store
 from robot.store.schema import Document
 
 if TYPE_CHECKING:
+    from robot.configuration.settings import ResponderSettings
     from robot.pdftext import TemplateSet
 
 
@@ -72,10 +74,17 @@ class PaymentImporter:
         alert_to: tuple[str, ...] = (),
         supplier_accounts: Mapping[str, Iterable[str | None]] | None = None,
         pdf_templates: TemplateSet | None = None,
+        responder: ResponderSettings | None = None,
+        known_eans: Collection[str] | None = None,
     ) -> None:
         """``supplier_accounts``: the vendor master's accounts per supplier key (CVR), as written;
-        a supplier's payments may go to them as well as to the accounts on its invoice."""
+        a supplier's payments may go to them as well as to the accounts on its invoice.
+        ``responder``: with ``payment_responses`` on, a matched payment gets a Peppol Invoice
+        Response PD per invoice it paid (robot.bank.responses; ``known_eans`` the customers' EANs,
+        who answer for themselves as for a return)."""
         self.store = store
+        self.responder = responder
+        self.known_eans = known_eans
         self.pdf_templates = pdf_templates  # to read a printed PDF invoice's account again
         self.supplier_accounts = {
             key: frozenset().union(*(account_forms(a) for a in accounts))
@@ -199,8 +208,11 @@ class PaymentImporter:
             result = replace(result, allocations=())
             failed = False
         alert = self._alert(taken, key, payment) if failed else None
-        if self.payments.record(payment, alert=alert) is None:
+        payment_id = self.payments.record(payment, alert=alert)
+        if payment_id is None:
             return  # another import recorded it meanwhile
+        if payment.status == "matched" and self.responder is not None:
+            payment_responses(self.store, payment_id, self.responder, known_eans=self.known_eans)
         outcome.recorded += 1
         setattr(outcome, payment.status, getattr(outcome, payment.status) + 1)
         outcome.alerts += alert is not None

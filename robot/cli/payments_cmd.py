@@ -125,6 +125,8 @@ def bank_import(config: Path | None, files: list[Path], *, as_json: bool = False
             alert_to=loaded.cfg.alerts.to,
             supplier_accounts=accounts,
             pdf_templates=templates,
+            responder=loaded.cfg.responder,
+            known_eans=_customer_eans(loaded),
         )
         outcomes = importer.import_files(files) if source is None else importer.import_source(source)
     finally:
@@ -146,6 +148,13 @@ def bank_import(config: Path | None, files: list[Path], *, as_json: bool = False
                 f"{o.alerts} alerts queued{'' if o.new else '; seen before'}"
             )
     return EXIT_FINDINGS if any(o.error for o in outcomes) else EXIT_OK
+
+
+def _customer_eans(loaded: Any) -> set[str]:
+    """The customers' EANs: a customer named as buyer answers for itself, as for a return."""
+    from robot.configuration.masterdata import load_customers
+
+    return {ean for c in load_customers(loaded.file(loaded.cfg.customers)).customers for ean in c.eans}
 
 
 def _vendor_accounts(loaded: Any) -> dict[str, list[str | None]]:
