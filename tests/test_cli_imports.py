@@ -40,6 +40,7 @@ COMMAND_MODULES = [
         "history",
         "holds_cmd",
         "payments_cmd",
+        "report_cmd",
         "rules_cmd",
         "runs_cmd",
         "schedule_cmd",
@@ -152,6 +153,7 @@ def test_help_lists_every_command_with_its_help_and_imports_none() -> None:
         "user",
         "bank",
         "payments",
+        "report",
         "token",
     ],
 )

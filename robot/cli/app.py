@@ -61,6 +61,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "robot.cli.history:show",
         "One invoice's journey: state, verdict, findings, postings and every event.",
     ),
+    "report": (
+        "robot.cli.report_cmd:report",
+        "Figures from the store over a period, customer or supplier: invoices received, touchless rate, "
+        "returns and holds by error type and rule, decisions by hand, cycle times, duplicates stopped and "
+        "suggestions. Table, --json or --csv.",
+    ),
     "held": (
         "robot.cli.holds_cmd:held",
         "The hold queue, due first: what the robot holds for the creditor team, and why.",
