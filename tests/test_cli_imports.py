@@ -39,6 +39,7 @@ COMMAND_MODULES = [
         "health_cmd",
         "history",
         "holds_cmd",
+        "newrule_cmd",
         "payments_cmd",
         "report_cmd",
         "rules_cmd",
@@ -155,6 +156,7 @@ def test_help_lists_every_command_with_its_help_and_imports_none() -> None:
         "payments",
         "report",
         "token",
+        "new-rule",
     ],
 )
 def test_the_listed_help_is_the_commands_own(name: str) -> None:

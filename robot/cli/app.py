@@ -124,6 +124,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "robot.cli.health_cmd:health",
         "One Nagios/Icinga plugin line with performance data. Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
     ),
+    "new-rule": (
+        "robot.cli.newrule_cmd:new_rule",
+        "Write a new rule module, its test and its entry point from a template (see docs/writing-rules.md).",
+    ),
 }
 
 app = typer.Typer(
