@@ -1,6 +1,6 @@
 """``fakturarobot report`` returns exactly what the generated history holds (issue 14).
 
-The history (tests/support/history.py) is six months of 20,694 invoices for four customers, each
+The history (tests/support/history.py) is six months of 20,718 invoices for four customers, each
 with its own error mix. Every expected figure here is counted in Python from the generator's plan
 (its parameters), never from the store, and compared with :func:`robot.reports.report.report`
 and with ``report --json``: over everything, per customer, per month, per customer and month, and
@@ -261,3 +261,54 @@ def test_postgresql_gives_the_same_figures(pg_fresh_url: str) -> None:
             assert report(store, scope).as_dict() == expected(pick, scope)
     finally:
         store.close()
+
+
+def test_a_real_run_over_the_samples_reports_what_the_manifest_says(tmp_path: Path) -> None:
+    """The robot's own run (its events, held reasons and findings), a retry by hand, a second run:
+    the report counts what the demo manifest says and names the rules of the hold that was retried."""
+    import shutil
+
+    import yaml
+
+    from robot.configuration.wiring import build_robot
+    from robot.processing.manual import decide
+    from robot.running.run import RunOptions
+    from tests.conftest import ROOT, SAMPLES
+
+    shutil.copytree(SAMPLES, tmp_path / "samples")
+    shutil.copy2(ROOT / "schedules.yaml", tmp_path / "schedules.yaml")
+    shutil.copytree(SAMPLES / "inbox", tmp_path / "var" / "demo" / "inbox")
+    manifest = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
+    verdicts = Counter(d["verdict"] for d in manifest)
+    robot, _ = build_robot(tmp_path / "samples" / "fakturarobot.yaml")
+    try:
+        robot.run(RunOptions(trigger="test"))
+        store = robot.store
+        first = report(store)
+        assert (first.received, first.states["posted"], first.states["returned"], first.states["held"]) == (
+            len(manifest),
+            verdicts["post"],
+            verdicts["return"],
+            verdicts["hold"],
+        )
+        assert (first.touchless.touchless, first.touchless.decided) == (verdicts["post"], len(manifest))
+        assert first.to_posting.invoices == verdicts["post"] and first.decisions == []
+        # the duplicate, the same bytes again (also the same number) and the suspected one
+        dups = [
+            d for d in manifest if d["scenario"] in ("duplicate", "resent-same-bytes", "suspected-duplicate")
+        ]
+        assert first.duplicates.invoices == len(dups) == 3 and first.duplicates.amount > 0
+        assert first.duplicates.by_rule == {"DUP-DOCUMENT": 1, "DUP-NUMBER": 2, "DUP-SUSPECT": 1}
+        held = store.held()[0]
+        codes = sorted(
+            {f.code for f in store.findings_by_invoice([held.id])[held.id] if f.disposition == "hold"}
+        )
+        decide(store, None, held.id, "retry", by="ANJE")
+        robot.run(RunOptions(trigger="test"))
+        second = report(store)
+    finally:
+        robot.store.close()
+    assert second.states == first.states  # read again, held again for the same reason
+    assert sorted(d.rule for d in second.decisions) == codes
+    assert {(d.released, d.returned_by_hand, d.retried) for d in second.decisions} == {(0, 0, 1)}
+    assert second.touchless == first.touchless

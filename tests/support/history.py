@@ -34,6 +34,7 @@ class Journey:
     error_types: tuple[str, ...] = ()
     held_by: str | None = None  # the held event's reason (a comma list of codes)
     decision: str | None = None  # released | returned-by-hand | retry
+    approved: bool = False  # four eyes: a first person's approval (release-approved) before the release
     end: str | None = None  # posted | returned (the robot's last step), None: still held
     paid: bool = False
 
@@ -75,6 +76,15 @@ JOURNEYS = {
             end="returned",
         ),
         Journey("retried", "posted", held_by="BR-CO-15", decision="retry", end="posted"),
+        Journey(
+            "four-eyes",
+            "posted",
+            (("VENDOR-BANK", "hold", "PAY"),),
+            held_by="VENDOR-BANK",
+            decision="released",
+            approved=True,
+            end="posted",
+        ),
     )
 }
 
@@ -83,7 +93,7 @@ MIXES: dict[str, dict[str, int]] = {
     "SFE": {"clean": 700, "clean-unpaid": 80, "no-reference": 60, "totals": 10, "duplicate": 5,
             "suspect": 4, "bank-held": 3, "released": 30, "released-two": 2, "retried": 6},
     "UFM": {"clean": 600, "clean-unpaid": 120, "no-reference": 15, "totals": 40, "duplicate": 8,
-            "suspect": 6, "bank-held": 10, "released": 2, "by-hand": 12, "retried": 3},
+            "suspect": 6, "bank-held": 10, "released": 2, "by-hand": 12, "retried": 3, "four-eyes": 4},
     "KUM": {"clean": 800, "clean-unpaid": 50, "no-reference": 5, "totals": 5, "duplicate": 2,
             "suspect": 1, "released": 8, "by-hand": 1},
     "DST": {"clean": 500, "clean-unpaid": 200, "no-reference": 90, "totals": 25, "duplicate": 12,
@@ -146,6 +156,8 @@ def _events(p: Planned, next_id: int) -> list[dict[str, Any]]:
     steps: list[tuple[str, datetime, dict[str, Any]]] = [("received", at, {"source": "history"})]
     if j.held_by is not None:
         steps.append(("held", at + timedelta(minutes=1), {"reason": j.held_by}))
+    if j.approved:
+        steps.append(("release-approved", at + timedelta(minutes=3), {"by": "BENT"}))
     if j.decision is not None:
         steps.append((j.decision, at + timedelta(minutes=5), {"by": "ANJE"}))
     if j.end is not None:
