@@ -111,14 +111,13 @@ def expected(pick: Pick, scope: Scope) -> dict[str, Any]:
         return supplier_name(int(cvr) - int(supplier_cvr(0)))
 
     touchless = sum(1 for p in posted if p.journey.decision is None)
-    release = sorted(
-        (
-            {"by": by, "key": key, "rule": rule, "decisions": n, "released": r}
-            for (by, key, rule), (n, r) in cases.items()
-            if n >= 20 and r >= 0.95 * n
-        ),
-        key=lambda s: (-s["decisions"], s["by"], s["key"], s["rule"]),
+    chosen_cases = sorted(
+        ((-n, by, key, rule, r) for (by, key, rule), (n, r) in cases.items() if n >= 20 and r >= 0.95 * n)
     )
+    release = [
+        {"by": by, "key": key, "rule": rule, "decisions": -m, "released": r}
+        for m, by, key, rule, r in chosen_cases
+    ]
     repeat = sorted(
         ((s, c, n) for (s, c), n in repeats.items() if n >= 3), key=lambda t: (-t[2], t[0], t[1])
     )[:20]

@@ -173,7 +173,10 @@ def _events(p: Planned, next_id: int) -> list[dict[str, Any]]:
 def fill(store: Store, planned: list[Planned]) -> None:
     """Write ``planned`` into an empty, migrated ``store``."""
     start = datetime(YEAR, FIRST_MONTH, 1, tzinfo=UTC)
-    invoices, findings, error_types, events = [], [], [], []
+    invoices: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = []
+    error_types: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
     for p in planned:
         j = p.journey
         index = int(p.supplier) - 30000000
