@@ -2,8 +2,8 @@
 first ``posted`` event, and to the first ``paid`` event (written by the bank matching, robot/bank).
 
 Median and 90th percentile by the nearest rank: the value at rank ⌈p·n⌉ of the n durations in
-ascending order (so always a duration that occurred). Both are found in SQL: one count, then one
-ordered lookup per percentile (``LIMIT 1 OFFSET rank - 1``); SQLite and PostgreSQL compute the
+ascending order (so always a duration that occurred). Both are found in one SQL query (a window
+numbers the durations; the rows at the two ranks are picked); SQLite and PostgreSQL compute the
 duration in whole seconds each in its own way.
 """
 
@@ -13,13 +13,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, Integer, cast, func, select
+from sqlalchemy import Float, Integer, and_, cast, func, or_, select
 
 from robot.reports.scope import Scope
 from robot.store.repo import Store
 from robot.store.schema import Event, InvoiceRow
 
 POSTED, PAID = "posted", "paid"
+MEDIAN, P90 = (1, 2), (9, 10)  # the shares as fractions a/b
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,21 +53,39 @@ def _seconds(store: Store, later: Any, earlier: Any) -> Any:
     return cast(func.round(cast(func.extract("epoch", later - earlier), Float)), Integer)
 
 
+def _at_rank(rn: Any, n: Any, share: tuple[int, int]) -> Any:
+    """``rn`` is the nearest rank ⌈p·n⌉ for p = a/b: b·rn ≥ a·n > b·(rn - 1), in integers."""
+    a, b = share
+    return and_(b * rn >= a * n, b * (rn - 1) < a * n)
+
+
 def cycle(store: Store, scope: Scope, kind: str) -> Cycle:
-    """Receipt to the first event of ``kind`` (:data:`POSTED` or :data:`PAID`)."""
+    """Receipt to the first event of ``kind`` (:data:`POSTED` or :data:`PAID`), in one query: the
+    durations ranked by a window, the two ranks picked."""
     first = (
         select(InvoiceRow.received_at.label("received_at"), func.min(Event.at).label("at"))
-        .join(Event, Event.invoice_id == InvoiceRow.id)
-        .where(*scope.where(), Event.kind == kind)
-        .group_by(InvoiceRow.id, InvoiceRow.received_at)
+        .select_from(Event)
+        .join(InvoiceRow, InvoiceRow.id == Event.invoice_id)
+        .where(Event.kind == kind, *scope.where())
+        .group_by(Event.invoice_id, InvoiceRow.received_at)
         .subquery()
     )
-    seconds = _seconds(store, first.c.at, first.c.received_at).label("seconds")
-    durations = select(seconds).subquery()
+    seconds = _seconds(store, first.c.at, first.c.received_at)
+    ranked = select(
+        seconds.label("seconds"),
+        func.row_number().over(order_by=seconds).label("rn"),
+        func.count().over().label("n"),
+    ).subquery()
+    median, p90 = _at_rank(ranked.c.rn, ranked.c.n, MEDIAN), _at_rank(ranked.c.rn, ranked.c.n, P90)
+    query = select(ranked.c.n, ranked.c.seconds, median, p90).where(or_(median, p90))
     with store.sessions() as s:
-        n = int(s.scalar(select(func.count()).select_from(durations)) or 0)
-        if n == 0:
-            return Cycle(0, None, None)
-        ordered = select(durations.c.seconds).order_by(durations.c.seconds).limit(1)
-        median, p90 = (int(s.scalar(ordered.offset(rank(p, n) - 1)) or 0) for p in (0.5, 0.9))
-    return Cycle(n, median, p90)
+        rows = s.execute(query).all()
+    if not rows:
+        return Cycle(0, None, None)
+    pick = {
+        flag: int(value)
+        for _, value, *flags in rows
+        for flag, on in zip(("median", "p90"), flags, strict=True)
+        if on
+    }
+    return Cycle(int(rows[0][0]), pick["median"], pick["p90"])
