@@ -103,7 +103,7 @@ def _show(found: Report) -> None:
     head = narrow_table(f"Report: {where}", column("figure"), column("value", right=True), flush_left=True)
     head.add_row("received", str(d["received"]))
     for state, n in d["states"].items():
-        head.add_row(f"  {state}", str(n))
+        head.add_row(f"  state {state}", str(n))
     head.add_row("touchless (of decided)", f"{t['touchless']} of {t['decided']} ({rate})")
     for name, c in d["cycle_time"].items():
         text = f"median {_duration(c['median_seconds'])}, p90 {_duration(c['p90_seconds'])}"
