@@ -48,6 +48,7 @@ COMMAND_MODULES = [
         "tokens_cmd",
         "users_cmd",
         "web_cmd",
+        "whatif_cmd",
     ]
 ]
 
@@ -146,6 +147,7 @@ def test_help_lists_every_command_with_its_help_and_imports_none() -> None:
         "release",
         "return",
         "retry",
+        "what-if",
         "check-config",
         "scheduler",
         "worker",

@@ -83,6 +83,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "robot.cli.holds_cmd:retry",
         "Read and classify a held invoice again from its stored bytes (after fixing what held it).",
     ),
+    "what-if": (
+        "robot.cli.whatif_cmd:what_if",
+        "Replay the stored invoices of a period under a changed criteria file or rule module, read-only: "
+        "the touchless rate per customer before and after, and the invoices whose verdict changes.",
+    ),
     "check-config": (
         "robot.cli.config_cmd:check_config",
         "Validate the configuration, master data, customer criteria, schedules and rule plugins.",
