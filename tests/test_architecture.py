@@ -35,6 +35,7 @@ ROBOT_PACKAGES = frozenset(
         "pdftext",
         "processing",
         "readers",
+        "reports",
         "running",
         "scheduling",
         "store",
@@ -43,7 +44,7 @@ ROBOT_PACKAGES = frozenset(
 )
 #: the stages that use the store, which the store does not import
 ABOVE_THE_STORE = tuple(
-    f"robot.{p}" for p in ("processing", "running", "scheduling", "cli", "web", "demo", "bank")
+    f"robot.{p}" for p in ("processing", "running", "scheduling", "cli", "web", "demo", "bank", "reports")
 )
 
 
@@ -110,6 +111,13 @@ def test_plugins_import_only_the_core_of_robot(name: str) -> None:
 def test_the_store_imports_none_of_the_stages_above_it(name: str) -> None:
     above = sorted(m for m in imported(name) if _within(m, ABOVE_THE_STORE))
     assert not above, f"{name} imports from the stages that use the store: {above}"
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if _within(m, "robot.reports")])
+def test_the_reports_read_the_store_not_the_console(name: str) -> None:
+    """The figures serve the CLI and the console alike: they import neither."""
+    beyond = sorted(m for m in imported(name) if _within(m, ("robot.web", "robot.cli")))
+    assert not beyond, f"{name} imports the console or the command line: {beyond}"
 
 
 def test_the_top_of_robot_is_the_core_and_the_stages() -> None:

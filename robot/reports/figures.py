@@ -3,7 +3,7 @@
 - :func:`states`: the invoices received, by state;
 - :func:`touchless`: of the decided invoices (posted, returned or held) the posted ones and the
   *touchless* ones, posted with no person's decision in their journey: the definition of the
-  console's error types page (:data:`robot.web.reads.errortypes.HUMAN_DECISIONS`), shared, not copied;
+  console's error types page (:data:`robot.store.holds.HUMAN_DECISIONS`), shared, not copied;
 - :func:`by_error_type` and :func:`by_rule`: the returned and the held invoices (their state now) by
   error type (``invoice_error_types``) and by rule (a blocking finding that returns or holds);
 - :func:`decisions`: the decisions made by hand (released, returned by hand, retried) by the rule
@@ -24,10 +24,9 @@ from sqlalchemy.orm import aliased
 
 from robot.codes import InvoiceState
 from robot.reports.scope import Scope
-from robot.store.holds import EVENT
+from robot.store.holds import EVENT, HUMAN_DECISIONS
 from robot.store.repo import Store
 from robot.store.schema import MONEY, ErrorTypeRow, Event, FindingRow, InvoiceRow
-from robot.web.reads.errortypes import HUMAN_DECISIONS
 
 #: the decisions a person makes on a held invoice, as the report names them → their event kind
 DECISIONS: dict[str, str] = {

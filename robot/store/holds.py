@@ -37,6 +37,8 @@ from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow, Invo
 Decision = Literal["release", "return", "retry"]
 EVENT = {"release": "released", "return": "returned-by-hand", "retry": "retry"}
 APPROVED = "release-approved"
+#: the events of a person deciding on an invoice: a posted invoice with none of them is touchless
+HUMAN_DECISIONS: tuple[str, ...] = (*EVENT.values(), APPROVED)
 #: Events that open a hold, and the ones that record a person's decision on it.
 _STANDING_KINDS = ("held", APPROVED, *EVENT.values())
 

@@ -24,15 +24,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, distinct, exists, func, literal, select, union_all
 
 from robot.codes import InvoiceState, Reason
-from robot.store.holds import APPROVED, EVENT
+from robot.store.holds import HUMAN_DECISIONS
 from robot.store.repo import Store
 from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 156
-#: the events of a person deciding on an invoice: a posted invoice with none of them is touchless
-HUMAN_DECISIONS: tuple[str, ...] = (*EVENT.values(), APPROVED)
+__all__ = ["HUMAN_DECISIONS"]  # the store's list of a person's decisions (robot.store.holds)
 
 
 @dataclass(frozen=True, slots=True)
