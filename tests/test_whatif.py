@@ -246,3 +246,61 @@ def test_the_store_is_opened_so_that_it_cannot_be_written(store: Any, opened: An
 
     with store.sessions() as s:
         assert s.scalars(select(Run)).all() == []
+
+
+LENIENT_REFERENCE = """
+from classifiers.api import rule
+
+
+@rule("DK-REFERENCE", description="never asks for a reference (a test)", reason="REF", action="PIN")
+def lenient(invoice, ctx):
+    return ()
+"""
+
+
+def test_a_changed_rule_replaces_the_registered_one_for_the_replay_only(world: Path) -> None:
+    from classifiers.api import REGISTRY
+
+    original = REGISTRY.get("DK-REFERENCE").func
+    rules = world / "lenient_reference.py"
+    rules.write_text(LENIENT_REFERENCE, encoding="utf-8")
+    code, answer = _what_if(world, "--rules", str(rules))
+    only_reference = {
+        i
+        for i, (state, _, blocking) in _stored(world).items()
+        if state == "returned" and blocking and {c for c, _ in blocking} == {"DK-REFERENCE"}
+    }
+    assert code == 1 and len({_stored(world)[i][1] for i in only_reference}) > 1  # several customers
+    assert _groups(answer) == {"now-posted": only_reference}
+    assert REGISTRY.get("DK-REFERENCE").func is original
+
+
+def test_a_rule_module_that_cannot_be_loaded_is_a_configuration_error(tmp_path: Path) -> None:
+    from robot.errors import ConfigError
+    from robot.processing.whatif.rules import replay_registry
+
+    with pytest.raises(ConfigError, match="cannot be loaded"):
+        replay_registry(["no_such_rules_module_anywhere"])
+    broken = tmp_path / "broken.py"
+    broken.write_text("import no_such_dependency_anywhere\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="no_such_dependency_anywhere"):
+        replay_registry([str(broken)])
+    empty = tmp_path / "empty.py"
+    empty.write_text("X = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="registers no rule"):
+        replay_registry([str(empty)])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--criteria", "{world}/samples/customers.yaml", "--customer", "NOBODY"]],
+    ids=["no change given", "unknown customer"],
+)
+def test_what_if_refuses_a_usage_problem_with_exit_2(world: Path, args: list[str]) -> None:
+    from robot.cli.app import _register, app
+
+    _register()
+    config = str(world / "samples" / "fakturarobot.yaml")
+    given = [a.format(world=world) for a in args]
+    result = CliRunner().invoke(app, ["what-if", "--config", config, *given])
+    assert result.exit_code == 2, result.output
