@@ -15,8 +15,10 @@ Also a matching configuration (:func:`write_config`) whose paths point at the de
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -55,18 +57,26 @@ def variant(content: bytes, k: int, salt: str) -> bytes:
 def make_inbox(inbox: Path, count: int, samples: Path = SAMPLES, *, start: int = 0) -> int:
     """Write ``count`` unique clean invoices (with their metadata sidecars) to ``inbox``.
 
-    ``start`` continues a numbering, so later batches never repeat earlier invoices.
+    ``start`` continues a numbering, so later batches never repeat earlier invoices. The files are
+    dated a minute back, as documents that have finished arriving: the folder source takes them at
+    once instead of waiting for them to settle (connectors.folder.intake.settle), so a test's
+    timing does not depend on how fast the machine starts the robot.
     """
     inbox.mkdir(parents=True, exist_ok=True)
     originals = clean_samples(samples)
+    arrived = time.time() - 60
     for i in range(start, start + count):
         src = originals[i % len(originals)]
         k = i // len(originals) + 1
         name = f"{i:06d}-{src.stem}.xml"
-        (inbox / name).write_bytes(variant(src.read_bytes(), k, src.name))
+        written = [inbox / name]
+        written[0].write_bytes(variant(src.read_bytes(), k, src.name))
         sidecar = src.with_name(src.name + ".meta.json")
         if sidecar.exists():
             shutil.copyfile(sidecar, inbox / (name + ".meta.json"))
+            written.append(inbox / (name + ".meta.json"))
+        for path in written:
+            os.utime(path, (arrived, arrived))
     return count
 
 
