@@ -115,3 +115,20 @@ def test_an_invalid_file_is_a_400_naming_the_line_and_the_store_is_unchanged(
     too_big = post(client, csrf(client), b"#" * (1024 * 1024 + 1))
     assert too_big.status_code == 400 and "1 MB" in too_big.text
     assert counts(web_store) == before
+
+
+def test_invoice_numbers_of_changed_invoices_stay_text(
+    web_store: Store, web_config: LoadedConfig, client_as: ClientAs, csrf: Csrf, tmp_path: Path
+) -> None:
+    from sqlalchemy import update
+
+    path = criteria(web_config, tmp_path, reference="either")
+    master, classifier = prepare(web_config, criteria=path, rules=[])
+    changed = replay(web_store, master, classifier, web_config.pdf_templates()).changes[0].invoice_id
+    script = "<script>alert(1)</script>"
+    with web_store.sessions.begin() as s:
+        s.execute(update(InvoiceRow).where(InvoiceRow.id == changed).values(invoice_number=script))
+    client = client_as("creditor")
+    html = post(client, csrf(client), path.read_bytes()).text
+    assert script not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert not lxml.html.document_fromstring(html).xpath("//script[not(@src)]")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from robot.errors import ConfigError
 from robot.processing.whatif.replay import prepare, replay
@@ -128,7 +129,8 @@ async def run(
     except Refused as refused:
         return _form_page(request, 400, (refused.da, refused.en), values=values)
     start, end = scope.bounds()
-    result = replay(
-        store, master, classifier, loaded.pdf_templates(), since=start, until=end, customer=chosen
+    # the replay reads for a while (a year: minutes): off the event loop, so other pages still answer
+    result = await run_in_threadpool(
+        replay, store, master, classifier, loaded.pdf_templates(), since=start, until=end, customer=chosen
     )
     return _form_page(request, result=result, values=values)
