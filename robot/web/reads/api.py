@@ -23,7 +23,13 @@ from sqlalchemy import select
 from classifiers.lookups import cvr_of, normalise_invoice_number
 from robot.processing.customer_state import CustomerState, customer_state
 from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow
-from robot.web.reads.customer import JOURNEY, STATE_KINDS, Step, _by_invoice, _like, _step
+from robot.web.reads.customer import (
+    JOURNEY,
+    Step,
+    _like,
+    _step,
+    newest_with_journeys,
+)
 
 if TYPE_CHECKING:
     from robot.store.repo import Store
@@ -115,19 +121,8 @@ def invoices(store: Store, customer_id: str, q: ApiQuery) -> ListPage:
         query = query.where(InvoiceRow.received_at >= q.since)
     if q.after is not None:
         query = query.where(InvoiceRow.id < q.after)
-    with store.sessions() as s:
-        found = list(s.scalars(query.order_by(InvoiceRow.id.desc()).limit(limit + 1)))
-        more = len(found) > limit
-        found = found[:limit]
-        ids = [r.id for r in found]
-        events = _by_invoice(
-            s.scalars(
-                select(Event).where(Event.invoice_id.in_(ids), Event.kind.in_(STATE_KINDS)).order_by(Event.id)
-            )
-        )
-        findings = _by_invoice(s.scalars(select(FindingRow).where(FindingRow.invoice_id.in_(ids))))
-        rows = tuple(_summary(r, events.get(r.id, []), findings.get(r.id, [])) for r in found)
-    return ListPage(rows, rows[-1].invoice_id if more and rows else None)
+    rows, after = newest_with_journeys(store, query, limit, _summary)
+    return ListPage(rows, after)
 
 
 def invoice(store: Store, customer_id: str, invoice_id: int) -> Detail | None:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from classifiers.lookups import cvr_of, normalise_invoice_number
 from robot.processing.customer_state import CustomerState, customer_state, longday
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from robot.store.repo import Store
 
 PAGE = 50
+R = TypeVar("R")  # a page row, as the caller makes it
 #: the events a customer is told of, in its words (any other kind is internal and left out)
 JOURNEY: dict[str, tuple[str, str]] = {
     "received": ("Fakturaen er modtaget", "The invoice was received"),
@@ -135,6 +136,20 @@ def my_invoices(store: Store, customer_id: str, q: MyQuery, *, limit: int = PAGE
         query = query.where(InvoiceRow.payable <= q.amount_max)
     if q.after is not None:
         query = query.where(InvoiceRow.id < q.after)
+    rows, after = newest_with_journeys(store, query, limit, _row)
+    return MyPage(rows, after)
+
+
+def newest_with_journeys(
+    store: Store,
+    query: Select[InvoiceRow],
+    limit: int,
+    make: Callable[[InvoiceRow, list[Event], list[FindingRow]], R],
+) -> tuple[tuple[R, ...], int | None]:
+    """One page of ``query``'s invoices, newest first, each made into a row by ``make`` from the
+    invoice, the events its state is read from and its findings (three queries for the page);
+    and the id the next page continues after (None on the last page). The customer pages and
+    the status API list invoices this one way."""
     with store.sessions() as s:
         found = list(s.scalars(query.order_by(InvoiceRow.id.desc()).limit(limit + 1)))
         more = len(found) > limit
@@ -146,8 +161,8 @@ def my_invoices(store: Store, customer_id: str, q: MyQuery, *, limit: int = PAGE
             )
         )
         findings = _by_invoice(s.scalars(select(FindingRow).where(FindingRow.invoice_id.in_(ids))))
-        rows = tuple(_row(r, events.get(r.id, []), findings.get(r.id, [])) for r in found)
-    return MyPage(rows, rows[-1].invoice_id if more and rows else None)
+        rows = tuple(make(r, events.get(r.id, []), findings.get(r.id, [])) for r in found)
+    return rows, (found[-1].id if more and found else None)
 
 
 def _by_invoice(items: Any) -> dict[int, list[Any]]:
