@@ -39,19 +39,39 @@ GROUPS: dict[str, str] = {role: f"fakturarobot.{role}s" for role in CONTRACTS}
 
 
 def kinds(role: str) -> dict[str, EntryPoint]:
-    """The kinds registered for ``role`` by every installed distribution, by name.
+    """The kinds registered for ``role`` by every installed distribution, by name."""
+    return kinds_in(GROUPS[role], role)
+
+
+def kinds_in(group: str, role: str) -> dict[str, EntryPoint]:
+    """The kinds of entry-point ``group`` (connectors of ``role``, for messages), by name.
 
     Two distributions registering one name for different classes is an error: which one a
-    configuration gets must not depend on the order of ``sys.path``."""
+    configuration gets must not depend on the order of ``sys.path``. Also used for roles whose
+    contract lives above the connectors (the bank, robot.bank.source)."""
     found: dict[str, EntryPoint] = {}
-    for ep in entry_points(group=GROUPS[role]):
+    for ep in entry_points(group=group):
         seen = found.setdefault(ep.name, ep)
         if seen.value != ep.value:
             raise ConfigError(
                 f"{role} kind {ep.name!r} is registered twice: {seen.value} and {ep.value} "
-                f"(entry-point group {GROUPS[role]})"
+                f"(entry-point group {group})"
             )
     return found
+
+
+def load_kind(role: str, kind: str, registered: Mapping[str, EntryPoint]) -> tuple[Any, EntryPoint]:
+    """What the entry point of ``kind`` names, and the entry point; ConfigError for an unknown
+    kind (naming the allowed ones) or one that cannot be loaded (naming which, and why)."""
+    if kind not in registered:
+        raise ConfigError(f"unknown {role} kind {kind!r}; allowed: {', '.join(sorted(registered))}")
+    ep = registered[kind]
+    try:
+        return ep.load(), ep
+    except Exception as exc:  # a broken plugin: say which, and why
+        raise ConfigError(
+            f"{role} kind {kind!r} ({ep.value}) cannot be loaded: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 @overload
@@ -64,16 +84,7 @@ def resolve(role: Literal["notifier"], kind: str) -> type[Notifier]: ...
 def resolve(role: str, kind: str) -> type[Connector]: ...
 def resolve(role: str, kind: str) -> type[Connector]:
     """The connector class of ``kind`` for ``role``, checked against the role's contract."""
-    registered = kinds(role)
-    if kind not in registered:
-        raise ConfigError(f"unknown {role} kind {kind!r}; allowed: {', '.join(sorted(registered))}")
-    ep = registered[kind]
-    try:
-        cls = ep.load()
-    except Exception as exc:  # a broken plugin: say which, and why
-        raise ConfigError(
-            f"{role} kind {kind!r} ({ep.value}) cannot be loaded: {type(exc).__name__}: {exc}"
-        ) from exc
+    cls, ep = load_kind(role, kind, kinds(role))
     contract = CONTRACTS[role]
     if not (isinstance(cls, type) and contract in cls.__mro__):
         raise ConfigError(

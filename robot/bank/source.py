@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from connectors.base import Connector, IncomingDocument, IntakeFailure
+from connectors.registry import kinds_in, load_kind
 from robot.bank.iso20022 import read_bank_file
 from robot.bank.model import BankFile
 from robot.errors import BankFileError, ConfigError
@@ -85,28 +86,12 @@ def import_from(source: BankSource, files: BankFiles) -> Iterator[TakenIn | Inta
 
 def bank_kinds() -> dict[str, EntryPoint]:
     """The bank connector kinds every installed distribution registers, by name."""
-    found: dict[str, EntryPoint] = {}
-    for ep in entry_points(group=GROUP):
-        seen = found.setdefault(ep.name, ep)
-        if seen.value != ep.value:
-            raise ConfigError(
-                f"bank kind {ep.name!r} is registered twice: {seen.value} and {ep.value} ({GROUP})"
-            )
-    return found
+    return kinds_in(GROUP, "bank")
 
 
 def resolve_bank(kind: str) -> type[BankSource]:
     """The connector class of bank ``kind``, checked: fetch, acknowledge, from_settings, a strict Settings."""
-    registered = bank_kinds()
-    if kind not in registered:
-        raise ConfigError(f"unknown bank kind {kind!r}; allowed: {', '.join(sorted(registered))}")
-    ep = registered[kind]
-    try:
-        cls = ep.load()
-    except Exception as exc:  # a broken plugin: say which, and why
-        raise ConfigError(
-            f"bank kind {kind!r} ({ep.value}) cannot be loaded: {type(exc).__name__}: {exc}"
-        ) from exc
+    cls, ep = load_kind("bank", kind, bank_kinds())
     model = getattr(cls, "Settings", None)
     if not (
         isinstance(cls, type)
