@@ -14,12 +14,12 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, Page
 
 CHROMIUM = Path(os.environ.get("FAKTURAROBOT_TEST_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "test-screenshots"
@@ -70,3 +70,24 @@ def screenshot_on_failure(page: object, node: pytest.Item) -> None:
     name = "".join(c if c.isalnum() or c in "-_." else "_" for c in node.nodeid)[-150:]
     with contextlib.suppress(Exception):  # a failed screenshot must not hide the test's own failure
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+@contextmanager
+def recording_page(browser: Browser, node: pytest.Item) -> Iterator[Page]:
+    """A page in a fresh Danish, Copenhagen-time context; every dialog is recorded in
+    ``page.dialogs`` (``"confirm: text"``) and accepted; a screenshot is saved if the test failed."""
+    context = browser.new_context(locale="da-DK", timezone_id="Europe/Copenhagen")
+    page = context.new_page()
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.accept()
+
+    page.on("dialog", on_dialog)
+    page.dialogs = dialogs  # type: ignore[attr-defined]
+    try:
+        yield page
+    finally:
+        screenshot_on_failure(page, node)
+        context.close()

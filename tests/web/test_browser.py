@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.browser import chromium, screenshot_on_failure
+from tests.support.browser import chromium, recording_page, screenshot_on_failure
 from tests.web.conftest import PASSWORD
 
 if TYPE_CHECKING:
@@ -50,20 +50,9 @@ def console(web_config: LoadedConfig, web_store: Store) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh browser context; every dialog is recorded (``page.dialogs``) and confirms accepted."""
-    context = browser.new_context(locale="da-DK", timezone_id="Europe/Copenhagen")
-    p = context.new_page()
-    dialogs: list[str] = []
-
-    def on_dialog(dialog: Any) -> None:
-        dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.accept()
-
-    p.on("dialog", on_dialog)
-    p.dialogs = dialogs  # type: ignore[attr-defined]
-    yield p
-    screenshot_on_failure(p, request.node)
-    context.close()
+    """A fresh browser context; every dialog is recorded (``page.dialogs``) and accepted."""
+    with recording_page(browser, request.node) as p:
+        yield p
 
 
 def log_in(page: Page, base_url: str, name: str, password: str = PASSWORD) -> None:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import func, select
 
 from robot.store.schema import InvoiceRow
-from tests.support.browser import chromium, screenshot_on_failure
+from tests.support.browser import chromium, recording_page
 from tests.web.conftest import PASSWORD
 
 if TYPE_CHECKING:
@@ -50,19 +50,8 @@ def console(web_config: LoadedConfig, web_store: Store) -> Iterator[str]:
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A fresh browser context; every dialog is recorded (``page.dialogs``) and accepted."""
-    context = browser.new_context(locale="da-DK", timezone_id="Europe/Copenhagen")
-    p = context.new_page()
-    dialogs: list[str] = []
-
-    def on_dialog(dialog: Any) -> None:
-        dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.accept()
-
-    p.on("dialog", on_dialog)
-    p.dialogs = dialogs  # type: ignore[attr-defined]
-    yield p
-    screenshot_on_failure(p, request.node)
-    context.close()
+    with recording_page(browser, request.node) as p:
+        yield p
 
 
 def rows_of(store: Store, customer: str) -> list[InvoiceRow]:
