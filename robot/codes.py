@@ -83,6 +83,7 @@ class SourceFormat(_CodeList):
     CII = "cii"
     PDF = "pdf"
     PDF_TEXT = "pdf-text"  # a printed PDF read from its text by a template (robot.pdftext)
+    PDF_LAYOUT = "pdf-layout"  # a printed PDF read from its text without a template (labels found)
 
     @classmethod
     def describe(cls) -> str:

@@ -174,6 +174,22 @@ class Line:
     oioubl_orderable_unit_factor_rate: Decimal | None = None  # OIOUBL 2.x Price/OrderableUnitFactorRate
 
 
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where a value read from a printed PDF came from: the text it was read from, and how sure.
+
+    ``field`` is the model's field path (``number``, ``issue_date``, ``totals.payable``,
+    ``seller.vat_id``, ...), ``value`` the value as read, ``text`` the printed text it came from
+    (a line or label with its value), ``confidence`` between 0 and 1.
+    """
+
+    field: str
+    value: str
+    text: str
+    confidence: float
+    page: int | None = None
+
+
 @dataclass(slots=True)
 class Invoice:
     """BG-0: one invoice or credit note, whatever syntax it arrived in."""
@@ -208,6 +224,8 @@ class Invoice:
     totals: Totals = field(default_factory=Totals)  # BG-22
     lines: list[Line] = field(default_factory=list)  # BG-25
     template: str | None = None  # the PDF template that read it (format ``pdf-text``), else None
+    ocr: bool = False  # its text was recognised from page images (OCR), not taken from a text layer
+    evidence: list[Evidence] = field(default_factory=list)  # printed PDFs: where each value came from
 
     def __post_init__(self) -> None:
         self.format = SourceFormat.of(self.format)  # a made-up format is refused, never stored

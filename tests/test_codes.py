@@ -175,7 +175,7 @@ def test_stored_values_are_the_strings_of_before() -> None:
     assert InvoiceState.PENDING == ("received", "read", "classified")
     assert InvoiceState.DONE == ("posted", "returned", "held")
     assert [f.value for f in SourceFormat] == [
-        "peppol-bis3", "en16931-ubl", "oioubl-2", "oioubl-3", "cii", "pdf", "pdf-text",
+        "peppol-bis3", "en16931-ubl", "oioubl-2", "oioubl-3", "cii", "pdf", "pdf-text", "pdf-layout",
     ]  # fmt: skip
     finding = _finding(reason="PAY")
     assert finding.reason == "PAY" and finding.to_json()["reason"] == "PAY"
