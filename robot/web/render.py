@@ -26,19 +26,12 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
+from robot.processing.customer_state import longday as long_date
 from robot.store.schema import utcnow
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ZONE = ZoneInfo("Europe/Copenhagen")
 LANGS = ("da", "en")
-MONTHS_DA = (
-    "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
-)  # fmt: skip
-MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 def lang_of(request: Request) -> str:
@@ -88,10 +81,7 @@ def longday(value: date | datetime | None, lang: str = "da") -> str:
     """
     if value is None:
         return ""
-    d = local(value).date() if isinstance(value, datetime) else value
-    if lang == "en":
-        return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
-    return f"{d.day}. {MONTHS_DA[d.month - 1]} {d.year}"
+    return long_date(local(value).date() if isinstance(value, datetime) else value, lang)
 
 
 @pass_context

@@ -15,7 +15,7 @@ from decimal import Decimal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from robot.processing.customer_state import OnTimeShare, on_time_shares
+from robot.processing.customer_state import OnTimeShare, on_time_share, on_time_shares
 from robot.store.repo import Store
 from robot.web.deps import User, store_of, viewer
 from robot.web.render import render
@@ -35,8 +35,7 @@ class Totals:
 
     @property
     def share(self) -> Decimal | None:
-        dated = self.paid - self.without_due_date
-        return None if dated <= 0 else (Decimal(self.on_time) / Decimal(dated)).quantize(Decimal("0.0001"))
+        return on_time_share(self.paid, self.on_time, self.without_due_date)
 
 
 def per_customer(shares: list[OnTimeShare]) -> list[Totals]:

@@ -20,14 +20,15 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from classifiers.lookups import cvr_of, normalise_invoice_number
+from classifiers.lookups import cvr_of
 from robot.processing.customer_state import CustomerState, customer_state
 from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow
 from robot.web.reads.customer import (
     JOURNEY,
     Step,
-    _like,
     _step,
+    customer_invoices,
+    invoice_of,
     newest_with_journeys,
 )
 
@@ -107,16 +108,7 @@ def _summary(r: InvoiceRow, events: Sequence[Event], findings: Sequence[FindingR
 def invoices(store: Store, customer_id: str, q: ApiQuery) -> ListPage:
     """One page (``q.limit``, at most :data:`MAX_LIMIT`) of the customer's invoices, newest first."""
     limit = max(1, min(q.limit, MAX_LIMIT))
-    query = select(InvoiceRow).where(InvoiceRow.customer_id == customer_id)
-    if q.number and q.number.strip():
-        query = query.where(InvoiceRow.number_normalised == normalise_invoice_number(q.number)[:128])
-    if q.supplier and q.supplier.strip():
-        text = q.supplier.strip()
-        cvr = cvr_of(text)
-        if cvr is not None:
-            query = query.where(InvoiceRow.supplier_key == cvr)
-        else:
-            query = query.where(InvoiceRow.supplier_name.ilike(_like(text[:256]), escape="\\"))
+    query = customer_invoices(customer_id, q.number, q.supplier)
     if q.since is not None:
         query = query.where(InvoiceRow.received_at >= q.since)
     if q.after is not None:
@@ -128,15 +120,10 @@ def invoices(store: Store, customer_id: str, q: ApiQuery) -> ListPage:
 def invoice(store: Store, customer_id: str, invoice_id: int) -> Detail | None:
     """The customer's invoice with its state, journey and reason codes; None if it is not theirs."""
     with store.sessions() as s:
-        r = s.scalar(
-            select(InvoiceRow).where(InvoiceRow.id == invoice_id, InvoiceRow.customer_id == customer_id)
-        )
-        if r is None:
+        found = invoice_of(s, customer_id, invoice_id)
+        if found is None:
             return None
-        events = list(s.scalars(select(Event).where(Event.invoice_id == r.id).order_by(Event.id)))
-        findings = list(
-            s.scalars(select(FindingRow).where(FindingRow.invoice_id == r.id).order_by(FindingRow.id))
-        )
+        r, events, findings = found
         types = s.scalars(
             select(ErrorTypeRow.code).where(ErrorTypeRow.invoice_id == r.id).order_by(ErrorTypeRow.code)
         )

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from classifiers.lookups import cvr_of, normalise_invoice_number
 from robot.processing.customer_state import CustomerState, customer_state, longday
@@ -114,18 +115,26 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def my_invoices(store: Store, customer_id: str, q: MyQuery, *, limit: int = PAGE) -> MyPage:
-    """One page of the customer's invoices matching ``q``, newest first."""
+def customer_invoices(customer_id: str, number: str | None, supplier: str | None) -> Select[InvoiceRow]:
+    """The customer's invoices, of the invoice number ``number`` (compared normalised) and of the
+    supplier ``supplier`` (a CVR, or part of the name), each when given: the search the customer
+    pages and the status API share."""
     query = select(InvoiceRow).where(InvoiceRow.customer_id == customer_id)
-    if q.number and q.number.strip():
-        query = query.where(InvoiceRow.number_normalised == normalise_invoice_number(q.number)[:128])
-    if q.supplier and q.supplier.strip():
-        text = q.supplier.strip()
+    if number and number.strip():
+        query = query.where(InvoiceRow.number_normalised == normalise_invoice_number(number)[:128])
+    if supplier and supplier.strip():
+        text = supplier.strip()
         cvr = cvr_of(text)
         if cvr is not None:
             query = query.where(InvoiceRow.supplier_key == cvr)
         else:
             query = query.where(InvoiceRow.supplier_name.ilike(_like(text[:256]), escape="\\"))
+    return query
+
+
+def my_invoices(store: Store, customer_id: str, q: MyQuery, *, limit: int = PAGE) -> MyPage:
+    """One page of the customer's invoices matching ``q``, newest first."""
+    query = customer_invoices(customer_id, q.number, q.supplier)
     if q.issued_from is not None:
         query = query.where(InvoiceRow.issue_date >= q.issued_from)
     if q.issued_to is not None:
@@ -195,16 +204,28 @@ def _step(e: Event) -> Step:
     return Step(e.at, da, en)
 
 
+def invoice_of(
+    s: Session, customer_id: str, invoice_id: int
+) -> tuple[InvoiceRow, list[Event], list[FindingRow]] | None:
+    """The customer's invoice with its events and findings, each in order; None if it is not theirs
+    (the one invoice read of the customer pages and the status API)."""
+    r = s.scalar(select(InvoiceRow).where(InvoiceRow.id == invoice_id, InvoiceRow.customer_id == customer_id))
+    if r is None:
+        return None
+    events = list(s.scalars(select(Event).where(Event.invoice_id == r.id).order_by(Event.id)))
+    findings = list(
+        s.scalars(select(FindingRow).where(FindingRow.invoice_id == r.id).order_by(FindingRow.id))
+    )
+    return r, events, findings
+
+
 def my_invoice(store: Store, customer_id: str, invoice_id: int) -> MyInvoice | None:
     """The customer's invoice with its state, journey and notice; None if it is not theirs."""
     with store.sessions() as s:
-        r = s.scalar(
-            select(InvoiceRow).where(InvoiceRow.id == invoice_id, InvoiceRow.customer_id == customer_id)
-        )
-        if r is None:
+        found = invoice_of(s, customer_id, invoice_id)
+        if found is None:
             return None
-        events = list(s.scalars(select(Event).where(Event.invoice_id == r.id).order_by(Event.id)))
-        findings = list(s.scalars(select(FindingRow).where(FindingRow.invoice_id == r.id)))
+        r, events, findings = found
         notice = _notice(s.get(NoticeRow, r.notice_id) if r.notice_id else None, customer_id)
         journey = tuple(_step(e) for e in events if e.kind in JOURNEY)
         return MyInvoice(
