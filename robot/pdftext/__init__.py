@@ -11,7 +11,6 @@ so the creditor team can write the template.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -20,10 +19,9 @@ from robot.errors import ConfigError, ReadError
 from robot.model import Invoice
 from robot.pdftext.extract import Template
 from robot.pdftext.mapping import to_invoice
+from robot.pdftext.textlayer import MAX_PAGES, NoTextLayer, pdf_text
 
-__all__ = ["Template", "TemplateSet", "pdf_text"]
-
-MAX_PAGES = 50
+__all__ = ["MAX_PAGES", "NoTextLayer", "Template", "TemplateSet", "pdf_text"]
 
 
 class TemplateSet:
@@ -87,27 +85,3 @@ class TemplateSet:
                 field=exc.field,
                 expected=exc.expected,
             ) from None
-
-
-def pdf_text(content: bytes, filename: str = "<bytes>") -> str:
-    """The PDF's text layer, laid out like ``pdftotext -layout``; a scan without text is a ReadError."""
-    import pdfplumber
-
-    try:
-        with pdfplumber.open(io.BytesIO(content)) as pdf:
-            pages = pdf.pages[:MAX_PAGES]
-            text = "\n".join(page.extract_text(layout=True) or "" for page in pages)
-    except Exception as exc:
-        raise ReadError(
-            f"the PDF's text cannot be extracted ({type(exc).__name__}: {exc})",
-            file=filename,
-            expected="a readable PDF",
-        ) from None
-    text = "\n".join(line.rstrip() for line in text.splitlines())
-    if not text.strip():
-        raise ReadError(
-            "the PDF has no text layer (a scanned image?)",
-            file=filename,
-            expected="a PDF with text, or an e-invoice (OIOUBL, Peppol BIS 3)",
-        )
-    return text
