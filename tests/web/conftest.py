@@ -12,7 +12,7 @@
   password)`` sends the login form as a new browser would and returns the answer.
 
 A module that wants the console over the empty ``store`` of tests/conftest.py (SQLite and
-PostgreSQL) overrides ``web_store`` and ``web_config`` (see test_login.py).
+PostgreSQL) lives in empty_store/, whose conftest.py overrides ``web_store`` and ``web_config``.
 """
 
 from __future__ import annotations

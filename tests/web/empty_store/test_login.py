@@ -7,7 +7,7 @@ no configuration (the defaults of ``web:``). The rules every route obeys: test_r
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -23,29 +23,6 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from robot.store.repo import Store
-
-
-@pytest.fixture
-def web_store(store: Store) -> Store:
-    return store
-
-
-@pytest.fixture
-def web_config() -> None:
-    return None
-
-
-@pytest.fixture
-def people(web_store: Store) -> Users:
-    users = Users(web_store.sessions)
-    users.add("anna", "creditor", PASSWORD)
-    return users
-
-
-@pytest.fixture
-def client(web_app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(web_app, base_url=BASE_URL) as c:
-        yield c
 
 
 def test_login_opens_a_session_with_safe_cookie_flags(people: Users, client: TestClient) -> None:

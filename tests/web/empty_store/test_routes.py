@@ -7,11 +7,9 @@ Over the empty ``store`` of tests/conftest.py (SQLite and PostgreSQL), no config
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
@@ -31,29 +29,6 @@ PUBLIC = {
     ("GET", "/login/oidc"),
     ("GET", "/login/oidc/callback"),
 }
-
-
-@pytest.fixture
-def web_store(store: Store) -> Store:
-    return store
-
-
-@pytest.fixture
-def web_config() -> None:
-    return None
-
-
-@pytest.fixture
-def people(web_store: Store) -> Users:
-    users = Users(web_store.sessions)
-    users.add("anna", "creditor", PASSWORD)
-    return users
-
-
-@pytest.fixture
-def client(web_app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(web_app, base_url=BASE_URL) as c:
-        yield c
 
 
 def test_every_response_carries_the_security_headers(people: Users, client: TestClient) -> None:
