@@ -16,44 +16,42 @@ payment in another currency, a status of the whole file).
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any
 
 from robot.bank.model import BankFile, Entry, Exchange, PaymentStatus, Transaction
+from robot.serialize import jsonable
 
 JSON = dict[str, Any]
 
+#: The keys of each object, in output order, that are the model's own field of that name; each
+#: value made JSON-ready by :func:`robot.serialize.jsonable` (Decimals as strings, dates ISO).
+EXCHANGE_KEYS = (
+    "source_currency",
+    "target_currency",
+    "unit_currency",
+    "rate",
+    "instructed_amount",
+    "instructed_currency",
+)
+ENTRY_KEYS = ("direction", "amount", "currency", "booking_date", "value_date", "bank_reference")
+ENTRY_TRAILING_KEYS = ("reversal", "status")
+STATUS_KEYS = ("original_end_to_end_id", "status", "reason", "level", "additional_info")
 
-def _dec(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
-
-def _day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
+def _fields(obj: object, keys: Iterable[str]) -> JSON:
+    return {key: jsonable(getattr(obj, key)) for key in keys}
 
 
 def _exchange(x: Exchange | None) -> JSON | None:
-    if x is None:
-        return None
-    return {
-        "source_currency": x.source_currency,
-        "target_currency": x.target_currency,
-        "unit_currency": x.unit_currency,
-        "rate": _dec(x.rate),
-        "instructed_amount": _dec(x.instructed_amount),
-        "instructed_currency": x.instructed_currency,
-    }
+    return None if x is None else _fields(x, EXCHANGE_KEYS)
 
 
 def transaction_to_json(t: Transaction) -> JSON:
     return {
-        "amount": _dec(t.amount),
-        "end_to_end_id": t.end_to_end_id,
+        **_fields(t, ("amount", "end_to_end_id")),
         "creditor_reference": None if t.creditor_reference is None else t.creditor_reference.reference,
-        "referred_document_number": t.referred_document_number,
-        "remittance_text": t.remittance_text,
-        "counterparty_name": t.counterparty_name,
+        **_fields(t, ("referred_document_number", "remittance_text", "counterparty_name")),
         "counterparty_account": None if t.counterparty_account is None else t.counterparty_account.identifier,
         "currency": t.currency,
         "exchange": _exchange(t.exchange),
@@ -62,26 +60,14 @@ def transaction_to_json(t: Transaction) -> JSON:
 
 def entry_to_json(e: Entry) -> JSON:
     return {
-        "direction": e.direction,
-        "amount": _dec(e.amount),
-        "currency": e.currency,
-        "booking_date": _day(e.booking_date),
-        "value_date": _day(e.value_date),
-        "bank_reference": e.bank_reference,
+        **_fields(e, ENTRY_KEYS),
         "transactions": [transaction_to_json(t) for t in e.transactions],
-        "reversal": e.reversal,
-        "status": e.status,
+        **_fields(e, ENTRY_TRAILING_KEYS),
     }
 
 
 def status_to_json(s: PaymentStatus) -> JSON:
-    return {
-        "original_end_to_end_id": s.original_end_to_end_id,
-        "status": s.status,
-        "reason": s.reason,
-        "level": s.level,
-        "additional_info": s.additional_info,
-    }
+    return _fields(s, STATUS_KEYS)
 
 
 def to_json(bank_file: BankFile) -> JSON:
