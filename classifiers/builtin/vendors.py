@@ -52,6 +52,13 @@ def find_vendor(invoice: Invoice, vendors: VendorMaster) -> tuple[Vendor | None,
     return None, ""
 
 
+def _listed_vendor(invoice: Invoice, ctx: Context) -> Vendor | None:
+    """The supplier's vendor-master entry; ``None`` without a vendor master or when it is not listed."""
+    if ctx.vendors is None:
+        return None
+    return find_vendor(invoice, ctx.vendors)[0]
+
+
 def suggest_vendor(name: str | None, vendors: VendorMaster, cutoff: float) -> tuple[Vendor, float] | None:
     """The closest vendor name (rapidfuzz WRatio), for a person to confirm. Never used to decide."""
     if not name or not name.strip():
@@ -114,9 +121,7 @@ def vendor_known(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     needs=("vendors",),
 )
 def vendor_not_blocked(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if ctx.vendors is None:
-        return
-    vendor, _ = find_vendor(invoice, ctx.vendors)
+    vendor = _listed_vendor(invoice, ctx)
     if vendor is not None and vendor.blocked:
         yield ctx.finding(
             da=f"Kreditor {vendor.number} ({vendor.name}) er spærret i kreditorstamdata. "
@@ -216,11 +221,9 @@ def _master_text(vendor: Vendor) -> Text:
     needs=("vendors",),
 )
 def vendor_bank(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if ctx.vendors is None:
-        return
-    vendor, _ = find_vendor(invoice, ctx.vendors)
+    vendor = _listed_vendor(invoice, ctx)
     if vendor is None:
-        return  # VENDOR-UNKNOWN holds it
+        return  # no vendor master, or VENDOR-UNKNOWN holds it
     for pm in invoice.payment_means:
         why = payment_differs(pm, vendor)
         if why is None:
