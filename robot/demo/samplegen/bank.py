@@ -159,6 +159,15 @@ def _document(message: str, root: str) -> tuple[etree._Element, etree._Element]:
     return doc, _el(doc, root)
 
 
+def _message(message: str, root: str, message_id: str, day: date) -> tuple[etree._Element, etree._Element]:
+    """A document whose body starts with the group header every ISO 20022 message has."""
+    doc, body = _document(message, root)
+    header = _el(body, "GrpHdr")
+    _el(header, "MsgId", message_id)
+    _el(header, "CreDtTm", _stamp(day))
+    return doc, body
+
+
 def _bytes(doc: etree._Element) -> bytes:
     etree.indent(doc, space="  ")
     data: bytes = etree.tostring(doc, xml_declaration=True, encoding="UTF-8")
@@ -215,10 +224,7 @@ def _tx(details: etree._Element, p: Payment) -> None:
 
 def camt054(pays: Sequence[Payment], day: date) -> bytes:
     """One debit notification: an entry per payment, booked on its date."""
-    doc, body = _document(CAMT, "BkToCstmrDbtCdtNtfctn")
-    header = _el(body, "GrpHdr")
-    _el(header, "MsgId", f"NTF-{day:%Y%m%d}-0001")
-    _el(header, "CreDtTm", _stamp(day))
+    doc, body = _message(CAMT, "BkToCstmrDbtCdtNtfctn", f"NTF-{day:%Y%m%d}-0001", day)
     ntf = _el(body, "Ntfctn")
     _el(ntf, "Id", f"NTF-{day:%Y%m%d}-0001-1")
     _el(ntf, "CreDtTm", _stamp(day))
@@ -245,10 +251,7 @@ def camt054(pays: Sequence[Payment], day: date) -> bytes:
 
 def pain002(payment: Payment, day: date) -> bytes:
     """The bank's status report of the payment file: ``payment`` rejected, the account closed."""
-    doc, body = _document(PAIN, "CstmrPmtStsRpt")
-    header = _el(body, "GrpHdr")
-    _el(header, "MsgId", f"STS-{day:%Y%m%d}-0001")
-    _el(header, "CreDtTm", _stamp(day))
+    doc, body = _message(PAIN, "CstmrPmtStsRpt", f"STS-{day:%Y%m%d}-0001", day)
     group = _el(body, "OrgnlGrpInfAndSts")
     _el(group, "OrgnlMsgId", f"PAY-{payment.booked:%Y%m%d}")
     _el(group, "OrgnlMsgNmId", "pain.001.001.09")
