@@ -74,6 +74,12 @@ def refers(*numbers: str) -> list[tuple[str, str | None]]:
     return [(n, None) for n in numbers]
 
 
+def kontorland_paid(**kw: object) -> Ntry:
+    """The transfer paying KL-2026-0264 in full, naming the invoice and Kontorland's account."""
+    paid = tx(amount="22650.00", referred_documents=refers("KL-2026-0264"), creditor_iban=KONTORLAND)
+    return entry("DBIT", "22650.00", [paid], **kw)
+
+
 def _write(tmp_path: Path, name: str, content: bytes) -> Path:
     path = tmp_path / name
     path.write_bytes(content)
@@ -92,12 +98,7 @@ def test_each_kind_of_evidence_pays_its_invoice(store: Store, tmp_path: Path) ->
     notification = camt054(
         "08",
         [
-            entry(
-                "DBIT",
-                "22650.00",
-                [tx(amount="22650.00", referred_documents=refers("KL-2026-0264"), creditor_iban=KONTORLAND)],
-                bank_reference="B-1",
-            ),
+            kontorland_paid(bank_reference="B-1"),
             debit(
                 "8300.00",
                 bank_reference="B-2",
@@ -255,13 +256,7 @@ def test_a_returned_transfer_reopens_the_invoice(store: Store, tmp_path: Path) -
     invoice_id = _id(store, "KL-2026-0264")
     paid = camt054(
         "08",
-        [
-            entry(
-                "DBIT",
-                "22650.00",
-                [tx(amount="22650.00", referred_documents=refers("KL-2026-0264"), creditor_iban=KONTORLAND)],
-            )
-        ],
+        [kontorland_paid()],
     )
     back = camt053(
         "08",
