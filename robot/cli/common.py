@@ -13,13 +13,14 @@ loguru (a command that never logs does not pay for loguru's import).
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import typer
 
@@ -31,6 +32,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG, EXIT_FAILED = 0, 1, 2, 3
 EXIT_BY_STATUS = {"ok": EXIT_OK, "running": EXIT_OK, "partial": EXIT_FINDINGS, "failed": EXIT_FAILED}
 
 DEFAULT_CONFIG = Path(DEFAULT_CONFIG_FILE)
+T = TypeVar("T")
 
 DB = typer.Option(
     None,
@@ -68,6 +70,31 @@ def config_path(given: Path | None) -> Path:
         typer.echo(f"configuration file not found: {path} (use --config or {CONFIG_ENV})", err=True)
         raise typer.Exit(EXIT_CONFIG)
     return path
+
+
+def usage_error(message: str) -> NoReturn:
+    """``error: message`` on stderr and exit 2 (a usage error)."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_CONFIG)
+
+
+def echo_list(
+    items: Sequence[T],
+    *,
+    as_json: bool,
+    row: Callable[[T], dict[str, Any]],
+    lines: Callable[[Sequence[T]], Iterable[str]],
+    empty: str,
+) -> None:
+    """A ``list`` action's answer: with ``--json`` one JSON array of ``row(item)``; else ``empty``
+    when there are no items, or the ``lines`` of the items."""
+    if as_json:
+        typer.echo(json.dumps([row(i) for i in items], ensure_ascii=False))
+    elif not items:
+        typer.echo(empty)
+    else:
+        for line in lines(items):
+            typer.echo(line)
 
 
 def when_imported(name: str, then: Callable[[], None]) -> None:

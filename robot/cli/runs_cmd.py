@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from robot.cli.common import EXIT_FAILED, RUN_CONFIG, config_path
 from robot.cli.safe_text import terminal
-from robot.cli.summary import exit_code, print_summary
+from robot.cli.summary import echo_summary, exit_code, print_summary
 from robot.configuration.envvars import ENV_URL
 from robot.errors import StoreError
 from robot.running.run import Robot, RunOptions
@@ -128,10 +128,7 @@ def run(
     except StoreError as exc:  # the run could not even be recorded (e.g. the database is locked)
         typer.echo(f"run failed: {exc.message}", err=True)
         raise typer.Exit(EXIT_FAILED) from None
-    if as_json:
-        typer.echo(json.dumps(summary.to_json(), ensure_ascii=False))
-    else:
-        print_summary(terminal(), summary)
+    echo_summary(summary, as_json=as_json)
     raise typer.Exit(exit_code(summary))  # a dry run: what it found (robot.cli.summary.exit_code)
 
 

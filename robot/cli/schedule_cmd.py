@@ -10,7 +10,6 @@ the rest of its claims and is recorded as ``partial``. Logs carry the run and in
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 from datetime import timedelta
@@ -21,8 +20,7 @@ import typer
 from loguru import logger
 
 from robot.cli.common import EXIT_CONFIG, RUN_CONFIG, config_path, exit_for
-from robot.cli.safe_text import terminal
-from robot.cli.summary import print_summary
+from robot.cli.summary import echo_summary
 from robot.errors import ConfigError
 from robot.logsetup import configure_logging
 from robot.running.run import RunOptions
@@ -115,8 +113,5 @@ def worker(
     except ConfigError as exc:
         typer.echo(f"configuration error: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from None
-    if as_json:
-        typer.echo(json.dumps(summary.to_json(), ensure_ascii=False))
-    else:
-        print_summary(terminal(), summary)
+    echo_summary(summary, as_json=as_json)
     raise typer.Exit(exit_for(summary.status))

@@ -6,11 +6,14 @@ listed by ``fakturarobot held``). Every text from a document is printed literall
 
 from __future__ import annotations
 
+import json
+
+import typer
 from rich.console import Console
 from rich.table import Table
 
 from robot.cli.common import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK, exit_for
-from robot.cli.safe_text import safe
+from robot.cli.safe_text import safe, terminal
 from robot.codes import InvoiceState, Reason, Verdict
 from robot.running.run_report import RunSummary
 
@@ -28,6 +31,14 @@ def exit_code(summary: RunSummary) -> int:
         would_stop = any(i["verdict"] != Verdict.POST for i in summary.invoices)
         return EXIT_FINDINGS if would_stop or summary.status != "ok" else EXIT_OK
     return exit_for(summary.status)
+
+
+def echo_summary(summary: RunSummary, *, as_json: bool) -> None:
+    """A finished run's summary on stdout: one JSON object with ``--json``, else :func:`print_summary`."""
+    if as_json:
+        typer.echo(json.dumps(summary.to_json(), ensure_ascii=False))
+    else:
+        print_summary(terminal(), summary)
 
 
 def print_summary(console: Console, summary: RunSummary, *, details_db: str | None = None) -> None:

@@ -11,17 +11,17 @@ ends a token at once. Exit 0 done, 2 a usage error (no customer, unknown or revo
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import typer
 
-from robot.cli.common import CFG, DB, EXIT_CONFIG
+from robot.cli.common import CFG, DB, echo_list, usage_error
 
 if TYPE_CHECKING:
-    from robot.store.api_tokens import ApiTokens
+    from robot.store.api_tokens import ApiTokens, TokenInfo
 
 ACTIONS = ("add", "list", "revoke")
 
@@ -41,11 +41,11 @@ def token(
     from robot.store.api_tokens import ApiTokens, TokenError
 
     if action not in ACTIONS:
-        _fail(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
+        usage_error(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
     if action == "revoke" and not (token_id or "").isdigit():
-        _fail("token revoke needs the token's ID (a number, from token list)")
+        usage_error("token revoke needs the token's ID (a number, from token list)")
     if action == "add" and not customer:
-        _fail("token add needs --customer ID")
+        usage_error("token add needs --customer ID")
     store = cli_store(database, config, read_only=action == "list")
     try:
         tokens = ApiTokens(store.sessions)
@@ -53,13 +53,13 @@ def token(
             _list(tokens, as_json=as_json)
         elif action == "revoke":
             if not tokens.revoke(int(token_id or "0")):
-                _fail(f"no token {token_id} that is not revoked already")
+                usage_error(f"no token {token_id} that is not revoked already")
             typer.echo(f"token {token_id} revoked")
         else:
             try:
                 made = tokens.add(customer or "", name)
             except TokenError as exc:
-                _fail(str(exc))
+                usage_error(str(exc))
             typer.echo(
                 f"token {made.token_id} for customer {made.customer_id} (shown only now, keep it safe):"
             )
@@ -68,32 +68,30 @@ def token(
         store.close()
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_CONFIG)
-
-
 def _list(tokens: ApiTokens, *, as_json: bool) -> None:
-    every = tokens.all()
-    if as_json:
-        rows = [
-            {
-                "id": t.token_id,
-                "customer_id": t.customer_id,
-                "name": t.name,
-                "created_at": t.created_at.isoformat(),
-                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
-                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
-            }
-            for t in every
-        ]
-        typer.echo(json.dumps(rows, ensure_ascii=False))
-        return
-    if not every:
-        typer.echo("no tokens (make one: fakturarobot token add --customer ID)")
-        return
+    echo_list(
+        tokens.all(),
+        as_json=as_json,
+        row=_token_json,
+        lines=_token_lines,
+        empty="no tokens (make one: fakturarobot token add --customer ID)",
+    )
+
+
+def _token_json(t: TokenInfo) -> dict[str, Any]:
+    return {
+        "id": t.token_id,
+        "customer_id": t.customer_id,
+        "name": t.name,
+        "created_at": t.created_at.isoformat(),
+        "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+        "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+    }
+
+
+def _token_lines(every: Sequence[TokenInfo]) -> Iterator[str]:
     here = ZoneInfo("Europe/Copenhagen")
     for t in every:
         state = f"revoked {t.revoked_at.astimezone(here):%Y-%m-%d %H:%M}" if t.revoked_at else "active"
         used = f"used {t.last_used_at.astimezone(here):%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
-        typer.echo(f"{t.token_id:>4}  {t.customer_id:<16}  {state:<24}  {used:<22}  {t.name}")
+        yield f"{t.token_id:>4}  {t.customer_id:<16}  {state:<24}  {used:<22}  {t.name}"

@@ -14,17 +14,17 @@ sessions at once. Exit 0 done, 2 a usage error (unknown user, taken name, short 
 
 from __future__ import annotations
 
-import json
 import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from robot.cli.common import CFG, DB, EXIT_CONFIG
+from robot.cli.common import CFG, DB, echo_list, usage_error
 
 if TYPE_CHECKING:
-    from robot.store.users import Users
+    from robot.store.users import Person, Users
 
 ACTIONS = ("add", "list", "disable")
 
@@ -49,9 +49,9 @@ def user(
     from robot.store.users import UserError, Users
 
     if action not in ACTIONS:
-        _fail(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
+        usage_error(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
     if action != "list" and not name:
-        _fail(f"user {action} needs the user's NAME")
+        usage_error(f"user {action} needs the user's NAME")
     store = cli_store(database, config, read_only=action == "list")
     try:
         people = Users(store.sessions)
@@ -59,54 +59,52 @@ def user(
             _list(people, as_json=as_json)
         elif action == "disable":
             if not people.disable(name or ""):
-                _fail(f"no user {name!r}")
+                usage_error(f"no user {name!r}")
             typer.echo(f"user {name} disabled; their sessions are ended")
         else:
             if role is None:
-                _fail("user add needs --role creditor, viewer, admin or customer")
+                usage_error("user add needs --role creditor, viewer, admin or customer")
             try:
                 people.add(name or "", role, _password(password_stdin), customer_id=customer)
             except UserError as exc:
-                _fail(str(exc))
+                usage_error(str(exc))
             limited = f", customer {customer}" if customer else ""
             typer.echo(f"user {name} added ({role}{limited})")
     finally:
         store.close()
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_CONFIG)
-
-
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     if not sys.stdin.isatty():
-        _fail("give the password with --password-stdin (no terminal to ask on)")
+        usage_error("give the password with --password-stdin (no terminal to ask on)")
     entered: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     return entered
 
 
 def _list(people: Users, *, as_json: bool) -> None:
-    everyone = people.all()
-    if as_json:
-        rows = [
-            {
-                "name": p.name,
-                "role": p.role,
-                "customer_id": p.customer_id,
-                "disabled": p.disabled,
-                "created_at": p.created_at.isoformat(),
-            }
-            for p in everyone
-        ]
-        typer.echo(json.dumps(rows, ensure_ascii=False))
-        return
-    if not everyone:
-        typer.echo("no users (add one: fakturarobot user add NAME --role creditor --password-stdin)")
-        return
+    echo_list(
+        people.all(),
+        as_json=as_json,
+        row=_user_json,
+        lines=_user_lines,
+        empty="no users (add one: fakturarobot user add NAME --role creditor --password-stdin)",
+    )
+
+
+def _user_json(p: Person) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "role": p.role,
+        "customer_id": p.customer_id,
+        "disabled": p.disabled,
+        "created_at": p.created_at.isoformat(),
+    }
+
+
+def _user_lines(everyone: Sequence[Person]) -> Iterator[str]:
     width = max(len(p.name) for p in everyone)
     for p in everyone:
         state = "disabled" if p.disabled else "enabled"
-        typer.echo(f"{p.name:<{width}}  {p.role:<8}  {state:<8}  {p.customer_id or '(all customers)'}")
+        yield f"{p.name:<{width}}  {p.role:<8}  {state:<8}  {p.customer_id or '(all customers)'}"
