@@ -65,6 +65,37 @@ def _finding(
     )
 
 
+def _sum_differs(
+    ctx: Context, official: str, parts: Text, computed: Decimal, total: Text, stated: Decimal | None
+) -> Finding:
+    """The sum of the ``parts`` (computed) differs from the ``total`` the document states."""
+    return ctx.finding(
+        da=f"{parts.da} er {fmt_da(computed)}, men {total.da} er {fmt_da(stated)} ({official}).",
+        en=f"{parts.en} is {fmt_en(computed)} but {total.en} is {fmt_en(stated)} ({official}).",
+        found=amount(stated),
+        expected=amount(computed),
+    )
+
+
+def _formula_differs(
+    ctx: Context,
+    official: str,
+    total: Text,
+    stated: Decimal | None,
+    formula: Text,
+    expected: Decimal | None,
+    missing: Text,
+) -> Finding:
+    """The stated ``total`` differs from what the ``formula`` gives (``expected``; ``None`` when an
+    operand is ``missing``)."""
+    return ctx.finding(
+        da=f"{total.da} er {fmt_da(stated)}, men {formula.da} giver {fmt_da(expected)} ({official}).",
+        en=f"{total.en} is {fmt_en(stated)} but {formula.en} gives {fmt_en(expected)} ({official}).",
+        found=amount(stated),
+        expected=amount(expected) if expected is not None else missing,
+    )
+
+
 @rule(
     "EN-LINE-SUM",
     official_ids=("BR-CO-10",),
@@ -79,14 +110,9 @@ def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         return
     computed = xpath_round2(dsum(line.net_amount for line in invoice.lines))
     if _differs(totals.line_extension, computed):
-        yield ctx.finding(
-            da=f"Summen af linjebeløb (BT-131) er {fmt_da(computed)}, men fakturaens linjetotal (BT-106) "
-            f"er {fmt_da(totals.line_extension)} (BR-CO-10).",
-            en=f"Sum of line net amounts (BT-131) is {fmt_en(computed)} but the invoice line total (BT-106) "
-            f"is {fmt_en(totals.line_extension)} (BR-CO-10).",
-            found=amount(totals.line_extension),
-            expected=amount(computed),
-        )
+        parts = Text("Summen af linjebeløb (BT-131)", "Sum of line net amounts (BT-131)")
+        total = Text("fakturaens linjetotal (BT-106)", "the invoice line total (BT-106)")
+        yield _sum_differs(ctx, "BR-CO-10", parts, computed, total, totals.line_extension)
 
 
 @rule(
@@ -134,17 +160,13 @@ def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     else:
         expected = xpath_round2(t.line_extension - (t.allowances or 0) + (t.charges or 0))
     if expected is None or _differs(t.tax_exclusive, expected):
-        shown = expected if expected is not None else dsum((t.allowances, t.charges))
-        yield ctx.finding(
-            da=f"Total uden moms (BT-109) er {fmt_da(t.tax_exclusive)}, men linjetotal (BT-106) "
-            f"{fmt_da(t.line_extension)} − rabatter (BT-107) + gebyrer (BT-108) giver "
-            f"{fmt_da(expected)} (BR-CO-13).",
-            en=f"Total without VAT (BT-109) is {fmt_en(t.tax_exclusive)} but line total (BT-106) "
-            f"{fmt_en(t.line_extension)} − allowances (BT-107) + charges (BT-108) gives "
-            f"{fmt_en(expected)} (BR-CO-13).",
-            found=amount(t.tax_exclusive),
-            expected=amount(shown) if expected is not None else Text("BT-106 udfyldt", "BT-106 present"),
+        formula = Text(
+            f"linjetotal (BT-106) {fmt_da(t.line_extension)} − rabatter (BT-107) + gebyrer (BT-108)",
+            f"line total (BT-106) {fmt_en(t.line_extension)} − allowances (BT-107) + charges (BT-108)",
         )
+        total = Text("Total uden moms (BT-109)", "Total without VAT (BT-109)")
+        missing = Text("BT-106 udfyldt", "BT-106 present")
+        yield _formula_differs(ctx, "BR-CO-13", total, t.tax_exclusive, formula, expected, missing)
 
 
 @rule(
@@ -164,14 +186,9 @@ def vat_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         return  # in CII the rule's context is the VAT total itself
     computed = xpath_round2(dsum(b.tax_amount for b in invoice.vat_breakdown))
     if _differs(invoice.totals.tax, computed):
-        yield ctx.finding(
-            da=f"Summen af momsbeløb pr. kategori (BT-117) er {fmt_da(computed)}, men fakturaens "
-            f"momstotal (BT-110) er {fmt_da(invoice.totals.tax)} (BR-CO-14).",
-            en=f"Sum of VAT category amounts (BT-117) is {fmt_en(computed)} but the invoice VAT total "
-            f"(BT-110) is {fmt_en(invoice.totals.tax)} (BR-CO-14).",
-            found=amount(invoice.totals.tax),
-            expected=amount(computed),
-        )
+        parts = Text("Summen af momsbeløb pr. kategori (BT-117)", "Sum of VAT category amounts (BT-117)")
+        total = Text("fakturaens momstotal (BT-110)", "the invoice VAT total (BT-110)")
+        yield _sum_differs(ctx, "BR-CO-14", parts, computed, total, invoice.totals.tax)
 
 
 @rule(
@@ -194,16 +211,13 @@ def gross_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         and t.tax_inclusive == t.tax_exclusive
     )
     if (expected is None or t.tax_inclusive != expected) and not cii_untaxed:
-        yield ctx.finding(
-            da=f"Total med moms (BT-112) er {fmt_da(t.tax_inclusive)}, men total uden moms (BT-109) "
-            f"{fmt_da(t.tax_exclusive)} + moms (BT-110) {fmt_da(t.tax)} giver {fmt_da(expected)} (BR-CO-15).",
-            en=f"Total with VAT (BT-112) is {fmt_en(t.tax_inclusive)} but total without VAT (BT-109) "
-            f"{fmt_en(t.tax_exclusive)} + VAT (BT-110) {fmt_en(t.tax)} gives {fmt_en(expected)} (BR-CO-15).",
-            found=amount(t.tax_inclusive),
-            expected=amount(expected)
-            if expected is not None
-            else Text("BT-109 og BT-110 udfyldt", "BT-109 and BT-110 present"),
+        formula = Text(
+            f"total uden moms (BT-109) {fmt_da(t.tax_exclusive)} + moms (BT-110) {fmt_da(t.tax)}",
+            f"total without VAT (BT-109) {fmt_en(t.tax_exclusive)} + VAT (BT-110) {fmt_en(t.tax)}",
         )
+        total = Text("Total med moms (BT-112)", "Total with VAT (BT-112)")
+        missing = Text("BT-109 og BT-110 udfyldt", "BT-109 and BT-110 present")
+        yield _formula_differs(ctx, "BR-CO-15", total, t.tax_inclusive, formula, expected, missing)
 
 
 @rule(
@@ -228,11 +242,10 @@ def payable(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         expected = None
         if t.tax_inclusive is not None:
             expected = t.tax_inclusive - (t.prepaid or 0) + (t.rounding or 0)
-        yield ctx.finding(
-            da=f"Beløb til betaling (BT-115) er {fmt_da(t.payable)}, men total med moms (BT-112) − "
-            f"forudbetalt (BT-113) + afrunding (BT-114) giver {fmt_da(expected)} (BR-CO-16).",
-            en=f"Amount due for payment (BT-115) is {fmt_en(t.payable)} but total with VAT (BT-112) − "
-            f"paid amount (BT-113) + rounding (BT-114) gives {fmt_en(expected)} (BR-CO-16).",
-            found=amount(t.payable),
-            expected=amount(expected) if expected is not None else Text("BT-112 udfyldt", "BT-112 present"),
+        formula = Text(
+            "total med moms (BT-112) − forudbetalt (BT-113) + afrunding (BT-114)",
+            "total with VAT (BT-112) − paid amount (BT-113) + rounding (BT-114)",
         )
+        total = Text("Beløb til betaling (BT-115)", "Amount due for payment (BT-115)")
+        missing = Text("BT-112 udfyldt", "BT-112 present")
+        yield _formula_differs(ctx, "BR-CO-16", total, t.payable, formula, expected, missing)
