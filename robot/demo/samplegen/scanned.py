@@ -7,7 +7,9 @@ font is involved), and wraps the image in a one-page PDF written here (:func:`im
 with one Flate-compressed image, no dates, no ids). The robot finds no text in it and reads it
 by OCR (:mod:`robot.pdftext.ocr`). The bytes are the same on every generation for a given Pillow
 version (its FreeType draws the glyphs); Pillow is installed with fpdf2, the sample PDFs'
-development dependency, and imported only when a scan is drawn::
+development dependency, and imported only when a scan is drawn. :func:`add_scanned` puts one
+such invoice, from a supplier without a template, into the sample set: OCR'd, it is held for a
+check (``PDF-OCR``)::
 
     >>> pdf = image_pdf([(1, 1, b"\\x00")], dpi=72)
     >>> pdf[:8], b"/DCTDecode" in pdf, b"/FlateDecode" in pdf
@@ -22,8 +24,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from robot.demo.samplegen.builder import Builder
 from robot.demo.samplegen.documents import DocSpec, fmt_qty
 from robot.demo.samplegen.pdfprint import UNIT_TEXT
+from robot.demo.samplegen.scenarios_base import LIMIT_NET
 from robot.processing.notices import amount_da
 
 if TYPE_CHECKING:
@@ -33,6 +37,7 @@ DPI = 200
 """Scan resolution of the sample (a common office-scanner setting; OCR reads it well)."""
 
 A4_MM = (210, 297)
+SCANNER = "K10008"  # Laboratorieudstyr Danmark A/S: no template, a scan from its paper invoice
 
 
 def _date(value: object) -> str:
@@ -239,3 +244,18 @@ def image_pdf(pages: Sequence[tuple[int, int, bytes]], dpi: int) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def add_scanned(b: Builder) -> None:
+    """The sample set's scanned invoice: read by OCR, so held for a check whatever it says."""
+    doc = b.doc("scan", "SFE", SCANNER, max_net=LIMIT_NET["SFE"])
+    b.order_for(doc)
+    b.add(
+        "pdf-scanned",
+        "pdf-scanned",
+        doc,
+        "hold",
+        "OTH",
+        "Scannet PDF uden tekst: læst med OCR (kan være læst forkert), holdes til kontrol mod PDF'en",
+        "Scanned PDF without text: read by OCR (it may be misread), held for a check against the PDF",
+    )
