@@ -5,7 +5,7 @@ they may look up is here, filled by whoever runs them (:mod:`classifiers.engine`
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
@@ -67,8 +67,42 @@ class PriorInvoice:
     sha256: str | None = None
 
 
+class HistoryLookup(Protocol):
+    """Earlier invoices as the duplicate rules ask for them: each question about one supplier and
+    one number, amount or document, never "every invoice".
+
+    Two implementations: :class:`classifiers.lookups.HistoryIndex` (in memory: tests, ``validate``,
+    the what-if replay) and :class:`robot.store.history.StoreHistory` (indexed queries against the
+    store: a run and its workers). Either also sees the invoices decided earlier in the same run.
+    """
+
+    def by_number(self, supplier_key: str, normalised_number: str) -> list[PriorInvoice]:
+        """That supplier's invoices with this number (``normalise_invoice_number``)."""
+        ...
+
+    def by_amount_date(self, supplier_key: str, payable: Decimal, issue_date: Any) -> list[PriorInvoice]:
+        """That supplier's invoices of this non-zero amount due on this issue date."""
+        ...
+
+    def by_sha256(self, sha256: str) -> list[PriorInvoice]:
+        """Invoices received as exactly these bytes."""
+        ...
+
+    def numbers_like(
+        self, supplier_key: str, canonical_number: str, payable: Decimal | None
+    ) -> tuple[Sequence[PriorInvoice], Sequence[str]]:
+        """Candidates for "nearly the same number", with their canonical numbers (parallel).
+
+        At least every invoice of that supplier whose canonical number
+        (:func:`~classifiers.lookups.canonical_invoice_number`) equals ``canonical_number`` or whose
+        amount equals ``payable`` (when not zero), in the order they were seen; it may hold more
+        (the in-memory index gives all of the supplier's). DUP-SUSPECT compares these only.
+        """
+        ...
+
+
 class History(Protocol):
-    """Earlier invoices, indexed for duplicate checks (see :class:`classifiers.lookups.HistoryIndex`)."""
+    """The older history protocol (every number of a supplier at once); still accepted by the rules."""
 
     def by_number(self, supplier_key: str, normalised_number: str) -> list[PriorInvoice]: ...
     def by_amount_date(self, supplier_key: str, payable: Decimal, issue_date: Any) -> list[PriorInvoice]: ...
@@ -90,7 +124,7 @@ class Context:
     criteria: CustomerCriteria | None = None
     vendors: VendorMaster | None = None
     orders: Mapping[str, PurchaseOrder] = dataclasses.field(default_factory=dict)  # by order number
-    history: History | None = None
+    history: HistoryLookup | History | None = None
     known_customer_eans: Mapping[str, str] = dataclasses.field(default_factory=dict)  # EAN -> customer id
     document_sha256: str | None = None
     invoice_id: int | None = None

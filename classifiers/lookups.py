@@ -17,11 +17,12 @@ number against the earlier numbers *of the same supplier*::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from stdnum.dk.cvr import compact as compact_cvr
 
@@ -87,6 +88,59 @@ def supplier_key(invoice: Invoice) -> str:
     if endpoint is not None and endpoint.value.strip():
         return endpoint.value.strip()
     return _SPACE.sub(" ", (invoice.seller.name or "").strip()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryKey:
+    """What the duplicate rules ask the history about one invoice (one indexed query answers all).
+
+    >>> from robot.model import DocumentType, Identifier, Invoice, Party
+    >>> inv = Invoice(format="peppol-bis3", document_type=DocumentType.INVOICE, number="f-0O17",
+    ...               seller=Party(legal_id=Identifier("DK 1234 5674", "0184")))
+    >>> key = HistoryKey.of(inv, "ab12")
+    >>> key.supplier_key, key.number, key.canonical, key.payable, key.sha256
+    ('12345674', 'F-0O17', 'F17', None, 'ab12')
+    """
+
+    supplier_key: str
+    number: str  # normalise_invoice_number: DUP-NUMBER
+    canonical: str  # canonical_invoice_number: DUP-SUSPECT's "nearly the same number"
+    payable: Decimal | None  # DUP-SUSPECT: the same amount (and date)
+    issue_date: date | None
+    sha256: str | None  # DUP-DOCUMENT
+
+    @classmethod
+    def of(cls, invoice: Invoice, sha256: str | None) -> HistoryKey:
+        issued = invoice.issue_date if isinstance(invoice.issue_date, date) else None
+        return cls(
+            supplier_key(invoice),
+            normalise_invoice_number(invoice.number),
+            canonical_invoice_number(invoice.number),
+            invoice.totals.payable,
+            issued,
+            sha256 or None,
+        )
+
+
+@runtime_checkable
+class RunHistory(Protocol):
+    """The history a run decides against: the lookups the rules make, growing as the run decides.
+
+    ``prefetch`` answers the questions of a batch of invoices at once (one query for the
+    store-backed history; nothing for the in-memory index); ``for_invoice`` is called before the
+    rules run on one invoice (:meth:`robot.processing.context.MasterData.context`) and uses the
+    batch's answer for it, or asks now.
+    """
+
+    def by_number(self, supplier_key: str, normalised_number: str) -> list[PriorInvoice]: ...
+    def by_amount_date(self, supplier_key: str, payable: Decimal, issue_date: Any) -> list[PriorInvoice]: ...
+    def by_sha256(self, sha256: str) -> list[PriorInvoice]: ...
+    def numbers_like(
+        self, supplier_key: str, canonical_number: str, payable: Decimal | None
+    ) -> tuple[Sequence[PriorInvoice], Sequence[str]]: ...
+    def add(self, prior: PriorInvoice) -> None: ...
+    def prefetch(self, keys: Iterable[HistoryKey]) -> None: ...
+    def for_invoice(self, key: HistoryKey) -> None: ...
 
 
 class VendorIndex:
@@ -196,3 +250,15 @@ class HistoryIndex:
 
     def by_sha256(self, sha256: str) -> list[PriorInvoice]:
         return _get(self._by_sha, sha256)
+
+    def numbers_like(
+        self, supplier_key: str, canonical_number: str, payable: Decimal | None
+    ) -> tuple[Sequence[PriorInvoice], Sequence[str]]:
+        """All of the supplier's invoices and their canonical numbers (the fuzzy check filters)."""
+        return self.numbers_of(supplier_key), self.canonical_numbers_of(supplier_key)
+
+    def prefetch(self, keys: Iterable[HistoryKey]) -> None:
+        """Nothing to fetch: everything is in memory."""
+
+    def for_invoice(self, key: HistoryKey) -> None:
+        """Nothing to prepare: every lookup is a dict access."""

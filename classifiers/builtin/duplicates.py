@@ -28,11 +28,12 @@ the robot's internal id.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
 from classifiers.api import Context, Finding, History, PriorInvoice, rule
+from classifiers.context import HistoryLookup
 from classifiers.deferred import deferred
 from classifiers.lookups import canonical_invoice_number, normalise_invoice_number, supplier_key
 from classifiers.texts import Text, amount_da, amount_en, date_long_da, date_long_en
@@ -53,7 +54,7 @@ def _others(priors: list[PriorInvoice], ctx: Context) -> list[PriorInvoice]:
     return [p for p in priors if ctx.invoice_id is None or p.invoice_id != ctx.invoice_id]
 
 
-def exact_duplicates(invoice: Invoice, history: History, ctx: Context) -> list[PriorInvoice]:
+def exact_duplicates(invoice: Invoice, history: HistoryLookup | History, ctx: Context) -> list[PriorInvoice]:
     """Same supplier, same normalised number, same year (any year if either date is unknown)."""
     number = normalise_invoice_number(invoice.number)
     if not number:
@@ -135,16 +136,27 @@ def duplicate_document(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _fuzzy_candidates(invoice: Invoice, history: History, key: str, min_ratio: float) -> list[PriorInvoice]:
-    """That supplier's invoices whose canonical number equals ours or is at least ``min_ratio`` alike."""
+def _fuzzy_candidates(
+    invoice: Invoice, history: HistoryLookup | History, key: str, min_ratio: float
+) -> list[PriorInvoice]:
+    """That supplier's invoices whose canonical number equals ours or is at least ``min_ratio`` alike.
+
+    The history names the candidates (:meth:`~classifiers.context.HistoryLookup.numbers_like`: at
+    least those of the same canonical number or the same amount, the only ones that can make a
+    finding); a history of the older protocol gives all of the supplier's numbers.
+    """
     canonical = canonical_invoice_number(invoice.number)
     if not canonical:
         return []
-    priors = history.numbers_of(key)
-    fast = getattr(history, "canonical_numbers_of", None)
-    numbers: list[str] = (
-        fast(key) if fast is not None else [canonical_invoice_number(p.number) for p in priors]
-    )
+    like = getattr(history, "numbers_like", None)
+    priors: Sequence[PriorInvoice]
+    numbers: Sequence[str]
+    if like is not None:
+        priors, numbers = like(key, canonical, invoice.totals.payable)
+    else:
+        priors = history.numbers_of(key)  # type: ignore[union-attr]  # the older protocol
+        fast = getattr(history, "canonical_numbers_of", None)
+        numbers = fast(key) if fast is not None else [canonical_invoice_number(p.number) for p in priors]
     hits = process.extract(
         canonical, numbers, scorer=fuzz.ratio, score_cutoff=min_ratio, limit=None, processor=None
     )

@@ -10,8 +10,11 @@
     ('SFE', True, True)
 
 The customer is the one the purchase system names in the metadata, else the one whose EAN the
-invoice is addressed to (BT-49). Rules never touch the database; the history of earlier invoices
-is loaded from the store into an in-memory index at the start of a run and grows as it goes.
+invoice is addressed to (BT-49). Rules never touch the database: they read the history of
+earlier invoices through a lookup (:class:`classifiers.lookups.RunHistory`), in a run the store's
+indexed queries (:class:`robot.store.history.StoreHistory`, nothing loaded at the start), for
+``validate`` and the what-if replay an in-memory index of the invoices given; either grows with the
+invoices the run decides.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 
 from classifiers.api import Context, PriorInvoice, PurchaseOrder, Vendor
 from classifiers.criteria import Customer, CustomersFile
-from classifiers.lookups import HistoryIndex, VendorIndex
+from classifiers.lookups import HistoryIndex, HistoryKey, RunHistory, VendorIndex
 from robot.configuration.masterdata import load_customers, load_orders, load_vendors
 from robot.model import Invoice
 
@@ -32,7 +35,7 @@ class MasterData:
     customers: tuple[Customer, ...] = ()
     vendors: VendorIndex = field(default_factory=lambda: VendorIndex(()))
     orders: Mapping[str, PurchaseOrder] = field(default_factory=dict)
-    history: HistoryIndex = field(default_factory=HistoryIndex)
+    history: RunHistory = field(default_factory=HistoryIndex)
     by_id: dict[str, Customer] = field(default_factory=dict)
     by_ean: dict[str, str] = field(default_factory=dict)
 
@@ -47,8 +50,9 @@ class MasterData:
         order_map = load_orders(orders) if orders is not None else {}
         return cls(customers=customers_file.customers, vendors=VendorIndex(vendor_list), orders=order_map)
 
-    def with_history(self, priors: Iterable[PriorInvoice]) -> MasterData:
-        self.history = HistoryIndex(priors)
+    def with_history(self, priors: Iterable[PriorInvoice] | RunHistory) -> MasterData:
+        """Decide against this history: a lookup as it is (the store's), or an index of ``priors``."""
+        self.history = priors if isinstance(priors, RunHistory) else HistoryIndex(priors)
         return self
 
     def customer_for(self, invoice: Invoice | None, metadata: Mapping[str, str]) -> Customer | None:
@@ -70,6 +74,7 @@ class MasterData:
     ) -> Context:
         meta = dict(metadata or {})
         customer = self.customer_for(invoice, meta)
+        self.history.for_invoice(HistoryKey.of(invoice, sha256))  # the store's: one query, or the batch's
         return Context(
             customer_id=customer.id if customer else None,
             criteria=customer.criteria if customer else None,

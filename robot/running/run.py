@@ -33,6 +33,7 @@ from robot.processing.context import MasterData
 from robot.processing.dry_run import DryRun
 from robot.processing.returns import outcome_of, queue_digests, send_notices
 from robot.running.run_report import RunSummary, summarise, with_would_be
+from robot.store.history import StoreHistory
 from robot.store.outbox import Outbox
 from robot.store.queue import Fence
 from robot.store.repo import Store
@@ -130,7 +131,7 @@ class Robot:
                 self.store.release_dead_claims(self.running_here)
                 if opts.fetch and self.source is not None:
                     problems += self.fetch(run_id)
-                self.master.with_history(self.actions.priors())
+                self.master.with_history(StoreHistory.of(self.store))
                 problems += (opts.processor or self.process)(run_id, opts)
                 problems += self.report_outcomes(run_id)
                 problems += self.notify(run_id)
@@ -164,7 +165,7 @@ class Robot:
 
     def dry_run(self, opts: RunOptions) -> DryRun:
         """What a run would do with each pending and each offered invoice (robot.processing.dry_run)."""
-        self.master.with_history(self.actions.priors())
+        self.master.with_history(StoreHistory.of(self.store))
         dry = DryRun(self.store, self.master, self.classifier, self.actions.pdf_templates)
         dry.run(self.source if opts.fetch else None, customers=opts.customers, stop=opts.stop)
         return dry

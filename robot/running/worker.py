@@ -106,13 +106,16 @@ _SHARED = (
 def _work(spec: WorkerSpec, run_id: int, worker: str, settings: dict[str, Any], results: Any) -> None:
     """The body of one worker process (spawned: it builds everything itself)."""
     from robot.configuration.wiring import opened_robot
+    from robot.store.history import StoreHistory
+    from robot.store.schema import utcnow
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())  # finish the current invoice, release the rest
     configure_logging(spec.log_level, spec.json_log, worker=worker)
     with opened_robot(spec.config, database_url=spec.database_url) as (robot, _):  # connectors too
-        robot.master.with_history(robot.actions.priors())
+        robot.master.with_history(StoreHistory.of(robot.store))  # asked of the store: nothing loaded
+        robot.actions._loaded_at = utcnow()  # the store has the past: catch up on what changes from now
         robot.actions.shared_history = True  # other workers decide invoices too: catch up per supplier
         opts = RunOptions(worker=worker, fetch=False, stop=stop, **settings)
         tried, problems = drain(robot, run_id, opts, spec.poll_seconds)

@@ -104,6 +104,8 @@ class InvoiceRow(Base):
         Index("ix_invoices_state", "state"),
         Index("ix_invoices_dup_number", "supplier_key", "number_normalised"),
         Index("ix_invoices_dup_amount", "supplier_key", "payable", "issue_date"),
+        Index("ix_invoices_dup_canonical", "supplier_key", "number_canonical"),  # 0013
+        Index("ix_invoices_document", "document_id"),  # the same bytes received again (0013)
         Index("ix_invoices_lease", "state", "lease_until"),
         Index("ix_invoices_assigned_to", "assigned_to"),
         # the console's search and reports (migration 0006): keyset paging by id under each filter
@@ -140,6 +142,8 @@ class InvoiceRow(Base):
     document_type: Mapped[str | None] = mapped_column(String(16), default=None)
     invoice_number: Mapped[str | None] = mapped_column(String(128), default=None)
     number_normalised: Mapped[str | None] = mapped_column(String(128), default=None)
+    # folded for "nearly the same number" (classifiers.lookups.canonical_invoice_number; 0013)
+    number_canonical: Mapped[str | None] = mapped_column(String(128), default=None)
     supplier_key: Mapped[str | None] = mapped_column(String(128), default=None)
     supplier_name: Mapped[str | None] = mapped_column(String(256), default=None)
     issue_date: Mapped[date | None] = mapped_column(Date, default=None)

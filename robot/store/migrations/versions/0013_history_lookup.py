@@ -1,0 +1,62 @@
+"""The duplicate history answered by the store (issue 17): a folded invoice number and two indexes
+
+``invoices.number_canonical`` holds the invoice number with punctuation, leading zeros and
+look-alike letters folded away (:func:`classifiers.lookups.canonical_invoice_number`), so the
+suspected-duplicate check "nearly the same number" is one lookup on (``supplier_key``,
+``number_canonical``) instead of every number of the supplier loaded into memory. Existing rows
+are filled here, in batches. ``ix_invoices_document`` finds the invoices of one document (the
+same bytes received again) without scanning the invoices.
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-01 16:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+BATCH = 10_000
+
+
+def upgrade() -> None:
+    from classifiers.lookups import canonical_invoice_number
+
+    with op.batch_alter_table("invoices") as batch_op:
+        batch_op.add_column(sa.Column("number_canonical", sa.String(length=128), nullable=True))
+    conn = op.get_bind()
+    invoices = sa.table(
+        "invoices", sa.column("id", sa.BigInteger), sa.column("invoice_number"), sa.column("number_canonical")
+    )
+    last = 0
+    while True:
+        rows = conn.execute(
+            sa.select(invoices.c.id, invoices.c.invoice_number)
+            .where(invoices.c.id > last, invoices.c.invoice_number.is_not(None))
+            .order_by(invoices.c.id)
+            .limit(BATCH)
+        ).all()
+        if not rows:
+            break
+        conn.execute(
+            invoices.update()
+            .where(invoices.c.id == sa.bindparam("row_id"))
+            .values(number_canonical=sa.bindparam("canonical")),
+            [{"row_id": r[0], "canonical": canonical_invoice_number(r[1])[:128]} for r in rows],
+        )
+        last = rows[-1][0]
+    op.create_index("ix_invoices_dup_canonical", "invoices", ["supplier_key", "number_canonical"])
+    op.create_index("ix_invoices_document", "invoices", ["document_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_invoices_document", table_name="invoices")
+    op.drop_index("ix_invoices_dup_canonical", table_name="invoices")
+    with op.batch_alter_table("invoices") as batch_op:
+        batch_op.drop_column("number_canonical")
