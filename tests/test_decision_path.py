@@ -32,6 +32,7 @@ READ_COLUMNS = (
     "document_type",
     "invoice_number",
     "number_normalised",
+    "number_canonical",
     "supplier_key",
     "supplier_name",
     "issue_date",

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from classifiers.api import Finding, PriorInvoice
 from classifiers.engine import Classifier
-from classifiers.lookups import normalise_invoice_number, supplier_key
+from classifiers.lookups import canonical_invoice_number, normalise_invoice_number, supplier_key
 from robot.codes import InvoiceState, Reason, Verdict
 from robot.errors import ReadError
 from robot.model import Invoice
@@ -151,6 +151,7 @@ def read_step(invoice: Invoice | None, read_error: str | None) -> tuple[dict[str
             document_type=invoice.document_type.value,
             invoice_number=invoice.number,
             number_normalised=normalise_invoice_number(invoice.number) if invoice.number else None,
+            number_canonical=canonical_invoice_number(invoice.number)[:128] if invoice.number else None,
             supplier_key=supplier_key(invoice),
             supplier_name=invoice.seller.name,
             issue_date=invoice.issue_date,
