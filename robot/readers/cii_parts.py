@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from robot.model import Address, AllowanceCharge, Contact, Identifier, Party, PaymentMeans, VatBreakdown
+from robot.readers.elements import ADDRESS, CONTACT
 from robot.readers.nodes import Node, Paths, clean, local_name, node_ident, to_basic_date
 
 RSM_NS = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -65,24 +66,11 @@ def _tax_registration(el: Node) -> str | None:
 def _address(el: Node | None) -> Address | None:
     if el is None:
         return None
-    return Address(
-        street=C.text(el, "ram:LineOne"),
-        additional_street=C.text(el, "ram:LineTwo"),
-        city=C.text(el, "ram:CityName"),
-        postal_code=C.text(el, "ram:PostcodeCode"),
-        country=C.text(el, "ram:CountryID"),
-    )
+    return Address(street=C.text(el, "ram:LineOne"), **C.text_fields(el, ADDRESS.cii))
 
 
 def _contact(el: Node | None) -> Contact | None:
-    if el is None:
-        return None
-    return Contact(
-        id=C.text(el, "ram:ID"),
-        name=C.text(el, "ram:PersonName"),
-        phone=C.text(el, "ram:TelephoneUniversalCommunication/ram:CompleteNumber"),
-        email=C.text(el, "ram:EmailURIUniversalCommunication/ram:URIID"),
-    )
+    return None if el is None else Contact(**C.text_fields(el, CONTACT.cii))
 
 
 def read_payment_means(el: Node, payment_id: str | None, mandate: str | None) -> PaymentMeans:

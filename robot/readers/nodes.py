@@ -14,6 +14,7 @@ Values that are present but unusable raise :class:`~robot.errors.ReadError` nami
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -207,6 +208,10 @@ class Paths:
 
     def texts(self, node: Node | None, path: str) -> list[str]:
         return [value for found in self.all(node, path) if (value := clean(found.el.text))]
+
+    def text_fields(self, node: Node | None, paths: Mapping[str, str]) -> dict[str, str | None]:
+        """Each field's text at its path below ``node`` (a column of :mod:`robot.readers.elements`)."""
+        return {name: self.text(node, path) for name, path in paths.items()}
 
     def dec(self, node: Node | None, path: str) -> Decimal | None:
         found = self.first(node, path)

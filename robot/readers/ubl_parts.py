@@ -20,6 +20,7 @@ from robot.model import (
     PaymentMeans,
     VatBreakdown,
 )
+from robot.readers.elements import ADDRESS, CONTACT
 from robot.readers.nodes import Node, Paths
 
 CBC_NS = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -63,24 +64,11 @@ def read_address(el: Node | None) -> Address | None:
     building = U.text(el, "cbc:BuildingNumber")
     if street and building:
         street = f"{street} {building}"
-    return Address(
-        street=street,
-        additional_street=U.text(el, "cbc:AdditionalStreetName"),
-        city=U.text(el, "cbc:CityName"),
-        postal_code=U.text(el, "cbc:PostalZone"),
-        country=U.text(el, "cac:Country/cbc:IdentificationCode"),
-    )
+    return Address(street=street, **U.text_fields(el, ADDRESS.ubl))
 
 
 def _contact(el: Node | None) -> Contact | None:
-    if el is None:
-        return None
-    return Contact(
-        id=U.text(el, "cbc:ID"),
-        name=U.text(el, "cbc:Name"),
-        phone=U.text(el, "cbc:Telephone"),
-        email=U.text(el, "cbc:ElectronicMail"),
-    )
+    return None if el is None else Contact(**U.text_fields(el, CONTACT.ubl))
 
 
 def read_payee(el: Node | None) -> Party | None:
