@@ -28,20 +28,35 @@ PDF_TEMPLATES = typer.Option(
 
 
 def _templates(folders: list[Path] | None, config: Path | None) -> TemplateSet | None:
-    """The PDF templates: the given folders, else those of an explicitly given configuration."""
+    """The PDF templates: the given folders, else those of an explicitly given configuration.
+
+    A template that cannot be used is named on stderr (once) and skipped: every other template
+    and every document is still read. A folder that does not exist is a configuration error.
+    """
     try:
         if folders:
             from robot.pdftext import TemplateSet
 
-            return TemplateSet.load(folders)
-        if config is not None:
+            templates: TemplateSet | None = TemplateSet.load(folders)
+        elif config is not None:
             from robot.configuration.settings import load_config
 
-            return load_config(config).pdf_templates()
+            templates = load_config(config).pdf_templates()
+        else:
+            return None
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(EXIT_CONFIG) from None
-    return None
+    if templates is not None:
+        for line in templates.report():
+            typer.echo(line, err=True)
+        if templates.warnings:
+            typer.echo(
+                f"{len(templates.warnings)} template keys ignored, as invoice2data ignores them "
+                "(fakturarobot check-config lists them)",
+                err=True,
+            )
+    return templates
 
 
 def _dump(obj: dict[str, Any]) -> None:
@@ -176,7 +191,13 @@ def pdf_text(
     from robot.pdftext import Template
     from robot.pdftext import pdf_text as text_of
 
-    tpl = Template.load(template) if template is not None else None
+    try:
+        tpl = Template.load(template) if template is not None else None
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    for warning in tpl.warnings if tpl is not None else ():
+        typer.echo(f"warning: {warning}", err=True)
     failed = 0
     for path in files:
         try:
@@ -189,7 +210,7 @@ def pdf_text(
         typer.echo(text)
         if tpl is not None:
             prepared = tpl.prepare(text)
-            verdict = "matches" if tpl.matches(prepared) else "does NOT match (a keyword is missing)"
+            verdict = "matches" if tpl.matches(prepared, text) else "does NOT match (a keyword is missing)"
             typer.echo(f"===== prepared by {tpl.path.name}: the template {verdict}")
             typer.echo(prepared)
     raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)

@@ -106,13 +106,23 @@ def _check_schedules(loaded: LoadedConfig, notes: list[str]) -> list[str]:
 
 
 def _check_pdf_templates(loaded: LoadedConfig, notes: list[str]) -> list[str]:
+    """The PDF templates: a missing folder or a refused template is an error (exit 2), so the
+    configuration is not taken for sound; parse, validate and run skip a refused template and read
+    every other document. Keys ignored as invoice2data ignores them are notes (warnings)."""
     try:
         templates = loaded.pdf_templates()
     except ConfigError as exc:
         return _errors_of(exc)
+    if templates is None:
+        return []
     folders = ", ".join(str(loaded.base_dir / p) for p in loaded.cfg.pdf_templates)
-    notes.append(f"{folders}: {len(templates or ())} PDF templates")
-    return []
+    refused = len(templates.problems)
+    notes.append(
+        f"{folders}: {len(templates)} PDF templates"
+        + (f"; {refused} refused (parse, validate and run skip them and read the rest)" if refused else "")
+    )
+    notes += [f"warning: {w}" for w in templates.warnings]
+    return [f"PDF template refused: {p}" for p in templates.problems]
 
 
 def _probe(loaded: LoadedConfig, notes: list[str]) -> list[str]:

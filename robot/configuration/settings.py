@@ -217,7 +217,11 @@ class LoadedConfig:
         return None if rel is None else (self.base_dir / rel)
 
     def pdf_templates(self) -> TemplateSet | None:
-        """The PDF templates of ``pdf_templates`` (None when none are configured)."""
+        """The PDF templates of ``pdf_templates`` (None when none are configured).
+
+        A missing folder is a ConfigError; a template that cannot be used is not: it is in the
+        set's ``problems`` (file:line, why) and skipped (:mod:`robot.pdftext.loading`).
+        """
         if not self.cfg.pdf_templates:
             return None
         from robot.pdftext import TemplateSet

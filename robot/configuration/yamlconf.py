@@ -62,9 +62,26 @@ def load_yaml_model(path: Path, model: type[M], *, checks: Iterable[Check[M]] = 
         raise ConfigError(f"cannot read file: {exc.strerror or exc}", file=file) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"file is not UTF-8 text: {exc.reason}", file=file) from None
+    node, data = compose_yaml(text, file)
+    if node is None:
+        raise ConfigError("file is empty", file=file, line=1)
+    return validate_model(node, data, file, model, checks=checks)
+
+
+def compose_yaml(text: str, file: str, *, fast: bool = False) -> tuple[yaml.Node | None, Any]:
+    """The YAML node tree (with line marks) and the data, from one parse of ``text``.
+
+    ``fast`` uses libyaml's C loader when PyYAML has it (``yaml.CSafeLoader``, else the pure-Python
+    ``SafeLoader``); both build the same data, the C one about ten times faster.
+    """
+    loader_class: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if fast else yaml.SafeLoader
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = loader_class(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
@@ -75,8 +92,13 @@ def load_yaml_model(path: Path, model: type[M], *, checks: Iterable[Check[M]] = 
         ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"YAML syntax error: {exc}", file=file) from None
-    if node is None:
-        raise ConfigError("file is empty", file=file, line=1)
+    return node, data
+
+
+def validate_model(
+    node: yaml.Node, data: Any, file: str, model: type[M], *, checks: Iterable[Check[M]] = ()
+) -> M:
+    """``data`` (composed from ``node``) validated as ``model``; errors name ``file`` and the line."""
     try:
         result = model.model_validate(data)
     except ValidationError as exc:

@@ -1,48 +1,57 @@
 """Apply one template to a PDF's text: prepare the text, match the keywords, extract the fields.
 
-The semantics are invoice2data's (so its templates behave the same), with two differences that
-matter for money: numbers are :class:`~decimal.Decimal` parsed strictly (see ``values``), and a
-field whose regular expressions find several different values without a ``group`` is an error
-naming the values, never a silent pick.
+The semantics are invoice2data's (so its templates behave the same), with differences that matter
+for money: numbers are :class:`~decimal.Decimal` parsed strictly (see ``values``), a field the
+invoice is built from whose regular expressions find several different values without a
+``group`` is an error naming the values, never a silent pick, and an optional field whose date
+cannot be read is left out with a note (``DROPPED``) instead of failing the document.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from robot.errors import ReadError
-from robot.pdftext.template_file import (
-    BlockSettings,
-    FieldSettings,
-    TableSettings,
-    TemplateFile,
-    ValueType,
-    load_template_file,
-)
-from robot.pdftext.values import parse_amount, parse_date
+from robot.errors import ConfigError, ReadError
+from robot.pdftext.area import AreaText
+from robot.pdftext.dates import parse_date
+from robot.pdftext.lines import RawRow, as_list, block_rows, table_values
+from robot.pdftext.mapping import LINE_NUMBER_KEYS, NUMBER_KEYS, READ_KEYS
+from robot.pdftext.template_file import Area, FieldSettings, TemplateFile, ValueType
+from robot.pdftext.values import parse_amount
+
+log = logging.getLogger(__name__)
 
 Value = str | Decimal | date | int
 Row = dict[str, Value]
 DEFAULT_REQUIRED = ("date", "amount", "invoice_number", "issuer")
+DROPPED = "_dropped"
+"""Key of the extracted fields holding ``(field, text, why)`` for each optional value left out."""
+_COMBINING = re.compile("[\u0300-\u0362]")
 
 
 @dataclass(frozen=True, slots=True)
 class Template:
-    """One loaded template, named after its file."""
+    """One loaded template, named after its file; ``warnings`` are the keys it ignores."""
 
     name: str
     path: Path
     spec: TemplateFile
+    warnings: tuple[ConfigError, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> Template:
-        return cls(path.stem, path, load_template_file(path))
+        """The template in ``path``; a ConfigError (file:line) when it cannot be used."""
+        from robot.pdftext.loading import load_template
+
+        return load_template(path)
 
     @property
     def issuer(self) -> str:
@@ -53,71 +62,132 @@ class Template:
         opts = self.spec.options
         if opts.remove_whitespace:
             text = re.sub(" +", "", text)
-        if opts.remove_accents:
-            text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+        if opts.remove_accents:  # invoice2data: decompose, drop the combining marks (ø, æ stay)
+            text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
         if opts.lowercase:
             text = text.lower()
         for old, new in opts.replace:
             text = re.sub(old, new, text)
         return text
 
-    def matches(self, prepared: str) -> bool:
-        """Every keyword found and no exclude keyword."""
-        return all(re.search(k, prepared) for k in self.spec.keywords) and not any(
-            re.search(k, prepared) for k in self.spec.exclude_keywords
+    def matches(self, prepared: str, raw: str | None = None) -> bool:
+        """Every keyword found and no exclude keyword.
+
+        As invoice2data does, a keyword is plain text looked for in the raw text (before the
+        options, so ``remove_whitespace`` does not stop a keyword with a space from matching).
+        Templates written for invoice2data before 0.4.5, the robot's own among them, wrote
+        keywords as regular expressions (``(?i)Praxis``, ``CVR-nr\\.:\\s*91206676``) searched in
+        the prepared text; a keyword not found as text is also tried that way.
+        """
+        texts = (prepared,) if raw is None else (raw, prepared)
+        return all(_found(k, texts) for k in self.spec.keywords) and not any(
+            _found(k, texts) for k in self.spec.exclude_keywords
         )
 
-    def extract(self, prepared: str) -> dict[str, Any]:
-        """The fields found in the prepared text; a ReadError names a missing required field."""
-        out: dict[str, Any] = {"issuer": self.issuer, "currency": self.spec.options.currency}
-        for name, spec in self.spec.fields.items():
-            if isinstance(spec, FieldSettings):
-                key, value = self._field(name, spec, prepared)
-                if value is not None:
+    def extract(self, prepared: str, area_text: AreaText | None = None) -> dict[str, Any]:
+        """The fields found in the prepared text; a ReadError names a missing required field.
+
+        ``area_text`` gives the text of a page area (:mod:`robot.pdftext.area`); without it a
+        field with an ``area`` is searched in the whole text, as invoice2data does with a text
+        reader that cannot crop, and that is noted under ``DROPPED``-style warnings in the log.
+        """
+        return _Extraction(self, prepared, area_text).run()
+
+
+@lru_cache(maxsize=4096)
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def _found(keyword: str, texts: tuple[str, ...]) -> bool:
+    if keyword in texts[0]:
+        return True
+    pattern = _compiled(keyword)
+    return pattern is not None and any(pattern.search(t) for t in texts)
+
+
+class _Extraction:
+    def __init__(self, template: Template, prepared: str, area_text: AreaText | None) -> None:
+        self.t = template
+        self.opts = template.spec.options
+        self.prepared = prepared
+        self.area_text = area_text
+        self.required = set(template.spec.required_fields or DEFAULT_REQUIRED)
+        self.dropped: list[tuple[str, str, str]] = []
+
+    def run(self) -> dict[str, Any]:
+        spec = self.t.spec
+        out: dict[str, Any] = {"issuer": self.t.issuer, "currency": self.opts.currency}
+        for name, field in spec.fields.items():
+            if isinstance(field, FieldSettings):
+                key, value = self._field(name, field)
+                if value is not None and value != "" and value != []:
                     out[key] = value
-        for name, blocks in self.spec.line_blocks().items():
-            rows = [row for block in blocks for row in self._rows(name, block, prepared)]
+        for name, (blocks, area) in spec.line_blocks().items():
+            text = self._text(area, f"fields.{name}")
+            rows = [self._row(name, block.types, raw) for block in blocks for raw in block_rows(block, text)]
             if rows:
                 out[name] = rows
-        for table in self.spec.table_list():
-            out.update(self._table(table, prepared))
-        required = self.spec.required_fields or DEFAULT_REQUIRED
-        missing = [f for f in required if f not in out]
+        for table in spec.table_list():
+            for key, raw in table_values(table, self.prepared).items():
+                if key not in out:
+                    value = self._typed(raw, table.types.get(key) or _implied_type(key), key)
+                    if value is not None:
+                        out[key] = value
+        missing = [f for f in (spec.required_fields or DEFAULT_REQUIRED) if f not in out]
         if missing:
             raise ReadError(
-                f"template '{self.name}' matched but found no {', '.join(missing)} in the PDF text",
+                f"template '{self.t.name}' matched but found no {', '.join(missing)} in the PDF text",
                 field=missing[0],
-                expected=f"the regular expression of fields.{missing[0]} in {self.path.name} to match",
+                expected=f"the regular expression of fields.{missing[0]} in {self.t.path.name} to match",
             )
+        if self.dropped:
+            out[DROPPED] = list(self.dropped)
         return out
+
+    def _text(self, area: Area | None, where: str) -> str:
+        if area is None:
+            return self.prepared
+        if self.area_text is None:
+            log.warning("%s: %s has an area but no PDF page was given: the whole text is searched",
+                        self.t.path, where)  # fmt: skip
+            return self.prepared
+        return self.area_text(area)
 
     # -- fields -------------------------------------------------------------------------------
 
-    def _field(self, name: str, spec: FieldSettings, text: str) -> tuple[str, Any]:
+    def _field(self, name: str, spec: FieldSettings) -> tuple[str, Any]:
         if spec.parser == "static":
-            key = name.removeprefix("static_")
-            value = spec.value
-            return key, self._coerce(value, spec.type, key) if isinstance(value, str) and spec.type else value
+            key, value = name.removeprefix("static_"), spec.value
+            if isinstance(value, str) and spec.type:
+                return key, self._typed(value, spec.type, key)
+            return key, value
         key, kind, group = name, spec.type, spec.group
         if spec.legacy:
-            if name.startswith("sum_amount"):
+            if name.startswith("sum_amount") and isinstance(spec.regex, list):
                 key, kind, group = name[4:], "float", "sum"
             else:
                 kind = _implied_type(name)
+        if kind is None and key in NUMBER_KEYS:
+            kind = "float"  # untyped money the invoice is built from: read with the separator
+        text = self._text(spec.area, f"fields.{name}")
         found: list[str] = []
-        for pattern in _as_list(spec.regex):
+        for pattern in as_list(spec.regex):
             for match in re.findall(pattern, text):
                 if isinstance(match, tuple):
                     raise ReadError(
-                        f"fields.{name} in template '{self.name}' has several capturing groups",
+                        f"fields.{name} in template '{self.t.name}' has several capturing groups",
                         field=name,
                         expected="one capturing group, or (?:...) for the others",
                     )
                 found.append(match)
-        values = [self._coerce(v, kind, key) for v in found]
-        return key, self._group(values, group, name)
+        values = [v for v in (self._typed(v, kind, key) for v in found) if v is not None]
+        return key, self._group(values, group, name, key)
 
-    def _group(self, values: list[Any], group: str | None, name: str) -> Any:
+    def _group(self, values: list[Any], group: str | None, name: str, key: str) -> Any:
         if group is not None:
             values = [v for v in values if v not in (None, "")]
             if not values:
@@ -130,89 +200,45 @@ class Template:
                 return " ".join(str(v) for v in values)
             return values[0] if group == "first" else values[-1]
         distinct = list(dict.fromkeys(values))
+        if len(distinct) > 1 and key not in READ_KEYS:
+            return distinct  # as invoice2data: a list, for a field the invoice is not built from
         if len(distinct) > 1:
             shown = ", ".join(f"'{v}'" for v in distinct[:5])
             raise ReadError(
-                f"fields.{name} in template '{self.name}' found {len(distinct)} different values: {shown}",
+                f"fields.{name} in template '{self.t.name}' found {len(distinct)} different values: {shown}",
                 field=name,
                 expected="one value (make the regex more specific, or set group: first, last or sum)",
             )
         return distinct[0] if distinct else None
 
-    def _coerce(self, value: str, kind: ValueType | None, field: str) -> Value:
+    def _typed(self, value: str, kind: ValueType | None, field: str) -> Value | None:
+        """The value as its type; None for an optional date that cannot be read (noted)."""
         if kind is None:
             return value.strip()
-        if kind == "date":
-            return parse_date(value, self.spec.options.date_formats, field)
+        if kind in ("date", "datetime"):
+            try:
+                return parse_date(value, self.opts.date_formats, field, self.opts.languages)
+            except ReadError as exc:
+                if field in self.required:
+                    raise
+                self.dropped.append((field, value.strip(), exc.reason))
+                log.warning("%s: optional %s left out: %s", self.t.path.name, field, exc.reason)
+                return None
         if not value.strip():
             return Decimal(0) if kind == "float" else 0
-        number = parse_amount(value, self.spec.options.decimal_separator, field)
+        number = parse_amount(value, self.opts.decimal_separator, field)
         return int(number) if kind == "int" else number
 
-    # -- lines and tables -----------------------------------------------------------------------
-
-    def _rows(self, name: str, block: BlockSettings, text: str) -> list[Row]:
-        rows: list[Row] = []
-        while (start := re.search(block.start, text)) is not None:
-            text = text[start.end() :]
-            end = re.search(block.end, text)
-            if end is None:
-                break
-            rows += self._block(block, text[: end.start()])
-            text = text[end.end() :]
-        for row in rows:
-            for key, kind in block.types.items():
-                if isinstance(row.get(key), str):
-                    row[key] = self._coerce(str(row[key]), kind, f"{name}.{key}")
-        return rows
-
-    def _block(self, block: BlockSettings, body: str) -> list[Row]:
-        """invoice2data's line grammar: first_line opens a row, line adds, last_line closes."""
-        first = (
-            block.first_line if block.first_line is not None or block.last_line is not None else block.line
-        )
-        rows: list[Row] = []
-        current: Row = {}
-        inside = False
-        for line in re.split(block.line_separator, body):
-            if not line.strip():
-                continue
-            if first is not None and (match := _search(first, line)) is not None:
-                if current:
-                    rows.append(current)
-                current = {k: (v or "").strip() for k, v in match.groupdict().items()}
-                inside = True
-                continue
-            if not inside:
-                continue
-            if block.last_line is not None and (match := _search(block.last_line, line)) is not None:
-                _append(current, match)
-                rows.append(current)
-                current, inside = {}, False
-                continue
-            if block.skip_line is not None and _search(block.skip_line, line) is not None:
-                continue
-            if (match := _search(block.line, line)) is not None:
-                _append(current, match)
-        if current:
-            rows.append(current)
-        return rows
-
-    def _table(self, table: TableSettings, text: str) -> dict[str, Value]:
-        start = re.search(table.start, text)
-        end = re.search(table.end, text[start.end() :]) if start else None
-        if start is None or end is None:
-            return {}
-        body = text[start.end() : start.end() + end.start()]
-        match = re.search(table.body, body)
-        if match is None:
-            return {}
-        out: dict[str, Value] = {}
-        for key, value in match.groupdict().items():
-            if value is None:
-                continue
-            out[key] = self._coerce(value, table.types.get(key) or _implied_type(key), key)
-        return out
+    def _row(self, name: str, types: dict[str, ValueType], raw: RawRow) -> Row:
+        row: Row = {}
+        for key, value in raw.items():
+            kind = types.get(key)
+            if kind is None and key in LINE_NUMBER_KEYS and value.strip():
+                kind = "float"  # untyped: read with the template's decimal separator
+            typed = self._typed(value, kind, f"{name}.{key}")
+            if typed is not None:
+                row[key] = typed
+        return row
 
 
 def _implied_type(name: str) -> ValueType | None:
@@ -220,20 +246,3 @@ def _implied_type(name: str) -> ValueType | None:
     if name.startswith("date") or name.endswith("date"):
         return "date"
     return "float" if name.startswith("amount") else None
-
-
-def _as_list(patterns: str | list[str] | None) -> list[str]:
-    return [patterns] if isinstance(patterns, str) else patterns or []
-
-
-def _search(patterns: str | list[str], line: str) -> re.Match[str] | None:
-    for pattern in _as_list(patterns):
-        if (match := re.search(pattern, line)) is not None:
-            return match
-    return None
-
-
-def _append(row: Row, match: re.Match[str]) -> None:
-    for key, value in match.groupdict().items():
-        before = str(row.get(key, ""))
-        row[key] = f"{before}{chr(10) if before else ''}{(value or '').strip()}"

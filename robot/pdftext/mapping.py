@@ -20,6 +20,7 @@ from robot.model import (
     Address,
     Contact,
     DocumentType,
+    Evidence,
     Identifier,
     Invoice,
     Line,
@@ -41,6 +42,29 @@ UNITS = {
 }  # fmt: skip
 _FIK = re.compile(r"\+?(?P<card>71|73|75)<(?P<pid>[0-9]*)\+(?P<creditor>[0-9]{8})<")
 _NOT_DIGIT = re.compile(r"[^0-9]")  # not \D: \d also matches full-width and other Unicode digits
+
+
+#: The fields read as amounts, and the line fields read as numbers: an untyped value of one of them
+#: is read with the template's decimal separator (``extract``), strictly, like a typed one.
+NUMBER_KEYS = frozenset(
+    {"amount", "amount_untaxed", "amount_tax", "vat_amount", "amount_allowances", "amount_charges"}
+    | {"amount_line_total", "amount_total", "amount_prepaid"}
+)
+LINE_NUMBER_KEYS = frozenset(
+    {"qty", "quantity", "amount", "total_net", "price_subtotal", "line_amount", "price", "price_unit"}
+    | {"unit_price", "unit_net"}
+)
+#: Every field the invoice is built from (a field outside it may find several values, as a list).
+READ_KEYS = NUMBER_KEYS | frozenset(
+    {"invoice_number", "date", "date_due", "delivery_date", "date_start", "currency", "document_type"}
+    | {"person_reference", "buyer_reference", "purchase_order_id", "order_reference"}
+    | {"customer_order_number", "accounting_cost", "note", "narration", "partner_name", "issuer", "cvr"}
+    | {"vat", "vatin", "partner_vat", "partner_coc", "siren", "seller_ean", "partner_street"}
+    | {"partner_city", "partner_zip", "country_code", "partner_email", "telephone", "ean", "buyer_ean"}
+    | {"buyer_name", "fik", "iban", "IBAN", "bic", "BIC", "bank_reg", "bank_account", "payment_terms"}
+    | {"vat_rate"}
+)
+_MODEL_FIELD = {"date": "issue_date", "date_due": "due_date", "delivery_date": "delivery_date"}
 
 
 def to_invoice(fields: Mapping[str, Any], template: str) -> Invoice:
@@ -70,8 +94,10 @@ def to_invoice(fields: Mapping[str, Any], template: str) -> Invoice:
         template=template,
     )
     inv.notes = [n for n in (_text(f, "note"), _text(f, "narration")) if n]
-    inv.lines = [
-        _line(i, row) for i, row in enumerate(f.get("lines") or [], start=1) if isinstance(row, dict)
+    inv.lines = _lines(f.get("lines") or [], inv.notes)
+    inv.evidence = [
+        Evidence(field=_MODEL_FIELD.get(name, name), value="", text=text, confidence=0.0)
+        for name, text, _why in f.get("_dropped") or []
     ]
     untaxed, tax = _money(f, "amount_untaxed"), _money(f, "amount_tax", "vat_amount")
     allowances, charges = _money(f, "amount_allowances"), _money(f, "amount_charges")
@@ -198,6 +224,24 @@ def _payment_means(f: Mapping[str, Any]) -> list[PaymentMeans]:
     return means
 
 
+def _lines(rows: list[Any], notes: list[str]) -> list[Line]:
+    """The invoice lines; a row holding nothing but a ``line_note`` is the note of the line above
+    (of the invoice before the first line), never an empty line."""
+    lines: list[Line] = []
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        note = _text(row, "line_note")
+        if note is not None and not any(_text(row, k) for k in row if k != "line_note"):
+            if lines:
+                lines[-1].note = f"{lines[-1].note}\n{note}" if lines[-1].note else note
+            else:
+                notes.append(note)
+            continue
+        lines.append(_line(len(lines) + 1, row))
+    return lines
+
+
 def _line(index: int, row: Mapping[str, Any]) -> Line:
     unit = _text(row, "unit", "uom")
     rate = row.get("vat_rate", row.get("line_tax_percent"))
@@ -212,6 +256,7 @@ def _line(index: int, row: Mapping[str, Any]) -> Line:
         seller_item_id=_text(row, "code", "item_id", "sku"),
         vat_rate=vat_rate,
         vat_category=_category(vat_rate),
+        note=_text(row, "line_note"),
     )
 
 

@@ -1,41 +1,62 @@
-"""The template file format: invoice2data's YAML templates, validated with file:line errors.
+"""The template file format: invoice2data's templates (YAML or JSON), validated with file:line.
 
-A template names an issuer, the ``keywords`` (regular expressions) that must all occur in a PDF's
-text for it to apply, and the ``fields`` to extract. The format is invoice2data's, so its public
-templates load unchanged; see ``docs/pdf-templates.md`` for the fields the robot maps onto the
-invoice model. Unknown keys, bad regular expressions and unknown parsers, types or groups are
-:class:`~robot.errors.ConfigError` naming the file and the line::
+A template names an issuer, the ``keywords`` that must all occur in a PDF's text for it to apply,
+and the ``fields`` to extract. The format is invoice2data's, so its public templates load
+unchanged; see ``docs/pdf-templates.md`` for the fields the robot maps onto the invoice model::
 
     issuer: Kontorland A/S
-    keywords: ["Kontorland A/S", "CVR-nr\\\\.:? 12345674"]
+    keywords: ["Kontorland A/S", "CVR-nr.: 12345674"]
     fields:
       invoice_number: Fakturanr\\.:\\s+(\\S+)
       date: Fakturadato:\\s+(\\d{2}-\\d{2}-\\d{4})
       amount: I alt DKK\\s+([\\d.]+,\\d{2})
     options: {currency: DKK, decimal_separator: ",", date_formats: ["%d-%m-%Y"]}
+
+The models forbid unknown keys so that the loader (:mod:`robot.pdftext.loading`) can name each
+one; it ignores them with a warning, as invoice2data ignores them. What makes a template unusable
+(no keywords, a regular expression that does not compile, a group or type invoice2data does not
+know) refuses that template alone.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
-from robot.configuration.yamlconf import Loc, load_yaml_model
+from robot.configuration.yamlconf import Loc
 
-ValueType = Literal["int", "float", "date"]
+ValueType = Literal["int", "float", "date", "datetime"]
 Group = Literal["sum", "min", "max", "first", "last", "join"]
+Patterns = str | list[str]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-Patterns = str | list[str]
+def _listed_value(value: object) -> object:
+    """invoice2data wraps a single value where it expects a list."""
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+class Area(_Strict):
+    """invoice2data's ``area``: poppler's ``pdftotext -f -l -r -x -y -W -H`` crop.
+
+    Pages ``f`` to ``l`` (1-based); the box ``x``, ``y`` (top left), ``W`` wide and ``H`` high, in
+    pixels at ``r`` dots per inch (72 = PDF points).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    f: int = Field(default=1, ge=1)
+    l: int = Field(default=1, ge=1)  # noqa: E741 - invoice2data's key
+    r: float = Field(default=72, gt=0)
+    x: float = Field(ge=0)
+    y: float = Field(ge=0)
+    W: float = Field(gt=0)
+    H: float = Field(gt=0)
 
 
 class BlockSettings(_Strict):
@@ -68,13 +89,14 @@ class LinesSettings(_Strict):
     skip_line: Patterns | None = None
     types: dict[str, ValueType] = Field(default_factory=dict)
     line_separator: str = r"\n"
+    area: Area | None = None
 
     def blocks(self) -> list[BlockSettings]:
         if self.rules:
             return self.rules
         if self.start is None or self.end is None or self.line is None:
             return []
-        fields = self.model_dump(exclude={"parser", "rules"})
+        fields = self.model_dump(exclude={"parser", "rules", "area"})
         return [BlockSettings.model_validate(fields)]
 
 
@@ -83,25 +105,27 @@ class FieldSettings(_Strict):
 
     The short forms are normalised to this: ``name: REGEX`` or a list of them is a regex field
     (``legacy``: its type follows from the name, ``date*``/``*date`` a date, ``amount*`` a number),
-    and ``static_name: VALUE`` a static one.
+    and ``static_name: VALUE`` a static one. ``area`` searches only that part of the page.
     """
 
     parser: Literal["regex", "static"]
     regex: Patterns | None = None
-    value: str | int | float | date | None = None
+    value: Any = None
     type: ValueType | None = None
     group: Group | None = None
-    area: dict[str, Any] | None = None  # pdftotext page areas: not supported, the whole text is searched
+    area: Area | None = None
     legacy: bool = False
 
 
 class TableSettings(_Strict):
-    """The ``tables`` plugin: one ``body`` regex with named groups, searched between start and end."""
+    """The ``tables`` plugin: each line between ``start`` and ``end`` searched with ``body``."""
 
     start: str
     end: str
     body: str
     types: dict[str, ValueType] = Field(default_factory=dict)
+    line_separator: str = r"\n"
+    field_separator: str | None = None  # invoice2data's default option; unused there too
 
 
 class Options(_Strict):
@@ -117,8 +141,23 @@ class Options(_Strict):
 
     @field_validator("remove_whitespace", "remove_accents", "lowercase", mode="before")
     @classmethod
-    def _none_is_false(cls, value: object) -> object:
-        return False if value is None else value
+    def _truth(cls, value: object) -> object:
+        """invoice2data tests these with ``if``: ``None`` is off, ``[True]`` on, ``[]`` off."""
+        if value is None or isinstance(value, list | dict):
+            return bool(value)
+        return value
+
+    @field_validator("date_formats", "languages", mode="before")
+    @classmethod
+    def _wrap(cls, value: object) -> object:
+        return _listed_value(value)
+
+    @field_validator("replace", mode="before")
+    @classmethod
+    def _one_replace(cls, value: object) -> object:
+        if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+            return [value]  # invoice2data wraps a single [old, new] pair
+        return _listed_value(value)
 
 
 def _normalise_field(name: str, value: object) -> object:
@@ -144,18 +183,25 @@ class TemplateFile(_Strict):
     issuer: str | None = None
     keywords: list[str] = Field(min_length=1)
     exclude_keywords: list[str] = Field(default_factory=list)
-    fields: dict[str, FieldSpec]
+    fields: dict[str, FieldSpec] = Field(default_factory=dict)
     options: Options = Field(default_factory=Options)
     lines: LinesSettings | list[BlockSettings] | None = None
     tables: list[TableSettings] | TableSettings | None = None
     required_fields: list[str] | None = None
     priority: int = 5
-    input_module: str | None = None  # the robot always reads the text layer with pdfplumber
-    country_code: str | None = None
+    input_module: Any = None  # invoice2data's text reader; the robot reads the text layer itself
+    template_name: Any = None  # set by invoice2data's loader; the robot names a template by its file
+
+    @field_validator("keywords", "exclude_keywords", mode="before")
+    @classmethod
+    def _wrap(cls, value: object) -> object:
+        return _listed_value(value)
 
     @field_validator("fields", mode="before")
     @classmethod
     def _short_forms(cls, value: object) -> object:
+        if value is None:
+            return {}
         if not isinstance(value, dict):
             return value
         fields = {str(k): _normalise_field(str(k), v) for k, v in value.items()}
@@ -166,13 +212,13 @@ class TemplateFile(_Strict):
     def _no_options(cls, value: object) -> object:
         return {} if value is None else value
 
-    def line_blocks(self) -> dict[str, list[BlockSettings]]:
-        """Every ``lines``-parser field (the top-level plugin is ``lines``) with its blocks."""
-        found = {n: s.blocks() for n, s in self.fields.items() if isinstance(s, LinesSettings)}
+    def line_blocks(self) -> dict[str, tuple[list[BlockSettings], Area | None]]:
+        """Every ``lines``-parser field (the top-level plugin is ``lines``): its blocks and area."""
+        found = {n: (s.blocks(), s.area) for n, s in self.fields.items() if isinstance(s, LinesSettings)}
         if isinstance(self.lines, LinesSettings):
-            found["lines"] = self.lines.blocks()
+            found["lines"] = (self.lines.blocks(), None)  # the plugin reads the whole text
         elif isinstance(self.lines, list):
-            found["lines"] = list(self.lines)
+            found["lines"] = (list(self.lines), None)
         return found
 
     def table_list(self) -> list[TableSettings]:
@@ -181,28 +227,49 @@ class TemplateFile(_Strict):
         return self.tables if isinstance(self.tables, list) else [self.tables]
 
 
-def load_template_file(path: Path) -> TemplateFile:
-    """Read and validate one template file (ConfigError with file:line on any problem)."""
-    return load_yaml_model(path, TemplateFile, checks=(_regexes_compile, _fields_usable))
+KNOWN_PARSERS = ("regex", "static", "lines")
 
 
-def _patterns(tpl: TemplateFile) -> Iterator[tuple[Loc, str]]:
-    """Every regular expression in the template, with where it sits."""
-    for key in ("keywords", "exclude_keywords"):
-        for i, kw in enumerate(getattr(tpl, key)):
-            yield (key, i), kw
+def lenient(data: dict[str, Any]) -> Iterator[tuple[Loc, str]]:
+    """Drop from ``data`` what invoice2data skips at extraction time, saying what and where.
+
+    A field mapping without a ``parser``, or with one invoice2data does not know, is logged and
+    skipped by invoice2data; here it is removed with a warning instead of refusing the template.
+    """
+    fields = data.get("fields")
+    if not isinstance(fields, dict):
+        return
+    for name in list(fields):
+        spec = fields[name]
+        if not isinstance(spec, dict) or str(name).startswith("static_"):
+            continue
+        parser = spec.get("parser")
+        if parser is None:
+            del fields[name]
+            yield ("fields", name), f"field '{name}' has no 'parser' and is ignored (as invoice2data does)"
+        elif parser not in KNOWN_PARSERS:
+            del fields[name]
+            yield (
+                ("fields", name, "parser"),
+                f"field '{name}' has the unknown parser {parser!r} and is ignored "
+                f"(as invoice2data does); parsers: {', '.join(KNOWN_PARSERS)}",
+            )
+
+
+def patterns(tpl: TemplateFile) -> Iterator[tuple[Loc, str]]:
+    """Every regular expression in the template, with where it sits (keywords are plain text)."""
     for i, (old, _new) in enumerate(tpl.options.replace):
         yield ("options", "replace", i), old
     for name, spec in tpl.fields.items():
         if isinstance(spec, FieldSettings):
             yield from _listed(("fields", name, "regex"), spec.regex)
-    for name, blocks in tpl.line_blocks().items():
+    for name, (blocks, _area) in tpl.line_blocks().items():
         base: Loc = ("fields", name) if name in tpl.fields else ("lines",)
         for block in blocks:
-            for key in ("start", "end", "line", "first_line", "last_line", "skip_line"):
+            for key in ("start", "end", "line", "first_line", "last_line", "skip_line", "line_separator"):
                 yield from _listed((*base, key), getattr(block, key))
     for i, table in enumerate(tpl.table_list()):
-        for key in ("start", "end", "body"):
+        for key in ("start", "end", "body", "line_separator"):
             yield ("tables", i, key) if isinstance(tpl.tables, list) else ("tables", key), getattr(table, key)
 
 
@@ -214,8 +281,8 @@ def _listed(loc: Loc, value: str | list[str] | None) -> Iterator[tuple[Loc, str]
             yield (*loc, i), rx
 
 
-def _regexes_compile(tpl: TemplateFile) -> Iterator[tuple[Loc, str]]:
-    for loc, pattern in _patterns(tpl):
+def regexes_compile(tpl: TemplateFile) -> Iterator[tuple[Loc, str]]:
+    for loc, pattern in patterns(tpl):
         try:
             re.compile(pattern)
         except re.error as exc:
@@ -223,7 +290,7 @@ def _regexes_compile(tpl: TemplateFile) -> Iterator[tuple[Loc, str]]:
             yield loc, f"{where} is not a valid regular expression: {exc}"
 
 
-def _fields_usable(tpl: TemplateFile) -> Iterator[tuple[Loc, str]]:
+def fields_usable(tpl: TemplateFile) -> Iterator[tuple[Loc, str]]:
     for name, spec in tpl.fields.items():
         if isinstance(spec, FieldSettings) and spec.parser == "regex" and spec.regex is None:
             yield ("fields", name), f"field '{name}': the regex parser needs a 'regex'"

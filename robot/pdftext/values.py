@@ -1,4 +1,4 @@
-"""Printed numbers and dates as exact values, strictly.
+"""Printed numbers and dates as exact values, strictly (dates: :mod:`robot.pdftext.dates`).
 
 The most common PDF-extraction failure is a decimal separator taken for a thousands separator
 (``27,80`` read as 2780). Here a thousands separator must be followed by exactly three digits, so
@@ -19,52 +19,16 @@ that mistake is a :class:`~robot.errors.ReadError` naming the field instead of a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from robot.errors import ReadError
+from robot.pdftext.dates import parse_date
 from robot.readers.fieldlimits import NUMBER_EXPECTED, digits_problem, non_ascii_digit, quote
+
+__all__ = ["parse_amount", "parse_date"]
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 _CURRENCY = re.compile(r"^(?:[A-Z]{3}|kr\.?|€|\$|£)\s*|\s*(?:[A-Z]{3}|kr\.?|€|\$|£)$", re.IGNORECASE)
-
-FALLBACK_DATE_FORMATS = (
-    "%Y-%m-%d",
-    "%d-%m-%Y",
-    "%d.%m.%Y",
-    "%d/%m/%Y",
-    "%d.%m.%y",
-    "%d-%m-%y",
-    "%d %m %Y",
-    "%d %B %Y",
-    "%d %b %Y",
-    "%B %d, %Y",
-    "%b %d, %Y",
-    "%d. %B %Y",
-    "%d. %b %Y",
-    "%Y%m%d",
-)
-
-# Month names in the languages of the invoices the robot meets, mapped to English for strptime.
-_MONTHS: dict[str, str] = {}
-for _english, _names in {
-    "January": "januar janvier januari enero gennaio jänner",
-    "February": "februar février fevrier februari febrero febbraio",
-    "March": "marts märz maerz mars maart marzo",
-    "April": "avril april abril aprile",
-    "May": "maj mai mei mayo maggio",
-    "June": "juni juin junio giugno",
-    "July": "juli juillet julio luglio",
-    "August": "august août aout augustus agosto",
-    "September": "september septembre septiembre settembre",
-    "October": "oktober octobre october octubre ottobre",
-    "November": "november novembre noviembre",
-    "December": "december dezember décembre decembre diciembre dicembre",
-}.items():
-    for _name in _names.split():
-        _MONTHS[_name] = _english
-_MONTH_WORD = re.compile(r"[^\W\d_]{3,}\.?", re.UNICODE)
 
 
 def parse_amount(value: str, decimal_separator: str, field: str) -> Decimal:
@@ -114,30 +78,3 @@ def parse_amount(value: str, decimal_separator: str, field: str) -> Decimal:
     except InvalidOperation:  # pragma: no cover - the checks above admit digits only
         raise ReadError(f"{field} '{value}' is not a number", field=field, expected="a number") from None
     return -number if negative else number
-
-
-def parse_date(value: str, formats: Sequence[str], field: str) -> date:
-    """A printed date, by the template's ``date_formats`` first, then common formats and languages.
-
-    Only the ASCII digits 0-9 are digits (``strptime`` also takes ``２０２５``).
-    """
-    if (odd := non_ascii_digit(value)) is not None:
-        raise ReadError(
-            f"{field} {quote(value)} is not a date: it has the non-ASCII digit {odd}; "
-            "only the digits 0-9 are numbers",
-            field=field,
-            expected="a date in the digits 0-9 (options.date_formats)",
-        )
-    text = " ".join(value.split())
-    english = _MONTH_WORD.sub(lambda m: _MONTHS.get(m.group(0).rstrip(".").lower(), m.group(0)), text)
-    for candidate in dict.fromkeys((text, english)):
-        for fmt in (*formats, *FALLBACK_DATE_FORMATS):
-            try:
-                return datetime.strptime(candidate, fmt).date()
-            except ValueError:
-                continue
-    raise ReadError(
-        f"{field} {quote(value)} is not a date in a known format",
-        field=field,
-        expected=f"a date like {', '.join(formats) or 'YYYY-MM-DD or DD.MM.YYYY'} (options.date_formats)",
-    )
