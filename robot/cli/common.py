@@ -12,11 +12,13 @@ loguru (a command that never logs does not pay for loguru's import).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
@@ -78,16 +80,26 @@ def usage_error(message: str) -> NoReturn:
     raise typer.Exit(EXIT_CONFIG)
 
 
+def json_fields(item: Any, **rename: str) -> dict[str, Any]:
+    """A dataclass's fields in order as JSON values (datetimes in ISO 8601), a field named in
+    ``rename`` under its new name: ``json_fields(token, token_id="id")``."""
+    return {rename.get(f.name, f.name): _plain(getattr(item, f.name)) for f in dataclasses.fields(item)}
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def echo_list(
     items: Sequence[T],
     *,
     as_json: bool,
-    row: Callable[[T], dict[str, Any]],
     lines: Callable[[Sequence[T]], Iterable[str]],
     empty: str,
+    row: Callable[[T], dict[str, Any]] = json_fields,
 ) -> None:
-    """A ``list`` action's answer: with ``--json`` one JSON array of ``row(item)``; else ``empty``
-    when there are no items, or the ``lines`` of the items."""
+    """A ``list`` action's answer: with ``--json`` one JSON array of ``row(item)`` (by default the
+    item's :func:`json_fields`); else ``empty`` when there are no items, or the ``lines`` of the items."""
     if as_json:
         typer.echo(json.dumps([row(i) for i in items], ensure_ascii=False))
     elif not items:

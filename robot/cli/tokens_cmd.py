@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
 
-from robot.cli.common import CFG, DB, echo_list, usage_error
+from robot.cli.common import CFG, DB, echo_list, json_fields, usage_error
 
 if TYPE_CHECKING:
-    from robot.store.api_tokens import ApiTokens, TokenInfo
+    from robot.store.api_tokens import TokenInfo
 
 ACTIONS = ("add", "list", "revoke")
 
@@ -50,7 +50,13 @@ def token(
     try:
         tokens = ApiTokens(store.sessions)
         if action == "list":
-            _list(tokens, as_json=as_json)
+            echo_list(
+                tokens.all(),
+                as_json=as_json,
+                row=lambda t: json_fields(t, token_id="id"),
+                lines=_token_lines,
+                empty="no tokens (make one: fakturarobot token add --customer ID)",
+            )
         elif action == "revoke":
             if not tokens.revoke(int(token_id or "0")):
                 usage_error(f"no token {token_id} that is not revoked already")
@@ -66,27 +72,6 @@ def token(
             typer.echo(made.token)
     finally:
         store.close()
-
-
-def _list(tokens: ApiTokens, *, as_json: bool) -> None:
-    echo_list(
-        tokens.all(),
-        as_json=as_json,
-        row=_token_json,
-        lines=_token_lines,
-        empty="no tokens (make one: fakturarobot token add --customer ID)",
-    )
-
-
-def _token_json(t: TokenInfo) -> dict[str, Any]:
-    return {
-        "id": t.token_id,
-        "customer_id": t.customer_id,
-        "name": t.name,
-        "created_at": t.created_at.isoformat(),
-        "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
-        "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
-    }
 
 
 def _token_lines(every: Sequence[TokenInfo]) -> Iterator[str]:

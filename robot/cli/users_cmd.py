@@ -17,14 +17,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from robot.cli.common import CFG, DB, echo_list, usage_error
 
 if TYPE_CHECKING:
-    from robot.store.users import Person, Users
+    from robot.store.users import Person
 
 ACTIONS = ("add", "list", "disable")
 
@@ -56,7 +56,12 @@ def user(
     try:
         people = Users(store.sessions)
         if action == "list":
-            _list(people, as_json=as_json)
+            echo_list(
+                people.all(),
+                as_json=as_json,
+                lines=_user_lines,
+                empty="no users (add one: fakturarobot user add NAME --role creditor --password-stdin)",
+            )
         elif action == "disable":
             if not people.disable(name or ""):
                 usage_error(f"no user {name!r}")
@@ -81,26 +86,6 @@ def _password(from_stdin: bool) -> str:
         usage_error("give the password with --password-stdin (no terminal to ask on)")
     entered: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     return entered
-
-
-def _list(people: Users, *, as_json: bool) -> None:
-    echo_list(
-        people.all(),
-        as_json=as_json,
-        row=_user_json,
-        lines=_user_lines,
-        empty="no users (add one: fakturarobot user add NAME --role creditor --password-stdin)",
-    )
-
-
-def _user_json(p: Person) -> dict[str, Any]:
-    return {
-        "name": p.name,
-        "role": p.role,
-        "customer_id": p.customer_id,
-        "disabled": p.disabled,
-        "created_at": p.created_at.isoformat(),
-    }
 
 
 def _user_lines(everyone: Sequence[Person]) -> Iterator[str]:

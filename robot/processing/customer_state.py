@@ -268,17 +268,8 @@ class OnTimeShare:
     @property
     def share(self) -> Decimal | None:
         """The share paid on time of those with a due date (None when none has one)."""
-        return on_time_share(self.paid, self.on_time, self.without_due_date)
-
-
-def on_time_share(paid: int, on_time: int, without_due_date: int) -> Decimal | None:
-    """The share of ``paid`` invoices paid on time, of those with a due date (None when none has one).
-
-    >>> on_time_share(5, 3, 1), on_time_share(2, 0, 2)
-    (Decimal('0.7500'), None)
-    """
-    dated = paid - without_due_date
-    return None if dated <= 0 else (Decimal(on_time) / Decimal(dated)).quantize(Decimal("0.0001"))
+        dated = self.paid - self.without_due_date
+        return None if dated <= 0 else (Decimal(self.on_time) / Decimal(dated)).quantize(Decimal("0.0001"))
 
 
 def on_time_shares(session: Session, *, customer_id: str | None = None) -> list[OnTimeShare]:

@@ -9,13 +9,10 @@ a person limited to one customer sees that customer only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from robot.processing.customer_state import OnTimeShare, on_time_share, on_time_shares
+from robot.processing.customer_state import OnTimeShare, on_time_shares
 from robot.store.repo import Store
 from robot.web.deps import User, store_of, viewer
 from robot.web.render import render
@@ -24,29 +21,15 @@ router = APIRouter()
 LATE_SUPPLIERS = 5
 
 
-@dataclass(frozen=True)
-class Totals:
-    """Paid invoices of one customer (all suppliers), and how many were paid on time."""
-
-    customer_id: str | None
-    paid: int
-    on_time: int
-    without_due_date: int
-
-    @property
-    def share(self) -> Decimal | None:
-        return on_time_share(self.paid, self.on_time, self.without_due_date)
-
-
-def per_customer(shares: list[OnTimeShare]) -> list[Totals]:
-    """The shares summed over suppliers, per customer, in customer order."""
+def per_customer(shares: list[OnTimeShare]) -> list[OnTimeShare]:
+    """The shares summed over suppliers, per customer, in customer order (of no one supplier)."""
     sums: dict[str | None, list[int]] = {}
     for s in shares:
         got = sums.setdefault(s.customer_id, [0, 0, 0])
         got[0] += s.paid
         got[1] += s.on_time
         got[2] += s.without_due_date
-    return [Totals(c, *n) for c, n in sorted(sums.items(), key=lambda kv: kv[0] or "")]
+    return [OnTimeShare(c, None, None, *n) for c, n in sorted(sums.items(), key=lambda kv: kv[0] or "")]
 
 
 def late_suppliers(shares: list[OnTimeShare]) -> list[OnTimeShare]:
