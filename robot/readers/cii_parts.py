@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from robot.model import Address, AllowanceCharge, Contact, Identifier, Party, PaymentMeans, VatBreakdown
-from robot.readers.elements import ADDRESS, CONTACT
+from robot.readers import elements
 from robot.readers.nodes import Node, Paths, clean, local_name, node_ident, to_basic_date
 
 RSM_NS = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -66,11 +66,11 @@ def _tax_registration(el: Node) -> str | None:
 def _address(el: Node | None) -> Address | None:
     if el is None:
         return None
-    return Address(street=C.text(el, "ram:LineOne"), **C.text_fields(el, ADDRESS.cii))
+    return Address(street=C.text(el, "ram:LineOne"), **C.text_fields(el, elements.ADDRESS.cii))
 
 
 def _contact(el: Node | None) -> Contact | None:
-    return None if el is None else Contact(**C.text_fields(el, CONTACT.cii))
+    return None if el is None else Contact(**C.text_fields(el, elements.CONTACT.cii))
 
 
 def read_payment_means(el: Node, payment_id: str | None, mandate: str | None) -> PaymentMeans:
@@ -92,27 +92,9 @@ def read_payment_means(el: Node, payment_id: str | None, mandate: str | None) ->
 
 def read_allowance_charge(el: Node) -> AllowanceCharge:
     """A ``ram:SpecifiedTradeAllowanceCharge`` (document or line)."""
-    indicator = (C.text(el, "ram:ChargeIndicator/udt:Indicator") or "").lower()
-    return AllowanceCharge(
-        is_charge=indicator in ("true", "1"),
-        amount=C.dec(el, "ram:ActualAmount"),
-        base_amount=C.dec(el, "ram:BasisAmount"),
-        percent=C.dec(el, "ram:CalculationPercent"),
-        reason=C.text(el, "ram:Reason"),
-        reason_code=C.text(el, "ram:ReasonCode"),
-        vat_category=C.text(el, "ram:CategoryTradeTax/ram:CategoryCode"),
-        vat_rate=C.dec(el, "ram:CategoryTradeTax/ram:RateApplicablePercent"),
-    )
+    return elements.allowance_charge(C, el, elements.ALLOWANCE_CHARGE.cii)
 
 
 def read_trade_tax(el: Node, currency: str | None) -> VatBreakdown:
     """A header ``ram:ApplicableTradeTax`` (BG-23)."""
-    return VatBreakdown(
-        category=C.text(el, "ram:CategoryCode"),
-        rate=C.dec(el, "ram:RateApplicablePercent"),
-        taxable_amount=C.dec(el, "ram:BasisAmount"),
-        tax_amount=C.dec(el, "ram:CalculatedAmount"),
-        exemption_reason=C.text(el, "ram:ExemptionReason"),
-        exemption_reason_code=C.text(el, "ram:ExemptionReasonCode"),
-        currency=currency,
-    )
+    return elements.vat_breakdown(C, el, elements.VAT_BREAKDOWN.cii, currency)

@@ -1,14 +1,20 @@
 """Where the plain fields of a model record sit in UBL and in CII, side by side in one table each.
 
 A reader builds the record from its syntax's column (:meth:`robot.readers.nodes.Paths.text_fields`),
-so a field added to a record is added for both syntaxes in one place. Fields that need more than
-one element's text (UBL's street and building number) stay in the readers::
+or with the record's one builder here (:func:`allowance_charge`, :func:`vat_breakdown`), so a field
+added to a record is added for both syntaxes in one place. Fields that need more than one element's
+text (UBL's street and building number) stay in the readers::
 
     >>> CONTACT.ubl["phone"], CONTACT.cii["phone"]
     ('cbc:Telephone', 'ram:TelephoneUniversalCommunication/ram:CompleteNumber')
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+
+from robot.model import AllowanceCharge, VatBreakdown
+from robot.readers.nodes import Node, Paths
 
 
 class Terms:
@@ -36,3 +42,52 @@ ADDRESS = Terms(
     postal_code=("cbc:PostalZone", "ram:PostcodeCode"),
     country=("cac:Country/cbc:IdentificationCode", "ram:CountryID"),
 )
+
+#: BG-20/BG-21 (and a line's BG-27/BG-28): ``cac:AllowanceCharge`` / ``ram:SpecifiedTradeAllowanceCharge``.
+ALLOWANCE_CHARGE = Terms(
+    is_charge=("cbc:ChargeIndicator", "ram:ChargeIndicator/udt:Indicator"),
+    amount=("cbc:Amount", "ram:ActualAmount"),
+    base_amount=("cbc:BaseAmount", "ram:BasisAmount"),
+    percent=("cbc:MultiplierFactorNumeric", "ram:CalculationPercent"),
+    reason=("cbc:AllowanceChargeReason", "ram:Reason"),
+    reason_code=("cbc:AllowanceChargeReasonCode", "ram:ReasonCode"),
+    vat_category=("cac:TaxCategory/cbc:ID", "ram:CategoryTradeTax/ram:CategoryCode"),
+    vat_rate=("cac:TaxCategory/cbc:Percent", "ram:CategoryTradeTax/ram:RateApplicablePercent"),
+)
+
+#: BG-23 VAT breakdown: ``cac:TaxSubtotal`` / a header ``ram:ApplicableTradeTax``.
+VAT_BREAKDOWN = Terms(
+    category=("cac:TaxCategory/cbc:ID", "ram:CategoryCode"),
+    rate=("cac:TaxCategory/cbc:Percent", "ram:RateApplicablePercent"),
+    taxable_amount=("cbc:TaxableAmount", "ram:BasisAmount"),
+    tax_amount=("cbc:TaxAmount", "ram:CalculatedAmount"),
+    exemption_reason=("cac:TaxCategory/cbc:TaxExemptionReason", "ram:ExemptionReason"),
+    exemption_reason_code=("cac:TaxCategory/cbc:TaxExemptionReasonCode", "ram:ExemptionReasonCode"),
+)
+
+
+def allowance_charge(paths: Paths, el: Node, at: Mapping[str, str]) -> AllowanceCharge:
+    """An allowance or charge read with one syntax's column of :data:`ALLOWANCE_CHARGE`."""
+    return AllowanceCharge(
+        is_charge=(paths.text(el, at["is_charge"]) or "").lower() in ("true", "1"),
+        amount=paths.dec(el, at["amount"]),
+        base_amount=paths.dec(el, at["base_amount"]),
+        percent=paths.dec(el, at["percent"]),
+        reason=paths.text(el, at["reason"]),
+        reason_code=paths.text(el, at["reason_code"]),
+        vat_category=paths.text(el, at["vat_category"]),
+        vat_rate=paths.dec(el, at["vat_rate"]),
+    )
+
+
+def vat_breakdown(paths: Paths, el: Node, at: Mapping[str, str], currency: str | None) -> VatBreakdown:
+    """A VAT breakdown read with one syntax's column of :data:`VAT_BREAKDOWN`."""
+    return VatBreakdown(
+        category=paths.text(el, at["category"]),
+        rate=paths.dec(el, at["rate"]),
+        taxable_amount=paths.dec(el, at["taxable_amount"]),
+        tax_amount=paths.dec(el, at["tax_amount"]),
+        exemption_reason=paths.text(el, at["exemption_reason"]),
+        exemption_reason_code=paths.text(el, at["exemption_reason_code"]),
+        currency=currency,
+    )

@@ -20,7 +20,7 @@ from robot.model import (
     PaymentMeans,
     VatBreakdown,
 )
-from robot.readers.elements import ADDRESS, CONTACT
+from robot.readers import elements
 from robot.readers.nodes import Node, Paths
 
 CBC_NS = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -64,11 +64,11 @@ def read_address(el: Node | None) -> Address | None:
     building = U.text(el, "cbc:BuildingNumber")
     if street and building:
         street = f"{street} {building}"
-    return Address(street=street, **U.text_fields(el, ADDRESS.ubl))
+    return Address(street=street, **U.text_fields(el, elements.ADDRESS.ubl))
 
 
 def _contact(el: Node | None) -> Contact | None:
-    return None if el is None else Contact(**U.text_fields(el, CONTACT.ubl))
+    return None if el is None else Contact(**U.text_fields(el, elements.CONTACT.ubl))
 
 
 def read_payee(el: Node | None) -> Party | None:
@@ -106,29 +106,11 @@ def read_payment_means(el: Node) -> PaymentMeans:
 
 def read_allowance_charge(el: Node) -> AllowanceCharge:
     """A document or line ``cac:AllowanceCharge``."""
-    indicator = U.text(el, "cbc:ChargeIndicator")
-    return AllowanceCharge(
-        is_charge=(indicator or "").lower() in ("true", "1"),
-        amount=U.dec(el, "cbc:Amount"),
-        base_amount=U.dec(el, "cbc:BaseAmount"),
-        percent=U.dec(el, "cbc:MultiplierFactorNumeric"),
-        reason=U.text(el, "cbc:AllowanceChargeReason"),
-        reason_code=U.text(el, "cbc:AllowanceChargeReasonCode"),
-        vat_category=U.text(el, "cac:TaxCategory/cbc:ID"),
-        vat_rate=U.dec(el, "cac:TaxCategory/cbc:Percent"),
-    )
+    return elements.allowance_charge(U, el, elements.ALLOWANCE_CHARGE.ubl)
 
 
 def read_tax_subtotal(el: Node) -> VatBreakdown:
     """A ``cac:TaxSubtotal`` (BG-23)."""
-    category = U.first(el, "cac:TaxCategory")
     tax = U.first(el, "cbc:TaxAmount")
-    return VatBreakdown(
-        category=U.text(category, "cbc:ID"),
-        rate=U.dec(category, "cbc:Percent"),
-        taxable_amount=U.dec(el, "cbc:TaxableAmount"),
-        tax_amount=U.dec(el, "cbc:TaxAmount"),
-        exemption_reason=U.text(category, "cbc:TaxExemptionReason"),
-        exemption_reason_code=U.text(category, "cbc:TaxExemptionReasonCode"),
-        currency=None if tax is None else tax.get("currencyID"),
-    )
+    currency = None if tax is None else tax.get("currencyID")
+    return elements.vat_breakdown(U, el, elements.VAT_BREAKDOWN.ubl, currency)
