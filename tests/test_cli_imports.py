@@ -65,21 +65,30 @@ print(json.dumps({"exit": code, "modules": sorted(sys.modules)}), file=sys.stder
 """
 
 
-def _run(*args: str) -> tuple[int, str, set[str]]:
-    """Exit code, stdout and the modules loaded by ``fakturarobot ARGS`` in a fresh interpreter."""
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("FAKTURAROBOT_CONFIG", "FAKTURAROBOT_DATABASE_URL")
-    }
+def _python(code: str, *args: str, drop: tuple[str, ...], **extra: str) -> subprocess.CompletedProcess[str]:
+    """``python -c CODE ARGS`` in a fresh interpreter in the project, without the environment
+    variables ``drop`` and with ``extra`` set."""
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    env["COLUMNS"] = "400"  # --help: one line per command
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(args)],
+    env.update(extra)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+    )
+
+
+def _run(*args: str) -> tuple[int, str, set[str]]:
+    """Exit code, stdout and the modules loaded by ``fakturarobot ARGS`` in a fresh interpreter."""
+    done = _python(
+        PROBE,
+        json.dumps(args),
+        drop=("FAKTURAROBOT_CONFIG", "FAKTURAROBOT_DATABASE_URL"),
+        COLUMNS="400",  # --help: one line per command
     )
     report = json.loads(done.stderr.strip().splitlines()[-1])
     return report["exit"], done.stdout, set(report["modules"])
@@ -225,16 +234,6 @@ def crash(invoice, ctx):
 [finding] = Classifier(registry).classify(checked.decision.invoice, Context()).findings
 assert finding.code == "RULE-CRASHED" and "loguru" in sys.modules
 """
-    env = {k: v for k, v in os.environ.items() if k != "FAKTURAROBOT_CONFIG"}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _python(probe, drop=("FAKTURAROBOT_CONFIG",))
     assert done.returncode == 0, done.stderr
     assert "rule X-CRASH crashed on invoice KL-2026-0264" in done.stderr
