@@ -48,6 +48,10 @@ party object               ``name``, ``legal_id``, ``legal_id_scheme``, ``vat_id
                            ``base_quantity``, ``item_name``, ``vat_category``, ``vat_rate``,
                            ``accounting_cost``, ``order_line_reference``, ``free_of_charge``
                            (UBL FreeOfChargeIndicator, a bool)} (BG-25)
+``ocr``                    true when the text was recognised from page images (a scanned PDF)
+``evidence``               printed PDFs read without a template: list of {``field``, ``value``,
+                           ``text`` (the printed line it came from), ``confidence`` (0..1),
+                           ``page``}; ``[]`` otherwise
 =========================  =======================================================================
 """
 
@@ -58,7 +62,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from robot.model import AllowanceCharge, Invoice, Line, Party, PaymentMeans, VatBreakdown
+from robot.model import AllowanceCharge, Evidence, Invoice, Line, Party, PaymentMeans, VatBreakdown
 
 JSON = dict[str, Any]
 
@@ -191,6 +195,17 @@ def _line(line: Line) -> JSON:
     }
 
 
+def evidence_to_json(evidence: Evidence) -> JSON:
+    """Where one value read from a printed PDF came from (``fakturarobot show`` lists these)."""
+    return {
+        "field": evidence.field,
+        "value": evidence.value,
+        "text": evidence.text,
+        "confidence": evidence.confidence,
+        "page": evidence.page,
+    }
+
+
 def invoice_to_json(inv: Invoice) -> JSON:
     """The documented, stable JSON form of ``inv`` (see the module docstring for the keys)."""
     totals = inv.totals
@@ -229,4 +244,6 @@ def invoice_to_json(inv: Invoice) -> JSON:
             "payable": _dec(totals.payable),
         },
         "lines": [_line(line) for line in inv.lines],
+        "ocr": inv.ocr,
+        "evidence": [evidence_to_json(e) for e in inv.evidence],
     }

@@ -14,6 +14,7 @@ UBL Invoice / CreditNote    anything else                                       
 CII CrossIndustryInvoice    namespace ``...:CrossIndustryInvoice:100``            ``cii``
 PDF                         ``%PDF`` with embedded Factur-X/ZUGFeRD XML           ``cii``
 PDF                         ``%PDF`` without, read by a template (robot.pdftext)  ``pdf-text``
+PDF                         ``%PDF`` without, no template matches: layout reader ``pdf-layout``
 ==========================  ====================================================  ===============
 
 A Peppol Standard Business Document (SBDH) envelope is unwrapped. Only
@@ -50,8 +51,8 @@ def read_document(
 ) -> Invoice:
     """Read one invoice document (UBL, OIOUBL 2.x/3, Peppol BIS 3, CII, Factur-X PDF, printed PDF).
 
-    A PDF without embedded XML is read from its text by ``pdf_templates``; without templates it
-    is a ReadError saying so.
+    A PDF without embedded XML is read from its text (OCR for a scan) by ``pdf_templates``, or,
+    when none matches or none is configured, without a template (robot.pdftext.printed).
     """
     try:
         return _read(content, filename, pdf_templates)
@@ -78,14 +79,9 @@ def _read(content: bytes, filename: str, pdf_templates: TemplateSet | None = Non
 
         found = embedded_xml(bytes(content), filename)
         if found is None:
-            if pdf_templates is None:
-                raise ReadError(
-                    "the PDF has no embedded e-invoice XML and no PDF templates are configured",
-                    file=filename,
-                    field="EmbeddedFiles",
-                    expected="a PDF with embedded Factur-X/ZUGFeRD XML, or pdf_templates in the config",
-                )
-            return pdf_templates.read(bytes(content), filename)
+            from robot.pdftext.printed import read_printed
+
+            return read_printed(bytes(content), filename, pdf_templates)
         xml, name = found
         inv = _read(xml, f"{filename}#{name}")
         inv.notes.append(f"read from the XML embedded in the PDF ({name})")

@@ -33,10 +33,10 @@ _VAT = (
     r"zzgl\.?\s+(?:mwst|ust)\.?|gesamtbetrag\s+(?:mwst|ust)\.?|total\s+tva|tva|total\s+taxes)"
 )
 _TOTAL = (
-    r"i\s+alt|total|total\s+dkk|i\s+alt\s+(?:inkl\.?|incl\.?)\s*moms|total\s+(?:inkl\.?|incl\.?)\s*moms|"
+    r"i\s+alt|[il1|]\s?alt|total|total\s+dkk|i\s+alt\s+(?:inkl\.?|incl\.?)\s*moms|total\s+(?:inkl\.?|incl\.?)\s*moms|"
     r"beløb\s+i\s+alt|fakturabeløb|fakturatotal|total\s+(?:incl\.?|including)\s+(?:vat|tax)|"
     r"invoice\s+total|grand\s+total|total\s+amount|gross\s+amount|gesamtbetrag|gesamtsumme|"
-    r"bruttobetrag|bruttosumme|rechnungsbetrag|rechnungssumme|endbetrag|summe\s+brutto|"
+    r"brutto|bruttobetrag|bruttosumme|rechnungsbetrag|rechnungssumme|endbetrag|summe\s+brutto|"
     r"total\s+ttc|montant\s+ttc"
 )
 _PAYABLE = (

@@ -28,7 +28,7 @@ _CVR = re.compile(
     re.IGNORECASE,
 )
 _VAT = re.compile(
-    r"(?:\bVAT(?:[\s.-]*(?:no|nr|number|id|reg(?:istration)?\.?\s*no)\.?)?|\bMoms[\s-]*nr\.?|"
+    r"(?i:\bVAT(?:[\s.-]*(?:no|nr|number|id|reg(?:istration)?\.?\s*no)\.?)?|\bMoms[\s-]*nr\.?|"
     r"\bUSt\.?[\s-]*Id(?:Nr)?\.?[\s-]*(?:Nr\.?)?|\bUStID#?|\bUID(?:-Nr\.?)?|\bN°\s*TVA(?:\s*intra(?:com)?)?|"
     r"\bTVA|\bMwSt[\s.-]*Nr\.?|\bVAT\s*ID)\s*[:.#]?\s*"
     r"(?P<id>[A-Z]{2}(?:[\s-]?[0-9A-Z]){8,14})(?![0-9A-Z])"
