@@ -34,43 +34,39 @@ def test_default_file_has_two_daily_runs() -> None:
     assert all(s.misfire_grace_seconds == 21600 and not s.dry_run for s in schedules.schedules)
 
 
-def test_spring_forward_2026() -> None:
-    """Last Sunday of March 2026 (29 March): 06:00/14:00 are 05:00/13:00 UTC before, 04:00/12:00 after."""
-    s = load_schedules(ROOT / "schedules.yaml")
-    start = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)
-    morning = _fires(s.get("morning").trigger(), start, 4)
-    afternoon = _fires(s.get("afternoon").trigger(), start, 4)
-    assert morning == [
-        datetime(2026, 3, 28, 5, 0, tzinfo=UTC),
-        datetime(2026, 3, 29, 4, 0, tzinfo=UTC),  # the DST Sunday: already summer time at 06:00
-        datetime(2026, 3, 30, 4, 0, tzinfo=UTC),
-        datetime(2026, 3, 31, 4, 0, tzinfo=UTC),
-    ]
-    assert afternoon == [
-        datetime(2026, 3, 27, 13, 0, tzinfo=UTC),
-        datetime(2026, 3, 28, 13, 0, tzinfo=UTC),
-        datetime(2026, 3, 29, 12, 0, tzinfo=UTC),
-        datetime(2026, 3, 30, 12, 0, tzinfo=UTC),
-    ]
+def _at(month: int, day: int, hour: int) -> datetime:
+    """An hour of 2026 in UTC."""
+    return datetime(2026, month, day, hour, 0, tzinfo=UTC)
 
 
-def test_fall_back_2026() -> None:
-    """Last Sunday of October 2026 (25 October): back to CET, 06:00 is 05:00 UTC again."""
+@pytest.mark.parametrize(
+    ("start", "morning", "afternoon"),
+    [
+        pytest.param(
+            # Last Sunday of March 2026 (29 March): 06:00/14:00 are 05:00/13:00 UTC before, 04:00/12:00 after
+            _at(3, 27, 12),
+            # the DST Sunday (29 March): already summer time at 06:00
+            [_at(3, 28, 5), _at(3, 29, 4), _at(3, 30, 4), _at(3, 31, 4)],
+            [_at(3, 27, 13), _at(3, 28, 13), _at(3, 29, 12), _at(3, 30, 12)],
+            id="spring-forward-2026",
+        ),
+        pytest.param(
+            # Last Sunday of October 2026 (25 October): back to CET, 06:00 is 05:00 UTC again
+            _at(10, 23, 12),
+            [_at(10, 24, 4), _at(10, 25, 5), _at(10, 26, 5)],
+            [_at(10, 23, 12), _at(10, 24, 12), _at(10, 25, 13), _at(10, 26, 13)],
+            id="fall-back-2026",
+        ),
+    ],
+)
+def test_the_daily_runs_keep_copenhagen_time_over_a_dst_change(
+    start: datetime, morning: list[datetime], afternoon: list[datetime]
+) -> None:
+    """The default morning and afternoon runs fire at 06:00 and 14:00 Copenhagen time on both
+    sides of a DST change."""
     s = load_schedules(ROOT / "schedules.yaml")
-    start = datetime(2026, 10, 23, 12, 0, tzinfo=UTC)
-    morning = _fires(s.get("morning").trigger(), start, 3)
-    afternoon = _fires(s.get("afternoon").trigger(), start, 4)
-    assert morning == [
-        datetime(2026, 10, 24, 4, 0, tzinfo=UTC),
-        datetime(2026, 10, 25, 5, 0, tzinfo=UTC),
-        datetime(2026, 10, 26, 5, 0, tzinfo=UTC),
-    ]
-    assert afternoon == [
-        datetime(2026, 10, 23, 12, 0, tzinfo=UTC),
-        datetime(2026, 10, 24, 12, 0, tzinfo=UTC),
-        datetime(2026, 10, 25, 13, 0, tzinfo=UTC),
-        datetime(2026, 10, 26, 13, 0, tzinfo=UTC),
-    ]
+    assert _fires(s.get("morning").trigger(), start, len(morning)) == morning
+    assert _fires(s.get("afternoon").trigger(), start, len(afternoon)) == afternoon
 
 
 def test_a_run_in_the_repeated_hour_fires_once() -> None:
