@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from email import policy
@@ -81,20 +82,24 @@ WARNING = _finding(
 )
 
 
+#: a Danish supplier's invoice returned for a missing order number (the digest's first)
+KONTOR = ReturnedItem(
+    invoice_id=11,
+    invoice_number="F-2025/0042",
+    supplier_name="Kontor & Co <A/S>",
+    supplier_cvr="12345674",
+    amount=Decimal("1234.5"),
+    currency="DKK",
+    issue_date=date(2025, 2, 14),
+    error_types=("REF",),
+    findings=(ORDER, WARNING),
+    invoice_response_xml=b"<ApplicationResponse>11</ApplicationResponse>",
+)
+
+
 def _items() -> list[ReturnedItem]:
     return [
-        ReturnedItem(
-            invoice_id=11,
-            invoice_number="F-2025/0042",
-            supplier_name="Kontor & Co <A/S>",
-            supplier_cvr="12345674",
-            amount=Decimal("1234.5"),
-            currency="DKK",
-            issue_date=date(2025, 2, 14),
-            error_types=("REF",),
-            findings=(ORDER, WARNING),
-            invoice_response_xml=b"<ApplicationResponse>11</ApplicationResponse>",
-        ),
+        KONTOR,
         ReturnedItem(
             invoice_id=12,
             invoice_number="INV-9",
@@ -235,16 +240,15 @@ def test_digest_through_the_eml_notifier(tmp_path: Path) -> None:
 
 
 def test_supplier_text_cannot_fake_lines_or_reorder_the_digest() -> None:
-    evil = ReturnedItem(
+    evil = replace(
+        KONTOR,
         invoice_id=13,
         invoice_number="F-13\r\nBeløb: 0,00 kr.",
         supplier_name="Kontor A/S\r\nTotal: 0 DKK\u202e gnidlohkrow\u2066",
         supplier_cvr="12345674\u200f",
         amount=Decimal("500"),
-        currency="DKK",
-        issue_date=date(2025, 2, 14),
-        error_types=("REF",),
         findings=(_finding("BT-13", "REF", "PIN", "Mangler.", "Missing.", found="x\nFundet: intet\x1b[2J"),),
+        invoice_response_xml=None,
     )
     notice = build_digest(CUSTOMER, "run-42", [evil])
     lines = [line.strip() for line in notice.text.splitlines()]
