@@ -8,8 +8,6 @@ from decimal import Decimal as D
 import pytest
 
 from classifiers.amounts import fmt_da, fmt_en, round2, xpath_round2
-from classifiers.api import Context, Finding
-from classifiers.engine import Classifier
 from robot.model import (
     Address,
     AllowanceCharge,
@@ -17,11 +15,25 @@ from robot.model import (
     Invoice,
     Line,
     Party,
-    Totals,
     VatBreakdown,
 )
+from tests.support.rules import Families, consistent_totals
 
 FAMILIES = ["en16931_mandatory", "en16931_totals", "en16931_vat", "en16931_lines"]
+
+
+def _line(line_id: str, quantity: str, net: str, price: str, name: str) -> Line:
+    """A line of ``quantity`` pieces at ``price``, standard rated at 25 %."""
+    return Line(
+        id=line_id,
+        quantity=D(quantity),
+        unit="EA",
+        net_amount=D(net),
+        price=D(price),
+        item_name=name,
+        vat_category="S",
+        vat_rate=D("25"),
+    )
 
 
 def clean(fmt: str = "peppol-bis3") -> Invoice:
@@ -36,47 +48,16 @@ def clean(fmt: str = "peppol-bis3") -> Invoice:
         currency="DKK",
         seller=Party(name="Leverandør A/S", address=Address(country="DK")),
         buyer=Party(name="Styrelsen", address=Address(country="DK")),
-        lines=[
-            Line(
-                id="1",
-                quantity=D("10"),
-                unit="EA",
-                net_amount=D("600.00"),
-                price=D("60"),
-                item_name="A",
-                vat_category="S",
-                vat_rate=D("25"),
-            ),
-            Line(
-                id="2",
-                quantity=D("4"),
-                unit="EA",
-                net_amount=D("400.00"),
-                price=D("100"),
-                item_name="B",
-                vat_category="S",
-                vat_rate=D("25"),
-            ),
-        ],
+        lines=[_line("1", "10", "600.00", "60", "A"), _line("2", "4", "400.00", "100", "B")],
         vat_breakdown=[
             VatBreakdown(category="S", rate=D("25"), taxable_amount=D("1000.00"), tax_amount=D("250.00"))
         ],
-        totals=Totals(
-            line_extension=D("1000.00"),
-            tax_exclusive=D("1000.00"),
-            tax=D("250.00"),
-            tax_inclusive=D("1250.00"),
-            payable=D("1250.00"),
-        ),
+        totals=consistent_totals("1000.00", "250.00"),
     )
 
 
-def findings(invoice: Invoice) -> list[Finding]:
-    return list(Classifier(only=FAMILIES).classify(invoice, Context()).findings)
-
-
-def ids(invoice: Invoice) -> set[str]:
-    return {oid for f in findings(invoice) for oid in f.official_ids}
+EN16931 = Families(*FAMILIES)
+findings, ids = EN16931.findings, EN16931.ids
 
 
 def test_clean_invoice_has_no_findings() -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from classifiers.api import Context, Finding
-from classifiers.engine import Classifier
-from robot.model import AllowanceCharge, DocumentType, Invoice, Line, Totals, VatBreakdown
+from classifiers.api import Finding
+from robot.model import AllowanceCharge, DocumentType, Invoice, Line, VatBreakdown
 from robot.readers import read_document
 from tests.conftest import CORPORA, ROOT, corpora_path
+from tests.support.rules import Families, consistent_totals
 
 
 def clean(document_type: DocumentType = DocumentType.INVOICE) -> Invoice:
@@ -38,23 +38,12 @@ def clean(document_type: DocumentType = DocumentType.INVOICE) -> Invoice:
                 category="StandardRated", rate=D("25"), taxable_amount=D("5050.00"), tax_amount=D("1262.50")
             )
         ],
-        totals=Totals(
-            line_extension=D("5050.00"),
-            tax_exclusive=D("5050.00"),
-            tax=D("1262.50"),
-            oioubl_tax_exclusive_element=D("1262.50"),
-            tax_inclusive=D("6312.50"),
-            payable=D("6312.50"),
-        ),
+        totals=consistent_totals("5050.00", "1262.50", oioubl_tax_exclusive_element=D("1262.50")),
     )
 
 
-def findings(invoice: Invoice) -> list[Finding]:
-    return list(Classifier(only=["oioubl"]).classify(invoice, Context()).findings)
-
-
-def ids(invoice: Invoice) -> set[str]:
-    return {oid for f in findings(invoice) for oid in f.official_ids}
+OIOUBL = Families("oioubl")
+findings, ids = OIOUBL.findings, OIOUBL.ids
 
 
 def test_clean_oioubl_invoice_and_credit_note_pass() -> None:
