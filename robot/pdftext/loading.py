@@ -9,11 +9,17 @@ line in ``TemplateSet.problems``, and the template is skipped; a key invoice2dat
 an error of the whole set (a configuration mistake, not a template's).
 
 Each file is parsed once, with libyaml's C loader where PyYAML has it, and kept by
-``(path, modification time, size)``: a second load of an unchanged folder re-reads nothing.
+``(path, modification time, size)``: in the process (a second load re-reads nothing) and on disk,
+in a JSON file per folder under ``$FAKTURAROBOT_CACHE_DIR`` (default ``$XDG_CACHE_HOME/fakturarobot``,
+else ``~/.cache/fakturarobot``) holding each file's validated content, warnings and problems, so a
+new process (``fakturarobot parse one.pdf``) validates the JSON instead of parsing YAML and
+compiling every regular expression again. A file whose size or modification time changed is read
+again; a cache that cannot be read or written is ignored (it is never needed).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -39,6 +45,9 @@ from robot.pdftext.template_file import TemplateFile, fields_usable, lenient, re
 SUFFIXES = (".yml", ".yaml", ".json")
 MAX_TEMPLATE_BYTES = 1024 * 1024
 _MAX_PASSES = 25
+
+CACHE_ENV = "FAKTURAROBOT_CACHE_DIR"
+CACHE_VERSION = 1
 
 _Loaded = tuple[Template | None, tuple[ConfigError, ...]]
 _cache: dict[tuple[str, int, int], _Loaded] = {}
@@ -73,13 +82,15 @@ class TemplateSet:
         templates: list[Template] = []
         problems: list[ConfigError] = []
         for folder in folders:
+            disk = _DiskCache(folder)
             for path in template_files(folder):
                 try:
-                    templates.append(load_template(path))
+                    templates.append(load_template(path, disk))
                 except ConfigErrors as exc:
                     problems.extend(exc.errors)
                 except ConfigError as exc:
                     problems.append(exc)
+            disk.save()
         return cls(templates, folders, problems)
 
     def __len__(self) -> int:
@@ -134,7 +145,7 @@ def template_files(folder: Path) -> list[Path]:
     return found
 
 
-def load_template(path: Path) -> Template:
+def load_template(path: Path, disk: _DiskCache | None = None) -> Template:
     """One template file (cached by path, modification time and size); ConfigError(s) if refused."""
     try:
         stat = path.stat()
@@ -142,15 +153,21 @@ def load_template(path: Path) -> Template:
         raise ConfigError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     loaded = _cache.get(key)
+    if loaded is None and disk is not None:
+        loaded = disk.get(path, key)
     if loaded is None:
-        loaded = _cache[key] = _load(path, stat.st_size)
+        cleaned: list[dict[str, Any]] = []
+        loaded = _load(path, stat.st_size, cleaned)
+        if disk is not None:
+            disk.put(path, key, loaded, cleaned[0] if cleaned else None)
+    _cache[key] = loaded
     template, errors = loaded
     if template is None:
         raise errors[0] if len(errors) == 1 else ConfigErrors(errors)
     return template
 
 
-def _load(path: Path, size: int) -> _Loaded:
+def _load(path: Path, size: int, cleaned: list[dict[str, Any]] | None = None) -> _Loaded:
     file = str(path)
     try:
         if size > MAX_TEMPLATE_BYTES:
@@ -160,6 +177,8 @@ def _load(path: Path, size: int) -> _Loaded:
             raise ConfigError("a template is a mapping (issuer, keywords, fields, ...)", file=file, line=1)
         warnings = [_at(node, loc, msg, file) for loc, msg in lenient(data)]
         spec = _validated(node, data, file, warnings)
+        if cleaned is not None:
+            cleaned.append(data)  # what validated, unknown keys removed (for the disk cache)
     except ConfigErrors as exc:
         return None, tuple(exc.errors)
     except ConfigError as exc:
@@ -261,3 +280,86 @@ def _drop(data: Any, loc: Loc) -> bool:
 
 def _at(node: yaml.Node | None, loc: Loc, message: str, file: str, *, key: bool = False) -> ConfigError:
     return ConfigError(message, file=file, line=line_of(node, loc, key=key) if node is not None else None)
+
+
+def cache_dir() -> Path:
+    """Where the template cache lives (``$FAKTURAROBOT_CACHE_DIR``, else the user's cache folder)."""
+    if configured := os.environ.get(CACHE_ENV):
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "fakturarobot"
+
+
+def _bare(error: ConfigError) -> tuple[int | None, str]:
+    prefix = (
+        f"{error.file}:{error.line}: "
+        if error.file and error.line
+        else f"{error.file}: "
+        if error.file
+        else ""
+    )
+    return error.line, error.message.removeprefix(prefix)
+
+
+class _DiskCache:
+    """One folder's templates as validated before, by file: size, modification time, content."""
+
+    def __init__(self, folder: Path) -> None:
+        resolved = str(folder.resolve())
+        digest = hashlib.sha256(resolved.encode()).hexdigest()[:16]
+        self.path = cache_dir() / f"pdf-templates-{digest}.json"
+        self.folder = resolved
+        self.changed = False
+        self.entries: dict[str, Any] = {}
+        try:
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+            if stored.get("version") == CACHE_VERSION and stored.get("folder") == resolved:
+                self.entries = dict(stored["files"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self.entries = {}
+
+    def get(self, path: Path, key: tuple[str, int, int]) -> _Loaded | None:
+        entry = self.entries.get(key[0])
+        if not isinstance(entry, dict) or (entry.get("mtime_ns"), entry.get("size")) != key[1:]:
+            return None
+        file = str(path)
+        try:
+            errors = tuple(ConfigError(m, file=file, line=line) for line, m in entry["errors"])
+            if errors:
+                return None, errors
+            warnings = tuple(ConfigError(m, file=file, line=line) for line, m in entry["warnings"])
+            spec = TemplateFile.model_validate(entry["data"])
+        except (ValidationError, KeyError, TypeError, ValueError):
+            return None
+        return Template(path.stem, path, spec, warnings), ()
+
+    def put(
+        self, path: Path, key: tuple[str, int, int], loaded: _Loaded, data: dict[str, Any] | None
+    ) -> None:
+        template, errors = loaded
+        if template is not None:
+            try:
+                if data is None or json.loads(json.dumps(data)) != data:
+                    return  # a value JSON does not keep (a YAML date): read from the file each time
+            except (TypeError, ValueError):
+                return
+        self.entries[key[0]] = {
+            "mtime_ns": key[1],
+            "size": key[2],
+            "data": data if template is not None else None,
+            "warnings": [_bare(w) for w in (template.warnings if template is not None else ())],
+            "errors": [_bare(e) for e in errors],
+        }
+        self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        content = json.dumps({"version": CACHE_VERSION, "folder": self.folder, "files": self.entries})
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+            temporary.write_text(content, encoding="utf-8")
+            os.replace(temporary, self.path)
+        except OSError:
+            return
