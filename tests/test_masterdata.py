@@ -46,6 +46,18 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+SFE = """\
+customers:
+  - id: SFE
+    name: Styrelsen for Eksempler
+"""
+
+
+def customers_yaml(tmp_path: Path, rest: str) -> Path:
+    """A customers.yaml with one customer, SFE; ``rest`` (dedented): its keys from line 4 on."""
+    return write(tmp_path, "customers.yaml", SFE + textwrap.indent(textwrap.dedent(rest), "    "))
+
+
 def error_of(func: object, path: Path) -> ConfigError:
     with pytest.raises(ConfigError) as info:
         func(path)  # type: ignore[operator]
@@ -92,17 +104,13 @@ def test_unknown_key_names_line_and_allowed_keys(tmp_path: Path) -> None:
 
 
 def test_unknown_key_in_nested_customer_criteria(tmp_path: Path) -> None:
-    path = write(
+    path = customers_yaml(
         tmp_path,
-        "customers.yaml",
         """\
-        customers:
-          - id: SFE
-            name: Styrelsen for Eksempler
-            eans: ["5798000999015"]
-            criteria:
-              reference: person
-              auto_post_limmit: "100000"
+        eans: ["5798000999015"]
+        criteria:
+          reference: person
+          auto_post_limmit: "100000"
         """,
     )
     err = error_of(load_customers, path)
@@ -166,16 +174,12 @@ def test_several_errors_are_reported_together(tmp_path: Path) -> None:
 
 
 def test_customer_ean_check_digit(tmp_path: Path) -> None:
-    path = write(
+    path = customers_yaml(
         tmp_path,
-        "customers.yaml",
         """\
-        customers:
-          - id: SFE
-            name: Styrelsen for Eksempler
-            eans:
-              - "5798000999015"
-              - "5798000999016"
+        eans:
+          - "5798000999015"
+          - "5798000999016"
         """,
     )
     err = error_of(load_customers, path)
@@ -290,24 +294,16 @@ def test_an_unquoted_bank_account_in_vendors_yaml_is_refused_not_guessed(tmp_pat
 )
 def test_limits_that_make_no_sense_are_refused(tmp_path: Path, criteria: str, line: int, words: str) -> None:
     text = f"""\
-    customers:
-      - id: SFE
-        name: Styrelsen for Eksempler
-        eans: ["5798000999015"]
-        criteria:
-          {criteria}
+    eans: ["5798000999015"]
+    criteria:
+      {criteria}
     """
-    err = error_of(load_customers, write(tmp_path, "customers.yaml", text))
+    err = error_of(load_customers, customers_yaml(tmp_path, text))
     assert err.line == line and words in err.message
 
 
 def test_zero_tolerances_mean_exactly_the_order_and_load(tmp_path: Path) -> None:
-    text = """\
-    customers:
-      - id: SFE
-        name: Styrelsen for Eksempler
-        criteria: {order_tolerance: {percent: "0", absolute: "0"}, auto_post_limit: "0.01"}
-    """
-    (customer,) = load_customers(write(tmp_path, "customers.yaml", text)).customers
+    text = """criteria: {order_tolerance: {percent: "0", absolute: "0"}, auto_post_limit: "0.01"}\n"""
+    (customer,) = load_customers(customers_yaml(tmp_path, text)).customers
     assert customer.criteria.order_tolerance.allows(Decimal("100"), Decimal("100"))
     assert not customer.criteria.order_tolerance.allows(Decimal("100"), Decimal("100.01"))
