@@ -10,6 +10,9 @@
 - ``anon``: a client without a session. ``csrf(client)``: the CSRF token of the client's session.
 - ``log_in(client, name)`` logs a client in (or fails the test); ``login_post(client, name,
   password)`` sends the login form as a new browser would and returns the answer.
+- Browser tests: ``browser`` (a headless Chromium per module, tests/support/browser.py), ``page``
+  (a fresh recording page of it) and ``serve_console(config, store)`` (the console on a free port of
+  127.0.0.1, its URL).
 
 A module that wants the console over the empty ``store`` of tests/conftest.py (SQLite and
 PostgreSQL) lives in empty_store/, whose conftest.py overrides ``web_store`` and ``web_config``.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import shutil
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +38,7 @@ from tests.conftest import ROOT, SAMPLES
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from playwright.sync_api import Browser, Page
 
     from robot.configuration.settings import LoadedConfig
     from robot.store.repo import Store
@@ -173,3 +178,31 @@ def csrf(web_store: Store) -> Callable[[TestClient], str]:
         return found
 
     return token
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    from tests.support.browser import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser context; every dialog is recorded (``page.dialogs``) and accepted."""
+    from tests.support.browser import recording_page
+
+    with recording_page(browser, request.node) as p:
+        yield p
+
+
+@contextmanager
+def serve_console(config: LoadedConfig | None, store: Store) -> Iterator[str]:
+    """The console over ``store`` served by uvicorn on a free port of 127.0.0.1 (plain http, so
+    the session cookie is not Secure); its base URL."""
+    from connectors.testing.localserver import serve
+    from robot.web.app import create_app
+
+    with serve(create_app(config, store, secure_cookies=False)) as base_url:
+        yield base_url

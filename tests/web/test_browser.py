@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.browser import chromium, recording_page, screenshot_on_failure
-from tests.web.conftest import PASSWORD
+from tests.support.browser import screenshot_on_failure
+from tests.web.conftest import PASSWORD, serve_console
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -28,31 +28,16 @@ if TYPE_CHECKING:
     from robot.store.repo import Store
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
-
-
 @pytest.fixture
 def console(web_config: LoadedConfig, web_store: Store) -> Iterator[str]:
     """The console over this test's copy of the demo world, on a free port of 127.0.0.1."""
-    from connectors.testing.localserver import serve
     from robot.store.users import Users
-    from robot.web.app import create_app
 
     users = Users(web_store.sessions)
     users.add("kirsten", "creditor", PASSWORD)
     users.add("viggo", "viewer", PASSWORD)
-    with serve(create_app(web_config, web_store, secure_cookies=False)) as base_url:
+    with serve_console(web_config, web_store) as base_url:
         yield base_url
-
-
-@pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh browser context; every dialog is recorded (``page.dialogs``) and accepted."""
-    with recording_page(browser, request.node) as p:
-        yield p
 
 
 def log_in(page: Page, base_url: str, name: str, password: str = PASSWORD) -> None:
@@ -167,9 +152,7 @@ def test_a_wrong_password_is_refused_and_then_throttled(page: Page, console: str
 def test_a_hostile_invoice_shows_its_payloads_as_text_and_runs_nothing(
     browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
-    from connectors.testing.localserver import serve
     from robot.store.users import Users
-    from robot.web.app import create_app
     from tests.web.test_hostile_render import LINE, NAME, NOTE, hostile_invoice_store
 
     monkeypatch.delenv("FAKTURAROBOT_DATABASE_URL", raising=False)
@@ -182,7 +165,7 @@ def test_a_hostile_invoice_shows_its_payloads_as_text_and_runs_nothing(
     p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     p.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     try:
-        with serve(create_app(made.config, made.store, secure_cookies=False)) as base_url:
+        with serve_console(made.config, made.store) as base_url:
             log_in(p, base_url, "kirsten")
             p.wait_for_url(f"{base_url}/")
             for path in (f"/invoices/{made.invoice_id}", "/holds", "/search?supplier=Leverand"):

@@ -18,11 +18,10 @@ import pytest
 from sqlalchemy import func, select
 
 from robot.store.schema import InvoiceRow
-from tests.support.browser import chromium, recording_page
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, serve_console
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
     from robot.configuration.settings import LoadedConfig
     from robot.store.repo import Store
@@ -30,28 +29,13 @@ if TYPE_CHECKING:
 FOOTER = re.compile(r"<footer.*?</footer>", re.S)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
-
-
 @pytest.fixture
 def console(web_config: LoadedConfig, web_store: Store) -> Iterator[str]:
-    from connectors.testing.localserver import serve
     from robot.store.users import Users
-    from robot.web.app import create_app
 
     Users(web_store.sessions).add("mfp-karen", "customer", PASSWORD, customer_id="MFP")
-    with serve(create_app(web_config, web_store, secure_cookies=False)) as base_url:
+    with serve_console(web_config, web_store) as base_url:
         yield base_url
-
-
-@pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh browser context; every dialog is recorded (``page.dialogs``) and accepted."""
-    with recording_page(browser, request.node) as p:
-        yield p
 
 
 def rows_of(store: Store, customer: str) -> list[InvoiceRow]:
