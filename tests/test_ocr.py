@@ -92,6 +92,17 @@ def test_ocr_recovers_number_total_and_cvr_of_a_danish_scan() -> None:
     assert took < DEFAULT_OCR_LIMITS.total_seconds
 
 
+def test_a_pdf_with_fonts_is_read_from_its_rendered_pages_too() -> None:
+    """A PDF whose text cannot be read ((cid:…) fonts) takes the same path: its pages rendered."""
+    pytest.importorskip("fpdf", reason="fpdf2 prints the sample PDFs")
+    from robot.demo.samplegen import pdfprint
+
+    doc = _invoice()[0]
+    text = ocr_text(pdfprint.render(doc), "printed.pdf")
+    assert re.search(r"Fakturanr\.:\s+" + re.escape(doc.number), text)
+    assert f"CVR-nr.: {doc.seller.cvr}" in text
+
+
 def test_pages_are_joined_by_form_feeds() -> None:
     width, height, pixels = _page()
     pdf = scanned.image_pdf([(width, height, pixels)] * 2, dpi=scanned.DPI)
@@ -222,3 +233,33 @@ def test_ocr_works_under_the_reader_sandboxs_limits() -> None:
     answer = json.loads(done.stdout)
     assert doc.number in answer["text"]
     assert answer["tools_peak_rss"] < 300 * 1024 * 1024
+
+
+def test_a_scan_is_read_by_ocr_inside_the_reader_sandbox() -> None:
+    """read_bounded → the sandbox child → no text layer → OCR → the template-free reader."""
+    from robot.readers.sandbox import read_bounded
+
+    doc, pdf = _invoice()
+    invoice = read_bounded(pdf, "scan.pdf")
+    assert invoice.ocr is True
+    assert invoice.number == doc.number
+    assert invoice.totals.payable == doc.totals().payable
+    assert invoice.seller.vat_id == f"DK{doc.seller.cvr}"
+
+
+def test_a_50_page_scan_in_the_sandbox_is_a_too_long_read_error() -> None:
+    from robot.readers.sandbox import read_bounded
+
+    started = time.monotonic()
+    with pytest.raises(ReadError, match="too long for OCR: 50 pages") as caught:
+        read_bounded(_long_scan(), "long.pdf")
+    assert time.monotonic() - started < 15  # the child's start and the PDF checks, no OCR
+    assert caught.value.file == "long.pdf"
+
+
+def test_a_garbage_scan_in_the_sandbox_is_a_read_error() -> None:
+    from robot.readers.sandbox import read_bounded
+
+    pdf = scanned.image_pdf([(400, 560, random.Random(7).randbytes(400 * 560))], dpi=300)  # 1.3 x 1.9 in
+    with pytest.raises(ReadError, match=r"OCR found no text|too little of an invoice"):
+        read_bounded(pdf, "noise.pdf")

@@ -248,7 +248,7 @@ def image_pdf(pages: Sequence[tuple[int, int, bytes]], dpi: int) -> bytes:
 
 def add_scanned(b: Builder) -> None:
     """The sample set's scanned invoice: read by OCR, so held for a check whatever it says."""
-    doc = b.doc("scan", "SFE", SCANNER, max_net=LIMIT_NET["SFE"])
+    doc = b.doc("pdf-scan", "SFE", SCANNER, max_net=LIMIT_NET["SFE"])
     b.order_for(doc)
     b.add(
         "pdf-scanned",
