@@ -259,3 +259,21 @@ def test_templates_are_cached_on_disk_by_path_mtime_and_size(
     cache_file.write_text("not json")
     loading._cache.clear()
     assert len(TemplateSet.load([folder])) == 1  # a broken cache is ignored
+
+
+def test_a_template_set_pickles_to_the_reader_sandbox_unchanged(tmp_path: Path) -> None:
+    import pickle
+
+    _write(tmp_path, "a.yml", HEAD + FIELDS + "options: {decimal_separator: ',', typo: 1}\n")
+    _write(tmp_path, "b.yml", HEAD + FIELDS + "  static_date_start: 2023-03-01\n")  # a YAML date
+    _write(tmp_path, "c.yml", "keywords: [X]\nfields:\n  amount: (\\d+\n")
+    templates = TemplateSet.load([tmp_path])
+    again = pickle.loads(pickle.dumps(templates))
+    assert [(t.name, t.path, t.spec) for t in again.templates] == [
+        (t.name, t.path, t.spec) for t in templates.templates
+    ]
+    assert again.templates[1].spec.fields["static_date_start"].value == date(2023, 3, 1)
+    assert [(str(w), w.line) for w in again.warnings] == [(str(w), w.line) for w in templates.warnings]
+    assert [(str(p), p.file, p.line) for p in again.problems] == [
+        (str(p), p.file, p.line) for p in templates.problems
+    ]
