@@ -93,21 +93,22 @@ def _make_date(year: str, month: str, day: str) -> date | None:
 
 def to_iso_date(raw: str, field: str) -> date:
     """UBL dates: ``YYYY-MM-DD`` (an xsd:date time zone suffix is tolerated)."""
-    value = raw.strip()
-    match = _ISO_DATE.fullmatch(value)
-    parsed = _make_date(*match.groups()) if match else None
-    if parsed is None:
-        raise ReadError(f"{field} '{value}' is not a date (YYYY-MM-DD)", field=field, expected="YYYY-MM-DD")
-    return parsed
+    return _to_date(raw, field, _ISO_DATE, "YYYY-MM-DD")
 
 
 def to_basic_date(raw: str, field: str) -> date:
     """CII dates (format 102): ``YYYYMMDD``."""
+    return _to_date(raw, field, _BASIC_DATE, "YYYYMMDD")
+
+
+def _to_date(raw: str, field: str, form: re.Pattern[str], written: str) -> date:
+    """``raw`` as a date when it matches ``form`` (groups: year, month, day), else a ReadError
+    that names the form as ``written``."""
     value = raw.strip()
-    match = _BASIC_DATE.fullmatch(value)
+    match = form.fullmatch(value)
     parsed = _make_date(*match.groups()) if match else None
     if parsed is None:
-        raise ReadError(f"{field} '{value}' is not a date (YYYYMMDD)", field=field, expected="YYYYMMDD")
+        raise ReadError(f"{field} '{value}' is not a date ({written})", field=field, expected=written)
     return parsed
 
 
