@@ -82,10 +82,10 @@ class Run(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
-class Document(Base):
-    """Raw bytes exactly as received. The same bytes are stored once (sha256 unique)."""
-
-    __tablename__ = "documents"
+class ReceivedFile:
+    """The columns of a file kept exactly as received (an invoice's document, a bank file): its
+    bytes, their sha256 (unique: the same bytes are stored once), size, file name and when they
+    were first seen."""
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
@@ -93,6 +93,12 @@ class Document(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     filename: Mapped[str] = mapped_column(String(512))
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Document(ReceivedFile, Base):
+    """Raw bytes exactly as received. The same bytes are stored once (sha256 unique)."""
+
+    __tablename__ = "documents"
 
 
 class InvoiceRow(Base):
@@ -310,7 +316,7 @@ class LoginAttemptRow(Base):
     ok: Mapped[bool] = mapped_column(default=False)
 
 
-class BankFileRow(Base):
+class BankFileRow(ReceivedFile, Base):
     """A bank file (camt.054, camt.053, pain.002) exactly as received, stored before it is read.
 
     The same bytes are stored once (sha256 unique). ``message`` (``camt.054.001.02``) once it was
@@ -318,12 +324,6 @@ class BankFileRow(Base):
 
     __tablename__ = "bank_files"
 
-    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    size: Mapped[int] = mapped_column()
-    content: Mapped[bytes] = mapped_column(LargeBinary)
-    filename: Mapped[str] = mapped_column(String(512))
-    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     message: Mapped[str | None] = mapped_column(String(32), default=None)
     read_error: Mapped[str | None] = mapped_column(Text, default=None)
 

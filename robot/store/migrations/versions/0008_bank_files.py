@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from robot.store.migrations.columns import received_file_columns
+
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
@@ -23,14 +25,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "bank_files",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("content", sa.LargeBinary(), nullable=False),
-        sa.Column("filename", sa.String(length=512), nullable=False),
-        sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
+        *received_file_columns(),
         sa.Column("message", sa.String(length=32), nullable=True),
         sa.Column("read_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
