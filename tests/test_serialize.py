@@ -48,6 +48,8 @@ TOP_KEYS = [
     "vat_breakdown",
     "totals",
     "lines",
+    "ocr",
+    "evidence",
 ]
 PARTY_KEYS = [
     "name",

@@ -36,6 +36,7 @@ from robot.errors import ReadError
 from robot.model import Invoice
 from robot.processing.findings import robot_finding
 from robot.processing.postable import read_stored, vendor_of
+from robot.serialize import evidence_to_json
 
 if TYPE_CHECKING:  # (annotations only: deciding needs neither the store nor the configuration)
     from robot.pdftext import TemplateSet
@@ -162,6 +163,10 @@ def read_step(invoice: Invoice | None, read_error: str | None) -> tuple[dict[str
     detail: dict[str, Any] = {"error": read_error} if read_error else {"format": values.get("format")}
     if values.get("invoice_number"):
         detail["invoice_number"] = values["invoice_number"]
+    if invoice is not None and invoice.ocr:
+        detail["ocr"] = True
+    if invoice is not None and invoice.evidence:  # a printed PDF: where each value was read
+        detail["evidence"] = [evidence_to_json(e) for e in invoice.evidence]
     return values, ("read", detail)
 
 
