@@ -14,12 +14,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from robot.store.migrations.columns import ID
-
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
+
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:

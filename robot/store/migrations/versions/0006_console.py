@@ -17,13 +17,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from robot.store.migrations.columns import ID, WHEN, id_column
-
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+WHEN = sa.DateTime(timezone=True)
 #: the console's search, hold queue and reports page by id under each filter (keyset paging)
 INVOICE_INDEXES = {
     "ix_invoices_number": ["number_normalised", "id"],
@@ -39,7 +39,7 @@ INVOICE_INDEXES = {
 def upgrade() -> None:
     op.create_table(
         "users",
-        id_column(),
+        sa.Column("id", ID, autoincrement=True, nullable=False),
         sa.Column("name", sa.String(length=128), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("customer_id", sa.String(length=64), nullable=True),
@@ -51,7 +51,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "web_sessions",
-        id_column(),
+        sa.Column("id", ID, autoincrement=True, nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("user_id", ID, nullable=False),
         sa.Column("csrf_token", sa.String(length=64), nullable=False),
@@ -64,7 +64,7 @@ def upgrade() -> None:
     op.create_index("ix_web_sessions_user_id", "web_sessions", ["user_id"])
     op.create_table(
         "login_attempts",
-        id_column(),
+        sa.Column("id", ID, autoincrement=True, nullable=False),
         sa.Column("at", WHEN, nullable=False),
         sa.Column("username", sa.String(length=128), nullable=False),
         sa.Column("address", sa.String(length=64), nullable=False),
