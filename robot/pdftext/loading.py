@@ -19,7 +19,6 @@ again; a cache that cannot be read or written is ignored (it is never needed).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -40,17 +39,16 @@ from robot.errors import ConfigError, ReadError
 from robot.model import Invoice
 from robot.pdftext.extract import Template
 from robot.pdftext.mapping import to_invoice
+from robot.pdftext.template_cache import CACHE_ENV, DiskCache, Loaded
 from robot.pdftext.template_file import TemplateFile, fields_usable, lenient, regexes_compile
+
+__all__ = ["CACHE_ENV", "TemplateSet", "load_template", "template_files"]
 
 SUFFIXES = (".yml", ".yaml", ".json")
 MAX_TEMPLATE_BYTES = 1024 * 1024
 _MAX_PASSES = 25
 
-CACHE_ENV = "FAKTURAROBOT_CACHE_DIR"
-CACHE_VERSION = 1
-
-_Loaded = tuple[Template | None, tuple[ConfigError, ...]]
-_cache: dict[tuple[str, int, int], _Loaded] = {}
+_cache: dict[tuple[str, str, int, int], Loaded] = {}
 
 
 class TemplateSet:
@@ -82,7 +80,7 @@ class TemplateSet:
         templates: list[Template] = []
         problems: list[ConfigError] = []
         for folder in folders:
-            disk = _DiskCache(folder)
+            disk = DiskCache(folder)
             for path in template_files(folder):
                 try:
                     templates.append(load_template(path, disk))
@@ -145,14 +143,15 @@ def template_files(folder: Path) -> list[Path]:
     return found
 
 
-def load_template(path: Path, disk: _DiskCache | None = None) -> Template:
+def load_template(path: Path, disk: DiskCache | None = None) -> Template:
     """One template file (cached by path, modification time and size); ConfigError(s) if refused."""
     try:
         stat = path.stat()
     except OSError as exc:
         raise ConfigError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    loaded = _cache.get(key)
+    mine = (str(path), *key)  # the Template keeps the path as given: messages name it so
+    loaded = _cache.get(mine)
     if loaded is None and disk is not None:
         loaded = disk.get(path, key)
     if loaded is None:
@@ -160,14 +159,14 @@ def load_template(path: Path, disk: _DiskCache | None = None) -> Template:
         loaded = _load(path, stat.st_size, cleaned)
         if disk is not None:
             disk.put(path, key, loaded, cleaned[0] if cleaned else None)
-    _cache[key] = loaded
+    _cache[mine] = loaded
     template, errors = loaded
     if template is None:
         raise errors[0] if len(errors) == 1 else ConfigErrors(errors)
     return template
 
 
-def _load(path: Path, size: int, cleaned: list[dict[str, Any]] | None = None) -> _Loaded:
+def _load(path: Path, size: int, cleaned: list[dict[str, Any]] | None = None) -> Loaded:
     file = str(path)
     try:
         if size > MAX_TEMPLATE_BYTES:
@@ -280,86 +279,3 @@ def _drop(data: Any, loc: Loc) -> bool:
 
 def _at(node: yaml.Node | None, loc: Loc, message: str, file: str, *, key: bool = False) -> ConfigError:
     return ConfigError(message, file=file, line=line_of(node, loc, key=key) if node is not None else None)
-
-
-def cache_dir() -> Path:
-    """Where the template cache lives (``$FAKTURAROBOT_CACHE_DIR``, else the user's cache folder)."""
-    if configured := os.environ.get(CACHE_ENV):
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "fakturarobot"
-
-
-def _bare(error: ConfigError) -> tuple[int | None, str]:
-    prefix = (
-        f"{error.file}:{error.line}: "
-        if error.file and error.line
-        else f"{error.file}: "
-        if error.file
-        else ""
-    )
-    return error.line, error.message.removeprefix(prefix)
-
-
-class _DiskCache:
-    """One folder's templates as validated before, by file: size, modification time, content."""
-
-    def __init__(self, folder: Path) -> None:
-        resolved = str(folder.resolve())
-        digest = hashlib.sha256(resolved.encode()).hexdigest()[:16]
-        self.path = cache_dir() / f"pdf-templates-{digest}.json"
-        self.folder = resolved
-        self.changed = False
-        self.entries: dict[str, Any] = {}
-        try:
-            stored = json.loads(self.path.read_text(encoding="utf-8"))
-            if stored.get("version") == CACHE_VERSION and stored.get("folder") == resolved:
-                self.entries = dict(stored["files"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.entries = {}
-
-    def get(self, path: Path, key: tuple[str, int, int]) -> _Loaded | None:
-        entry = self.entries.get(key[0])
-        if not isinstance(entry, dict) or (entry.get("mtime_ns"), entry.get("size")) != key[1:]:
-            return None
-        file = str(path)
-        try:
-            errors = tuple(ConfigError(m, file=file, line=line) for line, m in entry["errors"])
-            if errors:
-                return None, errors
-            warnings = tuple(ConfigError(m, file=file, line=line) for line, m in entry["warnings"])
-            spec = TemplateFile.model_validate(entry["data"])
-        except (ValidationError, KeyError, TypeError, ValueError):
-            return None
-        return Template(path.stem, path, spec, warnings), ()
-
-    def put(
-        self, path: Path, key: tuple[str, int, int], loaded: _Loaded, data: dict[str, Any] | None
-    ) -> None:
-        template, errors = loaded
-        if template is not None:
-            try:
-                if data is None or json.loads(json.dumps(data)) != data:
-                    return  # a value JSON does not keep (a YAML date): read from the file each time
-            except (TypeError, ValueError):
-                return
-        self.entries[key[0]] = {
-            "mtime_ns": key[1],
-            "size": key[2],
-            "data": data if template is not None else None,
-            "warnings": [_bare(w) for w in (template.warnings if template is not None else ())],
-            "errors": [_bare(e) for e in errors],
-        }
-        self.changed = True
-
-    def save(self) -> None:
-        if not self.changed:
-            return
-        content = json.dumps({"version": CACHE_VERSION, "folder": self.folder, "files": self.entries})
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            temporary.write_text(content, encoding="utf-8")
-            os.replace(temporary, self.path)
-        except OSError:
-            return
