@@ -322,6 +322,23 @@ def test_check_config_reports_a_broken_pdf_template(tmp_path: Path) -> None:
     assert "not a valid regular expression" in out
 
 
+def test_check_config_names_ignored_template_keys_as_warnings_and_passes(tmp_path: Path) -> None:
+    cfg = (SAMPLES / "fakturarobot.yaml").read_text(encoding="utf-8")
+    for name in ("customers.yaml", "vendors.yaml", "orders.yaml"):
+        (tmp_path / name).write_text((SAMPLES / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "pdf-templates").mkdir()
+    _template(
+        tmp_path / "pdf-templates", "keywords: [X]\nfields:\n  amount: X (\\d+)\ncountry_code: DK\n", "ok.yml"
+    )
+    (tmp_path / "fakturarobot.yaml").write_text(
+        cfg.replace("schedules: ../schedules.yaml\n", ""), encoding="utf-8"
+    )
+    code, out = invoke("check-config", "--config", str(tmp_path / "fakturarobot.yaml"))
+    assert code == 0, out
+    assert "pdf-templates: 1 PDF templates" in out
+    assert "warning: " in out and "ok.yml:4: unknown key 'country_code' ignored" in out
+
+
 def test_pdf_text_cli_shows_the_text_and_whether_a_template_matches() -> None:
     template = str(SAMPLE_TEMPLATES / "dk.kursuscentret-eksempel.yml")
     code, out = invoke(
