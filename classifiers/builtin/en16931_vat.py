@@ -20,7 +20,7 @@ from decimal import Decimal
 from classifiers.amounts import ONE, ZERO, dsum, fmt_da, fmt_en, xpath_round0, xpath_round2
 from classifiers.api import Context, Finding, rule
 from classifiers.builtin._en_common import applies
-from classifiers.texts import amount
+from classifiers.texts import Text, amount
 from robot.model import Invoice, SourceFormat, VatBreakdown
 
 #: VAT category code → (taxable-amount rule, tax-amount rule)
@@ -87,13 +87,12 @@ def vat_rate_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
         if not ok:
             expected = _expected_tax(b) if rate is not None and xpath_round0(rate) != 0 else ZERO
-            yield ctx.finding(
-                da=f"Momsbeløbet (BT-117) for kategori {_label(b)} er {fmt_da(tax)}, men "
-                f"{fmt_da(b.taxable_amount)} × sats giver {fmt_da(expected)} (BR-CO-17, tolerance ±1).",
-                en=f"VAT amount (BT-117) for category {_label(b)} is {fmt_en(tax)} but "
-                f"{fmt_en(b.taxable_amount)} × rate gives {fmt_en(expected)} (BR-CO-17, tolerance ±1).",
-                found=amount(tax),
-                expected=amount(expected),
+            what = Text("Momsbeløbet", "VAT amount")
+            should = Text(
+                f"{fmt_da(b.taxable_amount)} × sats giver", f"{fmt_en(b.taxable_amount)} × rate gives"
+            )
+            yield _category_differs(
+                ctx, b, "BT-117", tax, expected, "BR-CO-17", what, should, ", tolerance ±1"
             )
 
 
@@ -157,6 +156,31 @@ def _taxable_ok(invoice: Invoice, b: VatBreakdown, category: str) -> tuple[bool,
     return bool(invoice.lines) and taxable is not None and taxable == expected, expected
 
 
+def _category_differs(
+    ctx: Context,
+    b: VatBreakdown,
+    field: str,
+    stated: Decimal | None,
+    expected: Decimal | None,
+    official: str,
+    what: Text,
+    should: Text,
+    note: str = "",
+) -> Finding:
+    """``what`` (``field``) of a VAT category is ``stated`` but ``should`` be ``expected``; the
+    message names the ``official`` rule (and a ``note`` after it, e.g. its tolerance)."""
+    return ctx.finding(
+        da=f"{what.da} ({field}) for kategori {_label(b)} er {fmt_da(stated)}, men {should.da} "
+        f"{fmt_da(expected)} ({official}{note}).",
+        en=f"{what.en} ({field}) for category {_label(b)} is {fmt_en(stated)} but {should.en} "
+        f"{fmt_en(expected)} ({official}{note}).",
+        found=amount(stated),
+        expected=amount(expected),
+        field=field,
+        official_ids=(official,),
+    )
+
+
 @rule(
     "EN-VAT-CATEGORY",
     official_ids=tuple(ids[k] for ids in CATEGORY_IDS.values() for k in (0, 1)),
@@ -175,16 +199,12 @@ def vat_category(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         taxable_id, tax_id = CATEGORY_IDS[category]
         ok, expected = _taxable_ok(invoice, b, category)
         if not ok:
-            yield ctx.finding(
-                da=f"Momsgrundlaget (BT-116) for kategori {_label(b)} er {fmt_da(b.taxable_amount)}, men "
-                f"linjer, gebyrer og rabatter i kategorien giver {fmt_da(expected)} ({taxable_id}).",
-                en=f"Taxable amount (BT-116) for category {_label(b)} is {fmt_en(b.taxable_amount)} but the "
-                f"category's lines, charges and allowances give {fmt_en(expected)} ({taxable_id}).",
-                found=amount(b.taxable_amount),
-                expected=amount(expected),
-                field="BT-116",
-                official_ids=(taxable_id,),
+            what = Text("Momsgrundlaget", "Taxable amount")
+            should = Text(
+                "linjer, gebyrer og rabatter i kategorien giver",
+                "the category's lines, charges and allowances give",
             )
+            yield _category_differs(ctx, b, "BT-116", b.taxable_amount, expected, taxable_id, what, should)
         if category in _RATED:
             tax_expected = _expected_tax(b)
             tax_ok = _near(b.tax_amount, tax_expected)
@@ -192,13 +212,5 @@ def vat_category(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             tax_expected = ZERO
             tax_ok = b.tax_amount is not None and b.tax_amount == 0
         if not tax_ok:
-            yield ctx.finding(
-                da=f"Momsbeløbet (BT-117) for kategori {_label(b)} er {fmt_da(b.tax_amount)}, men skal "
-                f"være {fmt_da(tax_expected)} ({tax_id}).",
-                en=f"VAT amount (BT-117) for category {_label(b)} is {fmt_en(b.tax_amount)} but must be "
-                f"{fmt_en(tax_expected)} ({tax_id}).",
-                found=amount(b.tax_amount),
-                expected=amount(tax_expected),
-                field="BT-117",
-                official_ids=(tax_id,),
-            )
+            what, should = Text("Momsbeløbet", "VAT amount"), Text("skal være", "must be")
+            yield _category_differs(ctx, b, "BT-117", b.tax_amount, tax_expected, tax_id, what, should)
