@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.api import PriorInvoice
 from classifiers.lookups import HistoryIndex, HistoryKey, canonical_invoice_number, normalise_invoice_number
+from robot.store.queries import HISTORY_COLUMNS
 from robot.store.schema import Document, InvoiceRow, InvoiceState
 
 if TYPE_CHECKING:
@@ -44,14 +45,6 @@ if TYPE_CHECKING:
 __all__ = ["StoreHistory"]
 
 _UNDECIDED = (InvoiceState.RECEIVED, InvoiceState.READ)
-_COLUMNS = (
-    InvoiceRow.id,
-    InvoiceRow.supplier_key,
-    InvoiceRow.invoice_number,
-    InvoiceRow.issue_date,
-    InvoiceRow.payable,
-    Document.sha256,
-)
 #: keys per statement: SQLite's parameter limit and PostgreSQL's planner both like it bounded
 CHUNK = 200
 
@@ -212,7 +205,7 @@ class StoreHistory:
             arms.append(and_(InvoiceRow.supplier_key == supplier, InvoiceRow.number_canonical.is_(None)))
         shas = sorted({key.sha256 for key in keys if key.sha256})
         decided = (
-            select(*_COLUMNS)
+            select(*HISTORY_COLUMNS)
             .join(Document, Document.id == InvoiceRow.document_id)
             .where(InvoiceRow.state.notin_(_UNDECIDED))
             .where(InvoiceRow.supplier_key.is_not(None), InvoiceRow.invoice_number.is_not(None))

@@ -24,6 +24,17 @@ class HistoryRow:
     sha256: str
 
 
+#: what a :class:`HistoryRow` is read from, in its order (from invoices joined with their document)
+HISTORY_COLUMNS = (
+    InvoiceRow.id,
+    InvoiceRow.supplier_key,
+    InvoiceRow.invoice_number,
+    InvoiceRow.issue_date,
+    InvoiceRow.payable,
+    Document.sha256,
+)
+
+
 class Queries:
     """Mixin of :class:`robot.store.repo.Store` for read-only queries."""
 
@@ -32,14 +43,7 @@ class Queries:
     def history(self, batch: int = 10_000) -> Iterator[HistoryRow]:
         """Every classified invoice with a supplier and number, streamed in batches."""
         query = (
-            select(
-                InvoiceRow.id,
-                InvoiceRow.supplier_key,
-                InvoiceRow.invoice_number,
-                InvoiceRow.issue_date,
-                InvoiceRow.payable,
-                Document.sha256,
-            )
+            select(*HISTORY_COLUMNS)
             .join(Document, Document.id == InvoiceRow.document_id)
             .where(InvoiceRow.state.notin_((InvoiceState.RECEIVED, InvoiceState.READ)))
             .where(InvoiceRow.supplier_key.is_not(None), InvoiceRow.invoice_number.is_not(None))
@@ -53,16 +57,8 @@ class Queries:
         self, supplier_key: str, sha256: str, *, since: datetime | None, session: Session | None = None
     ) -> list[HistoryRow]:
         """Decided invoices of one supplier changed since ``since`` (all if None), and any with the bytes."""
-        columns = (
-            InvoiceRow.id,
-            InvoiceRow.supplier_key,
-            InvoiceRow.invoice_number,
-            InvoiceRow.issue_date,
-            InvoiceRow.payable,
-            Document.sha256,
-        )
         decided = (
-            select(*columns)
+            select(*HISTORY_COLUMNS)
             .join(Document, Document.id == InvoiceRow.document_id)
             .where(InvoiceRow.state.notin_((InvoiceState.RECEIVED, InvoiceState.READ)))
             .where(InvoiceRow.invoice_number.is_not(None))

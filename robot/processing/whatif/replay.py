@@ -29,6 +29,7 @@ from classifiers.engine import Classifier
 from robot.codes import InvoiceState, Verdict
 from robot.processing.decision import decide, prior_of, read_or_error
 from robot.processing.whatif.result import Change, WhatIf
+from robot.store.queries import HISTORY_COLUMNS
 from robot.store.schema import Document, Event, FindingRow, InvoiceRow
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ def _blocking(s: Any, ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
 
 def _listed(store: Store, since: datetime | None, until: datetime | None) -> list[_Listed]:
     """The decided invoices received in the period, in the order they came."""
-    query = _decided().with_only_columns(InvoiceRow.customer_id, *_prior_columns()).order_by(InvoiceRow.id)
+    query = _decided().with_only_columns(InvoiceRow.customer_id, *HISTORY_COLUMNS).order_by(InvoiceRow.id)
     if since is not None:
         query = query.where(InvoiceRow.received_at >= since)
     if until is not None:
@@ -225,7 +226,7 @@ def _priors_before(store: Store, since: datetime | None) -> list[PriorInvoice]:
     """The duplicate history at the start of the period: the invoices decided before it."""
     if since is None:
         return []
-    query = _decided().with_only_columns(*_prior_columns()).where(InvoiceRow.received_at < since)
+    query = _decided().with_only_columns(*HISTORY_COLUMNS).where(InvoiceRow.received_at < since)
     with store.sessions() as s:
         return [p for p in (_prior(r) for r in s.execute(query)) if p is not None]
 
@@ -235,17 +236,6 @@ def _decided() -> Any:
         select(InvoiceRow.id)
         .join(Document, Document.id == InvoiceRow.document_id)
         .where(InvoiceRow.state.notin_(_UNDECIDED))
-    )
-
-
-def _prior_columns() -> tuple[Any, ...]:
-    return (
-        InvoiceRow.id,
-        InvoiceRow.supplier_key,
-        InvoiceRow.invoice_number,
-        InvoiceRow.issue_date,
-        InvoiceRow.payable,
-        Document.sha256,
     )
 
 
