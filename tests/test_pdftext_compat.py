@@ -192,6 +192,7 @@ def test_line_note_rows_become_the_note_of_their_line(tmp_path: Path) -> None:
         ("dinsdag 3 september 2024", ("nl",), date(2024, 9, 3)),
         ("03/04/2023", ("da",), date(2023, 4, 3)),  # Danish writes the day first
         ("05/05/2023", (), date(2023, 5, 5)),
+        ("03/20/2023 14:05", (), date(2023, 3, 20)),  # a receipt's time of day
     ],
 )
 def test_dates_as_forgiving_as_dateparser(text: str, languages: tuple[str, ...], expected: date) -> None:

@@ -60,7 +60,7 @@ for _english, _names in {
         _MONTHS[_name] = _english
 _MONTH_WORD = re.compile(r"[^\W\d_]{3,}\.?", re.UNICODE)
 _ORDINAL = re.compile(r"\b(\d{1,2})(?:er|st|nd|rd|th|\.)(?=\s)", re.IGNORECASE)
-_NUMERIC = re.compile(r"(\d{1,2})\s*([/-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})")
+_NUMERIC = re.compile(r"(\d{1,2})\s*([/-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 _MAX_LENGTH = 80
 
 
