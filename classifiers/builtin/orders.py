@@ -21,7 +21,7 @@ id (BT-155). Only overruns are errors: a partial delivery or a lower price is no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 from stdnum.dk.cvr import compact as compact_cvr
@@ -131,6 +131,31 @@ def matched_lines(
             yield line, ol, order, tol
 
 
+def line_overruns(
+    invoice: Invoice,
+    ctx: Context,
+    invoiced: Callable[[Line], Decimal | None],
+    ordered: Callable[[OrderLine], Decimal],
+    weight: Callable[[Line, OrderLine], Decimal],
+) -> Iterator[tuple[Line, OrderLine, PurchaseOrder, Decimal]]:
+    """Each matched line whose ``invoiced`` value exceeds its order line's ``ordered`` one beyond the
+    tolerance (``weight``: what one unit of the excess is worth), with that value."""
+    for line, ol, order, tol in matched_lines(invoice, ctx):
+        value = invoiced(line)
+        if value is not None and overrun(tol, ordered(ol), value, weight=weight(line, ol)):
+            yield line, ol, order, value
+
+
+def _per_piece(line: Line, ol: OrderLine) -> Decimal:
+    """A price too high by one costs it once per invoiced piece."""
+    return line.quantity or Decimal(1)
+
+
+def _at_order_price(line: Line, ol: OrderLine) -> Decimal:
+    """A piece too many costs the ordered price."""
+    return ol.price
+
+
 @rule(
     "PO-AMOUNT",
     description="The invoice's goods amount (line total BT-106 less allowances BT-107; freight and other "
@@ -173,22 +198,18 @@ def order_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     needs=("orders",),
 )
 def order_price(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    for line, ol, order, tol in matched_lines(invoice, ctx):
-        price = unit_price(line)
-        if price is None:
-            continue
-        if overrun(tol, ol.price, price, weight=line.quantity or Decimal(1)):
-            yield ctx.finding(
-                da=f"Linje {line.id}: stykprisen (BT-146) {amount_da(price)} er højere end ordrens pris "
-                f"{amount_da(ol.price)} "
-                f"(ordre {order.number}, linje {ol.line_id}). Leverandøren skal kreditere forskellen.",
-                en=f"Line {line.id}: the unit price (BT-146) {price} is higher than the ordered price "
-                f"{ol.price} (order {order.number}, line {ol.line_id}). "
-                "The supplier must credit the difference.",
-                found=price,
-                expected=at_most(amount(ol.price)),
-                line_id=line.id,
-            )
+    for line, ol, order, price in line_overruns(invoice, ctx, unit_price, lambda ol: ol.price, _per_piece):
+        yield ctx.finding(
+            da=f"Linje {line.id}: stykprisen (BT-146) {amount_da(price)} er højere end ordrens pris "
+            f"{amount_da(ol.price)} "
+            f"(ordre {order.number}, linje {ol.line_id}). Leverandøren skal kreditere forskellen.",
+            en=f"Line {line.id}: the unit price (BT-146) {price} is higher than the ordered price "
+            f"{ol.price} (order {order.number}, line {ol.line_id}). "
+            "The supplier must credit the difference.",
+            found=price,
+            expected=at_most(amount(ol.price)),
+            line_id=line.id,
+        )
 
 
 @rule(
@@ -201,20 +222,20 @@ def order_price(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     needs=("orders",),
 )
 def order_quantity(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    for line, ol, order, tol in matched_lines(invoice, ctx):
-        if line.quantity is None:
-            continue
-        if overrun(tol, ol.quantity, line.quantity, weight=ol.price):
-            yield ctx.finding(
-                da=f"Linje {line.id}: antallet (BT-129) {number_da(line.quantity)} er større end det "
-                f"bestilte {number_da(ol.quantity)} (ordre {order.number}, linje {ol.line_id}). "
-                "Leverandøren skal kreditere det for meget fakturerede.",
-                en=f"Line {line.id}: the quantity (BT-129) {line.quantity} is more than the {ol.quantity} "
-                f"ordered (order {order.number}, line {ol.line_id}). The supplier must credit the excess.",
-                found=number(line.quantity),
-                expected=at_most(number(ol.quantity)),
-                line_id=line.id,
-            )
+    quantities = line_overruns(
+        invoice, ctx, lambda line: line.quantity, lambda ol: ol.quantity, _at_order_price
+    )
+    for line, ol, order, quantity in quantities:
+        yield ctx.finding(
+            da=f"Linje {line.id}: antallet (BT-129) {number_da(quantity)} er større end det "
+            f"bestilte {number_da(ol.quantity)} (ordre {order.number}, linje {ol.line_id}). "
+            "Leverandøren skal kreditere det for meget fakturerede.",
+            en=f"Line {line.id}: the quantity (BT-129) {quantity} is more than the {ol.quantity} "
+            f"ordered (order {order.number}, line {ol.line_id}). The supplier must credit the excess.",
+            found=number(quantity),
+            expected=at_most(number(ol.quantity)),
+            line_id=line.id,
+        )
 
 
 @rule(
