@@ -81,7 +81,7 @@ def test_every_sample_is_xml_with_the_expected_root_and_sidecar(entry: object) -
     assert isinstance(entry, ManifestEntry)
     data = (SAMPLES / "inbox" / entry.file).read_bytes()
     assert hashlib.sha256(data).hexdigest() == entry.sha256
-    if entry.format == "pdf-text":  # a printed PDF: no e-invoice XML embedded
+    if entry.format in ("pdf-text", "pdf-layout"):  # a printed PDF: no e-invoice XML embedded
         assert data.startswith(b"%PDF-") and b"EmbeddedFile" not in data and entry.file.endswith(".pdf")
     else:
         root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
@@ -98,7 +98,7 @@ def test_every_sample_is_xml_with_the_expected_root_and_sidecar(entry: object) -
 
 def test_manifest_covers_the_scenarios_and_verdicts() -> None:
     scenarios = Counter(e.scenario for e in MANIFEST.entries)
-    printed = sum(1 for e in MANIFEST.entries if e.format == "pdf-text")
+    printed = sum(1 for e in MANIFEST.entries if e.format in ("pdf-text", "pdf-layout"))
     assert scenarios["clean"] > (len(MANIFEST.entries) - printed) / 2
     expected = {
         "missing-person-reference", "missing-order-number", "unknown-ean", "bad-ean-check-digit",
@@ -106,14 +106,14 @@ def test_manifest_covers_the_scenarios_and_verdicts() -> None:
         "suspected-duplicate", "bank-account-differs", "bad-fik-payment-id", "unknown-supplier",
         "order-not-found", "price-off-order", "quantity-off-order", "above-auto-post-limit",
         "missing-account-string", "disallowed-currency", "remark-til-sam", "payment-terms-over-30-days",
-        "supplier-not-on-allow-list", "pdf-printed", "pdf-totals", "pdf-no-template",
+        "supplier-not-on-allow-list", "pdf-printed", "pdf-totals", "pdf-no-template", "pdf-untemplated",
     }  # fmt: skip
     assert expected <= set(scenarios)
     for e in MANIFEST.entries:
         assert e.verdict in ("post", "return", "hold")
         assert (e.reason is None) == (e.verdict == "post"), e.file
         assert e.description_da and e.description_en
-    assert {e.format for e in MANIFEST.entries} == {"peppol-bis3", "oioubl-2", "pdf-text"}
+    assert {e.format for e in MANIFEST.entries} == {"peppol-bis3", "oioubl-2", "pdf-text", "pdf-layout"}
     assert {e.document_type for e in MANIFEST.entries if e.scenario == "clean"} == {"invoice", "credit_note"}
     assert ENTRIES["0001-peppol-clean.xml"].verdict == "post"
 
@@ -181,7 +181,7 @@ def test_official_rules_agree_with_the_manifest() -> None:
 
     wrong = {}
     for e in MANIFEST.entries:
-        if e.format == "pdf-text":
+        if e.format in ("pdf-text", "pdf-layout"):
             continue  # the official rules judge XML
         fired = oracle_fired(SAMPLES / "inbox" / e.file, severity="error")
         if fired != set(e.official_ids):

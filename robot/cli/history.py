@@ -19,7 +19,7 @@ from robot.cli.common import CFG, DB, EXIT_CONFIG, EXIT_OK, exit_for
 from robot.cli.safe_text import safe, terminal
 from robot.cli.store_lookup import cli_store
 from robot.cli.tables import column, narrow_table
-from robot.cli.timeline import print_journey
+from robot.cli.timeline import Detail, print_journey, recorded_evidence
 from robot.serialize import decimal_text
 from robot.store.holds import state_text
 from robot.store.repo import Store
@@ -176,6 +176,9 @@ def show(
         for match in matches:
             row, events, findings, postings = store.journey(match.id)
             state = state_text(row.state, events)  # a released invoice is not "classified"
+            evidence, title = recorded_evidence(events), "Read from the PDF"
+            if not evidence and row.format == "pdf-layout":
+                evidence, title = _evidence_again(store, row.id), "Read from the PDF (read again now)"
             data = {
                 "invoice_id": row.id,
                 "source": row.source,
@@ -200,6 +203,7 @@ def show(
                     }
                     for f in findings
                 ],
+                "evidence": list(evidence),
                 "postings": [
                     {"key": p.idempotency_key, "state": p.state, "erp": p.erp_document_no} for p in postings
                 ],
@@ -210,7 +214,22 @@ def show(
             if as_json:
                 typer.echo(json.dumps(data, ensure_ascii=False, default=str))
                 continue
-            print_journey(console, row, state, findings, events)
+            print_journey(console, row, state, findings, events, evidence, title)
     finally:
         store.close()
     raise typer.Exit(EXIT_OK)
+
+
+def _evidence_again(store: Store, invoice_id: int) -> list[Detail]:
+    """An invoice read without a template whose read recorded no evidence: its stored PDF read
+    again, in the reader's sandbox, for the evidence of each value (nothing is stored)."""
+    from robot.errors import ReadError
+    from robot.readers.sandbox import read_bounded
+    from robot.serialize import evidence_to_json
+
+    _, document = store.document_of(invoice_id)
+    try:
+        invoice = read_bounded(bytes(document.content), document.filename, None)
+    except ReadError:
+        return []
+    return [evidence_to_json(e) for e in invoice.evidence]

@@ -42,7 +42,9 @@ def _read(d: Detail) -> str:
     if d.get("error"):
         return f"unreadable: {d['error']}"
     number = f", invoice {d['invoice_number']}" if d.get("invoice_number") else ""
-    return f"as {_join(d.get('format'))}{number}"
+    ocr = ", text recognised by OCR" if d.get("ocr") else ""
+    values = f", {len(d['evidence'])} values with evidence" if isinstance(d.get("evidence"), list) else ""
+    return f"as {_join(d.get('format'))}{number}{ocr}{values}"
 
 
 def _classified(d: Detail) -> str:
@@ -140,12 +142,43 @@ def timeline(events: Sequence[Event]) -> Table:
     return table
 
 
+def recorded_evidence(events: Sequence[Event]) -> list[Detail]:
+    """The evidence of the last read that recorded some: one mapping per value (field, value,
+    text, confidence, page), as :func:`robot.serialize.evidence_to_json` writes it."""
+    for event in reversed(events):
+        found = (event.detail or {}).get("evidence") if event.kind == "read" else None
+        if isinstance(found, list):
+            return [e for e in found if isinstance(e, Mapping)]
+    return []
+
+
+def evidence_table(evidence: Sequence[Detail], *, title: str = "Read from the PDF") -> Table:
+    """Each value read from a printed PDF, the printed text it came from and how sure the reading is."""
+    table = narrow_table(
+        title,
+        column("field", fold=True),
+        column("value", wrap=True, fold=True),
+        column("printed text", wrap=True, fold=True),
+        column("sure", right=True),
+        flush_left=True,
+    )
+    for e in evidence:
+        confidence = e.get("confidence")
+        sure = f"{confidence:.0%}" if isinstance(confidence, int | float) else "-"
+        table.add_row(
+            safe(_join(e.get("field"))), safe(_join(e.get("value"))), safe(_join(e.get("text"))), sure
+        )
+    return table
+
+
 def print_journey(
     console: Console,
     row: InvoiceRow,
     state: str,
     findings: Sequence[FindingRow],
     events: Sequence[Event],
+    evidence: Sequence[Detail] = (),
+    evidence_title: str = "Read from the PDF",
 ) -> None:
     """``show``: the invoice, where it stands now, its findings, then the timeline."""
     amount = f"{row.payable:,.2f} {row.currency or ''}".strip() if row.payable is not None else "-"
@@ -167,4 +200,6 @@ def print_journey(
         console.print(f"  • {safe(f.code)} ({safe(f.severity)}{safe(', ' + f.field if f.field else '')})")
         console.print(Padding(safe(f.message_da), (0, 0, 0, 4)))
         console.print(Padding(safe(f.message_en), (0, 0, 0, 4)), style="dim")
+    if evidence:
+        console.print(evidence_table(evidence, title=evidence_title))
     console.print(timeline(events))

@@ -189,7 +189,7 @@ class Builder:
             "account": doc.accounting_cost or "",
         }
         entry = Entry(slug, scenario, doc, verdict, reason, da, en, meta, **extra)
-        suffix = "pdf" if doc.fmt == "pdf" else "xml"
+        suffix = "pdf" if doc.fmt.startswith("pdf") else "xml"
         entry.file = f"{len(self.entries) + 1:04d}-{slug}.{suffix}"
         self.entries.append(entry)
         return entry

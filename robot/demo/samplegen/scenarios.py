@@ -20,6 +20,7 @@ from robot.demo.samplegen.documents import AllowanceSpec
 from robot.demo.samplegen.error_cases import add_errors
 from robot.demo.samplegen.printed import add_printed
 from robot.demo.samplegen.scenarios_base import LIMIT_NET
+from robot.demo.samplegen.untemplated import add_untemplated
 
 RANDOM_CLEAN = 15
 ALLOWED = {"MFP": ("K10001", "K10003", "K10005", "K10010")}
@@ -29,6 +30,7 @@ def build(seed: int) -> tuple[list[Entry], list[dict[str, Any]]]:
     b = Builder(seed)
     add_errors(b, *_clean(b))
     add_printed(b)
+    add_untemplated(b)
     return b.entries, b.orders
 
 

@@ -83,6 +83,12 @@ def read_layout(text: str) -> Invoice:
     for key in ("issue_date", "due_date"):
         value = keep(key, fields.values.get(key))
         setattr(inv, key, value if isinstance(value, date) else None)
+    for key in ("order_reference", "buyer_reference"):
+        ref = keep(key, fields.values.get(key))
+        setattr(inv, key, ref if isinstance(ref, str) else None)
+    ean = keep("buyer.endpoint", fields.values.get("ean"))
+    if isinstance(ean, str):
+        inv.buyer.endpoint = Identifier(ean, "0088")
     currency = fields.values.get("currency") or totals.currency or _document_currency(text)
     code = keep("currency", currency)
     inv.currency = code if isinstance(code, str) else None

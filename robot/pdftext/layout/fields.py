@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from stdnum import ean as std_ean
+
 from robot.pdftext.layout.amounts import CURRENCY_CODES
 from robot.pdftext.layout.dates import dates_in
 from robot.pdftext.layout.labels import VALUE_LABELS
@@ -90,6 +92,14 @@ def _value_text(lines: list[TextLine], line: TextLine, seg: Segment, at: int) ->
 def _parse(name: str, text: str, *, english: bool) -> object | None:
     if name == "number":
         return _number(text.split()[0]) if text.split() else None
+    if name == "order_reference":
+        return _number(text.split()[0]) if text.split() else None
+    if name == "buyer_reference":
+        ref = " ".join(text.split())
+        return ref if 0 < len(ref) <= 35 and not dates_in(ref) else None
+    if name == "ean":
+        digits = re.sub(r"[\s-]", "", text)[:13]
+        return digits if len(digits) == 13 and std_ean.is_valid(digits) else None
     if name == "currency":
         codes = {c for c in re.findall(r"\b[A-Z]{3}\b", text) if c in CURRENCY_CODES}
         return codes.pop() if len(codes) == 1 else None

@@ -19,8 +19,8 @@ _CUR = r"(?:\(?(?:[A-Z]{3}|€|£|\$|kr\.?)\)?)"
 _TAIL = rf"(?:\s*{_PCT})?(?:\s+in)?(?:\s*{_CUR})?(?:\s*{_PCT})?\s*[:.]?\s*(?:{_CUR})?\s*"
 
 _NET = (
-    r"momsgrundlag|moms\s?grundlag|beløb\s+ekskl\.?\s+moms|(?:i\s+alt|total|subtotal|beløb|pris)\s+"
-    r"(?:ekskl\.?|excl\.?|uden|u\.)\s*moms|nettobeløb|netto(?:\s?beløb)?|subtotal|sub-total|"
+    r"momsgrundlag|moms\s?grundlag|beløb\s+ekskl\.?\s+moms|(?:beløb\s+)?(?:i\s+alt|total|subtotal|beløb|pris)"
+    r"(?:\s+i\s+alt)?\s+(?:ekskl\.?|excl\.?|uden|u\.)\s*moms|nettobeløb|netto(?:\s?beløb)?|subtotal|sub-total|"
     r"net(?:\s+amount|\s+total)?|total\s+net|total\s+(?:excl\.?|excluding|before)\s+(?:vat|tax)|"
     r"(?:invoice\s+)?total\s+\(?excl\.?\s+vat\)?|amount\s+excl\.?\s+vat|taxable\s+amount|"
     r"nettobetrag|netto|summe\s+netto|gesamt\s*netto|nettosumme|rechnungssumme\s+ohne\s+ust\.?|"
@@ -82,6 +82,12 @@ VALUE_LABELS: dict[str, re.Pattern[str]] = {
         r"betales\s+senest|due\s+date|payment\s+due(?:\s+date)?|due|fällig(?:\s+am)?|"
         r"fälligkeitsdatum|fälligkeit|zahlbar\s+bis|date\s+d'échéance",
         "currency": r"valuta|currency|währung|rechnungswährung|devise",
+        "order_reference": r"ordrenr\.?|ordre\s*nr\.?|ordrenummer|rekvisitionsnr\.?|rekv\.?\s*nr\.?|"
+        r"indkøbsordre(?:nr\.?)?|po\s*(?:no\.?|number)|order\s*(?:no\.?|number|ref\.?)|your\s+order|"
+        r"purchase\s+order|bestellnummer|bestellung\s+nr\.?",
+        "buyer_reference": r"att\.?|attention|deres\s+ref\.?|jeres\s+ref\.?|your\s+ref(?:erence)?\.?|"
+        r"buyer\s+reference|ihr\s+zeichen",
+        "ean": r"ean(?:-?nr\.?|-?nummer)?|ean\s+lokationsnr\.?|gln(?:-?nr\.?)?",
     }.items()
 }
 

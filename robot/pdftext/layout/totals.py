@@ -56,6 +56,7 @@ def find_totals(lines: list[TextLine], text: str) -> Totals:
             cands["rate"].append(Candidate(Decimal(rate.group(1).replace(",", ".")), line, 0.7))
     out = _resolve(cands)
     _payable(out, cands["payable"], prepaid=bool(PREPAID.search(text)))
+    _payable_is_total(out)
     _rate(out, cands["rate"])
     codes = distinct(currencies)
     if len(codes) == 1:
@@ -97,6 +98,16 @@ def _payable(out: Totals, cands: list[Candidate[Decimal]], *, prepaid: bool) -> 
         out.dropped.append(f"payable: printed as {', '.join(str(v) for v in values)}")
     elif total is not None and not prepaid:
         out.values["payable"] = Candidate(total.value, total.line, min(total.confidence, 0.8))
+
+
+def _payable_is_total(out: Totals) -> None:
+    """No total printed, but net + VAT is the amount payable ("At betale"): that is the total too."""
+    net, vat, payable = out.values.get("net"), out.values.get("vat"), out.values.get("payable")
+    if "total" in out.values or net is None or vat is None or payable is None:
+        return
+    if net.value + vat.value == payable.value:
+        for name, cand in (("net", net), ("vat", vat), ("payable", payable), ("total", payable)):
+            out.values[name] = Candidate(cand.value, cand.line, 0.95)
 
 
 def _rate(out: Totals, cands: list[Candidate[Decimal]]) -> None:
