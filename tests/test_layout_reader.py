@@ -237,6 +237,8 @@ def test_a_pdf_without_text_is_read_by_ocr_and_marked(monkeypatch: pytest.Monkey
     monkeypatch.setattr("robot.pdftext.ocr.ocr_text", recognised)
     inv = printed.read_printed(b"%PDF-1.4 scanned", "scan.pdf")
     assert inv.ocr and inv.format is SourceFormat.PDF_LAYOUT and inv.number == "KL-2026-0042"
+    assert inv.totals.payable == Decimal("1250.00")  # "lalt DKK": how OCR reads "I alt DKK"
+    assert max(e.confidence for e in inv.evidence) <= printed.OCR_CONFIDENCE
 
 
 def _codes(inv: Invoice) -> list[str]:
@@ -277,3 +279,30 @@ def test_pdf_totals_applies_to_invoices_read_without_a_template() -> None:
     assert sorted(f.code for f in findings) == ["PDF-LAYOUT", "PDF-TOTALS"]
     totals = next(f for f in findings if f.code == "PDF-TOTALS")
     assert "as the PDF was read without a template" in totals.message_en
+
+
+def test_show_lists_the_evidence_escaped_for_the_terminal() -> None:
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from robot.cli.timeline import evidence_table, recorded_evidence
+
+    hostile = "Evil [/bold] A/S\x1b[31m"
+    events = [
+        SimpleNamespace(kind="read", detail={"format": "pdf-layout"}),
+        SimpleNamespace(
+            kind="read",
+            detail={
+                "evidence": [{"field": "seller.name", "value": hostile, "text": hostile, "confidence": 0.7}]
+            },
+        ),
+        SimpleNamespace(kind="classified", detail={}),
+    ]
+    evidence = recorded_evidence(events)  # type: ignore[arg-type]
+    assert [e["field"] for e in evidence] == ["seller.name"]
+    console = Console(width=120, record=True, color_system=None)
+    console.print(evidence_table(evidence))
+    out = console.export_text()
+    assert "seller.name" in out and "Evil [/bold] A/S\\x1b[31m" in out and "70%" in out
+    assert "\x1b" not in out

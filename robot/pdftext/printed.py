@@ -2,9 +2,10 @@
 
 :func:`read_printed` takes the PDF's text layer (:func:`robot.pdftext.textlayer.pdf_text`); a PDF
 without one, or whose text cannot be read, is read by OCR (:func:`robot.pdftext.ocr.ocr_text`,
-``invoice.ocr`` is then true). A configured template whose keywords occur reads it (format
-``pdf-text``); otherwise the template-free reader does (:mod:`robot.pdftext.layout`, format
-``pdf-layout``), each value with its evidence. When that finds too little to be an invoice (no
+``invoice.ocr`` is then true, and each value's confidence is lowered by :data:`OCR_CONFIDENCE`).
+A configured template whose keywords occur reads it (format ``pdf-text``); otherwise the
+template-free reader does (:mod:`robot.pdftext.layout`, format ``pdf-layout``), each value with its
+evidence. When that finds too little to be an invoice (no
 amount to pay, or neither an invoice number nor a seller), it is a ReadError that says what was found
 and what is missing, and quotes the start of the text so a template can be written.
 
@@ -16,6 +17,7 @@ and what is missing, and quotes the start of the text so a template can be writt
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from robot.errors import ReadError
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["read_printed"]
 
 QUOTED = 160  # characters of the text quoted when nothing could be read
+OCR_CONFIDENCE = 0.8  # text recognised from page images is less sure than a text layer: × this
 
 
 def read_printed(
@@ -65,6 +68,10 @@ def read_printed(
         return invoice
     invoice = read_layout(text)
     invoice.ocr = ocr
+    if ocr:
+        invoice.evidence = [
+            replace(e, confidence=round(e.confidence * OCR_CONFIDENCE, 2)) for e in invoice.evidence
+        ]
     _enough(invoice, text, filename, tried=len(templates) if templates is not None else 0)
     return invoice
 
