@@ -278,3 +278,18 @@ def test_a_template_set_pickles_to_the_reader_sandbox_unchanged(tmp_path: Path) 
     assert [(str(p), p.file, p.line) for p in again.problems] == [
         (str(p), p.file, p.line) for p in templates.problems
     ]
+
+
+def test_what_invoice2data_skips_at_extraction_is_a_warning_not_a_refusal(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "t.yml",
+        HEAD + FIELDS + "  partner_name:\n    regex: (Leverandør)\n"
+        "  note:\n    parser: regex\n    regex: (x)\n    group: median\n"
+        "  other:\n    parser: ocr\n"
+        "options: {decimal_separator: ',', date_formats: ['%d.%m.%Y'], currency: null, languages: da}\n",
+    )
+    template = Template.load(path)
+    assert [w.line for w in template.warnings] == [7, 12, 14]
+    assert set(template.spec.fields) == {"invoice_number", "date", "amount"}
+    assert template.spec.options.languages == ["da"] and template.spec.options.currency is None

@@ -174,7 +174,7 @@ def _load(path: Path, size: int, cleaned: list[dict[str, Any]] | None = None) ->
         node, data = _parse(path, file)
         if not isinstance(data, dict):
             raise ConfigError("a template is a mapping (issuer, keywords, fields, ...)", file=file, line=1)
-        warnings = [_at(node, loc, msg, file) for loc, msg in lenient(data)]
+        warnings = [_at(node, loc, msg, file, key=len(loc) == 2) for loc, msg in lenient(data)]
         spec = _validated(node, data, file, warnings)
         if cleaned is not None:
             cleaned.append(data)  # what validated, unknown keys removed (for the disk cache)

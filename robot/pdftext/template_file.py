@@ -132,7 +132,7 @@ class Options(_Strict):
     remove_whitespace: bool = False
     remove_accents: bool = False
     lowercase: bool = False
-    currency: str = "EUR"
+    currency: str | None = "EUR"  # null as in invoice2data: no currency read
     date_formats: list[str] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
     decimal_separator: Literal[".", ","] = "."
@@ -228,6 +228,7 @@ class TemplateFile(_Strict):
 
 
 KNOWN_PARSERS = ("regex", "static", "lines")
+KNOWN_GROUPS = ("sum", "min", "max", "first", "last", "join")
 
 
 def lenient(data: dict[str, Any]) -> Iterator[tuple[Loc, str]]:
@@ -253,6 +254,13 @@ def lenient(data: dict[str, Any]) -> Iterator[tuple[Loc, str]]:
                 ("fields", name, "parser"),
                 f"field '{name}' has the unknown parser {parser!r} and is ignored "
                 f"(as invoice2data does); parsers: {', '.join(KNOWN_PARSERS)}",
+            )
+        elif parser == "regex" and "group" in spec and spec["group"] not in KNOWN_GROUPS:
+            del fields[name]
+            yield (
+                ("fields", name, "group"),
+                f"field '{name}' has the unknown group {spec['group']!r} and is ignored "
+                f"(invoice2data finds no value for it); groups: {', '.join(KNOWN_GROUPS)}",
             )
 
 
