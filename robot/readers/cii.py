@@ -18,7 +18,8 @@ credit subset); everything else is an invoice.
 
 from __future__ import annotations
 
-from robot.model import Classification, DocumentType, Invoice, Line, SourceFormat, Totals
+from robot.model import DocumentType, Invoice, Line, SourceFormat, Totals
+from robot.readers import elements
 from robot.readers.cii_parts import (
     C,
     cii_date,
@@ -137,11 +138,7 @@ def read_line(el: Node) -> Line:
         item_description=C.text(product, "ram:Description"),
         seller_item_id=C.text(product, "ram:SellerAssignedID"),
         standard_item_id=C.ident(product, "ram:GlobalID"),
-        classifications=[
-            Classification((c.text or "").strip(), c.get("listID"), c.get("listVersionID"))
-            for group in C.all(product, "ram:DesignatedProductClassification")
-            if (c := C.first(group, "ram:ClassCode")) is not None
-        ],
+        classifications=elements.classifications(C, product, elements.CLASSIFICATION.cii),
         vat_category=C.text(tax, "ram:CategoryCode"),
         vat_rate=C.dec(tax, "ram:RateApplicablePercent"),
         accounting_cost=C.text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from robot.model import AllowanceCharge, VatBreakdown
+from robot.model import AllowanceCharge, Classification, VatBreakdown
 from robot.readers.nodes import Node, Paths
 
 
@@ -64,6 +64,22 @@ VAT_BREAKDOWN = Terms(
     exemption_reason=("cac:TaxCategory/cbc:TaxExemptionReason", "ram:ExemptionReason"),
     exemption_reason_code=("cac:TaxCategory/cbc:TaxExemptionReasonCode", "ram:ExemptionReasonCode"),
 )
+
+#: BT-158 item classifications: each group below the item, and its code element.
+CLASSIFICATION = Terms(
+    group=("cac:CommodityClassification", "ram:DesignatedProductClassification"),
+    code=("cbc:ItemClassificationCode", "ram:ClassCode"),
+)
+
+
+def classifications(paths: Paths, item: Node | None, at: Mapping[str, str]) -> list[Classification]:
+    """An item's classification codes (BT-158) with their list and version, read with one syntax's
+    column of :data:`CLASSIFICATION`; a group without a code is skipped."""
+    return [
+        Classification((c.text or "").strip(), c.get("listID"), c.get("listVersionID"))
+        for group in paths.all(item, at["group"])
+        if (c := paths.first(group, at["code"])) is not None
+    ]
 
 
 def allowance_charge(paths: Paths, el: Node, at: Mapping[str, str]) -> AllowanceCharge:

@@ -15,7 +15,8 @@ few OIOUBL 2.x differences on top.
 
 from __future__ import annotations
 
-from robot.model import Classification, DocumentType, Invoice, Line, SourceFormat, Totals
+from robot.model import DocumentType, Invoice, Line, SourceFormat, Totals
+from robot.readers import elements
 from robot.readers.fieldlimits import check_invoice, ubl_elements
 from robot.readers.nodes import Node, is_true, local_name
 from robot.readers.ubl_parts import (
@@ -149,11 +150,7 @@ def read_line(el: Node, qty_tag: str) -> Line:
         item_description=U.text(item, "cbc:Description"),
         seller_item_id=U.text(item, "cac:SellersItemIdentification/cbc:ID"),
         standard_item_id=U.ident(item, "cac:StandardItemIdentification/cbc:ID"),
-        classifications=[
-            Classification((c.text or "").strip(), c.get("listID"), c.get("listVersionID"))
-            for group in U.all(item, "cac:CommodityClassification")
-            if (c := U.first(group, "cbc:ItemClassificationCode")) is not None
-        ],
+        classifications=elements.classifications(U, item, elements.CLASSIFICATION.ubl),
         vat_category=U.text(tax_category, "cbc:ID"),
         vat_rate=U.dec(tax_category, "cbc:Percent"),
         accounting_cost=U.text(el, "cbc:AccountingCost"),
