@@ -7,6 +7,7 @@ differ), so the comparison covers number, currency, document type, totals, selle
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from robot.readers.pdf import check_pdf, embedded_xml
 from robot.readers.sandbox import read_bounded
 from robot.serialize import invoice_to_json
 from tests.conftest import CORPORA, corpora_path
+from tests.test_hostile_sweep import page_pdf
 
 XR = "zugferd-corpus/XML-Rechnung"
 
@@ -49,14 +51,22 @@ def test_pdf_reads_like_its_cii_twin(pdf: Path | None) -> None:
     assert detect_format(pdf.read_bytes()) == "pdf"
 
 
-def test_pdf_without_xml_is_a_clear_read_error() -> None:
+def test_pdf_without_xml_is_read_without_a_template() -> None:
     folder = corpora_path("zugferd-corpus", "unstructured")
     pdf = next(p for p in sorted(folder.glob("*.pdf")) if b"EmbeddedFile" not in p.read_bytes())
+    inv = read_document(pdf.read_bytes(), pdf.name)
+    assert inv.format == "pdf-layout" and inv.template is None
+    assert (inv.number, inv.totals.payable) == ("R0005532486", Decimal("104.00"))
+    assert inv.evidence and all(e.text for e in inv.evidence)
+
+
+def test_pdf_showing_too_little_is_a_clear_read_error() -> None:
+    content = page_pdf(b"BT /F1 12 Tf 72 720 Td (Tak for handlen!) Tj ET")
     with pytest.raises(
-        ReadError, match="no embedded e-invoice XML and no PDF templates are configured"
+        ReadError, match="read without a template, the PDF shows too little of an invoice"
     ) as info:
-        read_document(pdf.read_bytes(), pdf.name)
-    assert info.value.file == pdf.name
+        read_document(content, "tak.pdf")
+    assert info.value.file == "tak.pdf"
 
 
 def test_embedded_xml_name() -> None:

@@ -8,7 +8,7 @@ import random
 import re
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from robot.readers.pdf import check_pdf, embedded_xml
 from robot.readers.sandbox import SandboxLimits, read_bounded
 from robot.readers.sandbox.protocol import load_answer
 from robot.readers.xmlsafe import parse_xml
+from tests.support.pdftools import require_pdftotext
 from tests.test_hostile_sweep import (
     deflate_bomb,
     embedded_files_pdf,
@@ -306,8 +307,13 @@ def test_read_bounded_reads_like_read_document(name: str, templates: TemplateSet
     assert read_bounded(content, name, templates) == read_document(content, name, templates)
 
 
+def _too_little_pdf() -> bytes:
+    """A printed PDF that shows too little of an invoice to be read without a template."""
+    return page_pdf(b"BT /F1 12 Tf 72 720 Td (Tak for handlen!) Tj ET")
+
+
 def test_read_errors_from_the_child_keep_field_and_expected(templates: TemplateSet) -> None:
-    content = (SAMPLES_INBOX / "0059-pdf-no-template.pdf").read_bytes()
+    content = _too_little_pdf()
     with pytest.raises(ReadError) as bounded:
         read_bounded(content, "n.pdf", templates)
     with pytest.raises(ReadError) as direct:
@@ -318,20 +324,48 @@ def test_read_errors_from_the_child_keep_field_and_expected(templates: TemplateS
         direct.value.field,
         direct.value.expected,
     )
-    with pytest.raises(ReadError, match="no PDF templates are configured"):  # templates changed: sent again
-        read_bounded(content, "n.pdf", None)
+    with pytest.raises(ReadError, match="no PDF template configured; read without a template"):
+        read_bounded(content, "n.pdf", None)  # templates changed: sent again
 
 
+def _many_glyphs_pdf() -> bytes:
+    """1,500,000 one-letter text runs on a page: pdfplumber keeps an object per glyph (GBs)."""
+    return page_pdf(b"BT /F1 1 Tf " + b"(a) Tj " * 1_500_000 + b"ET")
+
+
+@pytest.fixture
+def without_poppler(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """A reader child on a machine without poppler: the text layer is pdfplumber's, in the child.
+
+    With poppler installed the text is made by ``pdftotext`` in a process of its own, under its
+    own limits (robot.pdftext.textlayer); these tests show that the sandbox bounds what the child
+    itself does with a hostile PDF.
+    """
+    sandbox.shutdown()
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pdftotext, no prlimit
+    yield
+    sandbox.shutdown()
+
+
+@pytest.mark.usefixtures("without_poppler")
 def test_memory_limit_stops_the_reader_and_the_next_document_is_read(templates: TemplateSet) -> None:
     limits = SandboxLimits(memory_bytes=256 * MiB)
     with pytest.raises(ReadError) as info:
-        read_bounded(far_text_pdf(), "far.pdf", templates, limits=limits)
+        read_bounded(_many_glyphs_pdf(), "far.pdf", templates, limits=limits)
     assert str(info.value) == (
         "far.pdf: reading the PDF needed more than 256 MiB of memory (the limit for one document); "
         "it was stopped and the document is held unread"
     )
     clean = (SAMPLES_INBOX / "0057-pdf-printed-posted.pdf").read_bytes()
     assert read_bounded(clean, "c.pdf", templates, limits=limits).number == "KC-2026-0397"
+
+
+def test_with_poppler_a_far_flung_page_costs_the_reader_nothing(templates: TemplateSet) -> None:
+    require_pdftotext()
+    sandbox.shutdown()  # a child started with this test's PATH
+    with pytest.raises(ReadError, match="shows too little of an invoice") as info:
+        read_bounded(far_text_pdf(), "far.pdf", templates, limits=SandboxLimits(memory_bytes=256 * MiB))
+    assert "Faktura" in info.value.reason  # pdftotext laid it out in a process of its own
 
 
 def test_memory_limit_for_xml(templates: TemplateSet) -> None:
@@ -345,11 +379,13 @@ def _slow_pdf() -> bytes:
     return page_pdf(b"BT /F1 1 Tf " + b"(a) Tj " * 100_000 + b"ET")
 
 
+@pytest.mark.usefixtures("without_poppler")
 def test_cpu_limit(templates: TemplateSet) -> None:
     with pytest.raises(ReadError, match=r"slow.pdf: reading the PDF needed more than 1 s of CPU time"):
         read_bounded(_slow_pdf(), "slow.pdf", templates, limits=SandboxLimits(cpu_seconds=1))
 
 
+@pytest.mark.usefixtures("without_poppler")
 def test_wall_clock_limit(templates: TemplateSet) -> None:
     with pytest.raises(ReadError, match=r"slow.pdf: reading the PDF took longer than 0.5 s"):
         read_bounded(_slow_pdf(), "slow.pdf", templates, limits=SandboxLimits(wall_seconds=0.5))
