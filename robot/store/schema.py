@@ -112,6 +112,7 @@ class InvoiceRow(Base):
         Index("ix_invoices_dup_amount", "supplier_key", "payable", "issue_date"),
         Index("ix_invoices_dup_canonical", "supplier_key", "number_canonical"),  # 0013
         Index("ix_invoices_document", "document_id"),  # the same bytes received again (0013)
+        Index("ix_invoices_supplier_updated", "supplier_key", "updated_at"),  # workers' catch-up (0013)
         Index("ix_invoices_lease", "state", "lease_until"),
         Index("ix_invoices_assigned_to", "assigned_to"),
         # the console's search and reports (migration 0006): keyset paging by id under each filter

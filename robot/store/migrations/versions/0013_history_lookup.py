@@ -5,7 +5,9 @@ look-alike letters folded away (:func:`classifiers.lookups.canonical_invoice_num
 suspected-duplicate check "nearly the same number" is one lookup on (``supplier_key``,
 ``number_canonical``) instead of every number of the supplier loaded into memory. Existing rows
 are filled here, in batches. ``ix_invoices_document`` finds the invoices of one document (the
-same bytes received again) without scanning the invoices.
+same bytes received again) without scanning the invoices, and ``ix_invoices_supplier_updated``
+what other workers decided for a supplier since a worker last looked (its catch-up) without
+reading all of that supplier's invoices.
 
 Revision ID: 0013
 Revises: 0012
@@ -53,9 +55,11 @@ def upgrade() -> None:
         last = rows[-1][0]
     op.create_index("ix_invoices_dup_canonical", "invoices", ["supplier_key", "number_canonical"])
     op.create_index("ix_invoices_document", "invoices", ["document_id"])
+    op.create_index("ix_invoices_supplier_updated", "invoices", ["supplier_key", "updated_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_invoices_supplier_updated", table_name="invoices")
     op.drop_index("ix_invoices_document", table_name="invoices")
     op.drop_index("ix_invoices_dup_canonical", table_name="invoices")
     with op.batch_alter_table("invoices") as batch_op:
