@@ -26,24 +26,29 @@ from classifiers.api import Context, Finding, rule
 from classifiers.builtin._en_common import DOC_DA, DOC_EN, applies, line_label
 from classifiers.builtin.en16931_totals import has_monetary_total
 from classifiers.texts import Text, amount, at_least
-from robot.model import Invoice, Line, SourceFormat
+from robot.model import Invoice, Line, Party, SourceFormat
 
 
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _seller_country(inv: Invoice) -> object:
+def _country(inv: Invoice, party: Party) -> object:
     """UBL asks for the country inside the postal address; CII asks for it on the document."""
-    if inv.seller.address:
-        return inv.seller.address.country
+    if party.address:
+        return party.address.country
     return None if inv.format == SourceFormat.CII else "n/a"
 
 
-def _buyer_country(inv: Invoice) -> object:
-    if inv.buyer.address:
-        return inv.buyer.address.country
-    return None if inv.format == SourceFormat.CII else "n/a"
+def _none_of(ctx: Context, invoice: Invoice, group: str, none: Text, plural: Text, one: Text) -> Finding:
+    """The document has ``none`` of ``group`` (``plural``: its plural, ``one``: its singular)."""
+    doc_da, doc_en = DOC_DA[invoice.document_type], DOC_EN[invoice.document_type]
+    return ctx.finding(
+        da=f"{doc_da.capitalize()} har ingen {none.da} ({group}); der skal være mindst én.",
+        en=f"The {doc_en} has no {none.en} ({group}); at least one is required.",
+        found=Text(f"0 {plural.da}", f"0 {plural.en}"),
+        expected=Text(f"mindst 1 {one.da}", f"at least 1 {one.en}"),
+    )
 
 
 # official id, BT/BG id, Danish name, English name, getter (None or blank = missing)
@@ -56,9 +61,9 @@ _HEADER: tuple[tuple[str, str, str, str, Callable[[Invoice], object]], ...] = (
     ("BR-06", "BT-27", "Sælgers navn", "Seller name", lambda i: i.seller.name),
     ("BR-07", "BT-44", "Købers navn", "Buyer name", lambda i: i.buyer.name),
     ("BR-08", "BG-5", "Sælgers postadresse", "Seller postal address", lambda i: i.seller.address),
-    ("BR-09", "BT-40", "Sælgers landekode", "Seller country code", _seller_country),
+    ("BR-09", "BT-40", "Sælgers landekode", "Seller country code", lambda i: _country(i, i.seller)),
     ("BR-10", "BG-8", "Købers postadresse", "Buyer postal address", lambda i: i.buyer.address),
-    ("BR-11", "BT-55", "Købers landekode", "Buyer country code", _buyer_country),
+    ("BR-11", "BT-55", "Købers landekode", "Buyer country code", lambda i: _country(i, i.buyer)),
     (
         "BR-12",
         "BT-106",
@@ -118,13 +123,12 @@ def mandatory_header(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 )
 def at_least_one_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     if applies(invoice) and not invoice.lines:
-        doc_da, doc_en = DOC_DA[invoice.document_type], DOC_EN[invoice.document_type]
-        yield ctx.finding(
-            da=f"{doc_da.capitalize()} har ingen fakturalinjer (BG-25); der skal være mindst én.",
-            en=f"The {doc_en} has no invoice line (BG-25); at least one is required.",
-            found=Text("0 linjer", "0 lines"),
-            expected=Text("mindst 1 linje", "at least 1 line"),
+        none, plural, one = (
+            Text("fakturalinjer", "invoice line"),
+            Text("linjer", "lines"),
+            Text("linje", "line"),
         )
+        yield _none_of(ctx, invoice, "BG-25", none, plural, one)
 
 
 # official id, BT id, Danish name, English name, getter
@@ -187,10 +191,5 @@ def mandatory_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 def vat_breakdown_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     cii = invoice.format == SourceFormat.CII
     if applies(invoice) and not invoice.vat_breakdown and (not cii or invoice.lines):
-        doc_da, doc_en = DOC_DA[invoice.document_type], DOC_EN[invoice.document_type]
-        yield ctx.finding(
-            da=f"{doc_da.capitalize()} har ingen momsspecifikation (BG-23); der skal være mindst én.",
-            en=f"The {doc_en} has no VAT breakdown (BG-23); at least one is required.",
-            found=Text("0 momsspecifikationer", "0 VAT breakdowns"),
-            expected=Text("mindst 1 momsspecifikation", "at least 1 VAT breakdown"),
-        )
+        one = Text("momsspecifikation", "VAT breakdown")
+        yield _none_of(ctx, invoice, "BG-23", one, Text("momsspecifikationer", "VAT breakdowns"), one)
