@@ -14,21 +14,16 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from connectors.testing.fakes import MemoryLedger, MemoryNotifier
-from robot.cli.app import _register, app
 from robot.cli.safe_text import visible
 from robot.codes import Reason
 from robot.configuration.settings import load_config
 from robot.errors import StoreError
-from robot.pdftext import TemplateSet
 from robot.processing import manual
-from robot.processing.context import MasterData
-from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
-from robot.store.schema import Event, FindingRow, InvoiceRow, InvoiceState
-from tests.conftest import SAMPLES, sample_source
+from robot.store.schema import InvoiceRow, InvoiceState
+from tests.conftest import SAMPLES
+from tests.web.support import decision_record, run_cli, run_samples
 
 CONFIG = SAMPLES / "fakturarobot.yaml"
 LIMIT = "0050-peppol-above-auto-post-limit.xml"  # releasable
@@ -38,17 +33,7 @@ PDF = "0056-pdf-printed-held.pdf"
 
 
 def _run_samples(url: str) -> Store:
-    store = Store.open(url)
-    master = MasterData.load(SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml")
-    Robot(
-        store,
-        master,
-        source=sample_source(),
-        ledger=MemoryLedger(),
-        notifier=MemoryNotifier(),
-        pdf_templates=TemplateSet.load([SAMPLES / "pdf-templates"]),
-    ).run(RunOptions())
-    return store
+    return run_samples(Store.open(url))
 
 
 @pytest.fixture
@@ -77,35 +62,11 @@ def _id(store: Store, file: str) -> int:
 
 def _after(store: Store, file: str) -> dict[str, Any]:
     """What a decision left: the invoice's state and verdict, its findings and the people's events."""
-    invoice_id = _id(store, file)
-    with store.sessions() as s:
-        row = s.get(InvoiceRow, invoice_id)
-        assert row is not None
-        findings = sorted(
-            (f.code, f.disposition, str(f.message_da), str(f.message_en))
-            for f in s.scalars(select(FindingRow).where(FindingRow.invoice_id == invoice_id))
-        )
-        events = [
-            (e.kind, e.detail)
-            for e in s.scalars(
-                select(Event).where(Event.invoice_id == invoice_id, Event.run_id.is_(None)).order_by(Event.id)
-            )
-        ]
-    return {
-        "state": row.state,
-        "verdict": row.verdict,
-        "types": row.error_types,
-        "findings": findings,
-        "events": events,
-    }
+    return decision_record(store, _id(store, file))
 
 
 def _cli(url: str, *args: str) -> tuple[int, str]:
-    _register()
-    result = CliRunner().invoke(
-        app, [*args, "--database", url, "--config", str(CONFIG)], env={"COLUMNS": "200"}
-    )
-    return result.exit_code, result.output
+    return run_cli(*args, "--database", url, "--config", str(CONFIG))
 
 
 def test_decisions_leave_the_store_as_the_cli_leaves_it(tmp_path: Path) -> None:
