@@ -1,9 +1,9 @@
 """The template-free reader against the XML embedded in the ZUGFeRD/Factur-X corpus PDFs.
 
-``python -m bench.layout_agreement [corpora]`` reads each corpus PDF that carries an e-invoice XML
-twice: through :func:`robot.readers.read_document` (the XML, taken as the truth) and through
-:func:`robot.pdftext.layout.read_layout` on the printed text with the XML ignored
-(``pdftotext -layout`` when installed, else pdfplumber's layout text). Per field it counts the
+``python -m bench.layout_agreement [--engine pdftotext|pdfplumber] [corpora]`` reads each corpus
+PDF that carries an e-invoice XML twice: through :func:`robot.readers.read_document` (the XML,
+taken as the truth) and through :func:`robot.pdftext.layout.read_layout` on the printed text with
+the XML ignored (``pdftotext -layout`` when installed, else pdfplumber's layout text). Per field it counts the
 values found, right, wrong and left empty; a value the reader found where the XML has none cannot
 be judged and is counted apart. Zero wrong values is the bar.
 
@@ -73,9 +73,10 @@ class Counts:
     wrong_cases: list[str] = field(default_factory=list)
 
 
-def printed_text(path: Path) -> str:
-    """The PDF's text as ``pdftotext -layout`` gives it, else pdfplumber's layout text."""
-    if shutil.which("pdftotext"):
+def printed_text(path: Path, engine: str = "auto") -> str:
+    """The PDF's text as ``pdftotext -layout`` gives it (``auto`` when installed), else pdfplumber's
+    layout text (robot.pdftext.textlayer, the robot's own two engines)."""
+    if engine == "pdftotext" or (engine == "auto" and shutil.which("pdftotext")):
         done = subprocess.run(
             ["pdftotext", "-layout", "-l", "20", str(path), "-"],
             capture_output=True,
@@ -84,9 +85,9 @@ def printed_text(path: Path) -> str:
             check=False,
         )
         return done.stdout
-    from robot.pdftext import pdf_text
+    from robot.pdftext.textlayer import pdfplumber_text
 
-    return pdf_text(path.read_bytes(), path.name)
+    return pdfplumber_text(path.read_bytes(), path.name)
 
 
 def corpus_pdfs(root: Path) -> Iterator[tuple[Path, Invoice]]:
@@ -121,13 +122,13 @@ def _name(text: str) -> str:
     return _FORM.sub("", " ".join(text.split())).casefold()
 
 
-def agreement(root: Path) -> tuple[int, dict[str, Counts]]:
+def agreement(root: Path, engine: str = "auto") -> tuple[int, dict[str, Counts]]:
     """How many documents were compared, and the counts per field."""
     counts = {name: Counts() for name in FIELDS}
     documents = 0
     for path, truth in corpus_pdfs(root):
         documents += 1
-        got = read_layout(printed_text(path))
+        got = read_layout(printed_text(path, engine))
         for name, get in FIELDS.items():
             value, expected, c = _signed(got, get(got)), _signed(truth, get(truth)), counts[name]
             if value is None:
@@ -165,11 +166,15 @@ def report(documents: int, counts: dict[str, Counts]) -> str:
 
 
 def main(argv: list[str]) -> int:
+    engine = "auto"
+    if argv[:1] == ["--engine"] and len(argv) > 1:
+        engine, argv = argv[1], argv[2:]
     root = Path(argv[0]) if argv else Path(__file__).resolve().parents[1] / ".." / "shared" / "corpora"
     if not (root / CORPORA[0]).is_dir():
         print(f"no corpus at {root}", file=sys.stderr)
         return 2
-    documents, counts = agreement(root)
+    documents, counts = agreement(root, engine)
+    print(f"text: {engine}")
     print(report(documents, counts))
     return 1 if any(c.wrong for c in counts.values()) else 0
 

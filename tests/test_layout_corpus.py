@@ -7,6 +7,7 @@ XML ignored (bench/layout_agreement.py). Wherever the reader returns a value it 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,15 +15,18 @@ import pytest
 from bench.layout_agreement import FIELDS, PRINT_IS_NOT_XML, Counts, agreement, report
 from tests.conftest import corpora_path
 
-FOUND_AT_LEAST = 0.80  # of the eight fields over all documents (measured: 89 %)
+FOUND_AT_LEAST = 0.80  # of the eight fields over all documents (measured: 93 % on either text)
 
 
-@pytest.fixture(scope="module")
-def measured() -> tuple[int, dict[str, Counts]]:
+@pytest.fixture(scope="module", params=["pdftotext", "pdfplumber"])
+def measured(request: pytest.FixtureRequest) -> tuple[int, dict[str, Counts]]:
+    """The counts on the text of both engines the robot uses (pdftotext when it is installed)."""
     root = corpora_path()
     corpora_path("zugferd-corpus")
     corpora_path("factur-x")
-    documents, counts = agreement(Path(root))
+    if request.param == "pdftotext" and shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed; the pdfplumber text is measured")
+    documents, counts = agreement(Path(root), request.param)
     print(report(documents, counts))
     return documents, counts
 

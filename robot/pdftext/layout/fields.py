@@ -28,7 +28,7 @@ _HEADLINE = re.compile(
     r"^\w*(?:rechnung|gutschrift|faktura|kreditnota|invoice|credit\s+note|facture|avoir)\w*"
     r"(?:\s+des\s+\w+)?(?:\s*\([^)]{1,40}\))*"
     r"(?:\s+(?:nr\.?|no\.?|n[°o]|#)\s*:?\s*(?P<no>\S+)|\s+(?P<bare>[A-Z]{1,5}-?\d[\w/-]{2,30}))"
-    r"(?:\s+(?:vom|von|af|of|dated|issued\s+at|du)(?:\s+(?P<date>.+))?)?$",
+    r"(?:\s+(?P<of>vom|von|af|of|dated|issued\s+at|du)(?:\s+(?P<date>.+))?)?$",
     re.IGNORECASE,
 )
 
@@ -44,7 +44,7 @@ def find_fields(lines: list[TextLine], *, english: bool = False) -> Fields:
     cands: dict[str, list[Candidate[object]]] = {name: [] for name in VALUE_LABELS}
     for line in lines:
         for seg in line.segments:
-            _headline(line, seg, cands, english=english)
+            _headline(lines, line, seg, cands, english=english)
             for name, pattern in VALUE_LABELS.items():
                 m = pattern.match(seg.text)
                 if m is None:
@@ -65,7 +65,12 @@ def find_fields(lines: list[TextLine], *, english: bool = False) -> Fields:
 
 
 def _headline(
-    line: TextLine, seg: Segment, cands: dict[str, list[Candidate[object]]], *, english: bool
+    lines: list[TextLine],
+    line: TextLine,
+    seg: Segment,
+    cands: dict[str, list[Candidate[object]]],
+    *,
+    english: bool,
 ) -> None:
     m = _HEADLINE.match(seg.text)
     if m is None:
@@ -76,6 +81,11 @@ def _headline(
     issued = _date_at_start(m["date"] or "", english=english)
     if issued is not None:
         cands["issue_date"].append(Candidate(issued, line, 0.85))
+    elif m["of"] and not m["date"]:  # "Gutschrift Nr. 471102 vom" and the date on the next line
+        nxt = next((n for n in lines[line.no + 1 : line.no + 3] if n.segments), None)
+        issued = _date_at_start(nxt.segments[0].text, english=english) if nxt is not None else None
+        if nxt is not None and issued is not None:
+            cands["issue_date"].append(Candidate(issued, nxt, 0.8))
 
 
 def _value_text(lines: list[TextLine], line: TextLine, seg: Segment, at: int) -> str | None:

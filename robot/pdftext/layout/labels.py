@@ -69,8 +69,30 @@ PREPAID = re.compile(
 )
 
 _END = r"(?:\s*[:.#]|\s*(?=\s)|$)"
+
+
+def longest_first(body: str) -> str:
+    """The top-level alternatives of ``body``, longest first: "date de facture" before "date".
+
+    >>> longest_first("date|date de facture|n(?:o|r)")
+    'date de facture|n(?:o|r)|date'
+    """
+    parts: list[str] = []
+    depth = start = 0
+    for i, ch in enumerate(body):
+        if ch == "(" and body[i - 1 : i] != "\\":
+            depth += 1
+        elif ch == ")" and body[i - 1 : i] != "\\":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+    parts.append(body[start:])
+    return "|".join(sorted(parts, key=len, reverse=True))
+
+
 VALUE_LABELS: dict[str, re.Pattern[str]] = {
-    name: re.compile(rf"^(?:{body}){_END}", re.IGNORECASE)
+    name: re.compile(rf"^(?:{longest_first(body)}){_END}", re.IGNORECASE)
     for name, body in {
         "number": r"fakturanr\.?|faktura\s*nr\.?|fakturanummer|faktura\s+nummer|kreditnota\s*nr\.?|"
         r"kreditnotanr\.?|invoice\s*(?:no\.?|number|nr\.?|#)|invoice|credit\s+note\s+(?:no\.?|number)|"
