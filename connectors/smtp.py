@@ -31,6 +31,7 @@ import os
 import smtplib
 import ssl
 from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 
 from loguru import logger
@@ -69,34 +70,23 @@ class SmtpSettings(BaseModel):
 Settings = SmtpSettings  # the short name the docs and tests use
 
 
+@dataclass(eq=False)
 class SmtpNotifier(Notifier):
     """Sends each notice as one e-mail; implements :class:`connectors.base.Notifier`."""
 
     name = "smtp"
     Settings = SmtpSettings
 
-    def __init__(
-        self,
-        host: str,
-        port: int = 25,
-        *,
-        from_address: str,
-        starttls: bool = False,
-        implicit_tls: bool = False,
-        username: str | None = None,
-        password: str | None = None,
-        timeout: float = 30.0,
-        ssl_context: ssl.SSLContext | None = None,
-    ) -> None:
-        self.host = host
-        self.port = port
-        self.from_address = from_address
-        self.starttls = starttls
-        self.implicit_tls = implicit_tls
-        self.username = username
-        self._password = password
-        self.timeout = timeout
-        self.ssl_context = ssl_context
+    host: str
+    port: int = 25
+    _: KW_ONLY
+    from_address: str
+    starttls: bool = False
+    implicit_tls: bool = False
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 30.0
+    ssl_context: ssl.SSLContext | None = None
 
     @classmethod
     def from_settings(
@@ -207,7 +197,7 @@ class SmtpNotifier(Notifier):
                 smtp.starttls(context=context)
                 smtp.ehlo()
             if self.username is not None:
-                smtp.login(self.username, self._password or "")
+                smtp.login(self.username, self.password or "")
         except BaseException:
             smtp.close()
             raise

@@ -138,7 +138,7 @@ def test_settings_read_password_from_named_env(tmp_path: Path) -> None:
         host="127.0.0.1", username="robot", password_env="FR_TEST_SMTP_PW", from_address="robot@sam.dk"
     )
     notifier = SmtpNotifier.from_settings(settings, tmp_path, environ={"FR_TEST_SMTP_PW": "hemmelig"})
-    assert notifier._password == "hemmelig"
+    assert notifier.password == "hemmelig"
     with pytest.raises(ConfigError, match="FR_TEST_SMTP_PW"):
         SmtpNotifier.from_settings(settings, tmp_path, environ={})
     with pytest.raises(ValueError, match="extra"):
