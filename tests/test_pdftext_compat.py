@@ -293,3 +293,15 @@ def test_what_invoice2data_skips_at_extraction_is_a_warning_not_a_refusal(tmp_pa
     assert [w.line for w in template.warnings] == [7, 12, 14]
     assert set(template.spec.fields) == {"invoice_number", "date", "amount"}
     assert template.spec.options.languages == ["da"] and template.spec.options.currency is None
+
+
+def test_an_untyped_amount_field_is_read_with_the_decimal_separator(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "t.yml",
+        HEAD + FIELDS + "  amount_tax:\n    parser: regex\n    regex: Moms (\\S+)\n"
+        "options: {decimal_separator: ',', date_formats: ['%d.%m.%Y']}\n",
+    )
+    fields = _read(path, TEXT + "Moms 250,00\n")
+    assert fields["amount_tax"] == Decimal("250.00")
+    assert to_invoice(fields, "t").totals.tax == Decimal("250.00")

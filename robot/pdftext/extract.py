@@ -98,7 +98,8 @@ class Template:
 
         ``area_text`` gives the text of a page area (:mod:`robot.pdftext.area`); without it a
         field with an ``area`` is searched in the whole text, as invoice2data does with a text
-        reader that cannot crop, and that is noted under ``DROPPED``-style warnings in the log.
+        reader that cannot crop, with a warning in the log. Optional values left out (a date
+        that cannot be read) are listed under ``DROPPED``.
         """
         return _Extraction(self, prepared, area_text).run()
 
