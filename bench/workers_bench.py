@@ -1,9 +1,10 @@
 """Invoices per second for 1, 2 and 4 workers on PostgreSQL and 1 on SQLite, journal-file ledger.
 
 Each configuration gets a fresh store and a fresh inbox of unique clean invoices (variants of the
-demo's clean samples, see tests/support/bulk.py). The clock covers the processing step only (claim, read,
-classify, post to the journal): fetching into the store and writing outcomes back are the same
-single-process work in every configuration and are reported separately::
+demo's clean samples, see tests/support/bulk.py). The clock covers the processing step only
+(claim, read, classify and decide a batch at a time, post each to the journal): fetching into
+the store and writing outcomes back are the same single-process work in every configuration and
+are reported separately::
 
     .venv/bin/python -m bench.workers_bench                 # 10,000 invoices (several minutes)
     .venv/bin/python -m bench.workers_bench --invoices 2000 --configs pg1,pg2
@@ -51,7 +52,7 @@ class Timed:
             self.seconds = time.perf_counter() - start
 
 
-def one(kind: str, workers: int, invoices: int, inbox_template: Path) -> dict[str, Any]:
+def one(kind: str, workers: int, invoices: int, inbox_template: Path, batch: int = 50) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix=f"bench-{kind}{workers}-"))
     schema = None
     if kind == "pg":
@@ -70,7 +71,7 @@ def one(kind: str, workers: int, invoices: int, inbox_template: Path) -> dict[st
         check_workers(robot.store.dialect, workers)
         timed = Timed(WorkerPool(WorkerSpec(cfg, database_url=url), workers))
         start = time.perf_counter()
-        summary = robot.run(RunOptions(trigger="bench", processor=timed, batch=20))
+        summary = robot.run(RunOptions(trigger="bench", processor=timed, batch=batch))
         total = time.perf_counter() - start
         robot.store.close()
         lines = (folder / "ledger.jsonl").read_text().count("\n")
@@ -79,6 +80,7 @@ def one(kind: str, workers: int, invoices: int, inbox_template: Path) -> dict[st
         return {
             "config": f"{'PostgreSQL' if kind == 'pg' else 'SQLite'} x{workers}",
             "invoices": invoices,
+            "batch": batch,
             "process_s": round(timed.seconds, 1),
             "per_s": round(invoices / timed.seconds, 1),
             "whole_run_s": round(total, 1),
@@ -97,6 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invoices", type=int, default=10_000)
     parser.add_argument("--configs", default="pg1,pg2,pg4,sqlite1", help="comma list of pgN / sqlite1")
+    parser.add_argument("--batch", type=int, default=50, help="invoices claimed and decided at a time")
     args = parser.parse_args()
     logger.remove()
     template = Path(tempfile.mkdtemp(prefix="bench-inbox-"))
@@ -105,7 +108,7 @@ def main() -> None:
     try:
         for item in args.configs.split(","):
             kind, n = ("pg", int(item[2:])) if item.startswith("pg") else ("sqlite", int(item[6:]))
-            row = one(kind, n, args.invoices, template / "inbox")
+            row = one(kind, n, args.invoices, template / "inbox", args.batch)
             rows[item] = row
             print(json.dumps(row), flush=True)
     finally:

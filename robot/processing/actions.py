@@ -39,12 +39,11 @@ from classifiers.lookups import supplier_key
 from connectors.base import Ledger, Posting
 from robot.codes import Verdict
 from robot.configuration.settings import ContactSettings
-from robot.errors import BusinessError
 from robot.model import Invoice, Party
 from robot.pdftext import TemplateSet
 from robot.processing.context import MasterData
-from robot.processing.decision import carried_out, classified, decide, held, prior_of, read_or_error
-from robot.processing.findings import robot_finding
+from robot.processing.decision import Outcome, carried_out, classified, decide, prior_of, read_or_error
+from robot.processing.guard import ERP_BACKOFF, ERP_BACKOFF_MAX, Guarded
 from robot.processing.handover import ErpUnreachable, hand_over, intent
 from robot.processing.postable import posting_for
 from robot.processing.reply import response_for
@@ -56,11 +55,9 @@ from robot.store.schema import Document, InvoiceRow, InvoiceState, utcnow
 __all__ = ["CLOCK_SKEW", "ERP_BACKOFF", "ERP_BACKOFF_MAX", "Actions", "ErpUnreachable"]
 
 CLOCK_SKEW = timedelta(seconds=5)  # between machines sharing a store (run NTP; a margin, not a sync)
-ERP_BACKOFF = timedelta(minutes=5)  # wait after a second outage in a row; doubles per further one
-ERP_BACKOFF_MAX = timedelta(hours=6)
 
 
-class Actions:
+class Actions(Guarded):
     def __init__(
         self,
         store: Store,
@@ -112,7 +109,7 @@ class Actions:
         try:
             return self._process(invoice_id, run_id, max_attempts, erp_backoff, erp_backoff_max)
         except LeaseLost as exc:  # another worker has the invoice now: leave it to that worker
-            self._lease_lost(exc, run_id)
+            self.lease_lost(exc, run_id)
             return None
         finally:
             self._fence = None
@@ -125,34 +122,14 @@ class Actions:
         erp_backoff: timedelta,
         erp_backoff_max: timedelta,
     ) -> str | None:
-        log = logger.bind(run_id=run_id, invoice_id=invoice_id)
-        worker = self._worker()
-        try:
+        def work() -> None:
             row, doc = self.store.document_of(invoice_id)
             if row.state in (InvoiceState.RECEIVED, InvoiceState.READ) or row.verdict is None:
                 self._classify(row, doc, run_id)
             else:
                 self._carry_out(row, doc, run_id)
-            return None
-        except LeaseLost:
-            raise
-        except ErpUnreachable as exc:  # the ERP is down: back off, do not spend an attempt
-            in_a_row, retry_after = self.store.erp_unreachable(
-                invoice_id, run_id, str(exc), backoff=erp_backoff, backoff_max=erp_backoff_max, worker=worker
-            )
-            log.warning("invoice {}: ERP unreachable ({} in a row): {}", invoice_id, in_a_row, exc)
-            return (
-                f"invoice {invoice_id}: ERP unreachable ({in_a_row} in a row, "
-                f"next try after {retry_after:%Y-%m-%d %H:%M:%S} UTC): {exc}"
-            )
-        except Exception as exc:  # an application failure: retried on a later run, then held
-            attempts = self.store.step_failed(
-                invoice_id, run_id, "process", f"{type(exc).__name__}: {exc}", worker=worker
-            )
-            log.warning("invoice {} failed (attempt {}): {}", invoice_id, attempts, exc)
-            if attempts >= max_attempts and not isinstance(exc, BusinessError):
-                self._hold_for_failure(invoice_id, run_id, exc, attempts)
-            return f"invoice {invoice_id}: {type(exc).__name__}: {exc}"
+
+        return self.guarded(invoice_id, run_id, work, max_attempts, erp_backoff, erp_backoff_max)
 
     def _classify(self, row: InvoiceRow, doc: Document, run_id: int) -> None:
         """Read, classify and decide in memory, record it all in one transaction (then hand over).
@@ -171,12 +148,12 @@ class Actions:
             posting = self._decide(row, invoice, read_error, doc, run_id, read_recorded)
         else:
             with self.store.supplier_transaction(key) as tx:
-                self._catch_up(key, doc.sha256, tx)
+                self.catch_up(key, doc.sha256, tx)
                 posting = self._decide(row, invoice, read_error, doc, run_id, read_recorded, tx)
         if posting is not None:
             hand_over(self.store, self.ledger, row.id, posting, run_id, fence=self._fence)
 
-    def _catch_up(self, key: str, sha256: str, tx: Session | None) -> None:
+    def catch_up(self, key: str, sha256: str, tx: Session | None) -> None:
         """Add to the duplicate index what other workers decided for this supplier or these bytes.
 
         Called under the supplier's lock, so every other decision for this supplier is committed;
@@ -208,6 +185,20 @@ class Actions:
     ) -> Posting | None:
         """The decision (:func:`robot.processing.decision.decide`) recorded; the posting to hand over, if
         any."""
+        outcome, posting = self.outcome(row, invoice, read_error, doc, read_recorded)
+        self.store.apply(row.id, run_id, outcome, session=tx, worker=self._worker())
+        self.remember(row, invoice, doc, outcome, run_id)
+        return posting
+
+    def outcome(
+        self,
+        row: InvoiceRow,
+        invoice: Invoice | None,
+        read_error: str | None,
+        doc: Document,
+        read_recorded: bool,
+    ) -> tuple[Outcome, Posting | None]:
+        """Classify and decide in memory: what the store records, and the posting to hand over."""
         meta = {str(k): str(v) for k, v in (row.source_meta or {}).items()}
         decision = decide(
             self.master, self.classifier, invoice, read_error, meta, sha256=doc.sha256, invoice_id=row.id
@@ -226,7 +217,12 @@ class Actions:
             response=response[0],
             response_skipped=response[1],
         )
-        self.store.apply(row.id, run_id, outcome, session=tx, worker=self._worker())
+        return outcome, posting
+
+    def remember(
+        self, row: InvoiceRow, invoice: Invoice | None, doc: Document, outcome: Outcome, run_id: int
+    ) -> None:
+        """A decided invoice joins the duplicate history (seen by the next decision) and the log."""
         if invoice is not None:
             self.master.history.add(prior_of(row.id, invoice, doc.sha256))
             self._known.add(row.id)
@@ -234,10 +230,9 @@ class Actions:
             "{} {}: {} {}",
             row.source_ref,
             invoice.number if invoice else "-",
-            decision.verdict,
-            ",".join(decision.error_types),
+            outcome.values.get("verdict"),
+            ",".join(outcome.error_types or ()),
         )
-        return posting
 
     def _carry_out(self, row: InvoiceRow, doc: Document, run_id: int) -> None:
         """A decision recorded earlier (resumed, or a person's release or return), carried out now:
@@ -271,26 +266,6 @@ class Actions:
     ) -> tuple[bytes | None, str | None]:
         """The Invoice Response for a returned invoice, or None and why (:mod:`robot.processing.reply`)."""
         return response_for(self.master, self.responder, invoice_id, customer_id, invoice, blocking)
-
-    def _hold_for_failure(self, invoice_id: int, run_id: int, exc: Exception, attempts: int) -> None:
-        finding = robot_finding(
-            "ROBOT-RETRIES-EXHAUSTED", f"{attempts} attempts; last: {type(exc).__name__}: {exc}"
-        )
-        self.store.apply(invoice_id, run_id, held(finding.code, finding))
-
-    # --- the lease (several workers) ----------------------------------------------------------------
-
-    def _worker(self) -> str | None:
-        return self._fence.worker if self._fence is not None else None
-
-    def _fenced(self, step: str) -> None:
-        """Verify and renew the lease right before a side effect; raises LeaseLost if it is gone."""
-        if self._fence is not None:
-            self._fence.check(step)
-
-    def _lease_lost(self, exc: LeaseLost, run_id: int) -> None:
-        logger.bind(run_id=run_id, invoice_id=exc.invoice_id).warning("{}; left to its new holder", exc)
-        self.store.event(exc.invoice_id, run_id, "lease-lost", worker=exc.worker, step=exc.step)
 
     # --- the duplicate index ------------------------------------------------------------------------
 

@@ -32,10 +32,10 @@ from robot.processing.actions import ERP_BACKOFF, ERP_BACKOFF_MAX, Actions
 from robot.processing.context import MasterData
 from robot.processing.dry_run import DryRun
 from robot.processing.returns import outcome_of, queue_digests, send_notices
+from robot.running.batch_run import BatchRun
 from robot.running.run_report import RunSummary, summarise, with_would_be
 from robot.store.history import StoreHistory
 from robot.store.outbox import Outbox
-from robot.store.queue import Fence
 from robot.store.repo import Store
 from robot.store.schema import utcnow
 
@@ -210,8 +210,11 @@ class Robot:
     def process(self, run_id: int, opts: RunOptions, tried: set[int] | None = None) -> list[str]:
         """Claim pending invoices in batches and take each as far as it can go.
 
-        ``tried`` (updated in place) lets a caller that loops, such as a worker, skip the invoices
-        it already tried in this run.
+        The new invoices of a batch are read, classified and decided in one transaction
+        (:mod:`robot.processing.batch`); each one to post is then handed over on its own, under its
+        lease (:class:`Fence`); an invoice decided earlier is carried out on its own. ``tried``
+        (updated in place) lets a caller that loops, such as a worker, skip the invoices it already
+        tried in this run.
         """
         problems: list[str] = []
         tried = set() if tried is None else tried
@@ -220,36 +223,7 @@ class Robot:
             ids = self.store.claim(opts.worker, opts.batch, opts.lease, exclude=tried)
             if not ids:
                 break
-            for invoice_id in ids:
-                if opts.stop.is_set():
-                    self.store.release(invoice_id, opts.worker)
-                    continue
-                tried.add(invoice_id)
-                # Leases are per invoice: renew this one right before taking it (one statement).
-                # A batch's tail may have lapsed while it waited; if another worker took it (or
-                # finished it) the renewal fails and this worker does not touch it.
-                fence = Fence(self.store, invoice_id, opts.worker, opts.lease)
-                if not fence.take():
-                    continue
-                if opts.customers and self.store.customer_of(invoice_id) not in opts.customers:
-                    self.store.release(invoice_id, opts.worker)
-                    continue
-                with fence:  # a heartbeat renews the lease every lease/3 while the invoice is in hand
-                    problem = self.actions.process(
-                        invoice_id,
-                        run_id,
-                        dry_run=opts.dry_run,
-                        max_attempts=opts.max_attempts or self.max_attempts,
-                        fence=fence,
-                        erp_backoff=self.erp_backoff if opts.erp_backoff is None else opts.erp_backoff,
-                        erp_backoff_max=(
-                            self.erp_backoff_max if opts.erp_backoff_max is None else opts.erp_backoff_max
-                        ),
-                    )
-                if problem:
-                    problems.append(problem)
-                if opts.progress:
-                    opts.progress(len(tried), max(total, len(tried)))
+            problems += BatchRun(self, run_id, opts, tried, total).run(ids)
             if opts.stop.is_set():
                 problems.append("stopped before all invoices were processed")
         return problems

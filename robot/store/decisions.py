@@ -13,11 +13,13 @@ WHERE claimed_by = worker``; else :class:`~robot.store.queue.LeaseLost`, and not
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from robot.serialize import jsonable
@@ -86,17 +88,8 @@ class Decisions:
         ``WorkQueue.supplier_transaction``).
         """
         now = utcnow()
-        values: dict[str, Any] = {**outcome.values, "last_run_id": run_id, "updated_at": now}
-        if outcome.state is not None:
-            values["state"] = outcome.state
-        if outcome.final:
-            values.update(claimed_by=None, lease_until=None)
-        if outcome.error_types is not None:
-            values["error_types"] = ",".join(dict.fromkeys(outcome.error_types)) or None
-        events = [
-            {"invoice_id": invoice_id, "run_id": run_id, "kind": kind, "detail": jsonable(detail), "at": now}
-            for kind, detail in outcome.events
-        ]
+        values = _invoice_values(outcome, run_id, now)
+        events = _events(invoice_id, run_id, outcome, now)
         with self.sessions.begin() if session is None else nullcontext(session) as s:
             result = s.execute(owned(invoice_id, worker).values(**values))
             if worker is not None and not getattr(result, "rowcount", 0):
@@ -115,18 +108,61 @@ class Decisions:
                     .values(attempts=PostingRow.attempts + 1)
                 )
             elif intent is not None:
-                row = {
-                    "invoice_id": invoice_id,
-                    "idempotency_key": intent.key,
-                    "ledger": intent.ledger,
-                    "payload": jsonable(intent.payload),
-                    "attempts": 1,
-                    "state": "pending",
-                    "created_at": now,
-                }
-                s.execute(insert(PostingRow), [row])
+                s.execute(insert(PostingRow), [_intent_row(invoice_id, intent, now)])
             if events:
                 s.execute(insert(Event), events)
+
+    def apply_many(self, s: Session, run_id: int | None, outcomes: Sequence[tuple[int, StepRecord]]) -> None:
+        """Record the decisions of a batch in ``s``, the batch's transaction, in a few statements.
+
+        The rows must be this worker's and locked in ``s`` (``WorkQueue.batch_transaction``): the
+        fence is that transaction's, so nothing here is conditional. Each invoice's writes are those
+        :meth:`apply` makes, grouped: one executemany ``UPDATE`` per set of columns, one ``DELETE``
+        and one multi-row ``INSERT`` per table. A resumed posting (``recorded``) is not batched.
+        """
+        if not outcomes:
+            return
+        now = utcnow()
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        replaced: list[int] = []
+        findings: list[dict[str, Any]] = []
+        typed: list[int] = []
+        type_rows: list[dict[str, Any]] = []
+        intents: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        for invoice_id, outcome in outcomes:
+            if outcome.posting is not None and outcome.posting.recorded:
+                raise ValueError("a resumed posting is applied on its own (Decisions.apply)")
+            values = _invoice_values(outcome, run_id, now)
+            bound = {f"v_{column}": value for column, value in values.items()}
+            updates[tuple(sorted(values))].append({**bound, "v__id": invoice_id})
+            if outcome.replace_findings:
+                replaced.append(invoice_id)
+            findings += [finding_values(invoice_id, f) for f in outcome.findings]
+            if outcome.error_types is not None:
+                typed.append(invoice_id)
+                codes = dict.fromkeys(c for c in outcome.error_types if c)
+                type_rows += [{"invoice_id": invoice_id, "code": code} for code in codes]
+            if outcome.posting is not None:
+                intents.append(_intent_row(invoice_id, outcome.posting, now))
+            events += _events(invoice_id, run_id, outcome, now)
+        table = InvoiceRow.__table__
+        assert isinstance(table, Table)
+        for columns, params in updates.items():
+            query = update(table).where(table.c.id == bindparam("v__id"))
+            s.execute(query.values({c: bindparam(f"v_{c}") for c in columns}), params)
+        if replaced:
+            s.execute(delete(FindingRow).where(FindingRow.invoice_id.in_(replaced)))
+        if findings:
+            s.execute(insert(FindingRow), findings)
+        if typed:
+            s.execute(delete(ErrorTypeRow).where(ErrorTypeRow.invoice_id.in_(typed)))
+        if type_rows:
+            s.execute(insert(ErrorTypeRow), type_rows)
+        if intents:
+            s.execute(insert(PostingRow), intents)
+        if events:
+            s.execute(insert(Event), events)
 
     def posting_recorded(self, invoice_id: int) -> bool:
         """Whether the invoice's posting intent is in the store (a resumed posting)."""
@@ -143,35 +179,97 @@ class Decisions:
         found_existing: bool,
         worker: str | None = None,
     ) -> None:
-        """The ERP confirmed: the invoice is posted. With ``worker``, only while it still holds it."""
+        """The ERP confirmed: the invoice is posted. With ``worker``, only while it still holds it.
+
+        PostgreSQL: one statement (the invoice's update, whose ``RETURNING`` feeds the posting's
+        update and the ``posted`` event as data-modifying CTEs), committed by itself: one round
+        trip. Elsewhere the same three writes in one transaction.
+        """
         now = utcnow()
-        with self.sessions.begin() as s:
-            result = s.execute(
-                owned(invoice_id, worker).values(
-                    state=InvoiceState.POSTED,
-                    erp_document_no=erp_document_no,
-                    last_run_id=run_id,
-                    outcome_pending=True,
-                    claimed_by=None,
-                    lease_until=None,
-                    last_error=None,
-                    erp_unreachable=0,
-                    retry_after=None,
-                    updated_at=now,
+        values = {
+            "state": InvoiceState.POSTED,
+            "erp_document_no": erp_document_no,
+            "last_run_id": run_id,
+            "outcome_pending": True,
+            "claimed_by": None,
+            "lease_until": None,
+            "last_error": None,
+            "erp_unreachable": 0,
+            "retry_after": None,
+            "updated_at": now,
+        }
+        posting = {"state": InvoiceState.POSTED, "erp_document_no": erp_document_no, "posted_at": now}
+        detail = {"erp_document_no": erp_document_no, "found_existing": found_existing}
+        with self.sessions() as s:
+            if s.get_bind().dialect.name == "postgresql":
+                table = Event.__table__.c
+                done = owned(invoice_id, worker).values(**values).returning(InvoiceRow.id).cte("done")
+                booked = (
+                    update(PostingRow)
+                    .where(PostingRow.invoice_id.in_(select(done.c.id)))
+                    .values(**posting)
+                    .returning(PostingRow.id)
+                    .cte("booked")
                 )
-            )
+                event = select(
+                    done.c.id,
+                    literal(run_id, table.run_id.type),
+                    literal("posted", table.kind.type),
+                    literal(detail, table.detail.type),
+                    literal(now, table.at.type),
+                )
+                noted = (
+                    insert(Event)
+                    .from_select(["invoice_id", "run_id", "kind", "detail", "at"], event)
+                    .returning(Event.id)
+                    .cte("noted")
+                )
+                query = select(func.count()).select_from(done).add_cte(booked, noted)
+                connection = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                written = connection.execute(query).scalar_one()
+                if worker is not None and not written:
+                    raise LeaseLost(invoice_id, worker, "recording the posting")
+                return
+        with self.sessions.begin() as s:
+            result = s.execute(owned(invoice_id, worker).values(**values))
             if worker is not None and not getattr(result, "rowcount", 0):
                 raise LeaseLost(invoice_id, worker, "recording the posting")
-            s.execute(
-                update(PostingRow)
-                .where(PostingRow.invoice_id == invoice_id)
-                .values(state=InvoiceState.POSTED, erp_document_no=erp_document_no, posted_at=now)
-            )
-            detail = {"erp_document_no": erp_document_no, "found_existing": found_existing}
+            s.execute(update(PostingRow).where(PostingRow.invoice_id == invoice_id).values(**posting))
             s.execute(
                 insert(Event),
                 [{"invoice_id": invoice_id, "run_id": run_id, "kind": "posted", "detail": detail, "at": now}],
             )
+
+
+def _invoice_values(outcome: StepRecord, run_id: int | None, now: datetime) -> dict[str, Any]:
+    """The invoice's columns a step writes."""
+    values: dict[str, Any] = {**outcome.values, "last_run_id": run_id, "updated_at": now}
+    if outcome.state is not None:
+        values["state"] = outcome.state
+    if outcome.final:
+        values.update(claimed_by=None, lease_until=None)
+    if outcome.error_types is not None:
+        values["error_types"] = ",".join(dict.fromkeys(outcome.error_types)) or None
+    return values
+
+
+def _events(invoice_id: int, run_id: int | None, outcome: StepRecord, now: datetime) -> list[dict[str, Any]]:
+    return [
+        {"invoice_id": invoice_id, "run_id": run_id, "kind": kind, "detail": jsonable(detail), "at": now}
+        for kind, detail in outcome.events
+    ]
+
+
+def _intent_row(invoice_id: int, intent: PostingIntent, now: datetime) -> dict[str, Any]:
+    return {
+        "invoice_id": invoice_id,
+        "idempotency_key": intent.key,
+        "ledger": intent.ledger,
+        "payload": jsonable(intent.payload),
+        "attempts": 1,
+        "state": "pending",
+        "created_at": now,
+    }
 
 
 def set_error_types(s: Session, invoice_id: int, codes: Iterable[str]) -> None:

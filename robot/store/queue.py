@@ -16,7 +16,7 @@ import hashlib
 import os
 import socket
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from types import TracebackType
@@ -138,11 +138,61 @@ class WorkQueue:
         if self.dialect != "postgresql":
             yield None
             return
-        digest = hashlib.sha256(f"supplier:{supplier_key}".encode()).digest()
-        key = int.from_bytes(digest[:8], "big", signed=True)
         with self.sessions.begin() as s:
-            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(supplier_key)})
             yield s
+
+    @contextmanager
+    def batch_transaction(
+        self, invoice_ids: Sequence[int], worker: str, lease: timedelta, supplier_keys: Iterable[str] = ()
+    ) -> Iterator[tuple[Session, set[int]]]:
+        """One transaction in which a batch of claimed invoices is decided; yields it and the ids
+        still this worker's.
+
+        One ``UPDATE ... WHERE id IN (...) AND claimed_by = worker RETURNING id`` renews the lease
+        of every invoice of the batch that is still this worker's and pending, and locks their rows
+        until the commit (another worker's claim or renewal waits, then finds them decided), so the
+        decisions written in the transaction need no further fencing. On PostgreSQL the batch's
+        suppliers are locked too (``pg_advisory_xact_lock``, in key order so two workers never
+        deadlock), one statement for all of them: the history read, the classifications and the
+        decisions happen under them, as :meth:`supplier_transaction` does for one invoice.
+        """
+        with self.sessions.begin() as s:
+            keys = sorted({_lock_key(k) for k in supplier_keys})
+            if keys and self.dialect == "postgresql":
+                s.execute(
+                    text(
+                        "SELECT count(pg_advisory_xact_lock(k)) FROM "
+                        "(SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"
+                    ),
+                    {"keys": keys},
+                )
+            owned: set[int] = set()
+            if invoice_ids:
+                owned = set(
+                    s.scalars(
+                        update(InvoiceRow)
+                        .where(
+                            InvoiceRow.id.in_(list(invoice_ids)),
+                            InvoiceRow.claimed_by == worker,
+                            InvoiceRow.state.in_(InvoiceState.PENDING),
+                        )
+                        .values(lease_until=utcnow() + lease)
+                        .returning(InvoiceRow.id)
+                    )
+                )
+            yield s, owned
+
+    def release_many(self, invoice_ids: Sequence[int], worker: str) -> None:
+        """Let go of several claims at once (a stopped run's batch tail)."""
+        if not invoice_ids:
+            return
+        with self.sessions.begin() as s:
+            s.execute(
+                update(InvoiceRow)
+                .where(InvoiceRow.id.in_(list(invoice_ids)), InvoiceRow.claimed_by == worker)
+                .values(claimed_by=None, lease_until=None)
+            )
 
     def release(self, invoice_id: int, worker: str) -> None:
         with self.sessions.begin() as s:
@@ -158,16 +208,17 @@ class WorkQueue:
         This is also the fencing check: it succeeds only while nobody else has claimed the invoice
         (claiming rewrites ``claimed_by``) and it is still pending, and it leaves a full lease.
         """
-        with self.sessions.begin() as s:
-            result = s.execute(
-                update(InvoiceRow)
-                .where(
-                    InvoiceRow.id == invoice_id,
-                    InvoiceRow.claimed_by == worker,
-                    InvoiceRow.state.in_(InvoiceState.PENDING),
-                )
-                .values(lease_until=utcnow() + lease)
+        query = (
+            update(InvoiceRow)
+            .where(
+                InvoiceRow.id == invoice_id,
+                InvoiceRow.claimed_by == worker,
+                InvoiceRow.state.in_(InvoiceState.PENDING),
             )
+            .values(lease_until=utcnow() + lease)
+        )
+        with self.sessions() as s:  # one statement, committed by itself: one round trip, no BEGIN
+            result = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).execute(query)
             return bool(getattr(result, "rowcount", 0))
 
     def customer_of(self, invoice_id: int) -> str | None:
@@ -250,6 +301,12 @@ class Fence:
                     self._lost.set()
                 return
             self.renewals += 1
+
+
+def _lock_key(supplier_key: str) -> int:
+    """The advisory lock number of a supplier (the same for every worker)."""
+    digest = hashlib.sha256(f"supplier:{supplier_key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _alive(pid: int) -> bool:

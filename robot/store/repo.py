@@ -79,6 +79,19 @@ class Store(RunLog, WorkQueue, Queries, HoldQueue, Decisions):
             ).one()
             return row, document
 
+    def documents_of(self, invoice_ids: Sequence[int]) -> list[tuple[InvoiceRow, Document]]:
+        """Several invoice rows and their documents, in one query, in the order of ``invoice_ids``."""
+        if not invoice_ids:
+            return []
+        with self.sessions() as s:
+            rows = s.execute(
+                select(InvoiceRow, Document)
+                .join(Document, Document.id == InvoiceRow.document_id)
+                .where(InvoiceRow.id.in_(list(invoice_ids)))
+            ).all()
+        found = {row.id: (row, document) for row, document in rows}
+        return [found[i] for i in invoice_ids if i in found]
+
     def invoice(self, invoice_id: int) -> InvoiceRow:
         with self.sessions() as s:
             return s.get_one(InvoiceRow, invoice_id)
