@@ -22,7 +22,7 @@ from robot.web.deps import User, config_of, customer, store_of
 from robot.web.pages.invoice_files import DOWNLOAD_CSP, disposition
 from robot.web.reads.compare import master_data
 from robot.web.reads.customer import MyPage, MyQuery, my_invoice, my_invoices, notice_file
-from robot.web.reads.search import QueryError, amount, day
+from robot.web.reads.search import QueryError, form_fields
 from robot.web.render import lang_of, render
 
 router = APIRouter()
@@ -62,18 +62,7 @@ def _query(request: Request) -> tuple[dict[str, str], MyQuery]:
     if after and not after.isdigit():
         raise QueryError("after", "er ikke en side", "is not a page")
 
-    def text(name: str) -> str | None:
-        return values[name].strip() or None
-
-    query = MyQuery(
-        number=text("number"),
-        supplier=text("supplier"),
-        issued_from=day(text("issued_from"), "issued_from"),
-        issued_to=day(text("issued_to"), "issued_to"),
-        amount_min=amount(text("amount_min"), "amount_min"),
-        amount_max=amount(text("amount_max"), "amount_max"),
-        after=int(after) if after else None,
-    )
+    query = MyQuery(**form_fields(values, FIELDS), after=int(after) if after else None)
     return values, query
 
 

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from robot.store.repo import Store
 from robot.web.deps import User, config_of, store_of, viewer
 from robot.web.reads.compare import master_data
-from robot.web.reads.search import STATES, QueryError, SearchPage, SearchQuery, amount, day, search
+from robot.web.reads.search import STATES, QueryError, SearchPage, SearchQuery, form_fields, search
 from robot.web.render import render
 
 router = APIRouter()
@@ -36,28 +36,12 @@ FIELDS = (
 
 
 def _query(values: dict[str, str], after: str | None) -> SearchQuery:
-    def text(name: str) -> str | None:
-        value = values.get(name, "").strip()
-        return value or None
-
     cursor = None
     if after and after.strip():
         if not after.strip().isdigit():
             raise QueryError("after", "er ikke en side", "is not a page")
         cursor = int(after.strip())
-    return SearchQuery(
-        number=text("number"),
-        supplier=text("supplier"),
-        customer=text("customer"),
-        state=text("state"),
-        issued_from=day(text("issued_from"), "issued_from"),
-        issued_to=day(text("issued_to"), "issued_to"),
-        received_from=day(text("received_from"), "received_from"),
-        received_to=day(text("received_to"), "received_to"),
-        amount_min=amount(text("amount_min"), "amount_min"),
-        amount_max=amount(text("amount_max"), "amount_max"),
-        after=cursor,
-    )
+    return SearchQuery(**form_fields(values, FIELDS), after=cursor)
 
 
 @router.get("/search")

@@ -29,7 +29,7 @@ from robot.web.reads.matching import between, by_number_and_supplier
 from robot.web.reads.paging import bounded, page_of
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     from robot.store.repo import Store
 
@@ -134,6 +134,27 @@ def day(text: str | None, field: str = "date") -> date | None:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise QueryError(field, "skal være en dato (ÅÅÅÅ-MM-DD)", "must be a date (YYYY-MM-DD)") from None
+
+
+def form_fields(values: Mapping[str, str], names: Iterable[str]) -> dict[str, Any]:
+    """The search form's fields ``names`` read from what was typed: ``*_from`` and ``*_to`` as
+    days, ``amount_*`` as amounts, any other as text; an empty field is None. QueryError names a
+    field that cannot be read.
+
+    >>> form_fields({"number": " F-1 ", "issued_from": "2026-12-01", "amount_min": "1,5"},
+    ...             ("number", "issued_from", "amount_min", "supplier")).values()
+    dict_values(['F-1', datetime.date(2026, 12, 1), Decimal('1.5'), None])
+    """
+    read: dict[str, Any] = {}
+    for name in names:
+        typed = values.get(name, "").strip() or None
+        if name.endswith(("_from", "_to")):
+            read[name] = day(typed, name)
+        elif name.startswith("amount_"):
+            read[name] = amount(typed, name)
+        else:
+            read[name] = typed
+    return read
 
 
 def _start_of(d: date) -> datetime:
