@@ -25,7 +25,7 @@ from robot.pdftext.layout.text import Candidate, Segment, TextLine, below, disti
 _NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._-]{0,34}")
 #: "Handelsrechnung (380) Nr. 471102 vom 05.03.2018", "Invoice # RE-2019/507 issued at 2019-06-10"
 _HEADLINE = re.compile(
-    r"^\w*(?:rechnung|gutschrift|faktura|kreditnota|invoice|credit\s+note|facture|avoir)\w*"
+    r"^\w{0,12}?(?:rechnung|gutschrift|faktura|kreditnota|invoice|credit\s+note|facture|avoir)\w{0,20}"
     r"(?:\s+des\s+\w+)?(?:\s*\([^)]{1,40}\))*"
     r"(?:\s+(?:nr\.?|no\.?|n[°o]|#)\s*:?\s*(?P<no>\S+)|\s+(?P<bare>[A-Z]{1,5}-?\d[\w/-]{2,30}))"
     r"(?:\s+(?P<of>vom|von|af|of|dated|issued\s+at|du)(?:\s+(?P<date>.+))?)?$",

@@ -60,12 +60,11 @@ def amount_field(label: str) -> str | None:
     return None
 
 
-#: Something was paid before: the total is then not what is payable.
+#: Something was paid before: the total is then not what is payable (matched on lower-cased text).
 PREPAID = re.compile(
     r"anzahlung|vorauszahlung|abschlag|bereits\s+(?:gezahlt|bezahlt)|prepaid|paid\s+amount|"
     r"already\s+paid|acompte|forudbetal|allerede\s+betalt|\bpaid\b|\bbetalt\b|bezahlt|gezahlt|payé|"
-    r"payments?\s+received|erhaltene",
-    re.IGNORECASE,
+    r"payments?\s+received|erhaltene"
 )
 
 _END = r"(?:\s*[:.#]|\s*(?=\s)|$)"

@@ -40,6 +40,7 @@ LEGAL_FORM = (
 _NAMED = re.compile(rf"^(?P<name>[^\d:•●|·,]{{2,60}}?\s(?:{LEGAL_FORM}))(?=\s*$|\s*[,•●|·]|\s+-\s)")
 _NAME_LABEL = re.compile(r"^(?:name|navn|firma|firmenname)\s*:?\s*$", re.IGNORECASE)
 MAX_BLOCK = 14  # lines looked up for a block's label
+MAX_CANDIDATES = 40  # more names or ids than this in one document: none of them is sure
 
 
 @dataclass(slots=True)
@@ -83,19 +84,20 @@ def _pick(found: list[tuple[str | None, Candidate[str]]]) -> Candidate[str] | No
 
 def find_seller(lines: list[TextLine]) -> Seller:
     """The seller's CVR number, VAT id and name (see the module docstring)."""
-    cvrs: list[tuple[str | None, Candidate[str]]] = []
-    vats: list[tuple[str | None, Candidate[str]]] = []
+    cvrs: list[tuple[int, Candidate[str]]] = []
+    vats: list[tuple[int, Candidate[str]]] = []
     for line in lines:
-        for m in _CVR.finditer(line.text):
+        # more ids than MAX_CANDIDATES: none is sure (_pick_ids), so no more are looked for
+        for m in _CVR.finditer(line.text) if len(cvrs) <= MAX_CANDIDATES else ():
             number = re.sub(r"\D", "", m.group(1))
             if dk_cvr.is_valid(number):
-                cvrs.append((_role_at(lines, line, m.start()), Candidate(number, line, 0.9)))
-        for m in _VAT.finditer(line.text):
+                cvrs.append((m.start(), Candidate(number, line, 0.9)))
+        for m in _VAT.finditer(line.text) if len(vats) <= MAX_CANDIDATES else ():
             vat_id = re.sub(r"[\s-]", "", m["id"])
             sure = _vat_sureness(vat_id)
             if sure:
-                vats.append((_role_at(lines, line, m.start()), Candidate(vat_id, line, sure)))
-    out = Seller(cvr=_pick(cvrs), vat=_pick(vats))
+                vats.append((m.start(), Candidate(vat_id, line, sure)))
+    out = Seller(cvr=_pick_ids(lines, cvrs), vat=_pick_ids(lines, vats))
     if out.cvr is not None and out.vat is None and not vats:
         out.vat = Candidate(f"DK{out.cvr.value}", out.cvr.line, out.cvr.confidence)
     elif (
@@ -107,6 +109,13 @@ def find_seller(lines: list[TextLine]) -> Seller:
         out.cvr = out.vat = None  # two different Danish ids: neither is sure
     out.name = _name(lines, out)
     return out
+
+
+def _pick_ids(lines: list[TextLine], found: list[tuple[int, Candidate[str]]]) -> Candidate[str] | None:
+    """The seller's id among those found (their blocks looked up only when there are few)."""
+    if len(found) > MAX_CANDIDATES:
+        return None
+    return _pick([(_role_at(lines, c.line, col), c) for col, c in found])
 
 
 def _role_at(lines: list[TextLine], line: TextLine, col: int) -> str | None:
@@ -129,16 +138,20 @@ def _name(lines: list[TextLine], seller: Seller) -> Candidate[str] | None:
     found: list[tuple[str | None, Candidate[str]]] = []
     for line in lines:
         for seg in line.segments:
+            labelled = _NAME_LABEL.match(seg.text) is not None
+            m = None if labelled else _NAMED.match(seg.text)
+            if not labelled and (m is None or OTHER_PARTY.match(seg.text)):
+                continue  # the block is looked up only for what could be a name
             role = block_role(lines, line, seg)
             if role == "other":
                 continue
-            named = _labelled_name(lines, line, seg) if role == "seller" else None
+            named = _labelled_name(lines, line, seg) if labelled and role == "seller" else None
             if named is not None:
                 found.append(("seller", Candidate(named, line, 0.85)))
-                continue
-            m = _NAMED.match(seg.text)
-            if m and not OTHER_PARTY.match(seg.text):
+            elif m is not None:
                 found.append((role, Candidate(" ".join(m["name"].split()), line, 0.7)))
+            if len(found) > MAX_CANDIDATES:
+                return None
     return _pick(found)
 
 

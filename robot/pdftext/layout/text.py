@@ -19,6 +19,7 @@ T = TypeVar("T")
 
 MAX_LINES = 2000  # a longer text is read from its first lines only (an invoice is a few pages)
 MAX_LINE = 400  # characters of a line looked at
+MAX_SEGMENTS = 16  # column segments of a line looked at (an invoice's widest table has fewer)
 _GAP = re.compile(r"\S(?:.*?\S)?(?=\s{2,}|\s*$)")
 _FORM_FEED = "\f"
 
@@ -72,7 +73,10 @@ def lines_of(text: str) -> list[TextLine]:
     for no, raw in enumerate(text.splitlines()[:MAX_LINES]):
         page += raw.count(_FORM_FEED)
         line = raw.replace(_FORM_FEED, "").replace("\t", "    ")[:MAX_LINE].rstrip()
-        segments = tuple(Segment(m.start(), m.group(0)) for m in _GAP.finditer(line))
+        found = _GAP.finditer(line)
+        segments = tuple(
+            Segment(m.start(), m.group(0)) for _, m in zip(range(MAX_SEGMENTS), found, strict=False)
+        )
         out.append(TextLine(no, page, line, segments))
     return out
 

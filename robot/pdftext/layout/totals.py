@@ -55,7 +55,7 @@ def find_totals(lines: list[TextLine], text: str) -> Totals:
         if rate:
             cands["rate"].append(Candidate(Decimal(rate.group(1).replace(",", ".")), line, 0.7))
     out = _resolve(cands)
-    _payable(out, cands["payable"], prepaid=bool(PREPAID.search(text)))
+    _payable(out, cands["payable"], prepaid=bool(PREPAID.search(text.lower())))
     _payable_is_total(out)
     _rate(out, cands["rate"])
     codes = distinct(currencies)
