@@ -306,3 +306,14 @@ def test_show_lists_the_evidence_escaped_for_the_terminal() -> None:
     out = console.export_text()
     assert "seller.name" in out and "Evil [/bold] A/S\\x1b[31m" in out and "70%" in out
     assert "\x1b" not in out
+
+
+def test_hostile_text_is_bounded() -> None:
+    from robot.pdftext.layout.parties import MAX_CANDIDATES
+    from robot.pdftext.layout.text import MAX_LINES, MAX_SEGMENTS, lines_of
+
+    assert len(lines_of("x  " * 500)[0].segments) == MAX_SEGMENTS
+    assert len(lines_of("a\n" * (MAX_LINES + 10))) == MAX_LINES
+    many = "\n".join(f"Firma{i} A/S   CVR 13585628" for i in range(MAX_CANDIDATES + 5))
+    inv = read_layout(many)
+    assert inv.seller.name is None and inv.seller.vat_id is None  # too many candidates: none is sure
