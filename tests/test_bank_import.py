@@ -394,15 +394,15 @@ def test_money_in_and_its_reversal_touch_no_invoice(store: Store, tmp_path: Path
 def test_the_vendor_masters_account_counts_for_an_invoice_that_names_none(
     store: Store, tmp_path: Path
 ) -> None:
-    # 0057 is a printed PDF (no account read from it); the vendor master has Kursuscentret's 5301 0000456789
-    pay = debit("8125.00", ustrd=["Faktura KC-2026-0397"], creditor_iban="DK4553010000456789")
+    # 0009 is paid to NemKonto (no account on the invoice); the master knows Blomsterhandlen's 5301 0000123456
+    pay = debit("7818.75", ustrd=["Faktura BL20260356"], creditor_iban="DK8553010000123456")
     path = _write(tmp_path, "ntf.xml", camt054("08", [pay]))
     [without] = PaymentImporter(store).import_files([path])
     assert without.unmatched == 1
-    again = debit("8125.00", "BANKREF-2", ustrd=["Faktura KC-2026-0397"], creditor_iban="DK4553010000456789")
+    again = debit("7818.75", "BANKREF-2", ustrd=["Faktura BL20260356"], creditor_iban="DK8553010000123456")
     other = _write(tmp_path, "ntf2.xml", camt054("08", [again]))
-    master = {"91206676": ["53010000456789", "0000456789"]}
+    master = {"91210010": ["53010000123456", "0000123456"]}
     [with_master] = PaymentImporter(store, supplier_accounts=master).import_files([other])
     assert with_master.matched == 1
-    [paid] = _events(store, _id(store, "KC-2026-0397"), "paid")
-    assert paid.detail["amount"] == "8125.00"
+    [paid] = _events(store, _id(store, "BL20260356"), "paid")
+    assert paid.detail["amount"] == "7818.75"
