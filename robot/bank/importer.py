@@ -38,7 +38,7 @@ from robot.bank.matching import (
 from robot.bank.model import BankFile, Entry, Transaction
 from robot.bank.responses import payment_responses
 from robot.bank.source import BankSource, TakenIn, import_from, take_in
-from robot.readers import read_document
+from robot.readers.sandbox import read_bounded
 from robot.store.bank import BankFiles
 from robot.store.outbox import Outbox
 from robot.store.payments import REPEAT, NewPayment, OpenInvoice, Payments
@@ -251,7 +251,8 @@ class PaymentImporter:
         with self.store.sessions() as s:
             content = s.scalar(select(Document.content).where(Document.id == inv.document_id))
         try:
-            means = read_document(bytes(content or b""), pdf_templates=self.pdf_templates).payment_means
+            # read as a run reads it: a printed PDF (perhaps OCR'd) in the bounded reader child
+            means = read_bounded(bytes(content or b""), f"invoice {inv.id}", self.pdf_templates).payment_means
             accounts, references = invoice_accounts(means), invoice_references(means)
         except Exception as exc:  # a document the readers cannot read again: matched by number only
             logger.warning("invoice {}: payment details not read: {}", inv.id, exc)
