@@ -52,14 +52,14 @@ def add_printed(b: Builder) -> None:
         "PDF hvor netto + moms ikke giver totalen: holdes (skabelonen kan have læst forkert)",
         "PDF whose net + VAT is not the total: held (the template may have misread)",
     )
-    doc = b.doc("pdf", "SFE", NO_TEMPLATE, max_net=LIMIT_NET["SFE"])
+    doc = b.doc("pdf-layout", "SFE", NO_TEMPLATE, max_net=LIMIT_NET["SFE"])
     b.order_for(doc)
     b.add(
         "pdf-no-template",
         "pdf-no-template",
         doc,
         "hold",
-        "UNR",
-        "PDF fra en leverandør uden skabelon: kan ikke læses, holdes til kreditorteamet",
-        "PDF from a supplier without a template: unreadable, held for the creditor team",
+        "OTH",
+        "PDF fra en leverandør uden skabelon: læst uden skabelon, holdes til kontrol af de fundne værdier",
+        "PDF from a supplier without a template: read without one, held for a check of the values found",
     )
