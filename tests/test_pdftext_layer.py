@@ -309,6 +309,24 @@ def test_pdftotext_is_stopped_at_its_timeout(tmp_path: Path, monkeypatch: pytest
     assert info.value.file == "x.pdf"
 
 
+def test_pdftotext_runs_under_a_lower_inherited_memory_limit() -> None:
+    require_pdftotext()
+    import subprocess
+    import sys
+
+    child = (
+        "import resource, sys\n"
+        "from robot.pdftext import pdf_text\n"
+        "limit = 400 * 1024 * 1024\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+        "print(pdf_text(sys.stdin.buffer.read(), 'x.pdf', engine='pdftotext'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child], input=_decorated_pdf(), capture_output=True, timeout=120, check=False
+    )
+    assert done.returncode == 0 and b"Klantnummer:" in done.stdout, done.stderr[-2000:]
+
+
 def test_pdftotext_failing_on_a_broken_pdf_is_a_read_error() -> None:
     require_pdftotext()
     with pytest.raises(ReadError, match=r"cannot be extracted \(pdftotext exit \d+\)"):

@@ -21,6 +21,7 @@ import io
 import itertools
 import os
 import re
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -112,8 +113,17 @@ def _pdftotext_command(exe: str, source: str) -> list[str]:
     prlimit = shutil.which("prlimit")
     if prlimit is None:
         return command
-    limits = [f"--as={PDFTOTEXT_MEMORY_BYTES}", f"--cpu={PDFTOTEXT_CPU_SECONDS}", "--core=0"]
+    memory = _within_hard_limit(resource.RLIMIT_AS, PDFTOTEXT_MEMORY_BYTES)
+    cpu = _within_hard_limit(resource.RLIMIT_CPU, PDFTOTEXT_CPU_SECONDS)
+    limits = [f"--as={memory}", f"--cpu={cpu}", "--core=0"]
     return [prlimit, *limits, "--", *command]
+
+
+def _within_hard_limit(which: int, wanted: int) -> int:
+    """``wanted``, or the hard limit this process already runs under (the reader sandbox's) when that
+    is lower: prlimit cannot raise a hard limit, and would then not start pdftotext at all."""
+    _, hard = resource.getrlimit(which)
+    return wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
 
 
 def pdftotext_text(content: bytes, filename: str = "<bytes>") -> str:
@@ -196,8 +206,7 @@ def pdfplumber_text(content: bytes, filename: str = "<bytes>") -> str:
         with pdfplumber.open(io.BytesIO(content)) as pdf:
             pages: list[str] = []
             for page in pdf.pages[:MAX_PAGES]:
-                deduped = page.dedupe_chars(tolerance=1)
-                pages.append(layout_chars(deduped.chars))
+                pages.append(layout_chars(dedupe(page.chars)))
                 page.close()
             return "\f".join(pages)
     except Exception as exc:
@@ -206,6 +215,29 @@ def pdfplumber_text(content: bytes, filename: str = "<bytes>") -> str:
             file=filename,
             expected="a readable PDF",
         ) from None
+
+
+def dedupe(chars: list[Char], tolerance: float = 1.0) -> list[Char]:
+    """The characters without those drawn twice: the same text in the same font and size within
+    ``tolerance`` points of one already kept (fake bold, shadows). Like pdfplumber's
+    ``dedupe_chars(tolerance=1)``, in linear time (a grid of ``tolerance``-sized cells)."""
+    seen: dict[tuple[str, str, float, int, int], list[tuple[float, float]]] = {}
+    kept: list[Char] = []
+    for char in chars:
+        x0, top = float(char["x0"]), float(char["top"])
+        x, y = round(x0 / tolerance), round(top / tolerance)
+        text, font, size = str(char["text"]), str(char.get("fontname")), round(_size(char), 1)
+        near = (
+            abs(x0 - kx) <= tolerance and abs(top - ky) <= tolerance
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for kx, ky in seen.get((text, font, size, x + dx, y + dy), ())
+        )
+        if any(near):
+            continue
+        seen.setdefault((text, font, size, x, y), []).append((x0, top))
+        kept.append(char)
+    return kept
 
 
 # Layout of pdfplumber's characters, in units of the character's font size (em).
