@@ -117,7 +117,9 @@ class Robot:
         started = utcnow()
         log = logger.bind(run_id=run_id)
         log.info("run {} started ({})", run_id, opts.trigger)
-        problems: list[str] = []
+        # a PDF template that cannot be used is skipped, and said: its supplier's PDFs are read without it
+        templates = self.actions.pdf_templates
+        problems: list[str] = list(templates.report()) if templates is not None else []
         if not opts.worker:
             opts.worker = f"{socket.gethostname()}:{os.getpid()}:{run_id}"
         self.running_here.add(opts.worker)
