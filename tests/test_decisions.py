@@ -36,7 +36,7 @@ MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"
 CONFIG = SAMPLES / "fakturarobot.yaml"
 BANK = "0044-oioubl-bank-account-differs.xml"  # VENDOR-BANK, customer MFP
 UNKNOWN = "0046-peppol-unknown-supplier.xml"  # VENDOR-UNKNOWN
-UNREADABLE = "0059-pdf-no-template.pdf"  # READ-ERROR
+UNREADABLE = "0064-pdf-damaged.pdf"  # READ-ERROR
 PDF = "0056-pdf-printed-held.pdf"  # PDF-TEXT
 
 

@@ -181,7 +181,7 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     # name: (builder, the reason the hold must give)
     "h01-flate-bomb.pdf": (flate_bomb_pdf, r"decompresses to more than 32 MiB"),
     "h02-huge-mediabox.pdf": (huge_page_pdf, r"page 1 is 1,000,000 × 1,000,000 points \(MediaBox\)"),
-    "h03-far-text.pdf": (far_text_pdf, MEMORY_LIMIT),
+    "h03-far-text.pdf": (far_text_pdf, MEMORY_LIMIT + r"|shows too little of an invoice"),  # laid out free
     "h04-embedded-flood.pdf": (lambda: embedded_files_pdf(150, 20 * MiB), r"embeds more than 20 files"),
     "h05-embedded-large.pdf": (lambda: embedded_files_pdf(5, 20 * MiB), r"decompress to more than 64 MiB"),
     "h06-billion-laughs.xml": (billion_laughs, r"DOCTYPE .* refused for safety"),

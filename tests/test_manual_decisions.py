@@ -28,7 +28,7 @@ from tests.web.support import decision_record, run_cli, run_samples
 CONFIG = SAMPLES / "fakturarobot.yaml"
 LIMIT = "0050-peppol-above-auto-post-limit.xml"  # releasable
 BANK = "0044-oioubl-bank-account-differs.xml"  # VENDOR-BANK: a release needs a note
-UNREADABLE = "0059-pdf-no-template.pdf"  # READ-ERROR: a release is refused
+UNREADABLE = "0064-pdf-damaged.pdf"  # READ-ERROR: a release is refused
 PDF = "0056-pdf-printed-held.pdf"
 
 

@@ -85,7 +85,7 @@ def worker(
     ),
     config: Path | None = CONFIG,
     lease: float = typer.Option(600.0, help="Seconds a claim lasts before a dead worker's invoices return"),
-    batch: int = typer.Option(20, min=1, help="Invoices claimed at a time"),
+    batch: int = typer.Option(50, min=1, help="Invoices claimed and decided at a time"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Classify only: post, return and notify nothing"),
     fetch: bool = typer.Option(True, "--fetch/--no-fetch", help="Fetch from the source first"),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON"),

@@ -30,7 +30,7 @@ from tests.web.support import decision_record, run_cli
 
 LIMIT = "0050-peppol-above-auto-post-limit.xml"  # SFE, releasable
 BANK = "0044-oioubl-bank-account-differs.xml"  # MFP, VENDOR-BANK: a note, four eyes where asked
-UNREADABLE = "0059-pdf-no-template.pdf"  # SFE, READ-ERROR: a release is refused
+UNREADABLE = "0064-pdf-damaged.pdf"  # SFE, READ-ERROR: a release is refused
 PDF = "0056-pdf-printed-held.pdf"  # SFE
 ITD = "0058-pdf-printed-totals-off.pdf"  # the only held invoice of ITD
 ROW = re.compile(r'<tr id="hold-(\d+)">')
@@ -157,7 +157,7 @@ def test_viewer_sees_but_cannot_decide_and_csrf_is_required(
 ) -> None:
     viewer = client_as("viewer")
     page = viewer.get("/holds", headers=HTML)
-    assert page.status_code == 200 and len(_ids(page.text)) == 9
+    assert page.status_code == 200 and len(_ids(page.text)) == 14
     assert (
         'name="ids"' not in page.text
         and "/holds/decide" not in page.text

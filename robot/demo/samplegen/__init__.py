@@ -43,6 +43,7 @@ FORMATS = {
     "pdf": "pdf-text",
     "pdf-layout": "pdf-layout",
     "pdf-scan": "pdf-layout",  # a scan: OCR, then read without a template
+    "pdf-damaged": "pdf",  # cut off in transfer: not readable
 }
 
 
@@ -56,6 +57,10 @@ def render(entry: Entry) -> bytes:
         from robot.demo.samplegen import untemplated
 
         return untemplated.render(entry.doc)
+    if entry.doc.fmt == "pdf-damaged":  # a printed PDF cut off in transfer
+        from robot.demo.samplegen import pdfprint, printed
+
+        return printed.damaged(pdfprint.render(entry.doc))
     if entry.doc.fmt == "pdf-scan":  # page images only, read by OCR (Pillow)
         from robot.demo.samplegen import scanned
 

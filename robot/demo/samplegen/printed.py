@@ -63,3 +63,22 @@ def add_printed(b: Builder) -> None:
         "PDF fra en leverandør uden skabelon: læst uden skabelon, holdes til kontrol af de fundne værdier",
         "PDF from a supplier without a template: read without one, held for a check of the values found",
     )
+
+
+def add_damaged(b: Builder) -> None:
+    """A printed PDF cut off in transfer: it cannot be opened, so it is held unread (READ-ERROR)."""
+    doc = b.doc("pdf-damaged", "SFE", PRINTER, max_net=LIMIT_NET["SFE"])
+    b.add(
+        "pdf-damaged",
+        "pdf-damaged",
+        doc,
+        "hold",
+        "UNR",
+        "PDF der er afbrudt under overførslen: kan ikke åbnes, holdes ulæst til kreditorteamet",
+        "PDF cut off in transfer: it cannot be opened, held unread for the creditor team",
+    )
+
+
+def damaged(content: bytes) -> bytes:
+    """The first third of a PDF: its header and first objects, no cross-reference table or trailer."""
+    return content[: len(content) // 3]

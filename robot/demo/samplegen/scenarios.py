@@ -18,7 +18,7 @@ from typing import Any
 from robot.demo.samplegen.builder import Builder, Entry
 from robot.demo.samplegen.documents import AllowanceSpec
 from robot.demo.samplegen.error_cases import add_errors
-from robot.demo.samplegen.printed import add_printed
+from robot.demo.samplegen.printed import add_damaged, add_printed
 from robot.demo.samplegen.scanned import add_scanned
 from robot.demo.samplegen.scenarios_base import LIMIT_NET
 from robot.demo.samplegen.untemplated import add_untemplated
@@ -33,6 +33,7 @@ def build(seed: int) -> tuple[list[Entry], list[dict[str, Any]]]:
     add_printed(b)
     add_untemplated(b)
     add_scanned(b)
+    add_damaged(b)
     return b.entries, b.orders
 
 
