@@ -230,14 +230,16 @@ def test_paging_through_the_page_shows_each_once(client_as: ClientAs, web_store:
         pages += 1
         found = re.search(r'<a href="([^"]+)" rel="next">', page)
         url = html.unescape(found.group(1)) if found else ""
-    assert seen == [r.id for r in web_store.held()] and pages == 5
+    held = [r.id for r in web_store.held()]
+    assert seen == held and pages == (len(held) + 1) // 2
 
 
 def test_a_restricted_user_decides_only_the_customer(
     client_as: ClientAs, csrf: Any, web_store: Store
 ) -> None:
     itd = client_as("creditor", "ITD")
-    assert _ids(itd.get("/holds", headers=HTML).text) == [_id(web_store, ITD)]
+    itd_held = [_id(web_store, ITD), _id(web_store, "0061-pdf-untemplated-footer.pdf")]
+    assert _ids(itd.get("/holds", headers=HTML).text) == itd_held
     assert _ids(itd.get("/holds?customer=SFE", headers=HTML).text) == []
     limit = _id(web_store, LIMIT)
     answer = _decide(itd, csrf(itd), [limit], "retry")

@@ -254,7 +254,9 @@ def test_a_run_in_progress_shows_what_it_has_handled(store: Store) -> None:
         seen.append((done, live[0].handled))
 
     robot = _robot(store, sample_source(), MemoryLedger(fail_on=(1,)))
-    summary = robot.run(RunOptions(trigger="schedule:morning", progress=progress))
+    # one invoice a batch, so each decision is committed, and shown, before the next (a batch of
+    # 50 shows its decisions together, when its transaction commits)
+    summary = robot.run(RunOptions(trigger="schedule:morning", progress=progress, batch=1))
     assert len(seen) == summary.counts["attempted"] > 0
     assert [handled for _, handled in seen] == [done for done, _ in seen]  # decided + failed so far
     assert summary.counts["pending"] == 1  # the invoice the ERP was down for: it failed, not decided
