@@ -37,6 +37,7 @@ from robot.configuration.yamlconf import (
 )
 from robot.errors import ConfigError, ReadError
 from robot.model import Invoice
+from robot.pdftext.area import AreaText
 from robot.pdftext.extract import Template
 from robot.pdftext.mapping import to_invoice
 from robot.pdftext.template_cache import CACHE_ENV, DiskCache, Loaded
@@ -123,15 +124,20 @@ class TemplateSet:
                 expected=f"a template in {where} whose keywords all occur in the text",
             )
         template, prepared = found
-        try:
-            return to_invoice(template.extract(prepared, area_reader(content, filename)), template.name)
-        except ReadError as exc:
-            raise ReadError(
-                f"{exc.reason} (template {template.path.name})",
-                file=filename,
-                field=exc.field,
-                expected=exc.expected,
-            ) from None
+        return apply_template(template, prepared, filename, area_reader(content, filename))
+
+
+def apply_template(template: Template, prepared: str, filename: str, area_text: AreaText | None) -> Invoice:
+    """The invoice ``template`` reads from ``prepared``; a ReadError names the template."""
+    try:
+        return to_invoice(template.extract(prepared, area_text), template.name)
+    except ReadError as exc:
+        raise ReadError(
+            f"{exc.reason} (template {template.path.name})",
+            file=filename,
+            field=exc.field,
+            expected=exc.expected,
+        ) from None
 
 
 def template_files(folder: Path) -> list[Path]:

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING
 
 from robot.errors import ReadError
 from robot.model import Invoice
+from robot.pdftext.area import area_reader
 from robot.pdftext.layout import KEY_FIELDS, found_and_missing, read_layout
-from robot.pdftext.mapping import to_invoice
+from robot.pdftext.loading import apply_template
 from robot.pdftext.textlayer import NoTextLayer, pdf_text
 
 if TYPE_CHECKING:
@@ -55,15 +56,10 @@ def read_printed(
     found = templates.match(text) if templates is not None and len(templates) else None
     if found is not None:
         template, prepared = found
-        try:
-            invoice = to_invoice(template.extract(prepared), template.name)
-        except ReadError as exc:
-            raise ReadError(
-                f"{exc.reason} (template {template.path.name})",
-                file=filename,
-                field=exc.field,
-                expected=exc.expected,
-            ) from None
+        # an area is cropped from the PDF's text layer; a scan has none, so OCR text is searched whole
+        invoice = apply_template(
+            template, prepared, filename, None if ocr else area_reader(content, filename)
+        )
         invoice.ocr = ocr
         return invoice
     invoice = read_layout(text)
