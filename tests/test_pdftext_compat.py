@@ -21,6 +21,7 @@ from robot.pdftext import Template, TemplateSet
 from robot.pdftext.area import area_reader
 from robot.pdftext.dates import parse_date
 from robot.pdftext.mapping import to_invoice
+from robot.pdftext.printed import read_printed
 
 HEAD = "issuer: Leverandør A/S\nkeywords: ['CVR 12345674']\n"
 FIELDS = "fields:\n  invoice_number: Faktura (\\d+)\n  date: Dato (\\S+)\n  amount: I alt (\\S+)\n"
@@ -127,6 +128,7 @@ def test_area_reads_only_the_box_it_names(tmp_path: Path) -> None:
     templates = TemplateSet.load([tmp_path])
     invoice = templates.read(content, "two.pdf")
     assert invoice.totals.payable == Decimal("1250.00")
+    assert read_printed(content, "two.pdf", templates).totals.payable == Decimal("1250.00")  # a run's path
     in_pixels = area.replace("r: 72, x: 0, y: 40, W: 595, H: 100", "r: 144, x: 0, y: 80, W: 1190, H: 200")
     assert Template.load(_write(tmp_path, "t.yml", path.read_text().replace(area, in_pixels))).spec.fields
     assert TemplateSet.load([tmp_path]).read(content, "two.pdf").totals.payable == Decimal("1250.00")
