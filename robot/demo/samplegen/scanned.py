@@ -21,14 +21,12 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from robot.demo.samplegen.builder import Builder
-from robot.demo.samplegen.documents import DocSpec, fmt_qty
-from robot.demo.samplegen.pdfprint import UNIT_TEXT
+from robot.demo.samplegen.documents import DocSpec
+from robot.demo.samplegen.printsheet import invoice_facts, line_cells, payment_text, terms_text, total_rows
 from robot.demo.samplegen.scenarios_base import LIMIT_NET
-from robot.processing.notices import amount_da
 
 if TYPE_CHECKING:
     from PIL import Image, ImageDraw, ImageFont
@@ -40,17 +38,8 @@ A4_MM = (210, 297)
 SCANNER = "K10008"  # Laboratorieudstyr Danmark A/S: no template, a scan from its paper invoice
 
 
-def _date(value: object) -> str:
-    from datetime import date
-
-    assert isinstance(value, date)
-    return value.strftime("%d-%m-%Y")
-
-
 def invoice_lines(doc: DocSpec) -> list[tuple[float, float, str, int, str]]:
     """What the page prints: ``(x mm, y mm, text, size pt, align)``, align ``L`` or ``R`` at x."""
-    totals = doc.totals()
-    payable = doc.tamper.get("payable", totals.payable)
     s, b = doc.seller, doc.buyer
     out: list[tuple[float, float, str, int, str]] = [(15, 15, s.name, 16, "L")]
     y = 24.0
@@ -59,13 +48,7 @@ def invoice_lines(doc: DocSpec) -> list[tuple[float, float, str, int, str]]:
         y += 5.5
     y += 8
     left = [b.name, b.street, f"{b.zip} {b.city}", f"EAN-nr.: {doc.ean}"]
-    right = [
-        ("Fakturanr.:", doc.number),
-        ("Fakturadato:", _date(doc.issue_date)),
-        ("Forfaldsdato:", _date(doc.due_date)),
-        ("Ordrenr.:", doc.order_ref or ""),
-        ("Att.:", doc.person_ref or ""),
-    ]
+    right = invoice_facts(doc)
     for i in range(max(len(left), len(right))):
         if i < len(left):
             out.append((15, y, left[i], 10, "L"))
@@ -82,38 +65,20 @@ def invoice_lines(doc: DocSpec) -> list[tuple[float, float, str, int, str]]:
         out.append((x, y, head, 9, align))
     y += 7
     for ln in doc.lines:
-        cells = (
-            ln.id,
-            ln.item.id,
-            ln.item.name,
-            fmt_qty(ln.quantity).replace(".", ","),
-            UNIT_TEXT.get(ln.item.unit, ln.item.unit),
-            amount_da(ln.unit_price),
-            amount_da(ln.net),
-        )
-        for (x, align), text in zip(columns, cells, strict=True):
+        for (x, align), text in zip(columns, (ln.id, *line_cells(ln)), strict=True):
             out.append((x, y, text, 9, align))
         y += 5.5
     y += 6
-    rate = doc.lines[0].item.rate if doc.lines else Decimal(25)
-    for label, value in (
-        ("Beløb i alt ekskl. moms", amount_da(totals.tax_exclusive)),
-        (f"Moms {fmt_qty(rate)} %", amount_da(totals.tax)),
-        (f"I alt {doc.currency}", amount_da(payable)),
-    ):
+    for label, value in total_rows(doc):
         out.append((120, y, label, 10, "L"))
         out.append((195, y, value, 10, "R"))
         y += 5.5
     y += 10
-    pay = doc.payment
-    if pay.code == "42":
-        out.append((15, y, f"Betales til: Reg.nr. {pay.branch} Kontonr. {pay.account}", 10, "L"))
-    elif pay.code == "93":
-        out.append((15, y, f"Betales med FIK: +{pay.fik_kind}<{pay.fik_id}+{pay.account}<", 10, "L"))
-    elif pay.code == "31":
-        out.append((15, y, f"IBAN: {pay.account} BIC: {pay.branch}", 10, "L"))
+    payment = payment_text(doc)
+    if payment is not None:
+        out.append((15, y, payment, 10, "L"))
     y += 5.5
-    out.append((15, y, f"Betalingsbetingelser: netto {doc.payment_terms_days} dage", 10, "L"))
+    out.append((15, y, terms_text(doc), 10, "L"))
     return out
 
 

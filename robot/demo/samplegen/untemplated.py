@@ -15,13 +15,12 @@ found (``PDF-LAYOUT``); ``fakturarobot show`` lists each value's evidence. Deter
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time
-from decimal import Decimal
+from datetime import date
 from typing import TYPE_CHECKING
 
 from robot.demo.samplegen.builder import Builder
 from robot.demo.samplegen.documents import DocSpec, fmt_qty
-from robot.demo.samplegen.pdfprint import UNIT_TEXT
+from robot.demo.samplegen.printsheet import date_da, fpdf_page, line_cells, total_amounts, vat_rate
 from robot.demo.samplegen.scenarios_base import LIMIT_NET
 from robot.processing.notices import amount_da
 
@@ -31,22 +30,8 @@ if TYPE_CHECKING:
 FORMAT = "pdf-layout"  # DocSpec.fmt of these documents, and the format the robot reads them as
 
 
-def _d(doc_date: object) -> str:
-    from datetime import date
-
-    assert isinstance(doc_date, date)
-    return doc_date.strftime("%d.%m.%Y")
-
-
-def _page(doc: DocSpec) -> FPDF:
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4")
-    pdf.set_creation_date(datetime.combine(doc.issue_date, time(12), tzinfo=UTC))
-    pdf.set_title(f"Faktura {doc.number}")
-    pdf.set_producer("fakturarobot samplegen")
-    pdf.add_page()
-    return pdf
+def _d(day: date) -> str:
+    return date_da(day, ".")
 
 
 def _row(pdf: FPDF, cells: list[tuple[float, str, str]], height: float = 5) -> None:
@@ -67,14 +52,7 @@ def _lines(pdf: FPDF, doc: DocSpec, heads: tuple[str, ...]) -> None:
     )
     pdf.set_font("Helvetica", "", 9)
     for ln in doc.lines:
-        cells = (
-            ln.item.id,
-            ln.item.name,
-            fmt_qty(ln.quantity).replace(".", ","),
-            UNIT_TEXT.get(ln.item.unit, ln.item.unit),
-            amount_da(ln.unit_price),
-            amount_da(ln.net),
-        )
+        cells = line_cells(ln)
         _row(
             pdf,
             [
@@ -86,18 +64,15 @@ def _lines(pdf: FPDF, doc: DocSpec, heads: tuple[str, ...]) -> None:
 
 
 def _totals(pdf: FPDF, doc: DocSpec, labels: tuple[str, str, str]) -> None:
-    totals = doc.totals()
-    payable = doc.tamper.get("payable", totals.payable)
-    rate = doc.lines[0].item.rate if doc.lines else Decimal(25)
-    values = (totals.tax_exclusive, totals.tax, payable)
-    for label, value in zip(labels, values, strict=True):
-        _row(pdf, [(110, "", "L"), (50, label.format(rate=fmt_qty(rate)), "L"), (30, amount_da(value), "R")])
+    rate = fmt_qty(vat_rate(doc))
+    for label, value in zip(labels, total_amounts(doc), strict=True):
+        _row(pdf, [(110, "", "L"), (50, label.format(rate=rate), "L"), (30, amount_da(value), "R")])
     pdf.ln(6)
 
 
 def _trykkeriet(doc: DocSpec) -> bytes:
     """Seller top left, FAKTURA and the invoice's data top right, buyer under "Faktureres til"."""
-    pdf = _page(doc)
+    pdf = fpdf_page(doc)
     s, b = doc.seller, doc.buyer
     pdf.set_font("Helvetica", "B", 14)
     _row(pdf, [(120, s.name, "L"), (70, "FAKTURA", "R")], 8)
@@ -123,7 +98,7 @@ def _trykkeriet(doc: DocSpec) -> bytes:
 
 def _vagt(doc: DocSpec) -> bytes:
     """The name in large letters on top; CVR and bank details only in the footer; buyer under "Kunde"."""
-    pdf = _page(doc)
+    pdf = fpdf_page(doc)
     s, b = doc.seller, doc.buyer
     pdf.set_font("Helvetica", "B", 18)
     _row(pdf, [(0, s.name, "L")], 10)
@@ -153,7 +128,7 @@ def _vagt(doc: DocSpec) -> bytes:
 
 def _byggemarked(doc: DocSpec) -> bytes:
     """Label and value columns with colons, the seller's block under "Leverandør"."""
-    pdf = _page(doc)
+    pdf = fpdf_page(doc)
     s, b = doc.seller, doc.buyer
     pdf.set_font("Helvetica", "B", 14)
     _row(pdf, [(0, "Faktura", "L")], 8)
