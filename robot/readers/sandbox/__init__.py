@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from robot.model import Invoice
     from robot.pdftext import TemplateSet
 
-__all__ = ["DEFAULT_LIMITS", "RECYCLE_AFTER", "SandboxLimits", "read_bounded", "shutdown"]
+__all__ = ["DEFAULT_LIMITS", "RECYCLE_AFTER", "SandboxLimits", "read_bounded", "shutdown", "warm_up"]
 
 
 def read_bounded(
@@ -72,6 +72,13 @@ def _is_pdf(content: bytes) -> bool:
 def _needs_sandbox(content: bytes) -> bool:
     """PDFs always; XML only when big enough to be costly (too big is refused in-process, unread)."""
     return _is_pdf(content) or IN_PROCESS_XML_BYTES < len(content) <= MAX_XML_BYTES
+
+
+def warm_up(limits: SandboxLimits | None = None) -> None:
+    """Start the reader child before the first PDF is read, so that its start-up (an interpreter
+    and the readers' imports, a few tenths of a second) runs beside the caller's own: a command
+    that will read a PDF calls this first (``robot.cli.app``)."""
+    _pool.warm(limits or DEFAULT_LIMITS)
 
 
 def shutdown() -> None:

@@ -68,6 +68,9 @@ class Child:
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         env = {k: v for k, v in os.environ.items() if k in _CHILD_ENV or k.startswith("LC_")}
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)  # the parent's code, not secrets
+        # the child validates templates with pydantic: no plugin of the parent's environment is
+        # looked for (a scan of every installed package's entry points) or run on supplier data
+        env["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "robot.readers.sandbox.child", str(limits.memory_bytes)],
             stdin=subprocess.PIPE,
@@ -183,16 +186,26 @@ class Pool:
         self._lock = threading.Lock()
         self._child: Child | None = None
 
+    def _started(self, limits: SandboxLimits) -> Child:
+        """The running child for ``limits``, started (or replaced) if there is none; under the lock."""
+        child = self._child
+        if child is None or not child.alive or child.limits.memory_bytes != limits.memory_bytes:
+            if child is not None:
+                child.close()
+            child = self._child = Child(limits)
+        return child
+
+    def warm(self, limits: SandboxLimits) -> None:
+        """Start the child now, so that its start-up overlaps the caller's own (it is not waited for)."""
+        with self._lock:
+            self._started(limits)
+
     def read(
         self, content: bytes, filename: str, templates: TemplateSet | None, limits: SandboxLimits, what: str
     ) -> Invoice:
         """Read one document in the child (``what`` names it in an error: "the PDF")."""
         with self._lock:
-            child = self._child
-            if child is None or not child.alive or child.limits.memory_bytes != limits.memory_bytes:
-                if child is not None:
-                    child.close()
-                child = self._child = Child(limits)
+            child = self._started(limits)
             sent = templates is not child.templates
             request = frame((filename, content, sent, templates if sent else None, limits.cpu_seconds))
             try:
