@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 from collections.abc import Collection, Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from loguru import logger
@@ -26,6 +25,7 @@ from sqlalchemy import select
 
 from robot.configuration.settings import ResponderSettings
 from robot.model import Identifier, Invoice, Party, SourceFormat
+from robot.processing import event_detail
 from robot.processing.invoice_response import InvoiceResponseError, build_payment_response
 from robot.readers import read_document
 from robot.store.repo import Store
@@ -64,16 +64,16 @@ def payment_response(
     if invoice.format != SourceFormat.PEPPOL_BIS3 or invoice.is_credit_note:
         return None
     response_id = f"FR-{invoice_id}-PD-{payment_id}"
-    paid_on = _date(paid_event.get("booking_date"))
+    paid_on = event_detail.day(paid_event.get("booking_date"))
     try:
         xml = build_payment_response(
             invoice,
             response_id=response_id,
             issue_date=today or date.today(),
             paid_on=paid_on,
-            amount=_decimal(paid_event.get("amount")),
+            amount=event_detail.amount(paid_event.get("amount")),
             currency=paid_event.get("currency") or invoice.currency,
-            remaining=_decimal(paid_event.get("remaining")),
+            remaining=event_detail.amount(paid_event.get("remaining")),
             sender=_sender(invoice, settings, known_eans),
         )
     except InvoiceResponseError as exc:
@@ -140,17 +140,3 @@ def _sender(
         return None
     address = Identifier(settings.endpoint_id, settings.endpoint_scheme) if settings.endpoint_id else None
     return Party(name=settings.name, endpoint=address)
-
-
-def _date(value: object) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def _decimal(value: object) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        return None

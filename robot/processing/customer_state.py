@@ -29,13 +29,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import Date, String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from robot.codes import Action, UnknownCodeError
+from robot.processing import event_detail
 from robot.store.schema import Event, InvoiceRow
 
 RECEIVED, CHECKING, WAITING, RETURNED = "received", "checking", "waiting", "returned"
@@ -130,22 +131,6 @@ def longday(d: date, lang: str) -> str:
     return f"{d.day}. {MONTHS_DA[d.month - 1]} {d.year}"
 
 
-def _day(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
-
-
-def _amount(value: Any) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
-
-
 def _action(code: str) -> Line | None:
     try:
         member = Action.of(code)
@@ -170,8 +155,8 @@ def _findings_lines(findings: Iterable[FindingLike], *, with_action: bool) -> tu
 
 
 def _paid(invoice: InvoiceLike, paid: EventLike, all_paid: Sequence[EventLike]) -> CustomerState:
-    on = _day(paid.detail.get("booking_date")) or paid.at.date()
-    amount = _amount(paid.detail.get("amount"))
+    on = event_detail.day(paid.detail.get("booking_date")) or paid.at.date()
+    amount = event_detail.amount(paid.detail.get("amount"))
     currency = str(paid.detail.get("currency") or "") or None
     on_time = None if invoice.due_date is None else on <= invoice.due_date
     da, en = f"Betalt {longday(on, 'da')}", f"Paid on {longday(on, 'en')}"

@@ -22,6 +22,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from classifiers.lookups import cvr_of, normalise_invoice_number
+from robot.processing import event_detail
 from robot.processing.customer_state import CustomerState, customer_state, longday
 from robot.store.schema import Event, FindingRow, InvoiceRow, NoticeRow
 
@@ -195,10 +196,7 @@ def _step(e: Event) -> Step:
         number = str(detail["erp_document_no"])
         da, en = f"{da} (bilag {number})", f"{en} (ERP document {number})"
     elif e.kind == "paid":
-        try:
-            paid = date.fromisoformat(str(detail.get("booking_date") or "")[:10])
-        except ValueError:
-            paid = None
+        paid = event_detail.day(detail.get("booking_date"))
         if paid is not None:
             da, en = f"{da} {longday(paid, 'da')}", f"{en} on {longday(paid, 'en')}"
     return Step(e.at, da, en)
