@@ -13,6 +13,7 @@ the same problem is never reported twice::
 
 from __future__ import annotations
 
+from classifiers.builtin._family import Family
 from robot.model import Invoice, SourceFormat
 
 #: The syntaxes the EN 16931 rules judge (a Factur-X PDF is read as ``cii``).
@@ -42,3 +43,9 @@ def applies(invoice: Invoice) -> bool:
 def line_label(line_id: str | None, index: int) -> str:
     """A line's id for messages: its BT-126, else its position (1-based)."""
     return line_id if line_id else f"#{index + 1}"
+
+
+#: The EN 16931 rules: a document that breaks the standard is returned to the supplier.
+EN16931 = Family(judges=applies, status="RE", reason="LEG", action="NIN")
+#: The Peppol BIS 3 rules among them (PEPPOL-EN16931-R*).
+PEPPOL = EN16931.judging(applies_peppol)

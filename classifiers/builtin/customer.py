@@ -21,21 +21,22 @@ from collections.abc import Iterator
 
 from stdnum.dk.cvr import compact as compact_cvr
 
-from classifiers.api import Context, Finding, rule
+from classifiers.api import Context, Finding
+from classifiers.builtin._family import Family
 from classifiers.lookups import supplier_cvr
 from classifiers.texts import Text, amount_da, at_most
 from robot.model import Invoice
 
+#: Every customer rule reads the customer's criteria.
+CUSTOMER = Family(needs=("customer",))
+#: A customer's condition for posting untouched that is not met: a person handles the invoice.
+HELD = Family(disposition="hold", status="UQ", reason="OTH", action="NOA", needs=("customer",))
 
-@rule(
+
+@HELD.rule(
     "CUST-AMOUNT-LIMIT",
     description="Invoices whose amount due (BT-115) exceeds the customer's auto_post_limit are held.",
-    disposition="hold",
-    status="UQ",
-    reason="OTH",
-    action="NOA",
     field="BT-115",
-    needs=("customer",),
 )
 def amount_limit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     criteria = ctx.criteria
@@ -65,7 +66,7 @@ def account_strings(invoice: Invoice, ctx: Context) -> list[str]:
     return [meta] if meta else []
 
 
-@rule(
+@CUSTOMER.rule(
     "CUST-ACCOUNT-STRING",
     description="When the customer requires it, the invoice must carry an account string (BT-19, every "
     "line's BT-133, or the purchase system's coding), matching account_string_pattern if set.",
@@ -73,7 +74,6 @@ def account_strings(invoice: Invoice, ctx: Context) -> list[str]:
     reason="REF",
     action="PIN",
     field="BT-19",
-    needs=("customer",),
 )
 def account_string(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     criteria = ctx.criteria
@@ -106,14 +106,13 @@ def account_string(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule(
+@CUSTOMER.rule(
     "CUST-CURRENCY",
     description="The invoice currency (BT-5) must be one the customer accepts (criteria.currencies).",
     status="RE",
     reason="FIN",
     action="NIN",
     field="BT-5",
-    needs=("customer",),
 )
 def currency_allowed(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     criteria = ctx.criteria
@@ -132,16 +131,11 @@ def currency_allowed(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule(
+@HELD.rule(
     "CUST-REMARK-HOLD",
     description="A purchase-system remark or invoice note (BT-22) starting with one of the customer's "
     "hold_remark_prefixes (e.g. 'TIL SAM', any case) sends the invoice to manual handling.",
-    disposition="hold",
-    status="UQ",
-    reason="OTH",
-    action="NOA",
     field="BT-22",
-    needs=("customer",),
 )
 def remark_hold(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     criteria = ctx.criteria
@@ -168,16 +162,11 @@ def remark_hold(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             return
 
 
-@rule(
+@HELD.rule(
     "CUST-SUPPLIER-ALLOW",
     description="When the customer keeps a supplier allow-list, only those suppliers (CVR) are "
     "posted automatically; others are held.",
-    disposition="hold",
-    status="UQ",
-    reason="OTH",
-    action="NOA",
     field="BT-30",
-    needs=("customer",),
 )
 def supplier_allowed(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     criteria = ctx.criteria

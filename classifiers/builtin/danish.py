@@ -24,7 +24,8 @@ from functools import lru_cache
 
 from stdnum import ean
 
-from classifiers.api import Context, Finding, rule
+from classifiers.api import Context, Finding
+from classifiers.builtin._family import Family
 from classifiers.criteria import DEFAULT_CRITERIA, CustomerCriteria
 from classifiers.texts import Text
 from robot.model import Identifier, Invoice, Party, SourceFormat
@@ -33,6 +34,9 @@ from robot.model import Identifier, Invoice, Party, SourceFormat
 PEPPOL_SYNTAX = frozenset({SourceFormat.PEPPOL_BIS3})
 GLN_SCHEMES = frozenset({"0088", "GLN"})
 _DIGITS = re.compile(r"^[0-9]+$")
+
+#: The receiver (the institution) and its reference: the supplier must address a new invoice right.
+RECEIVER = Family(status="RE", reason="REC", action="NIN")
 
 
 def peppol_ids(invoice: Invoice, *ids: str) -> tuple[str, ...]:
@@ -78,13 +82,10 @@ def gln_valid(value: str) -> bool:
     return bool(_DIGITS.match(text)) and ean.calc_check_digit(text[:-1]) == text[-1]
 
 
-@rule(
+@RECEIVER.rule(
     "DK-EAN-MISSING",
     description="The receiver's electronic address (BT-49) must be the institution's EAN (GLN) number.",
     official_ids=("PEPPOL-EN16931-R010",),
-    status="RE",
-    reason="REC",
-    action="NIN",
     field="BT-49",
 )
 def ean_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
@@ -127,13 +128,10 @@ def _gln_identifiers(invoice: Invoice) -> Iterator[tuple[str, str, Identifier]]:
             yield role, {"buyer": "BT-47", "seller": "BT-30", "payee": "BT-61"}[role], party.legal_id
 
 
-@rule(
+@RECEIVER.rule(
     "DK-GLN-CHECKDIGIT",
     description="Every EAN (GLN, scheme 0088) on the invoice must have a valid GS1 check digit.",
     official_ids=("PEPPOL-COMMON-R040",),
-    status="RE",
-    reason="REC",
-    action="NIN",
     field="BT-49",
 )
 def gln_check_digit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
@@ -156,12 +154,9 @@ def gln_check_digit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule(
+@RECEIVER.rule(
     "DK-EAN-UNKNOWN",
     description="The receiver's EAN (BT-49) must belong to one of the service centre's customers.",
-    status="RE",
-    reason="REC",
-    action="NIN",
     field="BT-49",
     needs=("customer",),
 )
@@ -198,12 +193,11 @@ _REFERENCE_TEXT = {
 }
 
 
-@rule(
+@RECEIVER.rule(
     "DK-REFERENCE",
     description="The invoice must carry the person reference (BT-10) and/or order number (BT-13) "
     "the customer requires (criteria.reference: person, order, either, both).",
     official_ids=("PEPPOL-EN16931-R003",),
-    status="RE",
     reason="REF",
     action="PIN",
     field="BT-10",

@@ -20,7 +20,8 @@ from functools import lru_cache
 
 from stdnum.dk import cvr as stdnum_cvr
 
-from classifiers.api import Context, Finding, rule
+from classifiers.api import Context, Finding
+from classifiers.builtin._family import Family
 from classifiers.builtin.danish import danish_supplier, danish_trade, peppol_ids
 from classifiers.lookups import cvr_of
 from classifiers.texts import Text, amount_da, at_least
@@ -29,24 +30,28 @@ from robot.model import AllowanceCharge, Invoice, SourceFormat
 CVR_SCHEMES = frozenset({"0184", "DK:CVR"})
 _XPATH_NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
 
+#: The supplier must issue a new invoice whose identity or legal content is right.
+PARTIES = Family(status="RE", reason="LEG", action="NIN")
+#: The Schematron's ``$DKSupplierCountry = 'DK'`` context.
+DK_SUPPLIER = PARTIES.judging(danish_supplier)
+#: Danish supplier and Danish customer (DK-R-003, -004, -013, -016).
+DK_TRADE = PARTIES.judging(danish_trade)
+
 
 @lru_cache(maxsize=65536)
 def _cvr_checksum_ok(cvr: str) -> bool:
     return bool(stdnum_cvr.is_valid(cvr))
 
 
-@rule(
+@DK_SUPPLIER.rule(
     "DK-CVR-MISSING",
     description="A Danish supplier must state its CVR number (BT-30, PartyLegalEntity/CompanyID).",
     official_ids=("DK-R-002",),
-    status="RE",
-    reason="LEG",
-    action="NIN",
     field="BT-30",
 )
 def cvr_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     legal = invoice.seller.legal_id
-    if danish_supplier(invoice) and (legal is None or not legal.value.strip()):
+    if legal is None or not legal.value.strip():
         yield ctx.finding(
             da="Leverandørens CVR-nummer (BT-30, PartyLegalEntity/CompanyID) mangler; danske leverandører "
             "skal angive det. Leverandøren skal sende en ny faktura med CVR-nummeret.",
@@ -57,18 +62,15 @@ def cvr_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule(
+@DK_SUPPLIER.rule(
     "DK-CVR-SCHEME",
     description="A Danish supplier's legal id (BT-30) must use the CVR scheme (0184; OIOUBL 2.x DK:CVR).",
     official_ids=("DK-R-014",),
-    status="RE",
-    reason="LEG",
-    action="NIN",
     field="BT-30",
 )
 def cvr_scheme(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     legal = invoice.seller.legal_id
-    if not danish_supplier(invoice) or legal is None:
+    if legal is None:
         return
     expected = "DK:CVR" if invoice.format == SourceFormat.OIOUBL_2 else "0184"
     scheme = (legal.scheme or "").strip()
@@ -84,13 +86,10 @@ def cvr_scheme(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule(
+@PARTIES.rule(
     "DK-CVR-FORMAT",
     description="A CVR number (scheme 0184 or DK:CVR) is 8 digits, optionally prefixed DK; a failing "
     "modulus-11 check is only a warning (community validators use it, the register does not).",
-    status="RE",
-    reason="LEG",
-    action="NIN",
     field="BT-30",
 )
 def cvr_format(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
@@ -121,18 +120,13 @@ def cvr_format(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule(
+@DK_TRADE.rule(
     "DK-PARTYID-SCHEME",
     description="Between Danish parties, a party identifier (BT-29/BT-46) must state its schemeID.",
     official_ids=("DK-R-013",),
-    status="RE",
-    reason="LEG",
-    action="NIN",
     field="BT-29",
 )
 def party_id_scheme(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not danish_trade(invoice):
-        return
     for field, who_da, who_en, party in (
         ("BT-29", "Leverandørens", "supplier's", invoice.seller),
         ("BT-46", "Kundens", "customer's", invoice.buyer),
@@ -151,18 +145,15 @@ def party_id_scheme(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 )
 
 
-@rule(
+@DK_TRADE.rule(
     "DK-CREDIT-NEGATIVE",
     description="Between Danish parties a credit note cannot have a negative amount due (BT-115).",
     official_ids=("DK-R-016",),
-    status="RE",
-    reason="LEG",
-    action="NIN",
     field="BT-115",
 )
 def credit_note_not_negative(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     payable = invoice.totals.payable
-    if invoice.is_credit_note and danish_trade(invoice) and payable is not None and payable < 0:
+    if invoice.is_credit_note and payable is not None and payable < 0:
         yield ctx.finding(
             da=f"Kreditnotaens betalingsbeløb (BT-115) er negativt ({amount_da(payable)}). En kreditnota "
             "mellem danske parter skal have et positivt beløb; leverandøren skal sende en ny kreditnota.",
@@ -183,19 +174,14 @@ def _zzz_reason_ok(reason: str | None) -> bool:
     return "#" in raw and not raw.startswith("#") and not raw.endswith("#")
 
 
-@rule(
+@DK_TRADE.rule(
     "DK-ALLOWANCE-ZZZ",
     description="Danish non-VAT taxes (allowance/charge reason code ZZZ) must name the 4-digit tax "
     "category or a text with an inner '#' in the reason (BT-97/BT-104).",
     official_ids=("DK-R-004",),
-    status="RE",
-    reason="LEG",
-    action="NIN",
     field="BT-104",
 )
 def allowance_zzz(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not danish_trade(invoice):
-        return
     charges: list[tuple[str | None, AllowanceCharge]] = [(None, ac) for ac in invoice.allowances_charges]
     charges += [(line.id, ac) for line in invoice.lines for ac in line.allowances_charges]
     for line_id, ac in charges:
@@ -222,20 +208,16 @@ def allowance_zzz(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 UNSPSC_VERSIONS = frozenset({"19.05.01", "19.0501", "26.08.01", "26.0801"})
 
 
-@rule(
+@DK_TRADE.rule(
     "DK-UNSPSC-VERSION",
     description="Item classifications in UNSPSC (listID TST, BT-158) from Danish suppliers should use "
     "UNSPSC version 19.05.01 or 26.08.01 (listVersionID).",
     official_ids=("DK-R-003",),
     severity="warning",
-    status="RE",
     reason="OTH",
-    action="NIN",
     field="BT-158",
 )
 def unspsc_version(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not danish_trade(invoice):
-        return
     for line in invoice.lines:
         codes = line.classifications
         if not any(c.list_id == "TST" for c in codes) or any(

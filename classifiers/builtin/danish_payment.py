@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from stdnum import iban as stdnum_iban
 
-from classifiers.api import Context, Finding, rule
+from classifiers.api import Context, Finding
+from classifiers.builtin._family import Family
 from classifiers.builtin.danish import criteria_of, danish_trade, peppol_ids
 from classifiers.texts import Text
 from robot.model import Invoice, PaymentMeans, SourceFormat
@@ -31,6 +32,9 @@ from robot.model import Invoice, PaymentMeans, SourceFormat
 PEPPOL_DK_CODES = ("1", "10", "31", "42", "48", "49", "50", "58", "59", "93", "97")
 OIOUBL_CODES = ("1", "10", "20", "31", "42", "48", "49", "50", "58", "59", "93", "97")
 _GIRO_ACCOUNT = re.compile(r"^[0-9]{7,8}$")
+
+#: Payment details Danish payment cannot handle: the supplier must issue a new invoice.
+PAYMENT = Family(status="RE", reason="PAY", action="NIN")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +73,11 @@ def _cards(invoice: Invoice, code: str) -> Iterator[tuple[PaymentMeans, _Card]]:
             yield pm, _card(pm, oioubl)
 
 
-@rule(
+@PAYMENT.rule(
     "DK-PAYMEANS-CODE",
     description="Payment means code (BT-81) must be one Danish payment can handle: 1, 10, 31, 42, 48, 49, "
     "50, 58, 59, 93, 97 (OIOUBL 2.x also 20).",
     official_ids=("DK-R-005", "F-LIB100"),
-    status="RE",
-    reason="PAY",
-    action="NIN",
     field="BT-81",
 )
 def payment_means_code(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
@@ -100,13 +101,10 @@ def payment_means_code(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule(
+@PAYMENT.rule(
     "DK-BANK-DETAILS",
     description="Bank transfer (31, 42) needs the account (BT-84) and the reg. no./branch (BT-86).",
     official_ids=("DK-R-006",),
-    status="RE",
-    reason="PAY",
-    action="NIN",
     field="BT-84",
 )
 def bank_details(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
@@ -129,13 +127,10 @@ def bank_details(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule(
+@PAYMENT.rule(
     "DK-BANK-ACCOUNT",
     description="A bank account must be a valid IBAN (checked with python-stdnum) or a Danish "
     "account of at most 10 digits with a reg. no. of at most 4 digits.",
-    status="RE",
-    reason="PAY",
-    action="NIN",
     field="BT-84",
 )
 def bank_account_valid(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
@@ -171,14 +166,11 @@ def bank_account_valid(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule(
+@PAYMENT.rule(
     "DK-DIRECT-DEBIT",
     description="Direct debit (49, Betalingsservice) needs the mandate id (BT-89) and the payer's "
     "account (BT-91).",
     official_ids=("DK-R-007",),
-    status="RE",
-    reason="PAY",
-    action="NIN",
     field="BT-89",
 )
 def direct_debit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
@@ -198,14 +190,11 @@ def direct_debit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule(
+@PAYMENT.rule(
     "DK-GIRO-ID",
     description="Giro (50) needs card type 01, 04 or 15 in the payment id (BT-83, '01#', '04#...', "
     "'15#...') and a giro account (BT-84) of 7 or 8 digits.",
     official_ids=("DK-R-008",),
-    status="RE",
-    reason="PAY",
-    action="NIN",
     field="BT-83",
 )
 def giro_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
@@ -224,13 +213,10 @@ def giro_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule(
+@PAYMENT.rule(
     "DK-GIRO-INSTRUCTION",
     description="Giro card types 04 and 15 need the 16-digit instruction id ('04#1234567890123456').",
     official_ids=("DK-R-009",),
-    status="RE",
-    reason="PAY",
-    action="NIN",
     field="BT-83",
 )
 def giro_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
@@ -247,14 +233,11 @@ def giro_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule(
+@PAYMENT.rule(
     "DK-FIK-ID",
     description="FIK (93) needs card type 71, 73 or 75 in the payment id (BT-83) and an 8-character "
     "creditor number (BT-84 / CreditAccount).",
     official_ids=("DK-R-010",),
-    status="RE",
-    reason="PAY",
-    action="NIN",
     field="BT-83",
 )
 def fik_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
@@ -275,13 +258,10 @@ def fik_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule(
+@PAYMENT.rule(
     "DK-FIK-INSTRUCTION",
     description="FIK card types 71 and 75 need a payment id of 15-16 digits after the card type.",
     official_ids=("DK-R-011",),
-    status="RE",
-    reason="PAY",
-    action="NIN",
     field="BT-83",
 )
 def fik_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
@@ -298,13 +278,12 @@ def fik_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule(
+@PAYMENT.rule(
     "DK-FIK-FORMAT",
     description="FIK payment ids are digits only: 15 after card type 71, 16 after 75; the creditor "
     "number is 8 digits (stricter than DK-R-010/011, so only a warning).",
     severity="warning",
     status="UQ",
-    reason="PAY",
     action="PIN",
     field="BT-83",
 )
@@ -331,14 +310,13 @@ def fik_format(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule(
+@PAYMENT.rule(
     "DK-PAYTERMS-30",
     description="Public authorities may not agree payment terms over 30 days (criteria.max_payment_days): "
     "due date (BT-9) minus issue date (BT-2).",
     severity="warning",
     disposition="hold",
     status="UQ",
-    reason="PAY",
     action="PIN",
     field="BT-9",
 )

@@ -32,7 +32,8 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from classifiers.api import Context, Finding, History, PriorInvoice, rule
+from classifiers.api import Context, Finding, History, PriorInvoice
+from classifiers.builtin._family import Family
 from classifiers.context import HistoryLookup
 from classifiers.deferred import deferred
 from classifiers.lookups import canonical_invoice_number, normalise_invoice_number, supplier_key
@@ -43,6 +44,10 @@ if TYPE_CHECKING:
     from rapidfuzz import fuzz, process
 else:  # imported when numbers are first compared (validate without a history never does)
     fuzz, process = deferred("rapidfuzz.fuzz", "rapidfuzz.process")
+
+
+#: An invoice seen before: never paid twice, and no action for the supplier to take.
+DUPLICATES = Family(reason="OTH", action="NOA", field="BT-1", needs=("history",))
 
 
 def _year(value: object) -> int | None:
@@ -82,15 +87,11 @@ def notice_name(name: str | None) -> str | None:
     return " ".join(name.split()) if name and name.strip() else None
 
 
-@rule(
+@DUPLICATES.rule(
     "DUP-NUMBER",
     description="Same supplier and invoice number (BT-1, ignoring case and spaces) in the same year as "
     "an earlier invoice → duplicate, returned.",
     status="RE",
-    reason="OTH",
-    action="NOA",
-    field="BT-1",
-    needs=("history",),
 )
 def duplicate_number(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     if ctx.history is None:
@@ -112,14 +113,10 @@ def duplicate_number(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule(
+@DUPLICATES.rule(
     "DUP-DOCUMENT",
     description="The same document bytes (sha256) were received before → duplicate, returned.",
     status="RE",
-    reason="OTH",
-    action="NOA",
-    field="BT-1",
-    needs=("history",),
 )
 def duplicate_document(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     if ctx.history is None or not ctx.document_sha256:
@@ -163,17 +160,13 @@ def _fuzzy_candidates(
     return [priors[index] for _, _, index in hits]
 
 
-@rule(
+@DUPLICATES.rule(
     "DUP-SUSPECT",
     description="Suspected duplicate → hold: same supplier, same non-zero amount (BT-115) and date "
     "(BT-2); or an invoice number equal after folding punctuation, leading zeros and look-alike "
     "characters; or nearly equal (rapidfuzz ratio >= min_ratio) with the same amount.",
     disposition="hold",
     status="UQ",
-    reason="OTH",
-    action="NOA",
-    field="BT-1",
-    needs=("history",),
     defaults={"min_ratio": 90},
 )
 def suspected_duplicate(invoice: Invoice, ctx: Context) -> Iterator[Finding]:

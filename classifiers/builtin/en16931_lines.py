@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from classifiers.amounts import ONE, ZERO, decimals, dsum, fmt_da, fmt_en, within, xpath_round2
-from classifiers.api import Context, Finding, rule
-from classifiers.builtin._en_common import applies, applies_peppol, line_label
+from classifiers.api import Context, Finding
+from classifiers.builtin._en_common import EN16931, PEPPOL, line_label
 from classifiers.texts import Text, amount, number_da
 from robot.model import AllowanceCharge, Invoice, Line
 
@@ -41,19 +41,16 @@ def expected_line_amount(line: Line) -> Decimal:
     return quantity * (price / base) + charge_total - allowance_total
 
 
-@rule(
+@PEPPOL.rule(
     "EN-LINE-AMOUNT",
     official_ids=("PEPPOL-EN16931-R120", "PEPPOL-EN16931-R121"),
     reason="PRI",
-    action="NIN",
     field="BT-131",
     defaults={"slack": SLACK},
     description="A line net amount (BT-131) is not quantity × price / base quantity + charges − allowances "
     "(±0.02), or a price base quantity (BT-149) is not positive.",
 )
 def line_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not applies_peppol(invoice):
-        return
     slack = Decimal(str(ctx.param("slack", SLACK)))
     for index, line in enumerate(invoice.lines):
         label = line_label(line.id, index)
@@ -130,7 +127,7 @@ def _amounts(invoice: Invoice) -> Iterator[tuple[str, str, Decimal | None, str |
             yield official, bt, value, line.id
 
 
-@rule(
+@EN16931.rule(
     "EN-DECIMALS",
     official_ids=(
         "BR-DEC-01",
@@ -153,13 +150,9 @@ def _amounts(invoice: Invoice) -> Iterator[tuple[str, str, Decimal | None, str |
         "BR-DEC-27",
         "BR-DEC-28",
     ),
-    reason="LEG",
-    action="NIN",
     description="An amount the standard names carries more than 2 decimals (BR-DEC-*).",
 )
 def amount_decimals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not applies(invoice):
-        return
     for official, bt, value, line_id in _amounts(invoice):
         if value is not None and decimals(value) > 2:
             where_da = f"Linje {line_id}: " if line_id else ""

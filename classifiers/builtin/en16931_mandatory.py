@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from classifiers.amounts import ZERO, fmt_da, fmt_en
-from classifiers.api import Context, Finding, rule
-from classifiers.builtin._en_common import DOC_DA, DOC_EN, applies, line_label
+from classifiers.api import Context, Finding
+from classifiers.builtin._en_common import DOC_DA, DOC_EN, EN16931, line_label
 from classifiers.builtin.en16931_totals import has_monetary_total
 from classifiers.texts import Text, amount, at_least
 from robot.model import Invoice, Line, Party, SourceFormat
@@ -86,16 +86,12 @@ _HEADER: tuple[tuple[str, str, str, str, Callable[[Invoice], object]], ...] = (
 _IN_TOTALS = frozenset({"BR-12", "BR-13", "BR-14", "BR-15"})
 
 
-@rule(
+@EN16931.rule(
     "EN-MANDATORY",
     official_ids=tuple(row[0] for row in _HEADER),
-    reason="LEG",
-    action="NIN",
     description="A field EN 16931 makes mandatory (BR-01..BR-15) is missing from the document header.",
 )
 def mandatory_header(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not applies(invoice):
-        return
     doc_da, doc_en = DOC_DA[invoice.document_type], DOC_EN[invoice.document_type]
     # BR-12..BR-15 have the monetary total as context: without one they stay silent officially (the
     # XSD demands it). We still report the missing amounts, but claim the ids only where they apply.
@@ -113,16 +109,14 @@ def mandatory_header(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule(
+@EN16931.rule(
     "EN-NO-LINES",
     official_ids=("BR-16",),
-    reason="LEG",
-    action="NIN",
     field="BG-25",
     description="The document has no invoice line (BR-16).",
 )
 def at_least_one_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if applies(invoice) and not invoice.lines:
+    if not invoice.lines:
         none, plural, one = (
             Text("fakturalinjer", "invoice line"),
             Text("linjer", "lines"),
@@ -143,17 +137,13 @@ _LINE: tuple[tuple[str, str, str, str, Callable[[Line], object]], ...] = (
 )
 
 
-@rule(
+@EN16931.rule(
     "EN-LINE-MANDATORY",
     official_ids=(*(row[0] for row in _LINE), "BR-27"),
-    reason="LEG",
-    action="NIN",
     description="An invoice line lacks a field EN 16931 makes mandatory (BR-21..BR-26, BR-CO-04), "
     "or its net price is negative (BR-27).",
 )
 def mandatory_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not applies(invoice):
-        return
     for index, line in enumerate(invoice.lines):
         label = line_label(line.id, index)
         for official, field, da, en, get in _LINE:
@@ -180,16 +170,14 @@ def mandatory_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule(
+@EN16931.rule(
     "EN-VAT-BREAKDOWN-MISSING",
     official_ids=("BR-CO-18",),
-    reason="LEG",
-    action="NIN",
     field="BG-23",
     description="The document has no VAT breakdown (BR-CO-18).",
 )
 def vat_breakdown_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     cii = invoice.format == SourceFormat.CII
-    if applies(invoice) and not invoice.vat_breakdown and (not cii or invoice.lines):
+    if not invoice.vat_breakdown and (not cii or invoice.lines):
         one = Text("momsspecifikation", "VAT breakdown")
         yield _none_of(ctx, invoice, "BG-23", one, Text("momsspecifikationer", "VAT breakdowns"), one)

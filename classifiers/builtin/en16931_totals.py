@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from classifiers.amounts import dsum, fmt_da, fmt_en, xpath_round2
-from classifiers.api import Context, Finding, rule
-from classifiers.builtin._en_common import applies
+from classifiers.api import Context, Finding
+from classifiers.builtin._en_common import EN16931, applies
 from classifiers.texts import Text, amount
 from robot.model import Invoice, SourceFormat, Totals
 
@@ -45,6 +45,9 @@ def has_monetary_total(totals: Totals, cii: bool = False) -> bool:
 def _judged(invoice: Invoice) -> bool:
     """The context of BR-CO-10, -11, -12, -13 and -16: an EN 16931 document with a monetary total."""
     return applies(invoice) and has_monetary_total(invoice.totals, invoice.format == SourceFormat.CII)
+
+
+WITH_TOTAL = EN16931.judging(_judged)
 
 
 def _differs(found: Decimal | None, expected: Decimal) -> bool:
@@ -96,18 +99,14 @@ def _formula_differs(
     )
 
 
-@rule(
+@WITH_TOTAL.rule(
     "EN-LINE-SUM",
     official_ids=("BR-CO-10",),
     field="BT-106",
     description="The sum of line net amounts (BT-131) differs from the invoice line total (BT-106).",
-    reason="LEG",
-    action="NIN",
 )
 def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     totals = invoice.totals
-    if not _judged(invoice):
-        return
     computed = xpath_round2(dsum(line.net_amount for line in invoice.lines))
     if _differs(totals.line_extension, computed):
         parts = Text("Summen af linjebeløb (BT-131)", "Sum of line net amounts (BT-131)")
@@ -115,18 +114,14 @@ def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         yield _sum_differs(ctx, "BR-CO-10", parts, computed, total, totals.line_extension)
 
 
-@rule(
+@WITH_TOTAL.rule(
     "EN-ALLOWANCE-CHARGE-SUM",
     official_ids=("BR-CO-11", "BR-CO-12"),
     description="The document-level allowance (BT-107) or charge (BT-108) total differs from the sum "
     "of the document-level allowances (BT-92) or charges (BT-99).",
-    reason="LEG",
-    action="NIN",
 )
 def allowance_charge_sums(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     totals = invoice.totals
-    if not _judged(invoice):
-        return
     for is_charge, stated, official, field in (
         (False, totals.allowances, "BR-CO-11", "BT-107"),
         (True, totals.charges, "BR-CO-12", "BT-108"),
@@ -141,18 +136,14 @@ def allowance_charge_sums(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             yield _finding(ctx, official, field, da, en, stated, computed)
 
 
-@rule(
+@WITH_TOTAL.rule(
     "EN-NET-TOTAL",
     official_ids=("BR-CO-13",),
     field="BT-109",
     description="The total without VAT (BT-109) differs from line total − allowances + charges.",
-    reason="LEG",
-    action="NIN",
 )
 def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     t = invoice.totals
-    if not _judged(invoice):
-        return
     if t.line_extension is None:
         expected = None
     elif t.allowances is None and t.charges is None:
@@ -169,16 +160,14 @@ def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         yield _formula_differs(ctx, "BR-CO-13", total, t.tax_exclusive, formula, expected, missing)
 
 
-@rule(
+@EN16931.rule(
     "EN-VAT-TOTAL",
     official_ids=("BR-CO-14",),
     field="BT-110",
     description="The invoice VAT total (BT-110) differs from the sum of the VAT breakdown amounts (BT-117).",
-    reason="LEG",
-    action="NIN",
 )
 def vat_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not applies(invoice) or (not invoice.vat_breakdown and invoice.format != SourceFormat.CII):
+    if not invoice.vat_breakdown and invoice.format != SourceFormat.CII:
         return  # UBL: "or not(cac:TaxSubtotal)"; CII sums the (possibly absent) breakdown
     if not (invoice.currency or "").strip():
         return  # without BT-5 the VAT total in document currency cannot be told apart (BR-05 reports it)
@@ -191,17 +180,15 @@ def vat_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         yield _sum_differs(ctx, "BR-CO-14", parts, computed, total, invoice.totals.tax)
 
 
-@rule(
+@EN16931.rule(
     "EN-GROSS-TOTAL",
     official_ids=("BR-CO-15",),
     field="BT-112",
     description="The total with VAT (BT-112) differs from total without VAT (BT-109) + VAT total (BT-110).",
-    reason="LEG",
-    action="NIN",
 )
 def gross_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     t = invoice.totals
-    if not applies(invoice) or not (invoice.currency or "").strip():
+    if not (invoice.currency or "").strip():
         return
     has_operands = t.tax_exclusive is not None and t.tax is not None
     expected = xpath_round2(t.tax_exclusive + t.tax) if has_operands else None  # type: ignore[operator]
@@ -220,19 +207,15 @@ def gross_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         yield _formula_differs(ctx, "BR-CO-15", total, t.tax_inclusive, formula, expected, missing)
 
 
-@rule(
+@WITH_TOTAL.rule(
     "EN-PAYABLE",
     official_ids=("BR-CO-16",),
     field="BT-115",
     description="The amount due (BT-115) differs from total with VAT (BT-112) − paid (BT-113) "
     "+ rounding (BT-114).",
-    reason="LEG",
-    action="NIN",
 )
 def payable(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     t = invoice.totals
-    if not _judged(invoice):
-        return
     ok = False
     if t.payable is not None and t.tax_inclusive is not None:
         due = t.tax_inclusive if t.prepaid is None else xpath_round2(t.tax_inclusive - t.prepaid)

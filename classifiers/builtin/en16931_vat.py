@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from classifiers.amounts import ONE, ZERO, dsum, fmt_da, fmt_en, xpath_round0, xpath_round2
-from classifiers.api import Context, Finding, rule
-from classifiers.builtin._en_common import applies
+from classifiers.api import Context, Finding
+from classifiers.builtin._en_common import EN16931
 from classifiers.texts import Text, amount
 from robot.model import Invoice, SourceFormat, VatBreakdown
 
@@ -63,17 +63,13 @@ def _near(tax: Decimal | None, expected: Decimal | None, inclusive: bool = False
     return abs(tax) - ONE < expected < abs(tax) + ONE
 
 
-@rule(
+@EN16931.rule(
     "EN-VAT-RATE-AMOUNT",
     official_ids=("BR-CO-17",),
     field="BT-117",
-    reason="LEG",
-    action="NIN",
     description="A VAT breakdown's tax amount (BT-117) is not taxable amount (BT-116) × rate (BT-119).",
 )
 def vat_rate_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not applies(invoice):
-        return
     cii = invoice.format == SourceFormat.CII
     for b in invoice.vat_breakdown:
         if cii and _cat(b.category) in _CII_SHADOWED:
@@ -181,17 +177,13 @@ def _category_differs(
     )
 
 
-@rule(
+@EN16931.rule(
     "EN-VAT-CATEGORY",
     official_ids=tuple(ids[k] for ids in CATEGORY_IDS.values() for k in (0, 1)),
-    reason="LEG",
-    action="NIN",
     description="A VAT breakdown's taxable amount (BT-116) is not the sum of the lines, allowances and "
     "charges of its category (BR-x-08), or its tax amount (BT-117) is wrong for the category (BR-x-09).",
 )
 def vat_category(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not applies(invoice):
-        return
     for b in invoice.vat_breakdown:
         category = _cat(b.category)
         if category not in CATEGORY_IDS:

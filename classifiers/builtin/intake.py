@@ -26,7 +26,8 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 
-from classifiers.api import Context, Finding, rule
+from classifiers.api import Context, Finding
+from classifiers.builtin._family import Family
 from classifiers.texts import Text, amount_da
 from robot.model import Invoice, SourceFormat
 
@@ -34,15 +35,14 @@ PDF_TEXT = SourceFormat.PDF_TEXT
 PDF_LAYOUT = SourceFormat.PDF_LAYOUT
 PRINTED = (PDF_TEXT, PDF_LAYOUT)
 
+#: An invoice whose values may be misread is held for the creditor team to check against the PDF.
+INTAKE = Family(disposition="hold", status="UQ", reason="OTH", action="NOA")
 
-@rule(
+
+@INTAKE.rule(
     "PDF-TEXT",
     description="An invoice read from a printed PDF by a template is held so the creditor team can "
     "compare the values with the PDF; a customer may switch this rule off to post such invoices.",
-    disposition="hold",
-    status="UQ",
-    reason="OTH",
-    action="NOA",
 )
 def read_by_template(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     if invoice.format != PDF_TEXT:
@@ -61,15 +61,12 @@ def read_by_template(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule(
+@INTAKE.rule(
     "PDF-TOTALS",
     description="On an invoice read from a printed PDF (by a template or without one), net amount + VAT "
     "must equal the total and the lines must add up to the net amount; otherwise a value was misread "
     "and it is held.",
-    disposition="hold",
-    status="UQ",
     reason="LEG",
-    action="NOA",
     field="BT-112",
 )
 def printed_totals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
@@ -129,15 +126,11 @@ def _shown(value: object, *, danish: bool) -> str:
     return f"'{value}'"
 
 
-@rule(
+@INTAKE.rule(
     "PDF-LAYOUT",
     description="An invoice read from a printed PDF without a template is held so the creditor team "
     "checks the values found (each with the text it was read from) and adds what is missing; a "
     "customer may switch this rule off.",
-    disposition="hold",
-    status="UQ",
-    reason="OTH",
-    action="NOA",
 )
 def read_without_template(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     if invoice.format != PDF_LAYOUT:
@@ -161,14 +154,10 @@ def read_without_template(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule(
+@INTAKE.rule(
     "PDF-OCR",
     description="An invoice whose text was recognised from page images (a scanned PDF, OCR) is held: "
     "recognised text can be read wrongly; a customer may switch this rule off explicitly.",
-    disposition="hold",
-    status="UQ",
-    reason="OTH",
-    action="NOA",
 )
 def read_by_ocr(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     if not invoice.ocr:

@@ -31,7 +31,8 @@ from collections.abc import Iterator
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from classifiers.amounts import CENT, ONE, ZERO, dsum, fmt_da, fmt_en, round2
-from classifiers.api import Context, Finding, rule
+from classifiers.api import Context, Finding
+from classifiers.builtin._family import Family
 from classifiers.texts import Text
 from classifiers.texts import amount as money
 from robot.model import Invoice, Line, SourceFormat
@@ -58,6 +59,10 @@ IDS = {
 
 def _applies(invoice: Invoice) -> bool:
     return invoice.format == SourceFormat.OIOUBL_2
+
+
+#: These rules judge only ``oioubl-2`` documents; an OIOUBL document that breaks them is returned.
+OIOUBL = Family(judges=_applies, status="RE", reason="LEG", action="NIN")
 
 
 def _id(invoice: Invoice, check: str) -> str:
@@ -93,18 +98,14 @@ def _mismatch(
     )
 
 
-@rule(
+@OIOUBL.rule(
     "OIO-TOTALS",
     official_ids=tuple(
         IDS[k][i] for k in ("line_sum", "vat", "gross", "allowances", "charges", "payable") for i in (0, 1)
     ),
-    reason="LEG",
-    action="NIN",
     description="An OIOUBL 2.x monetary total is calculated incorrectly (F-INV126..F-INV133, F-CRN072..079).",
 )
 def oioubl_totals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not _applies(invoice):
-        return
     t = invoice.totals
     vat = _vat(invoice)
     lines = dsum(ln.net_amount for ln in invoice.lines if not ln.free_of_charge)
@@ -171,19 +172,17 @@ def oioubl_totals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule(
+@OIOUBL.rule(
     "OIO-ROUNDING",
     official_ids=IDS["rounding"],
     field="BT-114",
-    reason="LEG",
-    action="NIN",
     defaults={"limit": ROUNDING_LIMIT},
     description="The OIOUBL payable rounding amount is outside ±10.00 (F-INV338, F-CRN208).",
 )
 def oioubl_rounding(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     rounding = invoice.totals.rounding
     limit = Decimal(str(ctx.param("limit", ROUNDING_LIMIT)))
-    if _applies(invoice) and rounding is not None and abs(rounding) > limit:
+    if rounding is not None and abs(rounding) > limit:
         official = _id(invoice, "rounding")
         yield ctx.finding(
             da=f"Afrundingsbeløbet (PayableRoundingAmount) er {fmt_da(rounding)}, men må højst være "
@@ -217,18 +216,15 @@ def _line_check(line: Line, credit: bool) -> tuple[str, Decimal] | None:
     return official, line.price * line.quantity / base
 
 
-@rule(
+@OIOUBL.rule(
     "OIO-LINE-AMOUNT",
     official_ids=(*IDS["line_equal"], *IDS["line_no_base"], IDS["line_factor"][0]),
     field="BT-131",
     reason="PRI",
-    action="NIN",
     description="An OIOUBL line amount is not price / base quantity × quantity (or price × quantity × "
     "orderable unit factor) within ±1.00 (F-INV340, F-INV343, F-INV348, F-CRN210, F-CRN216).",
 )
 def oioubl_line_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not _applies(invoice):
-        return
     for index, line in enumerate(invoice.lines):
         check = _line_check(line, invoice.is_credit_note)
         if check is None or line.net_amount is None:
@@ -273,18 +269,14 @@ def _taxable_from_lines(invoice: Invoice) -> dict[Decimal, Decimal] | None:
     return per_rate
 
 
-@rule(
+@OIOUBL.rule(
     "OIO-VAT-RATE",
     field="BT-117",
-    reason="LEG",
-    action="NIN",
     defaults={"slack": VAT_TOLERANCE},
     description="An OIOUBL 2.x VAT amount is not taxable amount × rate (±1.00), or a rate's taxable amount "
     "is not the sum of that rate's lines − allowances + charges (±1.00). No official rule checks this.",
 )
 def oioubl_vat_rate(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    if not _applies(invoice):
-        return
     slack = Decimal(str(ctx.param("slack", VAT_TOLERANCE)))
     for b in invoice.vat_breakdown:
         if b.rate is None or b.taxable_amount is None or b.tax_amount is None:

@@ -26,12 +26,16 @@ from decimal import Decimal
 
 from stdnum.dk.cvr import compact as compact_cvr
 
-from classifiers.api import Context, Finding, OrderLine, PurchaseOrder, rule
+from classifiers.api import Context, Finding, OrderLine, PurchaseOrder
+from classifiers.builtin._family import Family
 from classifiers.builtin.danish import criteria_of
 from classifiers.criteria import Tolerance
 from classifiers.lookups import supplier_cvr
 from classifiers.texts import Text, amount, amount_da, at_most, number, number_da
 from robot.model import Invoice, Line
+
+#: An invoice beyond its purchase order: the supplier credits the difference.
+ORDERS = Family(status="UQ", reason="PRI", action="CNP", needs=("orders",))
 
 
 def tolerance(ctx: Context) -> Tolerance:
@@ -84,14 +88,13 @@ def unit_price(line: Line) -> Decimal | None:
     return line.price / base
 
 
-@rule(
+@ORDERS.rule(
     "PO-UNKNOWN",
     description="The order number (BT-13) must be a purchase order of this customer with this supplier.",
     status="RE",
     reason="REF",
     action="PIN",
     field="BT-13",
-    needs=("orders",),
 )
 def order_exists(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     ref = (invoice.order_reference or "").strip()
@@ -156,15 +159,11 @@ def _at_order_price(line: Line, ol: OrderLine) -> Decimal:
     return ol.price
 
 
-@rule(
+@ORDERS.rule(
     "PO-AMOUNT",
     description="The invoice's goods amount (line total BT-106 less allowances BT-107; freight and other "
     "charges excluded) may not exceed the order amount beyond the tolerance.",
-    status="UQ",
-    reason="PRI",
-    action="CNP",
     field="BT-106",
-    needs=("orders",),
 )
 def order_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     order = order_of(invoice, ctx)
@@ -188,14 +187,10 @@ def order_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule(
+@ORDERS.rule(
     "PO-PRICE",
     description="A line's unit price (BT-146/BT-149) may not exceed the ordered price beyond the tolerance.",
-    status="UQ",
-    reason="PRI",
-    action="CNP",
     field="BT-146",
-    needs=("orders",),
 )
 def order_price(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     for line, ol, order, price in line_overruns(invoice, ctx, unit_price, lambda ol: ol.price, _per_piece):
@@ -212,14 +207,11 @@ def order_price(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule(
+@ORDERS.rule(
     "PO-QUANTITY",
     description="A line's quantity (BT-129) may not exceed the ordered quantity beyond the tolerance.",
-    status="UQ",
     reason="QTY",
-    action="CNP",
     field="BT-129",
-    needs=("orders",),
 )
 def order_quantity(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     quantities = line_overruns(
@@ -238,14 +230,12 @@ def order_quantity(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule(
+@ORDERS.rule(
     "PO-LINE-UNKNOWN",
     description="An order line reference (BT-132) must name a line of the referenced order.",
-    status="UQ",
     reason="ITM",
     action="PIN",
     field="BT-132",
-    needs=("orders",),
 )
 def order_line_known(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     order = order_of(invoice, ctx)

@@ -23,7 +23,8 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from classifiers.api import Context, Finding, Vendor, VendorMaster, rule
+from classifiers.api import Context, Finding, Vendor, VendorMaster
+from classifiers.builtin._family import Family
 from classifiers.deferred import deferred
 from classifiers.lookups import supplier_cvr
 from classifiers.texts import Text
@@ -35,6 +36,9 @@ else:  # imported when a name is first compared (validate without vendors never 
     fuzz, process, utils = deferred("rapidfuzz.fuzz", "rapidfuzz.process", "rapidfuzz.utils")
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+
+#: A supplier the vendor master does not vouch for is held for the creditor team.
+VENDORS = Family(disposition="hold", status="UQ", reason="OTH", needs=("vendors",))
 
 
 def find_vendor(invoice: Invoice, vendors: VendorMaster) -> tuple[Vendor | None, str]:
@@ -72,16 +76,12 @@ def suggest_vendor(name: str | None, vendors: VendorMaster, cutoff: float) -> tu
     return names[best[0]], float(best[1])
 
 
-@rule(
+@VENDORS.rule(
     "VENDOR-UNKNOWN",
     description="The supplier must be in the vendor master (by CVR, else electronic address); a similar "
     "name is suggested but never used. Unknown supplier → hold.",
-    disposition="hold",
-    status="UQ",
-    reason="OTH",
     action="PIN",
     field="BT-30",
-    needs=("vendors",),
     defaults={"suggest_cutoff": 85},
 )
 def vendor_known(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
@@ -110,15 +110,11 @@ def vendor_known(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule(
+@VENDORS.rule(
     "VENDOR-BLOCKED",
     description="The supplier is blocked in the vendor master → hold.",
-    disposition="hold",
-    status="UQ",
-    reason="OTH",
     action="NOA",
     field="BT-30",
-    needs=("vendors",),
 )
 def vendor_not_blocked(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     vendor = _listed_vendor(invoice, ctx)
@@ -209,16 +205,13 @@ def _master_text(vendor: Vendor) -> Text:
     return Text(", ".join(da) or "-", ", ".join(en) or "-")
 
 
-@rule(
+@VENDORS.rule(
     "VENDOR-BANK",
     description="Bank details and payment means (BG-16) must match the vendor master; a difference is "
     "held for a person and never accepted automatically. NemKonto (97) to a known CVR passes.",
-    disposition="hold",
-    status="UQ",
     reason="PAY",
     action="PIN",
     field="BT-84",
-    needs=("vendors",),
 )
 def vendor_bank(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     vendor = _listed_vendor(invoice, ctx)
