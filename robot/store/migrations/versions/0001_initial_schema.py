@@ -11,11 +11,21 @@ import sqlalchemy as sa
 from alembic import op
 
 from robot.store.migrations.columns import ID, WHEN, id_column, received_file_columns
+from robot.store.migrations.steps import create_table, drop_table
 
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+INVOICE_INDEXES = {
+    "ix_invoices_dup_amount": ["supplier_key", "payable", "issue_date"],
+    "ix_invoices_dup_number": ["supplier_key", "number_normalised"],
+    "ix_invoices_lease": ["state", "lease_until"],
+    "ix_invoices_state": ["state"],
+}
+EVENT_INDEXES = {"ix_events_invoice_id": ["invoice_id"], "ix_events_run_id": ["run_id"]}
+FINDING_INDEXES = {"ix_findings_invoice_id": ["invoice_id"]}
 
 
 def upgrade() -> None:
@@ -62,7 +72,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("notice_key"),
     )
-    op.create_table(
+    create_table(
         "invoices",
         id_column(),
         sa.Column("document_id", ID, nullable=False),
@@ -101,16 +111,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["notice_id"], ["notices.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("source", "source_ref", "document_id", name="uq_invoice_receipt"),
+        indexes=INVOICE_INDEXES,
     )
-    with op.batch_alter_table("invoices", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_invoices_dup_amount", ["supplier_key", "payable", "issue_date"], unique=False
-        )
-        batch_op.create_index("ix_invoices_dup_number", ["supplier_key", "number_normalised"], unique=False)
-        batch_op.create_index("ix_invoices_lease", ["state", "lease_until"], unique=False)
-        batch_op.create_index("ix_invoices_state", ["state"], unique=False)
-
-    op.create_table(
+    create_table(
         "events",
         id_column(),
         sa.Column("invoice_id", ID, nullable=True),
@@ -121,12 +124,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["invoice_id"], ["invoices.id"]),
         sa.ForeignKeyConstraint(["run_id"], ["runs.id"]),
         sa.PrimaryKeyConstraint("id"),
+        indexes=EVENT_INDEXES,
     )
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_events_invoice_id"), ["invoice_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_events_run_id"), ["run_id"], unique=False)
-
-    op.create_table(
+    create_table(
         "findings",
         id_column(),
         sa.Column("invoice_id", ID, nullable=False),
@@ -145,10 +145,8 @@ def upgrade() -> None:
         sa.Column("line_id", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(["invoice_id"], ["invoices.id"]),
         sa.PrimaryKeyConstraint("id"),
+        indexes=FINDING_INDEXES,
     )
-    with op.batch_alter_table("findings", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_findings_invoice_id"), ["invoice_id"], unique=False)
-
     op.create_table(
         "postings",
         id_column(),
@@ -171,22 +169,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("postings")
-    with op.batch_alter_table("findings", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_findings_invoice_id"))
-
-    op.drop_table("findings")
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_events_run_id"))
-        batch_op.drop_index(batch_op.f("ix_events_invoice_id"))
-
-    op.drop_table("events")
-    with op.batch_alter_table("invoices", schema=None) as batch_op:
-        batch_op.drop_index("ix_invoices_state")
-        batch_op.drop_index("ix_invoices_lease")
-        batch_op.drop_index("ix_invoices_dup_number")
-        batch_op.drop_index("ix_invoices_dup_amount")
-
-    op.drop_table("invoices")
+    drop_table("findings", FINDING_INDEXES)
+    drop_table("events", EVENT_INDEXES)
+    drop_table("invoices", INVOICE_INDEXES)
     op.drop_table("notices")
     op.drop_table("runs")
     op.drop_table("documents")

@@ -8,7 +8,8 @@ Create Date: 2026-11-30 16:10:00
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+
+from robot.store.migrations.steps import add_columns, drop_columns
 
 revision = "0002"
 down_revision = "0001"
@@ -17,10 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("invoices") as batch:
-        batch.add_column(sa.Column("due_date", sa.Date(), nullable=True))
+    add_columns("invoices", sa.Column("due_date", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("invoices") as batch:
-        batch.drop_column("due_date")
+    drop_columns("invoices", "due_date")

@@ -13,7 +13,8 @@ Create Date: 2026-12-01 10:00:00
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+
+from robot.store.migrations.steps import add_columns, drop_columns
 
 revision = "0003"
 down_revision = "0002"
@@ -22,12 +23,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("invoices") as batch:
-        batch.add_column(sa.Column("erp_unreachable", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("retry_after", sa.DateTime(timezone=True), nullable=True))
+    add_columns(
+        "invoices",
+        sa.Column("erp_unreachable", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("retry_after", sa.DateTime(timezone=True), nullable=True),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("invoices") as batch:
-        batch.drop_column("retry_after")
-        batch.drop_column("erp_unreachable")
+    drop_columns("invoices", "erp_unreachable", "retry_after")

@@ -14,23 +14,26 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from robot.store.migrations.steps import create_table, drop_table
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+INDEXES = {"ix_invoice_error_types_code": ["code", "invoice_id"]}
 
 
 def upgrade() -> None:
-    table = op.create_table(
+    table = create_table(
         "invoice_error_types",
         sa.Column("invoice_id", ID, nullable=False),
         sa.Column("code", sa.String(length=16), nullable=False),
         sa.ForeignKeyConstraint(["invoice_id"], ["invoices.id"]),
         sa.PrimaryKeyConstraint("invoice_id", "code"),
+        indexes=INDEXES,
     )
-    op.create_index("ix_invoice_error_types_code", "invoice_error_types", ["code", "invoice_id"])
     invoices = sa.table("invoices", sa.column("id", ID), sa.column("error_types", sa.String(128)))
     found = op.get_bind().execute(
         sa.select(invoices.c.id, invoices.c.error_types).where(invoices.c.error_types.is_not(None))
@@ -46,5 +49,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_invoice_error_types_code", table_name="invoice_error_types")
-    op.drop_table("invoice_error_types")
+    drop_table("invoice_error_types", INDEXES)

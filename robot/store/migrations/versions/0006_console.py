@@ -17,6 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from robot.store.migrations.steps import create_table, drop_table
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -34,6 +36,11 @@ INVOICE_INDEXES = {
     "ix_invoices_received_at": ["received_at", "id"],
     "ix_invoices_payable": ["payable", "id"],
 }
+SESSION_INDEXES = {"ix_web_sessions_user_id": ["user_id"]}
+LOGIN_INDEXES = {
+    "ix_login_attempts_username": ["username", "at"],
+    "ix_login_attempts_address": ["address", "at"],
+}
 
 
 def upgrade() -> None:
@@ -49,7 +56,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
-    op.create_table(
+    create_table(
         "web_sessions",
         sa.Column("id", ID, autoincrement=True, nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -60,9 +67,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
+        indexes=SESSION_INDEXES,
     )
-    op.create_index("ix_web_sessions_user_id", "web_sessions", ["user_id"])
-    op.create_table(
+    create_table(
         "login_attempts",
         sa.Column("id", ID, autoincrement=True, nullable=False),
         sa.Column("at", WHEN, nullable=False),
@@ -70,9 +77,8 @@ def upgrade() -> None:
         sa.Column("address", sa.String(length=64), nullable=False),
         sa.Column("ok", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        indexes=LOGIN_INDEXES,
     )
-    op.create_index("ix_login_attempts_username", "login_attempts", ["username", "at"])
-    op.create_index("ix_login_attempts_address", "login_attempts", ["address", "at"])
     with op.batch_alter_table("invoices") as batch:
         batch.add_column(sa.Column("assigned_to", sa.String(length=128), nullable=True))
         batch.create_index("ix_invoices_assigned_to", ["assigned_to"])
@@ -88,9 +94,6 @@ def downgrade() -> None:
     with op.batch_alter_table("invoices") as batch:
         batch.drop_index("ix_invoices_assigned_to")
         batch.drop_column("assigned_to")
-    op.drop_index("ix_login_attempts_address", table_name="login_attempts")
-    op.drop_index("ix_login_attempts_username", table_name="login_attempts")
-    op.drop_table("login_attempts")
-    op.drop_index("ix_web_sessions_user_id", table_name="web_sessions")
-    op.drop_table("web_sessions")
+    drop_table("login_attempts", LOGIN_INDEXES)
+    drop_table("web_sessions", SESSION_INDEXES)
     op.drop_table("users")

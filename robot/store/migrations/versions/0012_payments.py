@@ -14,7 +14,8 @@ Create Date: 2026-12-01 14:00:00
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+
+from robot.store.migrations.steps import create_table, drop_table
 
 revision = "0012"
 down_revision = "0011"
@@ -23,10 +24,16 @@ depends_on = None
 
 PK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 MONEY = sa.Numeric(20, 4, asdecimal=True)
+PAYMENT_INDEXES = {
+    "ix_payments_status": ["status", "id"],
+    "ix_payments_end_to_end": ["end_to_end_id"],
+    "ix_payments_bank_reference": ["bank_reference"],
+}
+MATCH_INDEXES = {"ix_payment_matches_invoice_id": ["invoice_id"]}
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "payments",
         sa.Column("id", PK, autoincrement=True, nullable=False),
         sa.Column("bank_file_id", PK, nullable=False),
@@ -52,11 +59,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["bank_file_id"], ["bank_files.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("bank_file_id", "entry_index", "transaction_index", name="uq_payment_in_file"),
+        indexes=PAYMENT_INDEXES,
     )
-    op.create_index("ix_payments_status", "payments", ["status", "id"])
-    op.create_index("ix_payments_end_to_end", "payments", ["end_to_end_id"])
-    op.create_index("ix_payments_bank_reference", "payments", ["bank_reference"])
-    op.create_table(
+    create_table(
         "payment_matches",
         sa.Column("id", PK, autoincrement=True, nullable=False),
         sa.Column("payment_id", PK, nullable=False),
@@ -66,14 +71,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["payment_id"], ["payments.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("payment_id", "invoice_id", name="uq_payment_match"),
+        indexes=MATCH_INDEXES,
     )
-    op.create_index("ix_payment_matches_invoice_id", "payment_matches", ["invoice_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_payment_matches_invoice_id", table_name="payment_matches")
-    op.drop_table("payment_matches")
-    op.drop_index("ix_payments_bank_reference", table_name="payments")
-    op.drop_index("ix_payments_end_to_end", table_name="payments")
-    op.drop_index("ix_payments_status", table_name="payments")
-    op.drop_table("payments")
+    drop_table("payment_matches", MATCH_INDEXES)
+    drop_table("payments", PAYMENT_INDEXES)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from robot.store.migrations.steps import add_columns, drop_columns
+
 revision = "0013"
 down_revision = "0012"
 branch_labels = None
@@ -30,8 +32,7 @@ BATCH = 10_000
 def upgrade() -> None:
     from classifiers.lookups import canonical_invoice_number
 
-    with op.batch_alter_table("invoices") as batch_op:
-        batch_op.add_column(sa.Column("number_canonical", sa.String(length=128), nullable=True))
+    add_columns("invoices", sa.Column("number_canonical", sa.String(length=128), nullable=True))
     conn = op.get_bind()
     invoices = sa.table(
         "invoices", sa.column("id", sa.BigInteger), sa.column("invoice_number"), sa.column("number_canonical")
@@ -62,5 +63,4 @@ def downgrade() -> None:
     op.drop_index("ix_invoices_supplier_updated", table_name="invoices")
     op.drop_index("ix_invoices_document", table_name="invoices")
     op.drop_index("ix_invoices_dup_canonical", table_name="invoices")
-    with op.batch_alter_table("invoices") as batch_op:
-        batch_op.drop_column("number_canonical")
+    drop_columns("invoices", "number_canonical")
