@@ -22,6 +22,7 @@ from robot.web.deps import User, config_of, customer, store_of
 from robot.web.pages.invoice_files import DOWNLOAD_CSP, disposition
 from robot.web.reads.compare import master_data
 from robot.web.reads.customer import MyPage, MyQuery, my_invoice, my_invoices, notice_file
+from robot.web.reads.paging import next_page_url
 from robot.web.reads.search import QueryError, form_fields
 from robot.web.render import lang_of, render
 
@@ -79,10 +80,7 @@ def my_page(request: Request, user: User = Depends(customer), store: Store = Dep
     except QueryError as exc:
         problem = exc
     if page is not None and page.next_after is not None:
-        kept = [(k, v) for k, v in values.items() if v]
-        if "lang" in request.query_params:
-            kept.append(("lang", request.query_params["lang"]))
-        next_url = "/my?" + urlencode([*kept, ("after", str(page.next_after))])
+        next_url = next_page_url("/my", values, request.query_params, page.next_after)
     context = {
         "values": values,
         "page": page,

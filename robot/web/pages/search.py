@@ -8,14 +8,13 @@ the form (400), never guessed.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from robot.store.repo import Store
 from robot.web.deps import User, config_of, store_of, viewer
 from robot.web.reads.compare import master_data
+from robot.web.reads.paging import next_page_url
 from robot.web.reads.search import STATES, QueryError, SearchPage, SearchQuery, form_fields, search
 from robot.web.render import render
 
@@ -62,10 +61,7 @@ def search_page(request: Request, user: User = Depends(viewer), store: Store = D
     except QueryError as exc:
         problem = exc
     if page is not None and page.next_after is not None:
-        kept = [(k, v) for k, v in values.items() if v]
-        if "lang" in params:
-            kept.append(("lang", params["lang"]))
-        next_url = "/search?" + urlencode([*kept, ("after", str(page.next_after))])
+        next_url = next_page_url("/search", values, params, page.next_after)
     context = {
         "values": values,
         "states": STATES,

@@ -6,14 +6,17 @@ costs what page 1 costs.
 
     rows = s.execute(query.where(InvoiceRow.id > after).order_by(InvoiceRow.id).limit(limit + 1)).all()
     shown, next_after = page_of(rows, limit, lambda r: r.id)
+
+A search page links to the next page with the same fields (:func:`next_page_url`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlencode
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
 Row = TypeVar("Row")
 Key = TypeVar("Key")
@@ -28,3 +31,16 @@ def page_of(rows: Sequence[Row], limit: int, key: Callable[[Row], Key]) -> tuple
     """Of ``rows`` read with ``LIMIT limit + 1``: the page, and the key of its last row when more follow."""
     shown = list(rows[:limit])
     return shown, key(shown[-1]) if len(rows) > limit and shown else None
+
+
+def next_page_url(path: str, fields: Mapping[str, str], params: Mapping[str, str], after: object) -> str:
+    """The link to a search's next page: its filled-in ``fields``, the ``lang`` the page was asked
+    in (if any), then the key ``after``.
+
+    >>> next_page_url("/search", {"number": "A-1", "supplier": ""}, {"lang": "en"}, 42)
+    '/search?number=A-1&lang=en&after=42'
+    """
+    kept = [(k, v) for k, v in fields.items() if v]
+    if "lang" in params:
+        kept.append(("lang", params["lang"]))
+    return f"{path}?" + urlencode([*kept, ("after", str(after))])
