@@ -5,12 +5,13 @@ again on an invoice in any state and continues where it stopped:
 
     received ──read──► read ──classify──► classified ──► posted | returned | held
 
-One decision path: what to do is decided by the pure functions of :mod:`robot.processing.decision` (the
-decision shared with a dry run and ``validate``, and the :class:`~robot.processing.decision.Outcome` the store
-records), and recorded by one store method (:meth:`robot.store.decisions.Decisions.apply`), on the
-first pass and on every resumed step alike. A new invoice is read, classified and decided in one
-transaction; only a posting needs a second step (:mod:`robot.processing.handover`: the ERP call, then its
-confirmation), and its intent is part of that one transaction.
+One decision path: what to do is decided by the pure functions of :mod:`robot.processing.decision`
+(the decision shared with a dry run and ``validate``) and :mod:`robot.processing.outcome` (the
+:class:`~robot.processing.outcome.Outcome` the store records), and recorded by one store method
+(:meth:`robot.store.decisions.Decisions.apply`), on the first pass and on every resumed step alike.
+A new invoice is read, classified and decided in one transaction; only a posting needs a second
+step (:mod:`robot.processing.handover`: the ERP call, then its confirmation), and its intent is
+part of that one transaction.
 
 Business problems are findings; application failures (a bug, a damaged file) leave the invoice
 pending for the next run, and after ``max_attempts`` hold it for the creditor team. An ERP that
@@ -41,14 +42,16 @@ from robot.codes import Verdict
 from robot.configuration.settings import ContactSettings
 from robot.model import Invoice, Party
 from robot.pdftext import TemplateSet
+from robot.processing import decision
 from robot.processing.context import MasterData
-from robot.processing.decision import Outcome, carried_out, classified, decide, prior_of, read_or_error
 from robot.processing.guard import ERP_BACKOFF, ERP_BACKOFF_MAX, Guarded
 from robot.processing.handover import ErpUnreachable, hand_over, intent
+from robot.processing.outcome import Outcome, carried_out, classified
 from robot.processing.postable import posting_for
 from robot.processing.reply import response_for
 from robot.processing.returns import blocking_findings
 from robot.store.history import StoreHistory
+from robot.store.queries import HistoryRow
 from robot.store.queue import Fence, LeaseLost
 from robot.store.repo import Store
 from robot.store.schema import Document, InvoiceRow, InvoiceState, utcnow
@@ -140,10 +143,9 @@ class Actions(Guarded):
         classified one at a time across workers (a lock in the store), after catching up on what
         the others decided, so a duplicate cannot slip through between two workers.
         """
-        invoice, read_error = read_or_error(row, doc.content, doc.filename, self.pdf_templates)
-        read_recorded = row.state != InvoiceState.RECEIVED
-        if invoice is None and read_recorded and row.read_error:
-            read_error = row.read_error  # the reason the step that read it recorded
+        invoice, read_error, read_recorded = decision.read_to_decide(
+            row, doc.content, doc.filename, self.pdf_templates
+        )
         key = supplier_key(invoice) if invoice is not None else None
         if not self.shared_history or key is None:
             posting = self._decide(row, invoice, read_error, doc, run_id, read_recorded)
@@ -165,14 +167,8 @@ class Actions(Guarded):
         last = self._caught_up.get(key)
         since = last - CLOCK_SKEW if last is not None else self._loaded_at
         for h in self.store.history_of(key, sha256, since=since, session=tx):
-            if h.invoice_id in self._known:
-                continue
-            self.master.history.add(
-                PriorInvoice(
-                    h.invoice_id, h.supplier_key, h.invoice_number, h.issue_date, h.payable, h.sha256
-                )
-            )
-            self._known.add(h.invoice_id)
+            if h.invoice_id not in self._known:
+                self.master.history.add(self._prior(h))
         self._caught_up[key] = started
 
     def _decide(
@@ -201,19 +197,16 @@ class Actions(Guarded):
         read_recorded: bool,
     ) -> tuple[Outcome, Posting | None]:
         """Classify and decide in memory: what the store records, and the posting to hand over."""
-        meta = {str(k): str(v) for k, v in (row.source_meta or {}).items()}
-        decision = decide(
-            self.master, self.classifier, invoice, read_error, meta, sha256=doc.sha256, invoice_id=row.id
-        )
+        decided = decision.decide_row(self.master, self.classifier, row, invoice, read_error, doc.sha256)
         posting: Posting | None = None
         response: tuple[bytes | None, str | None] = (None, None)
-        if decision.verdict == Verdict.POST and invoice is not None:  # decide() holds one with no vendor
-            posting = posting_for(row, invoice, self.master, decision.customer_id, doc.sha256, doc.content)
-        elif decision.verdict == Verdict.RETURN and invoice is not None:
-            blocking = [f for f in decision.findings if f.blocks]
-            response = self._reply(row.id, decision.customer_id, invoice, blocking)
+        if decided.verdict == Verdict.POST and invoice is not None:  # decide() holds one with no vendor
+            posting = posting_for(row, invoice, self.master, decided.customer_id, doc.sha256, doc.content)
+        elif decided.verdict == Verdict.RETURN and invoice is not None:
+            blocking = [f for f in decided.findings if f.blocks]
+            response = self._reply(row.id, decided.customer_id, invoice, blocking)
         outcome = classified(
-            decision,
+            decided,
             read_recorded=read_recorded,
             posting=intent(posting, self.ledger.name) if posting is not None else None,
             response=response[0],
@@ -225,8 +218,8 @@ class Actions(Guarded):
         self, row: InvoiceRow, invoice: Invoice | None, doc: Document, outcome: Outcome, run_id: int
     ) -> None:
         """A decided invoice joins the duplicate history (seen by the next decision) and the log."""
+        decision.remember(self.master, row.id, invoice, doc.sha256)
         if invoice is not None:
-            self.master.history.add(prior_of(row.id, invoice, doc.sha256))
             self._known.add(row.id)
         logger.bind(run_id=run_id, invoice_id=row.id).info(
             "{} {}: {} {}",
@@ -239,7 +232,7 @@ class Actions(Guarded):
     def _carry_out(self, row: InvoiceRow, doc: Document, run_id: int) -> None:
         """A decision recorded earlier (resumed, or a person's release or return), carried out now:
         the posting intent (recorded once) and the hand-over, the return, or the hold."""
-        invoice, _ = read_or_error(row, doc.content, doc.filename, self.pdf_templates)
+        invoice, _ = decision.read_or_error(row, doc.content, doc.filename, self.pdf_templates)
         verdict = row.verdict or Verdict.HOLD
         blocking = blocking_findings(self.store, row.id)
         posting: Posting | None = None
@@ -275,7 +268,15 @@ class Actions(Guarded):
         """Every decided invoice, for the duplicate index loaded at the start of a run."""
         self._loaded_at = utcnow() - CLOCK_SKEW
         for h in self.store.history():
-            self._known.add(h.invoice_id)
-            yield PriorInvoice(
-                h.invoice_id, h.supplier_key, h.invoice_number, h.issue_date, h.payable, h.sha256
-            )
+            yield self._prior(h)
+
+    def share_history(self, since: datetime) -> None:
+        """Other workers decide this store's invoices too: before each decision, catch up on what
+        they decided for its supplier, from ``since`` on (:mod:`robot.running.worker`)."""
+        self._loaded_at = since
+        self.shared_history = True
+
+    def _prior(self, h: HistoryRow) -> PriorInvoice:
+        """A decided invoice as the store lists it, as the duplicate index knows it (now known)."""
+        self._known.add(h.invoice_id)
+        return PriorInvoice(h.invoice_id, h.supplier_key, h.invoice_number, h.issue_date, h.payable, h.sha256)

@@ -35,7 +35,7 @@ from classifiers.lookups import HistoryKey, supplier_key
 from connectors.base import Posting
 from robot.model import Invoice
 from robot.processing import decision
-from robot.processing.decision import Outcome
+from robot.processing.outcome import Outcome
 from robot.store.history import StoreHistory
 from robot.store.schema import Document, InvoiceRow, InvoiceState
 
@@ -84,15 +84,12 @@ def decide_batch(
     reads: list[_Read] = []
     for row, doc in items:
         try:
-            invoice, read_error = decision.read_or_error(
+            invoice, read_error, read_recorded = decision.read_to_decide(
                 row, doc.content, doc.filename, actions.pdf_templates
             )
         except Exception as exc:  # this document only (the reader crashed): recorded on its own
             result.failures.append((row.id, exc))
             continue
-        read_recorded = row.state != InvoiceState.RECEIVED
-        if invoice is None and read_recorded and row.read_error:
-            read_error = row.read_error  # the reason the step that read it recorded
         reads.append(_Read(row, doc, invoice, read_error, read_recorded))
     keys = {supplier_key(r.invoice) for r in reads if r.invoice is not None}
     store, history = actions.store, actions.master.history

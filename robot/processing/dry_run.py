@@ -23,7 +23,7 @@ from classifiers.engine import Classifier
 from connectors.base import IncomingDocument, IntakeFailure, Source, shown
 from robot.pdftext import TemplateSet
 from robot.processing.context import MasterData
-from robot.processing.decision import Decision, decide, prior_of, read_or_error
+from robot.processing.decision import Decision, decide_row, read_or_error, remember
 from robot.processing.findings import from_rows
 from robot.serialize import decimal_text
 from robot.store.receipts import sha256_of
@@ -117,12 +117,8 @@ class DryRun:
                 )
                 continue
             invoice, read_error = read_or_error(row, doc.content, doc.filename, self.templates)
-            meta = {str(k): str(v) for k, v in (row.source_meta or {}).items()}
-            d = decide(
-                self.master, self.classifier, invoice, read_error, meta, sha256=doc.sha256, invoice_id=row.id
-            )
-            if invoice is not None:
-                self.master.history.add(prior_of(row.id, invoice, doc.sha256))
+            d = decide_row(self.master, self.classifier, row, invoice, read_error, doc.sha256)
+            remember(self.master, row.id, invoice, doc.sha256)
             yield _would_be(row.source_ref, row.id, d)
 
     def _fetched(self, source: Source, customers: frozenset[str], stop: threading.Event) -> None:
@@ -146,11 +142,10 @@ class DryRun:
             return None  # a run recognises the receipt; it is shown above if still pending
         row = InvoiceRow(source=source, source_ref=item.source_ref, source_meta=dict(item.metadata))
         invoice, read_error = read_or_error(row, item.content, item.filename, self.templates)
-        meta = {str(k): str(v) for k, v in item.metadata.items()}
-        d = decide(self.master, self.classifier, invoice, read_error, meta, sha256=digest)
+        d = decide_row(self.master, self.classifier, row, invoice, read_error, digest)
         if invoice is not None:
             self._unstored += 1
-            self.master.history.add(prior_of(-self._unstored, invoice, digest))
+            remember(self.master, -self._unstored, invoice, digest)
         return _would_be(item.source_ref, None, d)
 
     def _received(self, source: str, source_ref: str, digest: str) -> bool:

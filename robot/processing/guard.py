@@ -17,9 +17,9 @@ from loguru import logger
 
 from connectors.base import Ledger, Posting
 from robot.errors import BusinessError
-from robot.processing.decision import held
 from robot.processing.findings import robot_finding
 from robot.processing.handover import ErpUnreachable, hand_over
+from robot.processing.outcome import held
 from robot.store.queue import Fence, LeaseLost
 from robot.store.repo import Store
 

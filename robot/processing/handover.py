@@ -19,8 +19,8 @@ from loguru import logger
 
 from connectors.base import Ledger, Posting
 from robot.errors import BusinessError, TransientError
-from robot.processing.decision import Intent, held
 from robot.processing.findings import robot_finding
+from robot.processing.outcome import Intent, held
 
 if TYPE_CHECKING:
     from robot.store.queue import Fence

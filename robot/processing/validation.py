@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from classifiers.api import Context, Finding, RuleSpec
 from classifiers.engine import Classifier
 from robot.errors import ReadError
-from robot.processing.decision import Decision, decide, prior_of, read_or_error
+from robot.processing.decision import Decision, decide, read_or_error, remember
 from robot.readers.sandbox import read_bounded
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class Validator:
             decision = decide(self.master, self.classifier, invoice, read_error, meta, sha256=digest)
             if invoice is not None:
                 self._seen += 1
-                self.master.history.add(prior_of(-self._seen, invoice, digest))
+                remember(self.master, -self._seen, invoice, digest)
         elif invoice is None:
             decision = Decision(None, read_error, None, (), "hold", ())
         else:

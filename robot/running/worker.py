@@ -115,8 +115,7 @@ def _work(spec: WorkerSpec, run_id: int, worker: str, settings: dict[str, Any], 
     configure_logging(spec.log_level, spec.json_log, worker=worker)
     with opened_robot(spec.config, database_url=spec.database_url) as (robot, _):  # connectors too
         robot.master.with_history(StoreHistory.of(robot.store))  # asked of the store: nothing loaded
-        robot.actions._loaded_at = utcnow()  # the store has the past: catch up on what changes from now
-        robot.actions.shared_history = True  # other workers decide invoices too: catch up per supplier
+        robot.actions.share_history(since=utcnow())  # the store has the past: catch up from now
         opts = RunOptions(worker=worker, fetch=False, stop=stop, **settings)
         tried, problems = drain(robot, run_id, opts, spec.poll_seconds)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

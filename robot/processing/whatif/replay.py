@@ -5,7 +5,7 @@
 
 Each decided invoice received in the period (``since`` <= received_at < ``until``) is read from its
 stored bytes and decided by the run's own code (:func:`robot.processing.decision.read_or_error`,
-:func:`robot.processing.decision.decide`) against the vendor master and orders of the configuration
+:func:`robot.processing.decision.decide_row`) against the vendor master and orders of the configuration
 and the given customers file. The duplicate history is the one a run had: the invoices decided
 before the period, growing in the order the invoices came (as :mod:`robot.processing.dry_run`
 does), every customer's, so a customer filter does not hide a duplicate. "Before" is what the store
@@ -27,7 +27,7 @@ from sqlalchemy import select
 from classifiers.api import PriorInvoice
 from classifiers.engine import Classifier
 from robot.codes import InvoiceState, Verdict
-from robot.processing.decision import decide, prior_of, read_or_error
+from robot.processing.decision import decide_row, prior_of, read_or_error
 from robot.processing.whatif.result import Change, WhatIf
 from robot.store.queries import HISTORY_COLUMNS
 from robot.store.schema import Document, Event, FindingRow, InvoiceRow
@@ -151,8 +151,7 @@ def _one(
     """Decide one stored invoice again and compare; returns it for the duplicate history."""
     row, content, filename, sha256 = stored.rows[invoice_id]
     invoice, read_error = read_or_error(row, content, filename, templates)
-    meta = {str(k): str(v) for k, v in (row.source_meta or {}).items()}
-    d = decide(master, classifier, invoice, read_error, meta, sha256=sha256, invoice_id=row.id)
+    d = decide_row(master, classifier, row, invoice, read_error, sha256)
     before = stored.verdicts.get(row.id) or row.verdict or Verdict.HOLD
     hand = stored.by_hand.get(row.id)
     touchless_before = before == Verdict.POST and hand is None and row.state != InvoiceState.HELD
