@@ -35,6 +35,7 @@ from sqlalchemy import select
 from robot.store.repo import Store
 from robot.store.schema import InvoiceRow, InvoiceState
 from tests.support.bulk import SAMPLES, write_config
+from tests.support.handpdf import page_pdf, pdf, stream
 
 MiB = 1024 * 1024
 RUN_SECONDS = 80  # the whole run, hostile documents and all
@@ -73,38 +74,6 @@ print(json.dumps(summary.to_json()), flush=True)
 
 
 # -- hostile documents, built here ---------------------------------------------------------------
-
-
-def pdf(objects: list[bytes]) -> bytes:
-    """A PDF of these object bodies (object ``i + 1`` is ``objects[i]``; 1 is the catalog)."""
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
-def stream(data: bytes, attrs: bytes = b"") -> bytes:
-    return b"<< /Length %d %s >>\nstream\n" % (len(data), attrs) + data + b"\nendstream"
-
-
-def page_pdf(content: bytes, mediabox: bytes = b"[0 0 595 842]", attrs: bytes = b"") -> bytes:
-    """One page showing ``content`` in Helvetica."""
-    return pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox " + mediabox + b" /Contents 4 0 R"
-            b" /Resources << /Font << /F1 5 0 R >> >> >>",
-            stream(content, attrs),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        ]
-    )
 
 
 def deflate_bomb(mib: int) -> bytes:

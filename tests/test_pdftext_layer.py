@@ -28,6 +28,7 @@ from robot.pdftext.textlayer import Engine, pdfplumber_text, pdftotext_text
 from robot.readers import read_document
 from robot.readers.pdf import embedded_xml
 from tests.conftest import SAMPLES, corpora_path
+from tests.support.handpdf import page_pdf, pdf, stream
 from tests.support.pdftools import require_pdftotext
 
 ENGINES: tuple[Engine, ...] = ("pdftotext", "pdfplumber")
@@ -182,29 +183,20 @@ def test_a_dash_over_a_number_and_a_blank_inside_a_word_split_neither(engine: En
 def cid_pdf(glyphs: int = 40) -> bytes:
     """A PDF (written here) whose font has no Unicode map: a Type0 Identity-H font, no ToUnicode."""
     codes = "".join(f"{i % 30 + 1:04X}" for i in range(glyphs))
-    stream = f"BT /F1 12 Tf 72 720 Td <{codes}> Tj 0 -20 Td <{codes}> Tj ET".encode()
+    content = f"BT /F1 12 Tf 72 720 Td <{codes}> Tj 0 -20 Td <{codes}> Tj ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
         b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        stream(content),
         b"<< /Type /Font /Subtype /Type0 /BaseFont /NoMap /Encoding /Identity-H /DescendantFonts [6 0 R] >>",
         b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /NoMap /CIDSystemInfo"
         b" << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 7 0 R /DW 600 >>",
         b"<< /Type /FontDescriptor /FontName /NoMap /Flags 4 /FontBBox [0 0 600 700] /ItalicAngle 0"
         b" /Ascent 700 /Descent 0 /CapHeight 700 /StemV 80 >>",
     ]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf(objects)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -260,8 +252,6 @@ def test_pdf_text_uses_pdftotext_when_installed_and_pdfplumber_otherwise(
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("move", ["100000000 0", "0 -100000000", "-100000000 0"])
 def test_a_word_far_off_the_page_costs_no_layout(engine: Engine, move: str) -> None:
-    from tests.test_hostile_sweep import page_pdf
-
     if engine == "pdftotext":
         require_pdftotext()
     content = page_pdf(f"BT /F1 12 Tf 72 720 Td (Faktura 12345) Tj {move} Td (x) Tj ET".encode())

@@ -18,7 +18,7 @@ from robot.readers.pdf import check_pdf, embedded_xml
 from robot.readers.sandbox import read_bounded
 from robot.serialize import invoice_to_json
 from tests.conftest import CORPORA, corpora_path
-from tests.test_hostile_sweep import page_pdf
+from tests.support.handpdf import page_pdf
 
 XR = "zugferd-corpus/XML-Rechnung"
 

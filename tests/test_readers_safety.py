@@ -21,15 +21,9 @@ from robot.readers.pdf import check_pdf, embedded_xml
 from robot.readers.sandbox import SandboxLimits, read_bounded
 from robot.readers.sandbox.protocol import load_answer
 from robot.readers.xmlsafe import parse_xml
+from tests.support.handpdf import page_pdf, pdf
 from tests.support.pdftools import require_pdftotext
-from tests.test_hostile_sweep import (
-    deflate_bomb,
-    embedded_files_pdf,
-    far_text_pdf,
-    huge_page_pdf,
-    page_pdf,
-    pdf,
-)
+from tests.test_hostile_sweep import deflate_bomb, embedded_files_pdf, far_text_pdf, huge_page_pdf
 
 UBL = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
