@@ -20,10 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from classifiers.amounts import ONE, ZERO, decimals, dsum, fmt_da, fmt_en, within, xpath_round2
+from classifiers.amounts import ONE, ZERO, decimals, dsum, fmt_da, within, xpath_round2
 from classifiers.api import Context, Finding
+from classifiers.builtin._arithmetic import amount_differs, versus
 from classifiers.builtin._en_common import EN16931, PEPPOL, line_label
-from classifiers.texts import Text, amount, number_da
+from classifiers.texts import Text, number_da
 from robot.model import AllowanceCharge, Invoice, Line
 
 SLACK = Decimal("0.02")
@@ -60,17 +61,18 @@ def line_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             base = line.base_quantity if line.base_quantity else ONE
             qty = line.quantity if line.quantity is not None else ONE
             price = line.price if line.price is not None else ZERO
-            yield ctx.finding(
-                da=f"Linje {label}: linjebeløbet (BT-131) er {fmt_da(line.net_amount)}, men antal "
-                f"{qty.normalize():f} × pris {price.normalize():f} / basisantal {base.normalize():f} "
-                f"+ gebyrer − rabatter giver {fmt_da(xpath_round2(expected))} (tolerance ±{slack}).",
-                en=f"Line {label}: the line net amount (BT-131) is {fmt_en(line.net_amount)} but quantity "
-                f"{qty.normalize():f} × price {price.normalize():f} / base quantity {base.normalize():f} "
-                f"+ charges − allowances gives {fmt_en(xpath_round2(expected))} (tolerance ±{slack}).",
-                found=amount(line.net_amount),
-                expected=amount(xpath_round2(expected)),
-                line_id=line.id,
-                official_ids=("PEPPOL-EN16931-R120",),
+            net = Text(
+                f"Linje {label}: linjebeløbet (BT-131) er", f"Line {label}: the line net amount (BT-131) is"
+            )
+            q, p, b = f"{qty.normalize():f}", f"{price.normalize():f}", f"{base.normalize():f}"
+            formula = Text(
+                f"antal {q} × pris {p} / basisantal {b} + gebyrer − rabatter giver",
+                f"quantity {q} × price {p} / base quantity {b} + charges − allowances gives",
+            )
+            computed = xpath_round2(expected)
+            said = versus(net, line.net_amount, formula, computed, f" (tolerance ±{slack})")
+            yield amount_differs(
+                ctx, said, line.net_amount, computed, line_id=line.id, official="PEPPOL-EN16931-R120"
             )
         if line.base_quantity is not None and line.base_quantity <= 0:
             yield ctx.finding(

@@ -15,8 +15,9 @@ from decimal import Decimal
 
 from classifiers.amounts import dsum, fmt_da, fmt_en, xpath_round2
 from classifiers.api import Context, Finding
+from classifiers.builtin._arithmetic import amount_differs, versus
 from classifiers.builtin._en_common import EN16931, applies
-from classifiers.texts import Text, amount
+from classifiers.texts import Text
 from robot.model import Invoice, SourceFormat, Totals
 
 
@@ -54,49 +55,8 @@ def _differs(found: Decimal | None, expected: Decimal) -> bool:
     return found is None or found != expected
 
 
-def _finding(
-    ctx: Context, official: str, field: str, da: str, en: str, found: Decimal | None, expected: Decimal
-) -> Finding:
-    """``da``/``en`` name the stated field; the message adds stated and computed values."""
-    return ctx.finding(
-        da=f"{da} ({field}) er {fmt_da(found)}, men beregnet giver det {fmt_da(expected)} ({official}).",
-        en=f"{en} ({field}) is {fmt_en(found)} but the computed value is {fmt_en(expected)} ({official}).",
-        found=amount(found),
-        expected=amount(expected),
-        field=field,
-        official_ids=(official,),
-    )
-
-
-def _sum_differs(
-    ctx: Context, official: str, parts: Text, computed: Decimal, total: Text, stated: Decimal | None
-) -> Finding:
-    """The sum of the ``parts`` (computed) differs from the ``total`` the document states."""
-    return ctx.finding(
-        da=f"{parts.da} er {fmt_da(computed)}, men {total.da} er {fmt_da(stated)} ({official}).",
-        en=f"{parts.en} is {fmt_en(computed)} but {total.en} is {fmt_en(stated)} ({official}).",
-        found=amount(stated),
-        expected=amount(computed),
-    )
-
-
-def _formula_differs(
-    ctx: Context,
-    official: str,
-    total: Text,
-    stated: Decimal | None,
-    formula: Text,
-    expected: Decimal | None,
-    missing: Text,
-) -> Finding:
-    """The stated ``total`` differs from what the ``formula`` gives (``expected``; ``None`` when an
-    operand is ``missing``)."""
-    return ctx.finding(
-        da=f"{total.da} er {fmt_da(stated)}, men {formula.da} giver {fmt_da(expected)} ({official}).",
-        en=f"{total.en} is {fmt_en(stated)} but {formula.en} gives {fmt_en(expected)} ({official}).",
-        found=amount(stated),
-        expected=amount(expected) if expected is not None else missing,
-    )
+#: What the standard's computation gives, when the message does not spell the formula out.
+_COMPUTED = Text("beregnet giver det", "the computed value is")
 
 
 @WITH_TOTAL.rule(
@@ -109,9 +69,10 @@ def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     totals = invoice.totals
     computed = xpath_round2(dsum(line.net_amount for line in invoice.lines))
     if _differs(totals.line_extension, computed):
-        parts = Text("Summen af linjebeløb (BT-131)", "Sum of line net amounts (BT-131)")
-        total = Text("fakturaens linjetotal (BT-106)", "the invoice line total (BT-106)")
-        yield _sum_differs(ctx, "BR-CO-10", parts, computed, total, totals.line_extension)
+        parts = Text("Summen af linjebeløb (BT-131) er", "Sum of line net amounts (BT-131) is")
+        total = Text("fakturaens linjetotal (BT-106) er", "the invoice line total (BT-106) is")
+        said = versus(parts, computed, total, totals.line_extension, " (BR-CO-10)")
+        yield amount_differs(ctx, said, totals.line_extension, computed)
 
 
 @WITH_TOTAL.rule(
@@ -133,7 +94,9 @@ def allowance_charge_sums(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         if _differs(stated, computed):
             da = "Summen af gebyrer" if is_charge else "Summen af rabatter"
             en = "Sum of document level charges" if is_charge else "Sum of document level allowances"
-            yield _finding(ctx, official, field, da, en, stated, computed)
+            sum_of = Text(f"{da} ({field}) er", f"{en} ({field}) is")
+            said = versus(sum_of, stated, _COMPUTED, computed, f" ({official})")
+            yield amount_differs(ctx, said, stated, computed, field=field, official=official)
 
 
 @WITH_TOTAL.rule(
@@ -151,13 +114,14 @@ def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     else:
         expected = xpath_round2(t.line_extension - (t.allowances or 0) + (t.charges or 0))
     if expected is None or _differs(t.tax_exclusive, expected):
+        total = Text("Total uden moms (BT-109) er", "Total without VAT (BT-109) is")
         formula = Text(
-            f"linjetotal (BT-106) {fmt_da(t.line_extension)} − rabatter (BT-107) + gebyrer (BT-108)",
-            f"line total (BT-106) {fmt_en(t.line_extension)} − allowances (BT-107) + charges (BT-108)",
+            f"linjetotal (BT-106) {fmt_da(t.line_extension)} − rabatter (BT-107) + gebyrer (BT-108) giver",
+            f"line total (BT-106) {fmt_en(t.line_extension)} − allowances (BT-107) + charges (BT-108) gives",
         )
-        total = Text("Total uden moms (BT-109)", "Total without VAT (BT-109)")
+        said = versus(total, t.tax_exclusive, formula, expected, " (BR-CO-13)")
         missing = Text("BT-106 udfyldt", "BT-106 present")
-        yield _formula_differs(ctx, "BR-CO-13", total, t.tax_exclusive, formula, expected, missing)
+        yield amount_differs(ctx, said, t.tax_exclusive, expected, missing=missing)
 
 
 @EN16931.rule(
@@ -175,9 +139,12 @@ def vat_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         return  # in CII the rule's context is the VAT total itself
     computed = xpath_round2(dsum(b.tax_amount for b in invoice.vat_breakdown))
     if _differs(invoice.totals.tax, computed):
-        parts = Text("Summen af momsbeløb pr. kategori (BT-117)", "Sum of VAT category amounts (BT-117)")
-        total = Text("fakturaens momstotal (BT-110)", "the invoice VAT total (BT-110)")
-        yield _sum_differs(ctx, "BR-CO-14", parts, computed, total, invoice.totals.tax)
+        parts = Text(
+            "Summen af momsbeløb pr. kategori (BT-117) er", "Sum of VAT category amounts (BT-117) is"
+        )
+        total = Text("fakturaens momstotal (BT-110) er", "the invoice VAT total (BT-110) is")
+        said = versus(parts, computed, total, invoice.totals.tax, " (BR-CO-14)")
+        yield amount_differs(ctx, said, invoice.totals.tax, computed)
 
 
 @EN16931.rule(
@@ -198,13 +165,14 @@ def gross_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         and t.tax_inclusive == t.tax_exclusive
     )
     if (expected is None or t.tax_inclusive != expected) and not cii_untaxed:
+        total = Text("Total med moms (BT-112) er", "Total with VAT (BT-112) is")
         formula = Text(
-            f"total uden moms (BT-109) {fmt_da(t.tax_exclusive)} + moms (BT-110) {fmt_da(t.tax)}",
-            f"total without VAT (BT-109) {fmt_en(t.tax_exclusive)} + VAT (BT-110) {fmt_en(t.tax)}",
+            f"total uden moms (BT-109) {fmt_da(t.tax_exclusive)} + moms (BT-110) {fmt_da(t.tax)} giver",
+            f"total without VAT (BT-109) {fmt_en(t.tax_exclusive)} + VAT (BT-110) {fmt_en(t.tax)} gives",
         )
-        total = Text("Total med moms (BT-112)", "Total with VAT (BT-112)")
+        said = versus(total, t.tax_inclusive, formula, expected, " (BR-CO-15)")
         missing = Text("BT-109 og BT-110 udfyldt", "BT-109 and BT-110 present")
-        yield _formula_differs(ctx, "BR-CO-15", total, t.tax_inclusive, formula, expected, missing)
+        yield amount_differs(ctx, said, t.tax_inclusive, expected, missing=missing)
 
 
 @WITH_TOTAL.rule(
@@ -225,10 +193,11 @@ def payable(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         expected = None
         if t.tax_inclusive is not None:
             expected = t.tax_inclusive - (t.prepaid or 0) + (t.rounding or 0)
+        total = Text("Beløb til betaling (BT-115) er", "Amount due for payment (BT-115) is")
         formula = Text(
-            "total med moms (BT-112) − forudbetalt (BT-113) + afrunding (BT-114)",
-            "total with VAT (BT-112) − paid amount (BT-113) + rounding (BT-114)",
+            "total med moms (BT-112) − forudbetalt (BT-113) + afrunding (BT-114) giver",
+            "total with VAT (BT-112) − paid amount (BT-113) + rounding (BT-114) gives",
         )
-        total = Text("Beløb til betaling (BT-115)", "Amount due for payment (BT-115)")
+        said = versus(total, t.payable, formula, expected, " (BR-CO-16)")
         missing = Text("BT-112 udfyldt", "BT-112 present")
-        yield _formula_differs(ctx, "BR-CO-16", total, t.payable, formula, expected, missing)
+        yield amount_differs(ctx, said, t.payable, expected, missing=missing)

@@ -19,8 +19,9 @@ from decimal import Decimal
 
 from classifiers.amounts import ONE, ZERO, dsum, fmt_da, fmt_en, xpath_round0, xpath_round2
 from classifiers.api import Context, Finding
+from classifiers.builtin._arithmetic import amount_differs, versus
 from classifiers.builtin._en_common import EN16931
-from classifiers.texts import Text, amount
+from classifiers.texts import Text
 from robot.model import Invoice, SourceFormat, VatBreakdown
 
 #: VAT category code → (taxable-amount rule, tax-amount rule)
@@ -165,16 +166,11 @@ def _category_differs(
 ) -> Finding:
     """``what`` (``field``) of a VAT category is ``stated`` but ``should`` be ``expected``; the
     message names the ``official`` rule (and a ``note`` after it, e.g. its tolerance)."""
-    return ctx.finding(
-        da=f"{what.da} ({field}) for kategori {_label(b)} er {fmt_da(stated)}, men {should.da} "
-        f"{fmt_da(expected)} ({official}{note}).",
-        en=f"{what.en} ({field}) for category {_label(b)} is {fmt_en(stated)} but {should.en} "
-        f"{fmt_en(expected)} ({official}{note}).",
-        found=amount(stated),
-        expected=amount(expected),
-        field=field,
-        official_ids=(official,),
+    of = Text(
+        f"{what.da} ({field}) for kategori {_label(b)} er", f"{what.en} ({field}) for category {_label(b)} is"
     )
+    said = versus(of, stated, should, expected, f" ({official}{note})")
+    return amount_differs(ctx, said, stated, expected, field=field, official=official)
 
 
 @EN16931.rule(

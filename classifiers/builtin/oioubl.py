@@ -32,6 +32,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from classifiers.amounts import CENT, ONE, ZERO, dsum, fmt_da, fmt_en, round2
 from classifiers.api import Context, Finding
+from classifiers.builtin._arithmetic import amount_differs, versus
 from classifiers.builtin._family import Family
 from classifiers.texts import Text
 from classifiers.texts import amount as money
@@ -88,14 +89,9 @@ def _mismatch(
     stated: Decimal | None,
     computed: Decimal,
 ) -> Finding:
-    return ctx.finding(
-        da=f"{da_what} giver {fmt_da(computed)}, men {element} er {fmt_da(stated)} ({official}).",
-        en=f"{en_what} gives {fmt_en(computed)} but {element} is {fmt_en(stated)} ({official}).",
-        found=money(stated),
-        expected=money(computed),
-        field=field,
-        official_ids=(official,),
-    )
+    gives = Text(f"{da_what} giver", f"{en_what} gives")
+    said = versus(gives, computed, Text(f"{element} er", f"{element} is"), stated, f" ({official})")
+    return amount_differs(ctx, said, stated, computed, field=field, official=official)
 
 
 @OIOUBL.rule(
@@ -232,20 +228,22 @@ def oioubl_line_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         official, computed = check
         if abs(_fmt2(line.net_amount) - computed) > LINE_TOLERANCE:
             label = line.id or f"#{index + 1}"
-            how_da, how_en = (
-                ("pris × antal × OrderableUnitFactorRate", "price × quantity × OrderableUnitFactorRate")
+            how = (
+                Text(
+                    "pris × antal × OrderableUnitFactorRate giver",
+                    "price × quantity × OrderableUnitFactorRate gives",
+                )
                 if official == IDS["line_factor"][0]
-                else ("pris / basisantal × antal", "price / base quantity × quantity")
+                else Text("pris / basisantal × antal giver", "price / base quantity × quantity gives")
             )
-            yield ctx.finding(
-                da=f"Linje {label}: linjebeløbet (LineExtensionAmount) er {fmt_da(line.net_amount)}, men "
-                f"{how_da} giver {fmt_da(_fmt2(computed))} (tolerance ±1,00) ({official}).",
-                en=f"Line {label}: the line amount (LineExtensionAmount) is {fmt_en(line.net_amount)} but "
-                f"{how_en} gives {fmt_en(_fmt2(computed))} (tolerance ±1.00) ({official}).",
-                found=money(line.net_amount),
-                expected=money(_fmt2(computed)),
-                line_id=line.id,
-                official_ids=(official,),
+            stated = Text(
+                f"Linje {label}: linjebeløbet (LineExtensionAmount) er",
+                f"Line {label}: the line amount (LineExtensionAmount) is",
+            )
+            tail = Text(f" (tolerance ±1,00) ({official})", f" (tolerance ±1.00) ({official})")
+            said = versus(stated, line.net_amount, how, _fmt2(computed), tail)
+            yield amount_differs(
+                ctx, said, line.net_amount, _fmt2(computed), line_id=line.id, official=official
             )
 
 
@@ -278,22 +276,23 @@ def _taxable_from_lines(invoice: Invoice) -> dict[Decimal, Decimal] | None:
 )
 def oioubl_vat_rate(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     slack = Decimal(str(ctx.param("slack", VAT_TOLERANCE)))
+    tolerance = Text(f" (tolerance ±{fmt_da(slack)})", f" (tolerance ±{fmt_en(slack)})")
     for b in invoice.vat_breakdown:
         if b.rate is None or b.taxable_amount is None or b.tax_amount is None:
             continue
         expected = round2(b.taxable_amount * b.rate / 100)
         if abs(b.tax_amount - expected) > slack:
             shown = _rate_text(b.rate)
-            yield ctx.finding(
-                da=f"Momsbeløbet (TaxSubtotal/TaxAmount) for sats {shown} % er {fmt_da(b.tax_amount)}, men "
-                f"{fmt_da(b.taxable_amount)} × {shown} % giver {fmt_da(expected)} "
-                f"(tolerance ±{fmt_da(slack)}).",
-                en=f"The VAT amount (TaxSubtotal/TaxAmount) for rate {shown} % is {fmt_en(b.tax_amount)} but "
-                f"{fmt_en(b.taxable_amount)} × {shown} % gives {fmt_en(expected)} "
-                f"(tolerance ±{fmt_en(slack)}).",
-                found=money(b.tax_amount),
-                expected=money(expected),
+            vat = Text(
+                f"Momsbeløbet (TaxSubtotal/TaxAmount) for sats {shown} % er",
+                f"The VAT amount (TaxSubtotal/TaxAmount) for rate {shown} % is",
             )
+            rated = Text(
+                f"{fmt_da(b.taxable_amount)} × {shown} % giver",
+                f"{fmt_en(b.taxable_amount)} × {shown} % gives",
+            )
+            said = versus(vat, b.tax_amount, rated, expected, tolerance)
+            yield amount_differs(ctx, said, b.tax_amount, expected)
     per_rate = _taxable_from_lines(invoice)
     if per_rate is None:
         return
@@ -306,14 +305,13 @@ def oioubl_vat_rate(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         expected = per_rate.get(rate, ZERO)
         if abs(taxable - expected) > slack:
             shown = _rate_text(rate)
-            yield ctx.finding(
-                da=f"Momsgrundlaget (TaxSubtotal/TaxableAmount) for sats {shown} % er {fmt_da(taxable)}, men "
-                f"linjerne med sats {shown} % − rabatter + gebyrer giver {fmt_da(expected)} "
-                f"(tolerance ±{fmt_da(slack)}).",
-                en=f"The taxable amount (TaxSubtotal/TaxableAmount) for rate {shown} % is {fmt_en(taxable)} "
-                f"but the lines at rate {shown} % − allowances + charges give {fmt_en(expected)} "
-                f"(tolerance ±{fmt_en(slack)}).",
-                found=money(taxable),
-                expected=money(expected),
-                field="BT-116",
+            base = Text(
+                f"Momsgrundlaget (TaxSubtotal/TaxableAmount) for sats {shown} % er",
+                f"The taxable amount (TaxSubtotal/TaxableAmount) for rate {shown} % is",
             )
+            lines = Text(
+                f"linjerne med sats {shown} % − rabatter + gebyrer giver",
+                f"the lines at rate {shown} % − allowances + charges give",
+            )
+            said = versus(base, taxable, lines, expected, tolerance)
+            yield amount_differs(ctx, said, taxable, expected, field="BT-116")
