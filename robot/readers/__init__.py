@@ -32,6 +32,8 @@ A Peppol Standard Business Document (SBDH) envelope is unwrapped. Only
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from robot.errors import ReadError
@@ -54,15 +56,21 @@ def read_document(
     A PDF without embedded XML is read from its text (OCR for a scan) by ``pdf_templates``, or,
     when none matches or none is configured, without a template (robot.pdftext.printed).
     """
-    try:
+    with _only_read_errors(filename, "the document could not be read"):
         return _read(content, filename, pdf_templates)
+
+
+@contextmanager
+def _only_read_errors(filename: str, failed: str) -> Iterator[None]:
+    """Let only a ReadError naming ``filename`` escape: one without a file gets it, any other
+    exception (a reader's bug) becomes one saying ``failed`` and what was raised."""
+    try:
+        yield
     except ReadError as err:
         raise err if err.file else err.with_file(filename) from None
-    except Exception as exc:  # a reader bug must not escape as a traceback
+    except Exception as exc:  # a bug must not escape as a traceback
         raise ReadError(
-            f"the document could not be read ({type(exc).__name__}: {exc})",
-            file=filename,
-            expected="a readable e-invoice",
+            f"{failed} ({type(exc).__name__}: {exc})", file=filename, expected="a readable e-invoice"
         ) from exc
 
 
@@ -107,15 +115,7 @@ def _is_pdf(content: bytes) -> bool:
 
 def detect_format(content: bytes, filename: str = "<bytes>") -> SourceFormat:
     """The syntax of ``content`` (``pdf`` for any PDF), or a ReadError when it is no e-invoice."""
-    try:
+    with _only_read_errors(filename, "the document format could not be detected"):
         if _is_pdf(content):
             return SourceFormat.PDF
         return format_of(document_root(parse_xml(content, filename)))
-    except ReadError as err:
-        raise err if err.file else err.with_file(filename) from None
-    except Exception as exc:  # a detection bug must not escape as a traceback
-        raise ReadError(
-            f"the document format could not be detected ({type(exc).__name__}: {exc})",
-            file=filename,
-            expected="a readable e-invoice",
-        ) from exc
