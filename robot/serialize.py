@@ -67,10 +67,6 @@ from robot.model import AllowanceCharge, Evidence, Invoice, Line, Party, Payment
 JSON = dict[str, Any]
 
 
-def _dec(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
 def decimal_text(value: Decimal | None) -> str | None:
     """An amount as a decimal string: the document's digits, or for an amount read back from the
     store (whose money columns keep four decimals) the shortest form with at least two.
@@ -118,6 +114,16 @@ def _date(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _fields(record: object, names: str) -> JSON:
+    """The fields of a model record named in ``names`` (separated by spaces), each under its own
+    name, an amount or rate (a ``Decimal``) as its decimal string."""
+    return {name: _plain(getattr(record, name)) for name in names.split()}
+
+
+def _plain(value: object) -> object:
+    return str(value) if isinstance(value, Decimal) else value
+
+
 def party_to_json(party: Party) -> JSON:
     """A seller, buyer or payee."""
     address = party.address
@@ -129,86 +135,40 @@ def party_to_json(party: Party) -> JSON:
         "endpoint_id": party.endpoint.value if party.endpoint else None,
         "endpoint_scheme": party.endpoint.scheme if party.endpoint else None,
         "contact_id": party.contact.id if party.contact else None,
-        "address": None
-        if address is None
-        else {
-            "street": address.street,
-            "city": address.city,
-            "postal_code": address.postal_code,
-            "country": address.country,
-        },
+        "address": None if address is None else _fields(address, "street city postal_code country"),
     }
 
 
 def _payment_means(pm: PaymentMeans) -> JSON:
-    return {
-        "code": pm.code,
-        "payment_id": pm.payment_id,
-        "account": pm.account,
-        "branch": pm.branch,
-        "creditor_account": pm.creditor_account,
-        "mandate": pm.mandate,
-    }
+    return _fields(pm, "code payment_id account branch creditor_account mandate")
 
 
 def _allowance_charge(ac: AllowanceCharge) -> JSON:
-    return {
-        "is_charge": ac.is_charge,
-        "amount": _dec(ac.amount),
-        "base_amount": _dec(ac.base_amount),
-        "percent": _dec(ac.percent),
-        "reason": ac.reason,
-        "reason_code": ac.reason_code,
-        "vat_category": ac.vat_category,
-        "vat_rate": _dec(ac.vat_rate),
-    }
+    return _fields(ac, "is_charge amount base_amount percent reason reason_code vat_category vat_rate")
 
 
 def _vat(vat: VatBreakdown) -> JSON:
-    return {
-        "category": vat.category,
-        "rate": _dec(vat.rate),
-        "taxable_amount": _dec(vat.taxable_amount),
-        "tax_amount": _dec(vat.tax_amount),
-        "exemption_reason": vat.exemption_reason,
-    }
+    return _fields(vat, "category rate taxable_amount tax_amount exemption_reason")
 
 
 def _line(line: Line) -> JSON:
     return {
-        "id": line.id,
-        "quantity": _dec(line.quantity),
-        "unit": line.unit,
-        "net_amount": _dec(line.net_amount),
-        "price": _dec(line.price),
-        "base_quantity": _dec(line.base_quantity),
-        "item_name": line.item_name,
-        "vat_category": line.vat_category,
-        "vat_rate": _dec(line.vat_rate),
-        "accounting_cost": line.accounting_cost,
-        "order_line_reference": line.order_line_reference,
-        "free_of_charge": line.free_of_charge,
-        "classifications": [
-            {"code": c.code, "list_id": c.list_id, "list_version": c.list_version}
-            for c in line.classifications
-        ],
+        **_fields(
+            line,
+            "id quantity unit net_amount price base_quantity item_name vat_category vat_rate "
+            "accounting_cost order_line_reference free_of_charge",
+        ),
+        "classifications": [_fields(c, "code list_id list_version") for c in line.classifications],
     }
 
 
 def evidence_to_json(evidence: Evidence) -> JSON:
     """Where one value read from a printed PDF came from (``fakturarobot show`` lists these)."""
-    return {
-        "field": evidence.field,
-        "value": evidence.value,
-        "text": evidence.text,
-        "confidence": evidence.confidence,
-        "page": evidence.page,
-    }
+    return _fields(evidence, "field value text confidence page")
 
 
 def invoice_to_json(inv: Invoice) -> JSON:
     """The documented, stable JSON form of ``inv`` (see the module docstring for the keys)."""
-    totals = inv.totals
     return {
         "format": str(inv.format),
         "template": inv.template,
@@ -232,17 +192,10 @@ def invoice_to_json(inv: Invoice) -> JSON:
         "payment_terms": inv.payment_terms,
         "allowances_charges": [_allowance_charge(ac) for ac in inv.allowances_charges],
         "vat_breakdown": [_vat(v) for v in inv.vat_breakdown],
-        "totals": {
-            "line_extension": _dec(totals.line_extension),
-            "tax_exclusive": _dec(totals.tax_exclusive),
-            "tax": _dec(totals.tax),
-            "tax_inclusive": _dec(totals.tax_inclusive),
-            "allowances": _dec(totals.allowances),
-            "charges": _dec(totals.charges),
-            "prepaid": _dec(totals.prepaid),
-            "rounding": _dec(totals.rounding),
-            "payable": _dec(totals.payable),
-        },
+        "totals": _fields(
+            inv.totals,
+            "line_extension tax_exclusive tax tax_inclusive allowances charges prepaid rounding payable",
+        ),
         "lines": [_line(line) for line in inv.lines],
         "ocr": inv.ocr,
         "evidence": [evidence_to_json(e) for e in inv.evidence],
