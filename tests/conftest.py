@@ -47,6 +47,36 @@ def corpora_path(*parts: str) -> Path:
     return path
 
 
+_READ_FOR_REAL = frozenset({"test_ocr.py"})
+"""Test files of OCR itself: their readings run every time, each test with an empty cache."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One cache folder for the session (``$FAKTURAROBOT_CACHE_DIR``, passed on to the reader
+    child too): the sample scan is read by OCR once a session, not in every test that runs the
+    robot over the sample inbox, and templates are validated once; nothing is written to ~/.cache."""
+    from robot.pdftext.template_cache import CACHE_ENV
+
+    folder = tmp_path_factory.mktemp("cache")
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = before
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_for_ocr_tests(request: pytest.FixtureRequest) -> None:
+    if request.node.path.name in _READ_FOR_REAL:
+        from robot.pdftext.template_cache import CACHE_ENV
+
+        folder = request.getfixturevalue("tmp_path_factory").mktemp("cache")
+        request.getfixturevalue("monkeypatch").setenv(CACHE_ENV, str(folder))
+
+
 @pytest.fixture(scope="session")
 def corpora() -> Path:
     return corpora_path()

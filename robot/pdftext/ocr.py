@@ -12,13 +12,12 @@ deleted before the next page is rendered: memory holds one page, whatever the do
 Both tools are Debian packages (``poppler-utils``; ``tesseract-ocr`` with
 ``tesseract-ocr-dan``, ``-deu``, ``-eng``) run as plain subprocesses: no shell, an environment
 with ``PATH`` and ``TESSDATA_PREFIX`` only (``OMP_THREAD_LIMIT=1``: Tesseract's OpenMP threads
-make one page twice as slow on a busy machine, and each would reserve memory), under
-``prlimit`` (address space :attr:`OcrLimits.memory_bytes`, never above the limit the process
-already has, e.g. the reader sandbox's; CPU :attr:`OcrLimits.page_seconds`; no core files), a
-timeout, and output read up to :attr:`OcrLimits.max_page_chars`. A binding (pytesseract,
-tesserocr) would add a dependency for the same subprocess or an in-process C library whose
-memory counts against the reader's own; ocrmypdf rewrites the whole PDF with a text layer,
-which is more work, more memory and a heavy dependency for text we only read.
+make one page twice as slow on a busy machine, and each would reserve memory), by
+:func:`robot.pdftext.tools.run_tool` under ``prlimit`` (address space
+:attr:`OcrLimits.memory_bytes`, never above the limit the process already has, e.g. the reader
+sandbox's; CPU :attr:`OcrLimits.page_seconds`; no core files), a timeout, and output read up to
+:attr:`OcrLimits.max_page_chars`. Why no binding (pytesseract, tesserocr) nor ocrmypdf:
+``docs/ocr.md``.
 
 Bounded: at most :attr:`OcrLimits.max_pages` pages (a longer scan is refused before any page is
 read), :attr:`OcrLimits.page_seconds` per page and :attr:`OcrLimits.total_seconds` for the
@@ -27,6 +26,10 @@ on this machine, quiet to busy) well inside the reader sandbox's 90 s wall clock
 a limit is a :class:`~robot.errors.ReadError` saying it is too long (pages read, the budget), so
 the invoice is held with that finding; it never hangs. Text recognised from images can be wrong:
 an invoice read by OCR is always held for a person's check (the ``PDF-OCR`` rule).
+
+The text read is kept in the robot's cache (:class:`~robot.pdftext.text_cache.TextCache`) under
+its SHA-256, the tools' versions, the languages' trained data and every :class:`OcrLimits` value:
+the same bytes are not read again (the web console shows an invoice from its stored bytes).
 """
 
 from __future__ import annotations
@@ -34,15 +37,15 @@ from __future__ import annotations
 import math
 import os
 import re
-import resource
 import shutil
 import signal
-import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from robot.errors import ReadError
+from robot.pdftext import tools
+from robot.pdftext.text_cache import TextCache
 
 __all__ = ["DEFAULT_OCR_LIMITS", "OcrLimits", "OcrTooLong", "ocr_text", "ocr_tools_problem"]
 
@@ -100,9 +103,16 @@ def ocr_tools_problem() -> str | None:
     )
 
 
-def ocr_text(content: bytes, filename: str = "<bytes>", *, limits: OcrLimits | None = None) -> str:
+def ocr_text(
+    content: bytes,
+    filename: str = "<bytes>",
+    *,
+    limits: OcrLimits | None = None,
+    cache: TextCache | bool = True,
+) -> str:
     """The text of a scanned PDF, recognised page by page (pages separated by form feeds).
 
+    ``cache``: the robot's (True, :meth:`TextCache.configured`), this one, or none (False).
     Raises :class:`OcrTooLong` when the scan has too many pages or its budget ran out, and a
     :class:`~robot.errors.ReadError` when OCR is not installed, a tool fails, or no text was found.
     """
@@ -110,6 +120,14 @@ def ocr_text(content: bytes, filename: str = "<bytes>", *, limits: OcrLimits | N
     problem = ocr_tools_problem()
     if problem is not None:
         raise ReadError(f"{problem}; the scanned PDF cannot be read", file=filename, expected="OCR installed")
+    store = TextCache.configured() if cache is True else cache or None
+    if store is None:
+        return _recognise(content, filename, lim)
+    return store.read_through(content, _reading(lim), lambda: _recognise(content, filename, lim))
+
+
+def _recognise(content: bytes, filename: str, lim: OcrLimits) -> str:
+    """OCR of every page, within ``lim`` (see :func:`ocr_text`)."""
     started = time.monotonic()
     deadline = started + lim.total_seconds
     with tempfile.TemporaryDirectory(prefix="fakturarobot-ocr-") as tmp:
@@ -120,18 +138,17 @@ def ocr_text(content: bytes, filename: str = "<bytes>", *, limits: OcrLimits | N
         try:
             sizes = run.page_sizes(source, min(deadline, started + lim.page_seconds))
         except _OutOfTime:
-            raise OcrTooLong(
-                f"the scanned PDF is too long for OCR: its pages could not even be counted within "
-                f"{min(lim.page_seconds, lim.total_seconds):g} s; it was stopped and is held unread",
-                file=filename,
-                expected=_EXPECTED.format(pages=lim.max_pages, seconds=lim.total_seconds),
+            raise _too_long(
+                f"its pages could not even be counted within {min(lim.page_seconds, lim.total_seconds):g} s; "
+                "it was stopped and is held unread",
+                filename,
+                lim,
             ) from None
         if len(sizes) > lim.max_pages:
-            raise OcrTooLong(
-                f"the scanned PDF is too long for OCR: {len(sizes)} pages, more than the "
-                f"{lim.max_pages} OCR reads; it is held unread",
-                file=filename,
-                expected=_EXPECTED.format(pages=lim.max_pages, seconds=lim.total_seconds),
+            raise _too_long(
+                f"{len(sizes)} pages, more than the {lim.max_pages} OCR reads; it is held unread",
+                filename,
+                lim,
             )
         pages: list[str] = []
         for number, (width_pt, height_pt) in enumerate(sizes, start=1):
@@ -146,11 +163,11 @@ def ocr_text(content: bytes, filename: str = "<bytes>", *, limits: OcrLimits | N
                     if over_total
                     else f"the budget of {lim.page_seconds:g} s for one page"
                 )
-                raise OcrTooLong(
-                    f"the scanned PDF is too long for OCR: {number - 1} of {len(sizes)} pages read in "
-                    f"{spent:.1f} s when page {number} ran past {budget}; it was stopped and is held unread",
-                    file=filename,
-                    expected=_EXPECTED.format(pages=lim.max_pages, seconds=lim.total_seconds),
+                raise _too_long(
+                    f"{number - 1} of {len(sizes)} pages read in {spent:.1f} s when page {number} ran "
+                    f"past {budget}; it was stopped and is held unread",
+                    filename,
+                    lim,
                 ) from None
     text = "\f".join(pages)
     if not any(char.isalnum() for char in text):
@@ -160,6 +177,31 @@ def ocr_text(content: bytes, filename: str = "<bytes>", *, limits: OcrLimits | N
             expected="a scanned invoice with legible print",
         )
     return text
+
+
+def _too_long(why: str, filename: str, lim: OcrLimits) -> OcrTooLong:
+    return OcrTooLong(
+        f"the scanned PDF is too long for OCR: {why}",
+        file=filename,
+        expected=_EXPECTED.format(pages=lim.max_pages, seconds=lim.total_seconds),
+    )
+
+
+def _reading(lim: OcrLimits) -> dict[str, object] | None:
+    """What the text depends on besides the bytes: the tools' versions, the languages' trained
+    data, the limits; None when a version cannot be told (then nothing is cached)."""
+    env = _tool_env()
+    versions = tools.tool_versions((("pdfinfo", "-v"), ("pdftoppm", "-v"), ("tesseract", "--version")), env)
+    trained = tools.tesseract_data(lim.languages, env)
+    if versions is None or trained is None:
+        return None
+    return {"reading": "ocr", "tools": versions, "tessdata": trained, "limits": asdict(lim)}
+
+
+def _tool_env() -> dict[str, str]:
+    """The tools' whole environment: a path, the trained data's folder, one OpenMP thread."""
+    path = os.environ.get("PATH", os.defpath)
+    return tools.clean_env(("TESSDATA_PREFIX",), PATH=path, OMP_THREAD_LIMIT="1")
 
 
 def _dpi(width_pt: float, height_pt: float, lim: OcrLimits) -> int:
@@ -179,10 +221,8 @@ class _Runner:
         self.folder = folder
         self.lim = lim
         self.filename = filename
-        self.env = {"PATH": os.environ.get("PATH", os.defpath), "OMP_THREAD_LIMIT": "1"}
-        if "TESSDATA_PREFIX" in os.environ:
-            self.env["TESSDATA_PREFIX"] = os.environ["TESSDATA_PREFIX"]
-        self.prefix = _prlimit(lim)
+        self.env = _tool_env()
+        self.prefix = tools.prlimit_prefix(lim.memory_bytes, max(1, math.ceil(lim.page_seconds)))
 
     def page_sizes(self, source: str, deadline: float) -> list[tuple[float, float]]:
         """Each page's MediaBox width and height in points (``pdfinfo -box``), in page order."""
@@ -241,22 +281,19 @@ class _Runner:
         errors = os.path.join(self.folder, "stderr")
         try:
             with open(errors, "wb") as err:
-                done = subprocess.run(
+                done = tools.run_tool(
                     [*self.prefix, *command],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=err,
                     env=self.env,
                     cwd=self.folder,
-                    close_fds=True,
                     timeout=left,
-                    check=False,
+                    max_output=MiB,
+                    stderr=err,
                 )
-        except subprocess.TimeoutExpired:
+        except tools.ToolTimedOut:
             raise _OutOfTime from None
         except OSError as exc:
             raise ReadError(f"{tool} cannot be started for OCR ({exc})", file=self.filename) from None
-        if done.returncode != 0:
+        if done.returncode != 0 and not done.overflowed:  # over the cap: killed, its first MiB kept
             if time.monotonic() >= deadline or done.returncode in _CPU_SIGNALS:  # at its CPU limit
                 raise _OutOfTime
             if done.returncode < 0:
@@ -267,41 +304,8 @@ class _Runner:
             else:
                 how = f"ended with exit status {done.returncode}"
             raise ReadError(
-                f"OCR failed: {tool} {how} ({_last_words(errors)})",
+                f"OCR failed: {tool} {how} ({tools.last_words(errors)})",
                 file=self.filename,
                 expected="a readable scanned PDF",
             )
-        return done.stdout[: 1 * MiB]
-
-
-def _last_words(path: str) -> str:
-    """The last line a tool wrote to stderr, short and printable."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(max(0, os.fstat(handle.fileno()).st_size - 2048))
-            tail = handle.read().decode("utf-8", errors="replace")
-    except OSError:
-        return "no message"
-    lines = [line.strip() for line in tail.splitlines() if line.strip()]
-    said = lines[-1] if lines else "no message"
-    return "".join(c if c.isprintable() else "?" for c in said)[:200]
-
-
-def _prlimit(lim: OcrLimits) -> list[str]:
-    """``prlimit`` with the tools' memory, CPU and core limits (none when it is not installed).
-
-    The memory limit never exceeds the one this process has (inside the reader sandbox, its
-    ceiling), so a tool is never given more than its caller.
-    """
-    exe = shutil.which("prlimit")
-    if exe is None:
-        return []
-    memory = lim.memory_bytes
-    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    if soft != resource.RLIM_INFINITY:
-        memory = min(memory, soft)
-    cpu = max(1, math.ceil(lim.page_seconds))
-    cpu_soft, _ = resource.getrlimit(resource.RLIMIT_CPU)
-    if cpu_soft != resource.RLIM_INFINITY:
-        cpu = min(cpu, cpu_soft)
-    return [exe, f"--as={memory}", f"--cpu={cpu}", "--core=0", "--"]
+        return done.output

@@ -5,10 +5,10 @@ apart by two spaces or more. So :func:`pdf_text` runs poppler's ``pdftotext -lay
 installed (Debian ``poppler-utils``; ``.ci/run`` installs it) and falls back to pdfplumber, set up
 to come close to it (see ``docs/pdf-text-layer.md``).
 
-``pdftotext`` gets the PDF on stdin, reads at most :data:`MAX_PAGES` pages (``-f``/``-l``), runs
-without a shell, with an environment holding no secrets, under a timeout, a CPU and memory limit
-(``prlimit``, when installed) and an output cap; inside the reader sandbox it also inherits the
-sandbox's limits.
+``pdftotext`` gets the PDF as a private temporary file, reads at most :data:`MAX_PAGES` pages
+(``-f``/``-l``) and runs as every tool does (:func:`robot.pdftext.tools.run_tool`): without a shell,
+with an environment holding no secrets, under a timeout, a CPU and memory limit (``prlimit``, when
+installed, never above the limits the reader sandbox already set) and an output cap.
 
 A PDF without a text layer (a scan), or whose text cannot be read (fonts without a Unicode map give
 ``(cid:0)(cid:1)…``; mostly control, private-use or replacement characters), raises
@@ -21,14 +21,13 @@ import io
 import itertools
 import os
 import re
-import resource
 import shutil
-import subprocess
 import tempfile
 import unicodedata
 from typing import Any, Literal
 
 from robot.errors import ReadError
+from robot.pdftext import tools
 
 __all__ = ["MAX_PAGES", "NoTextLayer", "pdf_text", "pdfplumber_text", "pdftotext_text"]
 
@@ -110,20 +109,7 @@ def _check_readable(text: str, filename: str) -> None:
 
 def _pdftotext_command(exe: str, source: str) -> list[str]:
     command = [exe, "-layout", "-enc", "UTF-8", "-f", "1", "-l", str(MAX_PAGES), "-q", source, "-"]
-    prlimit = shutil.which("prlimit")
-    if prlimit is None:
-        return command
-    memory = _within_hard_limit(resource.RLIMIT_AS, PDFTOTEXT_MEMORY_BYTES)
-    cpu = _within_hard_limit(resource.RLIMIT_CPU, PDFTOTEXT_CPU_SECONDS)
-    limits = [f"--as={memory}", f"--cpu={cpu}", "--core=0"]
-    return [prlimit, *limits, "--", *command]
-
-
-def _within_hard_limit(which: int, wanted: int) -> int:
-    """``wanted``, or the hard limit this process already runs under (the reader sandbox's) when that
-    is lower: prlimit cannot raise a hard limit, and would then not start pdftotext at all."""
-    _, hard = resource.getrlimit(which)
-    return wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    return [*tools.prlimit_prefix(PDFTOTEXT_MEMORY_BYTES, PDFTOTEXT_CPU_SECONDS), *command]
 
 
 def pdftotext_text(content: bytes, filename: str = "<bytes>") -> str:
@@ -131,71 +117,38 @@ def pdftotext_text(content: bytes, filename: str = "<bytes>") -> str:
     exe = pdftotext_path()
     if exe is None:
         raise ReadError("pdftotext (poppler-utils) is not installed", file=filename)
-    env = {k: v for k, v in os.environ.items() if k in _ENV_KEYS}
     with tempfile.TemporaryDirectory(prefix="fakturarobot-pdf-") as tmp:
         # a private temporary file (poppler seeks in its input), removed with the folder
         source = os.path.join(tmp, "in.pdf")
         with open(source, "wb") as handle:
             handle.write(content)
         try:
-            proc = subprocess.Popen(
+            done = tools.run_tool(
                 _pdftotext_command(exe, source),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=env,
+                env=tools.clean_env(_ENV_KEYS),
                 cwd=tmp,
-                close_fds=True,
+                timeout=PDFTOTEXT_TIMEOUT_SECONDS,
+                max_output=MAX_TEXT_BYTES,
             )
         except OSError as exc:
             raise ReadError(f"pdftotext cannot be started ({exc})", file=filename) from None
-        with proc:
-            try:
-                out, too_long = _read_capped(proc, filename)
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-    if too_long:
+        except tools.ToolTimedOut:
+            raise ReadError(
+                f"pdftotext took longer than {PDFTOTEXT_TIMEOUT_SECONDS} s", file=filename
+            ) from None
+    if done.overflowed:
         raise ReadError(
             f"the PDF's text is longer than {MAX_TEXT_BYTES // (1024 * 1024)} MiB",
             file=filename,
             expected="an invoice of reasonable size",
         )
-    if proc.returncode != 0 and not out.strip():
+    if done.returncode != 0 and not done.output.strip():
         raise ReadError(
-            f"the PDF's text cannot be extracted (pdftotext exit {proc.returncode})",
+            f"the PDF's text cannot be extracted (pdftotext exit {done.returncode})",
             file=filename,
             expected="a readable PDF",
         )
-    return out.decode("utf-8", errors="replace")
-
-
-def _read_capped(proc: subprocess.Popen[bytes], filename: str) -> tuple[bytes, bool]:
-    """stdout up to the cap, within the timeout (then the process is killed)."""
-    import selectors
-    import time
-
-    assert proc.stdout is not None
-    deadline = time.monotonic() + PDFTOTEXT_TIMEOUT_SECONDS
-    chunks: list[bytes] = []
-    size = 0
-    with selectors.DefaultSelector() as selector:
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                proc.kill()
-                raise ReadError(f"pdftotext took longer than {PDFTOTEXT_TIMEOUT_SECONDS} s", file=filename)
-            if not selector.select(left):
-                continue
-            chunk = os.read(proc.stdout.fileno(), 65536)
-            if not chunk:
-                return b"".join(chunks), False
-            size += len(chunk)
-            if size > MAX_TEXT_BYTES:
-                proc.kill()
-                return b"", True
-            chunks.append(chunk)
+    return done.output.decode("utf-8", errors="replace")
 
 
 def pdfplumber_text(content: bytes, filename: str = "<bytes>") -> str:
