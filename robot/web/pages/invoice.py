@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from robot.configuration.settings import LoadedConfig
 from robot.errors import StoreError
 from robot.processing import manual
 from robot.store.holds import Decision
@@ -83,50 +84,58 @@ def _attempt(
     user: User,
     invoice_id: int,
     form: dict[str, str],
-    act: Callable[[], object],
+    act: Callable[[LoadedConfig | None], object],
 ) -> Response:
-    """Carry out ``act``: back to the invoice's page, or the page with the store's refusal and the form."""
+    """Carry out ``act`` on the user's invoice (404 for another customer's, before anything is
+    decided): back to the invoice's page, or the page with the store's refusal and the form."""
+    _mine(store, user, invoice_id)
     try:
-        act()
+        act(config_of(request))
     except StoreError as exc:
         return _refused(request, store, user, invoice_id, str(exc), form)
     return _done(invoice_id)
 
 
-def _decide(
-    request: Request, store: Store, user: User, invoice_id: int, decision: Decision, note: str, field: str
-) -> Response:
-    """Release or retry with a note (kept in the form's ``field`` when refused)."""
-    _mine(store, user, invoice_id)
-    config = config_of(request)
-    return _attempt(
-        request,
-        store,
-        user,
-        invoice_id,
-        {field: note},
-        lambda: manual.decide(store, config, invoice_id, decision, by=user.name, note=note),
-    )
+#: an action that takes one text from the form: (store, configuration, invoice id, by whom, text)
+TextAction = Callable[[Store, LoadedConfig | None, int, str, str], object]
 
 
-def _with_note(decision: Decision, field: str) -> Callable[..., Response]:
-    """The POST route of a decision that takes only a note (release, retry)."""
+def _with_text(path: str, name: str, kept_as: str, act: TextAction) -> Callable[..., Response]:
+    """The POST route of an action that takes only a text, the form's field ``name`` (release and
+    retry a note, comment its text); refused, the page shows the text again in ``kept_as``."""
 
-    @router.post(f"/invoices/{{invoice_id}}/{decision}", dependencies=[Depends(csrf_ok)])
+    @router.post(f"/invoices/{{invoice_id}}/{path}", dependencies=[Depends(csrf_ok)])
     def route(
         request: Request,
         invoice_id: int,
-        note: str = Form(""),
+        text: str = Form("", alias=name),
         user: User = Depends(creditor),
         store: Store = Depends(store_of),
     ) -> Response:
-        return _decide(request, store, user, invoice_id, decision, note, field)
+        def act_on(config: LoadedConfig | None) -> object:
+            return act(store, config, invoice_id, user.name, text)
+
+        return _attempt(request, store, user, invoice_id, {kept_as: text}, act_on)
 
     return route
 
 
-release = _with_note("release", "note")
-retry = _with_note("retry", "retry_note")
+def _decision(decision: Decision) -> TextAction:
+    """Release or retry, with the note."""
+
+    def act(store: Store, config: LoadedConfig | None, invoice_id: int, by: str, note: str) -> object:
+        return manual.decide(store, config, invoice_id, decision, by=by, note=note)
+
+    return act
+
+
+def _comment(store: Store, _config: LoadedConfig | None, invoice_id: int, by: str, text: str) -> object:
+    return manual.comment(store, invoice_id, by, text)
+
+
+release = _with_text("release", "note", "note", _decision("release"))
+retry = _with_text("retry", "note", "retry_note", _decision("retry"))
+comment = _with_text("comment", "text", "text", _comment)
 
 
 @router.post("/invoices/{invoice_id}/return", dependencies=[Depends(csrf_ok)])
@@ -139,19 +148,14 @@ def return_(
     user: User = Depends(creditor),
     store: Store = Depends(store_of),
 ) -> Response:
-    _mine(store, user, invoice_id)
+    """A return needs a reason code and the customer's text; the form is checked before the store."""
     form = {"code": code, "reason_da": reason_da, "reason_en": reason_en}
     reason, problem = return_form(code, reason_da, translator(lang_of(request)))
     if reason is None:
-        return _refused(request, store, user, invoice_id, problem, form)
-    config = config_of(request)
-    return _attempt(
-        request,
-        store,
-        user,
-        invoice_id,
-        form,
-        lambda: manual.decide(
+        return _refused(request, store, user, invoice_id, problem, form)  # 404 for another's invoice
+
+    def return_it(config: LoadedConfig | None) -> object:
+        return manual.decide(
             store,
             config,
             invoice_id,
@@ -160,24 +164,6 @@ def return_(
             reason=reason,
             reason_da=reason_da,
             reason_en=reason_en or None,
-        ),
-    )
+        )
 
-
-@router.post("/invoices/{invoice_id}/comment", dependencies=[Depends(csrf_ok)])
-def comment(
-    request: Request,
-    invoice_id: int,
-    text: str = Form(""),
-    user: User = Depends(creditor),
-    store: Store = Depends(store_of),
-) -> Response:
-    _mine(store, user, invoice_id)
-    return _attempt(
-        request,
-        store,
-        user,
-        invoice_id,
-        {"text": text},
-        lambda: manual.comment(store, invoice_id, user.name, text),
-    )
+    return _attempt(request, store, user, invoice_id, form, return_it)
