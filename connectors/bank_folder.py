@@ -30,13 +30,19 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import INTAKE_PROBLEM, Connector, IncomingDocument, IntakeFailure
-from connectors.folder.intake import Stamp, Stamps, examine, settle, take
+from connectors.folder.intake import Stamp, Stamps, take_settled
 from connectors.folder.outcomes import DONE_DIR, move_done
 from robot.errors import ConnectorError
 from robot.readers.limits import MAX_DOCUMENT_BYTES
 
 IGNORE_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload")
 SUFFIX = ".xml"
+
+
+def _is_bank_file(name: str) -> bool:
+    """``*.xml``, not hidden and not a name of a file still being written."""
+    lowered = name.lower()
+    return not name.startswith(".") and lowered.endswith(SUFFIX) and not lowered.endswith(IGNORE_SUFFIXES)
 
 
 class BankFolderSettings(BaseModel):
@@ -74,29 +80,18 @@ class BankFolder(Connector):
         are skipped, files still being written are left for a later fetch."""
         if not self.folder.is_dir():
             raise ConnectorError(f"bank folder {self.folder} does not exist")
-        candidates: dict[str, Stamps] = {}
-        for name in sorted(os.listdir(self.folder)):
-            lowered = name.lower()
-            if name.startswith(".") or not lowered.endswith(SUFFIX) or lowered.endswith(IGNORE_SUFFIXES):
+        names = [name for name in sorted(os.listdir(self.folder)) if _is_bank_file(name)]
+        for found in take_settled(self.folder, names, self._listed, self.settle_seconds, self.max_bytes):
+            if isinstance(found, IntakeFailure):
+                yield found
                 continue
-            failure, stamps = examine(self.folder, name)
-            if failure is not None:
-                yield failure
-            elif stamps is not None:
-                candidates[name] = stamps
-        stable = settle(self.folder, candidates, self._listed, self.settle_seconds)
-        self._listed = candidates
-        for name in sorted(stable):
-            item = take(self.folder, name, stable[name][0], self.max_bytes)
-            if isinstance(item, IncomingDocument):
-                problem = item.metadata.get(INTAKE_PROBLEM)
-                if problem and not item.content:  # over the size limit: never read
-                    yield IntakeFailure(item.source_ref, f"{problem}; not read, left in the bank folder")
-                    continue
-                self._taken[name] = stable[name][0]
-                item = IncomingDocument(item.source_ref, item.filename, item.content)  # no sidecars here
-            if item is not None:
-                yield item
+            doc, settled = found
+            problem = doc.metadata.get(INTAKE_PROBLEM)
+            if problem and not doc.content:  # over the size limit: never read
+                yield IntakeFailure(doc.source_ref, f"{problem}; not read, left in the bank folder")
+                continue
+            self._taken[doc.source_ref] = settled
+            yield IncomingDocument(doc.source_ref, doc.filename, doc.content)  # no sidecars here
 
     def acknowledge(self, doc: IncomingDocument) -> None:
         """Move the stored file to ``.done/`` (left in place, and this raises, if it changed since)."""

@@ -43,7 +43,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import IncomingDocument, IntakeFailure, Source
-from connectors.folder.intake import Stamp, Stamps, examine, settle, take
+from connectors.folder.intake import Stamp, Stamps, take_settled
 from connectors.folder.outcomes import DONE_DIR, OUTCOMES_FILE, append_outcome, move_done, read_outcomes
 from connectors.folder.sidecars import (
     EXPECTED,
@@ -123,25 +123,20 @@ class FolderSource(Source):
         sub-folders are skipped, files still being written are left for a later fetch."""
         if not self.inbox.is_dir():
             raise ConnectorError(f"inbox folder {self.inbox} does not exist")
-        candidates: dict[str, Stamps] = {}
-        for name in sorted(os.listdir(self.inbox)):
-            if name.startswith(".") or name.endswith(SIDECAR_SUFFIX):
+        names = [
+            name
+            for name in sorted(os.listdir(self.inbox))
+            if not name.startswith(".")
+            and not name.endswith(SIDECAR_SUFFIX)
+            and not name.lower().endswith(self.ignore_suffixes)
+        ]
+        for found in take_settled(self.inbox, names, self._listed, self.settle_seconds, self.max_bytes):
+            if isinstance(found, IntakeFailure):
+                yield found
                 continue
-            if name.lower().endswith(self.ignore_suffixes):
-                continue
-            failure, stamps = examine(self.inbox, name)
-            if failure is not None:
-                yield failure
-            elif stamps is not None:
-                candidates[name] = stamps
-        stable = settle(self.inbox, candidates, self._listed, self.settle_seconds)
-        self._listed = candidates
-        for name in sorted(stable):
-            item = take(self.inbox, name, stable[name][0], self.max_bytes)
-            if isinstance(item, IncomingDocument):
-                self._taken[name] = stable[name][0]
-            if item is not None:
-                yield item
+            doc, settled = found
+            self._taken[doc.source_ref] = settled
+            yield doc
 
     def _metadata(self, name: str) -> tuple[dict[str, str], str | None]:
         """The sidecar's metadata beside ``name`` and what is wrong with it, as fetch() reads it.

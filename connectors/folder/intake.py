@@ -14,6 +14,7 @@ import errno
 import os
 import stat
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from loguru import logger
@@ -137,3 +138,28 @@ def take(inbox: Path, name: str, settled: Stamp, max_bytes: int) -> IncomingDocu
     if problems:
         metadata[INTAKE_PROBLEM] = "; ".join(problems)
     return IncomingDocument(source_ref=name, filename=name, content=content, metadata=metadata)
+
+
+def take_settled(
+    inbox: Path, names: Iterable[str], listed: dict[str, Stamps], settle_seconds: float, max_bytes: int
+) -> Iterator[IntakeFailure | tuple[IncomingDocument, Stamp]]:
+    """The named files of ``inbox`` as a folder connector takes them: each whole one with
+    the stamp it was read at (for :func:`connectors.folder.outcomes.move_done`), or why it is not
+    taken (a symbolic link, a device, ...); what is no document, still changing or gone is left
+    out. ``listed``, the last call's stamps, becomes this one's once the files settled."""
+    found: dict[str, Stamps] = {}
+    for name in names:
+        failure, stamps = examine(inbox, name)
+        if failure is not None:
+            yield failure
+        elif stamps is not None:
+            found[name] = stamps
+    stable = settle(inbox, found, listed, settle_seconds)
+    listed.clear()
+    listed.update(found)
+    for name in sorted(stable):
+        item = take(inbox, name, stable[name][0], max_bytes)
+        if isinstance(item, IncomingDocument):
+            yield item, stable[name][0]
+        elif item is not None:
+            yield item
