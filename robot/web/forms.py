@@ -1,12 +1,16 @@
 """What the hold queue and the invoice page ask the same way of a decision's form.
 
 A return needs a reason code a person may return with and the customer's text in Danish; both
-pages check that here, before anything is decided, and offer the same reason codes.
+pages read those fields (:class:`ReturnFields`), check them here before anything is decided, and
+offer the same reason codes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from fastapi import Form
 
 from robot.codes import RETURN_REASONS
 from robot.processing import manual
@@ -20,13 +24,22 @@ if TYPE_CHECKING:
 REASON_CHOICES: list[tuple[str, str, str]] = [(r.value, r.da, r.en) for r in RETURN_REASONS]
 
 
-def return_form(code: str, reason_da: str, _: Callable[[str, str], str]) -> tuple[Reason | None, str]:
+@dataclass(frozen=True, slots=True)
+class ReturnFields:
+    """A return's fields of a decision's form, read by a route as ``fields: ReturnFields = Depends()``."""
+
+    code: str = Form("OTH")
+    reason_da: str = Form("")
+    reason_en: str = Form("")
+
+
+def return_form(fields: ReturnFields, _: Callable[[str, str], str]) -> tuple[Reason | None, str]:
     """The reason of a return's form, or (None, why not): an unknown code, no Danish text."""
     try:
-        reason = manual.return_reason(code)
+        reason = manual.return_reason(fields.code)
     except ValueError as exc:
         return None, str(exc)
-    if not reason_da.strip():
+    if not fields.reason_da.strip():
         return None, _(
             "Skriv begrundelsen til kunden (på dansk).", "Write the reason for the customer (in Danish)."
         )

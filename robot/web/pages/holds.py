@@ -30,7 +30,7 @@ from robot.store.repo import Store
 from robot.store.schema import utcnow
 from robot.store.users import Users
 from robot.web.deps import User, config_of, creditor, csrf_ok, store_of, viewer
-from robot.web.forms import REASON_CHOICES, return_form
+from robot.web.forms import REASON_CHOICES, ReturnFields, return_form
 from robot.web.reads.holds import MAX_PAGE, PAGE, UNASSIGNED, HoldFilter, count_holds, held_ids, hold_queue
 from robot.web.render import ZONE, lang_of, render, translator
 
@@ -161,9 +161,7 @@ def decide(
     ids: list[int] = Form(default=[]),
     decision: str = Form(""),
     note: str = Form(""),
-    code: str = Form("OTH"),
-    reason_da: str = Form(""),
-    reason_en: str = Form(""),
+    fields: ReturnFields = Depends(),
     back: str = Form("/holds"),
     user: User = Depends(creditor),
     store: Store = Depends(store_of),
@@ -177,7 +175,7 @@ def decide(
     chosen: Decision = decision  # type: ignore[assignment]
     reason = None
     if chosen == "return":
-        reason, problem = return_form(code, reason_da, _)
+        reason, problem = return_form(fields, _)
         if reason is None:
             raise HTTPException(status_code=400, detail=problem)
     mine, others = _selected(store, user, ids)
@@ -189,8 +187,8 @@ def decide(
         by=user.name,
         note=note,
         reason=reason,
-        reason_da=reason_da,
-        reason_en=reason_en.strip() or None,
+        reason_da=fields.reason_da,
+        reason_en=fields.reason_en.strip() or None,
     )
     outcomes += [manual.Outcome(i, None, f"no invoice {i}") for i in others]
     order = {i: n for n, i in enumerate(dict.fromkeys(ids))}

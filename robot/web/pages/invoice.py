@@ -23,7 +23,7 @@ from robot.store.repo import Store
 from robot.store.schema import InvoiceRow
 from robot.web.app import CSP
 from robot.web.deps import User, config_of, creditor, csrf_ok, store_of, viewer
-from robot.web.forms import REASON_CHOICES, return_form
+from robot.web.forms import REASON_CHOICES, ReturnFields, return_form
 from robot.web.reads.invoice import invoice_page, visible
 from robot.web.reads.invoice_fields import text_of
 from robot.web.render import lang_of, render, translator
@@ -142,15 +142,13 @@ comment = _with_text("comment", "text", "text", _comment)
 def return_(
     request: Request,
     invoice_id: int,
-    code: str = Form("OTH"),
-    reason_da: str = Form(""),
-    reason_en: str = Form(""),
+    fields: ReturnFields = Depends(),
     user: User = Depends(creditor),
     store: Store = Depends(store_of),
 ) -> Response:
     """A return needs a reason code and the customer's text; the form is checked before the store."""
-    form = {"code": code, "reason_da": reason_da, "reason_en": reason_en}
-    reason, problem = return_form(code, reason_da, translator(lang_of(request)))
+    form = {"code": fields.code, "reason_da": fields.reason_da, "reason_en": fields.reason_en}
+    reason, problem = return_form(fields, translator(lang_of(request)))
     if reason is None:
         return _refused(request, store, user, invoice_id, problem, form)  # 404 for another's invoice
 
@@ -162,8 +160,8 @@ def return_(
             "return",
             by=user.name,
             reason=reason,
-            reason_da=reason_da,
-            reason_en=reason_en or None,
+            reason_da=fields.reason_da,
+            reason_en=fields.reason_en or None,
         )
 
     return _attempt(request, store, user, invoice_id, form, return_it)
