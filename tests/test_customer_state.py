@@ -22,7 +22,8 @@ from robot.processing.customer_state import (
     on_time_shares,
 )
 from robot.store.repo import Store
-from robot.store.schema import Document, Event, InvoiceRow
+from robot.store.schema import Event, InvoiceRow
+from tests.support.storerows import add_invoice
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -170,22 +171,15 @@ def test_every_key_has_a_danish_and_english_label() -> None:
 
 def _invoice(store: Store, n: int, customer: str, supplier: str, due: date | None) -> int:
     with store.sessions.begin() as s:
-        doc = Document(sha256=f"{n:064d}", size=1, content=b"x", filename=f"{n}.xml")
-        s.add(doc)
-        s.flush()
-        row = InvoiceRow(
-            document_id=doc.id,
-            source="test",
-            source_ref=f"{n}.xml",
-            state="posted",
+        row = add_invoice(
+            s,
+            n,
             customer_id=customer,
             supplier_key=supplier,
             supplier_name=f"Supplier {supplier}",
             due_date=due,
             invoice_number=f"N{n}",
         )
-        s.add(row)
-        s.flush()
         return int(row.id)
 
 

@@ -21,8 +21,9 @@ from typer.testing import CliRunner
 
 from robot.cli.app import _register, app
 from robot.store.repo import Store
-from robot.store.schema import Document, InvoiceRow, InvoiceState, NoticeRow, Run, utcnow
+from robot.store.schema import InvoiceState, NoticeRow, Run, utcnow
 from tests.support.bulk import write_config
+from tests.support.storerows import add_invoice
 
 STATES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
 LINE = re.compile(
@@ -197,18 +198,7 @@ def test_most_failures_is_critical_even_when_partial(
 def _hold(store: Store, n: int, due: date) -> None:
     with store.sessions.begin() as s:
         for i in range(n):
-            doc = Document(sha256=f"{i:064d}", size=1, content=b"x", filename=f"{i}.xml")
-            s.add(doc)
-            s.flush()
-            s.add(
-                InvoiceRow(
-                    source="folder",
-                    source_ref=f"{i}.xml",
-                    document_id=doc.id,
-                    state=InvoiceState.HELD,
-                    due_date=due,
-                )
-            )
+            add_invoice(s, i, source="folder", state=InvoiceState.HELD, due_date=due)
 
 
 def test_thresholds_come_from_the_health_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,6 @@ and another customer's invoice is a missing one. Every response is held to the O
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -18,7 +17,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from robot.store.api_tokens import ApiTokens
-from robot.store.schema import Document, Event, InvoiceRow
+from robot.store.schema import Event, InvoiceRow
+from tests.support.storerows import add_invoice
 from tests.web.api_contract import conforms
 from tests.web.conftest import BASE_URL
 
@@ -33,16 +33,9 @@ LIST, ONE = "/api/v1/invoices", "/api/v1/invoices/{id}"
 def _invoice(
     s: Session, n: int, customer: str, supplier: str, received: datetime, **more: object
 ) -> InvoiceRow:
-    doc = Document(
-        sha256=hashlib.sha256(f"{n}".encode()).hexdigest(), size=1, content=b"x", filename=f"{n}.xml"
-    )
-    s.add(doc)
-    s.flush()
-    row = InvoiceRow(
-        document_id=doc.id,
-        source="test",
-        source_ref=f"{n}.xml",
-        state="posted",
+    row = add_invoice(
+        s,
+        n,
         customer_id=customer,
         invoice_number=f"F-{n}",
         number_normalised=f"F-{n}",
@@ -56,8 +49,6 @@ def _invoice(
         received_at=received,
         **more,
     )
-    s.add(row)
-    s.flush()
     s.add(Event(invoice_id=row.id, kind="received", at=received))
     s.add(Event(invoice_id=row.id, kind="posted", at=received, detail={"erp_document_no": f"PI-{n}"}))
     return row
