@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -32,30 +33,17 @@ NS = {
 }
 
 
-def _finding(
-    code: str,
-    reason: str,
-    action: str,
-    field: str | None,
-    *,
-    expected: str | None = None,
-    found: str | None = None,
-    severity: str = "error",
-    status: str = "RE",
-    line_id: str | None = None,
-) -> Finding:
+def _finding(code: str, reason: str, action: str, field: str | None, **more: Any) -> Finding:
+    """A finding of ``code`` on ``field`` with these codes and messages naming the field; ``more``
+    (``found``, ``expected``, ``line_id``, ``severity``, ``status``) on top."""
     return returned_finding(
         code,
-        severity=severity,
-        status=status,
         reason=reason,
         action=action,
         field=field,
         message_da=f"Fejl i {field or 'fakturaen'} <&> æøå",
         message_en=f"Problem with {field or 'the invoice'}",
-        found=found,
-        expected=expected,
-        line_id=line_id,
+        **more,
     )
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
@@ -26,33 +27,11 @@ from tests.support.findings import returned_finding
 CUSTOMER = Customer(id="SAM", name="Styrelsen for Eksempler", notify=("kreditor@sam.dk", "leder@sam.dk"))
 
 
-def _finding(
-    field: str | None,
-    reason: str,
-    action: str,
-    da: str,
-    en: str,
-    *,
-    found: str | None = None,
-    expected: str | None = None,
-    severity: str = "error",
-    line_id: str | None = None,
-    found_da: str | None = None,
-    expected_da: str | None = None,
-) -> Finding:
+def _finding(field: str | None, reason: str, action: str, da: str, en: str, **more: Any) -> Finding:
+    """A returning finding on ``field`` with these codes and messages; ``more`` (``found``,
+    ``expected``, their Danish twins, ``line_id``, ``severity``) on top."""
     return returned_finding(
-        f"TEST-{field}",
-        field=field,
-        severity=severity,
-        reason=reason,
-        action=action,
-        message_da=da,
-        message_en=en,
-        found=found,
-        expected=expected,
-        line_id=line_id,
-        found_da=found_da,
-        expected_da=expected_da,
+        f"TEST-{field}", field=field, reason=reason, action=action, message_da=da, message_en=en, **more
     )
 
 
