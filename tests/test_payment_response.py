@@ -79,6 +79,15 @@ def _events(store: Store, invoice_id: int, kind: str) -> list[Event]:
         return list(s.scalars(select(Event).where(Event.invoice_id == invoice_id, Event.kind == kind)))
 
 
+def _bank_file_paying(folder: Path, number: str, amount: str) -> Path:
+    """A camt.054 in ``folder`` with one debit of ``amount`` that refers to invoice ``number``."""
+    path = folder / "camt054.xml"
+    path.write_bytes(
+        camt054("08", [entry("DBIT", amount, [tx(amount=amount, referred_documents=[(number, None)])])])
+    )
+    return path
+
+
 def _errors(xml: bytes) -> list[dict[str, str]]:
     corpora_path("oioubl-3", "xslt", "xslt", "DK-PEPPOLBIS-T111.xslt")  # skips when the corpora are absent
     report = oracle_report(xml, "t111")
@@ -177,12 +186,7 @@ def test_an_unknown_buyer_is_answered_by_the_responder_and_a_responder_without_a
 
 def test_after_a_bank_import_each_invoice_a_payment_paid_is_answered(store: Store, tmp_path: Path) -> None:
     invoice_id = _posted(store, PEPPOL, "KL-2026-0264", "22650.00")
-    notification = camt054(
-        "08",
-        [entry("DBIT", "22650.00", [tx(amount="22650.00", referred_documents=[("KL-2026-0264", None)])])],
-    )
-    path = tmp_path / "camt054.xml"
-    path.write_bytes(notification)
+    path = _bank_file_paying(tmp_path, "KL-2026-0264", "22650.00")
     (outcome,) = PaymentImporter(store).import_files([path])
     assert outcome.matched == 1, outcome
     with store.sessions() as s:
@@ -198,12 +202,7 @@ def test_the_importer_answers_a_matched_payment_when_payment_responses_are_on(
     store: Store, tmp_path: Path
 ) -> None:
     invoice_id = _posted(store, PEPPOL, "KL-2026-0264", "22650.00")
-    notification = camt054(
-        "08",
-        [entry("DBIT", "22650.00", [tx(amount="22650.00", referred_documents=[("KL-2026-0264", None)])])],
-    )
-    path = tmp_path / "camt054.xml"
-    path.write_bytes(notification)
+    path = _bank_file_paying(tmp_path, "KL-2026-0264", "22650.00")
     (outcome,) = PaymentImporter(store, responder=ON).import_files([path])
     assert outcome.matched == 1, outcome
     (event,) = _events(store, invoice_id, KIND)

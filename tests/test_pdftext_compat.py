@@ -26,12 +26,21 @@ from robot.pdftext.printed import read_printed
 HEAD = "issuer: Leverandør A/S\nkeywords: ['CVR 12345674']\n"
 FIELDS = "fields:\n  invoice_number: Faktura (\\d+)\n  date: Dato (\\S+)\n  amount: I alt (\\S+)\n"
 TEXT = "Leverandør A/S CVR 12345674\nFaktura 77\nDato 01.02.2026\nI alt 1.250,00\n"
+DANISH = "options: {decimal_separator: ',', date_formats: ['%d.%m.%Y']}\n"
+"""The options of a Danish template: decimal comma, day.month.year."""
+LINES = "  lines:\n    parser: lines\n    start: Varer\n    end: I alt\n"
+"""A lines field from "Varer" to "I alt" (its ``line`` pattern follows)."""
 
 
 def _write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _template(folder: Path, more_fields: str = "", options: str = DANISH) -> Path:
+    """``t.yml`` in ``folder``: :data:`HEAD` and :data:`FIELDS`, ``more_fields``, then ``options``."""
+    return _write(folder, "t.yml", HEAD + FIELDS + more_fields + options)
 
 
 def _read(path: Path, text: str) -> dict[str, object]:
@@ -42,11 +51,7 @@ def _read(path: Path, text: str) -> dict[str, object]:
 
 
 def test_remove_accents_as_a_list_is_read_as_invoice2data_reads_it(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path,
-        "t.yml",
-        HEAD + FIELDS + "options:\n  decimal_separator: ','\n  remove_accents:\n    - True\n",
-    )
+    path = _template(tmp_path, options="options:\n  decimal_separator: ','\n  remove_accents:\n    - True\n")
     template = Template.load(path)
     assert template.spec.options.remove_accents is True
     assert template.prepare("Beløb café Åbenrå") == "Beløb cafe Abenra"  # ø stays: it has no accent
@@ -120,9 +125,7 @@ def test_area_reads_only_the_box_it_names(tmp_path: Path) -> None:
         tmp_path,
         "t.yml",
         HEAD + "fields:\n  invoice_number: Faktura (\\d+)\n  date: Dato (\\S+)\n"
-        "  amount:\n    parser: regex\n    regex: I alt (\\S+)\n    type: float\n"
-        + area
-        + "options: {decimal_separator: ',', date_formats: ['%d.%m.%Y']}\n",
+        "  amount:\n    parser: regex\n    regex: I alt (\\S+)\n    type: float\n" + area + DANISH,
     )
     content = _two_totals_pdf()
     templates = TemplateSet.load([tmp_path])
@@ -142,13 +145,10 @@ def test_area_reads_only_the_box_it_names(tmp_path: Path) -> None:
 
 
 def test_untyped_line_values_are_read_with_the_templates_decimal_separator(tmp_path: Path) -> None:
-    path = _write(
+    path = _template(
         tmp_path,
-        "t.yml",
-        HEAD + FIELDS + "  lines:\n    parser: lines\n    start: Varer\n    end: I alt\n"
-        "    line: ^(?P<name>\\D+?)\\s+(?P<qty>\\d+)\\s+(?P<price_unit>[\\d.,]+)"
-        "\\s+(?P<price_subtotal>[\\d.,]+)$\n"
-        "options: {decimal_separator: ',', date_formats: ['%d.%m.%Y']}\n",
+        LINES + "    line: ^(?P<name>\\D+?)\\s+(?P<qty>\\d+)\\s+(?P<price_unit>[\\d.,]+)"
+        "\\s+(?P<price_subtotal>[\\d.,]+)$\n",
     )
     text = TEXT.replace("I alt", "Varer\nKuglepen 100 0,01 1,00\nPapir 2 1.124,50 2.249,00\nI alt")
     fields = _read(path, text)
@@ -162,14 +162,11 @@ def test_untyped_line_values_are_read_with_the_templates_decimal_separator(tmp_p
 
 
 def test_line_note_rows_become_the_note_of_their_line(tmp_path: Path) -> None:
-    path = _write(
+    path = _template(
         tmp_path,
-        "t.yml",
-        HEAD + FIELDS + "  lines:\n    parser: lines\n    start: Varer\n    end: I alt\n"
-        "    line:\n      - ^(?P<name>\\D+?)\\s+(?P<price_subtotal>[\\d.,]+)$\n"
+        LINES + "    line:\n      - ^(?P<name>\\D+?)\\s+(?P<price_subtotal>[\\d.,]+)$\n"
         "      - '^Serienummer: (?P<line_note>.+)$'\n"
-        "    types: {price_subtotal: float}\n"
-        "options: {decimal_separator: ',', date_formats: ['%d.%m.%Y']}\n",
+        "    types: {price_subtotal: float}\n",
     )
     text = TEXT.replace(
         "I alt", "Varer\nSerienummer: S-0\nSkærm 1.000,00\nSerienummer: S-1\nSerienummer: S-2\nI alt"
@@ -209,13 +206,7 @@ def test_ambiguous_or_partial_dates_are_refused_not_guessed(text: str) -> None:
 
 
 def test_an_optional_date_that_fails_is_left_out_and_the_document_is_read(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path,
-        "t.yml",
-        HEAD
-        + FIELDS
-        + "  date_due: Forfald (\\S+)\noptions: {decimal_separator: ',', date_formats: ['%d.%m.%Y']}\n",
-    )
+    path = _template(tmp_path, "  date_due: Forfald (\\S+)\n")
     fields = _read(path, TEXT + "Forfald 03/04/2026\n")
     assert "date_due" not in fields and fields["date"] == date(2026, 2, 1)
     invoice = to_invoice(fields, "t")
@@ -227,11 +218,7 @@ def test_an_optional_date_that_fails_is_left_out_and_the_document_is_read(tmp_pa
 
 def test_a_broken_template_does_not_stop_the_others_from_matching(tmp_path: Path) -> None:
     _write(tmp_path, "a-broken.yml", "keywords: [CVR]\nfields:\n  amount: (\\d+\n")
-    _write(
-        tmp_path,
-        "b-good.yml",
-        HEAD + FIELDS + "options: {decimal_separator: ',', date_formats: ['%d.%m.%Y']}\n",
-    )
+    _write(tmp_path, "b-good.yml", HEAD + FIELDS + DANISH)
     templates = TemplateSet.load([tmp_path])
     found = templates.match(TEXT)
     assert found is not None and found[0].name == "b-good"
@@ -298,12 +285,7 @@ def test_what_invoice2data_skips_at_extraction_is_a_warning_not_a_refusal(tmp_pa
 
 
 def test_an_untyped_amount_field_is_read_with_the_decimal_separator(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path,
-        "t.yml",
-        HEAD + FIELDS + "  amount_tax:\n    parser: regex\n    regex: Moms (\\S+)\n"
-        "options: {decimal_separator: ',', date_formats: ['%d.%m.%Y']}\n",
-    )
+    path = _template(tmp_path, "  amount_tax:\n    parser: regex\n    regex: Moms (\\S+)\n")
     fields = _read(path, TEXT + "Moms 250,00\n")
     assert fields["amount_tax"] == Decimal("250.00")
     assert to_invoice(fields, "t").totals.tax == Decimal("250.00")
