@@ -19,7 +19,7 @@ cannot be reached (a TransientError or a connection error from the ledger) is no
 fault: it is counted apart (``erp_unreachable``), backs the invoice off across runs and never
 exhausts ``attempts``, so after an outage the invoices are posted, not held.
 
-Given a :class:`~robot.store.queue.Fence` (a worker's lease on the invoice), every side effect is
+Given a :class:`~robot.store.fence.Fence` (a worker's lease on the invoice), every side effect is
 fenced: the lease is verified and renewed immediately before each ERP call, and the decision and
 the completion are written only while the invoice is still this worker's. A worker whose lease was
 lost stops (a ``lease-lost`` event) and leaves the invoice to the worker that has it.
@@ -50,9 +50,9 @@ from robot.processing.outcome import Outcome, carried_out, classified
 from robot.processing.postable import posting_for
 from robot.processing.reply import response_for
 from robot.processing.returns import blocking_findings
+from robot.store.fence import Fence, LeaseLost
 from robot.store.history import StoreHistory
 from robot.store.queries import HistoryRow
-from robot.store.queue import Fence, LeaseLost
 from robot.store.repo import Store
 from robot.store.schema import Document, InvoiceRow, InvoiceState, utcnow
 

@@ -20,7 +20,7 @@ from robot.errors import BusinessError
 from robot.processing.findings import robot_finding
 from robot.processing.handover import ErpUnreachable, hand_over
 from robot.processing.outcome import held
-from robot.store.queue import Fence, LeaseLost
+from robot.store.fence import Fence, LeaseLost
 from robot.store.repo import Store
 
 ERP_BACKOFF = timedelta(minutes=5)  # wait after a second outage in a row; doubles per further one

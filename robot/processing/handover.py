@@ -2,7 +2,7 @@
 
 The posting intent (:func:`intent`) is recorded before the ERP is called, in the transaction that
 decides the invoice; :func:`hand_over` then asks the ERP (``find``), posts if needed and records the
-ERP's number. Given a :class:`~robot.store.queue.Fence`, the lease is verified (and renewed)
+ERP's number. Given a :class:`~robot.store.fence.Fence`, the lease is verified (and renewed)
 immediately before each ERP call, and the number is recorded only if the invoice is still the
 worker's; the fence's heartbeat renews the lease while a call runs. An ERP that cannot be reached
 raises :class:`ErpUnreachable` (the invoice backs off, see :mod:`robot.processing.actions`); an ERP that
@@ -23,7 +23,7 @@ from robot.processing.findings import robot_finding
 from robot.processing.outcome import Intent, held
 
 if TYPE_CHECKING:
-    from robot.store.queue import Fence
+    from robot.store.fence import Fence
     from robot.store.repo import Store
 
 T = TypeVar("T")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NotRequired, TypedDict, Unpack
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -60,6 +60,16 @@ class Checks:
             loaded = config if isinstance(config, LoadedConfig) else config()
             self._loaded = (load_master(loaded), loaded.pdf_templates())
         return self._loaded
+
+
+class Say(TypedDict):
+    """What a person says with a decision: :func:`decide`'s keywords, passed on by :func:`decide_many`."""
+
+    by: str
+    note: NotRequired[str]
+    reason: NotRequired[Reason | None]
+    reason_da: NotRequired[str]
+    reason_en: NotRequired[str | None]
 
 
 def return_reason(value: str) -> Reason:
@@ -136,29 +146,14 @@ def decide_many(
     config: LoadedConfig | Callable[[], LoadedConfig] | None,
     invoice_ids: Sequence[int],
     decision: Decision,
-    *,
-    by: str,
-    note: str = "",
-    reason: Reason | None = None,
-    reason_da: str = "",
-    reason_en: str | None = None,
+    **say: Unpack[Say],
 ) -> list[Outcome]:
     """One decision for several invoices, each through :func:`decide` on its own (one may be refused)."""
     checks = Checks(config)
     outcomes: list[Outcome] = []
     for invoice_id in dict.fromkeys(invoice_ids):
         try:
-            done = decide(
-                store,
-                checks,
-                invoice_id,
-                decision,
-                by=by,
-                note=note,
-                reason=reason,
-                reason_da=reason_da,
-                reason_en=reason_en,
-            )
+            done = decide(store, checks, invoice_id, decision, **say)
         except StoreError as exc:
             outcomes.append(Outcome(invoice_id, None, str(exc)))
         else:

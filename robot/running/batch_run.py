@@ -2,7 +2,7 @@
 
 :class:`BatchRun` is the body of :meth:`robot.running.run.Robot.process` for one batch of claimed
 invoices: the new ones are decided in one transaction (:func:`robot.processing.batch.decide_batch`),
-then each one to post is handed over under its own lease (:class:`robot.store.queue.Fence`: renewed
+then each one to post is handed over under its own lease (:class:`robot.store.fence.Fence`: renewed
 and verified right before each ERP call, a heartbeat while the call runs). A batch's tail whose
 lease lapsed while it waited and that another worker took is left to that worker (the fence says
 so). Invoices decided earlier (resumed, released by a person) are carried out one at a time, as are
@@ -12,33 +12,46 @@ and lets go of the rest.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from loguru import logger
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.base import Posting
 from robot.processing.batch import decide_batch, is_new
-from robot.store.queue import Fence, LeaseLost
+from robot.store.fence import Fence, LeaseLost
+from robot.store.queue import customer_of_row
 from robot.store.schema import Document, InvoiceRow
 
 if TYPE_CHECKING:
     from robot.running.run import Robot, RunOptions
 
 
+class Limits(TypedDict):
+    """How long an invoice is tried (:meth:`robot.processing.guard.Guarded.guarded`): the run's, else
+    the robot's."""
+
+    max_attempts: int
+    erp_backoff: timedelta
+    erp_backoff_max: timedelta
+
+
 class BatchRun:
     def __init__(self, robot: Robot, run_id: int, opts: RunOptions, tried: set[int], total: int) -> None:
         self.robot, self.run_id, self.opts, self.tried, self.total = robot, run_id, opts, tried, total
         self.problems: list[str] = []
-        self.max_attempts = opts.max_attempts or robot.max_attempts
-        self.backoff = robot.erp_backoff if opts.erp_backoff is None else opts.erp_backoff
-        self.backoff_max = robot.erp_backoff_max if opts.erp_backoff_max is None else opts.erp_backoff_max
+        self.limits = Limits(
+            max_attempts=opts.max_attempts or robot.max_attempts,
+            erp_backoff=robot.erp_backoff if opts.erp_backoff is None else opts.erp_backoff,
+            erp_backoff_max=robot.erp_backoff_max if opts.erp_backoff_max is None else opts.erp_backoff_max,
+        )
 
     def run(self, ids: list[int]) -> list[str]:
         opts, store = self.opts, self.robot.store
         items = store.documents_of(ids)
         if opts.customers:  # only these customers' invoices: let go of the others at once
-            others = {r.id for r, _ in items if _customer(r) not in opts.customers}
+            others = {r.id for r, _ in items if customer_of_row(r) not in opts.customers}
             store.release_many(sorted(others), opts.worker)
             items = [(r, d) for r, d in items if r.id not in others]
         new = [(r, d) for r, d in items if is_new(r)] if not opts.dry_run else []
@@ -67,7 +80,7 @@ class BatchRun:
             self.tried.add(invoice_id)
             try:
                 failed = robot.actions.failed(
-                    invoice_id, self.run_id, error, self.max_attempts, worker=opts.worker
+                    invoice_id, self.run_id, error, self.limits["max_attempts"], worker=opts.worker
                 )
             except LeaseLost as lost:
                 robot.actions.lease_lost(lost, self.run_id)
@@ -84,55 +97,38 @@ class BatchRun:
         robot.store.release_many(stopped, opts.worker)
 
     def _hand_over(self, invoice_id: int, posting: Posting) -> None:
-        robot, opts = self.robot, self.opts
         self.tried.add(invoice_id)
-        fence = Fence(robot.store, invoice_id, opts.worker, opts.lease)
+        fence = self._fence(invoice_id)
         with fence:  # a heartbeat renews the lease every lease/3 while the invoice is in hand
-            problem = robot.actions.hand_over_decided(
-                invoice_id,
-                posting,
-                self.run_id,
-                fence=fence,
-                max_attempts=self.max_attempts,
-                erp_backoff=self.backoff,
-                erp_backoff_max=self.backoff_max,
+            problem = self.robot.actions.hand_over_decided(
+                invoice_id, posting, self.run_id, fence=fence, **self.limits
             )
-        if problem:
-            self.problems.append(problem)
-        self._progress()
+        self._done(invoice_id, problem)
 
     def _one(self, invoice_id: int) -> None:
         """An invoice decided earlier (or of a failed batch), the whole way on its own."""
-        robot, opts = self.robot, self.opts
         # Leases are per invoice: renew this one right before taking it (one statement). A batch's
         # tail may have lapsed while it waited; if another worker took it (or finished it) the
         # renewal fails and this worker does not touch it.
-        fence = Fence(robot.store, invoice_id, opts.worker, opts.lease)
+        fence = self._fence(invoice_id)
         if not fence.take():
             return
         with fence:
-            problem = robot.actions.process(
-                invoice_id,
-                self.run_id,
-                dry_run=opts.dry_run,
-                max_attempts=self.max_attempts,
-                fence=fence,
-                erp_backoff=self.backoff,
-                erp_backoff_max=self.backoff_max,
+            problem = self.robot.actions.process(
+                invoice_id, self.run_id, dry_run=self.opts.dry_run, fence=fence, **self.limits
             )
+        self._done(invoice_id, problem)
+
+    def _fence(self, invoice_id: int) -> Fence:
+        """This worker's lease on the invoice, for the time it is in hand."""
+        return Fence(self.robot.store, invoice_id, self.opts.worker, self.opts.lease)
+
+    def _done(self, invoice_id: int, problem: str | None = None) -> None:
+        self.tried.add(invoice_id)
         if problem:
             self.problems.append(problem)
-        self._progress()
-
-    def _done(self, invoice_id: int) -> None:
-        self.tried.add(invoice_id)
         self._progress()
 
     def _progress(self) -> None:
         if self.opts.progress:
             self.opts.progress(len(self.tried), max(self.total, len(self.tried)))
-
-
-def _customer(row: InvoiceRow) -> str | None:
-    """The invoice's customer: as classified, else as the purchase system's metadata says."""
-    return row.customer_id or (row.source_meta or {}).get("customer")
