@@ -6,51 +6,61 @@ grandparent's); an element not listed is named alone.
 
 from __future__ import annotations
 
+
+def _under(*parents: str, **terms: str) -> dict[tuple[str, ...], str]:
+    """Each element named (its BT id as the value) below the same parent elements."""
+    return {(*parents, name): term for name, term in terms.items()}
+
+
 _TERMS: dict[tuple[str, ...], str] = {
     # UBL
-    ("LegalMonetaryTotal", "LineExtensionAmount"): "BT-106",
-    ("LegalMonetaryTotal", "AllowanceTotalAmount"): "BT-107",
-    ("LegalMonetaryTotal", "ChargeTotalAmount"): "BT-108",
-    ("LegalMonetaryTotal", "TaxExclusiveAmount"): "BT-109",
-    ("LegalMonetaryTotal", "TaxInclusiveAmount"): "BT-112",
-    ("LegalMonetaryTotal", "PrepaidAmount"): "BT-113",
-    ("LegalMonetaryTotal", "PayableRoundingAmount"): "BT-114",
-    ("LegalMonetaryTotal", "PayableAmount"): "BT-115",
+    **_under(
+        "LegalMonetaryTotal",
+        LineExtensionAmount="BT-106",
+        AllowanceTotalAmount="BT-107",
+        ChargeTotalAmount="BT-108",
+        TaxExclusiveAmount="BT-109",
+        TaxInclusiveAmount="BT-112",
+        PrepaidAmount="BT-113",
+        PayableRoundingAmount="BT-114",
+        PayableAmount="BT-115",
+    ),
     ("TaxTotal", "TaxAmount"): "BT-110",
-    ("TaxSubtotal", "TaxableAmount"): "BT-116",
-    ("TaxSubtotal", "TaxAmount"): "BT-117",
+    **_under("TaxSubtotal", TaxableAmount="BT-116", TaxAmount="BT-117"),
     ("TaxSubtotal", "TaxCategory", "Percent"): "BT-119",
-    ("InvoiceLine", "InvoicedQuantity"): "BT-129",
-    ("CreditNoteLine", "CreditedQuantity"): "BT-129",
-    ("InvoiceLine", "LineExtensionAmount"): "BT-131",
-    ("CreditNoteLine", "LineExtensionAmount"): "BT-131",
-    ("Price", "PriceAmount"): "BT-146",
-    ("Price", "BaseQuantity"): "BT-149",
-    ("Price", "AllowanceCharge", "Amount"): "BT-147",
-    ("Price", "AllowanceCharge", "BaseAmount"): "BT-148",
+    **_under("InvoiceLine", InvoicedQuantity="BT-129", LineExtensionAmount="BT-131"),
+    **_under("CreditNoteLine", CreditedQuantity="BT-129", LineExtensionAmount="BT-131"),
+    **_under("Price", PriceAmount="BT-146", BaseQuantity="BT-149"),
+    **_under("Price", "AllowanceCharge", Amount="BT-147", BaseAmount="BT-148"),
     ("ClassifiedTaxCategory", "Percent"): "BT-152",
     ("Invoice", "AllowanceCharge", "Amount"): "BT-92/BT-99",
     ("CreditNote", "AllowanceCharge", "Amount"): "BT-92/BT-99",
     ("InvoiceLine", "AllowanceCharge", "Amount"): "BT-136/BT-141",
     ("CreditNoteLine", "AllowanceCharge", "Amount"): "BT-136/BT-141",
     # CII
-    ("SpecifiedTradeSettlementHeaderMonetarySummation", "LineTotalAmount"): "BT-106",
-    ("SpecifiedTradeSettlementHeaderMonetarySummation", "AllowanceTotalAmount"): "BT-107",
-    ("SpecifiedTradeSettlementHeaderMonetarySummation", "ChargeTotalAmount"): "BT-108",
-    ("SpecifiedTradeSettlementHeaderMonetarySummation", "TaxBasisTotalAmount"): "BT-109",
-    ("SpecifiedTradeSettlementHeaderMonetarySummation", "TaxTotalAmount"): "BT-110",
-    ("SpecifiedTradeSettlementHeaderMonetarySummation", "GrandTotalAmount"): "BT-112",
-    ("SpecifiedTradeSettlementHeaderMonetarySummation", "TotalPrepaidAmount"): "BT-113",
-    ("SpecifiedTradeSettlementHeaderMonetarySummation", "RoundingAmount"): "BT-114",
-    ("SpecifiedTradeSettlementHeaderMonetarySummation", "DuePayableAmount"): "BT-115",
-    ("ApplicableHeaderTradeSettlement", "ApplicableTradeTax", "BasisAmount"): "BT-116",
-    ("ApplicableHeaderTradeSettlement", "ApplicableTradeTax", "CalculatedAmount"): "BT-117",
-    ("ApplicableHeaderTradeSettlement", "ApplicableTradeTax", "RateApplicablePercent"): "BT-119",
+    **_under(
+        "SpecifiedTradeSettlementHeaderMonetarySummation",
+        LineTotalAmount="BT-106",
+        AllowanceTotalAmount="BT-107",
+        ChargeTotalAmount="BT-108",
+        TaxBasisTotalAmount="BT-109",
+        TaxTotalAmount="BT-110",
+        GrandTotalAmount="BT-112",
+        TotalPrepaidAmount="BT-113",
+        RoundingAmount="BT-114",
+        DuePayableAmount="BT-115",
+    ),
+    **_under(
+        "ApplicableHeaderTradeSettlement",
+        "ApplicableTradeTax",
+        BasisAmount="BT-116",
+        CalculatedAmount="BT-117",
+        RateApplicablePercent="BT-119",
+    ),
     ("SpecifiedLineTradeDelivery", "BilledQuantity"): "BT-129",
     ("SpecifiedTradeSettlementLineMonetarySummation", "LineTotalAmount"): "BT-131",
-    ("NetPriceProductTradePrice", "ChargeAmount"): "BT-146",
+    **_under("NetPriceProductTradePrice", ChargeAmount="BT-146", BasisQuantity="BT-149"),
     ("GrossPriceProductTradePrice", "ChargeAmount"): "BT-148",
-    ("NetPriceProductTradePrice", "BasisQuantity"): "BT-149",
     ("SpecifiedLineTradeSettlement", "ApplicableTradeTax", "RateApplicablePercent"): "BT-152",
 }
 
