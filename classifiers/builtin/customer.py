@@ -33,12 +33,9 @@ CUSTOMER = Family(needs=("customer",))
 HELD = Family(disposition="hold", status="UQ", reason="OTH", action="NOA", needs=("customer",))
 
 
-@HELD.rule(
-    "CUST-AMOUNT-LIMIT",
-    description="Invoices whose amount due (BT-115) exceeds the customer's auto_post_limit are held.",
-    field="BT-115",
-)
+@HELD.rule("CUST-AMOUNT-LIMIT", field="BT-115")
 def amount_limit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Invoices whose amount due (BT-115) exceeds the customer's auto_post_limit are held."""
     criteria = ctx.criteria
     payable = invoice.totals.payable
     if criteria is None or criteria.auto_post_limit is None or payable is None:
@@ -66,16 +63,10 @@ def account_strings(invoice: Invoice, ctx: Context) -> list[str]:
     return [meta] if meta else []
 
 
-@CUSTOMER.rule(
-    "CUST-ACCOUNT-STRING",
-    description="When the customer requires it, the invoice must carry an account string (BT-19, every "
-    "line's BT-133, or the purchase system's coding), matching account_string_pattern if set.",
-    status="RE",
-    reason="REF",
-    action="PIN",
-    field="BT-19",
-)
+@CUSTOMER.rule("CUST-ACCOUNT-STRING", status="RE", reason="REF", action="PIN", field="BT-19")
 def account_string(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """When the customer requires it, the invoice must carry an account string (BT-19, every line's
+    BT-133, or the purchase system's coding), matching account_string_pattern if set."""
     criteria = ctx.criteria
     if criteria is None or not (criteria.require_account_string or criteria.account_string_pattern):
         return
@@ -106,15 +97,9 @@ def account_string(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@CUSTOMER.rule(
-    "CUST-CURRENCY",
-    description="The invoice currency (BT-5) must be one the customer accepts (criteria.currencies).",
-    status="RE",
-    reason="FIN",
-    action="NIN",
-    field="BT-5",
-)
+@CUSTOMER.rule("CUST-CURRENCY", status="RE", reason="FIN", action="NIN", field="BT-5")
 def currency_allowed(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The invoice currency (BT-5) must be one the customer accepts (criteria.currencies)."""
     criteria = ctx.criteria
     if criteria is None:
         return
@@ -131,13 +116,10 @@ def currency_allowed(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@HELD.rule(
-    "CUST-REMARK-HOLD",
-    description="A purchase-system remark or invoice note (BT-22) starting with one of the customer's "
-    "hold_remark_prefixes (e.g. 'TIL SAM', any case) sends the invoice to manual handling.",
-    field="BT-22",
-)
+@HELD.rule("CUST-REMARK-HOLD", field="BT-22")
 def remark_hold(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A purchase-system remark or invoice note (BT-22) starting with one of the customer's
+    hold_remark_prefixes (e.g. 'TIL SAM', any case) sends the invoice to manual handling."""
     criteria = ctx.criteria
     if criteria is None or not criteria.hold_remark_prefixes:
         return
@@ -162,13 +144,10 @@ def remark_hold(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             return
 
 
-@HELD.rule(
-    "CUST-SUPPLIER-ALLOW",
-    description="When the customer keeps a supplier allow-list, only those suppliers (CVR) are "
-    "posted automatically; others are held.",
-    field="BT-30",
-)
+@HELD.rule("CUST-SUPPLIER-ALLOW", field="BT-30")
 def supplier_allowed(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """When the customer keeps a supplier allow-list, only those suppliers (CVR) are posted
+    automatically; others are held."""
     criteria = ctx.criteria
     if criteria is None or not criteria.supplier_allow_list:
         return

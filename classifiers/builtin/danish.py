@@ -82,13 +82,9 @@ def gln_valid(value: str) -> bool:
     return bool(_DIGITS.match(text)) and ean.calc_check_digit(text[:-1]) == text[-1]
 
 
-@RECEIVER.rule(
-    "DK-EAN-MISSING",
-    description="The receiver's electronic address (BT-49) must be the institution's EAN (GLN) number.",
-    official_ids=("PEPPOL-EN16931-R010",),
-    field="BT-49",
-)
+@RECEIVER.rule("DK-EAN-MISSING", official_ids=("PEPPOL-EN16931-R010",), field="BT-49")
 def ean_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The receiver's electronic address (BT-49) must be the institution's EAN (GLN) number."""
     endpoint = invoice.buyer.endpoint
     if endpoint is None or not endpoint.value.strip():
         yield ctx.finding(
@@ -128,13 +124,9 @@ def _gln_identifiers(invoice: Invoice) -> Iterator[tuple[str, str, Identifier]]:
             yield role, {"buyer": "BT-47", "seller": "BT-30", "payee": "BT-61"}[role], party.legal_id
 
 
-@RECEIVER.rule(
-    "DK-GLN-CHECKDIGIT",
-    description="Every EAN (GLN, scheme 0088) on the invoice must have a valid GS1 check digit.",
-    official_ids=("PEPPOL-COMMON-R040",),
-    field="BT-49",
-)
+@RECEIVER.rule("DK-GLN-CHECKDIGIT", official_ids=("PEPPOL-COMMON-R040",), field="BT-49")
 def gln_check_digit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Every EAN (GLN, scheme 0088) on the invoice must have a valid GS1 check digit."""
     for role, field, ident in _gln_identifiers(invoice):
         if (ident.scheme or "").strip().upper() not in GLN_SCHEMES or gln_valid(ident.value):
             continue
@@ -154,13 +146,9 @@ def gln_check_digit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@RECEIVER.rule(
-    "DK-EAN-UNKNOWN",
-    description="The receiver's EAN (BT-49) must belong to one of the service centre's customers.",
-    field="BT-49",
-    needs=("customer",),
-)
+@RECEIVER.rule("DK-EAN-UNKNOWN", field="BT-49", needs=("customer",))
 def ean_known(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The receiver's EAN (BT-49) must belong to one of the service centre's customers."""
     endpoint = invoice.buyer.endpoint
     if not ctx.known_customer_eans or endpoint is None or not endpoint.value.strip():
         return
@@ -194,15 +182,11 @@ _REFERENCE_TEXT = {
 
 
 @RECEIVER.rule(
-    "DK-REFERENCE",
-    description="The invoice must carry the person reference (BT-10) and/or order number (BT-13) "
-    "the customer requires (criteria.reference: person, order, either, both).",
-    official_ids=("PEPPOL-EN16931-R003",),
-    reason="REF",
-    action="PIN",
-    field="BT-10",
+    "DK-REFERENCE", official_ids=("PEPPOL-EN16931-R003",), reason="REF", action="PIN", field="BT-10"
 )
 def reference_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The invoice must carry the person reference (BT-10) and/or order number (BT-13) the customer
+    requires (criteria.reference: person, order, either, both)."""
     criteria = criteria_of(ctx)
     wanted = criteria.reference
     person = bool((invoice.person_reference or "").strip())

@@ -43,13 +43,9 @@ def _cvr_checksum_ok(cvr: str) -> bool:
     return bool(stdnum_cvr.is_valid(cvr))
 
 
-@DK_SUPPLIER.rule(
-    "DK-CVR-MISSING",
-    description="A Danish supplier must state its CVR number (BT-30, PartyLegalEntity/CompanyID).",
-    official_ids=("DK-R-002",),
-    field="BT-30",
-)
+@DK_SUPPLIER.rule("DK-CVR-MISSING", official_ids=("DK-R-002",), field="BT-30")
 def cvr_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A Danish supplier must state its CVR number (BT-30, PartyLegalEntity/CompanyID)."""
     legal = invoice.seller.legal_id
     if legal is None or not legal.value.strip():
         yield ctx.finding(
@@ -62,13 +58,9 @@ def cvr_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@DK_SUPPLIER.rule(
-    "DK-CVR-SCHEME",
-    description="A Danish supplier's legal id (BT-30) must use the CVR scheme (0184; OIOUBL 2.x DK:CVR).",
-    official_ids=("DK-R-014",),
-    field="BT-30",
-)
+@DK_SUPPLIER.rule("DK-CVR-SCHEME", official_ids=("DK-R-014",), field="BT-30")
 def cvr_scheme(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A Danish supplier's legal id (BT-30) must use the CVR scheme (0184; OIOUBL 2.x DK:CVR)."""
     legal = invoice.seller.legal_id
     if legal is None:
         return
@@ -86,13 +78,10 @@ def cvr_scheme(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@PARTIES.rule(
-    "DK-CVR-FORMAT",
-    description="A CVR number (scheme 0184 or DK:CVR) is 8 digits, optionally prefixed DK; a failing "
-    "modulus-11 check is only a warning (community validators use it, the register does not).",
-    field="BT-30",
-)
+@PARTIES.rule("DK-CVR-FORMAT", field="BT-30")
 def cvr_format(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A CVR number (scheme 0184 or DK:CVR) is 8 digits, optionally prefixed DK; a failing modulus-11
+    check is only a warning (community validators use it, the register does not)."""
     legal = invoice.seller.legal_id
     if legal is None or (legal.scheme or "").strip() not in CVR_SCHEMES or not legal.value.strip():
         return
@@ -120,13 +109,9 @@ def cvr_format(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@DK_TRADE.rule(
-    "DK-PARTYID-SCHEME",
-    description="Between Danish parties, a party identifier (BT-29/BT-46) must state its schemeID.",
-    official_ids=("DK-R-013",),
-    field="BT-29",
-)
+@DK_TRADE.rule("DK-PARTYID-SCHEME", official_ids=("DK-R-013",), field="BT-29")
 def party_id_scheme(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Between Danish parties, a party identifier (BT-29/BT-46) must state its schemeID."""
     for field, who_da, who_en, party in (
         ("BT-29", "Leverandørens", "supplier's", invoice.seller),
         ("BT-46", "Kundens", "customer's", invoice.buyer),
@@ -145,13 +130,9 @@ def party_id_scheme(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 )
 
 
-@DK_TRADE.rule(
-    "DK-CREDIT-NEGATIVE",
-    description="Between Danish parties a credit note cannot have a negative amount due (BT-115).",
-    official_ids=("DK-R-016",),
-    field="BT-115",
-)
+@DK_TRADE.rule("DK-CREDIT-NEGATIVE", official_ids=("DK-R-016",), field="BT-115")
 def credit_note_not_negative(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Between Danish parties a credit note cannot have a negative amount due (BT-115)."""
     payable = invoice.totals.payable
     if invoice.is_credit_note and payable is not None and payable < 0:
         yield ctx.finding(
@@ -174,14 +155,10 @@ def _zzz_reason_ok(reason: str | None) -> bool:
     return "#" in raw and not raw.startswith("#") and not raw.endswith("#")
 
 
-@DK_TRADE.rule(
-    "DK-ALLOWANCE-ZZZ",
-    description="Danish non-VAT taxes (allowance/charge reason code ZZZ) must name the 4-digit tax "
-    "category or a text with an inner '#' in the reason (BT-97/BT-104).",
-    official_ids=("DK-R-004",),
-    field="BT-104",
-)
+@DK_TRADE.rule("DK-ALLOWANCE-ZZZ", official_ids=("DK-R-004",), field="BT-104")
 def allowance_zzz(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Danish non-VAT taxes (allowance/charge reason code ZZZ) must name the 4-digit tax category or a
+    text with an inner '#' in the reason (BT-97/BT-104)."""
     charges: list[tuple[str | None, AllowanceCharge]] = [(None, ac) for ac in invoice.allowances_charges]
     charges += [(line.id, ac) for line in invoice.lines for ac in line.allowances_charges]
     for line_id, ac in charges:
@@ -209,15 +186,11 @@ UNSPSC_VERSIONS = frozenset({"19.05.01", "19.0501", "26.08.01", "26.0801"})
 
 
 @DK_TRADE.rule(
-    "DK-UNSPSC-VERSION",
-    description="Item classifications in UNSPSC (listID TST, BT-158) from Danish suppliers should use "
-    "UNSPSC version 19.05.01 or 26.08.01 (listVersionID).",
-    official_ids=("DK-R-003",),
-    severity="warning",
-    reason="OTH",
-    field="BT-158",
+    "DK-UNSPSC-VERSION", official_ids=("DK-R-003",), severity="warning", reason="OTH", field="BT-158"
 )
 def unspsc_version(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Item classifications in UNSPSC (listID TST, BT-158) from Danish suppliers should use UNSPSC
+    version 19.05.01 or 26.08.01 (listVersionID)."""
     for line in invoice.lines:
         codes = line.classifications
         if not any(c.list_id == "TST" for c in codes) or any(

@@ -73,14 +73,10 @@ def _cards(invoice: Invoice, code: str) -> Iterator[tuple[PaymentMeans, _Card]]:
             yield pm, _card(pm, oioubl)
 
 
-@PAYMENT.rule(
-    "DK-PAYMEANS-CODE",
-    description="Payment means code (BT-81) must be one Danish payment can handle: 1, 10, 31, 42, 48, 49, "
-    "50, 58, 59, 93, 97 (OIOUBL 2.x also 20).",
-    official_ids=("DK-R-005", "F-LIB100"),
-    field="BT-81",
-)
+@PAYMENT.rule("DK-PAYMEANS-CODE", official_ids=("DK-R-005", "F-LIB100"), field="BT-81")
 def payment_means_code(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Payment means code (BT-81) must be one Danish payment can handle: 1, 10, 31, 42, 48, 49, 50, 58,
+    59, 93, 97 (OIOUBL 2.x also 20)."""
     allowed: tuple[str, ...]
     official: tuple[str, ...]
     if _oioubl(invoice):
@@ -101,13 +97,9 @@ def payment_means_code(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@PAYMENT.rule(
-    "DK-BANK-DETAILS",
-    description="Bank transfer (31, 42) needs the account (BT-84) and the reg. no./branch (BT-86).",
-    official_ids=("DK-R-006",),
-    field="BT-84",
-)
+@PAYMENT.rule("DK-BANK-DETAILS", official_ids=("DK-R-006",), field="BT-84")
 def bank_details(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Bank transfer (31, 42) needs the account (BT-84) and the reg. no./branch (BT-86)."""
     for pm in _applicable(invoice):
         account = (pm.account or "").strip()
         if _oioubl(invoice) and account[:2].isalpha() and pm.code == "31":
@@ -127,13 +119,10 @@ def bank_details(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@PAYMENT.rule(
-    "DK-BANK-ACCOUNT",
-    description="A bank account must be a valid IBAN (checked with python-stdnum) or a Danish "
-    "account of at most 10 digits with a reg. no. of at most 4 digits.",
-    field="BT-84",
-)
+@PAYMENT.rule("DK-BANK-ACCOUNT", field="BT-84")
 def bank_account_valid(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A bank account must be a valid IBAN (checked with python-stdnum) or a Danish account of at most
+    10 digits with a reg. no. of at most 4 digits."""
     for pm in _applicable(invoice):
         account = (pm.account or "").replace(" ", "")
         if pm.code not in ("31", "42") or not account:
@@ -166,14 +155,9 @@ def bank_account_valid(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@PAYMENT.rule(
-    "DK-DIRECT-DEBIT",
-    description="Direct debit (49, Betalingsservice) needs the mandate id (BT-89) and the payer's "
-    "account (BT-91).",
-    official_ids=("DK-R-007",),
-    field="BT-89",
-)
+@PAYMENT.rule("DK-DIRECT-DEBIT", official_ids=("DK-R-007",), field="BT-89")
 def direct_debit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Direct debit (49, Betalingsservice) needs the mandate id (BT-89) and the payer's account (BT-91)."""
     for pm in _applicable(invoice):
         if pm.code == "49" and not ((pm.mandate or "").strip() and (pm.debited_account or "").strip()):
             yield ctx.finding(
@@ -190,14 +174,10 @@ def direct_debit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@PAYMENT.rule(
-    "DK-GIRO-ID",
-    description="Giro (50) needs card type 01, 04 or 15 in the payment id (BT-83, '01#', '04#...', "
-    "'15#...') and a giro account (BT-84) of 7 or 8 digits.",
-    official_ids=("DK-R-008",),
-    field="BT-83",
-)
+@PAYMENT.rule("DK-GIRO-ID", official_ids=("DK-R-008",), field="BT-83")
 def giro_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Giro (50) needs card type 01, 04 or 15 in the payment id (BT-83, '01#', '04#...', '15#...') and a
+    giro account (BT-84) of 7 or 8 digits."""
     for pm, card in _cards(invoice, "50"):
         if not (card.kind in ("01", "04", "15") and _GIRO_ACCOUNT.match(card.account)):
             yield ctx.finding(
@@ -213,13 +193,9 @@ def giro_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@PAYMENT.rule(
-    "DK-GIRO-INSTRUCTION",
-    description="Giro card types 04 and 15 need the 16-digit instruction id ('04#1234567890123456').",
-    official_ids=("DK-R-009",),
-    field="BT-83",
-)
+@PAYMENT.rule("DK-GIRO-INSTRUCTION", official_ids=("DK-R-009",), field="BT-83")
 def giro_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Giro card types 04 and 15 need the 16-digit instruction id ('04#1234567890123456')."""
     for pm, card in _cards(invoice, "50"):
         if card.kind in ("04", "15") and len(card.instruction) != 16:
             yield ctx.finding(
@@ -233,14 +209,10 @@ def giro_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@PAYMENT.rule(
-    "DK-FIK-ID",
-    description="FIK (93) needs card type 71, 73 or 75 in the payment id (BT-83) and an 8-character "
-    "creditor number (BT-84 / CreditAccount).",
-    official_ids=("DK-R-010",),
-    field="BT-83",
-)
+@PAYMENT.rule("DK-FIK-ID", official_ids=("DK-R-010",), field="BT-83")
 def fik_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """FIK (93) needs card type 71, 73 or 75 in the payment id (BT-83) and an 8-character creditor
+    number (BT-84 / CreditAccount)."""
     for pm, card in _cards(invoice, "93"):
         if not (card.kind in ("71", "73", "75") and len(card.account) == 8):
             yield ctx.finding(
@@ -258,13 +230,9 @@ def fik_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@PAYMENT.rule(
-    "DK-FIK-INSTRUCTION",
-    description="FIK card types 71 and 75 need a payment id of 15-16 digits after the card type.",
-    official_ids=("DK-R-011",),
-    field="BT-83",
-)
+@PAYMENT.rule("DK-FIK-INSTRUCTION", official_ids=("DK-R-011",), field="BT-83")
 def fik_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """FIK card types 71 and 75 need a payment id of 15-16 digits after the card type."""
     for pm, card in _cards(invoice, "93"):
         if card.kind in ("71", "75") and len(card.instruction) not in (15, 16):
             yield ctx.finding(
@@ -278,16 +246,10 @@ def fik_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@PAYMENT.rule(
-    "DK-FIK-FORMAT",
-    description="FIK payment ids are digits only: 15 after card type 71, 16 after 75; the creditor "
-    "number is 8 digits (stricter than DK-R-010/011, so only a warning).",
-    severity="warning",
-    status="UQ",
-    action="PIN",
-    field="BT-83",
-)
+@PAYMENT.rule("DK-FIK-FORMAT", severity="warning", status="UQ", action="PIN", field="BT-83")
 def fik_format(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """FIK payment ids are digits only: 15 after card type 71, 16 after 75; the creditor number is 8
+    digits (stricter than DK-R-010/011, so only a warning)."""
     for pm, card in _cards(invoice, "93"):
         if card.kind not in ("71", "73", "75"):
             continue
@@ -311,16 +273,11 @@ def fik_format(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 
 
 @PAYMENT.rule(
-    "DK-PAYTERMS-30",
-    description="Public authorities may not agree payment terms over 30 days (criteria.max_payment_days): "
-    "due date (BT-9) minus issue date (BT-2).",
-    severity="warning",
-    disposition="hold",
-    status="UQ",
-    action="PIN",
-    field="BT-9",
+    "DK-PAYTERMS-30", severity="warning", disposition="hold", status="UQ", action="PIN", field="BT-9"
 )
 def payment_terms(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Public authorities may not agree payment terms over 30 days (criteria.max_payment_days): due date
+    (BT-9) minus issue date (BT-2)."""
     due_dates = [pm.due_date for pm in invoice.payment_means if pm.due_date is not None]
     due = invoice.due_date or (min(due_dates) if due_dates else None)
     if due is None or invoice.issue_date is None:

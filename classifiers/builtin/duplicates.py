@@ -87,13 +87,10 @@ def notice_name(name: str | None) -> str | None:
     return " ".join(name.split()) if name and name.strip() else None
 
 
-@DUPLICATES.rule(
-    "DUP-NUMBER",
-    description="Same supplier and invoice number (BT-1, ignoring case and spaces) in the same year as "
-    "an earlier invoice → duplicate, returned.",
-    status="RE",
-)
+@DUPLICATES.rule("DUP-NUMBER", status="RE")
 def duplicate_number(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Same supplier and invoice number (BT-1, ignoring case and spaces) in the same year as an earlier
+    invoice → duplicate, returned."""
     if ctx.history is None:
         return
     for prior in exact_duplicates(invoice, ctx.history, ctx)[:1]:
@@ -113,12 +110,9 @@ def duplicate_number(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@DUPLICATES.rule(
-    "DUP-DOCUMENT",
-    description="The same document bytes (sha256) were received before → duplicate, returned.",
-    status="RE",
-)
+@DUPLICATES.rule("DUP-DOCUMENT", status="RE")
 def duplicate_document(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The same document bytes (sha256) were received before → duplicate, returned."""
     if ctx.history is None or not ctx.document_sha256:
         return
     for prior in _others(ctx.history.by_sha256(ctx.document_sha256), ctx)[:1]:
@@ -160,16 +154,11 @@ def _fuzzy_candidates(
     return [priors[index] for _, _, index in hits]
 
 
-@DUPLICATES.rule(
-    "DUP-SUSPECT",
-    description="Suspected duplicate → hold: same supplier, same non-zero amount (BT-115) and date "
-    "(BT-2); or an invoice number equal after folding punctuation, leading zeros and look-alike "
-    "characters; or nearly equal (rapidfuzz ratio >= min_ratio) with the same amount.",
-    disposition="hold",
-    status="UQ",
-    defaults={"min_ratio": 90},
-)
+@DUPLICATES.rule("DUP-SUSPECT", disposition="hold", status="UQ", defaults={"min_ratio": 90})
 def suspected_duplicate(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Suspected duplicate → hold: same supplier, same non-zero amount (BT-115) and date (BT-2); or an
+    invoice number equal after folding punctuation, leading zeros and look-alike characters; or nearly
+    equal (rapidfuzz ratio >= min_ratio) with the same amount."""
     history = ctx.history
     if history is None:
         return

@@ -48,10 +48,10 @@ def expected_line_amount(line: Line) -> Decimal:
     reason="PRI",
     field="BT-131",
     defaults={"slack": SLACK},
-    description="A line net amount (BT-131) is not quantity × price / base quantity + charges − allowances "
-    "(±0.02), or a price base quantity (BT-149) is not positive.",
 )
 def line_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A line net amount (BT-131) is not quantity × price / base quantity + charges − allowances
+    (±0.02), or a price base quantity (BT-149) is not positive."""
     slack = Decimal(str(ctx.param("slack", SLACK)))
     for index, line in enumerate(invoice.lines):
         label = line_label(line.id, index)
@@ -152,9 +152,9 @@ def _amounts(invoice: Invoice) -> Iterator[tuple[str, str, Decimal | None, str |
         "BR-DEC-27",
         "BR-DEC-28",
     ),
-    description="An amount the standard names carries more than 2 decimals (BR-DEC-*).",
 )
 def amount_decimals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """An amount the standard names carries more than 2 decimals (BR-DEC-*)."""
     for official, bt, value, line_id in _amounts(invoice):
         if value is not None and decimals(value) > 2:
             where_da = f"Linje {line_id}: " if line_id else ""

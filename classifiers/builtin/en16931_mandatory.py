@@ -86,12 +86,9 @@ _HEADER: tuple[tuple[str, str, str, str, Callable[[Invoice], object]], ...] = (
 _IN_TOTALS = frozenset({"BR-12", "BR-13", "BR-14", "BR-15"})
 
 
-@EN16931.rule(
-    "EN-MANDATORY",
-    official_ids=tuple(row[0] for row in _HEADER),
-    description="A field EN 16931 makes mandatory (BR-01..BR-15) is missing from the document header.",
-)
+@EN16931.rule("EN-MANDATORY", official_ids=tuple(row[0] for row in _HEADER))
 def mandatory_header(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A field EN 16931 makes mandatory (BR-01..BR-15) is missing from the document header."""
     doc_da, doc_en = DOC_DA[invoice.document_type], DOC_EN[invoice.document_type]
     # BR-12..BR-15 have the monetary total as context: without one they stay silent officially (the
     # XSD demands it). We still report the missing amounts, but claim the ids only where they apply.
@@ -109,13 +106,9 @@ def mandatory_header(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@EN16931.rule(
-    "EN-NO-LINES",
-    official_ids=("BR-16",),
-    field="BG-25",
-    description="The document has no invoice line (BR-16).",
-)
+@EN16931.rule("EN-NO-LINES", official_ids=("BR-16",), field="BG-25")
 def at_least_one_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The document has no invoice line (BR-16)."""
     if not invoice.lines:
         none, plural, one = (
             Text("fakturalinjer", "invoice line"),
@@ -137,13 +130,10 @@ _LINE: tuple[tuple[str, str, str, str, Callable[[Line], object]], ...] = (
 )
 
 
-@EN16931.rule(
-    "EN-LINE-MANDATORY",
-    official_ids=(*(row[0] for row in _LINE), "BR-27"),
-    description="An invoice line lacks a field EN 16931 makes mandatory (BR-21..BR-26, BR-CO-04), "
-    "or its net price is negative (BR-27).",
-)
+@EN16931.rule("EN-LINE-MANDATORY", official_ids=(*(row[0] for row in _LINE), "BR-27"))
 def mandatory_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """An invoice line lacks a field EN 16931 makes mandatory (BR-21..BR-26, BR-CO-04), or its net price
+    is negative (BR-27)."""
     for index, line in enumerate(invoice.lines):
         label = line_label(line.id, index)
         for official, field, da, en, get in _LINE:
@@ -170,13 +160,9 @@ def mandatory_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@EN16931.rule(
-    "EN-VAT-BREAKDOWN-MISSING",
-    official_ids=("BR-CO-18",),
-    field="BG-23",
-    description="The document has no VAT breakdown (BR-CO-18).",
-)
+@EN16931.rule("EN-VAT-BREAKDOWN-MISSING", official_ids=("BR-CO-18",), field="BG-23")
 def vat_breakdown_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The document has no VAT breakdown (BR-CO-18)."""
     cii = invoice.format == SourceFormat.CII
     if not invoice.vat_breakdown and (not cii or invoice.lines):
         one = Text("momsspecifikation", "VAT breakdown")

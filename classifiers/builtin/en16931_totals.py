@@ -59,13 +59,9 @@ def _differs(found: Decimal | None, expected: Decimal) -> bool:
 _COMPUTED = Text("beregnet giver det", "the computed value is")
 
 
-@WITH_TOTAL.rule(
-    "EN-LINE-SUM",
-    official_ids=("BR-CO-10",),
-    field="BT-106",
-    description="The sum of line net amounts (BT-131) differs from the invoice line total (BT-106).",
-)
+@WITH_TOTAL.rule("EN-LINE-SUM", official_ids=("BR-CO-10",), field="BT-106")
 def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The sum of line net amounts (BT-131) differs from the invoice line total (BT-106)."""
     totals = invoice.totals
     computed = xpath_round2(dsum(line.net_amount for line in invoice.lines))
     if _differs(totals.line_extension, computed):
@@ -75,13 +71,10 @@ def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         yield amount_differs(ctx, said, totals.line_extension, computed)
 
 
-@WITH_TOTAL.rule(
-    "EN-ALLOWANCE-CHARGE-SUM",
-    official_ids=("BR-CO-11", "BR-CO-12"),
-    description="The document-level allowance (BT-107) or charge (BT-108) total differs from the sum "
-    "of the document-level allowances (BT-92) or charges (BT-99).",
-)
+@WITH_TOTAL.rule("EN-ALLOWANCE-CHARGE-SUM", official_ids=("BR-CO-11", "BR-CO-12"))
 def allowance_charge_sums(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The document-level allowance (BT-107) or charge (BT-108) total differs from the sum of the
+    document-level allowances (BT-92) or charges (BT-99)."""
     totals = invoice.totals
     for is_charge, stated, official, field in (
         (False, totals.allowances, "BR-CO-11", "BT-107"),
@@ -99,13 +92,9 @@ def allowance_charge_sums(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             yield amount_differs(ctx, said, stated, computed, field=field, official=official)
 
 
-@WITH_TOTAL.rule(
-    "EN-NET-TOTAL",
-    official_ids=("BR-CO-13",),
-    field="BT-109",
-    description="The total without VAT (BT-109) differs from line total − allowances + charges.",
-)
+@WITH_TOTAL.rule("EN-NET-TOTAL", official_ids=("BR-CO-13",), field="BT-109")
 def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The total without VAT (BT-109) differs from line total − allowances + charges."""
     t = invoice.totals
     if t.line_extension is None:
         expected = None
@@ -124,13 +113,9 @@ def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         yield amount_differs(ctx, said, t.tax_exclusive, expected, missing=missing)
 
 
-@EN16931.rule(
-    "EN-VAT-TOTAL",
-    official_ids=("BR-CO-14",),
-    field="BT-110",
-    description="The invoice VAT total (BT-110) differs from the sum of the VAT breakdown amounts (BT-117).",
-)
+@EN16931.rule("EN-VAT-TOTAL", official_ids=("BR-CO-14",), field="BT-110")
 def vat_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The invoice VAT total (BT-110) differs from the sum of the VAT breakdown amounts (BT-117)."""
     if not invoice.vat_breakdown and invoice.format != SourceFormat.CII:
         return  # UBL: "or not(cac:TaxSubtotal)"; CII sums the (possibly absent) breakdown
     if not (invoice.currency or "").strip():
@@ -147,13 +132,9 @@ def vat_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         yield amount_differs(ctx, said, invoice.totals.tax, computed)
 
 
-@EN16931.rule(
-    "EN-GROSS-TOTAL",
-    official_ids=("BR-CO-15",),
-    field="BT-112",
-    description="The total with VAT (BT-112) differs from total without VAT (BT-109) + VAT total (BT-110).",
-)
+@EN16931.rule("EN-GROSS-TOTAL", official_ids=("BR-CO-15",), field="BT-112")
 def gross_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The total with VAT (BT-112) differs from total without VAT (BT-109) + VAT total (BT-110)."""
     t = invoice.totals
     if not (invoice.currency or "").strip():
         return
@@ -175,14 +156,9 @@ def gross_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         yield amount_differs(ctx, said, t.tax_inclusive, expected, missing=missing)
 
 
-@WITH_TOTAL.rule(
-    "EN-PAYABLE",
-    official_ids=("BR-CO-16",),
-    field="BT-115",
-    description="The amount due (BT-115) differs from total with VAT (BT-112) − paid (BT-113) "
-    "+ rounding (BT-114).",
-)
+@WITH_TOTAL.rule("EN-PAYABLE", official_ids=("BR-CO-16",), field="BT-115")
 def payable(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The amount due (BT-115) differs from total with VAT (BT-112) − paid (BT-113) + rounding (BT-114)."""
     t = invoice.totals
     ok = False
     if t.payable is not None and t.tax_inclusive is not None:

@@ -64,13 +64,9 @@ def _near(tax: Decimal | None, expected: Decimal | None, inclusive: bool = False
     return abs(tax) - ONE < expected < abs(tax) + ONE
 
 
-@EN16931.rule(
-    "EN-VAT-RATE-AMOUNT",
-    official_ids=("BR-CO-17",),
-    field="BT-117",
-    description="A VAT breakdown's tax amount (BT-117) is not taxable amount (BT-116) × rate (BT-119).",
-)
+@EN16931.rule("EN-VAT-RATE-AMOUNT", official_ids=("BR-CO-17",), field="BT-117")
 def vat_rate_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A VAT breakdown's tax amount (BT-117) is not taxable amount (BT-116) × rate (BT-119)."""
     cii = invoice.format == SourceFormat.CII
     for b in invoice.vat_breakdown:
         if cii and _cat(b.category) in _CII_SHADOWED:
@@ -173,13 +169,10 @@ def _category_differs(
     return amount_differs(ctx, said, stated, expected, field=field, official=official)
 
 
-@EN16931.rule(
-    "EN-VAT-CATEGORY",
-    official_ids=tuple(ids[k] for ids in CATEGORY_IDS.values() for k in (0, 1)),
-    description="A VAT breakdown's taxable amount (BT-116) is not the sum of the lines, allowances and "
-    "charges of its category (BR-x-08), or its tax amount (BT-117) is wrong for the category (BR-x-09).",
-)
+@EN16931.rule("EN-VAT-CATEGORY", official_ids=tuple(ids[k] for ids in CATEGORY_IDS.values() for k in (0, 1)))
 def vat_category(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A VAT breakdown's taxable amount (BT-116) is not the sum of the lines, allowances and charges of
+    its category (BR-x-08), or its tax amount (BT-117) is wrong for the category (BR-x-09)."""
     for b in invoice.vat_breakdown:
         category = _cat(b.category)
         if category not in CATEGORY_IDS:

@@ -39,12 +39,10 @@ PRINTED = (PDF_TEXT, PDF_LAYOUT)
 INTAKE = Family(disposition="hold", status="UQ", reason="OTH", action="NOA")
 
 
-@INTAKE.rule(
-    "PDF-TEXT",
-    description="An invoice read from a printed PDF by a template is held so the creditor team can "
-    "compare the values with the PDF; a customer may switch this rule off to post such invoices.",
-)
+@INTAKE.rule("PDF-TEXT")
 def read_by_template(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """An invoice read from a printed PDF by a template is held so the creditor team can compare the
+    values with the PDF; a customer may switch this rule off to post such invoices."""
     if invoice.format != PDF_TEXT:
         return
     yield ctx.finding(
@@ -61,15 +59,10 @@ def read_by_template(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     )
 
 
-@INTAKE.rule(
-    "PDF-TOTALS",
-    description="On an invoice read from a printed PDF (by a template or without one), net amount + VAT "
-    "must equal the total and the lines must add up to the net amount; otherwise a value was misread "
-    "and it is held.",
-    reason="LEG",
-    field="BT-112",
-)
+@INTAKE.rule("PDF-TOTALS", reason="LEG", field="BT-112")
 def printed_totals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """On an invoice read from a printed PDF (by a template or without one), net amount + VAT must equal
+    the total and the lines must add up to the net amount; otherwise a value was misread and it is held."""
     if invoice.format not in PRINTED:
         return
     t = invoice.totals
@@ -126,13 +119,11 @@ def _shown(value: object, *, danish: bool) -> str:
     return f"'{value}'"
 
 
-@INTAKE.rule(
-    "PDF-LAYOUT",
-    description="An invoice read from a printed PDF without a template is held so the creditor team "
-    "checks the values found (each with the text it was read from) and adds what is missing; a "
-    "customer may switch this rule off.",
-)
+@INTAKE.rule("PDF-LAYOUT")
 def read_without_template(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """An invoice read from a printed PDF without a template is held so the creditor team checks the
+    values found (each with the text it was read from) and adds what is missing; a customer may switch
+    this rule off."""
     if invoice.format != PDF_LAYOUT:
         return
     have = [(da, en, get(invoice)) for da, en, get in KEY_VALUES if get(invoice) is not None]
@@ -154,12 +145,10 @@ def read_without_template(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     )
 
 
-@INTAKE.rule(
-    "PDF-OCR",
-    description="An invoice whose text was recognised from page images (a scanned PDF, OCR) is held: "
-    "recognised text can be read wrongly; a customer may switch this rule off explicitly.",
-)
+@INTAKE.rule("PDF-OCR")
 def read_by_ocr(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """An invoice whose text was recognised from page images (a scanned PDF, OCR) is held: recognised
+    text can be read wrongly; a customer may switch this rule off explicitly."""
     if not invoice.ocr:
         return
     yield ctx.finding(

@@ -99,9 +99,9 @@ def _mismatch(
     official_ids=tuple(
         IDS[k][i] for k in ("line_sum", "vat", "gross", "allowances", "charges", "payable") for i in (0, 1)
     ),
-    description="An OIOUBL 2.x monetary total is calculated incorrectly (F-INV126..F-INV133, F-CRN072..079).",
 )
 def oioubl_totals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """An OIOUBL 2.x monetary total is calculated incorrectly (F-INV126..F-INV133, F-CRN072..079)."""
     t = invoice.totals
     vat = _vat(invoice)
     lines = dsum(ln.net_amount for ln in invoice.lines if not ln.free_of_charge)
@@ -168,14 +168,9 @@ def oioubl_totals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@OIOUBL.rule(
-    "OIO-ROUNDING",
-    official_ids=IDS["rounding"],
-    field="BT-114",
-    defaults={"limit": ROUNDING_LIMIT},
-    description="The OIOUBL payable rounding amount is outside ±10.00 (F-INV338, F-CRN208).",
-)
+@OIOUBL.rule("OIO-ROUNDING", official_ids=IDS["rounding"], field="BT-114", defaults={"limit": ROUNDING_LIMIT})
 def oioubl_rounding(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The OIOUBL payable rounding amount is outside ±10.00 (F-INV338, F-CRN208)."""
     rounding = invoice.totals.rounding
     limit = Decimal(str(ctx.param("limit", ROUNDING_LIMIT)))
     if rounding is not None and abs(rounding) > limit:
@@ -217,10 +212,10 @@ def _line_check(line: Line, credit: bool) -> tuple[str, Decimal] | None:
     official_ids=(*IDS["line_equal"], *IDS["line_no_base"], IDS["line_factor"][0]),
     field="BT-131",
     reason="PRI",
-    description="An OIOUBL line amount is not price / base quantity × quantity (or price × quantity × "
-    "orderable unit factor) within ±1.00 (F-INV340, F-INV343, F-INV348, F-CRN210, F-CRN216).",
 )
 def oioubl_line_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """An OIOUBL line amount is not price / base quantity × quantity (or price × quantity × orderable
+    unit factor) within ±1.00 (F-INV340, F-INV343, F-INV348, F-CRN210, F-CRN216)."""
     for index, line in enumerate(invoice.lines):
         check = _line_check(line, invoice.is_credit_note)
         if check is None or line.net_amount is None:
@@ -267,14 +262,10 @@ def _taxable_from_lines(invoice: Invoice) -> dict[Decimal, Decimal] | None:
     return per_rate
 
 
-@OIOUBL.rule(
-    "OIO-VAT-RATE",
-    field="BT-117",
-    defaults={"slack": VAT_TOLERANCE},
-    description="An OIOUBL 2.x VAT amount is not taxable amount × rate (±1.00), or a rate's taxable amount "
-    "is not the sum of that rate's lines − allowances + charges (±1.00). No official rule checks this.",
-)
+@OIOUBL.rule("OIO-VAT-RATE", field="BT-117", defaults={"slack": VAT_TOLERANCE})
 def oioubl_vat_rate(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """An OIOUBL 2.x VAT amount is not taxable amount × rate (±1.00), or a rate's taxable amount is not
+    the sum of that rate's lines − allowances + charges (±1.00). No official rule checks this."""
     slack = Decimal(str(ctx.param("slack", VAT_TOLERANCE)))
     tolerance = Text(f" (tolerance ±{fmt_da(slack)})", f" (tolerance ±{fmt_en(slack)})")
     for b in invoice.vat_breakdown:

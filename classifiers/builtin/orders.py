@@ -88,15 +88,9 @@ def unit_price(line: Line) -> Decimal | None:
     return line.price / base
 
 
-@ORDERS.rule(
-    "PO-UNKNOWN",
-    description="The order number (BT-13) must be a purchase order of this customer with this supplier.",
-    status="RE",
-    reason="REF",
-    action="PIN",
-    field="BT-13",
-)
+@ORDERS.rule("PO-UNKNOWN", status="RE", reason="REF", action="PIN", field="BT-13")
 def order_exists(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The order number (BT-13) must be a purchase order of this customer with this supplier."""
     ref = (invoice.order_reference or "").strip()
     if not ref or order_of(invoice, ctx) is not None:
         return
@@ -159,13 +153,10 @@ def _at_order_price(line: Line, ol: OrderLine) -> Decimal:
     return ol.price
 
 
-@ORDERS.rule(
-    "PO-AMOUNT",
-    description="The invoice's goods amount (line total BT-106 less allowances BT-107; freight and other "
-    "charges excluded) may not exceed the order amount beyond the tolerance.",
-    field="BT-106",
-)
+@ORDERS.rule("PO-AMOUNT", field="BT-106")
 def order_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The invoice's goods amount (line total BT-106 less allowances BT-107; freight and other charges
+    excluded) may not exceed the order amount beyond the tolerance."""
     order = order_of(invoice, ctx)
     # Goods and services ordered: the line total less document allowances (BT-106 − BT-107).
     # Charges such as freight (BT-108) are not on a purchase order and are not held against it.
@@ -187,12 +178,9 @@ def order_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@ORDERS.rule(
-    "PO-PRICE",
-    description="A line's unit price (BT-146/BT-149) may not exceed the ordered price beyond the tolerance.",
-    field="BT-146",
-)
+@ORDERS.rule("PO-PRICE", field="BT-146")
 def order_price(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A line's unit price (BT-146/BT-149) may not exceed the ordered price beyond the tolerance."""
     for line, ol, order, price in line_overruns(invoice, ctx, unit_price, lambda ol: ol.price, _per_piece):
         yield ctx.finding(
             da=f"Linje {line.id}: stykprisen (BT-146) {amount_da(price)} er højere end ordrens pris "
@@ -207,13 +195,9 @@ def order_price(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@ORDERS.rule(
-    "PO-QUANTITY",
-    description="A line's quantity (BT-129) may not exceed the ordered quantity beyond the tolerance.",
-    reason="QTY",
-    field="BT-129",
-)
+@ORDERS.rule("PO-QUANTITY", reason="QTY", field="BT-129")
 def order_quantity(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A line's quantity (BT-129) may not exceed the ordered quantity beyond the tolerance."""
     quantities = line_overruns(
         invoice, ctx, lambda line: line.quantity, lambda ol: ol.quantity, _at_order_price
     )
@@ -230,14 +214,9 @@ def order_quantity(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@ORDERS.rule(
-    "PO-LINE-UNKNOWN",
-    description="An order line reference (BT-132) must name a line of the referenced order.",
-    reason="ITM",
-    action="PIN",
-    field="BT-132",
-)
+@ORDERS.rule("PO-LINE-UNKNOWN", reason="ITM", action="PIN", field="BT-132")
 def order_line_known(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """An order line reference (BT-132) must name a line of the referenced order."""
     order = order_of(invoice, ctx)
     if order is None or not order.lines:
         return

@@ -76,15 +76,10 @@ def suggest_vendor(name: str | None, vendors: VendorMaster, cutoff: float) -> tu
     return names[best[0]], float(best[1])
 
 
-@VENDORS.rule(
-    "VENDOR-UNKNOWN",
-    description="The supplier must be in the vendor master (by CVR, else electronic address); a similar "
-    "name is suggested but never used. Unknown supplier → hold.",
-    action="PIN",
-    field="BT-30",
-    defaults={"suggest_cutoff": 85},
-)
+@VENDORS.rule("VENDOR-UNKNOWN", action="PIN", field="BT-30", defaults={"suggest_cutoff": 85})
 def vendor_known(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The supplier must be in the vendor master (by CVR, else electronic address); a similar name is
+    suggested but never used. Unknown supplier → hold."""
     if ctx.vendors is None:
         return
     vendor, _ = find_vendor(invoice, ctx.vendors)
@@ -110,13 +105,9 @@ def vendor_known(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     )
 
 
-@VENDORS.rule(
-    "VENDOR-BLOCKED",
-    description="The supplier is blocked in the vendor master → hold.",
-    action="NOA",
-    field="BT-30",
-)
+@VENDORS.rule("VENDOR-BLOCKED", action="NOA", field="BT-30")
 def vendor_not_blocked(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """The supplier is blocked in the vendor master → hold."""
     vendor = _listed_vendor(invoice, ctx)
     if vendor is not None and vendor.blocked:
         yield ctx.finding(
@@ -205,15 +196,10 @@ def _master_text(vendor: Vendor) -> Text:
     return Text(", ".join(da) or "-", ", ".join(en) or "-")
 
 
-@VENDORS.rule(
-    "VENDOR-BANK",
-    description="Bank details and payment means (BG-16) must match the vendor master; a difference is "
-    "held for a person and never accepted automatically. NemKonto (97) to a known CVR passes.",
-    reason="PAY",
-    action="PIN",
-    field="BT-84",
-)
+@VENDORS.rule("VENDOR-BANK", reason="PAY", action="PIN", field="BT-84")
 def vendor_bank(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Bank details and payment means (BG-16) must match the vendor master; a difference is held for a
+    person and never accepted automatically. NemKonto (97) to a known CVR passes."""
     vendor = _listed_vendor(invoice, ctx)
     if vendor is None:
         return  # no vendor master, or VENDOR-UNKNOWN holds it
