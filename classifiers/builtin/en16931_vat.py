@@ -24,18 +24,10 @@ from classifiers.builtin._en_common import EN16931
 from classifiers.texts import Text
 from robot.model import Invoice, SourceFormat, VatBreakdown
 
+#: VAT category code → the name of its rule group in EN 16931 (``BR-<group>-nn``)
+_GROUPS = {"S": "S", "Z": "Z", "E": "E", "AE": "AE", "K": "IC", "G": "G", "O": "O", "L": "AF", "M": "AG"}
 #: VAT category code → (taxable-amount rule, tax-amount rule)
-CATEGORY_IDS: dict[str, tuple[str, str]] = {
-    "S": ("BR-S-08", "BR-S-09"),
-    "Z": ("BR-Z-08", "BR-Z-09"),
-    "E": ("BR-E-08", "BR-E-09"),
-    "AE": ("BR-AE-08", "BR-AE-09"),
-    "K": ("BR-IC-08", "BR-IC-09"),
-    "G": ("BR-G-08", "BR-G-09"),
-    "O": ("BR-O-08", "BR-O-09"),
-    "L": ("BR-AF-08", "BR-AF-09"),
-    "M": ("BR-AG-08", "BR-AG-09"),
-}
+CATEGORY_IDS: dict[str, tuple[str, str]] = {code: (f"BR-{g}-08", f"BR-{g}-09") for code, g in _GROUPS.items()}
 _RATED = frozenset({"S", "L", "M"})  # checked per rate with ±1 tolerance; the others exactly
 _CII_SHADOWED = frozenset({"O", "L", "M"})  # CII: these categories' rules take BR-CO-17's context
 
