@@ -31,6 +31,7 @@ from robot.web.reads.customer import (
     invoice_of,
     newest_with_journeys,
 )
+from robot.web.reads.paging import Page
 
 if TYPE_CHECKING:
     from robot.store.repo import Store
@@ -84,10 +85,7 @@ class Detail:
     codes: tuple[Code, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ListPage:
-    rows: tuple[Summary, ...]
-    next_after: int | None
+ListPage = Page[Summary]
 
 
 def _summary(r: InvoiceRow, events: Sequence[Event], findings: Sequence[FindingRow]) -> Summary:
@@ -113,8 +111,7 @@ def invoices(store: Store, customer_id: str, q: ApiQuery) -> ListPage:
         query = query.where(InvoiceRow.received_at >= q.since)
     if q.after is not None:
         query = query.where(InvoiceRow.id < q.after)
-    rows, after = newest_with_journeys(store, query, limit, _summary)
-    return ListPage(rows, after)
+    return newest_with_journeys(store, query, limit, _summary)
 
 
 def invoice(store: Store, customer_id: str, invoice_id: int) -> Detail | None:

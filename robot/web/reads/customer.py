@@ -25,6 +25,7 @@ from classifiers.lookups import cvr_of, normalise_invoice_number
 from robot.processing import event_detail
 from robot.processing.customer_state import CustomerState, customer_state, longday
 from robot.store.schema import Event, FindingRow, InvoiceRow, NoticeRow
+from robot.web.reads.paging import Page
 
 if TYPE_CHECKING:
     from robot.store.repo import Store
@@ -71,10 +72,7 @@ class MyRow:
     state: CustomerState
 
 
-@dataclass(frozen=True, slots=True)
-class MyPage:
-    rows: tuple[MyRow, ...]
-    next_after: int | None
+MyPage = Page[MyRow]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +144,7 @@ def my_invoices(store: Store, customer_id: str, q: MyQuery, *, limit: int = PAGE
         query = query.where(InvoiceRow.payable <= q.amount_max)
     if q.after is not None:
         query = query.where(InvoiceRow.id < q.after)
-    rows, after = newest_with_journeys(store, query, limit, _row)
-    return MyPage(rows, after)
+    return newest_with_journeys(store, query, limit, _row)
 
 
 def newest_with_journeys(
@@ -155,7 +152,7 @@ def newest_with_journeys(
     query: Select[InvoiceRow],
     limit: int,
     make: Callable[[InvoiceRow, list[Event], list[FindingRow]], R],
-) -> tuple[tuple[R, ...], int | None]:
+) -> Page[R]:
     """One page of ``query``'s invoices, newest first, each made into a row by ``make`` from the
     invoice, the events its state is read from and its findings (three queries for the page);
     and the id the next page continues after (None on the last page). The customer pages and
@@ -172,7 +169,7 @@ def newest_with_journeys(
         )
         findings = _by_invoice(s.scalars(select(FindingRow).where(FindingRow.invoice_id.in_(ids))))
         rows = tuple(make(r, events.get(r.id, []), findings.get(r.id, [])) for r in found)
-    return rows, (found[-1].id if more and found else None)
+    return Page(rows, found[-1].id if more and found else None)
 
 
 def _by_invoice(items: Any) -> dict[int, list[Any]]:

@@ -7,12 +7,14 @@ costs what page 1 costs.
     rows = s.execute(query.where(InvoiceRow.id > after).order_by(InvoiceRow.id).limit(limit + 1)).all()
     shown, next_after = page_of(rows, limit, lambda r: r.id)
 
-A search page links to the next page with the same fields (:func:`next_page_url`).
+A read returns a :class:`Page`; a search page links to the next one with the same fields
+(:func:`next_page_url`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
 from urllib.parse import urlencode
 
 if TYPE_CHECKING:
@@ -20,6 +22,14 @@ if TYPE_CHECKING:
 
 Row = TypeVar("Row")
 Key = TypeVar("Key")
+
+
+@dataclass(frozen=True)  # no slots: Python 3.11 cannot make ``Page[Row](...)`` of a frozen, slotted generic
+class Page(Generic[Row]):
+    """One page of a list: its rows, and the key the next page starts after (None: the last page)."""
+
+    rows: tuple[Row, ...]
+    next_after: int | None
 
 
 def bounded(limit: int, most: int) -> int:

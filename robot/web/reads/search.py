@@ -26,7 +26,7 @@ from sqlalchemy import Select, select
 from robot.codes import InvoiceState
 from robot.store.schema import InvoiceRow
 from robot.web.reads.matching import between, by_number_and_supplier
-from robot.web.reads.paging import bounded, page_of
+from robot.web.reads.paging import Page, bounded, page_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -96,10 +96,7 @@ class SearchRow:
     currency: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class SearchPage:
-    rows: tuple[SearchRow, ...]
-    next_after: int | None
+SearchPage = Page[SearchRow]
 
 
 def amount(text: str | None, field: str = "amount") -> Decimal | None:
