@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from classifiers.lookups import cvr_of, normalise_invoice_number
 from robot.processing import event_detail
 from robot.processing.customer_state import CustomerState, customer_state, longday
 from robot.store.schema import Event, FindingRow, InvoiceRow, NoticeRow
+from robot.web.reads.matching import between, by_number_and_supplier
 from robot.web.reads.paging import Page
 
 if TYPE_CHECKING:
@@ -109,39 +109,19 @@ class NoticeFile:
     content: bytes
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def customer_invoices(customer_id: str, number: str | None, supplier: str | None) -> Select[InvoiceRow]:
     """The customer's invoices, of the invoice number ``number`` (compared normalised) and of the
     supplier ``supplier`` (a CVR, or part of the name), each when given: the search the customer
-    pages and the status API share."""
+    pages and the status API share (:mod:`robot.web.reads.matching`)."""
     query = select(InvoiceRow).where(InvoiceRow.customer_id == customer_id)
-    if number and number.strip():
-        query = query.where(InvoiceRow.number_normalised == normalise_invoice_number(number)[:128])
-    if supplier and supplier.strip():
-        text = supplier.strip()
-        cvr = cvr_of(text)
-        if cvr is not None:
-            query = query.where(InvoiceRow.supplier_key == cvr)
-        else:
-            query = query.where(InvoiceRow.supplier_name.ilike(_like(text[:256]), escape="\\"))
-    return query
+    return by_number_and_supplier(query, number, supplier)
 
 
 def my_invoices(store: Store, customer_id: str, q: MyQuery, *, limit: int = PAGE) -> MyPage:
     """One page of the customer's invoices matching ``q``, newest first."""
     query = customer_invoices(customer_id, q.number, q.supplier)
-    if q.issued_from is not None:
-        query = query.where(InvoiceRow.issue_date >= q.issued_from)
-    if q.issued_to is not None:
-        query = query.where(InvoiceRow.issue_date <= q.issued_to)
-    if q.amount_min is not None:
-        query = query.where(InvoiceRow.payable >= q.amount_min)
-    if q.amount_max is not None:
-        query = query.where(InvoiceRow.payable <= q.amount_max)
+    query = between(query, InvoiceRow.issue_date, q.issued_from, q.issued_to)
+    query = between(query, InvoiceRow.payable, q.amount_min, q.amount_max)
     if q.after is not None:
         query = query.where(InvoiceRow.id < q.after)
     return newest_with_journeys(store, query, limit, _row)
