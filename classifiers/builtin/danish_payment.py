@@ -18,7 +18,7 @@ Danish customer; OIOUBL 2.x carries the same data in other elements (``PaymentID
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from stdnum import iban as stdnum_iban
@@ -71,6 +71,57 @@ def _cards(invoice: Invoice, code: str) -> Iterator[tuple[PaymentMeans, _Card]]:
     for pm in _applicable(invoice):
         if pm.code == code:
             yield pm, _card(pm, oioubl)
+
+
+@dataclass(frozen=True, slots=True)
+class _Slip:
+    """A payment slip as DK-R-008 (giro, ``50``) and DK-R-010 (FIK, ``93``) judge it: a card type
+    in the payment id and an account."""
+
+    code: str  # its payment means code
+    payment: Text  # the payment, as messages name it
+    kinds: tuple[str, ...]  # the card types it allows
+    account: Text  # the account it needs, as messages say it
+    account_short: Text  # the same in ``expected``
+    account_ok: Callable[[str], bool]
+
+
+GIRO = _Slip(
+    "50",
+    Text("Girobetaling", "Giro payment"),
+    ("01", "04", "15"),
+    Text("et girokontonummer på 7-8 cifre (BT-84)", "a giro account of 7-8 digits (BT-84)"),
+    Text("girokonto på 7-8 cifre", "7-8 digit account"),
+    lambda account: bool(_GIRO_ACCOUNT.match(account)),
+)
+FIK = _Slip(
+    "93",
+    Text("FIK-betaling", "FIK payment"),
+    ("71", "73", "75"),
+    Text("et kreditornummer på præcis 8 tegn", "a creditor number of exactly 8 characters"),
+    Text("kreditornummer på 8 tegn", "8-character creditor number"),
+    lambda account: len(account) == 8,
+)
+
+
+def _slip_ids(invoice: Invoice, ctx: Context, slip: _Slip, official: str) -> Iterator[Finding]:
+    """The slip's payment means whose card type or account is not one the slip allows."""
+    kinds_da = f"{', '.join(slip.kinds[:-1])} eller {slip.kinds[-1]}"
+    kinds_en = f"{', '.join(slip.kinds[:-1])} or {slip.kinds[-1]}"
+    cards = "|".join(f"{kind}#" for kind in slip.kinds)
+    for pm, card in _cards(invoice, slip.code):
+        if not (card.kind in slip.kinds and slip.account_ok(card.account)):
+            yield ctx.finding(
+                da=f"{slip.payment.da} ({slip.code}) kræver korttype {kinds_da} i betalings-id (BT-83) og "
+                f"{slip.account.da}; fundet '{pm.payment_id or ''}' og '{card.account}'. "
+                "Leverandøren skal sende en ny faktura.",
+                en=f"{slip.payment.en} ({slip.code}) needs card type {kinds_en} in the payment id (BT-83) "
+                f"and {slip.account.en}; found '{pm.payment_id or ''}' and '{card.account}'. "
+                "The supplier must issue a new invoice.",
+                found=f"{pm.payment_id or '-'} / {card.account or '-'}",
+                expected=Text(f"{cards} og {slip.account_short.da}", f"{cards} and {slip.account_short.en}"),
+                official_ids=peppol_ids(invoice, official),
+            )
 
 
 @PAYMENT.rule("DK-PAYMEANS-CODE", official_ids=("DK-R-005", "F-LIB100"), field="BT-81")
@@ -178,19 +229,7 @@ def direct_debit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 def giro_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """Giro (50) needs card type 01, 04 or 15 in the payment id (BT-83, '01#', '04#...', '15#...') and a
     giro account (BT-84) of 7 or 8 digits."""
-    for pm, card in _cards(invoice, "50"):
-        if not (card.kind in ("01", "04", "15") and _GIRO_ACCOUNT.match(card.account)):
-            yield ctx.finding(
-                da=f"Girobetaling (50) kræver korttype 01, 04 eller 15 i betalings-id (BT-83) og et "
-                f"girokontonummer på 7-8 cifre (BT-84); fundet '{pm.payment_id or ''}' og "
-                f"'{card.account}'. Leverandøren skal sende en ny faktura.",
-                en=f"Giro payment (50) needs card type 01, 04 or 15 in the payment id (BT-83) and a giro "
-                f"account of 7-8 digits (BT-84); found '{pm.payment_id or ''}' and '{card.account}'. "
-                "The supplier must issue a new invoice.",
-                found=f"{pm.payment_id or '-'} / {card.account or '-'}",
-                expected=Text("01#|04#|15# og girokonto på 7-8 cifre", "01#|04#|15# and 7-8 digit account"),
-                official_ids=peppol_ids(invoice, "DK-R-008"),
-            )
+    yield from _slip_ids(invoice, ctx, GIRO, "DK-R-008")
 
 
 @PAYMENT.rule("DK-GIRO-INSTRUCTION", official_ids=("DK-R-009",), field="BT-83")
@@ -213,21 +252,7 @@ def giro_instruction(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 def fik_id(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """FIK (93) needs card type 71, 73 or 75 in the payment id (BT-83) and an 8-character creditor
     number (BT-84 / CreditAccount)."""
-    for pm, card in _cards(invoice, "93"):
-        if not (card.kind in ("71", "73", "75") and len(card.account) == 8):
-            yield ctx.finding(
-                da=f"FIK-betaling (93) kræver korttype 71, 73 eller 75 i betalings-id (BT-83) og et "
-                f"kreditornummer på præcis 8 tegn; fundet '{pm.payment_id or ''}' og '{card.account}'. "
-                "Leverandøren skal sende en ny faktura.",
-                en=f"FIK payment (93) needs card type 71, 73 or 75 in the payment id (BT-83) and a creditor "
-                f"number of exactly 8 characters; found '{pm.payment_id or ''}' and '{card.account}'. "
-                "The supplier must issue a new invoice.",
-                found=f"{pm.payment_id or '-'} / {card.account or '-'}",
-                expected=Text(
-                    "71#|73#|75# og kreditornummer på 8 tegn", "71#|73#|75# and 8-character creditor number"
-                ),
-                official_ids=peppol_ids(invoice, "DK-R-010"),
-            )
+    yield from _slip_ids(invoice, ctx, FIK, "DK-R-010")
 
 
 @PAYMENT.rule("DK-FIK-INSTRUCTION", official_ids=("DK-R-011",), field="BT-83")
