@@ -25,6 +25,7 @@ from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import Event, FindingRow, InvoiceRow, InvoiceState
 from tests.conftest import SAMPLES
+from tests.support.databases import BOTH, database_url
 
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
 READ_COLUMNS = (
@@ -154,11 +155,9 @@ def test_the_error_type_filter_is_exact(both: tuple[dict[str, Any], dict[str, An
         assert store.held(error_type=pattern) == [], pattern
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH)
 def old_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/old.db"
-    return str(request.getfixturevalue("pg_fresh_url"))
+    return database_url(request, tmp_path, "old.db")
 
 
 def test_migration_0005_fills_the_error_types_from_a_store_at_0004(old_url: str) -> None:

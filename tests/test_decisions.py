@@ -31,6 +31,7 @@ from robot.running.run import Robot, RunOptions
 from robot.store.repo import Store
 from robot.store.schema import InvoiceState
 from tests.conftest import SAMPLES, sample_source
+from tests.support.databases import BOTH, database_url
 
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]
 CONFIG = SAMPLES / "fakturarobot.yaml"
@@ -121,14 +122,9 @@ def desk(tmp_path: Path) -> Desk:
     return Desk(f"sqlite:///{tmp_path}/store.db")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH)
 def four_eyes_desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Desk]:
-    url = (
-        f"sqlite:///{tmp_path}/store.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_fresh_url")
-    )
-    yield Desk(url, _four_eyes_config(tmp_path))
+    yield Desk(database_url(request, tmp_path), _four_eyes_config(tmp_path))
 
 
 # --- release refuses what a run could not post --------------------------------------------------

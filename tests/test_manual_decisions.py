@@ -23,6 +23,7 @@ from robot.processing import manual
 from robot.store.repo import Store
 from robot.store.schema import InvoiceRow, InvoiceState
 from tests.conftest import SAMPLES
+from tests.support.databases import BOTH, database_url
 from tests.web.support import decision_record, run_cli, run_samples
 
 CONFIG = SAMPLES / "fakturarobot.yaml"
@@ -43,14 +44,9 @@ def held(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     store.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH)
 def held_both(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    url = (
-        f"sqlite:///{tmp_path}/both.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_fresh_url")
-    )
-    store = _run_samples(url)
+    store = _run_samples(database_url(request, tmp_path, "both.db"))
     yield store
     store.close()
 

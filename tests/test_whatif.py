@@ -16,31 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT, SAMPLES
+from tests.support.demoworld import criteria_changed, ran_demo_world
 
 CUSTOMER = "SFE"
 
 
 @pytest.fixture(scope="module")
 def ran_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from robot.configuration.wiring import build_robot
-    from robot.running.run import RunOptions
-
-    work = tmp_path_factory.mktemp("whatif")
-    shutil.copytree(SAMPLES, work / "samples")
-    shutil.copy2(ROOT / "schedules.yaml", work / "schedules.yaml")
-    shutil.copytree(SAMPLES / "inbox", work / "var" / "demo" / "inbox")
-    robot, _ = build_robot(work / "samples" / "fakturarobot.yaml")
-    try:
-        robot.run(RunOptions(trigger="test"))
-    finally:
-        robot.close()
-    return work
+    return ran_demo_world(tmp_path_factory.mktemp("whatif"))
 
 
 @pytest.fixture
@@ -57,13 +44,9 @@ def _db(world: Path) -> Path:
 
 def _criteria(world: Path, **changes: Any) -> Path:
     """The samples' customers file with ``changes`` in the criteria of :data:`CUSTOMER`."""
-    data = yaml.safe_load((world / "samples" / "customers.yaml").read_text(encoding="utf-8"))
-    for customer in data["customers"]:
-        if customer["id"] == CUSTOMER:
-            customer["criteria"].update(changes)
-    path = world / "customers-new.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
+    return criteria_changed(
+        world / "samples" / "customers.yaml", world / "customers-new.yaml", CUSTOMER, **changes
+    )
 
 
 def _stored(world: Path) -> dict[int, tuple[str, str | None, list[tuple[str, str | None]]]]:

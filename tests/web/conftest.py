@@ -34,7 +34,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-from tests.conftest import ROOT, SAMPLES
+from tests.support.demoworld import ran_demo_world
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -52,19 +52,7 @@ ClientAs = Callable[..., TestClient]
 @pytest.fixture(scope="session")
 def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with samples/, schedules.yaml and var/demo/ after one run over the samples."""
-    from robot.configuration.wiring import build_robot
-    from robot.running.run import RunOptions
-
-    work = tmp_path_factory.mktemp("web-demo")
-    shutil.copytree(SAMPLES, work / "samples")
-    shutil.copy2(ROOT / "schedules.yaml", work / "schedules.yaml")
-    shutil.copytree(SAMPLES / "inbox", work / "var" / "demo" / "inbox")
-    robot, _ = build_robot(work / "samples" / "fakturarobot.yaml")  # its database: var/demo/
-    try:
-        robot.run(RunOptions(trigger="test"))
-    finally:
-        robot.store.close()
-    return work
+    return ran_demo_world(tmp_path_factory.mktemp("web-demo"))
 
 
 @pytest.fixture

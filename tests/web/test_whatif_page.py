@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import lxml.html
-import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -18,6 +17,7 @@ from robot.processing.whatif.replay import prepare, replay
 from robot.processing.whatif.result import GROUPS
 from robot.store.repo import Store
 from robot.store.schema import Event, InvoiceRow
+from tests.support.demoworld import criteria_changed
 from tests.web.conftest import ClientAs
 
 CUSTOMER = "SFE"
@@ -27,13 +27,7 @@ Csrf = Callable[[TestClient], str]
 def criteria(config: LoadedConfig, tmp_path: Path, **changes: Any) -> Path:
     """The configured customers file with ``changes`` in the criteria of :data:`CUSTOMER`."""
     source = config.path.parent / "customers.yaml"
-    data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    for customer in data["customers"]:
-        if customer["id"] == CUSTOMER:
-            customer["criteria"].update(changes)
-    path = tmp_path / "customers-new.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
+    return criteria_changed(source, tmp_path / "customers-new.yaml", CUSTOMER, **changes)
 
 
 def counts(store: Store) -> tuple[int, int]:
