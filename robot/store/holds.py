@@ -14,15 +14,15 @@ A release of changed bank details (:data:`classifiers.criteria.BANK_DETAIL_CODES
 where the customer's criteria name the hold in ``four_eyes``, the first release is an approval
 (event ``release-approved``, the invoice stays held) and a second, different person's release
 completes it. Approvals count from the invoice's latest ``held`` event, so a retry that holds it
-again starts afresh. What a person decided and what it waits for is :func:`standing`.
+again starts afresh. What a person decided and what it waits for is
+:func:`robot.store.standing.standing`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Literal
+from datetime import date
 
 from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,36 +33,29 @@ from robot.errors import StoreError
 from robot.store.decisions import set_error_types
 from robot.store.findings_map import finding_values
 from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow, InvoiceState, PostingRow, utcnow
+from robot.store.standing import (
+    APPROVED,
+    EVENT,
+    HUMAN_DECISIONS,
+    STANDING_KINDS,
+    Decision,
+    Standing,
+    standing,
+    state_text,
+)
 
-Decision = Literal["release", "return", "retry"]
-EVENT = {"release": "released", "return": "returned-by-hand", "retry": "retry"}
-APPROVED = "release-approved"
-#: the events of a person deciding on an invoice: a posted invoice with none of them is touchless
-HUMAN_DECISIONS: tuple[str, ...] = (*EVENT.values(), APPROVED)
-#: Events that open a hold, and the ones that record a person's decision on it.
-_STANDING_KINDS = ("held", APPROVED, *EVENT.values())
-
-
-@dataclass(frozen=True, slots=True)
-class Standing:
-    """Where a person's decision on an invoice stands (from its events since the latest hold)."""
-
-    kind: str  # released | returned-by-hand | retry | release-approved
-    by: str
-    at: datetime
-    approved_by: tuple[str, ...] = ()
-
-    def text(self) -> str:
-        """One line a person reads, e.g. ``released by ANJE at 2026-05-01 10:00 UTC, ...``."""
-        at = f"{self.at:%Y-%m-%d %H:%M} UTC"
-        approved = f" (approved by {', '.join(self.approved_by)})" if self.approved_by else ""
-        if self.kind == APPROVED:
-            return f"approved by {self.by} at {at}, waiting for a second person"
-        if self.kind == "released":
-            return f"released by {self.by}{approved} at {at}, waiting for the next run"
-        if self.kind == "returned-by-hand":
-            return f"returned by {self.by} at {at}, waiting for the next run"
-        return f"to be read again (retry by {self.by} at {at}), waiting for the next run"
+#: the hold queue and, from robot.store.standing, the decisions' words it is imported for
+__all__ = [
+    "APPROVED",
+    "EVENT",
+    "HUMAN_DECISIONS",
+    "Decision",
+    "HoldQueue",
+    "Resolution",
+    "Standing",
+    "standing",
+    "state_text",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,49 +65,6 @@ class Resolution:
     row: InvoiceRow
     decision: Decision
     standing: Standing
-
-
-def standing(state: str, events: Sequence[Event]) -> Standing | None:
-    """The decision since the invoice's latest hold, if one is still to be carried out.
-
-    A held invoice can only have approvals (waiting for a second person); a pending one (received,
-    read, classified) a release, return or retry waiting for the next run. Done invoices have none.
-    """
-    if state in InvoiceState.DONE and state != InvoiceState.HELD:
-        return None
-    since: list[Event] = []
-    for e in events:
-        if e.kind == "held":
-            since = []
-        elif e.kind in _STANDING_KINDS:
-            since.append(e)
-    approvals = [e for e in since if e.kind == APPROVED]
-    decided = [e for e in since if e.kind != APPROVED]
-    if state == InvoiceState.HELD:
-        if not approvals:
-            return None
-        first = approvals[0]
-        return Standing(APPROVED, _by(first), first.at)
-    if not decided:
-        return None
-    last = decided[-1]
-    return Standing(last.kind, _by(last), last.at, tuple(dict.fromkeys(_by(e) for e in approvals)))
-
-
-def state_text(state: str, events: Sequence[Event]) -> str:
-    """The state a person is shown: a released invoice is "released by ..., waiting ...", not classified.
-
-    >>> state_text("posted", [])
-    'posted'
-    """
-    current = standing(state, events)
-    if current is None:
-        return state
-    return f"held; {current.text()}" if state == InvoiceState.HELD else current.text()
-
-
-def _by(event: Event) -> str:
-    return str((event.detail or {}).get("by") or "-")
 
 
 class HoldQueue:
@@ -146,7 +96,7 @@ class HoldQueue:
             return {}
         query = (
             select(Event)
-            .where(Event.invoice_id.in_(rows), Event.kind.in_(_STANDING_KINDS))
+            .where(Event.invoice_id.in_(rows), Event.kind.in_(STANDING_KINDS))
             .order_by(Event.invoice_id, Event.id)
         )
         events: dict[int, list[Event]] = {}
@@ -221,7 +171,7 @@ class HoldQueue:
             events = list(
                 s.scalars(
                     select(Event)
-                    .where(Event.invoice_id == invoice_id, Event.kind.in_(_STANDING_KINDS))
+                    .where(Event.invoice_id == invoice_id, Event.kind.in_(STANDING_KINDS))
                     .order_by(Event.id)
                 )
             )
