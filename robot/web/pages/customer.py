@@ -9,15 +9,13 @@ so nobody can tell another institution's invoice from one that does not exist.
 
 from __future__ import annotations
 
-import csv
-import io
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from robot.store.repo import Store
-from robot.web.csvfile import safe_cell
+from robot.web.csvfile import Cell, as_csv
 from robot.web.deps import User, config_of, customer, store_of
 from robot.web.pages.invoice_files import DOWNLOAD_CSP, disposition
 from robot.web.reads.compare import master_data
@@ -102,30 +100,27 @@ def my_csv(request: Request, user: User = Depends(customer), store: Store = Depe
     except QueryError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     lang = lang_of(request)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["id", "number", "supplier", "issue_date", "due_date", "amount", "currency", "state", "text"]
-    )
     page = my_invoices(store, me, query, limit=5000)
-    for r in page.rows:
-        cells = [
+    rows: list[list[Cell]] = [
+        [
             r.invoice_id,
             r.invoice_number or "",
             r.supplier_name or "",
-            r.issue_date or "",
-            r.due_date or "",
-            r.payable if r.payable is not None else "",
+            str(r.issue_date or ""),
+            str(r.due_date or ""),
+            str(r.payable) if r.payable is not None else "",
             r.currency or "",
             r.state.key,
             r.state.text(lang),
         ]
-        writer.writerow([safe_cell(str(c)) for c in cells])
+        for r in page.rows
+    ]
+    header = ["id", "number", "supplier", "issue_date", "due_date", "amount", "currency", "state", "text"]
     headers = {
         "Content-Disposition": disposition("attachment", f"fakturaer-{me}.csv", "fakturaer.csv"),
         "Content-Security-Policy": DOWNLOAD_CSP,
     }
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(as_csv(header, rows), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.get("/my/invoices/{invoice_id}")
