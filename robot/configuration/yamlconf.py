@@ -53,16 +53,20 @@ class ConfigErrors(ConfigError):
         self.line = first.line
 
 
-def load_yaml_model(path: Path, model: type[M], *, checks: Iterable[Check[M]] = ()) -> M:
-    """Read ``path`` and validate it as ``model``; raise :class:`ConfigError` naming file and line."""
-    file = str(path)
+def read_config_text(path: Path, file: str) -> str:
+    """A configuration file's text; :class:`ConfigError` naming ``file`` if it is unreadable or not UTF-8."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read file: {exc.strerror or exc}", file=file) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"file is not UTF-8 text: {exc.reason}", file=file) from None
-    node, data = compose_yaml(text, file)
+
+
+def load_yaml_model(path: Path, model: type[M], *, checks: Iterable[Check[M]] = ()) -> M:
+    """Read ``path`` and validate it as ``model``; raise :class:`ConfigError` naming file and line."""
+    file = str(path)
+    node, data = compose_yaml(read_config_text(path, file), file)
     if node is None:
         raise ConfigError("file is empty", file=file, line=1)
     return validate_model(node, data, file, model, checks=checks)
