@@ -50,7 +50,7 @@ from robot.processing.outcome import Outcome, carried_out, classified
 from robot.processing.postable import posting_for
 from robot.processing.reply import response_for
 from robot.processing.returns import blocking_findings
-from robot.store.fence import Fence, LeaseLost
+from robot.store.fence import Fence
 from robot.store.history import StoreHistory
 from robot.store.queries import HistoryRow
 from robot.store.repo import Store
@@ -109,14 +109,11 @@ class Actions(Guarded):
         """
         if dry_run:  # it would write to the store: a dry run decides in memory (robot.processing.dry_run)
             raise ValueError("a dry run never processes through Actions; see robot.processing.dry_run.DryRun")
-        self._fence = fence
-        try:
-            return self._process(invoice_id, run_id, max_attempts, erp_backoff, erp_backoff_max)
-        except LeaseLost as exc:  # another worker has the invoice now: leave it to that worker
-            self.lease_lost(exc, run_id)
-            return None
-        finally:
-            self._fence = None
+        return self.under_fence(
+            fence,
+            run_id,
+            lambda: self._process(invoice_id, run_id, max_attempts, erp_backoff, erp_backoff_max),
+        )
 
     def _process(
         self,

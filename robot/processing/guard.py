@@ -91,21 +91,18 @@ class Guarded:
         erp_backoff_max: timedelta = ERP_BACKOFF_MAX,
     ) -> str | None:
         """Hand over an invoice whose decision (and posting intent) a batch recorded, fenced."""
-        self._fence = fence
-        try:
-            return self.guarded(
+        return self.under_fence(
+            fence,
+            run_id,
+            lambda: self.guarded(
                 invoice_id,
                 run_id,
                 lambda: hand_over(self.store, self.ledger, invoice_id, posting, run_id, fence=fence),
                 max_attempts,
                 erp_backoff,
                 erp_backoff_max,
-            )
-        except LeaseLost as exc:
-            self.lease_lost(exc, run_id)
-            return None
-        finally:
-            self._fence = None
+            ),
+        )
 
     def _hold_for_failure(self, invoice_id: int, run_id: int, exc: Exception, attempts: int) -> None:
         finding = robot_finding(
@@ -114,6 +111,18 @@ class Guarded:
         self.store.apply(invoice_id, run_id, held(finding.code, finding))
 
     # --- the lease (several workers) ----------------------------------------------------------------
+
+    def under_fence(self, fence: Fence | None, run_id: int, work: Callable[[], str | None]) -> str | None:
+        """Do ``work`` on an invoice with ``fence`` as its lease (each side effect is checked against
+        it); a lost lease is recorded (``lease-lost``) and the invoice left to its new holder (None)."""
+        self._fence = fence
+        try:
+            return work()
+        except LeaseLost as exc:  # another worker has the invoice now: leave it to that worker
+            self.lease_lost(exc, run_id)
+            return None
+        finally:
+            self._fence = None
 
     def _worker(self) -> str | None:
         return self._fence.worker if self._fence is not None else None
