@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -101,6 +102,11 @@ class Document(ReceivedFile, Base):
     __tablename__ = "documents"
 
 
+def _where(condition: str) -> dict[str, Any]:
+    """A partial index's condition, for PostgreSQL and SQLite alike (few rows of many qualify)."""
+    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}
+
+
 class InvoiceRow(Base):
     """One receipt of a document from a source, and everything the robot decided about it."""
 
@@ -129,6 +135,10 @@ class InvoiceRow(Base):
         Index("ix_invoices_state_updated", "state", "updated_at", "id"),
         Index("ix_invoices_state_customer", "state", "customer_id", "due_date", "id"),
         Index("ix_invoices_last_run", "last_run_id", "id"),  # a run's invoices (0009)
+        # what a run looks for at its start and end among millions of decided invoices (0014)
+        Index("ix_invoices_outcome_pending", "id", **_where("outcome_pending IS true")),
+        Index("ix_invoices_claimed_by", "claimed_by", **_where("claimed_by IS NOT NULL")),
+        Index("ix_invoices_notice_due", "id", **_where("state = 'returned' AND notice_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
