@@ -1,9 +1,4 @@
-"""initial schema
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-23 18:33:55.380071
-"""
+"""initial schema"""
 
 from __future__ import annotations
 
@@ -15,8 +10,6 @@ from robot.store.migrations.steps import create_table, drop_table
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 INVOICE_INDEXES = {
     "ix_invoices_dup_amount": ["supplier_key", "payable", "issue_date"],

@@ -1,9 +1,4 @@
-"""invoices.due_date: the hold queue is ordered by when the invoice must be paid
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-30 16:10:00
-"""
+"""invoices.due_date: the hold queue is ordered by when the invoice must be paid"""
 
 from __future__ import annotations
 
@@ -13,8 +8,6 @@ from robot.store.migrations.steps import add_columns, drop_columns
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -4,10 +4,6 @@
 (a TransientError or a connection error from the ledger); it is separate from ``attempts`` (the
 business/application failures that hold an invoice after ``max_attempts``). ``retry_after`` is the
 back-off: the invoice is not claimed again before it.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-01 10:00:00
 """
 
 from __future__ import annotations
@@ -18,8 +14,6 @@ from robot.store.migrations.steps import add_columns, drop_columns
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

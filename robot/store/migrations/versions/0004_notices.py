@@ -3,10 +3,6 @@
 Notices are keyed ``<store-id>:<run>:<customer>``; the store id is a random UUID made here, once
 per store. Notice states gain ``refused`` (a permanent refusal held for the creditor team), which
 needs no schema change (``notices.state`` is text).
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-02 10:00:00
 """
 
 from __future__ import annotations
@@ -18,8 +14,6 @@ from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -3,10 +3,6 @@
 ``invoices.error_types`` (the codes comma-joined, ``"OTH,PAY"``) stays as every report shows it;
 ``held --error-type PAY`` now looks the code up here instead of matching a part of that text.
 The rows are filled from ``invoices.error_types`` of every existing invoice.
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-10 10:00:00
 """
 
 from __future__ import annotations
@@ -18,8 +14,6 @@ from robot.store.migrations.steps import create_table, drop_table
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 INDEXES = {"ix_invoice_error_types_code": ["code", "invoice_id"]}

@@ -6,10 +6,6 @@ sha256 of each session cookie's token (a stolen copy of the database opens no se
 user an invoice is assigned to (indexed: the workload per person). Indexes for the console's
 search and reports at a million invoices: each filter column with ``id`` (keyset paging), and
 events by kind (the human decisions among ten million events).
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-12 10:00:00
 """
 
 from __future__ import annotations
@@ -21,8 +17,6 @@ from robot.store.migrations.steps import create_table, drop_table
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 WHEN = sa.DateTime(timezone=True)

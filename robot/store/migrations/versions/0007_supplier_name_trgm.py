@@ -5,10 +5,6 @@ that matches nothing scans every invoice (335 ms at 1,000,000 invoices), with it
 the ``pg_trgm`` extension: created if missing and allowed; if the robot's database role may not
 create it, the index is left out (the search still works, only slower for rare names) and a
 warning says so. SQLite: nothing (its LIKE cannot use an index for a ``%x%`` pattern anyway).
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-13 10:00:00
 """
 
 from __future__ import annotations
@@ -19,8 +15,6 @@ from loguru import logger
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 INDEX = "ix_invoices_supplier_name_trgm"
 

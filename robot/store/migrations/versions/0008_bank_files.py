@@ -3,10 +3,6 @@
 ``bank_files`` keeps each file's bytes with their sha256 (unique: the same bytes twice are stored
 once), size, file name and when they were first seen, stored before anything else happens to
 the file; ``message`` (``camt.054.001.02``) once it was read, or ``read_error`` saying why not.
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-14 10:00:00
 """
 
 from __future__ import annotations
@@ -18,8 +14,6 @@ from robot.store.migrations.columns import received_file_columns
 
 revision = "0008"
 down_revision = "0007"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

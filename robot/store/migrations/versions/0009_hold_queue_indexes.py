@@ -7,10 +7,6 @@ id``) and counts decisions per day (events ``kind, at``), the rule filter finds 
 rule holds (findings ``code, disposition, invoice_id``), and a run's page lists its invoices
 (``last_run_id, id``) and failures (events ``run_id, kind, id``). Each lets PostgreSQL answer
 from an index instead of scanning a million invoices or ten million events (bench/web_bench.py).
-
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-12-01 13:40:00
 """
 
 from __future__ import annotations
@@ -19,8 +15,6 @@ from alembic import op
 
 revision = "0009"
 down_revision = "0008"
-branch_labels = None
-depends_on = None
 
 INVOICE_INDEXES = {
     "ix_invoices_state_due": ["state", "due_date", "id"],

@@ -2,10 +2,6 @@
 
 Each token is bound to one customer and kept only as the sha256 of the token (shown once when it
 is made); ``revoked_at`` ends it, ``last_used_at`` says when it was last used.
-
-Revision ID: 0011
-Revises: 0009
-Create Date: 2026-12-01 14:00:00
 """
 
 from __future__ import annotations
@@ -15,8 +11,6 @@ from alembic import op
 
 revision = "0011"
 down_revision = "0009"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

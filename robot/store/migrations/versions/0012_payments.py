@@ -5,10 +5,6 @@ with what the bank said of it and what the robot made of it (``status`` matched,
 ambiguous or rejected; ``candidates`` for the creditor team); unique per bank file, entry and
 transaction, so importing a file again records nothing new. ``payment_matches`` names the
 invoices a payment paid (or reopened) with the amount for each.
-
-Revision ID: 0012
-Revises: 0011
-Create Date: 2026-12-01 14:00:00
 """
 
 from __future__ import annotations
@@ -19,8 +15,6 @@ from robot.store.migrations.steps import create_table, drop_table
 
 revision = "0012"
 down_revision = "0011"
-branch_labels = None
-depends_on = None
 
 PK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 MONEY = sa.Numeric(20, 4, asdecimal=True)

@@ -8,10 +8,6 @@ are filled here, in batches. ``ix_invoices_document`` finds the invoices of one 
 same bytes received again) without scanning the invoices, and ``ix_invoices_supplier_updated``
 what other workers decided for a supplier since a worker last looked (its catch-up) without
 reading all of that supplier's invoices.
-
-Revision ID: 0013
-Revises: 0012
-Create Date: 2026-12-01 16:00:00
 """
 
 from __future__ import annotations
@@ -23,8 +19,6 @@ from robot.store.migrations.steps import add_columns, drop_columns
 
 revision = "0013"
 down_revision = "0012"
-branch_labels = None
-depends_on = None
 
 BATCH = 10_000
 

@@ -6,10 +6,6 @@ ends by asking for the returned invoices that have no notice yet. Each is a hand
 among millions, and each was a scan of the whole table (1.4 s, 1.6 s and 4.7 s with 5,000,000
 earlier invoices, bench/scale_bench.py). A partial index holds only the rows that qualify, so
 it stays small however long the history grows.
-
-Revision ID: 0014
-Revises: 0013
-Create Date: 2026-12-01 19:45:00
 """
 
 from __future__ import annotations
@@ -19,8 +15,6 @@ from alembic import op
 
 revision = "0014"
 down_revision = "0013"
-branch_labels = None
-depends_on = None
 
 #: name: (columns, the rows the index holds)
 INDEXES = {
