@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator
 
 from robot.configuration.yamlconf import Loc
 
@@ -40,6 +40,10 @@ class _Strict(BaseModel):
 def _listed_value(value: object) -> object:
     """invoice2data wraps a single value where it expects a list."""
     return [] if value is None else value if isinstance(value, list) else [value]
+
+
+#: A list of texts where invoice2data also takes a single value or null.
+Listed = Annotated[list[str], BeforeValidator(_listed_value)]
 
 
 class Area(_Strict):
@@ -133,8 +137,8 @@ class Options(_Strict):
     remove_accents: bool = False
     lowercase: bool = False
     currency: str | None = "EUR"  # null as in invoice2data: no currency read
-    date_formats: list[str] = Field(default_factory=list)
-    languages: list[str] = Field(default_factory=list)
+    date_formats: Listed = Field(default_factory=list)
+    languages: Listed = Field(default_factory=list)
     decimal_separator: Literal[".", ","] = "."
     replace: list[tuple[str, str]] = Field(default_factory=list)
     locale: str | None = None  # accepted for compatibility (number and date parsing use the above)
@@ -146,11 +150,6 @@ class Options(_Strict):
         if value is None or isinstance(value, list | dict):
             return bool(value)
         return value
-
-    @field_validator("date_formats", "languages", mode="before")
-    @classmethod
-    def _wrap(cls, value: object) -> object:
-        return _listed_value(value)
 
     @field_validator("replace", mode="before")
     @classmethod
@@ -181,8 +180,8 @@ FieldSpec = Annotated[
 
 class TemplateFile(_Strict):
     issuer: str | None = None
-    keywords: list[str] = Field(min_length=1)
-    exclude_keywords: list[str] = Field(default_factory=list)
+    keywords: Listed = Field(min_length=1)
+    exclude_keywords: Listed = Field(default_factory=list)
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
     options: Options = Field(default_factory=Options)
     lines: LinesSettings | list[BlockSettings] | None = None
@@ -191,11 +190,6 @@ class TemplateFile(_Strict):
     priority: int = 5
     input_module: Any = None  # invoice2data's text reader; the robot reads the text layer itself
     template_name: Any = None  # set by invoice2data's loader; the robot names a template by its file
-
-    @field_validator("keywords", "exclude_keywords", mode="before")
-    @classmethod
-    def _wrap(cls, value: object) -> object:
-        return _listed_value(value)
 
     @field_validator("fields", mode="before")
     @classmethod
