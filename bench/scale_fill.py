@@ -31,6 +31,7 @@ import random
 import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -279,6 +280,28 @@ NOTICE_RETURNED = (
 real store's are: otherwise the bench's run would send a digest for a quarter of a million."""
 
 
+#: the invoices' plain indexes (name, definition): not those that back a constraint
+PG_PLAIN_INDEXES = (
+    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'invoices' AND indexname NOT IN "
+    "(SELECT conname FROM pg_constraint WHERE conrelid = 'invoices'::regclass)"
+)
+SQLITE_PLAIN_INDEXES = (
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'invoices' AND sql IS NOT NULL"
+)
+
+
+@contextmanager
+def plain_indexes_dropped(conn: Any, query: str) -> Iterator[None]:
+    """The invoices' plain indexes (``query`` names each and its definition) dropped for a load and
+    built again after it (a psycopg or a sqlite3 connection)."""
+    plain = conn.execute(query).fetchall()
+    for name, _ in plain:
+        conn.execute(f'DROP INDEX "{name}"')
+    yield
+    for _, definition in plain:
+        conn.execute(definition)
+
+
 def fill_pg(count: int, database: str = DATABASE) -> dict[str, Any]:
     """Create ``database`` (dropped first if it exists) and fill it with ``count`` earlier invoices."""
     from bench.web_fill import demo_run
@@ -293,19 +316,12 @@ def fill_pg(count: int, database: str = DATABASE) -> dict[str, Any]:
     with psycopg.connect(pg_dsn(database)) as conn:
         first = int(conn.execute("SELECT coalesce(max(id), 0) FROM invoices").fetchone()[0]) + 1  # type: ignore[index]
         first = max(first, int(conn.execute("SELECT coalesce(max(id), 0) FROM documents").fetchone()[0]) + 1)  # type: ignore[index]
-        plain = conn.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'invoices' AND indexname NOT IN "
-            "(SELECT conname FROM pg_constraint WHERE conrelid = 'invoices'::regclass)"
-        ).fetchall()
-        for name, _ in plain:
-            conn.execute(f'DROP INDEX "{name}"')
-        generate_pg(conn, count, first)
-        conn.execute(NOTICED)
-        conn.execute(NOTICE_RETURNED)
-        loaded = time.perf_counter() - start
-        conn.execute("SET maintenance_work_mem = '512MB'")
-        for _, definition in plain:
-            conn.execute(definition)
+        with plain_indexes_dropped(conn, PG_PLAIN_INDEXES):
+            generate_pg(conn, count, first)
+            conn.execute(NOTICED)
+            conn.execute(NOTICE_RETURNED)
+            loaded = time.perf_counter() - start
+            conn.execute("SET maintenance_work_mem = '512MB'")
         for table in ("invoices", "documents"):
             conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
@@ -338,34 +354,20 @@ def fill_sqlite(count: int, folder: Path = DIR) -> dict[str, Any]:
     Store.open(sqlite_url(folder)).close()
     conn = sqlite3.connect(folder / "history.db")
     try:
-        plain = conn.execute(
-            "SELECT name, sql FROM sqlite_master "
-            "WHERE type = 'index' AND tbl_name = 'invoices' AND sql IS NOT NULL"
-        ).fetchall()
-        for name, _ in plain:
-            conn.execute(f'DROP INDEX "{name}"')
-        marks = ", ".join("?" * len(COLUMNS))
-        batch: list[tuple[Any, ...]] = []
-        docs: list[tuple[Any, ...]] = []
-        for row in rows(count, 1):
-            received = row[5].replace("+00", ".000000")
-            batch.append((*row[:5], received, received, *row[7:]))
-            docs.append(_document(row[0], received))
-            if len(batch) == CHUNK:
-                conn.executemany(
-                    f"INSERT INTO documents ({', '.join(DOC_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)", docs
-                )
-                conn.executemany(f"INSERT INTO invoices ({', '.join(COLUMNS)}) VALUES ({marks})", batch)
-                batch, docs = [], []
-        if batch:
-            conn.executemany(
-                f"INSERT INTO documents ({', '.join(DOC_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)", docs
-            )
-            conn.executemany(f"INSERT INTO invoices ({', '.join(COLUMNS)}) VALUES ({marks})", batch)
-        conn.execute(NOTICED.replace("+00'", "'"))
-        conn.execute(NOTICE_RETURNED)
-        for _, definition in plain:
-            conn.execute(definition)
+        with plain_indexes_dropped(conn, SQLITE_PLAIN_INDEXES):
+            batch: list[tuple[Any, ...]] = []
+            docs: list[tuple[Any, ...]] = []
+            for row in rows(count, 1):
+                received = row[5].replace("+00", ".000000")
+                batch.append((*row[:5], received, received, *row[7:]))
+                docs.append(_document(row[0], received))
+                if len(batch) == CHUNK:
+                    _insert_sqlite(conn, batch, docs)
+                    batch, docs = [], []
+            if batch:
+                _insert_sqlite(conn, batch, docs)
+            conn.execute(NOTICED.replace("+00'", "'"))
+            conn.execute(NOTICE_RETURNED)
         conn.commit()
         conn.execute("ANALYZE")
     finally:
@@ -375,6 +377,15 @@ def fill_sqlite(count: int, folder: Path = DIR) -> dict[str, Any]:
         "invoices": count,
         "fill_s": round(time.perf_counter() - start, 1),
     }
+
+
+def _insert_sqlite(
+    conn: sqlite3.Connection, invoices: list[tuple[Any, ...]], docs: list[tuple[Any, ...]]
+) -> None:
+    """One chunk of documents and their invoices (rows in :data:`DOC_COLUMNS`, :data:`COLUMNS` order)."""
+    for table, columns, values in (("documents", DOC_COLUMNS, docs), ("invoices", COLUMNS, invoices)):
+        marks = ", ".join("?" * len(columns))
+        conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values)
 
 
 def record(folder: Path, name: str, url: str, count: int) -> None:
