@@ -15,6 +15,7 @@ invoices: any other id is refused as "no invoice", like one that does not exist.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -150,19 +151,26 @@ def _selected(store: Store, user: User, ids: list[int]) -> tuple[list[int], list
     return mine, [i for i in wanted if i not in set(mine)]
 
 
-def _back(value: str) -> str:
-    """Where the answer links back to: the queue with its filters, never another site."""
-    return value if value.startswith("/holds?") or value == "/holds" else "/holds"
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The invoices ticked in the queue, and the queue (with its filters) the answer links back to:
+    what a decision's and an assignment's forms both send (``selection: Selection = Depends()``)."""
+
+    ids: list[int] = Form(default=[])  # noqa: RUF009 - FastAPI's field, never the instance's value
+    back: str = Form("/holds")
+
+    def back_to(self) -> str:
+        """Where the answer links back to: the queue with its filters, never another site."""
+        return self.back if self.back.startswith("/holds?") or self.back == "/holds" else "/holds"
 
 
 @router.post("/holds/decide", dependencies=[Depends(csrf_ok)])
 def decide(
     request: Request,
-    ids: list[int] = Form(default=[]),
+    selection: Selection = Depends(),
     decision: str = Form(""),
     note: str = Form(""),
     fields: ReturnFields = Depends(),
-    back: str = Form("/holds"),
     user: User = Depends(creditor),
     store: Store = Depends(store_of),
 ) -> Response:
@@ -178,7 +186,7 @@ def decide(
         reason, problem = return_form(fields, _)
         if reason is None:
             raise HTTPException(status_code=400, detail=problem)
-    mine, others = _selected(store, user, ids)
+    mine, others = _selected(store, user, selection.ids)
     outcomes = manual.decide_many(
         store,
         config_of(request),
@@ -191,23 +199,28 @@ def decide(
         reason_en=fields.reason_en.strip() or None,
     )
     outcomes += [manual.Outcome(i, None, f"no invoice {i}") for i in others]
-    order = {i: n for n, i in enumerate(dict.fromkeys(ids))}
+    order = {i: n for n, i in enumerate(dict.fromkeys(selection.ids))}
     outcomes.sort(key=lambda o: order[o.invoice_id])
     done = sum(1 for o in outcomes if o.done is not None)
-    context = {"decision": chosen, "outcomes": outcomes, "done": done, "back": _back(back), "assigned": None}
+    context = {
+        "decision": chosen,
+        "outcomes": outcomes,
+        "done": done,
+        "back": selection.back_to(),
+        "assigned": None,
+    }
     return render(request, "holds_result.html", context, status=200 if done else 409)
 
 
 @router.post("/holds/assign", dependencies=[Depends(csrf_ok)])
 def assign(
     request: Request,
-    ids: list[int] = Form(default=[]),
+    selection: Selection = Depends(),
     person: str = Form(""),
-    back: str = Form("/holds"),
     user: User = Depends(creditor),
     store: Store = Depends(store_of),
 ) -> Response:
-    mine, others = _selected(store, user, ids)
+    mine, others = _selected(store, user, selection.ids)
     if others:
         raise HTTPException(
             status_code=404, detail=f"no invoice {', '.join(map(str, others))}; nothing was assigned"
@@ -220,7 +233,7 @@ def assign(
         "decision": None,
         "outcomes": [],
         "done": len(assigned),
-        "back": _back(back),
+        "back": selection.back_to(),
         "assigned": {"ids": assigned, "to": person.strip() or None},
     }
     return render(request, "holds_result.html", context)
