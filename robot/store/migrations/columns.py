@@ -1,8 +1,7 @@
 """Column types and columns the migrations share, so each is written once as schema.py writes it.
 
 A migration is history: what is here may be added to, never changed (a change would change what
-every earlier migration built). 0001 and 0008 use them; the later migrations name their own.
-``ID`` is the key type (BIGINT, INTEGER on SQLite so that it
+every earlier migration built). ``ID`` is the key type (BIGINT, INTEGER on SQLite so that it
 autoincrements), ``WHEN`` an aware timestamp, ``MONEY`` an amount.
 """
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from robot.store.migrations.columns import WHEN
 from robot.store.migrations.steps import add_columns, drop_columns
 
 revision = "0003"
@@ -20,7 +21,7 @@ def upgrade() -> None:
     add_columns(
         "invoices",
         sa.Column("erp_unreachable", sa.Integer(), nullable=False, server_default="0"),
-        sa.Column("retry_after", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("retry_after", WHEN, nullable=True),
     )
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from robot.store.migrations.columns import ID
 from robot.store.migrations.steps import create_table, drop_table
 
 revision = "0005"
 down_revision = "0004"
 
-ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 INDEXES = {"ix_invoice_error_types_code": ["code", "invoice_id"]}
 
 

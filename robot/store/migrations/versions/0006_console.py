@@ -13,13 +13,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from robot.store.migrations.columns import ID, WHEN
 from robot.store.migrations.steps import create_table, drop_table
 
 revision = "0006"
 down_revision = "0005"
 
-ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-WHEN = sa.DateTime(timezone=True)
 #: the console's search, hold queue and reports page by id under each filter (keyset paging)
 INVOICE_INDEXES = {
     "ix_invoices_number": ["number_normalised", "id"],

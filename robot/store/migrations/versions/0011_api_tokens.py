@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from robot.store.migrations.columns import WHEN, id_column
+
 revision = "0011"
 down_revision = "0009"
 
@@ -16,15 +18,13 @@ down_revision = "0009"
 def upgrade() -> None:
     op.create_table(
         "api_tokens",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        id_column(),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("customer_id", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=128), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("last_used_at", WHEN, nullable=True),
+        sa.Column("revoked_at", WHEN, nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from robot.store.migrations.columns import ID, MONEY, WHEN, id_column
 from robot.store.migrations.steps import create_table, drop_table
 
 revision = "0012"
 down_revision = "0011"
 
-PK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-MONEY = sa.Numeric(20, 4, asdecimal=True)
 PAYMENT_INDEXES = {
     "ix_payments_status": ["status", "id"],
     "ix_payments_end_to_end": ["end_to_end_id"],
@@ -29,8 +28,8 @@ MATCH_INDEXES = {"ix_payment_matches_invoice_id": ["invoice_id"]}
 def upgrade() -> None:
     create_table(
         "payments",
-        sa.Column("id", PK, autoincrement=True, nullable=False),
-        sa.Column("bank_file_id", PK, nullable=False),
+        id_column(),
+        sa.Column("bank_file_id", ID, nullable=False),
         sa.Column("entry_index", sa.Integer(), nullable=False),
         sa.Column("transaction_index", sa.Integer(), nullable=False),
         sa.Column("direction", sa.String(length=8), nullable=False),
@@ -49,7 +48,7 @@ def upgrade() -> None:
         sa.Column("evidence", sa.String(length=32), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("candidates", sa.JSON(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", WHEN, nullable=False),
         sa.ForeignKeyConstraint(["bank_file_id"], ["bank_files.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("bank_file_id", "entry_index", "transaction_index", name="uq_payment_in_file"),
@@ -57,9 +56,9 @@ def upgrade() -> None:
     )
     create_table(
         "payment_matches",
-        sa.Column("id", PK, autoincrement=True, nullable=False),
-        sa.Column("payment_id", PK, nullable=False),
-        sa.Column("invoice_id", PK, nullable=False),
+        id_column(),
+        sa.Column("payment_id", ID, nullable=False),
+        sa.Column("invoice_id", ID, nullable=False),
         sa.Column("amount", MONEY, nullable=True),
         sa.ForeignKeyConstraint(["invoice_id"], ["invoices.id"]),
         sa.ForeignKeyConstraint(["payment_id"], ["payments.id"]),
