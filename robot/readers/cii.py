@@ -18,6 +18,8 @@ credit subset); everything else is an invoice.
 
 from __future__ import annotations
 
+from typing import Any
+
 from robot.model import DocumentType, Invoice, Line, SourceFormat, Totals
 from robot.readers import elements
 from robot.readers.cii_parts import (
@@ -39,7 +41,6 @@ def read_cii(root: Node) -> Invoice:
 
     A text over its input limit is a ReadError (:func:`~robot.readers.fieldlimits.check_invoice`).
     """
-    context = C.first(root, "rsm:ExchangedDocumentContext")
     doc = C.first(root, "rsm:ExchangedDocument")
     trade = C.first(root, "rsm:SupplyChainTradeTransaction")
     agreement = C.first(trade, "ram:ApplicableHeaderTradeAgreement")
@@ -51,24 +52,16 @@ def read_cii(root: Node) -> Invoice:
     payment_id = C.text(settlement, "ram:PaymentReference")
     mandate = next((m for t in terms if (m := C.text(t, "ram:DirectDebitMandateID"))), None)
     payee = C.first(settlement, "ram:PayeeTradeParty")
+    texts: dict[str, Any] = C.text_fields(root, elements.INVOICE.cii)
     inv = Invoice(
+        **texts,
         format=SourceFormat.CII,
         document_type=DocumentType.CREDIT_NOTE if type_code in CREDIT_NOTE_CODES else DocumentType.INVOICE,
-        number=C.text(doc, "ram:ID"),
-        customization_id=C.text(context, "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"),
-        profile_id=C.text(context, "ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID"),
         type_code=type_code,
         issue_date=cii_date(doc, "ram:IssueDateTime"),
         due_date=next((d for t in terms if (d := cii_date(t, "ram:DueDateDateTime"))), None),
         tax_point_date=cii_date(C.first(settlement, "ram:ApplicableTradeTax"), "ram:TaxPointDate"),
         currency=currency,
-        tax_currency=C.text(settlement, "ram:TaxCurrencyCode"),
-        buyer_reference=C.text(agreement, "ram:BuyerReference"),
-        order_reference=C.text(agreement, "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"),
-        sales_order_reference=C.text(agreement, "ram:SellerOrderReferencedDocument/ram:IssuerAssignedID"),
-        contract_reference=C.text(agreement, "ram:ContractReferencedDocument/ram:IssuerAssignedID"),
-        project_reference=C.text(agreement, "ram:SpecifiedProcuringProject/ram:ID"),
-        accounting_cost=C.text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),
         notes=[n for el in C.all(doc, "ram:IncludedNote") if (n := C.text(el, "ram:Content"))],
         preceding_invoices=C.texts(settlement, "ram:InvoiceReferencedDocument/ram:IssuerAssignedID"),
         seller=read_trade_party(C.first(agreement, "ram:SellerTradeParty")),
@@ -124,8 +117,9 @@ def read_line(el: Node) -> Line:
     basis = C.first(net, "ram:BasisQuantity") or C.first(gross, "ram:BasisQuantity")
     settlement = C.first(el, "ram:SpecifiedLineTradeSettlement")
     tax = C.first(settlement, "ram:ApplicableTradeTax")
+    texts: dict[str, Any] = C.text_fields(el, elements.LINE.cii)
     return Line(
-        id=C.text(el, "ram:AssociatedDocumentLineDocument/ram:LineID"),
+        **texts,
         quantity=C.dec(el, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity"),
         unit=None if qty is None else qty.get("unitCode"),
         net_amount=C.dec(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount"),
@@ -134,16 +128,9 @@ def read_line(el: Node) -> Line:
         price_discount=C.dec(gross, "ram:AppliedTradeAllowanceCharge/ram:ActualAmount"),
         base_quantity=None if basis is None else node_decimal(basis),
         base_quantity_unit=None if basis is None else basis.get("unitCode"),
-        item_name=C.text(product, "ram:Name"),
-        item_description=C.text(product, "ram:Description"),
-        seller_item_id=C.text(product, "ram:SellerAssignedID"),
         standard_item_id=C.ident(product, "ram:GlobalID"),
         classifications=elements.classifications(C, product, elements.CLASSIFICATION.cii),
-        vat_category=C.text(tax, "ram:CategoryCode"),
         vat_rate=C.dec(tax, "ram:RateApplicablePercent"),
-        accounting_cost=C.text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),
-        order_line_reference=C.text(agreement, "ram:BuyerOrderReferencedDocument/ram:LineID"),
-        note=C.text(el, "ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content"),
         allowances_charges=[
             read_allowance_charge(ac) for ac in C.all(settlement, "ram:SpecifiedTradeAllowanceCharge")
         ],

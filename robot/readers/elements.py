@@ -65,6 +65,65 @@ VAT_BREAKDOWN = Terms(
     exemption_reason_code=("cac:TaxCategory/cbc:TaxExemptionReasonCode", "ram:ExemptionReasonCode"),
 )
 
+_CONTEXT = "rsm:ExchangedDocumentContext"
+_AGREEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement"
+_SETTLEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
+
+#: The document's texts below the root (``Invoice``/``CreditNote``, ``rsm:CrossIndustryInvoice``)
+#: that are read the same way in both syntaxes.
+INVOICE = Terms(
+    number=("cbc:ID", "rsm:ExchangedDocument/ram:ID"),
+    customization_id=(
+        "cbc:CustomizationID",
+        f"{_CONTEXT}/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
+    ),
+    profile_id=("cbc:ProfileID", f"{_CONTEXT}/ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID"),
+    tax_currency=("cbc:TaxCurrencyCode", f"{_SETTLEMENT}/ram:TaxCurrencyCode"),
+    buyer_reference=("cbc:BuyerReference", f"{_AGREEMENT}/ram:BuyerReference"),
+    order_reference=(
+        "cac:OrderReference/cbc:ID",
+        f"{_AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID",
+    ),
+    sales_order_reference=(
+        "cac:OrderReference/cbc:SalesOrderID",
+        f"{_AGREEMENT}/ram:SellerOrderReferencedDocument/ram:IssuerAssignedID",
+    ),
+    contract_reference=(
+        "cac:ContractDocumentReference/cbc:ID",
+        f"{_AGREEMENT}/ram:ContractReferencedDocument/ram:IssuerAssignedID",
+    ),
+    project_reference=("cac:ProjectReference/cbc:ID", f"{_AGREEMENT}/ram:SpecifiedProcuringProject/ram:ID"),
+    accounting_cost=(
+        "cbc:AccountingCost",
+        f"{_SETTLEMENT}/ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID",
+    ),
+)
+
+#: BG-25 invoice line, its texts: below ``cac:InvoiceLine``/``cac:CreditNoteLine`` and
+#: ``ram:IncludedSupplyChainTradeLineItem`` (its amounts and ids stay in the readers).
+LINE = Terms(
+    id=("cbc:ID", "ram:AssociatedDocumentLineDocument/ram:LineID"),
+    item_name=("cac:Item/cbc:Name", "ram:SpecifiedTradeProduct/ram:Name"),
+    item_description=("cac:Item/cbc:Description", "ram:SpecifiedTradeProduct/ram:Description"),
+    seller_item_id=(
+        "cac:Item/cac:SellersItemIdentification/cbc:ID",
+        "ram:SpecifiedTradeProduct/ram:SellerAssignedID",
+    ),
+    vat_category=(
+        "cac:Item/cac:ClassifiedTaxCategory/cbc:ID",
+        "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax/ram:CategoryCode",
+    ),
+    accounting_cost=(
+        "cbc:AccountingCost",
+        "ram:SpecifiedLineTradeSettlement/ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID",
+    ),
+    order_line_reference=(
+        "cac:OrderLineReference/cbc:LineID",
+        "ram:SpecifiedLineTradeAgreement/ram:BuyerOrderReferencedDocument/ram:LineID",
+    ),
+    note=("cbc:Note", "ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content"),
+)
+
 #: BT-158 item classifications: each group below the item, and its code element.
 CLASSIFICATION = Terms(
     group=("cac:CommodityClassification", "ram:DesignatedProductClassification"),

@@ -15,6 +15,8 @@ few OIOUBL 2.x differences on top.
 
 from __future__ import annotations
 
+from typing import Any
+
 from robot.model import DocumentType, Invoice, Line, SourceFormat, Totals
 from robot.readers import elements
 from robot.readers.fieldlimits import check_invoice, ubl_elements
@@ -44,24 +46,16 @@ def read_ubl(root: Node, source_format: SourceFormat) -> Invoice:
 def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
     """:func:`read_ubl` without the input limits, for a reader that changes the invoice further."""
     credit = local_name(root.el) == "CreditNote"
+    texts: dict[str, Any] = U.text_fields(root, elements.INVOICE.ubl)
     inv = Invoice(
+        **texts,
         format=source_format,
         document_type=DocumentType.CREDIT_NOTE if credit else DocumentType.INVOICE,
-        number=U.text(root, "cbc:ID"),
-        customization_id=U.text(root, "cbc:CustomizationID"),
-        profile_id=U.text(root, "cbc:ProfileID"),
         type_code=U.text(root, "cbc:CreditNoteTypeCode" if credit else "cbc:InvoiceTypeCode"),
         issue_date=U.iso_date(root, "cbc:IssueDate"),
         due_date=U.iso_date(root, "cbc:DueDate"),
         tax_point_date=U.iso_date(root, "cbc:TaxPointDate"),
         currency=U.text(root, "cbc:DocumentCurrencyCode"),
-        tax_currency=U.text(root, "cbc:TaxCurrencyCode"),
-        buyer_reference=U.text(root, "cbc:BuyerReference"),
-        order_reference=U.text(root, "cac:OrderReference/cbc:ID"),
-        sales_order_reference=U.text(root, "cac:OrderReference/cbc:SalesOrderID"),
-        contract_reference=U.text(root, "cac:ContractDocumentReference/cbc:ID"),
-        project_reference=U.text(root, "cac:ProjectReference/cbc:ID"),
-        accounting_cost=U.text(root, "cbc:AccountingCost"),
         notes=U.texts(root, "cbc:Note"),
         preceding_invoices=_preceding(root),
         seller=read_party(U.first(root, "cac:AccountingSupplierParty/cac:Party")),
@@ -135,8 +129,9 @@ def read_line(el: Node, qty_tag: str) -> Line:
     price_ac = U.first(price, "cac:AllowanceCharge")
     tax_category = U.first(item, "cac:ClassifiedTaxCategory")
     base_qty = U.first(price, "cbc:BaseQuantity")
+    texts: dict[str, Any] = U.text_fields(el, elements.LINE.ubl)
     return Line(
-        id=U.text(el, "cbc:ID"),
+        **texts,
         quantity=U.dec(el, qty_tag),
         unit=None if qty is None else qty.get("unitCode"),
         net_amount=U.dec(el, "cbc:LineExtensionAmount"),
@@ -146,15 +141,8 @@ def read_line(el: Node, qty_tag: str) -> Line:
         base_quantity=U.dec(price, "cbc:BaseQuantity"),
         base_quantity_unit=None if base_qty is None else base_qty.get("unitCode"),
         free_of_charge=is_true(U.text(el, "cbc:FreeOfChargeIndicator")),
-        item_name=U.text(item, "cbc:Name"),
-        item_description=U.text(item, "cbc:Description"),
-        seller_item_id=U.text(item, "cac:SellersItemIdentification/cbc:ID"),
         standard_item_id=U.ident(item, "cac:StandardItemIdentification/cbc:ID"),
         classifications=elements.classifications(U, item, elements.CLASSIFICATION.ubl),
-        vat_category=U.text(tax_category, "cbc:ID"),
         vat_rate=U.dec(tax_category, "cbc:Percent"),
-        accounting_cost=U.text(el, "cbc:AccountingCost"),
-        order_line_reference=U.text(el, "cac:OrderLineReference/cbc:LineID"),
-        note=U.text(el, "cbc:Note"),
         allowances_charges=[read_allowance_charge(ac) for ac in U.all(el, "cac:AllowanceCharge")],
     )
