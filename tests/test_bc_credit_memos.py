@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from connectors.base import Posting
 from connectors.business_central import BusinessCentralLedger
 from connectors.testing.bc_server import DEFAULT_COMPANY_ID, get_state
 from robot.errors import BusinessError
-from tests.support.bc import SECRET, killed_while_posting
-from tests.test_business_central import DOCUMENT, make_posting, settings_for
+from tests.support.bc import SECRET
+from tests.test_business_central import DOCUMENT, make_credit_note, make_posting
 
 pytest_plugins = ["tests.test_business_central"]  # the bc_app, base_url and ledger fixtures
-
-
-def make_credit_note(number: str = "KN-501", *, vendor: str = "K10001", **kw: Any) -> Posting:
-    """The two lines of :func:`make_posting`, credited: positive amounts, as the supplier sends them."""
-    kw.setdefault("idempotency_key", f"{vendor}:credit_note:{number}:2025")
-    kw.setdefault("document_type", "credit_note")
-    return make_posting(number, vendor=vendor, **kw)
 
 
 def test_credit_note_is_posted_as_a_purchase_credit_memo(
@@ -66,24 +57,6 @@ def test_invoice_and_credit_note_with_the_same_number_are_two_documents(
     state = get_state(bc_app)
     assert sorted(d["documentType"] for d in state.snapshot()) == ["credit_memo", "invoice"]
     assert state.post_calls == 2
-
-
-@pytest.mark.parametrize(("method", "nth"), [("action", 1), ("create", 2), ("upload", 1)])
-def test_crash_midway_resumes_the_credit_memo_draft(
-    base_url: str, bc_app: FastAPI, monkeypatch: pytest.MonkeyPatch, method: str, nth: int
-) -> None:
-    credit = make_credit_note()
-    killed_while_posting(monkeypatch, settings_for(base_url), credit, method, nth)
-    [draft] = get_state(bc_app).snapshot()
-    assert draft["status"] == "Draft" and draft["documentType"] == "credit_memo"
-    with BusinessCentralLedger(settings_for(base_url), secret=SECRET) as resumed:
-        assert resumed.find(credit) is None
-        assert resumed.post(credit) == "109001"
-    [memo] = get_state(bc_app).snapshot()
-    assert memo["id"] == draft["id"] and memo["status"] == "Open"
-    assert [ln["description"] for ln in memo["lines"]] == ["Kopipapir A4", "Kuglepenne"]
-    assert len(memo["attachments"]) == 1 and memo["attachments"][0]["byteSize"] == len(DOCUMENT)
-    assert get_state(bc_app).post_calls == 1  # the killed attempt never reached the post action
 
 
 def test_refusals_name_the_credit_note(ledger: BusinessCentralLedger, bc_app: FastAPI) -> None:

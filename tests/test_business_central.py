@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -69,6 +69,13 @@ def make_posting(
     )
     values.update(kw)
     return Posting(**values)
+
+
+def make_credit_note(number: str = "KN-501", *, vendor: str = "K10001", **kw: Any) -> Posting:
+    """The two lines of :func:`make_posting`, credited: positive amounts, as the supplier sends them."""
+    kw.setdefault("idempotency_key", f"{vendor}:credit_note:{number}:2025")
+    kw.setdefault("document_type", "credit_note")
+    return make_posting(number, vendor=vendor, **kw)
 
 
 def settings_for(base_url: str, **overrides: Any) -> Settings:
@@ -151,22 +158,34 @@ def test_post_twice_gives_one_invoice(ledger: BusinessCentralLedger, bc_app: Fas
 
 
 @pytest.mark.parametrize(("method", "nth"), [("action", 1), ("create", 2), ("upload", 1)])
+@pytest.mark.parametrize(
+    ("make", "kind", "booked_number"),
+    [(make_posting, "invoice", "108001"), (make_credit_note, "credit_memo", "109001")],
+)
 def test_crash_midway_resumes_the_draft(
-    base_url: str, bc_app: FastAPI, monkeypatch: pytest.MonkeyPatch, method: str, nth: int
+    base_url: str,
+    bc_app: FastAPI,
+    monkeypatch: pytest.MonkeyPatch,
+    method: str,
+    nth: int,
+    make: Callable[[], Posting],
+    kind: str,
+    booked_number: str,
 ) -> None:
-    """A run dies after creating the draft (before/while adding lines, attaching, posting)."""
-    posting = make_posting()
-    killed_while_posting(monkeypatch, settings_for(base_url), posting, method, nth)
-    [draft] = get_state(bc_app).snapshot()
-    assert draft["status"] == "Draft"
-    resumed = BusinessCentralLedger(settings_for(base_url), secret=SECRET)
-    assert resumed.find(posting) is None  # a draft is not booked yet
-    assert resumed.post(posting) == "108001"
-    resumed.close()
-    [invoice] = get_state(bc_app).snapshot()
-    assert invoice["id"] == draft["id"] and invoice["status"] == "Open"
-    assert [ln["description"] for ln in invoice["lines"]] == ["Kopipapir A4", "Kuglepenne"]
-    assert len(invoice["attachments"]) == 1 and invoice["attachments"][0]["byteSize"] == len(DOCUMENT)
+    """A run dies after creating the draft of an invoice or a credit memo (before/while adding
+    lines, attaching, posting); the next run books that draft."""
+    settings, state, posting = settings_for(base_url), get_state(bc_app), make()
+    killed_while_posting(monkeypatch, settings, posting, method, nth)
+    [draft] = state.snapshot()
+    assert draft["status"] == "Draft" and draft["documentType"] == kind
+    with BusinessCentralLedger(settings, secret=SECRET) as resumed:
+        assert resumed.find(posting) is None  # a draft is not booked yet
+        assert resumed.post(posting) == booked_number
+    [booked] = state.snapshot()
+    assert booked["id"] == draft["id"] and booked["status"] == "Open"
+    assert [ln["description"] for ln in booked["lines"]] == ["Kopipapir A4", "Kuglepenne"]
+    assert len(booked["attachments"]) == 1 and booked["attachments"][0]["byteSize"] == len(DOCUMENT)
+    assert state.post_calls == 1  # the killed attempt never reached the post action
 
 
 def test_business_refusal_carries_the_erp_message(base_url: str, bc_app: FastAPI) -> None:
