@@ -35,18 +35,22 @@ class Journey:
     held_by: str | None = None  # the held event's reason (a comma list of codes)
     decision: str | None = None  # released | returned-by-hand | retry
     approved: bool = False  # four eyes: a first person's approval (release-approved) before the release
-    end: str | None = None  # posted | returned (the robot's last step), None: still held
     paid: bool = False
+
+    @property
+    def end(self) -> str | None:
+        """The robot's last step: ``posted`` or ``returned`` (the state it leaves); None: still held."""
+        return None if self.state == "held" else self.state
 
 
 JOURNEYS = {
     j.name: j
     for j in (
-        Journey("clean", "posted", end="posted", paid=True),
-        Journey("clean-unpaid", "posted", end="posted"),
-        Journey("no-reference", "returned", (("DK-REFERENCE", "return", "REF"),), ("REF",), end="returned"),
-        Journey("totals", "returned", (("BR-CO-15", "return", "LEG"),), ("LEG",), end="returned"),
-        Journey("duplicate", "returned", (("DUP-NUMBER", "return", "OTH"),), ("OTH",), end="returned"),
+        Journey("clean", "posted", paid=True),
+        Journey("clean-unpaid", "posted"),
+        Journey("no-reference", "returned", (("DK-REFERENCE", "return", "REF"),), ("REF",)),
+        Journey("totals", "returned", (("BR-CO-15", "return", "LEG"),), ("LEG",)),
+        Journey("duplicate", "returned", (("DUP-NUMBER", "return", "OTH"),), ("OTH",)),
         Journey("suspect", "held", (("DUP-SUSPECT", "hold", "OTH"),), ("OTH",), held_by="DUP-SUSPECT"),
         Journey("bank-held", "held", (("VENDOR-BANK", "hold", "PAY"),), ("PAY",), held_by="VENDOR-BANK"),
         Journey(
@@ -55,7 +59,6 @@ JOURNEYS = {
             (("VENDOR-UNKNOWN", "hold", "REC"),),
             held_by="VENDOR-UNKNOWN",
             decision="released",
-            end="posted",
             paid=True,
         ),
         Journey(
@@ -64,7 +67,6 @@ JOURNEYS = {
             (("VENDOR-UNKNOWN", "hold", "REC"), ("CUST-AMOUNT-LIMIT", "hold", "OTH")),
             held_by="VENDOR-UNKNOWN,CUST-AMOUNT-LIMIT",
             decision="released",
-            end="posted",
         ),
         Journey(
             "by-hand",
@@ -73,9 +75,8 @@ JOURNEYS = {
             ("PAY",),
             held_by="VENDOR-BANK",
             decision="returned-by-hand",
-            end="returned",
         ),
-        Journey("retried", "posted", held_by="BR-CO-15", decision="retry", end="posted"),
+        Journey("retried", "posted", held_by="BR-CO-15", decision="retry"),
         Journey(
             "four-eyes",
             "posted",
@@ -83,7 +84,6 @@ JOURNEYS = {
             held_by="VENDOR-BANK",
             decision="released",
             approved=True,
-            end="posted",
         ),
     )
 }
