@@ -32,10 +32,14 @@ class Journey:
     state: str
     findings: tuple[tuple[str, str, str], ...] = ()  # (code, disposition, error type)
     error_types: tuple[str, ...] = ()
-    held_by: str | None = None  # the held event's reason (a comma list of codes)
+    held_by: str | None = None  # the held event's reason (a comma list of codes); default: the hold findings
     decision: str | None = None  # released | returned-by-hand | retry
     approved: bool = False  # four eyes: a first person's approval (release-approved) before the release
     paid: bool = False
+
+    def __post_init__(self) -> None:
+        if self.held_by is None and (holds := [code for code, what, _ in self.findings if what == "hold"]):
+            object.__setattr__(self, "held_by", ",".join(holds))
 
     @property
     def end(self) -> str | None:
@@ -51,40 +55,20 @@ JOURNEYS = {
         Journey("no-reference", "returned", (("DK-REFERENCE", "return", "REF"),), ("REF",)),
         Journey("totals", "returned", (("BR-CO-15", "return", "LEG"),), ("LEG",)),
         Journey("duplicate", "returned", (("DUP-NUMBER", "return", "OTH"),), ("OTH",)),
-        Journey("suspect", "held", (("DUP-SUSPECT", "hold", "OTH"),), ("OTH",), held_by="DUP-SUSPECT"),
-        Journey("bank-held", "held", (("VENDOR-BANK", "hold", "PAY"),), ("PAY",), held_by="VENDOR-BANK"),
-        Journey(
-            "released",
-            "posted",
-            (("VENDOR-UNKNOWN", "hold", "REC"),),
-            held_by="VENDOR-UNKNOWN",
-            decision="released",
-            paid=True,
-        ),
+        Journey("suspect", "held", (("DUP-SUSPECT", "hold", "OTH"),), ("OTH",)),
+        Journey("bank-held", "held", (("VENDOR-BANK", "hold", "PAY"),), ("PAY",)),
+        Journey("released", "posted", (("VENDOR-UNKNOWN", "hold", "REC"),), decision="released", paid=True),
         Journey(
             "released-two",
             "posted",
             (("VENDOR-UNKNOWN", "hold", "REC"), ("CUST-AMOUNT-LIMIT", "hold", "OTH")),
-            held_by="VENDOR-UNKNOWN,CUST-AMOUNT-LIMIT",
             decision="released",
         ),
         Journey(
-            "by-hand",
-            "returned",
-            (("VENDOR-BANK", "hold", "PAY"),),
-            ("PAY",),
-            held_by="VENDOR-BANK",
-            decision="returned-by-hand",
+            "by-hand", "returned", (("VENDOR-BANK", "hold", "PAY"),), ("PAY",), decision="returned-by-hand"
         ),
         Journey("retried", "posted", held_by="BR-CO-15", decision="retry"),
-        Journey(
-            "four-eyes",
-            "posted",
-            (("VENDOR-BANK", "hold", "PAY"),),
-            held_by="VENDOR-BANK",
-            decision="released",
-            approved=True,
-        ),
+        Journey("four-eyes", "posted", (("VENDOR-BANK", "hold", "PAY"),), decision="released", approved=True),
     )
 }
 
