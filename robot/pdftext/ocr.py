@@ -81,6 +81,10 @@ class OcrLimits:
 DEFAULT_OCR_LIMITS = OcrLimits()
 
 
+CacheChoice = TextCache | bool
+"""The cache a reading uses: the robot's (True, :meth:`TextCache.configured`), this one, or none."""
+
+
 class OcrTooLong(ReadError):
     """The scan has more pages than OCR reads, or reading it took longer than its budget."""
 
@@ -104,15 +108,10 @@ def ocr_tools_problem() -> str | None:
 
 
 def ocr_text(
-    content: bytes,
-    filename: str = "<bytes>",
-    *,
-    limits: OcrLimits | None = None,
-    cache: TextCache | bool = True,
+    content: bytes, filename: str = "<bytes>", *, limits: OcrLimits | None = None, cache: CacheChoice = True
 ) -> str:
     """The text of a scanned PDF, recognised page by page (pages separated by form feeds).
 
-    ``cache``: the robot's (True, :meth:`TextCache.configured`), this one, or none (False).
     Raises :class:`OcrTooLong` when the scan has too many pages or its budget ran out, and a
     :class:`~robot.errors.ReadError` when OCR is not installed, a tool fails, or no text was found.
     """
