@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -254,6 +255,14 @@ class Ledger(Connector, Protocol):
     def post(self, posting: Posting) -> str:
         """Create and post the invoice; returns the ERP document number."""
         ...
+
+    def posting_batch(self) -> AbstractContextManager[None]:
+        """Several posts in a row, made durable together: inside, ``post`` may return before its
+        posting is durable, and leaving the block makes every one durable (or raises
+        :class:`robot.errors.TransientError`, and the robot records none of them as posted). The
+        robot records a batch's ERP numbers only after the block is left. An ERP whose ``post`` is
+        durable when it returns (an HTTP API) keeps this default, which does nothing."""
+        return nullcontext()
 
 
 @dataclass(frozen=True, slots=True)

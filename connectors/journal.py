@@ -4,7 +4,9 @@ Each line carries the fields a Business Central purchase invoice has (``vendorNu
 ``vendorInvoiceNumber``, ``invoiceDate``, ``dueDate``, ``currencyCode``, amounts as strings, lines
 with account, dimensions and VAT), the idempotency key, the document's sha256 and the ERP document
 number the journal assigns (``PI-000001``, ``PI-000002``, ...). Every line is flushed and fsync'ed
-before :meth:`JournalLedger.post` returns. An entry is found by the idempotency key (vendor,
+before :meth:`JournalLedger.post` returns, or, inside :meth:`JournalLedger.posting_batch`, written
+at once and fsync'ed together when the block is left (one disk flush for a batch's invoices).
+An entry is found by the idempotency key (vendor,
 document type, vendor's number, year: the same number in another year is another invoice), with
 the date, currency and amounts as a cross-check: an entry of the same key whose date or amount
 differs is another document, and :class:`~robot.errors.LedgerConflict` names both. Posting the
@@ -113,6 +115,7 @@ class JournalLedger(Ledger):
         self._index: dict[str, dict[str, Any]] | None = None  # idempotency key -> CHECKED fields
         self._good_size = 0  # bytes up to the end of the last complete line
         self._count = 0
+        self._batch = threading.local()  # .open: inside posting_batch; .unsynced: lines to fsync
 
     @classmethod
     def from_settings(cls, settings: JournalSettings, base_dir: Path) -> JournalLedger:
@@ -215,13 +218,36 @@ class JournalLedger(Ledger):
                         fh.truncate(self._good_size)  # cut a torn line left by a crash
                     fh.write(line)
                     fh.flush()
-                    os.fsync(fh.fileno())
+                    if getattr(self._batch, "open", False):
+                        self._batch.unsynced = True  # fsync'ed when the batch ends
+                    else:
+                        os.fsync(fh.fileno())
             except OSError as exc:
                 raise TransientError(f"cannot write journal {self.path}: {exc}") from exc
             self._good_size += len(line)
             self._count += 1
             index[posting.idempotency_key] = {k: record.get(k) for k in CHECKED}
             return number
+
+    @contextmanager
+    def posting_batch(self) -> Iterator[None]:
+        """Posts inside are written at once and fsync'ed together when the block is left; a
+        failing fsync is a TransientError (the robot then records none of them as posted)."""
+        if getattr(self._batch, "open", False):  # nested: the outer block syncs
+            yield
+            return
+        self._batch.open, self._batch.unsynced = True, False
+        try:
+            yield
+        finally:
+            self._batch.open = False
+        if self._batch.unsynced:
+            try:
+                with self.path.open("rb") as fh:
+                    os.fsync(fh.fileno())
+            except OSError as exc:
+                raise TransientError(f"cannot make journal {self.path} durable: {exc}") from exc
+            self._batch.unsynced = False
 
     def entries(self) -> list[dict[str, Any]]:
         """Every complete journal line (for the CLI and tests)."""

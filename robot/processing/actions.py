@@ -50,7 +50,7 @@ from robot.processing.outcome import Outcome, carried_out, classified
 from robot.processing.postable import posting_for
 from robot.processing.reply import response_for
 from robot.processing.returns import blocking_findings
-from robot.store.fence import Fence
+from robot.store.fence import Fencing
 from robot.store.history import StoreHistory
 from robot.store.queries import HistoryRow
 from robot.store.repo import Store
@@ -88,7 +88,7 @@ class Actions(Guarded):
         self._known: set[int] = set()  # invoice ids already in the duplicate index
         self._caught_up: dict[str, datetime] = {}  # supplier key -> last catch-up (UTC)
         self._loaded_at: datetime | None = None  # when priors() loaded the index
-        self._fence: Fence | None = None  # the lease on the invoice in hand (workers), else None
+        self._fence: Fencing | None = None  # the lease on the invoice in hand (workers), else None
 
     # --- one invoice ----------------------------------------------------------------------------
 
@@ -99,7 +99,7 @@ class Actions(Guarded):
         *,
         dry_run: bool = False,
         max_attempts: int = 5,
-        fence: Fence | None = None,
+        fence: Fencing | None = None,
         erp_backoff: timedelta = ERP_BACKOFF,
         erp_backoff_max: timedelta = ERP_BACKOFF_MAX,
     ) -> str | None:

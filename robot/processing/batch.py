@@ -10,10 +10,11 @@ with its findings, posting intent and events (:meth:`robot.store.decisions.Decis
 Each invoice is decided after the ones before it in the batch and sees them in the history, as
 when they are decided one at a time.
 
-What stays per invoice is what exactly-once needs: the hand-over of each invoice to post
-(:meth:`robot.processing.actions.Actions.hand_over_decided`: the lease verified and renewed right
-before each ERP call, a heartbeat during it, the completion written only while the invoice is
-still the worker's). A crash after the batch's commit leaves invoices ``classified`` with their
+What stays per invoice is what exactly-once needs: each invoice to post is asked of the ERP and
+posted on its own, with the lease verified right before each ERP call
+(:mod:`robot.processing.handover_batch`; the batch's lease renewal, the ERP journal's flush and
+the recording of the numbers are shared, and a number is recorded only while the invoice is still
+the worker's). A crash after the batch's commit leaves invoices ``classified`` with their
 posting intent: the next holder asks the ERP before posting, as after any crash.
 
 One bad document does not stop the others: an unreadable one is held (``READ-ERROR``) in the batch

@@ -3,9 +3,9 @@
 :meth:`Guarded.guarded` runs a step of an invoice and turns what goes wrong into the invoice's
 state: an ERP that cannot be reached backs the invoice off (``erp_unreachable``, no attempt
 spent), any other application failure is recorded as an attempt (held as
-``ROBOT-RETRIES-EXHAUSTED`` after ``max_attempts``). :meth:`Guarded.hand_over_decided` hands over
-an invoice a batch decided (:mod:`robot.processing.batch`) under the worker's lease; a lost lease
-is recorded (``lease-lost``) and the invoice left to its new holder.
+``ROBOT-RETRIES-EXHAUSTED`` after ``max_attempts``). :meth:`Guarded.under_fence` does a step under
+the worker's lease (an invoice of its own or one of a batch's, :mod:`robot.processing.handover_batch`);
+a lost lease is recorded (``lease-lost``) and the invoice left to its new holder.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from datetime import timedelta
 
 from loguru import logger
 
-from connectors.base import Ledger, Posting
+from connectors.base import Ledger
 from robot.errors import BusinessError
 from robot.processing.findings import robot_finding
-from robot.processing.handover import ErpUnreachable, hand_over
+from robot.processing.handover import ErpUnreachable
 from robot.processing.outcome import held
-from robot.store.fence import Fence, LeaseLost
+from robot.store.fence import Fencing, LeaseLost
 from robot.store.repo import Store
 
 ERP_BACKOFF = timedelta(minutes=5)  # wait after a second outage in a row; doubles per further one
@@ -32,7 +32,7 @@ class Guarded:
 
     store: Store
     ledger: Ledger
-    _fence: Fence | None
+    _fence: Fencing | None
 
     def guarded(
         self,
@@ -79,31 +79,6 @@ class Guarded:
             self._hold_for_failure(invoice_id, run_id, exc, attempts)
         return f"invoice {invoice_id}: {type(exc).__name__}: {exc}"
 
-    def hand_over_decided(
-        self,
-        invoice_id: int,
-        posting: Posting,
-        run_id: int,
-        *,
-        fence: Fence | None,
-        max_attempts: int = 5,
-        erp_backoff: timedelta = ERP_BACKOFF,
-        erp_backoff_max: timedelta = ERP_BACKOFF_MAX,
-    ) -> str | None:
-        """Hand over an invoice whose decision (and posting intent) a batch recorded, fenced."""
-        return self.under_fence(
-            fence,
-            run_id,
-            lambda: self.guarded(
-                invoice_id,
-                run_id,
-                lambda: hand_over(self.store, self.ledger, invoice_id, posting, run_id, fence=fence),
-                max_attempts,
-                erp_backoff,
-                erp_backoff_max,
-            ),
-        )
-
     def _hold_for_failure(self, invoice_id: int, run_id: int, exc: Exception, attempts: int) -> None:
         finding = robot_finding(
             "ROBOT-RETRIES-EXHAUSTED", f"{attempts} attempts; last: {type(exc).__name__}: {exc}"
@@ -112,7 +87,7 @@ class Guarded:
 
     # --- the lease (several workers) ----------------------------------------------------------------
 
-    def under_fence(self, fence: Fence | None, run_id: int, work: Callable[[], str | None]) -> str | None:
+    def under_fence(self, fence: Fencing | None, run_id: int, work: Callable[[], str | None]) -> str | None:
         """Do ``work`` on an invoice with ``fence`` as its lease (each side effect is checked against
         it); a lost lease is recorded (``lease-lost``) and the invoice left to its new holder (None)."""
         self._fence = fence

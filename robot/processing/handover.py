@@ -2,7 +2,7 @@
 
 The posting intent (:func:`intent`) is recorded before the ERP is called, in the transaction that
 decides the invoice; :func:`hand_over` then asks the ERP (``find``), posts if needed and records the
-ERP's number. Given a :class:`~robot.store.fence.Fence`, the lease is verified (and renewed)
+ERP's number. Given a fence (:class:`~robot.store.fence.Fencing`), the lease is verified (and renewed)
 immediately before each ERP call, and the number is recorded only if the invoice is still the
 worker's; the fence's heartbeat renews the lease while a call runs. An ERP that cannot be reached
 raises :class:`ErpUnreachable` (the invoice backs off, see :mod:`robot.processing.actions`); an ERP that
@@ -23,7 +23,7 @@ from robot.processing.findings import robot_finding
 from robot.processing.outcome import Intent, held
 
 if TYPE_CHECKING:
-    from robot.store.fence import Fence
+    from robot.store.fence import Fencing
     from robot.store.repo import Store
 
 T = TypeVar("T")
@@ -45,30 +45,41 @@ def intent(posting: Posting, ledger: str, *, recorded: bool = False) -> Intent:
 
 
 def hand_over(
-    store: Store, ledger: Ledger, invoice_id: int, posting: Posting, run_id: int, *, fence: Fence | None
+    store: Store, ledger: Ledger, invoice_id: int, posting: Posting, run_id: int, *, fence: Fencing | None
 ) -> None:
     """Ask the ERP first, post only if it does not have the invoice, then record the number.
 
     What remains is documented in the README (at-least-once window).
     """
     worker = fence.worker if fence is not None else None
+    answer = erp_number(store, ledger, invoice_id, posting, run_id, fence=fence)
+    if answer is None:
+        return
+    number, found = answer
+    store.complete_posting(invoice_id, run_id, number, found_existing=found, worker=worker)
+    logger.bind(run_id=run_id, invoice_id=invoice_id).info(
+        "posted to {} as {}{}", ledger.name, number, " (found in the ERP)" if found else ""
+    )
+
+
+def erp_number(
+    store: Store, ledger: Ledger, invoice_id: int, posting: Posting, run_id: int, *, fence: Fencing | None
+) -> tuple[str, bool] | None:
+    """The ERP's number for the invoice (asked first, posted only if the ERP does not have it) and
+    whether it was found there; None when the ERP refused it, which holds the invoice (POST-REFUSED).
+    The number is not recorded here (:func:`hand_over` records it, a batch records its together)."""
     try:
         _fenced(fence, "asking the ERP")
         existing = erp_call(lambda: ledger.find(posting))
-        if existing is None:
-            _fenced(fence, "posting to the ERP")
-            number = erp_call(lambda: ledger.post(posting))
-        else:
-            number = existing
+        if existing is not None:
+            return existing, True
+        _fenced(fence, "posting to the ERP")
+        return erp_call(lambda: ledger.post(posting)), False
     except BusinessError as exc:
         _fenced(fence, "holding")
         refused = held(f"ERP refused: {exc.message}", robot_finding("POST-REFUSED", exc.message))
-        store.apply(invoice_id, run_id, refused, worker=worker)
-        return
-    store.complete_posting(invoice_id, run_id, number, found_existing=existing is not None, worker=worker)
-    logger.bind(run_id=run_id, invoice_id=invoice_id).info(
-        "posted to {} as {}{}", ledger.name, number, " (found in the ERP)" if existing else ""
-    )
+        store.apply(invoice_id, run_id, refused, worker=fence.worker if fence is not None else None)
+        return None
 
 
 def erp_call(call: Callable[[], T]) -> T:
@@ -79,7 +90,7 @@ def erp_call(call: Callable[[], T]) -> T:
         raise ErpUnreachable(exc) from exc
 
 
-def _fenced(fence: Fence | None, step: str) -> None:
+def _fenced(fence: Fencing | None, step: str) -> None:
     """Verify and renew the lease right before a side effect; raises LeaseLost if it is gone."""
     if fence is not None:
         fence.check(step)

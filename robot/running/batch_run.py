@@ -1,9 +1,10 @@
-"""One claimed batch of a run: decided together, handed over one invoice at a time.
+"""One claimed batch of a run: decided together, handed over together.
 
 :class:`BatchRun` is the body of :meth:`robot.running.run.Robot.process` for one batch of claimed
 invoices: the new ones are decided in one transaction (:func:`robot.processing.batch.decide_batch`),
-then each one to post is handed over under its own lease (:class:`robot.store.fence.Fence`: renewed
-and verified right before each ERP call, a heartbeat while the call runs). A batch's tail whose
+then those to post are handed over together (:func:`robot.processing.handover_batch.hand_over_batch`:
+one lease renewal for all, verified before each ERP call, a heartbeat while the calls run; one flush
+of the ERP's journal; one transaction recording the numbers). A batch's tail whose
 lease lapsed while it waited and that another worker took is left to that worker (the fence says
 so). Invoices decided earlier (resumed, released by a person) are carried out one at a time, as are
 all of a batch whose transaction failed as a whole. A stop (SIGTERM) finishes the invoice in hand
@@ -18,8 +19,8 @@ from typing import TYPE_CHECKING, TypedDict
 from loguru import logger
 from sqlalchemy.exc import SQLAlchemyError
 
-from connectors.base import Posting
 from robot.processing.batch import decide_batch, is_new
+from robot.processing.handover_batch import hand_over_batch
 from robot.store.fence import Fence, LeaseLost
 from robot.store.queue import customer_of_row
 from robot.store.schema import Document, InvoiceRow
@@ -87,23 +88,23 @@ class BatchRun:
             else:
                 self.problems.append(failed)
             self._progress()
-        stopped: list[int] = []
-        for invoice_id, posting in decided.postings:
-            if opts.stop.is_set():
-                stopped.append(invoice_id)
-                self.tried.add(invoice_id)
-                continue
-            self._hand_over(invoice_id, posting)
-        robot.store.release_many(stopped, opts.worker)
-
-    def _hand_over(self, invoice_id: int, posting: Posting) -> None:
-        self.tried.add(invoice_id)
-        fence = self._fence(invoice_id)
-        with fence:  # a heartbeat renews the lease every lease/3 while the invoice is in hand
-            problem = self.robot.actions.hand_over_decided(
-                invoice_id, posting, self.run_id, fence=fence, **self.limits
-            )
-        self._done(invoice_id, problem)
+        if not decided.postings:
+            return
+        # one lease renewal, one flush of the ERP's journal and one transaction for the numbers
+        handed = hand_over_batch(
+            robot.actions,
+            decided.postings,
+            self.run_id,
+            worker=opts.worker,
+            lease=opts.lease,
+            stop=opts.stop,
+            **self.limits,
+        )
+        self.problems.extend(handed.problems)
+        for invoice_id in handed.finished:
+            self._done(invoice_id)
+        self.tried.update(handed.stopped)
+        robot.store.release_many(handed.stopped, opts.worker)
 
     def _one(self, invoice_id: int) -> None:
         """An invoice decided earlier (or of a failed batch), the whole way on its own."""

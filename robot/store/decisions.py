@@ -1,14 +1,14 @@
 """Recording decisions: the one place an invoice's decision and its events are written.
 
-:meth:`Decisions.apply` writes a :class:`StepRecord` (an :class:`~robot.processing.decision.Outcome`,
-built by the pure functions of :mod:`robot.processing.decision`; the store declares only what it
+:meth:`Decisions.apply` writes a :class:`StepRecord` (an :class:`~robot.processing.outcome.Outcome`,
+built by the pure functions of :mod:`robot.processing.outcome`; the store declares only what it
 reads of it, and does not import the deciding code) in one transaction: the invoice's new state
 and columns, its findings and error types, the posting intent, and the events. The first pass,
 every resumed step and the holds after a decision all go through it;
-:meth:`Decisions.complete_posting` records the ERP's answer.
+:class:`robot.store.completions.Completions` records the ERP's answer.
 
 Given a ``worker``, a write happens only while ``claimed_by`` is still that worker (``UPDATE ...
-WHERE claimed_by = worker``; else :class:`~robot.store.queue.LeaseLost`, and nothing is written).
+WHERE claimed_by = worker``; else :class:`~robot.store.fence.LeaseLost`, and nothing is written).
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from contextlib import nullcontext
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from robot.serialize import jsonable
+from robot.store.fence import LeaseLost
 from robot.store.findings_map import finding_values
-from robot.store.queue import LeaseLost
-from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow, InvoiceState, PostingRow, utcnow
+from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow, PostingRow, utcnow
 
 if TYPE_CHECKING:
     from classifiers.api import Finding
@@ -169,76 +169,6 @@ class Decisions:
         with self.sessions() as s:
             query = select(PostingRow.id).where(PostingRow.invoice_id == invoice_id)
             return s.scalar(query) is not None
-
-    def complete_posting(
-        self,
-        invoice_id: int,
-        run_id: int,
-        erp_document_no: str,
-        *,
-        found_existing: bool,
-        worker: str | None = None,
-    ) -> None:
-        """The ERP confirmed: the invoice is posted. With ``worker``, only while it still holds it.
-
-        PostgreSQL: one statement (the invoice's update, whose ``RETURNING`` feeds the posting's
-        update and the ``posted`` event as data-modifying CTEs), committed by itself: one round
-        trip. Elsewhere the same three writes in one transaction.
-        """
-        now = utcnow()
-        values = {
-            "state": InvoiceState.POSTED,
-            "erp_document_no": erp_document_no,
-            "last_run_id": run_id,
-            "outcome_pending": True,
-            "claimed_by": None,
-            "lease_until": None,
-            "last_error": None,
-            "erp_unreachable": 0,
-            "retry_after": None,
-            "updated_at": now,
-        }
-        posting = {"state": InvoiceState.POSTED, "erp_document_no": erp_document_no, "posted_at": now}
-        detail = {"erp_document_no": erp_document_no, "found_existing": found_existing}
-        with self.sessions() as s:
-            if s.get_bind().dialect.name == "postgresql":
-                table = Event.__table__.c
-                done = owned(invoice_id, worker).values(**values).returning(InvoiceRow.id).cte("done")
-                booked = (
-                    update(PostingRow)
-                    .where(PostingRow.invoice_id.in_(select(done.c.id)))
-                    .values(**posting)
-                    .returning(PostingRow.id)
-                    .cte("booked")
-                )
-                event = select(
-                    done.c.id,
-                    literal(run_id, table.run_id.type),
-                    literal("posted", table.kind.type),
-                    literal(detail, table.detail.type),
-                    literal(now, table.at.type),
-                )
-                noted = (
-                    insert(Event)
-                    .from_select(["invoice_id", "run_id", "kind", "detail", "at"], event)
-                    .returning(Event.id)
-                    .cte("noted")
-                )
-                query = select(func.count()).select_from(done).add_cte(booked, noted)
-                connection = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-                written = connection.execute(query).scalar_one()
-                if worker is not None and not written:
-                    raise LeaseLost(invoice_id, worker, "recording the posting")
-                return
-        with self.sessions.begin() as s:
-            result = s.execute(owned(invoice_id, worker).values(**values))
-            if worker is not None and not getattr(result, "rowcount", 0):
-                raise LeaseLost(invoice_id, worker, "recording the posting")
-            s.execute(update(PostingRow).where(PostingRow.invoice_id == invoice_id).values(**posting))
-            s.execute(
-                insert(Event),
-                [{"invoice_id": invoice_id, "run_id": run_id, "kind": "posted", "detail": detail, "at": now}],
-            )
 
 
 def _invoice_values(outcome: StepRecord, run_id: int | None, now: datetime) -> dict[str, Any]:

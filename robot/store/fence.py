@@ -9,7 +9,10 @@ claim is gone gets :class:`LeaseLost` and touches the invoice no further.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from types import TracebackType
 from typing import Protocol
@@ -96,3 +99,144 @@ class Fence:
                     self._lost.set()
                 return
             self.renewals += 1
+
+
+class Fencing(Protocol):
+    """What a side effect is fenced by: the worker, and a check right before it (:class:`Fence`,
+    or one invoice of a :class:`BatchFence`)."""
+
+    @property
+    def worker(self) -> str: ...
+
+    def check(self, step: str) -> None: ...
+
+
+class RenewingMany(Protocol):
+    """What a batch's fence renews through (:meth:`robot.store.queue.WorkQueue.renew_many`)."""
+
+    def renew_many(self, invoice_ids: Sequence[int], worker: str, lease: timedelta) -> set[int]: ...
+
+    def still_claims(self, invoice_id: int, worker: str) -> bool: ...
+
+
+class BatchFence:
+    """One worker's hold on the invoices of a batch while it hands them over, one after the other.
+
+    ``take()`` renews every claim in one statement and keeps the invoices still this worker's (the
+    others are ``lost``). ``check(invoice_id, step)`` right before a side effect verifies that the
+    claim is still this worker's: while the invoice's last renewal is fresh (started less than
+    lease/3 ago: two thirds of a lease at least are left, measured from before the statement that
+    set it) by a read, which commits nothing, else by renewing that invoice alone; it raises
+    :class:`LeaseLost` when the claim is gone (its lease lapsed and another worker took it, or the
+    worker was taken for dead). Inside ``with fence:`` a heartbeat renews the
+    invoice in hand (the last one checked) every lease/3, as :class:`Fence` does; the batch's tail
+    is not renewed, so when the ERP is slow its lease lapses and another worker may take it over
+    (this worker's check then finds it gone). With a fast ERP the whole batch is handed over on the
+    one renewal of ``take()``. Store writes that finish an invoice stay conditional on
+    ``claimed_by = worker``.
+    """
+
+    def __init__(
+        self,
+        queue: RenewingMany,
+        invoice_ids: Iterable[int],
+        worker: str,
+        lease: timedelta,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.queue, self.worker, self.lease, self.clock = queue, worker, lease, clock
+        self.held: set[int] = set(invoice_ids)
+        self.lost: set[int] = set()
+        self.renewals = 0  # statements sent
+        self._renewed: dict[int, float] = {}  # invoice -> when its last renewal started
+        self._in_hand: int | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def fresh_for(self) -> float:
+        """Seconds a renewal counts as fresh (lease/3)."""
+        return self.lease.total_seconds() / 3
+
+    def take(self) -> set[int]:
+        """Renew every claim now; the invoices still this worker's (the others are ``lost``)."""
+        self._renew(sorted(self.held))
+        return set(self.held)
+
+    def check(self, invoice_id: int, step: str) -> None:
+        """The fence for one invoice's side effect: raises :class:`LeaseLost` when its claim is gone."""
+        self._in_hand = invoice_id
+        age = self.clock() - self._renewed.get(invoice_id, -math.inf)
+        if invoice_id in self.held:
+            if age >= self.fresh_for:
+                self._renew([invoice_id])
+            elif not self.queue.still_claims(invoice_id, self.worker):  # taken over (a dead worker's?)
+                self.done(invoice_id)
+                self.lost.add(invoice_id)
+        if invoice_id not in self.held:
+            raise LeaseLost(invoice_id, self.worker, step)
+
+    def done(self, invoice_id: int) -> None:
+        """The invoice is finished or left: no longer renewed."""
+        with self._lock:
+            self.held.discard(invoice_id)
+            if self._in_hand == invoice_id:
+                self._in_hand = None
+
+    def of(self, invoice_id: int) -> HeldInvoice:
+        """One invoice's view of this fence, for what fences one invoice (:class:`Fencing`)."""
+        return HeldInvoice(self, invoice_id)
+
+    def _renew(self, invoice_ids: list[int]) -> None:
+        with self._lock:
+            wanted = [i for i in invoice_ids if i in self.held]
+            if not wanted:
+                return
+            started = self.clock()
+            ours = self.queue.renew_many(wanted, self.worker, self.lease)
+            self.renewals += 1
+            for invoice_id in wanted:
+                if invoice_id in ours:
+                    self._renewed[invoice_id] = started
+                else:
+                    self.held.discard(invoice_id)
+                    self.lost.add(invoice_id)
+
+    def __enter__(self) -> BatchFence:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._beat, name="lease-batch", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _beat(self) -> None:
+        while not self._stop.wait(max(self.fresh_for, 0.05)):
+            in_hand = self._in_hand
+            if in_hand is None:
+                continue
+            try:
+                self._renew([in_hand])
+            except Exception as exc:  # the database blinked: check() renews before the next effect
+                logger.warning("lease heartbeat for invoice {} failed: {}", in_hand, exc)
+
+
+class HeldInvoice:
+    """One invoice of a :class:`BatchFence`, fenced like a :class:`Fence` (``check(step)``)."""
+
+    def __init__(self, fence: BatchFence, invoice_id: int) -> None:
+        self.fence, self.invoice_id = fence, invoice_id
+
+    @property
+    def worker(self) -> str:
+        return self.fence.worker
+
+    def check(self, step: str) -> None:
+        self.fence.check(self.invoice_id, step)

@@ -219,6 +219,36 @@ class WorkQueue:
             result = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).execute(query)
             return bool(getattr(result, "rowcount", 0))
 
+    def renew_many(self, invoice_ids: Sequence[int], worker: str, lease: timedelta) -> set[int]:
+        """:meth:`renew` for a batch in one statement: the ids whose claim is still ``worker``'s."""
+        if not invoice_ids:
+            return set()
+        query = (
+            update(InvoiceRow)
+            .where(
+                InvoiceRow.id.in_(list(invoice_ids)),
+                InvoiceRow.claimed_by == worker,
+                InvoiceRow.state.in_(InvoiceState.PENDING),
+            )
+            .values(lease_until=utcnow() + lease)
+            .returning(InvoiceRow.id)
+        )
+        with self.sessions() as s:
+            connection = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            return {int(i) for i in connection.execute(query).scalars()}
+
+    def still_claims(self, invoice_id: int, worker: str) -> bool:
+        """Whether the claim on the pending invoice is still ``worker``'s: a read, nothing written
+        (no commit to flush), for a fence whose lease is fresh (:class:`~robot.store.fence.BatchFence`)."""
+        query = select(InvoiceRow.id).where(
+            InvoiceRow.id == invoice_id,
+            InvoiceRow.claimed_by == worker,
+            InvoiceRow.state.in_(InvoiceState.PENDING),
+        )
+        with self.sessions() as s:
+            connection = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            return connection.execute(query).first() is not None
+
     def customer_of(self, invoice_id: int) -> str | None:
         """The invoice's customer: as classified, else as the purchase system's metadata says."""
         with self.sessions() as s:

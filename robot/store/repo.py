@@ -17,7 +17,7 @@ Every state change writes an :class:`~robot.store.schema.Event` in the same tran
 invoice's journey is the event log. Decisions are recorded by one method,
 :meth:`~robot.store.decisions.Decisions.apply` (its own module). Writes that change a claimed
 invoice take an optional ``worker``: given, they happen only while ``claimed_by`` is still that
-worker (else :class:`~robot.store.queue.LeaseLost`, and nothing is written), so a worker whose
+worker (else :class:`~robot.store.fence.LeaseLost`, and nothing is written), so a worker whose
 lease was lost never records a decision or a completion over another worker's.
 """
 
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.base import IncomingDocument
 from robot.serialize import jsonable
+from robot.store.completions import Completions
 from robot.store.db import open_engine, open_existing
 from robot.store.decisions import Decisions
 from robot.store.holds import HoldQueue
@@ -42,7 +43,7 @@ from robot.store.runs import RunLog
 from robot.store.schema import Document, Event, FindingRow, InvoiceRow, utcnow
 
 
-class Store(RunLog, WorkQueue, Queries, HoldQueue, Decisions):
+class Store(RunLog, WorkQueue, Queries, HoldQueue, Decisions, Completions):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
