@@ -34,6 +34,7 @@ from robot.configuration.yamlconf import (
     _config_error,
     compose_yaml,
     line_of,
+    read_config_text,
 )
 from robot.errors import ConfigError, ReadError
 from robot.model import Invoice
@@ -192,12 +193,7 @@ def _load(path: Path, size: int, cleaned: list[dict[str, Any]] | None = None) ->
 
 
 def _parse(path: Path, file: str) -> tuple[yaml.Node | None, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read file: {exc.strerror or exc}", file=file) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"file is not UTF-8 text: {exc.reason}", file=file) from None
+    text = read_config_text(path, file)
     if path.suffix != ".json":
         node, data = compose_yaml(text, file, fast=True)
         if node is None:

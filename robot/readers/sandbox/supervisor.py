@@ -71,6 +71,10 @@ class Child:
         # the child validates templates with pydantic: no plugin of the parent's environment is
         # looked for (a scan of every installed package's entry points) or run on supplier data
         env["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+        # the folder of the parent's caches (templates, OCR text): a scan is OCR'd once, not per read
+        from robot.pdftext.template_cache import CACHE_ENV, cache_dir
+
+        env[CACHE_ENV] = str(cache_dir())
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "robot.readers.sandbox.child", str(limits.memory_bytes)],
             stdin=subprocess.PIPE,
