@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -122,15 +121,13 @@ def test_a_journal_that_cannot_be_flushed_fails_the_batch(
 
 
 def _robot(cfg: Path, url: str | None = None) -> Robot:
-    robot, _ = build_robot(cfg, database_url=url)
-    return robot
+    return build_robot(cfg, database_url=url)[0]
 
 
 @pytest.fixture
-def hundred(tmp_path: Path) -> Iterator[Path]:
-    cfg = write_config(tmp_path)
+def hundred(tmp_path: Path) -> Path:
     make_inbox(tmp_path / "inbox", 100)
-    yield cfg
+    return write_config(tmp_path)
 
 
 def _writes_per_invoice(cfg: Path, url: str | None, n: int) -> tuple[float, int]:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, Self
 
 from loguru import logger
 
@@ -34,7 +34,31 @@ class LeaseLost(Exception):
         self.invoice_id, self.worker, self.step = invoice_id, worker, step
 
 
-class Fence:
+class _Heartbeat:
+    """Inside ``with``: a thread runs :meth:`_beat` (which waits on ``_stop``) until the block ends."""
+
+    _stop: threading.Event
+    _thread: threading.Thread | None
+
+    def _beat(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+
+class Fence(_Heartbeat):
     """One worker's hold on one invoice while it is in hand.
 
     ``take()`` renews the claim right before the worker starts on the invoice (False: not ours any
@@ -72,20 +96,6 @@ class Fence:
             raise LeaseLost(self.invoice_id, self.worker, step)
         self.renewals += 1
 
-    def __enter__(self) -> Fence:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-{self.invoice_id}", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
     def _beat(self) -> None:
         interval = max(self.lease.total_seconds() / 3, 0.05)
         while not self._stop.wait(interval):
@@ -119,7 +129,7 @@ class RenewingMany(Protocol):
     def still_claims(self, invoice_id: int, worker: str) -> bool: ...
 
 
-class BatchFence:
+class BatchFence(_Heartbeat):
     """One worker's hold on the invoices of a batch while it hands them over, one after the other.
 
     ``take()`` renews every claim in one statement and keeps the invoices still this worker's (the
@@ -202,20 +212,6 @@ class BatchFence:
                 else:
                     self.held.discard(invoice_id)
                     self.lost.add(invoice_id)
-
-    def __enter__(self) -> BatchFence:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._beat, name="lease-batch", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
 
     def _beat(self) -> None:
         while not self._stop.wait(max(self.fresh_for, 0.05)):

@@ -16,8 +16,9 @@ import socket
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from robot.store.fence import Fence, LeaseLost
@@ -167,18 +168,7 @@ class WorkQueue:
                 )
             owned: set[int] = set()
             if invoice_ids:
-                owned = set(
-                    s.scalars(
-                        update(InvoiceRow)
-                        .where(
-                            InvoiceRow.id.in_(list(invoice_ids)),
-                            InvoiceRow.claimed_by == worker,
-                            InvoiceRow.state.in_(InvoiceState.PENDING),
-                        )
-                        .values(lease_until=utcnow() + lease)
-                        .returning(InvoiceRow.id)
-                    )
-                )
+                owned = set(s.scalars(_renewal(invoice_ids, worker, lease)))
             yield s, owned
 
     def release_many(self, invoice_ids: Sequence[int], worker: str) -> None:
@@ -206,45 +196,21 @@ class WorkQueue:
         This is also the fencing check: it succeeds only while nobody else has claimed the invoice
         (claiming rewrites ``claimed_by``) and it is still pending, and it leaves a full lease.
         """
-        query = (
-            update(InvoiceRow)
-            .where(
-                InvoiceRow.id == invoice_id,
-                InvoiceRow.claimed_by == worker,
-                InvoiceRow.state.in_(InvoiceState.PENDING),
-            )
-            .values(lease_until=utcnow() + lease)
-        )
-        with self.sessions() as s:  # one statement, committed by itself: one round trip, no BEGIN
-            result = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).execute(query)
-            return bool(getattr(result, "rowcount", 0))
+        return bool(self.renew_many([invoice_id], worker, lease))
 
     def renew_many(self, invoice_ids: Sequence[int], worker: str, lease: timedelta) -> set[int]:
         """:meth:`renew` for a batch in one statement: the ids whose claim is still ``worker``'s."""
         if not invoice_ids:
             return set()
-        query = (
-            update(InvoiceRow)
-            .where(
-                InvoiceRow.id.in_(list(invoice_ids)),
-                InvoiceRow.claimed_by == worker,
-                InvoiceRow.state.in_(InvoiceState.PENDING),
-            )
-            .values(lease_until=utcnow() + lease)
-            .returning(InvoiceRow.id)
-        )
-        with self.sessions() as s:
+        query = _renewal(invoice_ids, worker, lease)
+        with self.sessions() as s:  # one statement, committed by itself: one round trip, no BEGIN
             connection = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             return {int(i) for i in connection.execute(query).scalars()}
 
     def still_claims(self, invoice_id: int, worker: str) -> bool:
         """Whether the claim on the pending invoice is still ``worker``'s: a read, nothing written
         (no commit to flush), for a fence whose lease is fresh (:class:`~robot.store.fence.BatchFence`)."""
-        query = select(InvoiceRow.id).where(
-            InvoiceRow.id == invoice_id,
-            InvoiceRow.claimed_by == worker,
-            InvoiceRow.state.in_(InvoiceState.PENDING),
-        )
+        query = select(InvoiceRow.id).where(_still_claimed([invoice_id], worker))
         with self.sessions() as s:
             connection = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             return connection.execute(query).first() is not None
@@ -253,6 +219,25 @@ class WorkQueue:
         """The invoice's customer: as classified, else as the purchase system's metadata says."""
         with self.sessions() as s:
             return customer_of_row(s.get_one(InvoiceRow, invoice_id))
+
+
+def _renewal(invoice_ids: Sequence[int], worker: str, lease: timedelta) -> Any:
+    """``UPDATE`` a full lease onto the pending invoices still claimed by ``worker``, returning their ids."""
+    return (
+        update(InvoiceRow)
+        .where(_still_claimed(invoice_ids, worker))
+        .values(lease_until=utcnow() + lease)
+        .returning(InvoiceRow.id)
+    )
+
+
+def _still_claimed(invoice_ids: Sequence[int], worker: str) -> Any:
+    """The invoices of ``invoice_ids`` that are pending and claimed by ``worker``."""
+    return and_(
+        InvoiceRow.id.in_(list(invoice_ids)),
+        InvoiceRow.claimed_by == worker,
+        InvoiceRow.state.in_(InvoiceState.PENDING),
+    )
 
 
 def customer_of_row(row: InvoiceRow) -> str | None:
