@@ -10,7 +10,8 @@ it does officially (the finding then says what is missing). Example finding (BR-
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from classifiers.amounts import dsum, fmt_da, fmt_en, xpath_round2
@@ -59,6 +60,52 @@ def _differs(found: Decimal | None, expected: Decimal) -> bool:
 _COMPUTED = Text("beregnet giver det", "the computed value is")
 
 
+@dataclass(frozen=True, slots=True)
+class _Formula:
+    """A total the document states (BT-109, BT-112, BT-115) that its other totals must give."""
+
+    official: str
+    total: Text  # the stated total, as the message names it
+    missing: Text  # what is shown as expected when the formula cannot be computed
+    formula: Callable[[Totals], Text]  # the formula's words (and operands), "... giver"/"... gives"
+
+    def differs(
+        self, ctx: Context, totals: Totals, stated: Decimal | None, expected: Decimal | None
+    ) -> Finding:
+        """The finding that ``stated`` is not the ``expected`` the formula over ``totals`` gives."""
+        said = versus(self.total, stated, self.formula(totals), expected, f" ({self.official})")
+        return amount_differs(ctx, said, stated, expected, missing=self.missing)
+
+
+_NET = _Formula(
+    "BR-CO-13",
+    Text("Total uden moms (BT-109) er", "Total without VAT (BT-109) is"),
+    Text("BT-106 udfyldt", "BT-106 present"),
+    lambda t: Text(
+        f"linjetotal (BT-106) {fmt_da(t.line_extension)} − rabatter (BT-107) + gebyrer (BT-108) giver",
+        f"line total (BT-106) {fmt_en(t.line_extension)} − allowances (BT-107) + charges (BT-108) gives",
+    ),
+)
+_GROSS = _Formula(
+    "BR-CO-15",
+    Text("Total med moms (BT-112) er", "Total with VAT (BT-112) is"),
+    Text("BT-109 og BT-110 udfyldt", "BT-109 and BT-110 present"),
+    lambda t: Text(
+        f"total uden moms (BT-109) {fmt_da(t.tax_exclusive)} + moms (BT-110) {fmt_da(t.tax)} giver",
+        f"total without VAT (BT-109) {fmt_en(t.tax_exclusive)} + VAT (BT-110) {fmt_en(t.tax)} gives",
+    ),
+)
+_PAYABLE = _Formula(
+    "BR-CO-16",
+    Text("Beløb til betaling (BT-115) er", "Amount due for payment (BT-115) is"),
+    Text("BT-112 udfyldt", "BT-112 present"),
+    lambda t: Text(
+        "total med moms (BT-112) − forudbetalt (BT-113) + afrunding (BT-114) giver",
+        "total with VAT (BT-112) − paid amount (BT-113) + rounding (BT-114) gives",
+    ),
+)
+
+
 @WITH_TOTAL.rule("EN-LINE-SUM", official_ids=("BR-CO-10",), field="BT-106")
 def line_sum(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """The sum of line net amounts (BT-131) differs from the invoice line total (BT-106)."""
@@ -103,14 +150,7 @@ def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     else:
         expected = xpath_round2(t.line_extension - (t.allowances or 0) + (t.charges or 0))
     if expected is None or _differs(t.tax_exclusive, expected):
-        total = Text("Total uden moms (BT-109) er", "Total without VAT (BT-109) is")
-        formula = Text(
-            f"linjetotal (BT-106) {fmt_da(t.line_extension)} − rabatter (BT-107) + gebyrer (BT-108) giver",
-            f"line total (BT-106) {fmt_en(t.line_extension)} − allowances (BT-107) + charges (BT-108) gives",
-        )
-        said = versus(total, t.tax_exclusive, formula, expected, " (BR-CO-13)")
-        missing = Text("BT-106 udfyldt", "BT-106 present")
-        yield amount_differs(ctx, said, t.tax_exclusive, expected, missing=missing)
+        yield _NET.differs(ctx, t, t.tax_exclusive, expected)
 
 
 @EN16931.rule("EN-VAT-TOTAL", official_ids=("BR-CO-14",), field="BT-110")
@@ -146,14 +186,7 @@ def gross_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         and t.tax_inclusive == t.tax_exclusive
     )
     if (expected is None or t.tax_inclusive != expected) and not cii_untaxed:
-        total = Text("Total med moms (BT-112) er", "Total with VAT (BT-112) is")
-        formula = Text(
-            f"total uden moms (BT-109) {fmt_da(t.tax_exclusive)} + moms (BT-110) {fmt_da(t.tax)} giver",
-            f"total without VAT (BT-109) {fmt_en(t.tax_exclusive)} + VAT (BT-110) {fmt_en(t.tax)} gives",
-        )
-        said = versus(total, t.tax_inclusive, formula, expected, " (BR-CO-15)")
-        missing = Text("BT-109 og BT-110 udfyldt", "BT-109 and BT-110 present")
-        yield amount_differs(ctx, said, t.tax_inclusive, expected, missing=missing)
+        yield _GROSS.differs(ctx, t, t.tax_inclusive, expected)
 
 
 @WITH_TOTAL.rule("EN-PAYABLE", official_ids=("BR-CO-16",), field="BT-115")
@@ -169,11 +202,4 @@ def payable(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         expected = None
         if t.tax_inclusive is not None:
             expected = t.tax_inclusive - (t.prepaid or 0) + (t.rounding or 0)
-        total = Text("Beløb til betaling (BT-115) er", "Amount due for payment (BT-115) is")
-        formula = Text(
-            "total med moms (BT-112) − forudbetalt (BT-113) + afrunding (BT-114) giver",
-            "total with VAT (BT-112) − paid amount (BT-113) + rounding (BT-114) gives",
-        )
-        said = versus(total, t.payable, formula, expected, " (BR-CO-16)")
-        missing = Text("BT-112 udfyldt", "BT-112 present")
-        yield amount_differs(ctx, said, t.payable, expected, missing=missing)
+        yield _PAYABLE.differs(ctx, t, t.payable, expected)
