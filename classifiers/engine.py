@@ -31,6 +31,7 @@ from classifiers.api import (
     Verdict,
     verdict_of,
 )
+from classifiers.finding import hold_finding
 from robot.codes import Action, Reason, Status
 
 if TYPE_CHECKING:
@@ -184,17 +185,13 @@ def _check_known(registry: Registry, wanted: set[str]) -> None:
 def crash_finding(spec: RuleSpec, exc: BaseException) -> Finding:
     """A crashing rule holds the invoice for a person, naming the rule and the error."""
     detail = f"{type(exc).__name__}: {exc}"
-    return Finding(
-        code=CRASH_CODE,
-        official_ids=(),
-        severity="error",
-        disposition="hold",
-        status=Status.UQ,
-        reason=Reason.OTH,
-        action=Action.NOA,
-        field=spec.field,
-        message_da=f"Reglen {spec.code} fejlede ({detail}); fakturaen skal kontrolleres manuelt.",
-        message_en=f"Rule {spec.code} crashed ({detail}); the invoice needs a manual check.",
+    return hold_finding(
+        CRASH_CODE,
+        Status.UQ,
+        Reason.OTH,
+        Action.NOA,
+        spec.field,
+        f"Reglen {spec.code} fejlede ({detail}); fakturaen skal kontrolleres manuelt.",
+        f"Rule {spec.code} crashed ({detail}); the invoice needs a manual check.",
         found=spec.code,
-        expected=None,
     )

@@ -85,6 +85,37 @@ def verdict_of(findings: Iterable[Finding]) -> Verdict:
     return Verdict.RETURN
 
 
+def hold_finding(
+    code: str,
+    status: str,
+    reason: str,
+    action: str,
+    field: str | None,
+    da: str,
+    en: str,
+    found: str | None,
+) -> Finding:
+    """A finding no rule judged: the robot holds the invoice for the creditor team (a rule that
+    crashed, a document it cannot read, an ERP refusal), claiming no official rule::
+
+        >>> hold_finding("X", "UQ", "OTH", "NOA", None, "da", "en", "x").disposition
+        'hold'
+    """
+    return Finding(
+        code=code,
+        official_ids=(),
+        severity="error",
+        disposition="hold",
+        status=Status.of(status),
+        reason=Reason.of(reason),
+        action=Action.of(action),
+        field=field,
+        message_da=da,
+        message_en=en,
+        found=found,
+    )
+
+
 class RuleDefinitionError(ValueError):
     """A rule uses a status, reason or action outside the Invoice Response code lists (or a made-up
     disposition or severity): refused when the rule is registered, i.e. when its module is imported."""

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from classifiers.api import Finding
+from classifiers.finding import hold_finding
 from robot.codes import Action, Reason, Status
 
 if TYPE_CHECKING:
@@ -58,19 +59,7 @@ ROBOT_FINDINGS: dict[str, tuple[str, str, str, str | None, str, str]] = {
 
 def robot_finding(code: str, detail: str) -> Finding:
     status, reason, action, field, da, en = ROBOT_FINDINGS[code]
-    return Finding(
-        code=code,
-        official_ids=(),
-        severity="error",
-        disposition="hold",
-        status=Status.of(status),
-        reason=Reason.of(reason),
-        action=Action.of(action),
-        field=field,
-        message_da=da.format(detail),
-        message_en=en.format(detail),
-        found=detail,
-    )
+    return hold_finding(code, status, reason, action, field, da.format(detail), en.format(detail), detail)
 
 
 def manual_return(reason_code: str, da: str, en: str, by: str | None = None) -> Finding:
