@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from robot.cli.app import _reads_a_pdf
+from robot.cli.warm import reads_a_pdf
 from robot.errors import ReadError
 from robot.readers import sandbox
 
@@ -32,7 +32,7 @@ XML = ROOT / "samples" / "inbox" / "0001-peppol-clean.xml"
     ],
 )
 def test_a_pdf_on_a_reading_command_line_is_recognised(argv: list[str], reads: bool) -> None:
-    assert _reads_a_pdf(argv) is reads
+    assert reads_a_pdf(argv) is reads
 
 
 def test_a_file_named_pdf_is_recognised_by_its_bytes_not_its_name(tmp_path: Path) -> None:
@@ -40,8 +40,8 @@ def test_a_file_named_pdf_is_recognised_by_its_bytes_not_its_name(tmp_path: Path
     named.write_bytes(b"<Invoice/>")
     unnamed = tmp_path / "invoice"
     unnamed.write_bytes(b"\n %PDF-1.7\n")
-    assert not _reads_a_pdf(["parse", str(named)])
-    assert _reads_a_pdf(["parse", str(unnamed)])
+    assert not reads_a_pdf(["parse", str(named)])
+    assert reads_a_pdf(["parse", str(unnamed)])
 
 
 def test_the_warmed_child_reads_the_first_document() -> None:

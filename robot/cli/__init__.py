@@ -2,6 +2,29 @@
 
 from __future__ import annotations
 
-from robot.cli.app import app, main
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typer import Typer
 
 __all__ = ["app", "main"]
+
+
+def main() -> None:
+    """The ``fakturarobot`` command: a command that will read a PDF starts the reader child before
+    Typer and the command are imported (:mod:`robot.cli.warm`)."""
+    from robot.cli.warm import warm_reader
+
+    warm_reader(sys.argv[1:])
+    from robot.cli.app import main as run
+
+    run()
+
+
+def __getattr__(name: str) -> Typer:
+    if name == "app":
+        from robot.cli.app import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -198,38 +198,7 @@ def setup_logging(verbose: bool = False, json_log: str | None = None) -> None:
     configure_logging(level, json_log)
 
 
-#: commands that read their file arguments through the reader child (robot.readers.sandbox)
-_READING_COMMANDS = frozenset({"parse", "validate"})
-_PEEKED_ARGUMENTS = 20
-
-
-def _reads_a_pdf(argv: list[str]) -> bool:
-    """Whether the command line reads a PDF: a reading command with a PDF among its first files.
-
-    Only the first bytes of at most :data:`_PEEKED_ARGUMENTS` arguments are looked at; anything
-    that is not a readable file (an option, a missing path) is passed over, for the command itself
-    to report.
-    """
-    names = [a for a in argv if not a.startswith("-")]
-    if not names or names[0] not in _READING_COMMANDS:
-        return False
-    for argument in argv[1 : 1 + _PEEKED_ARGUMENTS]:
-        try:
-            with open(argument, "rb") as file:
-                if file.read(1024).lstrip().startswith(b"%PDF"):
-                    return True
-        except (OSError, ValueError):
-            continue
-    return False
-
-
 def main() -> None:
-    if _reads_a_pdf(sys.argv[1:]):
-        # the reader child's start-up (an interpreter and the readers' imports) runs while this
-        # process imports the command and loads the templates, on the machine's other core
-        from robot.readers.sandbox import warm_up
-
-        warm_up()
     _register()
     # logging is set up when loguru is first imported (before anyone logs): a command that never
     # logs (parse, pdf-text, validate without a crashing rule) never pays for loguru

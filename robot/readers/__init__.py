@@ -36,16 +36,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from robot.codes import SourceFormat
 from robot.errors import ReadError
-from robot.model import Invoice, SourceFormat
-from robot.readers.detect import PEPPOL_BIS3_ID, document_root, format_of
-from robot.readers.nodes import Node
-from robot.readers.xmlsafe import MAX_BYTES, parse_xml
 
 if TYPE_CHECKING:
+    from robot.model import Invoice
     from robot.pdftext import TemplateSet
+    from robot.readers.detect import PEPPOL_BIS3_ID
+    from robot.readers.xmlsafe import MAX_BYTES, parse_xml
 
 __all__ = ["MAX_BYTES", "PEPPOL_BIS3_ID", "detect_format", "parse_xml", "read_document"]
+
+#: the names this package re-exports, loaded when first asked for: importing a module of the
+#: package (the reader sandbox's supervisor, the limits) does not load lxml and every reader
+_LAZY = {
+    "PEPPOL_BIS3_ID": "robot.readers.detect",
+    "MAX_BYTES": "robot.readers.xmlsafe",
+    "parse_xml": "robot.readers.xmlsafe",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def read_document(
@@ -94,6 +110,10 @@ def _read(content: bytes, filename: str, pdf_templates: TemplateSet | None = Non
         inv = _read(xml, f"{filename}#{name}")
         inv.notes.append(f"read from the XML embedded in the PDF ({name})")
         return inv
+    from robot.readers.detect import document_root, format_of
+    from robot.readers.nodes import Node
+    from robot.readers.xmlsafe import parse_xml
+
     root = document_root(parse_xml(content, filename))
     fmt = format_of(root)
     if fmt is SourceFormat.CII:
@@ -118,4 +138,7 @@ def detect_format(content: bytes, filename: str = "<bytes>") -> SourceFormat:
     with _only_read_errors(filename, "the document format could not be detected"):
         if _is_pdf(content):
             return SourceFormat.PDF
+        from robot.readers.detect import document_root, format_of
+        from robot.readers.xmlsafe import parse_xml
+
         return format_of(document_root(parse_xml(content, filename)))
