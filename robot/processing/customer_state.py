@@ -35,6 +35,7 @@ from typing import Any, Protocol
 from sqlalchemy import Date, String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from classifiers.texts import date_long_da, date_long_en
 from robot.codes import Action, UnknownCodeError
 from robot.processing import event_detail
 from robot.store.schema import Event, InvoiceRow
@@ -54,14 +55,6 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 #: decisions of a person after a hold: the robot carries them out at its next run
 _DECIDED = ("released", "returned-by-hand", "retry")
-MONTHS_DA = (
-    "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
-)  # fmt: skip
-MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 class InvoiceLike(Protocol):
@@ -126,9 +119,7 @@ def longday(d: date, lang: str) -> str:
     >>> longday(date(2026, 3, 12), "da"), longday(date(2026, 3, 12), "en")
     ('12. marts 2026', '12 March 2026')
     """
-    if lang == "en":
-        return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
-    return f"{d.day}. {MONTHS_DA[d.month - 1]} {d.year}"
+    return date_long_en(d) if lang == "en" else date_long_da(d)
 
 
 def _action(code: str) -> Line | None:
