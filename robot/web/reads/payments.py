@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from robot.store.payments import OPEN
 from robot.store.repo import Store
 from robot.store.schema import InvoiceRow, PaymentRow
+from robot.web.reads.paging import page_of
 
 PAGE = 50
 
@@ -73,14 +74,15 @@ def unmatched(
     if before is not None:
         query = query.where(PaymentRow.id < before)
     with store.sessions() as s:
-        rows = list(s.scalars(query.order_by(PaymentRow.id.desc()).limit(limit + 1)))
+        read = list(s.scalars(query.order_by(PaymentRow.id.desc()).limit(limit + 1)))
+        rows, older = page_of(read, limit, lambda r: r.id)
         total = int(s.scalar(select(func.count()).where(PaymentRow.status.in_(OPEN))) or 0)
-        wanted = {int(c["invoice_id"]) for r in rows[:limit] for c in r.candidates.get("invoices", [])}
+        wanted = {int(c["invoice_id"]) for r in rows for c in r.candidates.get("invoices", [])}
         invoices = {
             i.id: i for i in s.scalars(select(InvoiceRow).where(InvoiceRow.id.in_(wanted)))
         } if wanted else {}  # fmt: skip
     views = []
-    for r in rows[:limit]:
+    for r in rows:
         candidates = []
         for c in r.candidates.get("invoices", []):
             invoice = invoices.get(int(c["invoice_id"]))
@@ -118,5 +120,4 @@ def unmatched(
                 tuple(candidates),
             )
         )
-    older = rows[limit - 1].id if len(rows) > limit else None
     return PaymentsPage(tuple(views), total, older)
