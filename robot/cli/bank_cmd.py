@@ -20,7 +20,7 @@ from typing import Any
 
 import typer
 
-from robot.cli.common import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK, RUN_CONFIG
+from robot.cli.common import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK, RUN_CONFIG, check_action
 from robot.errors import BankFileError
 
 ACTIONS = ("parse", "import")
@@ -37,9 +37,7 @@ def bank(
     pain.002 files; bank import [--config F] [FILE...] stores, reads and matches them to the posted
     invoices (from the configured bank folder when no file is given). Exit 1 if a file cannot be
     read."""
-    if action not in ACTIONS:
-        typer.echo(f"error: unknown action {action!r}: one of {', '.join(ACTIONS)}", err=True)
-        raise typer.Exit(EXIT_CONFIG)
+    check_action(action, ACTIONS)
     if action == "import":
         from robot.cli.payments_cmd import bank_import
 

@@ -47,6 +47,8 @@ CFG = typer.Option(
     "-c",
     help=f"Configuration file whose database to use (default: ${CONFIG_ENV}, else ./{DEFAULT_CONFIG_FILE})",
 )
+#: ``--json`` of a command whose ``list`` action prints JSON (``user``, ``token``)
+LIST_JSON = typer.Option(False, "--json", help="list: print JSON")
 #: the configuration of a command that runs the robot (``run``, ``scheduler``, ``worker``)
 RUN_CONFIG = typer.Option(None, "--config", "-c", help=f"Configuration file (or ${CONFIG_ENV})")
 
@@ -78,6 +80,12 @@ def usage_error(message: str) -> NoReturn:
     """``error: message`` on stderr and exit 2 (a usage error)."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(EXIT_CONFIG)
+
+
+def check_action(action: str, actions: Sequence[str]) -> None:
+    """A command's ``action`` argument that is not one of ``actions``: a usage error naming them."""
+    if action not in actions:
+        usage_error(f"unknown action {action!r}: one of {', '.join(actions)}")
 
 
 def json_fields(item: Any, **rename: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from robot.cli.common import CFG, DB, echo_list, json_fields, usage_error
+from robot.cli.common import CFG, DB, LIST_JSON, check_action, echo_list, json_fields, usage_error
 
 if TYPE_CHECKING:
     from robot.store.api_tokens import TokenInfo
@@ -31,7 +31,7 @@ def token(
     token_id: str | None = typer.Argument(None, help="revoke: the token's id (from token list)"),
     customer: str | None = typer.Option(None, "--customer", help="add: the customer the token sees"),
     name: str = typer.Option("", "--name", help="add: a label, such as the system that uses it"),
-    as_json: bool = typer.Option(False, "--json", help="list: print JSON"),
+    as_json: bool = LIST_JSON,
     database: str | None = DB,
     config: Path | None = CFG,
 ) -> None:
@@ -40,8 +40,7 @@ def token(
     from robot.cli.store_lookup import cli_store
     from robot.store.api_tokens import ApiTokens, TokenError
 
-    if action not in ACTIONS:
-        usage_error(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
+    check_action(action, ACTIONS)
     if action == "revoke" and not (token_id or "").isdigit():
         usage_error("token revoke needs the token's ID (a number, from token list)")
     if action == "add" and not customer:

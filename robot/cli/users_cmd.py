@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from robot.cli.common import CFG, DB, echo_list, usage_error
+from robot.cli.common import CFG, DB, LIST_JSON, check_action, echo_list, usage_error
 
 if TYPE_CHECKING:
     from robot.store.users import Person
@@ -39,7 +39,7 @@ def user(
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="add: read the password from the first line of stdin"
     ),
-    as_json: bool = typer.Option(False, "--json", help="list: print JSON"),
+    as_json: bool = LIST_JSON,
     database: str | None = DB,
     config: Path | None = CFG,
 ) -> None:
@@ -48,8 +48,7 @@ def user(
     from robot.cli.store_lookup import cli_store
     from robot.store.users import UserError, Users
 
-    if action not in ACTIONS:
-        usage_error(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
+    check_action(action, ACTIONS)
     if action != "list" and not name:
         usage_error(f"user {action} needs the user's NAME")
     store = cli_store(database, config, read_only=action == "list")
