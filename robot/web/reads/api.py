@@ -31,7 +31,7 @@ from robot.web.reads.customer import (
     invoice_of,
     newest_with_journeys,
 )
-from robot.web.reads.paging import Page
+from robot.web.reads.paging import Page, bounded
 
 if TYPE_CHECKING:
     from robot.store.repo import Store
@@ -105,7 +105,7 @@ def _summary(r: InvoiceRow, events: Sequence[Event], findings: Sequence[FindingR
 
 def invoices(store: Store, customer_id: str, q: ApiQuery) -> ListPage:
     """One page (``q.limit``, at most :data:`MAX_LIMIT`) of the customer's invoices, newest first."""
-    limit = max(1, min(q.limit, MAX_LIMIT))
+    limit = bounded(q.limit, MAX_LIMIT)
     query = customer_invoices(customer_id, q.number, q.supplier)
     if q.since is not None:
         query = query.where(InvoiceRow.received_at >= q.since)

@@ -25,7 +25,7 @@ from robot.processing import event_detail
 from robot.processing.customer_state import CustomerState, customer_state, longday
 from robot.store.schema import Event, FindingRow, InvoiceRow, NoticeRow
 from robot.web.reads.matching import between, by_number_and_supplier
-from robot.web.reads.paging import Page
+from robot.web.reads.paging import Page, page_of
 
 if TYPE_CHECKING:
     from robot.store.repo import Store
@@ -138,9 +138,8 @@ def newest_with_journeys(
     and the id the next page continues after (None on the last page). The customer pages and
     the status API list invoices this one way."""
     with store.sessions() as s:
-        found = list(s.scalars(query.order_by(InvoiceRow.id.desc()).limit(limit + 1)))
-        more = len(found) > limit
-        found = found[:limit]
+        read = list(s.scalars(query.order_by(InvoiceRow.id.desc()).limit(limit + 1)))
+        found, next_after = page_of(read, limit, lambda r: r.id)
         ids = [r.id for r in found]
         events = _by_invoice(
             s.scalars(
@@ -149,7 +148,7 @@ def newest_with_journeys(
         )
         findings = _by_invoice(s.scalars(select(FindingRow).where(FindingRow.invoice_id.in_(ids))))
         rows = tuple(make(r, events.get(r.id, []), findings.get(r.id, [])) for r in found)
-    return Page(rows, found[-1].id if more and found else None)
+    return Page(rows, next_after)
 
 
 def _by_invoice(items: Any) -> dict[int, list[Any]]:
