@@ -33,6 +33,7 @@ from robot.store.users import Users
 from robot.web.deps import User, config_of, creditor, csrf_ok, store_of, viewer
 from robot.web.forms import REASON_CHOICES, ReturnFields, return_form
 from robot.web.reads.holds import MAX_PAGE, PAGE, UNASSIGNED, HoldFilter, count_holds, held_ids, hold_queue
+from robot.web.reads.paging import bounded
 from robot.web.render import ZONE, lang_of, render, translator
 
 router = APIRouter()
@@ -137,7 +138,7 @@ def _today() -> date:
 
 def _page_size(value: str) -> int:
     """``?n=``: rows per page (1 to 200), else the default."""
-    return max(1, min(int(value), MAX_PAGE)) if value.isdigit() else PAGE
+    return bounded(int(value), MAX_PAGE) if value.isdigit() else PAGE
 
 
 def _selected(store: Store, user: User, ids: list[int]) -> tuple[list[int], list[int]]:
