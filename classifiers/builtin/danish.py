@@ -71,6 +71,11 @@ def party_present(party: Party) -> bool:
     ) or any((party.address, party.contact))
 
 
+def gln_scheme(ident: Identifier) -> bool:
+    """Whether an identifier says it is an EAN (GLN) number: schemeID 0088 (OIOUBL 2.x: GLN)."""
+    return (ident.scheme or "").strip().upper() in GLN_SCHEMES
+
+
 @lru_cache(maxsize=4096)
 def gln_valid(value: str) -> bool:
     """GS1 check digit over all digits, as Peppol's ``u:gln`` (any length, digits only).
@@ -97,7 +102,7 @@ def ean_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             # R010's context is the buyer Party: without a buyer party it does not fire
             official_ids=peppol_ids(invoice, "PEPPOL-EN16931-R010") if party_present(invoice.buyer) else (),
         )
-    elif (endpoint.scheme or "").strip().upper() not in GLN_SCHEMES:
+    elif not gln_scheme(endpoint):
         yield ctx.finding(
             da=f"Modtagerens elektroniske adresse (BT-49) er '{endpoint.value}' med schemeID "
             f"'{endpoint.scheme or ''}', ikke et EAN-nummer (schemeID 0088). "
@@ -128,7 +133,7 @@ def _gln_identifiers(invoice: Invoice) -> Iterator[tuple[str, str, Identifier]]:
 def gln_check_digit(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """Every EAN (GLN, scheme 0088) on the invoice must have a valid GS1 check digit."""
     for role, field, ident in _gln_identifiers(invoice):
-        if (ident.scheme or "").strip().upper() not in GLN_SCHEMES or gln_valid(ident.value):
+        if not gln_scheme(ident) or gln_valid(ident.value):
             continue
         who_da = {"buyer": "Modtagerens", "seller": "Leverandørens", "payee": "Betalingsmodtagerens"}[role]
         who_en = {"buyer": "receiver's", "seller": "supplier's", "payee": "payee's"}[role]
@@ -152,7 +157,7 @@ def ean_known(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     endpoint = invoice.buyer.endpoint
     if not ctx.known_customer_eans or endpoint is None or not endpoint.value.strip():
         return
-    if (endpoint.scheme or "").strip().upper() not in GLN_SCHEMES or not gln_valid(endpoint.value):
+    if not gln_scheme(endpoint) or not gln_valid(endpoint.value):
         return  # DK-EAN-MISSING / DK-GLN-CHECKDIGIT say it better
     if endpoint.value.strip() not in ctx.known_customer_eans:
         yield ctx.finding(
