@@ -24,9 +24,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, distinct, exists, func, literal, select, union_all
 
 from robot.codes import InvoiceState, Reason
+from robot.reports.figures import decided_by_a_person
 from robot.store.holds import HUMAN_DECISIONS
 from robot.store.repo import Store
-from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow
+from robot.store.schema import ErrorTypeRow, FindingRow, InvoiceRow
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 DEFAULT_WEEKS = 12
@@ -183,7 +184,7 @@ def touchless(store: Store, p: Period, customer: str | None = None) -> list[Touc
         .where(*_within(p, customer), InvoiceRow.state.in_(InvoiceState.DONE))
         .subquery()
     )
-    person = exists().where(Event.invoice_id == InvoiceRow.id, Event.kind.in_(HUMAN_DECISIONS))
+    person = decided_by_a_person()
     touched = (
         select(_week_index(p).label("week"), InvoiceRow.customer_id)
         .where(*_within(p, customer), posted, person)
