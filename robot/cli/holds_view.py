@@ -15,10 +15,10 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from rich import box
 from rich.table import Table
 
 from robot.cli.safe_text import safe
+from robot.cli.tables import narrow_table
 from robot.store.holds import Standing
 from robot.store.schema import FindingRow, InvoiceRow, NoticeRow
 
@@ -77,7 +77,7 @@ def held_table(
     today: date,
 ) -> Table:
     """The hold queue for a terminal, 80 columns or more."""
-    table = _table(f"Held invoices: {len(rows)} (details: fakturarobot show ID)")
+    table = narrow_table(f"Held invoices: {len(rows)} (details: fakturarobot show ID)", flush_left=True)
     table.add_column("id", justify="right", no_wrap=True)
     table.add_column("due", no_wrap=True)
     table.add_column("customer / supplier", overflow="fold")
@@ -100,7 +100,7 @@ def held_table(
 
 def waiting_table(decided: Sequence[tuple[InvoiceRow, Standing]]) -> Table:
     """Invoices a person decided on, waiting for the next run (no longer in the hold queue)."""
-    table = _table(f"Decided, waiting for the next run: {len(decided)}")
+    table = narrow_table(f"Decided, waiting for the next run: {len(decided)}", flush_left=True)
     table.add_column("id", justify="right", no_wrap=True)
     table.add_column("customer / supplier", overflow="fold")
     table.add_column("invoice / amount", no_wrap=True, overflow="fold")
@@ -117,8 +117,9 @@ def waiting_table(decided: Sequence[tuple[InvoiceRow, Standing]]) -> Table:
 
 def refused_table(notices: Sequence[NoticeRow]) -> Table:
     """Notices the mail server refused for good: the customer was not told of these invoices."""
-    table = _table(
-        f"Refused notices: {len(notices)} (the customer was not told; pass it on, fix the address)"
+    table = narrow_table(
+        f"Refused notices: {len(notices)} (the customer was not told; pass it on, fix the address)",
+        flush_left=True,
     )
     table.add_column("notice", justify="right", no_wrap=True)
     table.add_column("customer / to", overflow="fold")
@@ -191,14 +192,3 @@ def held_csv(
 def _cell(value: str | None) -> str:
     text = value or ""
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _table(title: str) -> Table:
-    return Table(
-        title=title,
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        padding=(0, 1, 0, 0),
-        title_justify="left",
-    )
