@@ -20,6 +20,7 @@ from robot.cli.safe_text import safe, terminal
 from robot.cli.store_lookup import cli_store
 from robot.cli.tables import column, narrow_table
 from robot.cli.timeline import Detail, print_journey, recorded_evidence
+from robot.reports.cells import formula_safe
 from robot.serialize import decimal_text
 from robot.store.holds import state_text
 from robot.store.repo import Store
@@ -122,17 +123,12 @@ def runs_csv(rows: list[Run], now: datetime) -> str:
                 r.finished_at.isoformat() if r.finished_at else "",
                 shown_status(r, now),
                 "yes" if r.dry_run else "no",
-                _cell(r.trigger),
+                formula_safe(r.trigger),
                 *(c.get(k, "") for k in (*COUNTED, "failures")),
-                _cell(r.error),
+                formula_safe(r.error),
             ]
         )
     return out.getvalue()
-
-
-def _cell(text: str | None) -> str:
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _took(seconds: float) -> str:

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from robot.cli.safe_text import safe
 from robot.cli.tables import narrow_table
+from robot.reports.cells import formula_safe
 from robot.store.holds import Standing
 from robot.store.schema import FindingRow, InvoiceRow, NoticeRow
 
@@ -172,23 +173,18 @@ def held_csv(
         writer.writerow(
             [
                 row.id,
-                _cell(row.source_ref),
-                _cell(row.customer_id),
-                _cell(row.supplier_name),
-                _cell(row.invoice_number),
+                formula_safe(row.source_ref),
+                formula_safe(row.customer_id),
+                formula_safe(row.supplier_name),
+                formula_safe(row.invoice_number),
                 row.issue_date.isoformat() if row.issue_date else "",
                 row.due_date.isoformat() if row.due_date else "",
                 overdue_days(row, today),
                 str(row.payable) if row.payable is not None else "",
-                _cell(row.currency),
-                _cell(row.error_types),
+                formula_safe(row.currency),
+                formula_safe(row.error_types),
                 " ".join(held_codes(row, reasons.get(row.id, ()))),
                 status_text(standings.get(row.id)),
             ]
         )
     return out.getvalue()
-
-
-def _cell(value: str | None) -> str:
-    text = value or ""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -22,6 +22,7 @@ import typer
 
 from robot.cli.common import CFG, DB, EXIT_CONFIG, EXIT_OK
 from robot.cli.store_lookup import cli_store
+from robot.reports.cells import formula_safe
 
 if TYPE_CHECKING:
     from robot.reports.report import Report
@@ -71,15 +72,11 @@ def report(
     raise typer.Exit(EXIT_OK)
 
 
-def _cell(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def csv_text(found: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("section", "key", "figure", "value"))
-    writer.writerows(tuple(_cell(v) for v in row) for row in found.rows())
+    writer.writerows(tuple(formula_safe(v) for v in row) for row in found.rows())
     return out.getvalue()
 
 

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from fastapi.responses import Response
 
+from robot.reports.cells import formula_safe
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 Cell = str | int | float | None
-#: the first characters that make a spreadsheet treat a text cell as a formula
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Cell) -> str:
@@ -36,8 +36,7 @@ def safe_cell(value: Cell) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.4f}"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA) else text
+    return formula_safe(str(value))
 
 
 def as_csv(header: Sequence[Cell], rows: Iterable[Sequence[Cell]]) -> str:
