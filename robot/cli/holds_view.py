@@ -21,7 +21,7 @@ from robot.cli.safe_text import safe
 from robot.cli.tables import narrow_table
 from robot.reports.cells import formula_safe
 from robot.store.holds import Standing
-from robot.store.schema import FindingRow, InvoiceRow, NoticeRow
+from robot.store.schema import FindingRow, InvoiceRow, NoticeRow, error_type_codes
 
 CSV_COLUMNS = (
     "invoice_id",
@@ -64,7 +64,7 @@ def amount_text(row: InvoiceRow) -> str:
 def held_codes(row: InvoiceRow, findings: Sequence[FindingRow]) -> list[str]:
     """The rule codes that hold the invoice (its error types when no finding says)."""
     codes = list(dict.fromkeys(f.code for f in findings))
-    return codes or [t for t in (row.error_types or "").split(",") if t]
+    return codes or list(error_type_codes(row.error_types))
 
 
 def status_text(standing: Standing | None) -> str:

@@ -28,7 +28,7 @@ from robot.processing.findings import from_rows
 from robot.serialize import decimal_text
 from robot.store.receipts import sha256_of
 from robot.store.repo import Store
-from robot.store.schema import Document, InvoiceRow
+from robot.store.schema import Document, InvoiceRow, error_type_codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ class DryRun:
                     row.invoice_number,
                     row.customer_id,
                     row.verdict,
-                    tuple(t for t in (row.error_types or "").split(",") if t),
+                    error_type_codes(row.error_types),
                     found,
                     decimal_text(row.payable),
                     row.currency,

@@ -30,7 +30,7 @@ from robot.processing.findings import MANUAL_RETURN, from_rows
 from robot.processing.notices import ReturnedItem, build_digest
 from robot.store.outbox import Outbox
 from robot.store.repo import Store
-from robot.store.schema import InvoiceRow, InvoiceState
+from robot.store.schema import InvoiceRow, InvoiceState, error_type_codes
 
 
 def blocking_findings(store: Store, invoice_id: int) -> list[Finding]:
@@ -57,7 +57,7 @@ def error_types_of(row: InvoiceRow, findings: list[Finding]) -> tuple[str, ...]:
     code the person chose (``return --code REF`` → REF), never the internal hold's (OTH, PAY)."""
     if any(f.code == MANUAL_RETURN for f in findings):
         return tuple(dict.fromkeys(f.reason for f in findings if f.code == MANUAL_RETURN))
-    return tuple(t for t in (row.error_types or "").split(",") if t)
+    return error_type_codes(row.error_types)
 
 
 def outcome_of(store: Store, row: InvoiceRow) -> tuple[str, dict[str, str]]:

@@ -32,7 +32,16 @@ from classifiers.criteria import BANK_DETAIL_CODES, Customer
 from robot.errors import StoreError
 from robot.store.decisions import set_error_types
 from robot.store.findings_map import finding_values
-from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow, InvoiceState, PostingRow, utcnow
+from robot.store.schema import (
+    ErrorTypeRow,
+    Event,
+    FindingRow,
+    InvoiceRow,
+    InvoiceState,
+    PostingRow,
+    error_type_codes,
+    utcnow,
+)
 from robot.store.standing import (
     APPROVED,
     EVENT,
@@ -207,7 +216,7 @@ class HoldQueue:
                 if finding is None:
                     raise StoreError("a return by hand needs the reason (a MANUAL-RETURN finding)")
                 values["verdict"] = "return"
-                types = [t for t in (row.error_types or "").split(",") if t]
+                types = list(error_type_codes(row.error_types))
                 values["error_types"] = ",".join(dict.fromkeys([*types, finding.reason]))
                 set_error_types(s, invoice_id, [*types, finding.reason])
                 s.add(FindingRow(**finding_values(invoice_id, finding)))

@@ -107,6 +107,11 @@ def _where(condition: str) -> dict[str, Any]:
     return {"postgresql_where": text(condition), "sqlite_where": text(condition)}
 
 
+def error_type_codes(joined: str | None) -> tuple[str, ...]:
+    """The error type codes of ``invoices.error_types`` (comma-joined for display), in order."""
+    return tuple(code for code in (joined or "").split(",") if code)
+
+
 class InvoiceRow(Base):
     """One receipt of a document from a source, and everything the robot decided about it."""
 

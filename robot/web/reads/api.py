@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from classifiers.lookups import cvr_of
 from robot.processing.customer_state import CustomerState, customer_state
-from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow
+from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow, error_type_codes
 from robot.web.reads.customer import (
     JOURNEY,
     Step,
@@ -124,7 +124,7 @@ def invoice(store: Store, customer_id: str, invoice_id: int) -> Detail | None:
         types = s.scalars(
             select(ErrorTypeRow.code).where(ErrorTypeRow.invoice_id == r.id).order_by(ErrorTypeRow.code)
         )
-        error_types = tuple(types) or tuple(t for t in (r.error_types or "").split(",") if t)
+        error_types = tuple(types) or error_type_codes(r.error_types)
         journey = tuple(Journey(e.kind, _step(e)) for e in events if e.kind in JOURNEY)
         codes = tuple(dict.fromkeys(Code(f.status, f.reason, f.action) for f in findings))
         return Detail(_summary(r, events, findings), journey, error_types, codes)

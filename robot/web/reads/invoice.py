@@ -23,7 +23,7 @@ from robot.errors import ReadError
 from robot.model import Invoice
 from robot.processing.findings import from_rows
 from robot.store.holds import Standing, standing, state_text
-from robot.store.schema import Document, InvoiceRow, InvoiceState, NoticeRow
+from robot.store.schema import Document, InvoiceRow, InvoiceState, NoticeRow, error_type_codes
 from robot.web.reads.compare import Comparison, compare, master_data
 from robot.web.reads.invoice_fields import base_field, value_at
 from robot.web.reads.invoice_journey import (
@@ -218,7 +218,7 @@ def invoice_page(
         status=state_text(row.state, events),
         standing=standing(row.state, events),
         verdict=row.verdict,
-        error_types=tuple(t for t in (row.error_types or "").split(",") if t),
+        error_types=error_type_codes(row.error_types),
         customer_id=row.customer_id,
         supplier_name=row.supplier_name,
         invoice_number=row.invoice_number,

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from robot.running.health import ago
 from robot.store.repo import Store
 from robot.store.runs import shown_status
-from robot.store.schema import Event, InvoiceRow, Run, utcnow
+from robot.store.schema import Event, InvoiceRow, Run, error_type_codes, utcnow
 from robot.web.reads.paging import page_of
 
 #: event kinds that record something going wrong in a run (robot.running.run, robot.store.repo
@@ -198,7 +198,7 @@ def run_invoices(
             customer_id=r.customer_id,
             state=r.state,
             verdict=r.verdict,
-            error_types=tuple(t for t in (r.error_types or "").split(",") if t),
+            error_types=error_type_codes(r.error_types),
             payable=r.payable,
             currency=r.currency,
             last_error=r.last_error,
