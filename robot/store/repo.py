@@ -42,6 +42,9 @@ from robot.store.receipts import Receipt, receive
 from robot.store.runs import RunLog
 from robot.store.schema import Document, Event, FindingRow, InvoiceRow, utcnow
 
+IDS_PER_QUERY = 1000
+"""Invoice ids one ``IN (...)`` names at the most (:meth:`Store.findings_by_invoice`)."""
+
 
 class Store(RunLog, WorkQueue, Queries, HoldQueue, Decisions, Completions):
     def __init__(self, engine: Engine) -> None:
@@ -107,14 +110,17 @@ class Store(RunLog, WorkQueue, Queries, HoldQueue, Decisions, Completions):
         return self.findings_by_invoice([invoice_id]).get(invoice_id, [])
 
     def findings_by_invoice(self, invoice_ids: Sequence[int]) -> dict[int, list[FindingRow]]:
-        """The findings of several invoices in one query, each invoice's in recorded order."""
+        """The findings of several invoices, each invoice's in recorded order: one query per
+        :data:`IDS_PER_QUERY` invoices, so no statement outgrows what a driver binds (PostgreSQL
+        65,535 parameters, SQLite 32,766) however many invoices a digest names."""
         found: dict[int, list[FindingRow]] = {}
-        if not invoice_ids:
-            return found
-        query = select(FindingRow).where(FindingRow.invoice_id.in_(invoice_ids)).order_by(FindingRow.id)
+        ids = list(invoice_ids)
         with self.sessions() as s:
-            for row in s.scalars(query):
-                found.setdefault(row.invoice_id, []).append(row)
+            for start in range(0, len(ids), IDS_PER_QUERY):
+                chunk = ids[start : start + IDS_PER_QUERY]
+                query = select(FindingRow).where(FindingRow.invoice_id.in_(chunk)).order_by(FindingRow.id)
+                for row in s.scalars(query):
+                    found.setdefault(row.invoice_id, []).append(row)
         return found
 
     # --- application failures (the invoice stays pending) -----------------------------------
