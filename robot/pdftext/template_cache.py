@@ -16,22 +16,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from robot.configuration.cachedir import CACHE_ENV, cache_dir
 from robot.errors import ConfigError
 from robot.pdftext.extract import Template
 from robot.pdftext.template_file import TemplateFile
 
-CACHE_ENV = "FAKTURAROBOT_CACHE_DIR"
+__all__ = ["CACHE_ENV", "CACHE_VERSION", "DiskCache", "Loaded", "cache_dir"]
+
 CACHE_VERSION = 1
 
 Loaded = tuple[Template | None, tuple[ConfigError, ...]]
-
-
-def cache_dir() -> Path:
-    """Where the template cache lives (``$FAKTURAROBOT_CACHE_DIR``, else the user's cache folder)."""
-    if configured := os.environ.get(CACHE_ENV):
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "fakturarobot"
 
 
 def _bare(error: ConfigError) -> tuple[int | None, str]:

@@ -3,7 +3,7 @@
 Reading a scanned invoice by OCR costs seconds of CPU a page, and the same bytes are read again:
 the web console re-reads an invoice from its stored bytes on every page view, a retry re-reads a
 held one. :class:`TextCache` keeps such text under ``$FAKTURAROBOT_CACHE_DIR/pdf-text`` (the
-folder of :func:`robot.pdftext.template_cache.cache_dir`), one file per reading::
+folder of :func:`robot.configuration.cachedir.cache_dir`), one file per reading::
 
     >>> import tempfile
     >>> cache = TextCache(Path(tempfile.mkdtemp()) / "pdf-text")
@@ -44,7 +44,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from robot.pdftext.template_cache import CACHE_ENV, cache_dir
+from robot.configuration.cachedir import CACHE_ENV, cache_dir
 
 __all__ = ["CACHE_FORMAT", "MAX_CACHE_BYTES", "MAX_ENTRY_BYTES", "TextCache"]
 

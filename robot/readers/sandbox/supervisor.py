@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from robot.configuration.cachedir import CACHE_ENV, cache_dir
 from robot.errors import ReadError
 from robot.readers.limits import READ_CPU_SECONDS, READ_MEMORY_BYTES, READ_WALL_SECONDS, MiB
 from robot.readers.sandbox.protocol import HEADER, frame, load_answer
@@ -72,8 +73,6 @@ class Child:
         # looked for (a scan of every installed package's entry points) or run on supplier data
         env["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
         # the folder of the parent's caches (templates, OCR text): a scan is OCR'd once, not per read
-        from robot.pdftext.template_cache import CACHE_ENV, cache_dir
-
         env[CACHE_ENV] = str(cache_dir())
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "robot.readers.sandbox.child", str(limits.memory_bytes)],
