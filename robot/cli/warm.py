@@ -22,10 +22,12 @@ def reads_a_pdf(argv: list[str]) -> bool:
     names = [a for a in argv if not a.startswith("-")]
     if not names or names[0] not in READING_COMMANDS:
         return False
+    from robot.readers import is_pdf
+
     for argument in argv[1 : 1 + PEEKED_ARGUMENTS]:
         try:
             with open(argument, "rb") as file:
-                if file.read(1024).lstrip().startswith(b"%PDF"):
+                if is_pdf(file.read(1024)):
                     return True
         except (OSError, ValueError):
             continue

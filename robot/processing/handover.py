@@ -57,6 +57,11 @@ def hand_over(
         return
     number, found = answer
     store.complete_posting(invoice_id, run_id, number, found_existing=found, worker=worker)
+    log_posted(ledger, run_id, invoice_id, number, found)
+
+
+def log_posted(ledger: Ledger, run_id: int, invoice_id: int, number: str, found: bool) -> None:
+    """The log line of an invoice recorded as posted (``found``: it was in the ERP already)."""
     logger.bind(run_id=run_id, invoice_id=invoice_id).info(
         "posted to {} as {}{}", ledger.name, number, " (found in the ERP)" if found else ""
     )

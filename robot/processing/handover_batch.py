@@ -24,11 +24,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from loguru import logger
-
 from connectors.base import Ledger, Posting
 from robot.errors import TransientError
-from robot.processing.handover import ErpUnreachable, erp_number
+from robot.processing.handover import ErpUnreachable, erp_number, log_posted
 from robot.store.completions import Posted
 from robot.store.fence import BatchFence, LeaseLost
 
@@ -115,9 +113,7 @@ def hand_over_batch(
         actions.lease_lost(LeaseLost(invoice_id, worker, "recording the posting"), run_id)
     for invoice_id, number, found in posted:
         if invoice_id not in lost:
-            logger.bind(run_id=run_id, invoice_id=invoice_id).info(
-                "posted to {} as {}{}", ledger.name, number, " (found in the ERP)" if found else ""
-            )
+            log_posted(ledger, run_id, invoice_id, number, found)
     return out
 
 

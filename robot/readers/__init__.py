@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from robot.readers.detect import PEPPOL_BIS3_ID
     from robot.readers.xmlsafe import MAX_BYTES, parse_xml
 
-__all__ = ["MAX_BYTES", "PEPPOL_BIS3_ID", "detect_format", "parse_xml", "read_document"]
+__all__ = ["MAX_BYTES", "PEPPOL_BIS3_ID", "detect_format", "is_pdf", "parse_xml", "read_document"]
 
 #: the names this package re-exports, loaded when first asked for: importing a module of the
 #: package (the reader sandbox's supervisor, the limits) does not load lxml and every reader
@@ -91,7 +91,7 @@ def _only_read_errors(filename: str, failed: str) -> Iterator[None]:
 
 
 def _read(content: bytes, filename: str, pdf_templates: TemplateSet | None = None) -> Invoice:
-    if _is_pdf(content):
+    if is_pdf(content):
         from robot.readers.pdf import MAX_PDF_BYTES, embedded_xml
 
         if len(content) > MAX_PDF_BYTES:
@@ -129,14 +129,15 @@ def _read(content: bytes, filename: str, pdf_templates: TemplateSet | None = Non
     return read_ubl(Node(root), fmt)
 
 
-def _is_pdf(content: bytes) -> bool:
+def is_pdf(content: bytes) -> bool:
+    """Whether ``content`` is a PDF (``%PDF`` within its first 1,024 bytes, after white space)."""
     return isinstance(content, bytes | bytearray) and bytes(content[:1024]).lstrip().startswith(b"%PDF")
 
 
 def detect_format(content: bytes, filename: str = "<bytes>") -> SourceFormat:
     """The syntax of ``content`` (``pdf`` for any PDF), or a ReadError when it is no e-invoice."""
     with _only_read_errors(filename, "the document format could not be detected"):
-        if _is_pdf(content):
+        if is_pdf(content):
             return SourceFormat.PDF
         from robot.readers.detect import document_root, format_of
         from robot.readers.xmlsafe import parse_xml

@@ -29,6 +29,7 @@ import atexit
 from typing import TYPE_CHECKING
 
 from robot.errors import ReadError
+from robot.readers import is_pdf
 from robot.readers.limits import IN_PROCESS_XML_BYTES, MAX_DOCUMENT_BYTES, MAX_XML_BYTES
 from robot.readers.sandbox.supervisor import DEFAULT_LIMITS, RECYCLE_AFTER, Pool, SandboxLimits
 
@@ -61,17 +62,13 @@ def read_bounded(
         )
     if not isinstance(data, bytes) or not _needs_sandbox(data):
         return read_document(data, filename, pdf_templates)
-    what = "the PDF" if _is_pdf(data) else "the XML document"
+    what = "the PDF" if is_pdf(data) else "the XML document"
     return _pool.read(data, filename, pdf_templates, limits or DEFAULT_LIMITS, what)
-
-
-def _is_pdf(content: bytes) -> bool:
-    return content[:1024].lstrip().startswith(b"%PDF")
 
 
 def _needs_sandbox(content: bytes) -> bool:
     """PDFs always; XML only when big enough to be costly (too big is refused in-process, unread)."""
-    return _is_pdf(content) or IN_PROCESS_XML_BYTES < len(content) <= MAX_XML_BYTES
+    return is_pdf(content) or IN_PROCESS_XML_BYTES < len(content) <= MAX_XML_BYTES
 
 
 def warm_up(limits: SandboxLimits | None = None) -> None:
