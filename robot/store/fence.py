@@ -1,10 +1,11 @@
-"""One worker's hold on one claimed invoice while it is in hand: the :class:`Fence`.
+"""A worker's hold on claimed invoices while they are in hand: :class:`Fence` for one,
+:class:`BatchFence` for a batch's postings.
 
 A claimed invoice (:meth:`robot.store.queue.WorkQueue.claim`) is renewed right before the worker
 takes it, renewed by a heartbeat thread every lease/3 while it is in hand (an ERP call included),
-and verified again (one ``UPDATE ... WHERE id = ? AND claimed_by = ?``,
-:meth:`~robot.store.queue.WorkQueue.renew`) immediately before each side effect. A worker whose
-claim is gone gets :class:`LeaseLost` and touches the invoice no further.
+and verified again immediately before each side effect (:class:`Fence`: a renewal,
+:meth:`~robot.store.queue.WorkQueue.renew`; :class:`BatchFence`: a read while the renewal is
+fresh). A worker whose claim is gone gets :class:`LeaseLost` and touches the invoice no further.
 """
 
 from __future__ import annotations
