@@ -30,17 +30,7 @@ from classifiers.api import Context, OrderLine, PriorInvoice, PurchaseOrder, Ven
 from classifiers.criteria import CustomerCriteria  # noqa: E402
 from classifiers.engine import Classifier  # noqa: E402
 from classifiers.lookups import HistoryIndex, VendorIndex  # noqa: E402
-from robot.model import (  # noqa: E402
-    Address,
-    DocumentType,
-    Identifier,
-    Invoice,
-    Line,
-    Party,
-    PaymentMeans,
-    Totals,
-    VatBreakdown,
-)
+from robot import model as m  # noqa: E402
 
 EAN = "5798000416604"
 ORACLE = ROOT.parent / "shared" / "tools" / "schematron_oracle.py"
@@ -88,13 +78,13 @@ def build_history(vendors: list[Vendor], n: int, rng: random.Random) -> HistoryI
     return history
 
 
-def build_invoice(i: int, vendor: Vendor, rng: random.Random) -> Invoice:
+def build_invoice(i: int, vendor: Vendor, rng: random.Random) -> m.Invoice:
     lines = []
     for n in range(1, 4):
         qty = Decimal(rng.randint(1, 20))
         price = Decimal(rng.randint(100, 100_000)) / 100
         lines.append(
-            Line(
+            m.Line(
                 id=str(n),
                 quantity=qty,
                 unit="EA",
@@ -110,9 +100,9 @@ def build_invoice(i: int, vendor: Vendor, rng: random.Random) -> Invoice:
     net = sum((line.net_amount or Decimal(0) for line in lines), Decimal(0))
     tax = (net * Decimal("0.25")).quantize(TWO)
     issued = date(2025, 1, 1) + timedelta(days=i % 300)
-    return Invoice(
+    return m.Invoice(
         format="peppol-bis3",
-        document_type=DocumentType.INVOICE,
+        document_type=m.DocumentType.INVOICE,
         number=f"N{i:07d}",
         customization_id="urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0",
         profile_id="urn:fdc:peppol.eu:2017:poacc:billing:01:1.0",
@@ -123,30 +113,30 @@ def build_invoice(i: int, vendor: Vendor, rng: random.Random) -> Invoice:
         buyer_reference="ABC",
         order_reference=f"PO-{i}",
         accounting_cost="4025:123",
-        seller=Party(
+        seller=m.Party(
             name=vendor.name,
-            legal_id=Identifier(f"DK{vendor.cvr}", "0184"),
+            legal_id=m.Identifier(f"DK{vendor.cvr}", "0184"),
             vat_id=f"DK{vendor.cvr}",
-            endpoint=Identifier(vendor.cvr or "", "0184"),
-            address=Address(street="Vej 1", city="København", postal_code="1000", country="DK"),
+            endpoint=m.Identifier(vendor.cvr or "", "0184"),
+            address=m.Address(street="Vej 1", city="København", postal_code="1000", country="DK"),
         ),
-        buyer=Party(
+        buyer=m.Party(
             name="Styrelsen",
-            endpoint=Identifier(EAN, "0088"),
-            address=Address(street="Vej 2", city="Aarhus", postal_code="8000", country="DK"),
+            endpoint=m.Identifier(EAN, "0088"),
+            address=m.Address(street="Vej 2", city="Aarhus", postal_code="8000", country="DK"),
         ),
         payment_means=[
-            PaymentMeans(code="93", payment_id=f"71#{i:015d}", account=vendor.fik_creditor),
+            m.PaymentMeans(code="93", payment_id=f"71#{i:015d}", account=vendor.fik_creditor),
         ],
-        vat_breakdown=[VatBreakdown("S", Decimal("25"), net, tax)],
-        totals=Totals(
+        vat_breakdown=[m.VatBreakdown("S", Decimal("25"), net, tax)],
+        totals=m.Totals(
             line_extension=net, tax_exclusive=net, tax=tax, tax_inclusive=net + tax, payable=net + tax
         ),
         lines=lines,
     )
 
 
-def order_for(inv: Invoice) -> PurchaseOrder:
+def order_for(inv: m.Invoice) -> PurchaseOrder:
     return PurchaseOrder(
         number=inv.order_reference or "",
         customer_id="SAM",
@@ -160,7 +150,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def to_peppol_xml(inv: Invoice) -> bytes:
+def to_peppol_xml(inv: m.Invoice) -> bytes:
     """The benchmark invoice rendered as Peppol BIS 3 UBL (same data the model run used)."""
     s, b, t = inv.seller, inv.buyer, inv.totals
     pm = inv.payment_means[0]
@@ -176,8 +166,8 @@ def to_peppol_xml(inv: Invoice) -> bytes:
         for ln in inv.lines
     )
 
-    def party(p: Party) -> str:
-        a = p.address or Address()
+    def party(p: m.Party) -> str:
+        a = p.address or m.Address()
         legal = f'<cbc:CompanyID schemeID="0184">{p.legal_id.value}</cbc:CompanyID>' if p.legal_id else ""
         vat = (
             f"<cac:PartyTaxScheme><cbc:CompanyID>{p.vat_id}</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID>"
@@ -185,7 +175,7 @@ def to_peppol_xml(inv: Invoice) -> bytes:
             if p.vat_id
             else ""
         )
-        ep = p.endpoint or Identifier("")
+        ep = p.endpoint or m.Identifier("")
         return f"""<cac:Party><cbc:EndpointID schemeID="{ep.scheme}">{ep.value}</cbc:EndpointID>
 <cac:PostalAddress><cbc:StreetName>{a.street}</cbc:StreetName><cbc:CityName>{a.city}</cbc:CityName>
 <cbc:PostalZone>{a.postal_code}</cbc:PostalZone><cac:Country><cbc:IdentificationCode>{a.country}</cbc:IdentificationCode>
@@ -218,7 +208,7 @@ def to_peppol_xml(inv: Invoice) -> bytes:
     return xml.encode()
 
 
-def oracle_side_by_side(invoices: list[Invoice], ctxs: list[Context], sample: int) -> None:
+def oracle_side_by_side(invoices: list[m.Invoice], ctxs: list[Context], sample: int) -> None:
     """Official artefacts vs our read + classify, per document, on the same rendered invoices."""
     if not ORACLE.exists():
         print("official artefacts: skipped (../shared/tools/schematron_oracle.py absent)")

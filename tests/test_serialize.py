@@ -6,19 +6,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from robot.model import (
-    Address,
-    AllowanceCharge,
-    Contact,
-    DocumentType,
-    Identifier,
-    Invoice,
-    Line,
-    Party,
-    PaymentMeans,
-    Totals,
-    VatBreakdown,
-)
+from robot import model as m
 from robot.readers import read_document
 from robot.serialize import invoice_to_json
 from tests.conftest import corpora_path
@@ -89,10 +77,10 @@ LINE_KEYS = [
 ]
 
 
-def _full_invoice() -> Invoice:
-    return Invoice(
+def _full_invoice() -> m.Invoice:
+    return m.Invoice(
         format="peppol-bis3",
-        document_type=DocumentType.CREDIT_NOTE,
+        document_type=m.DocumentType.CREDIT_NOTE,
         number="CN-7",
         issue_date=date(2025, 3, 1),
         due_date=date(2025, 3, 31),
@@ -105,21 +93,25 @@ def _full_invoice() -> Invoice:
         customization_id="urn:x",
         profile_id="urn:p",
         type_code="381",
-        seller=Party(
+        seller=m.Party(
             name="Seller A/S",
-            legal_id=Identifier("12345678", "0184"),
+            legal_id=m.Identifier("12345678", "0184"),
             vat_id="DK12345678",
-            endpoint=Identifier("5798000416604", "0088"),
-            address=Address(street="Vej 1", city="By", postal_code="1000", country="DK"),
-            contact=Contact(id="C1"),
+            endpoint=m.Identifier("5798000416604", "0088"),
+            address=m.Address(street="Vej 1", city="By", postal_code="1000", country="DK"),
+            contact=m.Contact(id="C1"),
         ),
-        payee=Party(name="Factor"),
-        payment_means=[PaymentMeans(code="93", payment_id="71#000000001234567", creditor_account="12345678")],
+        payee=m.Party(name="Factor"),
+        payment_means=[
+            m.PaymentMeans(code="93", payment_id="71#000000001234567", creditor_account="12345678")
+        ],
         payment_terms="30 days",
-        allowances_charges=[AllowanceCharge(is_charge=True, amount=Decimal("5.00"), vat_rate=Decimal("25"))],
-        vat_breakdown=[VatBreakdown("S", Decimal("25.00"), Decimal("100.00"), Decimal("25.00"), None)],
-        totals=Totals(line_extension=Decimal("95.00"), payable=Decimal("125.00"), rounding=Decimal("0.00")),
-        lines=[Line(id="1", quantity=Decimal("1.000"), unit="C62", net_amount=Decimal("95.00"))],
+        allowances_charges=[
+            m.AllowanceCharge(is_charge=True, amount=Decimal("5.00"), vat_rate=Decimal("25"))
+        ],
+        vat_breakdown=[m.VatBreakdown("S", Decimal("25.00"), Decimal("100.00"), Decimal("25.00"), None)],
+        totals=m.Totals(line_extension=Decimal("95.00"), payable=Decimal("125.00"), rounding=Decimal("0.00")),
+        lines=[m.Line(id="1", quantity=Decimal("1.000"), unit="C62", net_amount=Decimal("95.00"))],
     )
 
 
@@ -167,7 +159,7 @@ def test_keys_and_types() -> None:
 
 
 def test_nulls_for_a_bare_invoice() -> None:
-    data = invoice_to_json(Invoice(format="cii", document_type=DocumentType.INVOICE))
+    data = invoice_to_json(m.Invoice(format="cii", document_type=m.DocumentType.INVOICE))
     assert data["payee"] is None
     assert data["lines"] == data["notes"] == data["payment_means"] == []
     assert all(value is None for value in data["totals"].values())
