@@ -42,9 +42,8 @@ def runs(
 ) -> None:
     """The last runs: start, duration, status, counts. Exit 0 if the last run was ok or running,
     1 partial, 3 failed or abandoned."""
-    store = _store(database, config)
-    rows = store.recent_runs(limit)
-    store.close()
+    with _store(database, config) as store:
+        rows = store.recent_runs(limit)
     now = utcnow()
     if as_json:
         for r in rows:
@@ -162,8 +161,7 @@ def show(
     config: Path | None = CFG,
 ) -> None:
     """One invoice's journey: state, verdict, findings, postings and every event."""
-    store = _store(database, config)
-    try:
+    with _store(database, config) as store:
         matches = store.find_invoices(key)
         if not matches:
             typer.echo(f"no invoice matches {key!r} (id, invoice number or source reference)", err=True)
@@ -211,8 +209,6 @@ def show(
                 typer.echo(json.dumps(data, ensure_ascii=False, default=str))
                 continue
             print_journey(console, row, state, findings, events, evidence, title)
-    finally:
-        store.close()
     raise typer.Exit(EXIT_OK)
 
 

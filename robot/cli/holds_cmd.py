@@ -64,8 +64,7 @@ def held(
     if error_type is not None and error_type.strip().upper() not in REASONS:
         typer.echo(f"unknown --error-type {error_type!r}; the error types are: {allowed(REASONS)}", err=True)
         raise typer.Exit(EXIT_CONFIG)
-    store = cli_store(database, config)
-    try:
+    with cli_store(database, config) as store:
         rows = store.held(customer, error_type)
         found = store.findings_by_invoice([row.id for row in rows])
         reasons = {row.id: [f for f in found.get(row.id, []) if f.disposition == "hold"] for row in rows}
@@ -81,8 +80,6 @@ def held(
             for n in Outbox(store.sessions).refused()
             if not wanted or (n.customer_id or "").upper() == wanted
         ]
-    finally:
-        store.close()
     today = date.today()
     if as_json:
         for row in rows:

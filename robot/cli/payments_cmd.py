@@ -36,13 +36,10 @@ def payments(
     paid; --unmatched only those matched to no invoice or to several, with their candidates."""
     from robot.store.payments import AMBIGUOUS, MATCHED, REJECTED, UNMATCHED, Payments
 
-    store = cli_store(database, config)
-    try:
+    with cli_store(database, config) as store:
         book = Payments(store.sessions)
         statuses = (UNMATCHED, AMBIGUOUS) if unmatched else (MATCHED, REJECTED, UNMATCHED, AMBIGUOUS)
         rows = [(row, book.matches_of(row.id)) for row in book.listed(statuses, limit=limit)]
-    finally:
-        store.close()
     for row, matches in rows:
         data = _json(row, matches)
         if as_json:
@@ -118,8 +115,8 @@ def bank_import(config: Path | None, files: list[Path], *, as_json: bool = False
     except (ConfigError, ValidationError) as exc:
         typer.echo(f"error: {getattr(exc, 'message', exc)}", err=True)
         return EXIT_CONFIG
-    store = cli_store(None, loaded.path, read_only=False)  # $FAKTURAROBOT_DATABASE_URL wins, as elsewhere
-    try:
+    # $FAKTURAROBOT_DATABASE_URL wins, as elsewhere
+    with cli_store(None, loaded.path, read_only=False) as store:
         importer = PaymentImporter(
             store,
             alert_to=loaded.cfg.alerts.to,
@@ -128,11 +125,11 @@ def bank_import(config: Path | None, files: list[Path], *, as_json: bool = False
             responder=loaded.cfg.responder,
             known_eans=_customer_eans(loaded),
         )
-        outcomes = importer.import_files(files) if source is None else importer.import_source(source)
-    finally:
-        store.close()
-        if source is not None:
-            source.close()
+        try:
+            outcomes = importer.import_files(files) if source is None else importer.import_source(source)
+        finally:
+            if source is not None:
+                source.close()
     for o in outcomes:
         if as_json:
             typer.echo(json.dumps({"file": o.file, **{k: v for k, v in vars_of(o).items() if k != "file"}}))

@@ -58,11 +58,8 @@ def report(
     if first is not None and last is not None and last < first:
         typer.echo("--until is before --since", err=True)
         raise typer.Exit(EXIT_CONFIG)
-    store = cli_store(database, config)
-    try:
+    with cli_store(database, config) as store:
         found = build(store, Scope(first, last, customer or None, supplier or None))
-    finally:
-        store.close()
     if as_json:
         typer.echo(json.dumps(found.as_dict(), ensure_ascii=False))
     elif as_csv:

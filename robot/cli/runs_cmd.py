@@ -197,15 +197,12 @@ def _serve_demo_console(config: Path, url: str, port: int) -> None:
     from robot.store.repo import Store
     from robot.store.users import Users
 
-    store = Store.open(url, existing=True, upgrade=True)
-    try:
+    with Store.open(url, existing=True, upgrade=True) as store:
         people, password = Users(store.sessions), secrets.token_urlsafe(12)
         if not people.set_password("demo", password):
             people.add("demo", "admin", password)
         typer.echo(f"\nDemo console login: user demo, password {password} (this demo store only)")
         serve(load_config(config), store, host="127.0.0.1", port=port)
-    finally:
-        store.close()
 
 
 def _sandbox_demo(samples: Path, *, as_json: bool) -> None:

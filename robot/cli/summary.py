@@ -76,8 +76,7 @@ def print_summary(console: Console, summary: RunSummary, *, details_db: str | No
 def _invoice_table(console: Console, run_id: int, url: str) -> None:
     from robot.store.repo import Store
 
-    store = Store.open(url)
-    try:
+    with Store.open(url) as store:
         table = Table(title="Invoices in this run (details: fakturarobot show ID)")
         for col in ("id", "file", "customer", "verdict", "error types", "findings"):
             table.add_column(col, no_wrap=col in ("file", "verdict"))
@@ -95,8 +94,6 @@ def _invoice_table(console: Console, run_id: int, url: str) -> None:
                 safe(", ".join(codes)),
             )
         console.print(table)
-    finally:
-        store.close()
 
 
 STATE_STYLE: dict[str, str] = {

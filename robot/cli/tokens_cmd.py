@@ -45,8 +45,7 @@ def token(
         usage_error("token revoke needs the token's ID (a number, from token list)")
     if action == "add" and not customer:
         usage_error("token add needs --customer ID")
-    store = cli_store(database, config, read_only=action == "list")
-    try:
+    with cli_store(database, config, read_only=action == "list") as store:
         tokens = ApiTokens(store.sessions)
         if action == "list":
             echo_list(
@@ -69,8 +68,6 @@ def token(
                 f"token {made.token_id} for customer {made.customer_id} (shown only now, keep it safe):"
             )
             typer.echo(made.token)
-    finally:
-        store.close()
 
 
 def _token_lines(every: Sequence[TokenInfo]) -> Iterator[str]:

@@ -51,8 +51,7 @@ def user(
     check_action(action, ACTIONS)
     if action != "list" and not name:
         usage_error(f"user {action} needs the user's NAME")
-    store = cli_store(database, config, read_only=action == "list")
-    try:
+    with cli_store(database, config, read_only=action == "list") as store:
         people = Users(store.sessions)
         if action == "list":
             echo_list(
@@ -74,8 +73,6 @@ def user(
                 usage_error(str(exc))
             limited = f", customer {customer}" if customer else ""
             typer.echo(f"user {name} added ({role}{limited})")
-    finally:
-        store.close()
 
 
 def _password(from_stdin: bool) -> str:

@@ -37,11 +37,8 @@ def web(
 
     path = config_path(config)
     loaded = load_config(path)
-    store = cli_store(None, path, read_only=False)
-    try:
+    with cli_store(None, path, read_only=False) as store:
         serve(loaded, store, host=host, port=port)
-    finally:
-        store.close()
 
 
 def serve(config: LoadedConfig | None, store: Store, *, host: str, port: int) -> None:

@@ -88,13 +88,10 @@ def what_if(
     if customer is not None and customer not in master.by_id:
         typer.echo(f"unknown customer {customer!r}; known: {', '.join(sorted(master.by_id))}", err=True)
         raise typer.Exit(EXIT_CONFIG)
-    store = open_read_only(locate_store(database, path).url)
-    try:
+    with open_read_only(locate_store(database, path).url) as store:
         result = replay(
             store, master, classifier, loaded.pdf_templates(), since=start, until=end, customer=customer
         )
-    finally:
-        store.close()
     if as_json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:

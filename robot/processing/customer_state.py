@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from sqlalchemy import Date, String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from classifiers.texts import date_long_da, date_long_en
+from classifiers.texts import Text, date_long_da, date_long_en
 from robot.codes import Action, UnknownCodeError
 from robot.processing import event_detail
 from robot.store.schema import Event, InvoiceRow
@@ -91,19 +91,11 @@ class FindingLike(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Line:
-    """One thing said about the state, in both languages (supplier text inside: escape it)."""
-
-    da: str
-    en: str
-
-
-@dataclass(frozen=True, slots=True)
 class CustomerState:
     key: str
     da: str
     en: str
-    details: tuple[Line, ...] = ()
+    details: tuple[Text, ...] = ()
     erp_document_no: str | None = None
     paid_on: date | None = None
     paid_amount: Decimal | None = None
@@ -122,12 +114,12 @@ def longday(d: date, lang: str) -> str:
     return date_long_en(d) if lang == "en" else date_long_da(d)
 
 
-def _action(code: str) -> Line | None:
+def _action(code: str) -> Text | None:
     try:
         member = Action.of(code)
     except UnknownCodeError:
         return None
-    return Line(member.da, member.en)
+    return Text(member.da, member.en)
 
 
 def waits_for_customer(finding: FindingLike) -> bool:
@@ -135,13 +127,13 @@ def waits_for_customer(finding: FindingLike) -> bool:
     return finding.code.startswith("CUST-") or finding.reason == "REF"
 
 
-def _findings_lines(findings: Iterable[FindingLike], *, with_action: bool) -> tuple[Line, ...]:
-    lines: list[Line] = []
+def _findings_lines(findings: Iterable[FindingLike], *, with_action: bool) -> tuple[Text, ...]:
+    lines: list[Text] = []
     for f in findings:
-        lines.append(Line(f.message_da, f.message_en))
+        lines.append(Text(f.message_da, f.message_en))
         action = _action(f.action) if with_action else None
         if action is not None:
-            lines.append(Line(f"Næste skridt: {action.da}", f"Next step: {action.en}"))
+            lines.append(Text(f"Næste skridt: {action.da}", f"Next step: {action.en}"))
     return tuple(dict.fromkeys(lines))
 
 
@@ -151,19 +143,19 @@ def _paid(invoice: InvoiceLike, paid: EventLike, all_paid: Sequence[EventLike]) 
     currency = str(paid.detail.get("currency") or "") or None
     on_time = None if invoice.due_date is None else on <= invoice.due_date
     da, en = f"Betalt {longday(on, 'da')}", f"Paid on {longday(on, 'en')}"
-    details: list[Line] = []
+    details: list[Text] = []
     if on_time is True:
-        details.append(Line("Betalt til tiden.", "Paid on time."))
+        details.append(Text("Betalt til tiden.", "Paid on time."))
     elif on_time is False and invoice.due_date is not None:
         late = (on - invoice.due_date).days
         details.append(
-            Line(
+            Text(
                 f"Betalt {late} dage efter forfald ({longday(invoice.due_date, 'da')}).",
                 f"Paid {late} days after the due date ({longday(invoice.due_date, 'en')}).",
             )
         )
     if len(all_paid) > 1:
-        details.append(Line(f"Betalt i {len(all_paid)} rater.", f"Paid in {len(all_paid)} payments."))
+        details.append(Text(f"Betalt i {len(all_paid)} rater.", f"Paid in {len(all_paid)} payments."))
     return CustomerState(PAID, da, en, tuple(details), invoice.erp_document_no, on, amount, currency, on_time)
 
 
@@ -171,9 +163,9 @@ def _failed(invoice: InvoiceLike, failed: EventLike) -> CustomerState:
     reason = str(failed.detail.get("reason") or "").strip()
     status = str(failed.detail.get("status") or "").strip()
     why = reason or status
-    details = [Line(f"Bankens svar: {why}", f"The bank's answer: {why}")] if why else []
+    details = [Text(f"Bankens svar: {why}", f"The bank's answer: {why}")] if why else []
     details.append(
-        Line(
+        Text(
             "Fakturaen er bogført, men ikke betalt; kreditorteamet følger op.",
             "The invoice is posted but not paid; the creditor team follows it up.",
         )
@@ -218,10 +210,10 @@ def customer_state(
     if state == "received":
         da, en = LABELS[RECEIVED]
         return CustomerState(RECEIVED, da, en)
-    details: tuple[Line, ...] = ()
+    details: tuple[Text, ...] = ()
     if any(e.kind in _DECIDED for e in events):
         details = (
-            Line(
+            Text(
                 "Kreditorteamet har taget stilling; robotten udfører det ved næste kørsel.",
                 "The creditor team has decided; the robot carries it out at its next run.",
             ),

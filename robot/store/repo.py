@@ -68,6 +68,12 @@ class Store(RunLog, WorkQueue, Queries, HoldQueue, Decisions, Completions):
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # --- receiving ----------------------------------------------------------------------------
 
     def receive(self, source: str, doc: IncomingDocument, run_id: int | None) -> Receipt:

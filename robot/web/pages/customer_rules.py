@@ -18,7 +18,7 @@ from fastapi.responses import Response
 
 from classifiers.criteria import Customer, CustomerCriteria, RuleSetting
 from classifiers.registry import RuleSpec
-from robot.processing.customer_state import Line
+from classifiers.texts import Text
 from robot.web.deps import User, config_of, customer
 from robot.web.pages.customer import institution
 from robot.web.reads.compare import master_data
@@ -31,7 +31,7 @@ router = APIRouter()
 class Section:
     da: str
     en: str
-    lines: tuple[Line, ...]
+    lines: tuple[Text, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,27 +50,27 @@ def effect(spec: RuleSpec | None, criteria: CustomerCriteria) -> Effect:
     return Effect(setting.enabled and spec is not None, severity == "warning", disposition)
 
 
-def consequence(e: Effect) -> Line:
+def consequence(e: Effect) -> Text:
     if not e.enabled:
-        return Line("Robotten kontrollerer ikke dette for jer.", "The robot does not check this for you.")
+        return Text("Robotten kontrollerer ikke dette for jer.", "The robot does not check this for you.")
     if e.warning:
-        return Line(
+        return Text(
             "Robotten noterer det, men bogfører alligevel.",
             "The robot notes it but posts the invoice anyway.",
         )
     if e.disposition == "hold":
-        return Line(
+        return Text(
             "Ellers holdes fakturaen til kreditorteamet.",
             "Otherwise the invoice is held for the creditor team.",
         )
-    return Line(
+    return Text(
         "Ellers sendes fakturaen retur til leverandøren.",
         "Otherwise the invoice is returned to the supplier.",
     )
 
 
-def _amount(value: Decimal) -> Line:
-    return Line(money(value, "da"), money(value, "en"))
+def _amount(value: Decimal) -> Text:
+    return Text(money(value, "da"), money(value, "en"))
 
 
 REFERENCE = {
@@ -93,27 +93,27 @@ def explain(
     """The institution's rules as sections of plain lines, from its criteria and the rules."""
     c = who.criteria
 
-    def then(code: str) -> Line:
+    def then(code: str) -> Text:
         return consequence(effect(rules.get(code), c))
 
     da, en = REFERENCE[c.reference]
-    refs = [Line(f"Fakturaen skal have {da}.", f"The invoice must carry {en}."), then("DK-REFERENCE")]
+    refs = [Text(f"Fakturaen skal have {da}.", f"The invoice must carry {en}."), then("DK-REFERENCE")]
     if c.require_account_string:
         refs.append(
-            Line(
+            Text(
                 "Fakturaen skal have en kontostreng (BT-19 eller på linjerne, BT-133).",
                 "The invoice must carry an account string (BT-19, or on the lines, BT-133).",
             )
         )
         if c.account_string_pattern:
             p = c.account_string_pattern
-            refs.append(Line(f"Kontostrengen skal passe til mønsteret {p}", f"It must match the pattern {p}"))
+            refs.append(Text(f"Kontostrengen skal passe til mønsteret {p}", f"It must match the pattern {p}"))
         refs.append(then("CUST-ACCOUNT-STRING"))
     limit = _amount(c.auto_post_limit) if c.auto_post_limit is not None else None
-    limits: list[Line] = []
+    limits: list[Text] = []
     if limit is not None:
         limits += [
-            Line(
+            Text(
                 f"Fakturaer på over {limit.da} kr. bogføres ikke automatisk.",
                 f"Invoices above DKK {limit.en} are not posted automatically.",
             ),
@@ -121,23 +121,23 @@ def explain(
         ]
     else:
         limits.append(
-            Line("Der er ingen beløbsgrænse for automatisk bogføring.", "There is no amount limit.")
+            Text("Der er ingen beløbsgrænse for automatisk bogføring.", "There is no amount limit.")
         )
     currencies = ", ".join(c.currencies)
     limits += [
-        Line(f"Valutaer I tager imod: {currencies}.", f"Currencies you accept: {currencies}."),
+        Text(f"Valutaer I tager imod: {currencies}.", f"Currencies you accept: {currencies}."),
         then("CUST-CURRENCY"),
     ]
     pct, absolute = c.order_tolerance.percent, _amount(c.order_tolerance.absolute)
     limits += [
-        Line(
+        Text(
             f"Afvigelse fra ordren: højst {pct} % eller {absolute.da} kr.",
             f"Deviation from the order: at most {pct}% or DKK {absolute.en}.",
         ),
         then("PO-AMOUNT"),
     ]
     limits += [
-        Line(
+        Text(
             f"Betalingsfristen må højst være {c.max_payment_days} dage.",
             f"The payment term may be at most {c.max_payment_days} days.",
         ),
@@ -146,22 +146,22 @@ def explain(
     if c.supplier_allow_list:
         names = [f"{vendor_names.get(cvr, '')} (CVR {cvr})".strip() for cvr in c.supplier_allow_list]
         suppliers = [
-            Line(
+            Text(
                 "Kun disse leverandører bogføres automatisk, når fakturaen er i orden:",
                 "Only these suppliers are posted automatically when the invoice is in order:",
             )
         ]
-        suppliers += [Line(n, n) for n in names]
+        suppliers += [Text(n, n) for n in names]
         suppliers.append(then("CUST-SUPPLIER-ALLOW"))
     else:
         suppliers = [
-            Line(
+            Text(
                 "Alle leverandører bogføres automatisk, når fakturaen er i orden.",
                 "Every supplier is posted automatically when the invoice is in order.",
             )
         ]
     held = [
-        Line(
+        Text(
             f"En bemærkning, der begynder med »{p}«, sender fakturaen til kreditorteamet.",
             f"A remark starting with “{p}” sends the invoice to the creditor team.",
         )
@@ -170,7 +170,7 @@ def explain(
     if c.four_eyes:
         what = ", ".join(c.four_eyes)
         held.append(
-            Line(
+            Text(
                 f"Frigivelse af disse kræver to forskellige personer: {what}.",
                 f"Releasing these needs two different people: {what}.",
             )
@@ -178,20 +178,20 @@ def explain(
     holding = sorted(s.code for s in rules.values() if _holds(effect(s, c)))
     if holding:
         held.append(
-            Line(
+            Text(
                 "Regler, der holder en faktura til kreditorteamet: " + ", ".join(holding) + ".",
                 "Rules that hold an invoice for the creditor team: " + ", ".join(holding) + ".",
             )
         )
     returns = [
-        Line(
+        Text(
             "En faktura, der sendes retur, afvises (status RE): leverandøren sender en ny.",
             "A returned invoice is rejected (status RE): the supplier sends a new one.",
         )
     ]
     if c.return_status == "UQ":
         returns = [
-            Line(
+            Text(
                 "En faktura, der sendes retur, stilles i bero (status UQ): leverandøren svarer på den.",
                 "A returned invoice is put under query (status UQ): the supplier answers it.",
             )
@@ -215,9 +215,9 @@ def _holds(e: Effect) -> bool:
     return e.enabled and not e.warning and e.disposition == "hold"
 
 
-def _changed(code: str, setting: RuleSetting) -> Line:
+def _changed(code: str, setting: RuleSetting) -> Text:
     if not setting.enabled:
-        return Line(f"{code}: slået fra.", f"{code}: switched off.")
+        return Text(f"{code}: slået fra.", f"{code}: switched off.")
     parts_da, parts_en = [], []
     if setting.disposition:
         parts_da.append("holdes" if setting.disposition == "hold" else "sendes retur")
@@ -229,7 +229,7 @@ def _changed(code: str, setting: RuleSetting) -> Line:
     if params:
         parts_da.append(params)
         parts_en.append(params)
-    return Line(
+    return Text(
         f"{code}: {'; '.join(parts_da) or 'som standard'}.",
         f"{code}: {'; '.join(parts_en) or 'as standard'}.",
     )
