@@ -27,20 +27,8 @@ import pytest
 from classifiers.api import Context, PriorInvoice
 from classifiers.engine import CRASH_CODE, Classifier
 from classifiers.lookups import supplier_key
+from robot import model as m
 from robot.errors import ReadError
-from robot.model import (
-    Address,
-    AllowanceCharge,
-    Contact,
-    DocumentType,
-    Identifier,
-    Invoice,
-    Line,
-    Party,
-    PaymentMeans,
-    Totals,
-    VatBreakdown,
-)
 from robot.processing.context import MasterData
 from robot.readers import read_document
 from tests.conftest import SAMPLES, corpora_path
@@ -64,16 +52,16 @@ def _master() -> MasterData:
     return MasterData.load(SAMPLES / "customers.yaml", SAMPLES / "vendors.yaml", SAMPLES / "orders.yaml")
 
 
-def _party(text: str, *, ident: str) -> Party:
-    return Party(
+def _party(text: str, *, ident: str) -> m.Party:
+    return m.Party(
         name=text,
         trading_name=text,
-        endpoint=Identifier(ident, "0088"),
+        endpoint=m.Identifier(ident, "0088"),
         vat_id=f"DK{ident}",
-        legal_id=Identifier(ident, "0184"),
-        party_ids=[Identifier(ident, text)],
-        address=Address(street=text, city=text, postal_code=text, country=text),
-        contact=Contact(id=text),
+        legal_id=m.Identifier(ident, "0184"),
+        party_ids=[m.Identifier(ident, text)],
+        address=m.Address(street=text, city=text, postal_code=text, country=text),
+        contact=m.Contact(id=text),
     )
 
 
@@ -83,36 +71,38 @@ def _every(cls: type, kind: type, value: object) -> dict[str, Any]:
     return {f.name: value for f in fields(cls) if hints[f.name] in (kind, kind | None)}
 
 
-def junk_invoices() -> list[tuple[str, Invoice]]:
+def junk_invoices() -> list[tuple[str, m.Invoice]]:
     """Models no reader would produce, but a rule must survive: empty, extreme, partyless, hostile."""
-    out: list[tuple[str, Invoice]] = []
+    out: list[tuple[str, m.Invoice]] = []
     for fmt in ("peppol-bis3", "oioubl-2", "oioubl-3", "cii", "pdf-text", "en16931-ubl"):
-        for kind in DocumentType:
-            out.append((f"empty-{fmt}-{kind.value}", Invoice(format=fmt, document_type=kind)))
+        for kind in m.DocumentType:
+            out.append((f"empty-{fmt}-{kind.value}", m.Invoice(format=fmt, document_type=kind)))
     zero, negative = Decimal(0), Decimal("-1E+15")
     for label, amount in (("zero", zero), ("negative", negative), ("huge", HUGE), ("tiny", Decimal("1E-12"))):
-        line = Line(
-            **{**_every(Line, Decimal, amount), "id": "1", "base_quantity": zero, "vat_category": "S"}
+        line = m.Line(
+            **{**_every(m.Line, Decimal, amount), "id": "1", "base_quantity": zero, "vat_category": "S"}
         )
         out.append(
             (
                 f"extreme-{label}",
-                Invoice(
+                m.Invoice(
                     format="peppol-bis3",
-                    document_type=DocumentType.INVOICE,
+                    document_type=m.DocumentType.INVOICE,
                     number="1",
                     issue_date=date(1, 1, 1),
                     due_date=date(9999, 12, 31),
                     currency="DKK",
                     seller=_party("S", ident="00000000"),
                     buyer=_party("B", ident="5798000000014"),
-                    totals=Totals(**_every(Totals, Decimal, amount)),
-                    vat_breakdown=[VatBreakdown("S", amount, amount, amount)],
+                    totals=m.Totals(**_every(m.Totals, Decimal, amount)),
+                    vat_breakdown=[m.VatBreakdown("S", amount, amount, amount)],
                     allowances_charges=[
-                        AllowanceCharge(is_charge=c, amount=amount, base_amount=zero, percent=amount)
+                        m.AllowanceCharge(is_charge=c, amount=amount, base_amount=zero, percent=amount)
                         for c in (False, True)
                     ],
-                    payment_means=[PaymentMeans(code="31", account="DK" + "0" * 40, due_date=date(1, 1, 1))],
+                    payment_means=[
+                        m.PaymentMeans(code="31", account="DK" + "0" * 40, due_date=date(1, 1, 1))
+                    ],
                     lines=[line] * 3,
                 ),
             )
@@ -120,16 +110,16 @@ def junk_invoices() -> list[tuple[str, Invoice]]:
     out.append(
         (
             "no-parties",
-            Invoice(
+            m.Invoice(
                 format="oioubl-2",
-                document_type=DocumentType.CREDIT_NOTE,
+                document_type=m.DocumentType.CREDIT_NOTE,
                 number="NO-PARTIES",
-                seller=Party(),
-                buyer=Party(),
-                payee=Party(),
-                totals=Totals(payable=Decimal("100")),
-                lines=[Line(id="")],
-                payment_means=[PaymentMeans(code="")],
+                seller=m.Party(),
+                buyer=m.Party(),
+                payee=m.Party(),
+                totals=m.Totals(payable=Decimal("100")),
+                lines=[m.Line(id="")],
+                payment_means=[m.PaymentMeans(code="")],
             ),
         )
     )
@@ -137,27 +127,27 @@ def junk_invoices() -> list[tuple[str, Invoice]]:
         out.append(
             (
                 f"hostile-{i}",
-                Invoice(
+                m.Invoice(
                     format="peppol-bis3",
-                    document_type=DocumentType.INVOICE,
-                    **_every(Invoice, str, text),
+                    document_type=m.DocumentType.INVOICE,
+                    **_every(m.Invoice, str, text),
                     notes=[text],
                     preceding_invoices=[text],
                     seller=_party(text, ident=text),
                     buyer=_party(text, ident=text),
                     payment_means=[
-                        PaymentMeans(**{**_every(PaymentMeans, str, text), "code": code})
+                        m.PaymentMeans(**{**_every(m.PaymentMeans, str, text), "code": code})
                         for code in (text, "31", "42", "49", "50", "93", "97")
                     ],
-                    lines=[Line(**_every(Line, str, text))],
-                    vat_breakdown=[VatBreakdown(text, None, None, None)],
+                    lines=[m.Line(**_every(m.Line, str, text))],
+                    vat_breakdown=[m.VatBreakdown(text, None, None, None)],
                 ),
             )
         )
     return out
 
 
-def corpus_invoices() -> list[tuple[str, Invoice, str]]:
+def corpus_invoices() -> list[tuple[str, m.Invoice, str]]:
     root = corpora_path()
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in (".xml", ".pdf"))
     files += sorted((SAMPLES / "inbox").glob("*.xml"))
@@ -166,7 +156,7 @@ def corpus_invoices() -> list[tuple[str, Invoice, str]]:
     documents += [
         (f"{folder}/{case.name}", case.document) for folder in test_sets for case in iter_vefa_cases(folder)
     ]
-    read: list[tuple[str, Invoice, str]] = []
+    read: list[tuple[str, m.Invoice, str]] = []
     for name, content in documents:
         try:
             invoice = read_document(content, Path(name).name)
@@ -211,7 +201,7 @@ def test_the_sweep_would_see_a_crash() -> None:
     registry = Registry()
 
     @rule("X-CRASHES", description="a rule that indexes an empty list", registry=registry)
-    def crashes(invoice: Invoice, ctx: Context) -> None:
+    def crashes(invoice: m.Invoice, ctx: Context) -> None:
         invoice.lines[0]
 
     _, empty = junk_invoices()[0]
