@@ -207,6 +207,16 @@ def test_the_json_of_the_command_is_the_report(history: tuple[Store, str]) -> No
     assert json.loads(result.output) == expected(lambda p: p.customer == "DST" and 2 <= p.month <= 4, scope)
 
 
+def test_the_customer_is_matched_in_any_case_as_by_held(history: tuple[Store, str]) -> None:
+    _, url = history
+    exact, lower = (
+        runner.invoke(app, ["report", "--customer", c, "--json", "--database", url]) for c in ("DST", " dst")
+    )
+    assert exact.exit_code == lower.exit_code == 0, exact.output + lower.output
+    figures = [{k: v for k, v in json.loads(r.output).items() if k != "scope"} for r in (exact, lower)]
+    assert figures[0] == figures[1] and figures[0]["received"] > 0
+
+
 def test_csv_parses_and_carries_the_figures(history: tuple[Store, str]) -> None:
     _, url = history
     result = runner.invoke(app, ["report", "--customer", "SFE", "--csv", "--database", url])

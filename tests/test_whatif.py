@@ -147,6 +147,8 @@ def test_a_hold_released_by_hand_before_is_reported_as_released_and_automatic_no
     assert (released["verdict_before"], released["verdict_after"]) == ("hold", "post")
     assert released["rules_before"] == ["CUST-AMOUNT-LIMIT"]
     assert [c["customer"] for c in answer["customers"]] == [CUSTOMER]
+    _, any_case = _what_if(world, "--criteria", str(criteria), "--customer", CUSTOMER.lower())
+    assert _groups(any_case) == _groups(answer)  # --customer in any case, as held --customer
 
 
 def _fingerprint(world: Path) -> dict[str, Any]:

@@ -49,6 +49,14 @@ CFG = typer.Option(
 )
 #: ``--json`` of a command whose ``list`` action prints JSON (``user``, ``token``)
 LIST_JSON = typer.Option(False, "--json", help="list: print JSON")
+#: ``--customer`` of a command that shows or replays stored invoices (``held``, ``report``, ``what-if``)
+ONLY_CUSTOMER = typer.Option(None, "--customer", help="Only this customer's invoices (any case)")
+#: ``--json`` of a command that prints one JSON object a line
+JSON_LINES = typer.Option(False, "--json", help="JSON Lines")
+#: ``--csv`` of a command that prints a table
+CSV_TABLE = typer.Option(False, "--csv", help="CSV with a header line")
+#: ``--json`` of a command that prints a run's summary (``run``, ``worker``, ``scheduler --once``)
+SUMMARY_JSON = typer.Option(False, "--json", help="Print the run summary as JSON")
 #: the configuration of a command that runs the robot (``run``, ``scheduler``, ``worker``)
 RUN_CONFIG = typer.Option(None, "--config", "-c", help=f"Configuration file (or ${CONFIG_ENV})")
 

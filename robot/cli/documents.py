@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from robot.cli.common import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK, config_path, configured
+from robot.cli.common import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK, JSON_LINES, config_path, configured
 from robot.codes import Verdict
 from robot.errors import ConfigError, ReadError
 
@@ -81,7 +81,7 @@ def safe(value: object) -> str:
 
 def parse(
     files: list[Path] = FILES,
-    as_json: bool = typer.Option(False, "--json", help="JSON Lines"),
+    as_json: bool = JSON_LINES,
     pdf_templates: list[Path] | None = PDF_TEMPLATES,
     config: Path | None = typer.Option(None, "--config", help="Configuration file (for its pdf_templates)"),
 ) -> None:
@@ -125,7 +125,7 @@ def validate(
     standard: str | None = typer.Option(
         None, "--standard", help="Only the rules of one standard: en16931, peppol or oioubl"
     ),
-    as_json: bool = typer.Option(False, "--json", help="JSON Lines"),
+    as_json: bool = JSON_LINES,
     pdf_templates: list[Path] | None = PDF_TEMPLATES,
 ) -> None:
     """Findings and verdict for each document: with a configuration the verdict a run would give

@@ -15,7 +15,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from robot.cli.common import CFG, DB, EXIT_CONFIG, EXIT_OK, exit_for
+from robot.cli.common import CFG, CSV_TABLE, DB, EXIT_CONFIG, EXIT_OK, exit_for
 from robot.cli.safe_text import safe, terminal
 from robot.cli.store_lookup import cli_store
 from robot.cli.tables import column, narrow_table
@@ -36,7 +36,7 @@ def _store(database: str | None, config: Path | None, *, read_only: bool = True)
 def runs(
     limit: int = typer.Option(20, help="How many runs"),
     as_json: bool = typer.Option(False, "--json"),
-    as_csv: bool = typer.Option(False, "--csv", help="CSV with a header line"),
+    as_csv: bool = CSV_TABLE,
     database: str | None = DB,
     config: Path | None = CFG,
 ) -> None:

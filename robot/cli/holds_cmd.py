@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from classifiers.codes import REASONS, allowed
-from robot.cli.common import CFG, DB, EXIT_CONFIG, EXIT_OK, config_path
+from robot.cli.common import CFG, CSV_TABLE, DB, EXIT_CONFIG, EXIT_OK, JSON_LINES, ONLY_CUSTOMER, config_path
 from robot.cli.holds_view import held_csv, held_json, held_table, refused_table, waiting_table
 from robot.cli.safe_text import terminal, visible
 from robot.cli.store_lookup import cli_store
@@ -53,10 +53,10 @@ def _return_reason(value: str) -> Reason:
 
 
 def held(
-    customer: str | None = typer.Option(None, "--customer", help="Only this customer's invoices (any case)"),
+    customer: str | None = ONLY_CUSTOMER,
     error_type: str | None = typer.Option(None, "--error-type", help="Only this error type (PAY, OTH, ...)"),
-    as_json: bool = typer.Option(False, "--json", help="JSON Lines"),
-    as_csv: bool = typer.Option(False, "--csv", help="CSV with a header line"),
+    as_json: bool = JSON_LINES,
+    as_csv: bool = CSV_TABLE,
     database: str | None = DB,
     config: Path | None = CFG,
 ) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from robot.cli.common import CFG, DB, EXIT_CONFIG, EXIT_OK
+from robot.cli.common import CFG, DB, EXIT_CONFIG, EXIT_OK, ONLY_CUSTOMER
 from robot.cli.store_lookup import cli_store
 from robot.reports.cells import formula_safe
 
@@ -41,7 +41,7 @@ def _day(value: str | None, option: str) -> date | None:
 def report(
     since: str | None = typer.Option(None, "--since", help="First day of receipt (YYYY-MM-DD, Copenhagen)"),
     until: str | None = typer.Option(None, "--until", help="Last day of receipt (included)"),
-    customer: str | None = typer.Option(None, "--customer", help="Only this customer's invoices"),
+    customer: str | None = ONLY_CUSTOMER,
     supplier: str | None = typer.Option(None, "--supplier", help="Only this supplier's (CVR number)"),
     as_json: bool = typer.Option(False, "--json", help="One JSON object"),
     as_csv: bool = typer.Option(False, "--csv", help="CSV: section,key,figure,value"),

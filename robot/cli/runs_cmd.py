@@ -19,7 +19,7 @@ from loguru import logger
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from robot.cli.common import EXIT_FAILED, RUN_CONFIG, config_path
+from robot.cli.common import EXIT_FAILED, RUN_CONFIG, SUMMARY_JSON, config_path
 from robot.cli.safe_text import terminal
 from robot.cli.summary import echo_summary, exit_code, print_summary
 from robot.configuration.envvars import ENV_URL
@@ -112,7 +112,7 @@ def _run(robot: Robot, options: RunOptions, *, as_json: bool) -> RunSummary:
 
 def run(
     config: Path | None = RUN_CONFIG,
-    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON"),
+    as_json: bool = SUMMARY_JSON,
     dry_run: bool = typer.Option(False, "--dry-run", help="Classify only: post, return and notify nothing"),
     trigger: str = typer.Option("manual", help="What started the run (recorded)"),
 ) -> None:
@@ -133,7 +133,7 @@ def run(
 
 
 def demo(
-    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON"),
+    as_json: bool = SUMMARY_JSON,
     keep: bool = typer.Option(False, "--keep", help="Keep earlier demo state instead of starting afresh"),
     sandbox: bool = typer.Option(
         False, "--sandbox", help="The full loop over HTTP: sandbox purchase system → robot → test ERP"

@@ -19,7 +19,7 @@ from types import FrameType
 import typer
 from loguru import logger
 
-from robot.cli.common import EXIT_CONFIG, RUN_CONFIG, config_path, exit_for
+from robot.cli.common import EXIT_CONFIG, RUN_CONFIG, SUMMARY_JSON, config_path, exit_for
 from robot.cli.summary import echo_summary
 from robot.errors import ConfigError
 from robot.logsetup import configure_logging
@@ -88,7 +88,7 @@ def worker(
     batch: int = typer.Option(50, min=1, help="Invoices claimed and decided at a time"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Classify only: post, return and notify nothing"),
     fetch: bool = typer.Option(True, "--fetch/--no-fetch", help="Fetch from the source first"),
-    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON"),
+    as_json: bool = SUMMARY_JSON,
     json_log: str | None = JSON_LOG,
     verbose: bool = VERBOSE,
 ) -> None:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from robot.cli.common import CFG, DB, EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK, config_path
+from robot.cli.common import CFG, DB, EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK, ONLY_CUSTOMER, config_path
 from robot.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def what_if(
     ),
     since: str | None = typer.Option(None, "--since", help="Received on or after this day (YYYY-MM-DD)"),
     until: str | None = typer.Option(None, "--until", help="Received on or before this day (YYYY-MM-DD)"),
-    customer: str | None = typer.Option(None, "--customer", help="Only this customer's invoices"),
+    customer: str | None = ONLY_CUSTOMER,
     config: Path | None = CFG,
     database: str | None = DB,
     as_json: bool = typer.Option(False, "--json", help="One JSON object: customers and changes"),
@@ -85,9 +85,12 @@ def what_if(
     loaded = load_config(path)
     start, end = when(since), when(until, end=True)
     master, classifier = prepare(loaded, criteria=criteria, rules=rules or [])
-    if customer is not None and customer not in master.by_id:
-        typer.echo(f"unknown customer {customer!r}; known: {', '.join(sorted(master.by_id))}", err=True)
-        raise typer.Exit(EXIT_CONFIG)
+    if customer is not None:
+        known = {c.upper(): c for c in master.by_id}  # any case, as held --customer
+        if customer.strip().upper() not in known:
+            typer.echo(f"unknown customer {customer!r}; known: {', '.join(sorted(master.by_id))}", err=True)
+            raise typer.Exit(EXIT_CONFIG)
+        customer = known[customer.strip().upper()]
     with open_read_only(locate_store(database, path).url) as store:
         result = replay(
             store, master, classifier, loaded.pdf_templates(), since=start, until=end, customer=customer

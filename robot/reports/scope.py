@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, func
 
 from robot.store.schema import InvoiceRow
 
@@ -47,7 +47,7 @@ class Scope:
         if end is not None:
             conditions.append(InvoiceRow.received_at < end)
         if self.customer is not None:
-            conditions.append(InvoiceRow.customer_id == self.customer)
+            conditions.append(func.upper(InvoiceRow.customer_id) == self.customer.strip().upper())
         if self.supplier is not None:
             conditions.append(InvoiceRow.supplier_key == self.supplier)
         return conditions
