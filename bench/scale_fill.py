@@ -96,7 +96,7 @@ def demo_suppliers() -> list[str]:
     """The supplier keys of the clean demo invoices the bench sends, most frequent first."""
     from collections import Counter
 
-    from classifiers.lookups import supplier_key
+    from classifiers.keys import supplier_key
     from robot.readers import read_document
     from tests.support.bulk import clean_samples
 
@@ -106,7 +106,7 @@ def demo_suppliers() -> list[str]:
 
 def rows(count: int, first_id: int, seed: int = 17) -> Iterator[tuple[Any, ...]]:
     """``count`` decided invoices (invoice row values in :data:`COLUMNS` order, ids from ``first_id``)."""
-    from classifiers.lookups import canonical_invoice_number, normalise_invoice_number
+    from classifiers.keys import canonical_invoice_number, normalise_invoice_number
 
     rng = random.Random(seed)
     keys = demo_suppliers() + [f"3{n:07d}" for n in range(SUPPLIERS)]
@@ -247,7 +247,7 @@ def generate_pg(conn: psycopg.Connection[Any], count: int, first: int) -> None:
     Numbers ``R<supplier rank>X<id>`` are their own normalised and canonical form (no punctuation,
     look-alike letters or leading zeros), so the server can write all three columns.
     """
-    from classifiers.lookups import canonical_invoice_number, normalise_invoice_number
+    from classifiers.keys import canonical_invoice_number, normalise_invoice_number
 
     assert canonical_invoice_number("R12X3405") == normalise_invoice_number("R12X3405") == "R12X3405"
     keys = (demo_suppliers() + [f"3{n:07d}" for n in range(SUPPLIERS)])[:SUPPLIERS]

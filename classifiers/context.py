@@ -94,7 +94,7 @@ class HistoryLookup(Protocol):
         """Candidates for "nearly the same number", with their canonical numbers (parallel).
 
         At least every invoice of that supplier whose canonical number
-        (:func:`~classifiers.lookups.canonical_invoice_number`) equals ``canonical_number`` or whose
+        (:func:`~classifiers.keys.canonical_invoice_number`) equals ``canonical_number`` or whose
         amount equals ``payable`` (when not zero), in the order they were seen; it may hold more
         (the in-memory index gives all of the supplier's). DUP-SUSPECT compares these only.
         """

@@ -18,7 +18,8 @@ from sqlalchemy import insert, update
 
 from classifiers.api import Context, PriorInvoice
 from classifiers.engine import Classifier
-from classifiers.lookups import HistoryIndex, HistoryKey, canonical_invoice_number, normalise_invoice_number
+from classifiers.keys import HistoryKey, canonical_invoice_number, normalise_invoice_number
+from classifiers.lookups import HistoryIndex
 from robot.model import DocumentType, Identifier, Invoice, Party, Totals
 from robot.processing.context import MasterData
 from robot.store.history import StoreHistory

@@ -6,14 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from classifiers.api import History, PriorInvoice, Vendor, VendorMaster
-from classifiers.lookups import (
-    HistoryIndex,
-    VendorIndex,
-    canonical_invoice_number,
-    cvr_of,
-    normalise_invoice_number,
-    supplier_key,
-)
+from classifiers.keys import canonical_invoice_number, cvr_of, normalise_invoice_number, supplier_key
+from classifiers.lookups import HistoryIndex, VendorIndex
 from robot.model import DocumentType, Identifier, Invoice, Party
 
 

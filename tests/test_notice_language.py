@@ -23,7 +23,7 @@ from lxml import etree
 
 from classifiers.api import REGISTRY, Finding, PriorInvoice
 from classifiers.engine import Classifier
-from classifiers.lookups import supplier_key
+from classifiers.keys import supplier_key
 from connectors.base import OutgoingNotice
 from connectors.testing.fakes import MemoryLedger, MemoryNotifier, MemorySource
 from robot.configuration.settings import ContactSettings

@@ -1,8 +1,12 @@
 """A command that will read a PDF starts the reader child first, so that the child's start-up runs
-beside the command's own (issue 15: ``parse`` of one PDF); one that will not starts none."""
+beside the command's own (issue 15: ``parse`` of one PDF); one that will not starts none. A document
+command ends without the interpreter's teardown, and says all it would have said."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,3 +59,59 @@ def test_the_warmed_child_reads_the_first_document() -> None:
     sandbox.warm_up()  # already running: nothing new is started
     assert sandbox._pool._child is child
     sandbox.shutdown()
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("ending", "status", "stderr"),
+    [
+        ("pass", 0, ""),
+        ("sys.exit(3)", 3, ""),
+        ("sys.exit(None)", 0, ""),
+        ("sys.exit('no such file: x.pdf')", 1, "no such file: x.pdf\n"),
+    ],
+)
+def test_ending_at_once_keeps_the_status_the_output_and_the_exit_handlers(
+    ending: str, status: int, stderr: str
+) -> None:
+    done = _python(
+        "import atexit, sys\n"
+        "from robot.cli.warm import end_at_once\n"
+        "atexit.register(lambda: sys.stderr.write('handler ran\\n'))\n"
+        "def command():\n"
+        "    sys.stdout.write('x' * 1_000_000)  # more than any pipe buffer: flushed, not lost\n"
+        f"    {ending}\n"
+        "end_at_once(command)\n"
+        "print('not reached')\n"
+    )
+    assert done.returncode == status
+    assert done.stdout == "x" * 1_000_000
+    assert done.stderr == stderr + "handler ran\n"
+
+
+def test_an_exception_in_a_command_ended_at_once_still_ends_with_its_traceback() -> None:
+    done = _python("from robot.cli.warm import end_at_once\nend_at_once(lambda: 1 / 0)")
+    assert done.returncode == 1 and "ZeroDivisionError" in done.stderr
+
+
+def test_parse_of_a_pdf_through_the_console_script_says_what_the_command_says() -> None:
+    from typer.testing import CliRunner
+
+    from robot.cli.app import _register, app
+
+    _register()
+
+    script = Path(sys.executable).parent / "fakturarobot"
+    args = ["parse", "--json", "--pdf-templates", str(ROOT / "samples" / "pdf-templates"), str(PDF)]
+    done = subprocess.run([str(script), *args], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    in_process = CliRunner().invoke(app, args)
+    assert done.returncode == in_process.exit_code == 0, done.stderr
+    assert json.loads(done.stdout) == json.loads(in_process.output)
+    missing = subprocess.run(
+        [str(script), "parse", str(ROOT / "no-such.pdf")], capture_output=True, text=True, timeout=120
+    )
+    assert missing.returncode == CliRunner().invoke(app, ["parse", str(ROOT / "no-such.pdf")]).exit_code
+    assert missing.returncode != 0 and "no-such.pdf" in missing.stderr + missing.stdout

@@ -26,7 +26,7 @@ import pytest
 
 from classifiers.api import Context, PriorInvoice
 from classifiers.engine import CRASH_CODE, Classifier
-from classifiers.lookups import supplier_key
+from classifiers.keys import supplier_key
 from robot import model as m
 from robot.errors import ReadError
 from robot.processing.context import MasterData

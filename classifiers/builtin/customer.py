@@ -23,7 +23,7 @@ from stdnum.dk.cvr import compact as compact_cvr
 
 from classifiers.api import Context, Finding
 from classifiers.builtin._family import Family
-from classifiers.lookups import supplier_cvr
+from classifiers.keys import supplier_cvr
 from classifiers.texts import Text, amount_da, at_most
 from robot.model import Invoice
 

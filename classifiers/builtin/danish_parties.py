@@ -23,7 +23,7 @@ from stdnum.dk import cvr as stdnum_cvr
 from classifiers.api import Context, Finding
 from classifiers.builtin._family import Family
 from classifiers.builtin.danish import danish_supplier, danish_trade, peppol_ids
-from classifiers.lookups import cvr_of
+from classifiers.keys import cvr_of
 from classifiers.texts import Text, amount_da, at_least
 from robot.model import AllowanceCharge, Invoice, SourceFormat
 

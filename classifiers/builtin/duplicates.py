@@ -36,7 +36,7 @@ from classifiers.api import Context, Finding, History, PriorInvoice
 from classifiers.builtin._family import Family
 from classifiers.context import HistoryLookup
 from classifiers.deferred import deferred
-from classifiers.lookups import canonical_invoice_number, normalise_invoice_number, supplier_key
+from classifiers.keys import canonical_invoice_number, normalise_invoice_number, supplier_key
 from classifiers.texts import Text, amount_da, amount_en, date_long_da, date_long_en
 from robot.model import Invoice
 

@@ -30,7 +30,7 @@ from classifiers.api import Context, Finding, OrderLine, PurchaseOrder
 from classifiers.builtin._family import Family
 from classifiers.builtin.danish import criteria_of
 from classifiers.criteria import Tolerance
-from classifiers.lookups import supplier_cvr
+from classifiers.keys import supplier_cvr
 from classifiers.texts import Text, amount, amount_da, at_most, number, number_da
 from robot.model import Invoice, Line
 

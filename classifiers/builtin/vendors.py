@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from classifiers.api import Context, Finding, Vendor, VendorMaster
 from classifiers.builtin._family import Family
 from classifiers.deferred import deferred
-from classifiers.lookups import supplier_cvr
+from classifiers.keys import supplier_cvr
 from classifiers.texts import Text
 from robot.model import Invoice, PaymentMeans
 

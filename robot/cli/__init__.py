@@ -13,12 +13,15 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """The ``fakturarobot`` command: a command that will read a PDF starts the reader child before
-    Typer and the command are imported (:mod:`robot.cli.warm`)."""
-    from robot.cli.warm import warm_reader
+    Typer and the command are imported, and a document command ends without the interpreter's
+    teardown (:mod:`robot.cli.warm`)."""
+    from robot.cli.warm import DOCUMENT_COMMANDS, command_of, end_at_once, warm_reader
 
     warm_reader(sys.argv[1:])
     from robot.cli.app import main as run
 
+    if command_of(sys.argv[1:]) in DOCUMENT_COMMANDS:
+        end_at_once(run)  # a document command: no teardown of the interpreter to wait for
     run()
 
 

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator
 
-from robot.configuration.yamlconf import Loc
+if TYPE_CHECKING:
+    from robot.configuration.yamlconf import Loc
 
 ValueType = Literal["int", "float", "date", "datetime"]
 Group = Literal["sum", "min", "max", "first", "last", "join"]

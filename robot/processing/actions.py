@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from classifiers.api import Finding, PriorInvoice
 from classifiers.engine import Classifier
-from classifiers.lookups import supplier_key
+from classifiers.keys import supplier_key
 from connectors.base import Ledger, Posting
 from robot.codes import Verdict
 from robot.configuration.settings import ContactSettings

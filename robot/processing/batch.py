@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 
-from classifiers.lookups import HistoryKey, supplier_key
+from classifiers.keys import HistoryKey, supplier_key
 from connectors.base import Posting
 from robot.model import Invoice
 from robot.processing import decision

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from classifiers.api import Context, PriorInvoice, PurchaseOrder, Vendor
 from classifiers.criteria import Customer, CustomersFile
-from classifiers.lookups import HistoryIndex, HistoryKey, RunHistory, VendorIndex
+from classifiers.keys import HistoryKey
+from classifiers.lookups import HistoryIndex, RunHistory, VendorIndex
 from robot.configuration.masterdata import load_customers, load_orders, load_vendors
 from robot.model import Invoice
 

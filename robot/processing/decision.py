@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from classifiers.api import Finding, PriorInvoice
 from classifiers.engine import Classifier
-from classifiers.lookups import supplier_key
+from classifiers.keys import supplier_key
 from robot.codes import InvoiceState, Reason, Verdict
 from robot.errors import ReadError
 from robot.model import Invoice

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from classifiers.api import Finding
-from classifiers.lookups import canonical_invoice_number, normalise_invoice_number, supplier_key
+from classifiers.keys import canonical_invoice_number, normalise_invoice_number, supplier_key
 from robot.codes import InvoiceState, Verdict
 from robot.model import Invoice
 from robot.processing.decision import Decision

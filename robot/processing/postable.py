@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from classifiers.api import Vendor
-from classifiers.lookups import supplier_cvr, supplier_key
+from classifiers.keys import supplier_cvr, supplier_key
 from connectors.base import INTAKE_PROBLEM, Posting
 from robot.errors import ReadError
 from robot.model import Invoice

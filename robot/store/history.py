@@ -35,7 +35,8 @@ from sqlalchemy import and_, or_, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.api import PriorInvoice
-from classifiers.lookups import HistoryIndex, HistoryKey, canonical_invoice_number, normalise_invoice_number
+from classifiers.keys import HistoryKey, canonical_invoice_number, normalise_invoice_number
+from classifiers.lookups import HistoryIndex
 from robot.store.queries import HISTORY_COLUMNS
 from robot.store.schema import Document, InvoiceRow, InvoiceState
 

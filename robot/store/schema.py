@@ -164,7 +164,7 @@ class InvoiceRow(Base):
     document_type: Mapped[str | None] = mapped_column(String(16), default=None)
     invoice_number: Mapped[str | None] = mapped_column(String(128), default=None)
     number_normalised: Mapped[str | None] = mapped_column(String(128), default=None)
-    # folded for "nearly the same number" (classifiers.lookups.canonical_invoice_number; 0013)
+    # folded for "nearly the same number" (classifiers.keys.canonical_invoice_number; 0013)
     number_canonical: Mapped[str | None] = mapped_column(String(128), default=None)
     supplier_key: Mapped[str | None] = mapped_column(String(128), default=None)
     supplier_name: Mapped[str | None] = mapped_column(String(256), default=None)

@@ -14,7 +14,7 @@ import lxml.html
 import pytest
 from sqlalchemy import select, text
 
-from classifiers.lookups import normalise_invoice_number
+from classifiers.keys import normalise_invoice_number
 from robot.store.repo import Store
 from robot.store.schema import InvoiceRow, utcnow
 from robot.web.reads.search import QueryError, SearchQuery, amount, filtered, search

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from classifiers.lookups import normalise_invoice_number, supplier_cvr, supplier_key
+from classifiers.keys import normalise_invoice_number, supplier_cvr, supplier_key
 from robot.errors import ReadError
 from robot.model import Invoice
 from robot.readers.currencies import is_iso4217

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from classifiers.lookups import cvr_of
+from classifiers.keys import cvr_of
 from robot.processing.customer_state import CustomerState, customer_state
 from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow, error_type_codes
 from robot.web.reads.customer import (

@@ -31,7 +31,7 @@ from classifiers.builtin.orders import match_line
 from classifiers.builtin.vendors import find_vendor
 from classifiers.criteria import BANK_DETAIL_CODES
 from classifiers.engine import load_rules
-from classifiers.lookups import canonical_invoice_number
+from classifiers.keys import canonical_invoice_number
 from robot.model import Invoice, Line, PaymentMeans
 from robot.store.schema import InvoiceRow
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import load_only
 
-from classifiers.lookups import cvr_of
+from classifiers.keys import cvr_of
 from robot.store.holds import Standing
 from robot.store.schema import ErrorTypeRow, FindingRow, InvoiceRow, InvoiceState
 from robot.web.reads.paging import bounded, page_of

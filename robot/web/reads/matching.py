@@ -1,7 +1,7 @@
 """How an invoice is found by its number, its supplier or a range of a column (a date, an amount),
 as the search, the customer's pages and the status API all find it.
 
-The number is matched as the store keeps it (:func:`classifiers.lookups.normalise_invoice_number`:
+The number is matched as the store keeps it (:func:`classifiers.keys.normalise_invoice_number`:
 case and spaces ignored), along ``ix_invoices_number``; a supplier by its CVR (the store's
 ``supplier_key``, along ``ix_invoices_supplier_id``) or else by a part of its name without case
 (``ILIKE``, on PostgreSQL along 0007's trigram index), ``%`` and ``_`` in the text matched as
@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select
 
-from classifiers.lookups import cvr_of, normalise_invoice_number
+from classifiers.keys import cvr_of, normalise_invoice_number
 from robot.store.schema import InvoiceRow
 
 Query = TypeVar("Query", bound="Select[*tuple[Any, ...]]")

@@ -5,7 +5,7 @@ filter is one indexed condition at 1,000,000 invoices, on an index ending in ``i
 comes in order without a sort (migration 0006: ``ix_invoices_number``, ``_supplier_id``,
 ``_customer``, ``_state_id``, ``_issue_date``, ``_received_at``, ``_payable``; on PostgreSQL the
 name search also by 0007's trigram index). The invoice number is matched as the store keeps it
-(:func:`classifiers.lookups.normalise_invoice_number`: case and spaces ignored), a supplier by its
+(:func:`classifiers.keys.normalise_invoice_number`: case and spaces ignored), a supplier by its
 CVR (the store's ``supplier_key``) or by a part of its name (case-insensitive ``ILIKE``, bounded by
 the page size), a customer exactly, amounts and dates as ranges.
 

@@ -1,7 +1,7 @@
 """The duplicate history answered by the store (issue 17): a folded invoice number and two indexes
 
 ``invoices.number_canonical`` holds the invoice number with punctuation, leading zeros and
-look-alike letters folded away (:func:`classifiers.lookups.canonical_invoice_number`), so the
+look-alike letters folded away (:func:`classifiers.keys.canonical_invoice_number`), so the
 suspected-duplicate check "nearly the same number" is one lookup on (``supplier_key``,
 ``number_canonical``) instead of every number of the supplier loaded into memory. Existing rows
 are filled here, in batches. ``ix_invoices_document`` finds the invoices of one document (the
@@ -24,7 +24,7 @@ BATCH = 10_000
 
 
 def upgrade() -> None:
-    from classifiers.lookups import canonical_invoice_number
+    from classifiers.keys import canonical_invoice_number
 
     add_columns("invoices", sa.Column("number_canonical", sa.String(length=128), nullable=True))
     conn = op.get_bind()
