@@ -65,18 +65,18 @@ def _python(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
 
 
-@pytest.mark.parametrize(
-    ("ending", "status", "stderr"),
-    [
-        ("pass", 0, ""),
-        ("sys.exit(3)", 3, ""),
-        ("sys.exit(None)", 0, ""),
-        ("sys.exit('no such file: x.pdf')", 1, "no such file: x.pdf\n"),
-    ],
-)
-def test_ending_at_once_keeps_the_status_the_output_and_the_exit_handlers(
-    ending: str, status: int, stderr: str
-) -> None:
+#: how a command ends → the exit status and what stderr says before the exit handler
+ENDINGS = {
+    "pass": (0, ""),
+    "sys.exit(3)": (3, ""),
+    "sys.exit(None)": (0, ""),
+    "sys.exit('no such file: x.pdf')": (1, "no such file: x.pdf\n"),
+}
+
+
+@pytest.mark.parametrize("ending", ENDINGS)
+def test_ending_at_once_keeps_the_status_the_output_and_the_exit_handlers(ending: str) -> None:
+    status, stderr = ENDINGS[ending]
     done = _python(
         "import atexit, sys\n"
         "from robot.cli.warm import end_at_once\n"
