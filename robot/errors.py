@@ -14,6 +14,7 @@ RobotError
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -140,3 +141,18 @@ class BankFileError(ReadError):
 
     def with_file(self, file: str) -> BankFileError:
         return BankFileError(self.reason, file=file, field=self.field, expected=self.expected)
+
+
+class ConfigErrors(ConfigError):
+    """Several errors in one configuration file; ``errors`` holds each, in file order."""
+
+    def __init__(self, errors: Sequence[ConfigError]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0]
+        body = "; ".join(e.message for e in self.errors[1:])
+        super().__init__(
+            f"{len(self.errors)} errors: {first.message}" + (f"; {body}" if body else ""),
+        )
+        # ConfigError.__init__ would prefix file:line; keep the message as the joined list.
+        self.file = first.file
+        self.line = first.line

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict
 
 from classifiers.api import PurchaseOrder, Vendor
 from robot.configuration.masterdata import cvr_warnings, load_customers, load_orders, load_vendors
-from robot.configuration.yamlconf import ConfigErrors, load_yaml_model
-from robot.errors import ConfigError
+from robot.configuration.yamlconf import load_yaml_model
+from robot.errors import ConfigError, ConfigErrors
 from tests.conftest import SAMPLES
 
 VENDOR = """\

@@ -12,8 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from robot.configuration.settings import LoadedConfig, load_config
-from robot.configuration.yamlconf import ConfigErrors
-from robot.errors import ConfigError
+from robot.errors import ConfigError, ConfigErrors
 
 
 def locate(path: Path, loc: tuple[str | int, ...], *, key: bool = False) -> int | None:

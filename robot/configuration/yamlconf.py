@@ -24,33 +24,18 @@ from __future__ import annotations
 import json
 import types
 import typing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from robot.errors import ConfigError
+from robot.errors import ConfigError, ConfigErrors
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
 Check = Callable[[M], Iterable[tuple[Loc, str]]]
-
-
-class ConfigErrors(ConfigError):
-    """Several errors in one configuration file; ``errors`` holds each, in file order."""
-
-    def __init__(self, errors: Sequence[ConfigError]) -> None:
-        self.errors = list(errors)
-        first = self.errors[0]
-        body = "; ".join(e.message for e in self.errors[1:])
-        super().__init__(
-            f"{len(self.errors)} errors: {first.message}" + (f"; {body}" if body else ""),
-        )
-        # ConfigError.__init__ would prefix file:line; keep the message as the joined list.
-        self.file = first.file
-        self.line = first.line
 
 
 def read_config_text(path: Path, file: str) -> str:
@@ -221,7 +206,7 @@ class TextExpected(str):
         return self
 
 
-def _config_error(err: Any, node: yaml.Node, model: type[BaseModel], file: str) -> ConfigError:
+def _config_error(err: Any, node: yaml.Node, model: type[Any], file: str) -> ConfigError:
     loc: Loc = tuple(err["loc"])
     where = ".".join(str(p) for p in loc)
     kind = err["type"]
@@ -244,7 +229,7 @@ def _config_error(err: Any, node: yaml.Node, model: type[BaseModel], file: str) 
     return ConfigError(f"{where}: {text}{shown}", file=file, line=line_of(node, loc))
 
 
-def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
+def _allowed_keys(model: type[Any], loc: Loc) -> list[str]:
     """The field names of the model found by walking ``loc`` through the model's annotations."""
     current: Any = model
     for step in loc:

@@ -53,15 +53,6 @@ class Template:
 
         return load_template(path)
 
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Pickled as its JSON (to the reader sandbox): about five times faster than the models.
-
-        A static value YAML read as a date (JSON would make it text) keeps the models.
-        """
-        if any(isinstance(f, FieldSettings) and isinstance(f.value, date) for f in self.spec.fields.values()):
-            return Template, (self.name, self.path, self.spec, self.warnings)
-        return _from_json, (self.name, self.path, self.spec.model_dump_json(), self.warnings)
-
     @property
     def issuer(self) -> str:
         return self.spec.issuer or self.spec.keywords[0]
@@ -102,10 +93,6 @@ class Template:
         that cannot be read) are listed under ``DROPPED``.
         """
         return _Extraction(self, prepared, area_text).run()
-
-
-def _from_json(name: str, path: Path, spec: str, warnings: tuple[ConfigError, ...]) -> Template:
-    return Template(name, path, TemplateFile.model_validate_json(spec), warnings)
 
 
 @lru_cache(maxsize=4096)

@@ -19,36 +19,20 @@ again; a cache that cannot be read or written is ignored (it is never needed).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
-from robot.configuration.yamlconf import (
-    ConfigErrors,
-    Loc,
-    _config_error,
-    compose_yaml,
-    line_of,
-    read_config_text,
-)
-from robot.errors import ConfigError, ReadError
+from robot.errors import ConfigError, ConfigErrors, ReadError
 from robot.model import Invoice
 from robot.pdftext.area import AreaText
 from robot.pdftext.extract import Template
 from robot.pdftext.mapping import to_invoice
 from robot.pdftext.template_cache import CACHE_ENV, DiskCache, Loaded
-from robot.pdftext.template_file import TemplateFile, fields_usable, lenient, regexes_compile
 
 __all__ = ["CACHE_ENV", "TemplateSet", "load_template", "template_files"]
 
 SUFFIXES = (".yml", ".yaml", ".json")
-MAX_TEMPLATE_BYTES = 1024 * 1024
-_MAX_PASSES = 25
 
 _cache: dict[tuple[str, str, int, int], Loaded] = {}
 
@@ -162,122 +146,13 @@ def load_template(path: Path, disk: DiskCache | None = None) -> Template:
     if loaded is None and disk is not None:
         loaded = disk.get(path, key)
     if loaded is None:
-        cleaned: list[dict[str, Any]] = []
-        loaded = _load(path, stat.st_size, cleaned)
+        from robot.pdftext.template_read import read_template  # YAML and pydantic: only now
+
+        loaded = read_template(path, stat.st_size)
         if disk is not None:
-            disk.put(path, key, loaded, cleaned[0] if cleaned else None)
+            disk.put(path, key, loaded)
     _cache[mine] = loaded
     template, errors = loaded
     if template is None:
         raise errors[0] if len(errors) == 1 else ConfigErrors(errors)
     return template
-
-
-def _load(path: Path, size: int, cleaned: list[dict[str, Any]] | None = None) -> Loaded:
-    file = str(path)
-    try:
-        if size > MAX_TEMPLATE_BYTES:
-            raise ConfigError(f"a template of more than {MAX_TEMPLATE_BYTES} bytes", file=file)
-        node, data = _parse(path, file)
-        if not isinstance(data, dict):
-            raise ConfigError("a template is a mapping (issuer, keywords, fields, ...)", file=file, line=1)
-        warnings = [_at(node, loc, msg, file, key=len(loc) == 2) for loc, msg in lenient(data)]
-        spec = _validated(node, data, file, warnings)
-        if cleaned is not None:
-            cleaned.append(data)  # what validated, unknown keys removed (for the disk cache)
-    except ConfigErrors as exc:
-        return None, tuple(exc.errors)
-    except ConfigError as exc:
-        return None, (exc,)
-    return Template(path.stem, path, spec, tuple(sorted(warnings, key=lambda w: w.line or 0))), ()
-
-
-def _parse(path: Path, file: str) -> tuple[yaml.Node | None, Any]:
-    text = read_config_text(path, file)
-    if path.suffix != ".json":
-        node, data = compose_yaml(text, file, fast=True)
-        if node is None:
-            raise ConfigError("file is empty", file=file, line=1)
-        return node, data
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        line = getattr(exc, "lineno", None)
-        raise ConfigError(f"JSON syntax error: {getattr(exc, 'msg', exc)}", file=file, line=line) from None
-    try:  # JSON is YAML: the node tree gives the lines for the messages
-        node, _ = compose_yaml(text, file, fast=True)
-    except ConfigError:
-        node = None
-    return node, data
-
-
-def _validated(
-    node: yaml.Node | None, data: dict[str, Any], file: str, warnings: list[ConfigError]
-) -> TemplateFile:
-    """``data`` as a TemplateFile; each unknown key is dropped with a warning, other errors refuse."""
-    for _ in range(_MAX_PASSES):
-        try:
-            spec = TemplateFile.model_validate(data)
-        except ValidationError as exc:
-            extra = [e for e in exc.errors() if e["type"] == "extra_forbidden"]
-            if not extra:
-                if node is None:
-                    raise ConfigErrors(
-                        [
-                            ConfigError(f"{'.'.join(map(str, e['loc']))}: {e['msg']}", file=file)
-                            for e in exc.errors()
-                        ]
-                    ) from None
-                errors = [_config_error(e, node, TemplateFile, file) for e in exc.errors()]
-                raise (errors[0] if len(errors) == 1 else ConfigErrors(errors)) from None
-            for err in extra:
-                loc: Loc = tuple(err["loc"])
-                if _drop(data, loc):
-                    where = ".".join(str(p) for p in _data_loc(data, loc[:-1]))
-                    warnings.append(
-                        _at(
-                            node,
-                            loc,
-                            f"unknown key {loc[-1]!r}{' in ' + where if where else ''} "
-                            "ignored (invoice2data ignores it too)",
-                            file,
-                            key=True,
-                        )
-                    )
-            continue
-        break
-    else:  # pragma: no cover - each pass removes at least one key
-        raise ConfigError("too many unknown keys", file=file)
-    problems = [
-        _at(node, loc, msg, file) for check in (regexes_compile, fields_usable) for loc, msg in check(spec)
-    ]
-    if problems:
-        raise problems[0] if len(problems) == 1 else ConfigErrors(problems)
-    return spec
-
-
-def _data_loc(data: Any, loc: Loc) -> list[str | int]:
-    """The steps of a pydantic ``loc`` that are keys or indexes in ``data`` (union tags left out)."""
-    steps: list[str | int] = []
-    current = data
-    for step in loc:
-        in_list = isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current)
-        if not in_list and not (isinstance(current, dict) and step in current):
-            continue
-        current = current[step]
-        steps.append(step)
-    return steps
-
-
-def _drop(data: Any, loc: Loc) -> bool:
-    current = data
-    for step in _data_loc(data, loc[:-1]):
-        current = current[step]
-    if isinstance(current, dict) and loc[-1] in current:
-        del current[loc[-1]]
-        return True
-    return False
-
-
-def _at(node: yaml.Node | None, loc: Loc, message: str, file: str, *, key: bool = False) -> ConfigError:
-    return ConfigError(message, file=file, line=line_of(node, loc, key=key) if node is not None else None)

@@ -2,8 +2,10 @@
 
 One JSON file per template folder, under ``$FAKTURAROBOT_CACHE_DIR`` (default
 ``$XDG_CACHE_HOME/fakturarobot``, else ``~/.cache/fakturarobot``): for each file its modification
-time and size, the validated content (unknown keys removed), its warnings and its problems. An
-entry whose file changed is not used; a cache that cannot be read or written is ignored.
+time and size, the validated template (:mod:`robot.pdftext.template_file`'s dataclasses as plain
+data), its warnings and its problems. An entry is read back into the dataclasses as it was written,
+without validating it again (and so without pydantic); an entry whose file changed is not used,
+and a cache that cannot be read or written is ignored.
 """
 
 from __future__ import annotations
@@ -11,19 +13,27 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import asdict
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-
-from pydantic import ValidationError
 
 from robot.configuration.cachedir import CACHE_ENV, cache_dir
 from robot.errors import ConfigError
 from robot.pdftext.extract import Template
-from robot.pdftext.template_file import TemplateFile
+from robot.pdftext.template_file import (
+    Area,
+    BlockSettings,
+    FieldSettings,
+    LinesSettings,
+    Options,
+    TableSettings,
+    TemplateFile,
+)
 
 __all__ = ["CACHE_ENV", "CACHE_VERSION", "DiskCache", "Loaded", "cache_dir"]
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the validated dataclasses, not the file's content
 
 Loaded = tuple[Template | None, tuple[ConfigError, ...]]
 
@@ -66,17 +76,19 @@ class DiskCache:
             if errors:
                 return None, errors
             warnings = tuple(ConfigError(m, file=file, line=line) for line, m in entry["warnings"])
-            spec = TemplateFile.model_validate(entry["data"])
-        except (ValidationError, KeyError, TypeError, ValueError):
+            spec = template_from(entry["data"])
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
         return Template(path.stem, path, spec, warnings), ()
 
-    def put(self, path: Path, key: tuple[str, int, int], loaded: Loaded, data: dict[str, Any] | None) -> None:
+    def put(self, path: Path, key: tuple[str, int, int], loaded: Loaded) -> None:
         template, errors = loaded
+        data = None
         if template is not None:
             try:
-                if data is None or json.loads(json.dumps(data)) != data:
-                    return  # a value JSON does not keep (a YAML date): read from the file each time
+                data = json.loads(json.dumps(asdict(template.spec), default=_encoded))
+                if template_from(data) != template.spec:
+                    return  # a value JSON does not keep: read from the file each time
             except (TypeError, ValueError):
                 return
         self.entries[key[0]] = {
@@ -99,3 +111,59 @@ class DiskCache:
             os.replace(temporary, self.path)
         except OSError:
             return
+
+
+def template_from(data: dict[str, Any]) -> TemplateFile:
+    """The template that :func:`dataclasses.asdict` (and JSON) made ``data`` of."""
+    lines, tables = data["lines"], data["tables"]
+    options = data["options"]
+    return TemplateFile(
+        **{
+            **data,
+            "fields": {name: _field(spec) for name, spec in data["fields"].items()},
+            "options": Options(**{**options, "replace": [(old, new) for old, new in options["replace"]]}),
+            "lines": None
+            if lines is None
+            else [BlockSettings(**b) for b in lines]
+            if isinstance(lines, list)
+            else _lines(lines),
+            "tables": None
+            if tables is None
+            else [TableSettings(**t) for t in tables]
+            if isinstance(tables, list)
+            else TableSettings(**tables),
+        }
+    )
+
+
+def _area(data: dict[str, Any] | None) -> Area | None:
+    return None if data is None else Area(**data)
+
+
+def _lines(data: dict[str, Any]) -> LinesSettings:
+    rules = [BlockSettings(**b) for b in data["rules"]]
+    return LinesSettings(**{**data, "rules": rules, "area": _area(data["area"])})
+
+
+def _field(data: dict[str, Any]) -> FieldSettings | LinesSettings:
+    if data.get("parser") == "lines":
+        return _lines(data)
+    return FieldSettings(**{**data, "area": _area(data["area"]), "value": _decoded(data["value"])})
+
+
+def _encoded(value: object) -> dict[str, str]:
+    """A static value YAML read as a date or a time, in JSON."""
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not kept in the cache")
+
+
+def _decoded(value: object) -> object:
+    if isinstance(value, dict) and len(value) == 1:
+        if set(value) == {"$datetime"}:
+            return datetime.fromisoformat(value["$datetime"])
+        if set(value) == {"$date"}:
+            return date.fromisoformat(value["$date"])
+    return value
