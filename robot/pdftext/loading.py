@@ -11,9 +11,10 @@ an error of the whole set (a configuration mistake, not a template's).
 Each file is parsed once, with libyaml's C loader where PyYAML has it, and kept by
 ``(path, modification time, size)``: in the process (a second load re-reads nothing) and on disk,
 in a JSON file per folder under ``$FAKTURAROBOT_CACHE_DIR`` (default ``$XDG_CACHE_HOME/fakturarobot``,
-else ``~/.cache/fakturarobot``) holding each file's validated content, warnings and problems, so a
-new process (``fakturarobot parse one.pdf``) validates the JSON instead of parsing YAML and
-compiling every regular expression again. A file whose size or modification time changed is read
+else ``~/.cache/fakturarobot``) holding each file's validated template, warnings and problems, so a
+new process (``fakturarobot parse one.pdf``) reads the templates back as plain data instead of
+parsing YAML, validating and compiling every regular expression again (only a file read again
+imports YAML and pydantic: :mod:`robot.pdftext.template_read`). A file whose size or modification time changed is read
 again; a cache that cannot be read or written is ignored (it is never needed).
 """
 
