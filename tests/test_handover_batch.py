@@ -27,8 +27,10 @@ from robot.errors import TransientError
 from robot.running.run import Robot, RunOptions
 from robot.store.fence import BatchFence, LeaseLost
 from robot.store.history import StoreHistory
+from robot.store.repo import Store
 from robot.store.schema import Event, InvoiceRow, InvoiceState
 from tests.support.bulk import make_inbox, write_config
+from tests.support.storerows import add_invoice
 
 WORKER = "h:1:w1"
 WRITES = ("INSERT", "UPDATE", "DELETE", "COMMIT")
@@ -235,3 +237,30 @@ def test_a_journal_flush_that_fails_records_none_of_the_batch_as_posted(
     keys = _journal_keys(hundred)
     assert len(keys) == 100 and set(keys.values()) == {1}
     assert len(events) == 100 and set(events.values()) == {1}
+
+
+@pytest.mark.postgres
+def test_the_claim_check_is_one_statement_on_a_kept_connection_that_survives_a_restart(
+    pg_fresh_url: str,
+) -> None:
+    import psycopg
+
+    store = Store.open(pg_fresh_url)
+    try:
+        with store.sessions.begin() as s:
+            row = add_invoice(s, 1, state=InvoiceState.RECEIVED, claimed_by=WORKER)
+        sent: list[str] = []
+        listener = lambda *args: sent.append(str(args[2]))  # noqa: E731
+        assert store.still_claims(row.id, WORKER)  # the first question opens the connection
+        event.listen(store.engine, "before_cursor_execute", listener)
+        assert store.still_claims(row.id, WORKER) and not store.still_claims(row.id, "h:2:w2")
+        assert len(sent) == 2 and all(s.lstrip().upper().startswith("SELECT") for s in sent)
+        probe = store._probe().connection.dbapi_connection
+        assert probe is not None
+        backend = probe.info.backend_pid  # type: ignore[attr-defined]
+        with psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres", autocommit=True) as c:
+            c.execute("SELECT pg_terminate_backend(%s)", (backend,))  # as a server restart would
+        assert store.still_claims(row.id, WORKER)  # asked again on a new connection
+        event.remove(store.engine, "before_cursor_execute", listener)
+    finally:
+        store.close()

@@ -14,8 +14,9 @@ in a JSON file per folder under ``$FAKTURAROBOT_CACHE_DIR`` (default ``$XDG_CACH
 else ``~/.cache/fakturarobot``) holding each file's validated template, warnings and problems, so a
 new process (``fakturarobot parse one.pdf``) reads the templates back as plain data instead of
 parsing YAML, validating and compiling every regular expression again (only a file read again
-imports YAML and pydantic: :mod:`robot.pdftext.template_read`). A file whose size or modification time changed is read
-again; a cache that cannot be read or written is ignored (it is never needed).
+imports YAML and pydantic: :mod:`robot.pdftext.template_read`). A file whose size or
+modification time changed is read again; a cache that cannot be read or written is ignored (it is
+never needed).
 """
 
 from __future__ import annotations

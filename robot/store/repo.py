@@ -66,6 +66,7 @@ class Store(RunLog, WorkQueue, Queries, HoldQueue, Decisions, Completions):
         return str(self.engine.dialect.name)
 
     def close(self) -> None:
+        self.close_probe()
         self.engine.dispose()
 
     def __enter__(self) -> Store:
