@@ -84,6 +84,23 @@ def test_a_batch_fence_renews_all_once_then_only_reads_while_fresh() -> None:
     assert queue.renewed[-1] == [3]
 
 
+def test_asking_the_erp_sends_nothing_while_fresh_and_posting_is_verified() -> None:
+    now = [0.0]
+    queue = FakeQueue({1, 2})
+    fence = BatchFence(queue, [1, 2, 3], WORKER, timedelta(seconds=30), clock=lambda: now[0])
+    fence.take()
+    fence.hold(1, "asking the ERP")
+    assert queue.reads == 0 and queue.renewed == [[1, 2, 3]]  # a lookup: no statement
+    queue.ours.discard(1)  # taken over during the lookup
+    with pytest.raises(LeaseLost):
+        fence.check(1, "posting to the ERP")  # found before the post
+    with pytest.raises(LeaseLost):
+        fence.hold(3, "asking the ERP")  # known lost at take(): not even asked
+    now[0] = 10.0
+    fence.hold(2, "asking the ERP")  # stale: renewed alone, as before a side effect
+    assert queue.renewed[-1] == [2] and queue.reads == 1
+
+
 def test_a_claim_taken_over_while_fresh_is_found_before_the_erp_call() -> None:
     queue = FakeQueue({1, 2})
     fence = BatchFence(queue, [1, 2], WORKER, timedelta(minutes=5))

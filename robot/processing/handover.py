@@ -74,7 +74,8 @@ def erp_number(
     whether it was found there; None when the ERP refused it, which holds the invoice (POST-REFUSED).
     The number is not recorded here (:func:`hand_over` records it, a batch records its together)."""
     try:
-        _fenced(fence, "asking the ERP")
+        if fence is not None:
+            fence.hold("asking the ERP")  # a lookup: verified before the post that may follow
         existing = erp_call(lambda: ledger.find(posting))
         if existing is not None:
             return existing, True

@@ -97,6 +97,10 @@ class Fence(_Heartbeat):
             raise LeaseLost(self.invoice_id, self.worker, step)
         self.renewals += 1
 
+    def hold(self, step: str) -> None:
+        """Before a step without a side effect (asking the ERP): renewed as before a side effect."""
+        self.check(step)
+
     def _beat(self) -> None:
         interval = max(self.lease.total_seconds() / 3, 0.05)
         while not self._stop.wait(interval):
@@ -121,6 +125,11 @@ class Fencing(Protocol):
 
     def check(self, step: str) -> None: ...
 
+    def hold(self, step: str) -> None:
+        """The invoice is in hand for a step without a side effect (a lookup); raises
+        :class:`LeaseLost` when its claim is known to be gone. Verifying it is left to ``check``."""
+        ...
+
 
 class RenewingMany(Protocol):
     """What a batch's fence renews through (:meth:`robot.store.queue.WorkQueue.renew_many`)."""
@@ -134,13 +143,14 @@ class BatchFence(_Heartbeat):
     """One worker's hold on the invoices of a batch while it hands them over, one after the other.
 
     ``take()`` renews every claim in one statement and keeps the invoices still this worker's (the
-    others are ``lost``). ``check(invoice_id, step)`` right before a side effect verifies that the
-    claim is still this worker's: while the invoice's last renewal is fresh (started less than
-    lease/3 ago: two thirds of a lease at least are left, measured from before the statement that
-    set it) by a read, which commits nothing, else by renewing that invoice alone; it raises
-    :class:`LeaseLost` when the claim is gone (its lease lapsed and another worker took it, or the
-    worker was taken for dead). Inside ``with fence:`` a heartbeat renews the
-    invoice in hand (the last one checked) every lease/3, as :class:`Fence` does; the batch's tail
+    others are ``lost``). ``hold(invoice_id, step)`` takes an invoice in hand for a lookup (no
+    statement while its renewal is fresh). ``check(invoice_id, step)`` right before a side effect
+    verifies that the claim is still this worker's: while the invoice's last renewal is fresh
+    (started less than lease/3 ago: two thirds of a lease at least are left, measured from before
+    the statement that set it) by a read, which commits nothing, else by renewing that invoice
+    alone; it raises :class:`LeaseLost` when the claim is gone (its lease lapsed and another worker
+    took it, or the worker was taken for dead). Inside ``with fence:`` a heartbeat renews the
+    invoice in hand (the last one held or checked) every lease/3, as :class:`Fence` does; the batch's tail
     is not renewed, so when the ERP is slow its lease lapses and another worker may take it over
     (this worker's check then finds it gone). With a fast ERP the whole batch is handed over on the
     one renewal of ``take()``. Store writes that finish an invoice stay conditional on
@@ -185,6 +195,16 @@ class BatchFence(_Heartbeat):
             elif not self.queue.still_claims(invoice_id, self.worker):  # taken over (a dead worker's?)
                 self.done(invoice_id)
                 self.lost.add(invoice_id)
+        if invoice_id not in self.held:
+            raise LeaseLost(invoice_id, self.worker, step)
+
+    def hold(self, invoice_id: int, step: str) -> None:
+        """The invoice is in hand (the heartbeat renews it) for a step without a side effect: no
+        statement while its renewal is fresh; :meth:`check` verifies before the side effect."""
+        self._in_hand = invoice_id
+        stale = self.clock() - self._renewed.get(invoice_id, -math.inf) >= self.fresh_for
+        if invoice_id in self.held and stale:
+            self._renew([invoice_id])
         if invoice_id not in self.held:
             raise LeaseLost(invoice_id, self.worker, step)
 
@@ -237,3 +257,6 @@ class HeldInvoice:
 
     def check(self, step: str) -> None:
         self.fence.check(self.invoice_id, step)
+
+    def hold(self, step: str) -> None:
+        self.fence.hold(self.invoice_id, step)
