@@ -224,17 +224,17 @@ class StoreHistory:
         for r in s.execute(query):
             self.rows_fetched += 1
             rows[r[0]] = PriorInvoice(r[0], r[1] or "", r[2] or "", r[3], r[4], r[5])
-        by_supplier: dict[str, list[PriorInvoice]] = defaultdict(list)
+        # each earlier invoice with its folded numbers, worked out once (not once per key asking)
+        by_supplier: dict[str, list[tuple[PriorInvoice, str, str]]] = defaultdict(list)
         by_sha: dict[str, list[PriorInvoice]] = defaultdict(list)
         for prior in sorted(rows.values(), key=lambda p: p.invoice_id):  # in the order they came
-            by_supplier[prior.supplier_key].append(prior)
+            folded = normalise_invoice_number(prior.number), canonical_invoice_number(prior.number)
+            by_supplier[prior.supplier_key].append((prior, *folded))
             if prior.sha256:
                 by_sha[prior.sha256].append(prior)
         for key in keys:
             answer = answers[key]
-            for prior in by_supplier.get(key.supplier_key, ()):
-                number = normalise_invoice_number(prior.number)
-                canonical = canonical_invoice_number(prior.number)
+            for prior, number, canonical in by_supplier.get(key.supplier_key, ()):
                 if key.number and number == key.number:
                     answer.numbers.append(prior)
                 if (
