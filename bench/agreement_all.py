@@ -28,6 +28,7 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT.parent / "shared" / "corpora"
 
+from bench.agreement_codes import VEFA_ALLOWANCES  # noqa: E402
 from classifiers.api import Context  # noqa: E402
 from classifiers.engine import Classifier  # noqa: E402
 from robot.errors import ReadError  # noqa: E402
@@ -133,6 +134,7 @@ ALLOWED: tuple[Allowance, ...] = (
         "a line allowance/charge without ChargeIndicator: the official rule adds it to neither sum, the "
         "model (is_charge: bool) reads it as an allowance.",
     ),
+    *(Allowance(*allowance) for allowance in VEFA_ALLOWANCES),  # the code-list rules' (BR-CL-*)
 )
 
 
