@@ -42,7 +42,7 @@ from classifiers.builtin._coded import (
     vat_currencies,
 )
 from classifiers.builtin._en_common import EN16931, line_label
-from classifiers.codelists.lookup import lists
+from classifiers.codelists.lookup import allowed
 from classifiers.texts import Text
 from robot.model import Invoice, SourceFormat
 
@@ -133,9 +133,9 @@ _CHECKS: tuple[Check, ...] = (
 MIRRORED = tuple(check.official for check in _CHECKS)
 
 
-def _expected(codelist: str, allowed: frozenset[str]) -> Text:
-    if len(allowed) <= 12:
-        listed = ", ".join(sorted(allowed))
+def _expected(codelist: str, codes: frozenset[str]) -> Text:
+    if len(codes) <= 12:
+        listed = ", ".join(sorted(codes))
         return Text(f"en kode i {codelist}: {listed}", f"a code of {codelist}: {listed}")
     return Text(f"en kode i {codelist}", f"a code of {codelist}")
 
@@ -149,11 +149,12 @@ def code_lists(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         return
     cii = rules == "en16931-cii"
     for check in _CHECKS:
-        official_lists = lists(rules, check.official)
         for coded in check.values(invoice, cii):
-            allowed = frozenset[str]().union(*(official_lists[i] for i in coded.lists))
+            codes = allowed(rules, check.official, coded.lists)
+            if coded.value in codes and not check.upper:  # the usual case: a code as it stands
+                continue
             normal = normalize_space(_upper(coded.value) if check.upper else coded.value)
-            if normal in allowed:
+            if normal in codes:
                 continue
             at_da = at_en = ""
             if coded.line is not None:
@@ -166,7 +167,7 @@ def code_lists(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 en=f"{at_en}{coded.en} ({coded.field}) is {value}, which is not a code of {check.codelist} "
                 f"({check.official}).",
                 found=value,
-                expected=_expected(check.codelist, allowed),
+                expected=_expected(check.codelist, codes),
                 field=coded.field,
                 line_id=coded.line_id,
                 official_ids=(check.official,),

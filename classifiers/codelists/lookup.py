@@ -12,9 +12,11 @@ They come from :mod:`classifiers.codelists._data`, generated from the official a
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from classifiers.codelists._data import LISTS, RULES, SOURCES
 
-__all__ = ["LISTS", "RULES", "SOURCES", "codes", "lists"]
+__all__ = ["LISTS", "RULES", "SOURCES", "allowed", "codes", "lists"]
 
 
 def lists(rule_set: str, official_id: str) -> tuple[frozenset[str], ...]:
@@ -26,3 +28,14 @@ def codes(rule_set: str, official_id: str) -> frozenset[str]:
     """The (first) code list of ``official_id`` in ``rule_set`` (``en16931-ubl``, ``en16931-cii``,
     ``peppol``)."""
     return lists(rule_set, official_id)[0]
+
+
+@lru_cache(maxsize=256)
+def allowed(rule_set: str, official_id: str, which: tuple[int, ...]) -> frozenset[str]:
+    """The codes of the assert's lists at positions ``which``, together (made once, then kept)::
+
+    >>> allowed("en16931-ubl", "BR-CL-01", (0, 1)) >= codes("en16931-ubl", "BR-CL-01")
+    True
+    """
+    found = lists(rule_set, official_id)
+    return frozenset[str]().union(*(found[i] for i in which))
