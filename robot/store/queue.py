@@ -34,8 +34,8 @@ class WorkQueue:
 
     engine: Engine
     sessions: sessionmaker[Session]
-    _probe_connection: Connection | None = None
-    _probe_lock = threading.Lock()  # one store per worker process: its threads take turns
+    _probe_connection: Connection | None  # still_claims' connection, opened at its first question
+    _probe_lock: threading.Lock  # the store's threads take turns on it
 
     @property
     def dialect(self) -> str:
@@ -262,21 +262,20 @@ def _renewal(invoice_ids: Sequence[int], worker: str, lease: timedelta) -> Any:
     )
 
 
-#: :meth:`WorkQueue.still_claims`' one statement (a constant: compiled once, its cache key kept)
-_STILL_CLAIMED_ONE = select(InvoiceRow.id).where(
-    InvoiceRow.id == bindparam("invoice_id"),
-    InvoiceRow.claimed_by == bindparam("worker"),
-    InvoiceRow.state.in_(InvoiceState.PENDING),
-)
+def _claimed_by(worker: Any) -> Any:
+    """Pending and claimed by ``worker`` (a name, or a bound parameter)."""
+    return and_(InvoiceRow.claimed_by == worker, InvoiceRow.state.in_(InvoiceState.PENDING))
 
 
 def _still_claimed(invoice_ids: Sequence[int], worker: str) -> Any:
     """The invoices of ``invoice_ids`` that are pending and claimed by ``worker``."""
-    return and_(
-        InvoiceRow.id.in_(list(invoice_ids)),
-        InvoiceRow.claimed_by == worker,
-        InvoiceRow.state.in_(InvoiceState.PENDING),
-    )
+    return and_(InvoiceRow.id.in_(list(invoice_ids)), _claimed_by(worker))
+
+
+#: :meth:`WorkQueue.still_claims`' one statement (a constant: compiled once, its cache key kept)
+_STILL_CLAIMED_ONE = select(InvoiceRow.id).where(
+    InvoiceRow.id == bindparam("invoice_id"), _claimed_by(bindparam("worker"))
+)
 
 
 def customer_of_row(row: InvoiceRow) -> str | None:

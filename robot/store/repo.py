@@ -23,6 +23,7 @@ lease was lost never records a decision or a completion over another worker's.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,6 +51,8 @@ class Store(RunLog, WorkQueue, Queries, HoldQueue, Decisions, Completions):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self._probe_connection = None
+        self._probe_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str | None = None, *, existing: bool = False, upgrade: bool = False) -> Store:
