@@ -187,24 +187,24 @@ class BatchFence(_Heartbeat):
 
     def check(self, invoice_id: int, step: str) -> None:
         """The fence for one invoice's side effect: raises :class:`LeaseLost` when its claim is gone."""
+        self._in_hand_for(invoice_id, step, verify=True)
+
+    def hold(self, invoice_id: int, step: str) -> None:
+        """The invoice is in hand (the heartbeat renews it) for a step without a side effect: no
+        statement while its renewal is fresh; :meth:`check` verifies before the side effect."""
+        self._in_hand_for(invoice_id, step, verify=False)
+
+    def _in_hand_for(self, invoice_id: int, step: str, *, verify: bool) -> None:
+        """Take the invoice in hand: renewed alone when its renewal is stale, else (``verify``) read
+        to see that it is still this worker's; LeaseLost when it is not."""
         self._in_hand = invoice_id
         age = self.clock() - self._renewed.get(invoice_id, -math.inf)
         if invoice_id in self.held:
             if age >= self.fresh_for:
                 self._renew([invoice_id])
-            elif not self.queue.still_claims(invoice_id, self.worker):  # taken over (a dead worker's?)
+            elif verify and not self.queue.still_claims(invoice_id, self.worker):  # taken over
                 self.done(invoice_id)
                 self.lost.add(invoice_id)
-        if invoice_id not in self.held:
-            raise LeaseLost(invoice_id, self.worker, step)
-
-    def hold(self, invoice_id: int, step: str) -> None:
-        """The invoice is in hand (the heartbeat renews it) for a step without a side effect: no
-        statement while its renewal is fresh; :meth:`check` verifies before the side effect."""
-        self._in_hand = invoice_id
-        stale = self.clock() - self._renewed.get(invoice_id, -math.inf) >= self.fresh_for
-        if invoice_id in self.held and stale:
-            self._renew([invoice_id])
         if invoice_id not in self.held:
             raise LeaseLost(invoice_id, self.worker, step)
 
