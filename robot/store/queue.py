@@ -10,19 +10,18 @@ its one statement); a worker whose claim is gone gets :class:`~robot.store.fence
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, or_, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from robot.store import queue_sql as sql
 from robot.store.fence import Fence, LeaseLost
 from robot.store.schema import InvoiceRow, InvoiceState, utcnow
 
@@ -68,30 +67,27 @@ class WorkQueue:
             )
 
     def claim(self, worker: str, limit: int, lease: timedelta, *, exclude: Iterable[int] = ()) -> list[int]:
-        """Claim up to ``limit`` pending invoices for ``worker`` until the lease expires.
+        """Claim up to ``limit`` pending invoices for ``worker`` until the lease expires; their ids
+        in order.
 
-        PostgreSQL uses ``FOR UPDATE SKIP LOCKED`` so several workers never claim the same invoice;
-        an expired lease (a dead worker) returns the invoice to the pool. Invoices waiting out an
+        PostgreSQL claims in one statement, committed by itself (``UPDATE ... WHERE id IN (SELECT
+        ... FOR UPDATE SKIP LOCKED) RETURNING id``), so several workers never claim the same
+        invoice; ``exclude`` is one array parameter there, however many invoices a run has tried.
+        An expired lease (a dead worker) returns the invoice to the pool. Invoices waiting out an
         ERP back-off (``retry_after`` in the future) are left alone.
         """
         now = utcnow()
+        skip = list(exclude)
+        if self.dialect == "postgresql":
+            params = {"now": now, "limit": limit, "skip": skip, "worker": worker, "until": now + lease}
+            with self.sessions() as s:  # one round trip, no BEGIN
+                connection = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                return sorted(int(i) for i in connection.execute(sql.CLAIM, params).scalars())
         with self.sessions.begin() as s:
-            query = (
-                select(InvoiceRow.id)
-                .where(
-                    InvoiceRow.state.in_(InvoiceState.PENDING),
-                    or_(InvoiceRow.lease_until.is_(None), InvoiceRow.lease_until < now),
-                    or_(InvoiceRow.retry_after.is_(None), InvoiceRow.retry_after <= now),
-                )
-                .order_by(InvoiceRow.id)
-                .limit(limit)
-            )
-            skip = list(exclude)
+            query = sql.claimable(bindparam("now")).order_by(InvoiceRow.id).limit(limit)
             if skip:
                 query = query.where(InvoiceRow.id.notin_(skip))
-            if self.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            ids = list(s.scalars(query))
+            ids = list(s.scalars(query, {"now": now}))
             if ids:
                 s.execute(
                     update(InvoiceRow)
@@ -143,7 +139,7 @@ class WorkQueue:
             yield None
             return
         with self.sessions.begin() as s:
-            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(supplier_key)})
+            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": sql.lock_key(supplier_key)})
             yield s
 
     @contextmanager
@@ -162,7 +158,7 @@ class WorkQueue:
         decisions happen under them, as :meth:`supplier_transaction` does for one invoice.
         """
         with self.sessions.begin() as s:
-            keys = sorted({_lock_key(k) for k in supplier_keys})
+            keys = sorted({sql.lock_key(k) for k in supplier_keys})
             if keys and self.dialect == "postgresql":
                 s.execute(
                     text(
@@ -173,7 +169,7 @@ class WorkQueue:
                 )
             owned: set[int] = set()
             if invoice_ids:
-                owned = set(s.scalars(_renewal(invoice_ids, worker, lease)))
+                owned = set(s.scalars(sql.renewal(invoice_ids, worker, lease)))
             yield s, owned
 
     def release_many(self, invoice_ids: Sequence[int], worker: str) -> None:
@@ -207,7 +203,7 @@ class WorkQueue:
         """:meth:`renew` for a batch in one statement: the ids whose claim is still ``worker``'s."""
         if not invoice_ids:
             return set()
-        query = _renewal(invoice_ids, worker, lease)
+        query = sql.renewal(invoice_ids, worker, lease)
         with self.sessions() as s:  # one statement, committed by itself: one round trip, no BEGIN
             connection = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             return {int(i) for i in connection.execute(query).scalars()}
@@ -223,11 +219,11 @@ class WorkQueue:
         params = {"invoice_id": invoice_id, "worker": worker}
         if self.dialect != "postgresql":
             with self.sessions() as s:
-                return s.execute(_STILL_CLAIMED_ONE, params).first() is not None
+                return s.execute(sql.STILL_CLAIMED_ONE, params).first() is not None
         with self._probe_lock:
             for attempt in (1, 2):
                 try:
-                    return self._probe().execute(_STILL_CLAIMED_ONE, params).first() is not None
+                    return self._probe().execute(sql.STILL_CLAIMED_ONE, params).first() is not None
                 except DBAPIError as exc:
                     self.close_probe()
                     if attempt == 2 or not exc.connection_invalidated:
@@ -252,41 +248,9 @@ class WorkQueue:
             return customer_of_row(s.get_one(InvoiceRow, invoice_id))
 
 
-def _renewal(invoice_ids: Sequence[int], worker: str, lease: timedelta) -> Any:
-    """``UPDATE`` a full lease onto the pending invoices still claimed by ``worker``, returning their ids."""
-    return (
-        update(InvoiceRow)
-        .where(_still_claimed(invoice_ids, worker))
-        .values(lease_until=utcnow() + lease)
-        .returning(InvoiceRow.id)
-    )
-
-
-def _claimed_by(worker: Any) -> Any:
-    """Pending and claimed by ``worker`` (a name, or a bound parameter)."""
-    return and_(InvoiceRow.claimed_by == worker, InvoiceRow.state.in_(InvoiceState.PENDING))
-
-
-def _still_claimed(invoice_ids: Sequence[int], worker: str) -> Any:
-    """The invoices of ``invoice_ids`` that are pending and claimed by ``worker``."""
-    return and_(InvoiceRow.id.in_(list(invoice_ids)), _claimed_by(worker))
-
-
-#: :meth:`WorkQueue.still_claims`' one statement (a constant: compiled once, its cache key kept)
-_STILL_CLAIMED_ONE = select(InvoiceRow.id).where(
-    InvoiceRow.id == bindparam("invoice_id"), _claimed_by(bindparam("worker"))
-)
-
-
 def customer_of_row(row: InvoiceRow) -> str | None:
     """The invoice's customer: as classified, else as the purchase system's metadata says."""
     return row.customer_id or (row.source_meta or {}).get("customer")
-
-
-def _lock_key(supplier_key: str) -> int:
-    """The advisory lock number of a supplier (the same for every worker)."""
-    digest = hashlib.sha256(f"supplier:{supplier_key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _alive(pid: int) -> bool:

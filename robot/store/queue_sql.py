@@ -1,0 +1,74 @@
+"""The work queue's statements (:class:`robot.store.queue.WorkQueue`): claiming, renewing and
+checking a claim, and the supplier lock numbers. The ones sent per batch or per invoice are
+constants, compiled once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, all_, and_, bindparam, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from robot.store.schema import InvoiceRow, InvoiceState, utcnow
+
+
+def lock_key(supplier_key: str) -> int:
+    """The advisory lock number of a supplier (the same for every worker)."""
+    digest = hashlib.sha256(f"supplier:{supplier_key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def renewal(invoice_ids: Sequence[int], worker: str, lease: timedelta) -> Any:
+    """``UPDATE`` a full lease onto the pending invoices still claimed by ``worker``, returning their ids."""
+    return (
+        update(InvoiceRow)
+        .where(_still_claimed(invoice_ids, worker))
+        .values(lease_until=utcnow() + lease)
+        .returning(InvoiceRow.id)
+    )
+
+
+def _claimed_by(worker: Any) -> Any:
+    """Pending and claimed by ``worker`` (a name, or a bound parameter)."""
+    return and_(InvoiceRow.claimed_by == worker, InvoiceRow.state.in_(InvoiceState.PENDING))
+
+
+def _still_claimed(invoice_ids: Sequence[int], worker: str) -> Any:
+    """The invoices of ``invoice_ids`` that are pending and claimed by ``worker``."""
+    return and_(InvoiceRow.id.in_(list(invoice_ids)), _claimed_by(worker))
+
+
+def claimable(now: Any) -> Any:
+    """The ids of pending invoices free to claim at ``now``: no live lease, no ERP back-off."""
+    return select(InvoiceRow.id).where(
+        InvoiceRow.state.in_(InvoiceState.PENDING),
+        or_(InvoiceRow.lease_until.is_(None), InvoiceRow.lease_until < now),
+        or_(InvoiceRow.retry_after.is_(None), InvoiceRow.retry_after <= now),
+    )
+
+
+#: :meth:`~robot.store.queue.WorkQueue.claim`'s one statement on PostgreSQL (a constant: compiled once)
+CLAIM = (
+    update(InvoiceRow)
+    .where(
+        InvoiceRow.id.in_(
+            claimable(bindparam("now"))
+            .where(InvoiceRow.id != all_(bindparam("skip", type_=ARRAY(BigInteger))))
+            .order_by(InvoiceRow.id)
+            .limit(bindparam("limit"))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+    )
+    .values(claimed_by=bindparam("worker"), lease_until=bindparam("until"))
+    .returning(InvoiceRow.id)
+)
+
+#: :meth:`~robot.store.queue.WorkQueue.still_claims`' one statement (compiled once, its cache key kept)
+STILL_CLAIMED_ONE = select(InvoiceRow.id).where(
+    InvoiceRow.id == bindparam("invoice_id"), _claimed_by(bindparam("worker"))
+)
