@@ -65,11 +65,17 @@ def _supplier_of(supplier: str) -> str:
     return HistoryKey.of(_invoice(supplier, "1", None, None), None).supplier_key
 
 
-@pytest.fixture
-def history_store(tmp_path: Path) -> Iterator[tuple[Store, list[PriorInvoice]]]:
-    """A store with 400 generated invoices (decided or not, with or without the folded number)."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Store, list[PriorInvoice]]]:
+    """A store with 400 generated invoices (decided or not, with or without the folded number), on
+    SQLite and on PostgreSQL (whose questions are one statement of arrays)."""
     rng = random.Random(7)
-    store = Store.open(f"sqlite:///{tmp_path / 'history.db'}")
+    if request.param == "sqlite":
+        store = Store.open(f"sqlite:///{tmp_path / 'history.db'}")
+    else:
+        store = Store.open(request.getfixturevalue("pg_fresh_url"))
     now = utcnow()
     docs: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
@@ -163,6 +169,25 @@ def test_the_store_finds_what_the_index_of_the_same_invoices_finds(
     assert found > len(probes) // 3  # the generated history holds many duplicates and suspects
     codes = {f[0] for invoice, sha, own in probes for f in _findings(invoice, memory, sha, own)}
     assert codes == {"DUP-NUMBER", "DUP-DOCUMENT", "DUP-SUSPECT"}
+
+
+def test_a_batch_asked_at_once_finds_what_each_asked_alone_finds(
+    history_store: tuple[Store, list[PriorInvoice]],
+) -> None:
+    """A batch's questions in one query (prefetch), in chunks, the same invoice twice included:
+    each invoice's findings are those the in-memory index gives it."""
+    store, priors = history_store
+    memory = HistoryIndex(sorted(priors, key=lambda p: p.invoice_id))
+    stored = StoreHistory.of(store)
+    master = MasterData().with_history(stored)
+    probes = _probes()
+    probes = probes + probes[:7]  # asked twice in one batch: each answer is used once
+    keys = [HistoryKey.of(invoice, sha) for invoice, sha, _ in probes]
+    stored.prefetch(keys)
+    asked = stored.queries
+    for invoice, sha, own in probes:
+        assert _findings(invoice, None, sha, own, master) == _findings(invoice, memory, sha, own)
+    assert asked == -(-len(set(keys)) // 200) and stored.queries == asked  # one per chunk, none after
 
 
 def test_invoices_decided_in_the_run_count_as_in_the_index(

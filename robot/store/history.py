@@ -31,21 +31,18 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.api import PriorInvoice
 from classifiers.keys import HistoryKey, canonical_invoice_number, normalise_invoice_number
 from classifiers.lookups import HistoryIndex
-from robot.store.queries import HISTORY_COLUMNS
-from robot.store.schema import Document, InvoiceRow, InvoiceState
+from robot.store import history_sql as sql
 
 if TYPE_CHECKING:
     from robot.store.repo import Store
 
 __all__ = ["StoreHistory"]
 
-_UNDECIDED = (InvoiceState.RECEIVED, InvoiceState.READ)
 #: keys per statement: SQLite's parameter limit and PostgreSQL's planner both like it bounded
 CHUNK = 200
 
@@ -188,65 +185,74 @@ class StoreHistory:
         return answers
 
     def _ask_chunk(self, s: Session, keys: list[HistoryKey], answers: dict[HistoryKey, _Answer]) -> None:
-        arms: list[Any] = []
+        params: dict[str, list[Any]] = {"numbers": [], "canonicals": [], "payables": [], "unfolded": []}
         suppliers: set[str] = set()
         for key in keys:
             if not key.supplier_key and not (key.number or key.canonical or key.payable):
                 continue
-            same = InvoiceRow.supplier_key == key.supplier_key
             if key.number:
-                arms.append(and_(same, InvoiceRow.number_normalised == key.number))
+                params["numbers"].append((key.supplier_key, key.number))
             if key.canonical:
-                arms.append(and_(same, InvoiceRow.number_canonical == key.canonical))
+                params["canonicals"].append((key.supplier_key, key.canonical))
             if _nonzero(key.payable):  # the same amount: DUP-SUSPECT's date and its similar numbers
-                arms.append(and_(same, InvoiceRow.payable == key.payable))
+                params["payables"].append((key.supplier_key, key.payable))
             if key.canonical or key.number:
                 suppliers.add(key.supplier_key)
-        for supplier in suppliers:  # rows stored without a folded number (before 0013 filled it)
-            arms.append(and_(InvoiceRow.supplier_key == supplier, InvoiceRow.number_canonical.is_(None)))
+        params["unfolded"] = sorted(suppliers)
         shas = sorted({key.sha256 for key in keys if key.sha256})
-        decided = (
-            select(*HISTORY_COLUMNS)
-            .join(Document, Document.id == InvoiceRow.document_id)
-            .where(InvoiceRow.state.notin_(_UNDECIDED))
-            .where(InvoiceRow.supplier_key.is_not(None), InvoiceRow.invoice_number.is_not(None))
-        )
-        parts = []
-        if arms:
-            parts.append(decided.where(or_(*arms)))
-        if shas:
-            parts.append(decided.where(Document.sha256.in_(shas)))
-        if not parts:
+        asks_keys = any(params.values())
+        if not asks_keys and not shas:
             return
-        query = parts[0] if len(parts) == 1 else union_all(*parts)
         self.queries += 1
-        rows: dict[int, PriorInvoice] = {}
-        for r in s.execute(query):
+        rows: dict[int, tuple[PriorInvoice, str, str]] = {}
+        query: Any
+        if s.get_bind().dialect.name == "postgresql":
+            query, values = sql.PG_BY_ARRAYS, sql.as_arrays(params, shas)
+        else:
+            query = sql.BOTH if asks_keys and shas else sql.BY_KEYS if asks_keys else sql.BY_SHA
+            values = {**params, "shas": shas}
+        for r in s.execute(query, values):
             self.rows_fetched += 1
-            rows[r[0]] = PriorInvoice(r[0], r[1] or "", r[2] or "", r[3], r[4], r[5])
-        # each earlier invoice with its folded numbers, worked out once (not once per key asking)
-        by_supplier: dict[str, list[tuple[PriorInvoice, str, str]]] = defaultdict(list)
+            prior = PriorInvoice(r[0], r[1] or "", r[2] or "", r[3], r[4], r[5])
+            # the folded numbers as stored (the query matched on them); worked out for rows stored
+            # before 0013 filled them
+            number = r[6] if r[6] is not None else normalise_invoice_number(prior.number)
+            canonical = r[7] if r[7] is not None else canonical_invoice_number(prior.number)
+            rows[r[0]] = (prior, number, canonical)
+        # each earlier invoice filed once under what it can be asked by, in the order they came
+        numbers: dict[tuple[str, str], list[PriorInvoice]] = defaultdict(list)
+        amounts: dict[tuple[str, Decimal, date], list[PriorInvoice]] = defaultdict(list)
+        canonicals: dict[tuple[str, str], list[tuple[PriorInvoice, str]]] = defaultdict(list)
+        payables: dict[tuple[str, Decimal], list[tuple[PriorInvoice, str]]] = defaultdict(list)
         by_sha: dict[str, list[PriorInvoice]] = defaultdict(list)
-        for prior in sorted(rows.values(), key=lambda p: p.invoice_id):  # in the order they came
-            folded = normalise_invoice_number(prior.number), canonical_invoice_number(prior.number)
-            by_supplier[prior.supplier_key].append((prior, *folded))
+        for invoice_id in sorted(rows):
+            prior, number, canonical = rows[invoice_id]
+            numbers[prior.supplier_key, number].append(prior)
+            canonicals[prior.supplier_key, canonical].append((prior, canonical))
+            if prior.payable is not None:
+                payables[prior.supplier_key, prior.payable].append((prior, canonical))
+                if prior.issue_date is not None:
+                    amounts[prior.supplier_key, prior.payable, prior.issue_date].append(prior)
             if prior.sha256:
                 by_sha[prior.sha256].append(prior)
         for key in keys:
             answer = answers[key]
-            for prior, number, canonical in by_supplier.get(key.supplier_key, ()):
-                if key.number and number == key.number:
-                    answer.numbers.append(prior)
-                if (
-                    _nonzero(key.payable)
-                    and key.issue_date is not None
-                    and prior.payable == key.payable
-                    and prior.issue_date == key.issue_date
-                ):
-                    answer.amounts.append(prior)
-                if key.canonical and (
-                    canonical == key.canonical or (_nonzero(key.payable) and prior.payable == key.payable)
-                ):
-                    answer.like.append((prior, canonical))
+            paid = _nonzero(key.payable)
+            if key.number:
+                answer.numbers.extend(numbers.get((key.supplier_key, key.number), ()))
+            if paid and key.issue_date is not None:
+                assert key.payable is not None
+                answer.amounts.extend(amounts.get((key.supplier_key, key.payable, key.issue_date), ()))
+            if key.canonical:  # the same folded number, or the same amount: each once, in order
+                like = canonicals.get((key.supplier_key, key.canonical), [])
+                if paid:
+                    assert key.payable is not None
+                    same = payables.get((key.supplier_key, key.payable), [])
+                    like = sorted({p[0].invoice_id: p for p in (*like, *same)}.values(), key=_first_id)
+                answer.like.extend(like)
             if key.sha256:
                 answer.documents.extend(by_sha.get(key.sha256, ()))
+
+
+def _first_id(pair: tuple[PriorInvoice, str]) -> int:
+    return pair[0].invoice_id
