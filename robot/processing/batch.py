@@ -26,6 +26,7 @@ caller takes the invoices one at a time.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -52,6 +53,7 @@ class Decided:
     final: list[int] = field(default_factory=list)  # decided with nothing to hand over (e.g. returned)
     failures: list[tuple[int, Exception]] = field(default_factory=list)  # to record one by one
     lost: list[int] = field(default_factory=list)  # another worker's now
+    renewed_at: float | None = None  # when (time.monotonic) the claims of ``postings`` were renewed
 
 
 @dataclass(slots=True)
@@ -97,6 +99,7 @@ def decide_batch(
     locked = keys if actions.shared_history else set()
     store_backed = isinstance(history, StoreHistory)
     outcomes: list[tuple[int, Outcome]] = []
+    result.renewed_at = time.monotonic()  # before the statement that renews the batch's claims
     with store.batch_transaction([r.row.id for r in reads], worker, lease, locked) as (tx, owned):
         reads, lost = [r for r in reads if r.row.id in owned], [r for r in reads if r.row.id not in owned]
         result.lost = [r.row.id for r in lost]

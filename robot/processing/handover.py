@@ -12,8 +12,8 @@ refuses the posting holds the invoice (POST-REFUSED).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from loguru import logger
 
@@ -39,9 +39,17 @@ class ErpUnreachable(Exception):
 
 def intent(posting: Posting, ledger: str, *, recorded: bool = False) -> Intent:
     """The posting intent the store records before the ERP is called (the document left out)."""
-    payload = asdict(posting)
-    payload.pop("document", None)
+    payload = _shallow(posting)  # what dataclasses.asdict gives, without its deep copies
+    del payload["document"]
+    payload["lines"] = tuple(
+        {**_shallow(line), "dimensions": dict(line.dimensions)} for line in posting.lines
+    )
     return Intent(posting.idempotency_key, ledger, payload, recorded)
+
+
+def _shallow(value: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict (the values themselves, not copies)."""
+    return {f.name: getattr(value, f.name) for f in fields(value)}
 
 
 def hand_over(

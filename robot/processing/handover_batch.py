@@ -54,12 +54,16 @@ def hand_over_batch(
     max_attempts: int,
     erp_backoff: timedelta,
     erp_backoff_max: timedelta,
+    renewed_at: float | None = None,
 ) -> HandedOver:
-    """Hand over ``items`` (invoice id, posting) under one lease renewal and one ERP flush."""
+    """Hand over ``items`` (invoice id, posting) under one lease renewal and one ERP flush.
+
+    ``renewed_at``: when (``time.monotonic``) the statement that renewed their claims last started
+    (:attr:`robot.processing.batch.Decided.renewed_at`); while fresh, it is the renewal."""
     store, ledger = actions.store, actions.ledger
     out = HandedOver()
     fence = BatchFence(store, [invoice_id for invoice_id, _ in items], worker, lease)
-    fence.take()
+    fence.take(renewed_at)
     for invoice_id in sorted(fence.lost):  # another worker has it now (or it is finished)
         actions.lease_lost(LeaseLost(invoice_id, worker, "handing over"), run_id)
     posted: list[Posted] = []

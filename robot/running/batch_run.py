@@ -98,6 +98,7 @@ class BatchRun:
             worker=opts.worker,
             lease=opts.lease,
             stop=opts.stop,
+            renewed_at=decided.renewed_at,
             **self.limits,
         )
         self.problems.extend(handed.problems)

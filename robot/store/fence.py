@@ -180,9 +180,16 @@ class BatchFence(_Heartbeat):
         """Seconds a renewal counts as fresh (lease/3)."""
         return self.lease.total_seconds() / 3
 
-    def take(self) -> set[int]:
-        """Renew every claim now; the invoices still this worker's (the others are ``lost``)."""
-        self._renew(sorted(self.held))
+    def take(self, renewed_at: float | None = None) -> set[int]:
+        """Renew every claim now; the invoices still this worker's (the others are ``lost``).
+
+        ``renewed_at``: the time (this fence's clock) a statement that renewed every claim of the
+        batch started (the batch's deciding transaction); while that is fresh nothing is sent, and
+        :meth:`check` verifies each claim before its side effect as after a renewal here."""
+        if renewed_at is not None and self.clock() - renewed_at < self.fresh_for:
+            self._renewed.update(dict.fromkeys(self.held, renewed_at))
+        else:
+            self._renew(sorted(self.held))
         return set(self.held)
 
     def check(self, invoice_id: int, step: str) -> None:
