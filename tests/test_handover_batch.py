@@ -84,6 +84,23 @@ def test_a_batch_fence_renews_all_once_then_only_reads_while_fresh() -> None:
     assert queue.renewed[-1] == [3]
 
 
+def test_a_fresh_renewal_of_the_deciding_transaction_is_taken_and_a_stale_one_is_not() -> None:
+    now = [100.0]
+    queue = FakeQueue({1, 2})
+    fence = BatchFence(queue, [1, 2], WORKER, timedelta(seconds=30), clock=lambda: now[0])
+    assert fence.take(renewed_at=95.0) == {1, 2} and queue.renewed == []  # 5 s old: fresh, nothing sent
+    queue.ours.discard(2)  # taken over after the deciding transaction: found before the post
+    fence.check(1, "posting to the ERP")
+    with pytest.raises(LeaseLost):
+        fence.check(2, "posting to the ERP")
+    assert queue.reads == 2
+    now[0] = 105.0  # the renewal taken at 95 is now 10 s old: a third of the lease, renewed alone
+    fence.check(1, "posting to the ERP")
+    assert queue.renewed == [[1]]
+    stale = BatchFence(queue, [1, 3], WORKER, timedelta(seconds=30), clock=lambda: now[0])
+    assert stale.take(renewed_at=90.0) == {1} and queue.renewed[-1] == [1, 3]  # too old: renewed now
+
+
 def test_asking_the_erp_sends_nothing_while_fresh_and_posting_is_verified() -> None:
     now = [0.0]
     queue = FakeQueue({1, 2})
