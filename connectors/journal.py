@@ -33,6 +33,7 @@ import fcntl
 import json
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -116,6 +117,8 @@ class JournalLedger(Ledger):
         self._good_size = 0  # bytes up to the end of the last complete line
         self._count = 0
         self._batch = threading.local()  # .open: inside posting_batch; .unsynced: lines to fsync
+        self._lock_fd: tuple[int, int] | None = None  # (pid, descriptor) of the lock file, per process
+        self._lock_closer: weakref.finalize[Any, Any] | None = None
 
     @classmethod
     def from_settings(cls, settings: JournalSettings, base_dir: Path) -> JournalLedger:
@@ -133,24 +136,37 @@ class JournalLedger(Ledger):
         posted by a worker that then died is found by the one that takes it over.
         """
         with self._lock:
+            fd = self._lock_handle()
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                fh = self._lock_file().open("a+b")
-            except OSError as exc:
-                raise TransientError(f"cannot lock journal {self.path}: {exc}") from exc
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                fcntl.flock(fd, fcntl.LOCK_EX)
                 yield self._refresh()
             finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-                fh.close()
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _lock_handle(self) -> int:
+        """The lock file's descriptor, opened once per process (a ``flock`` belongs to an open
+        file, which a forked child would share: a child opens its own); closed with the ledger."""
+        held = self._lock_fd
+        if held is not None and held[0] == os.getpid():
+            return held[1]
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self._lock_file(), os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise TransientError(f"cannot lock journal {self.path}: {exc}") from exc
+        self._lock_fd = (os.getpid(), fd)
+        self._lock_closer = weakref.finalize(self, _close_in, os.getpid(), fd)
+        return fd
 
     def _refresh(self) -> dict[str, dict[str, Any]]:
         """Read the complete lines appended after ``_good_size`` (all of them the first time)."""
         if self._index is None:
             self._index, self._good_size, self._count = {}, 0, 0
         index = self._index
-        if not self.path.exists():
+        try:
+            if os.stat(self.path).st_size == self._good_size:
+                return index  # nothing appended since
+        except FileNotFoundError:
             return index
         with self.path.open("rb") as fh:
             fh.seek(self._good_size)
@@ -269,6 +285,16 @@ class JournalLedger(Ledger):
         return f"journal {self.path} writable ({len(self.entries()) if self.path.exists() else 0} postings)"
 
     def close(self) -> None:
-        """Forget the in-memory index (the next call reloads it)."""
+        """Forget the in-memory index (the next call reloads it) and close the lock file (opened
+        again if the journal is used after)."""
         with self._lock:
             self._index = None
+            if self._lock_closer is not None:
+                self._lock_closer()
+            self._lock_fd = self._lock_closer = None
+
+
+def _close_in(pid: int, fd: int) -> None:
+    """Close ``fd`` if this is the process that opened it (a forked child leaves its parent's)."""
+    if os.getpid() == pid:
+        os.close(fd)
