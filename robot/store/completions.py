@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, literal, select, update
+from sqlalchemy import BigInteger, Boolean, String, Table, bindparam, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
 
 from robot.store.decisions import owned
@@ -109,13 +110,24 @@ class Completions:
         if not posted:
             return set()
         now = utcnow()
+        ids = [invoice_id for invoice_id, _, _ in posted]
+        with self.sessions() as s:
+            if s.get_bind().dialect.name == "postgresql":  # one statement, committed by itself
+                values = {
+                    "ids": ids,
+                    "numbers": [number for _, number, _ in posted],
+                    "found": [found for _, _, found in posted],
+                    "worker": worker,
+                    "run_id": run_id,
+                    "now": now,
+                }
+                connection = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                query = _PG_POSTED if worker is not None else _PG_POSTED_UNFENCED
+                return set(ids) - {int(i) for i in connection.execute(query, values).scalars()}
         with self.sessions.begin() as s:
-            ids = [invoice_id for invoice_id, _, _ in posted]
             query = select(InvoiceRow.id).where(InvoiceRow.id.in_(ids))
             if worker is not None:
                 query = query.where(InvoiceRow.claimed_by == worker)
-            if s.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update()
             ours = set(s.scalars(query))
             rows = [p for p in posted if p[0] in ours]
             if rows:
@@ -147,3 +159,52 @@ class Completions:
                     ],
                 )
         return set(ids) - ours
+
+
+def _pg_posted(fenced: bool) -> Any:
+    """:meth:`Completions.complete_postings` on PostgreSQL: the invoices' update (only those still
+    claimed by ``:worker`` when ``fenced``), whose ``RETURNING`` feeds the postings' update and the
+    ``posted`` events as data-modifying CTEs; every list is one array parameter."""
+    invoices, postings, events = InvoiceRow.__table__, PostingRow.__table__, Event.__table__
+    assert isinstance(invoices, Table) and isinstance(postings, Table) and isinstance(events, Table)
+    asked = (
+        func.unnest(
+            bindparam("ids", type_=ARRAY(BigInteger)),
+            bindparam("numbers", type_=ARRAY(String)),
+            bindparam("found", type_=ARRAY(Boolean)),
+        )
+        .table_valued("id", "number", "found", name="posted")
+        .render_derived()
+    )
+    now = bindparam("now", type_=events.c.at.type)
+    done = update(invoices).where(invoices.c.id == asked.c.id)
+    if fenced:
+        done = done.where(invoices.c.claimed_by == bindparam("worker"))
+    done_cte = (
+        done.values(**_posted_values(asked.c.number, 0, now) | {"last_run_id": bindparam("run_id")})
+        .returning(invoices.c.id, asked.c.number, asked.c.found)
+        .cte("done")
+    )
+    booked = (
+        update(postings)
+        .where(postings.c.invoice_id == done_cte.c.id)
+        .values(state=InvoiceState.POSTED, erp_document_no=done_cte.c.number, posted_at=now)
+        .returning(postings.c.id)
+        .cte("booked")
+    )
+    detail = func.json_build_object(
+        "erp_document_no", done_cte.c.number, "found_existing", done_cte.c.found, type_=events.c.detail.type
+    )
+    noted = (
+        insert(events)
+        .from_select(
+            ["invoice_id", "run_id", "kind", "detail", "at"],
+            select(done_cte.c.id, bindparam("run_id"), literal("posted", events.c.kind.type), detail, now),
+        )
+        .returning(events.c.id)
+        .cte("noted")
+    )
+    return select(done_cte.c.id).add_cte(booked, noted)
+
+
+_PG_POSTED, _PG_POSTED_UNFENCED = _pg_posted(True), _pg_posted(False)
