@@ -68,6 +68,9 @@ class StoreHistory:
         self.sessions = sessions
         self._added = HistoryIndex()  # decided in this run (committed or not): on top of the store
         self._added_ids: set[int] = set()
+        # the run's additions by what numbers_like asks (same folded number, same amount), each with
+        # its place in the order added, so an invoice costs only its own matches, not its supplier's
+        self._added_like: dict[tuple[str, Any], list[tuple[int, PriorInvoice, str]]] = defaultdict(list)
         self._batch: dict[HistoryKey, list[_Answer]] = {}  # prefetched, each used once
         self._current: tuple[HistoryKey, _Answer] | None = None
         self.queries = 0  # statements sent (tests and the bench count them)
@@ -86,6 +89,10 @@ class StoreHistory:
             return
         self._added_ids.add(prior.invoice_id)
         self._added.add(prior)
+        canonical, place = canonical_invoice_number(prior.number), len(self._added_ids)
+        self._added_like[prior.supplier_key, ("canonical", canonical)].append((place, prior, canonical))
+        if _nonzero(prior.payable):
+            self._added_like[prior.supplier_key, ("payable", prior.payable)].append((place, prior, canonical))
 
     def __len__(self) -> int:
         """The invoices added in this run (the store's are never counted: that would be a scan)."""
@@ -138,10 +145,11 @@ class StoreHistory:
             return [], []
         answer = self._answer(supplier_key, canonical=canonical_number, payable=payable)
         pairs = [pair for pair in answer.like if pair[0].invoice_id not in self._added_ids]
-        added, canonicals = self._added.numbers_like(supplier_key, canonical_number, payable)
-        for prior, canonical in zip(added, canonicals, strict=True):
-            if canonical == canonical_number or (_nonzero(payable) and prior.payable == payable):
-                pairs.append((prior, canonical))
+        added = self._added_like.get((supplier_key, ("canonical", canonical_number)), [])
+        if _nonzero(payable):
+            same = self._added_like.get((supplier_key, ("payable", payable)), [])
+            added = sorted({entry[0]: entry for entry in (*added, *same)}.values())  # each once, in order
+        pairs += [(prior, canonical) for _, prior, canonical in added]
         return [p for p, _ in pairs], [c for _, c in pairs]
 
     # --- the queries ------------------------------------------------------------------------------
