@@ -1,13 +1,14 @@
-"""A batch's invoices handed over to the ERP together: one lease renewal, one disk flush of the
-ERP's journal and one transaction recording the numbers, instead of one of each per invoice.
+"""A batch's invoices handed over to the ERP together: one lease renewal (none while the deciding
+transaction's is fresh), one disk flush of the ERP's journal and one statement recording the
+numbers (PostgreSQL; a transaction elsewhere), instead of one of each per invoice.
 
 :func:`hand_over_batch` takes the invoices a batch decided to post (their decisions and posting
 intents are committed, :mod:`robot.processing.batch`). Under one
-:class:`~robot.store.fence.BatchFence` (renewed for all in one statement, checked before every
-ERP call) each invoice is asked of the ERP and posted only if the ERP does not have it
+:class:`~robot.store.fence.BatchFence` (renewed for all in one statement, or by the deciding
+transaction while that is fresh; checked before every ERP call) each invoice is asked of the ERP and posted only if the ERP does not have it
 (:func:`~robot.processing.handover.erp_number`), inside the ledger's
 :meth:`~connectors.base.Ledger.posting_batch`; when that block is left every posting is durable,
-and only then are the numbers recorded, in one transaction
+and only then are the numbers recorded, all at once
 (:meth:`~robot.store.completions.Completions.complete_postings`). The exactly-once rules are
 those of one invoice: the intent is in the store before the ERP is called, the ERP is asked
 before it is posted to, and a crash anywhere leaves intents that the next holder finds in the

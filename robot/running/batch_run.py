@@ -3,8 +3,9 @@
 :class:`BatchRun` is the body of :meth:`robot.running.run.Robot.process` for one batch of claimed
 invoices: the new ones are decided in one transaction (:func:`robot.processing.batch.decide_batch`),
 then those to post are handed over together (:func:`robot.processing.handover_batch.hand_over_batch`:
-one lease renewal for all, verified before each ERP call, a heartbeat while the calls run; one flush
-of the ERP's journal; one transaction recording the numbers). A batch's tail whose
+the deciding transaction's renewal of their claims while it is fresh, else one renewal for all,
+verified before each ERP call, a heartbeat while the calls run; one flush of the ERP's journal; one
+statement recording the numbers on PostgreSQL). A batch's tail whose
 lease lapsed while it waited and that another worker took is left to that worker (the fence says
 so). Invoices decided earlier (resumed, released by a person) are carried out one at a time, as are
 all of a batch whose transaction failed as a whole. A stop (SIGTERM) finishes the invoice in hand
@@ -90,7 +91,8 @@ class BatchRun:
             self._progress()
         if not decided.postings:
             return
-        # one lease renewal, one flush of the ERP's journal and one transaction for the numbers
+        # the deciding transaction's renewal of the claims (while fresh), one flush of the ERP's
+        # journal and one statement recording the numbers
         handed = hand_over_batch(
             robot.actions,
             decided.postings,
