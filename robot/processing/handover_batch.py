@@ -5,8 +5,9 @@ numbers (PostgreSQL; a transaction elsewhere), instead of one of each per invoic
 :func:`hand_over_batch` takes the invoices a batch decided to post (their decisions and posting
 intents are committed, :mod:`robot.processing.batch`). Under one
 :class:`~robot.store.fence.BatchFence` (renewed for all in one statement, or by the deciding
-transaction while that is fresh; checked before every ERP call) each invoice is asked of the ERP and posted only if the ERP does not have it
-(:func:`~robot.processing.handover.erp_number`), inside the ledger's
+transaction while that is fresh; checked before every ERP call) each invoice is asked of the ERP
+and posted only if the ERP does not have it (:func:`~robot.processing.handover.erp_number`),
+inside the ledger's
 :meth:`~connectors.base.Ledger.posting_batch`; when that block is left every posting is durable,
 and only then are the numbers recorded, all at once
 (:meth:`~robot.store.completions.Completions.complete_postings`). The exactly-once rules are
