@@ -24,7 +24,7 @@ from robot.store.schema import Event, InvoiceRow, InvoiceState, PostingRow, utcn
 Posted = tuple[int, str, bool]
 
 
-def _posted_values(erp_document_no: Any, run_id: int, now: Any) -> dict[str, Any]:
+def _posted_values(erp_document_no: Any, run_id: Any, now: Any) -> dict[str, Any]:
     """The invoice's columns once it is posted."""
     return {
         "state": InvoiceState.POSTED,
@@ -181,7 +181,7 @@ def _pg_posted(fenced: bool) -> Any:
     if fenced:
         done = done.where(invoices.c.claimed_by == bindparam("worker"))
     done_cte = (
-        done.values(**_posted_values(asked.c.number, 0, now) | {"last_run_id": bindparam("run_id")})
+        done.values(**_posted_values(asked.c.number, bindparam("run_id"), now))
         .returning(invoices.c.id, asked.c.number, asked.c.found)
         .cte("done")
     )

@@ -24,12 +24,12 @@ under the batch's supplier locks.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -148,7 +148,7 @@ class StoreHistory:
         added = self._added_like.get((supplier_key, ("canonical", canonical_number)), [])
         if _nonzero(payable):
             same = self._added_like.get((supplier_key, ("payable", payable)), [])
-            added = sorted({entry[0]: entry for entry in (*added, *same)}.values())  # each once, in order
+            added = _each_once(added, same, _place)
         pairs += [(prior, canonical) for _, prior, canonical in added]
         return [p for p, _ in pairs], [c for _, c in pairs]
 
@@ -251,22 +251,33 @@ class StoreHistory:
                 by_sha[prior.sha256].append(prior)
         for key in keys:
             answer = answers[key]
-            paid = _nonzero(key.payable)
+            paid = key.payable if _nonzero(key.payable) else None
             if key.number:
                 answer.numbers.extend(numbers.get((key.supplier_key, key.number), ()))
-            if paid and key.issue_date is not None:
-                assert key.payable is not None
-                answer.amounts.extend(amounts.get((key.supplier_key, key.payable, key.issue_date), ()))
+            if paid is not None and key.issue_date is not None:
+                answer.amounts.extend(amounts.get((key.supplier_key, paid, key.issue_date), ()))
             if key.canonical:  # the same folded number, or the same amount: each once, in order
                 like = canonicals.get((key.supplier_key, key.canonical), [])
-                if paid:
-                    assert key.payable is not None
-                    same = payables.get((key.supplier_key, key.payable), [])
-                    like = sorted({p[0].invoice_id: p for p in (*like, *same)}.values(), key=_first_id)
+                if paid is not None:
+                    like = _each_once(like, payables.get((key.supplier_key, paid), []), _first_id)
                 answer.like.extend(like)
             if key.sha256:
                 answer.documents.extend(by_sha.get(key.sha256, ()))
 
 
+E = TypeVar("E")
+
+
+def _each_once(first: list[E], second: list[E], order: Callable[[E], int]) -> list[E]:
+    """The entries of both lists, each once (by ``order``), in that order."""
+    return sorted({order(entry): entry for entry in (*first, *second)}.values(), key=order)
+
+
 def _first_id(pair: tuple[PriorInvoice, str]) -> int:
+    """A (prior, folded number) pair's place: the earlier invoice's id."""
     return pair[0].invoice_id
+
+
+def _place(entry: tuple[int, PriorInvoice, str]) -> int:
+    """An addition's place in the order the run added it."""
+    return entry[0]

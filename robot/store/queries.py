@@ -7,8 +7,9 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, or_, select, union_all
+from sqlalchemy import Select, func, or_, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from robot.store.schema import Document, Event, FindingRow, InvoiceRow, InvoiceState, PostingRow
@@ -35,6 +36,17 @@ HISTORY_COLUMNS = (
 )
 
 
+def decided_history(*extra: Any) -> Select[Any]:
+    """:data:`HISTORY_COLUMNS` (and ``extra``) of the decided invoices with a number: the earlier
+    invoices the duplicate rules look at."""
+    return (
+        select(*HISTORY_COLUMNS, *extra)
+        .join(Document, Document.id == InvoiceRow.document_id)
+        .where(InvoiceRow.state.notin_((InvoiceState.RECEIVED, InvoiceState.READ)))
+        .where(InvoiceRow.invoice_number.is_not(None))
+    )
+
+
 class Queries:
     """Mixin of :class:`robot.store.repo.Store` for read-only queries."""
 
@@ -43,11 +55,7 @@ class Queries:
     def history(self, batch: int = 10_000) -> Iterator[HistoryRow]:
         """Every classified invoice with a supplier and number, streamed in batches."""
         query = (
-            select(*HISTORY_COLUMNS)
-            .join(Document, Document.id == InvoiceRow.document_id)
-            .where(InvoiceRow.state.notin_((InvoiceState.RECEIVED, InvoiceState.READ)))
-            .where(InvoiceRow.supplier_key.is_not(None), InvoiceRow.invoice_number.is_not(None))
-            .execution_options(yield_per=batch)
+            decided_history().where(InvoiceRow.supplier_key.is_not(None)).execution_options(yield_per=batch)
         )
         with self.sessions() as s:
             for r in s.execute(query):
@@ -57,12 +65,7 @@ class Queries:
         self, supplier_key: str, sha256: str, *, since: datetime | None, session: Session | None = None
     ) -> list[HistoryRow]:
         """Decided invoices of one supplier changed since ``since`` (all if None), and any with the bytes."""
-        decided = (
-            select(*HISTORY_COLUMNS)
-            .join(Document, Document.id == InvoiceRow.document_id)
-            .where(InvoiceRow.state.notin_((InvoiceState.RECEIVED, InvoiceState.READ)))
-            .where(InvoiceRow.invoice_number.is_not(None))
-        )
+        decided = decided_history()
         by_supplier = decided.where(InvoiceRow.supplier_key == supplier_key)
         if since is not None:
             by_supplier = by_supplier.where(InvoiceRow.updated_at >= since)
