@@ -9,14 +9,16 @@ are reported separately::
     .venv/bin/python -m bench.workers_bench                 # 10,000 invoices (several minutes)
     .venv/bin/python -m bench.workers_bench --invoices 2000 --configs pg1,pg2
 
-Prints one line per configuration, the scaling ratio 2 workers / 1 worker, and each worker's
-peak RSS (MiB).
+Prints one line per configuration, the scaling ratio 2 workers / 1 worker, each worker's peak RSS
+(MiB) and how busy the machine's cores were while processing (workers and database server share
+them: two workers cannot scale past what is left idle with one).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -37,19 +39,32 @@ PG_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
+def cpu_jiffies() -> tuple[int, int]:
+    """The machine's (busy, total) CPU time so far (Linux ``/proc/stat``; zeros elsewhere)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 class Timed:
-    """Wraps the pool to time the processing step on its own."""
+    """Wraps the pool to time the processing step on its own, and how busy the machine was."""
 
     def __init__(self, pool: WorkerPool) -> None:
         self.pool = pool
         self.seconds = 0.0
+        self.busy = 0.0  # share of all cores in use (workers, database server, anything else)
 
     def __call__(self, run_id: int, opts: RunOptions) -> list[str]:
-        start = time.perf_counter()
+        start, (busy0, total0) = time.perf_counter(), cpu_jiffies()
         try:
             return self.pool(run_id, opts)
         finally:
             self.seconds = time.perf_counter() - start
+            busy1, total1 = cpu_jiffies()
+            self.busy = (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
 
 
 def one(kind: str, workers: int, invoices: int, inbox_template: Path, batch: int = 50) -> dict[str, Any]:
@@ -84,6 +99,7 @@ def one(kind: str, workers: int, invoices: int, inbox_template: Path, batch: int
             "process_s": round(timed.seconds, 1),
             "per_s": round(invoices / timed.seconds, 1),
             "whole_run_s": round(total, 1),
+            "cpu_busy": f"{timed.busy:.0%} of {os.cpu_count()} cores",
             "peak_rss_mib": [round(r.peak_rss_kib / 1024) for r in timed.pool.results],
         }
     finally:

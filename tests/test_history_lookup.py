@@ -286,7 +286,7 @@ def test_another_workers_decision_is_seen_at_the_next_invoice(
     history_store: tuple[Store, list[PriorInvoice]],
 ) -> None:
     """Nothing is cached across invoices: a decision committed meanwhile (by another worker, under
-    the supplier's lock) is found by the next invoice of that supplier."""
+    the locks on what it asks about) is found by the next invoice of that supplier."""
     store, _ = history_store
     master = MasterData().with_history(StoreHistory.of(store))
     invoice = _invoice("12345674", "ZZ-1", date(2025, 5, 5), Decimal("77.00"))

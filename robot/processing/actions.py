@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from classifiers.api import Finding, PriorInvoice
 from classifiers.engine import Classifier
-from classifiers.keys import supplier_key
+from classifiers.keys import HistoryKey, supplier_key
 from connectors.base import Ledger, Posting
 from robot.codes import Verdict
 from robot.configuration.settings import ContactSettings
@@ -51,7 +51,7 @@ from robot.processing.postable import posting_for
 from robot.processing.reply import response_for
 from robot.processing.returns import blocking_findings
 from robot.store.fence import Fencing
-from robot.store.history import StoreHistory
+from robot.store.history import StoreHistory, serialising_names
 from robot.store.queries import HistoryRow
 from robot.store.repo import Store
 from robot.store.schema import Document, InvoiceRow, InvoiceState, utcnow
@@ -136,23 +136,34 @@ class Actions(Guarded):
         """Read, classify and decide in memory, record it all in one transaction (then hand over).
 
         A new invoice (``received``) and one resumed after ``read`` (its ``read`` recorded by an
-        earlier step) take this same path. With several workers, invoices of one supplier are
-        classified one at a time across workers (a lock in the store), after catching up on what
-        the others decided, so a duplicate cannot slip through between two workers.
+        earlier step) take this same path. With several workers, invoices that could find each
+        other in the history are classified one at a time across workers (locks in the store,
+        :meth:`serialised_on`), so a duplicate cannot slip through between two workers.
         """
         invoice, read_error, read_recorded = decision.read_to_decide(
             row, doc.content, doc.filename, self.pdf_templates
         )
-        key = supplier_key(invoice) if invoice is not None else None
-        if not self.shared_history or key is None:
+        if not self.shared_history or invoice is None:
             posting = self._decide(row, invoice, read_error, doc, run_id, read_recorded)
         else:
-            with self.store.supplier_transaction(key) as tx:
+            with self.store.serial_transaction(self.serialised_on(invoice, doc.sha256)) as tx:
                 if not isinstance(self.master.history, StoreHistory):  # the store's sees it all
-                    self.catch_up(key, doc.sha256, tx)
+                    self.catch_up(supplier_key(invoice), doc.sha256, tx)
                 posting = self._decide(row, invoice, read_error, doc, run_id, read_recorded, tx)
         if posting is not None:
             hand_over(self.store, self.ledger, row.id, posting, run_id, fence=self._fence)
+
+    def serialised_on(self, invoice: Invoice, sha256: str | None) -> list[str]:
+        """What deciding ``invoice`` takes turns on across workers (``WorkQueue.serial_transaction``).
+
+        The store's history asks only about the invoice's own number, amount and bytes, so only
+        invoices sharing one of those wait for each other
+        (:func:`robot.store.history.serialising_names`); the in-memory index catches up per supplier
+        (:meth:`catch_up`), so it waits for the supplier's other invoices.
+        """
+        if isinstance(self.master.history, StoreHistory):
+            return serialising_names(HistoryKey.of(invoice, sha256))
+        return [supplier_key(invoice)]
 
     def catch_up(self, key: str, sha256: str, tx: Session | None) -> None:
         """Add to the duplicate index what other workers decided for this supplier or these bytes.

@@ -4,9 +4,11 @@ A worker claims a batch of invoices; the new ones (``received``, or resumed afte
 read outside any transaction, then classified and decided in one transaction
 (:meth:`robot.store.queue.WorkQueue.batch_transaction`): one statement renews and locks the
 batch's claims (those another worker took meanwhile are left to it, with a ``lease-lost`` event),
-one locks the batch's suppliers across workers (PostgreSQL), one asks the duplicate history for the
-whole batch (:meth:`robot.store.history.StoreHistory.prefetch`), and a few write every decision
-with its findings, posting intent and events (:meth:`robot.store.decisions.Decisions.apply_many`).
+one takes the locks that keep two workers from deciding invoices that could find each other in the
+history at the same time (PostgreSQL, :meth:`robot.processing.actions.Actions.serialised_on`),
+one asks the duplicate history for the whole batch (:meth:`robot.store.history.StoreHistory.prefetch`),
+and a few write every decision with its findings, posting intent and events
+(:meth:`robot.store.decisions.Decisions.apply_many`).
 Each invoice is decided after the ones before it in the batch and sees them in the history, as
 when they are decided one at a time.
 
@@ -94,9 +96,13 @@ def decide_batch(
             result.failures.append((row.id, exc))
             continue
         reads.append(_Read(row, doc, invoice, read_error, read_recorded))
-    keys = {supplier_key(r.invoice) for r in reads if r.invoice is not None}
     store, history = actions.store, actions.master.history
-    locked = keys if actions.shared_history else set()
+    locked = [
+        name
+        for r in (reads if actions.shared_history else [])
+        if r.invoice is not None
+        for name in actions.serialised_on(r.invoice, r.doc.sha256)
+    ]
     store_backed = isinstance(history, StoreHistory)
     outcomes: list[tuple[int, Outcome]] = []
     result.renewed_at = time.monotonic()  # before the statement that renews the batch's claims

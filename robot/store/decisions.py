@@ -85,7 +85,7 @@ class Decisions:
 
         Core statements, a handful of round trips: this is the hot path. Given a ``session``, the
         statements join its open transaction (the caller commits: see
-        ``WorkQueue.supplier_transaction``).
+        ``WorkQueue.serial_transaction``).
         """
         now = utcnow()
         values = _invoice_values(outcome, run_id, now)

@@ -12,13 +12,14 @@ so an invoice decided earlier in the same run or batch — committed or not — 
 It answers what the in-memory :class:`classifiers.lookups.HistoryIndex` loaded from
 :meth:`robot.store.queries.Queries.history` would answer (the same findings, in the same order):
 the decided invoices with a supplier and a number, then those added in this run in the order they
-were added. With several workers the question is asked under the supplier's lock (see
-``WorkQueue.supplier_transaction``), so every decision another worker made for that supplier is
-committed and seen; nothing is cached across invoices, so nothing can be stale.
+were added. With several workers the question is asked under locks on what it asks about
+(:func:`serialising_names`, taken by ``WorkQueue.serial_transaction``), so every decision another
+worker made that it could find is committed and seen; nothing is cached across invoices, so
+nothing can be stale.
 
 A batch (:meth:`StoreHistory.prefetch`) asks for several invoices in one query; each invoice's
 answer is then used once, by its own classification (:meth:`StoreHistory.for_invoice`). Call it
-under the batch's supplier locks.
+under the batch's locks (``WorkQueue.batch_transaction``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from robot.store import history_sql as sql
 if TYPE_CHECKING:
     from robot.store.repo import Store
 
-__all__ = ["StoreHistory"]
+__all__ = ["StoreHistory", "serialising_names"]
 
 #: keys per statement: SQLite's parameter limit and PostgreSQL's planner both like it bounded
 CHUNK = 200
@@ -59,6 +60,31 @@ class _Answer:
 
 def _nonzero(payable: Decimal | None) -> bool:
     return payable is not None and payable != 0
+
+
+def serialising_names(key: HistoryKey) -> list[str]:
+    """What two workers deciding invoices at the same time must take turns on, for this history.
+
+    Every question this history answers for an invoice is about its own key (:meth:`for_invoice`):
+    the same supplier and number (whose folded number is then the same too), the same supplier and
+    folded number or amount (``numbers_like``, ``by_amount_date``), the same bytes. So an invoice
+    whose decision could find another as a prior shares one of these names with it, and two that
+    share none are decided side by side, even of one supplier. (The in-memory index catches up per
+    supplier and is serialised on the supplier instead, see ``Actions.serialised_on``.)
+
+    >>> from datetime import date
+    >>> key = HistoryKey("12345674", "F-0O17", "F17", Decimal("100.00"), date(2026, 1, 2), "ab")
+    >>> serialising_names(key) == serialising_names(HistoryKey("12345674", "F17", "F17",
+    ...     Decimal("100.0"), None, "ab"))
+    True
+    """
+    names = [f"number\x1f{key.supplier_key}\x1f{key.canonical}"]
+    if _nonzero(key.payable):
+        assert key.payable is not None
+        names.append(f"amount\x1f{key.supplier_key}\x1f{key.payable.normalize()}")
+    if key.sha256:
+        names.append(f"document\x1f{key.sha256}")
+    return names
 
 
 class StoreHistory:

@@ -128,23 +128,24 @@ class WorkQueue:
             return int(getattr(result, "rowcount", 0) or 0)
 
     @contextmanager
-    def supplier_transaction(self, supplier_key: str) -> Iterator[Session | None]:
-        """A transaction in which one supplier's invoices are decided one at a time across workers.
+    def serial_transaction(self, names: Iterable[str]) -> Iterator[Session | None]:
+        """A transaction in which one invoice is decided, serialised across workers on ``names``.
 
-        PostgreSQL: ``pg_advisory_xact_lock`` on a hash of the key, released when the transaction
-        commits, so the catch-up read, the classification and the decision happen under it. SQLite
-        runs one worker: there is nothing to serialise and no transaction to share (None).
+        PostgreSQL: ``pg_advisory_xact_lock`` on a hash of each name (what its duplicate questions
+        can find, :meth:`robot.processing.actions.Actions.serialised_on`), released when the
+        transaction commits, so the history read, the classification and the decision happen under
+        them. SQLite runs one worker: there is nothing to serialise and no transaction to share (None).
         """
         if self.dialect != "postgresql":
             yield None
             return
         with self.sessions.begin() as s:
-            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": sql.lock_key(supplier_key)})
+            self._lock_names(s, names)
             yield s
 
     @contextmanager
     def batch_transaction(
-        self, invoice_ids: Sequence[int], worker: str, lease: timedelta, supplier_keys: Iterable[str] = ()
+        self, invoice_ids: Sequence[int], worker: str, lease: timedelta, names: Iterable[str] = ()
     ) -> Iterator[tuple[Session, set[int]]]:
         """One transaction in which a batch of claimed invoices is decided; yields it and the ids
         still this worker's.
@@ -153,24 +154,28 @@ class WorkQueue:
         of every invoice of the batch that is still this worker's and pending, and locks their rows
         until the commit (another worker's claim or renewal waits, then finds them decided), so the
         decisions written in the transaction need no further fencing. On PostgreSQL the batch's
-        suppliers are locked too (``pg_advisory_xact_lock``, in key order so two workers never
-        deadlock), one statement for all of them: the history read, the classifications and the
-        decisions happen under them, as :meth:`supplier_transaction` does for one invoice.
+        ``names`` are locked too, as :meth:`serial_transaction` does for one invoice: the history
+        read, the classifications and the decisions happen under them.
         """
         with self.sessions.begin() as s:
-            keys = sorted({sql.lock_key(k) for k in supplier_keys})
-            if keys and self.dialect == "postgresql":
-                s.execute(
-                    text(
-                        "SELECT count(pg_advisory_xact_lock(k)) FROM "
-                        "(SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"
-                    ),
-                    {"keys": keys},
-                )
+            self._lock_names(s, names)
             owned: set[int] = set()
             if invoice_ids:
                 owned = set(s.scalars(sql.renewal(invoice_ids, worker, lease)))
             yield s, owned
+
+    def _lock_names(self, s: Session, names: Iterable[str]) -> None:
+        """``pg_advisory_xact_lock`` on every name, one statement, in key order (so two workers never
+        deadlock); nothing on SQLite."""
+        keys = sorted({sql.lock_key(name) for name in names})
+        if keys and self.dialect == "postgresql":
+            s.execute(
+                text(
+                    "SELECT count(pg_advisory_xact_lock(k)) FROM "
+                    "(SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"
+                ),
+                {"keys": keys},
+            )
 
     def release_many(self, invoice_ids: Sequence[int], worker: str) -> None:
         """Let go of several claims at once (a stopped run's batch tail)."""

@@ -1,6 +1,6 @@
 """The work queue's statements (:class:`robot.store.queue.WorkQueue`): claiming, renewing and
-checking a claim, and the supplier lock numbers. The ones sent per batch or per invoice are
-constants, compiled once.
+checking a claim, and the advisory lock numbers decisions are serialised on. The ones sent per
+batch or per invoice are constants, compiled once.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from robot.store.schema import InvoiceRow, InvoiceState, utcnow
 
 
-def lock_key(supplier_key: str) -> int:
-    """The advisory lock number of a supplier (the same for every worker)."""
-    digest = hashlib.sha256(f"supplier:{supplier_key}".encode()).digest()
+def lock_key(name: str) -> int:
+    """The advisory lock number of a name decisions are serialised on (the same for every worker)."""
+    digest = hashlib.sha256(f"supplier:{name}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
