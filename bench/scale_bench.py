@@ -153,6 +153,12 @@ def main() -> None:
     parser.add_argument("--database", default=scale_fill.DATABASE, help="the PostgreSQL database to fill")
     parser.add_argument("--dir", type=Path, default=scale_fill.DIR)
     parser.add_argument("--keep", action="store_true", help="keep the filled stores for the next run")
+    parser.add_argument(
+        "--same-amounts",
+        action="store_true",
+        help="every variant of a sample due the same amount (the worst case for two workers: "
+        "a supplier's invoices of one amount are decided one batch at a time)",
+    )
     args = parser.parse_args()
     logger.remove()
     configs = args.configs.split(",")
@@ -170,7 +176,7 @@ def main() -> None:
         assert entry is not None
         fills[kind] = entry
     template = Path(tempfile.mkdtemp(prefix="scale-inbox-"))
-    make_inbox(template / "inbox", args.invoices)
+    make_inbox(template / "inbox", args.invoices, vary_amount=not args.same_amounts)
     rows: dict[str, dict[str, Any]] = {}
     try:
         for item in configs:

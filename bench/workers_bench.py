@@ -1,7 +1,8 @@
 """Invoices per second for 1, 2 and 4 workers on PostgreSQL and 1 on SQLite, journal-file ledger.
 
 Each configuration gets a fresh store and a fresh inbox of unique clean invoices (variants of the
-demo's clean samples, see tests/support/bulk.py). The clock covers the processing step only
+demo's clean samples, see tests/support/bulk.py; a supplier's variants are due different amounts,
+or all the same with ``--same-amounts``). The clock covers the processing step only
 (claim, read, classify and decide a batch at a time, post each to the journal): fetching into
 the store and writing outcomes back are the same single-process work in every configuration and
 are reported separately::
@@ -116,10 +117,16 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=10_000)
     parser.add_argument("--configs", default="pg1,pg2,pg4,sqlite1", help="comma list of pgN / sqlite1")
     parser.add_argument("--batch", type=int, default=50, help="invoices claimed and decided at a time")
+    parser.add_argument(
+        "--same-amounts",
+        action="store_true",
+        help="every variant of a sample due the same amount (the worst case for two workers: "
+        "a supplier's invoices of one amount are decided one batch at a time)",
+    )
     args = parser.parse_args()
     logger.remove()
     template = Path(tempfile.mkdtemp(prefix="bench-inbox-"))
-    make_inbox(template / "inbox", args.invoices)
+    make_inbox(template / "inbox", args.invoices, vary_amount=not args.same_amounts)
     rows: dict[str, dict[str, Any]] = {}
     try:
         for item in args.configs.split(","):

@@ -20,13 +20,16 @@ import re
 import shutil
 import time
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import yaml
 from lxml import etree
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -40,8 +43,13 @@ def clean_samples(samples: Path = SAMPLES) -> list[Path]:
     ]
 
 
-def variant(content: bytes, k: int, salt: str) -> bytes:
-    """The document with a new invoice number and every date ``k`` days earlier."""
+def variant(content: bytes, k: int, salt: str, *, vary_amount: bool = False) -> bytes:
+    """The document with a new invoice number and every date ``k`` days earlier.
+
+    ``vary_amount``: the amount due (BT-115) also differs, by a rounding amount (BT-114) of 0.01 to
+    0.49 that cycles with ``k``, so a supplier's variants are not all of one amount (lines, VAT and
+    the order match stay as they were).
+    """
     root = etree.fromstring(content)
     number = root.find(f"{{{CBC}}}ID")
     if number is None:
@@ -51,10 +59,31 @@ def variant(content: bytes, k: int, salt: str) -> bytes:
         name = etree.QName(el).localname
         if name.endswith("Date") and el.text and ISO_DATE.match(el.text.strip()):
             el.text = (date.fromisoformat(el.text.strip()) - timedelta(days=k)).isoformat()
+    if vary_amount:
+        _round_payable(root, Decimal(k % 49 + 1) / 100)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
-def make_inbox(inbox: Path, count: int, samples: Path = SAMPLES, *, start: int = 0) -> int:
+def _round_payable(root: Any, rounding: Decimal) -> None:
+    """Add ``rounding`` to the amount due as its rounding amount (before ``cbc:PayableAmount``);
+    OIOUBL 2.x counts it in the amount with VAT too (F-INV128), EN 16931 only in the amount due."""
+    totals = root.find(f"{{{CAC}}}LegalMonetaryTotal")
+    payable = totals.find(f"{{{CBC}}}PayableAmount") if totals is not None else None
+    if payable is None or not payable.text or totals.find(f"{{{CBC}}}PayableRoundingAmount") is not None:
+        return
+    element = etree.Element(f"{{{CBC}}}PayableRoundingAmount", attrib=dict(payable.attrib))
+    element.text = str(rounding)
+    payable.addprevious(element)
+    changed = [payable]
+    if "OIOUBL" in (root.findtext(f"{{{CBC}}}CustomizationID") or "").upper():
+        changed += totals.findall(f"{{{CBC}}}TaxInclusiveAmount")
+    for amount in changed:
+        amount.text = str(Decimal((amount.text or "0").strip()) + rounding)
+
+
+def make_inbox(
+    inbox: Path, count: int, samples: Path = SAMPLES, *, start: int = 0, vary_amount: bool = False
+) -> int:
     """Write ``count`` unique clean invoices (with their metadata sidecars) to ``inbox``.
 
     ``start`` continues a numbering, so later batches never repeat earlier invoices. The files are
@@ -70,7 +99,7 @@ def make_inbox(inbox: Path, count: int, samples: Path = SAMPLES, *, start: int =
         k = i // len(originals) + 1
         name = f"{i:06d}-{src.stem}.xml"
         written = [inbox / name]
-        written[0].write_bytes(variant(src.read_bytes(), k, src.name))
+        written[0].write_bytes(variant(src.read_bytes(), k, src.name, vary_amount=vary_amount))
         sidecar = src.with_name(src.name + ".meta.json")
         if sidecar.exists():
             shutil.copyfile(sidecar, inbox / (name + ".meta.json"))
