@@ -24,69 +24,23 @@ import argparse
 import json
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, select, text
+from sqlalchemy import create_engine, delete, text
 
 ROOT = Path(__file__).resolve().parent.parent
 
 from loguru import logger  # noqa: E402
 
 from bench import scale_fill  # noqa: E402
-from bench.workers_bench import Timed  # noqa: E402
+from bench.workers_bench import FirstClaims, Timed  # noqa: E402
 from robot.configuration.wiring import build_robot  # noqa: E402
 from robot.running.run import RunOptions  # noqa: E402
 from robot.running.worker import WorkerPool, WorkerSpec, check_workers  # noqa: E402
-from robot.store.schema import Base, InvoiceRow  # noqa: E402
+from robot.store.schema import Base  # noqa: E402
 from tests.support.bulk import make_inbox, write_config  # noqa: E402
-
-
-class Started(Timed):
-    """:class:`bench.workers_bench.Timed`, also noting when the pool starts the worker processes."""
-
-    began = 0.0
-
-    def __call__(self, run_id: int, opts: RunOptions) -> list[str]:
-        self.began = time.perf_counter()
-        return super().__call__(run_id, opts)
-
-
-class FirstClaims:
-    """Watches the store from the side: when each worker first holds a claim on a new invoice."""
-
-    def __init__(self, url: str, above: int) -> None:
-        self.engine = create_engine(url)
-        self.above = above
-        self.seen: dict[str, float] = {}
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._watch, daemon=True)
-
-    def __enter__(self) -> FirstClaims:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop.set()
-        self.thread.join()
-        self.engine.dispose()
-
-    def _watch(self) -> None:
-        query = (
-            select(InvoiceRow.claimed_by)
-            .where(InvoiceRow.id > self.above, InvoiceRow.claimed_by.is_not(None))
-            .group_by(InvoiceRow.claimed_by)
-        )
-        while not self.stop.is_set():
-            try:
-                with self.engine.connect() as conn:
-                    for (worker,) in conn.execute(query):
-                        self.seen.setdefault(str(worker), time.perf_counter())
-            except Exception:  # the writer has SQLite locked for a moment: look again
-                pass
-            self.stop.wait(0.01)
 
 
 def reset(url: str, max_ids: dict[str, int]) -> None:
@@ -119,9 +73,9 @@ def one(kind: str, workers: int, invoices: int, inbox: Path, fill: dict[str, Any
         robot, _ = build_robot(cfg, database_url=url)
         check_workers(robot.store.dialect, workers)
         pool = WorkerPool(WorkerSpec(cfg, database_url=url), workers)
-        timed = Started(pool)
+        timed = Timed(pool)
         start = time.perf_counter()
-        with FirstClaims(url, int(fill["max_ids"]["invoices"])) as claims:
+        with FirstClaims(url, workers, int(fill["max_ids"]["invoices"])) as claims:
             summary = robot.run(RunOptions(trigger="bench", processor=timed, batch=20))
         total = time.perf_counter() - start
         robot.store.close()
@@ -138,7 +92,8 @@ def one(kind: str, workers: int, invoices: int, inbox: Path, fill: dict[str, Any
             "peak_rss_mib": [
                 round(r.peak_rss_kib / 1024) for r in sorted(pool.results, key=lambda r: r.worker)
             ],
-            "startup_s": [round(claims.seen[w] - timed.began, 2) for w in sorted(claims.seen)],
+            "startup_s": claims.startup(timed),
+            "after_startup_per_s": claims.after_startup(timed, invoices),
         }
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -10,9 +10,11 @@ are reported separately::
     .venv/bin/python -m bench.workers_bench                 # 10,000 invoices (several minutes)
     .venv/bin/python -m bench.workers_bench --invoices 2000 --configs pg1,pg2
 
-Prints one line per configuration, the scaling ratio 2 workers / 1 worker, each worker's peak RSS
-(MiB) and how busy the machine's cores were while processing (workers and database server share
-them: two workers cannot scale past what is left idle with one).
+Prints one line per configuration (invoices per second over the processing step, and from the
+first worker's first claim on, without the processes' start-up), the scaling ratio 2 workers /
+1 worker (of each), each worker's peak RSS (MiB) and start-up (s), and how busy the machine's
+cores were while processing (workers and database server share them: two workers cannot scale
+past what is left idle with one).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -30,10 +34,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 from loguru import logger  # noqa: E402
+from sqlalchemy import create_engine, select  # noqa: E402
 
 from robot.configuration.wiring import build_robot  # noqa: E402
 from robot.running.run import RunOptions  # noqa: E402
 from robot.running.worker import WorkerPool, WorkerSpec, check_workers  # noqa: E402
+from robot.store.schema import InvoiceRow  # noqa: E402
 from tests.support.bulk import make_inbox, write_config  # noqa: E402
 
 PG_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
@@ -55,17 +61,62 @@ class Timed:
 
     def __init__(self, pool: WorkerPool) -> None:
         self.pool = pool
+        self.began = 0.0  # time.perf_counter() when the pool starts the worker processes
         self.seconds = 0.0
         self.busy = 0.0  # share of all cores in use (workers, database server, anything else)
 
     def __call__(self, run_id: int, opts: RunOptions) -> list[str]:
-        start, (busy0, total0) = time.perf_counter(), cpu_jiffies()
+        self.began, (busy0, total0) = time.perf_counter(), cpu_jiffies()
         try:
             return self.pool(run_id, opts)
         finally:
-            self.seconds = time.perf_counter() - start
+            self.seconds = time.perf_counter() - self.began
             busy1, total1 = cpu_jiffies()
             self.busy = (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
+
+
+class FirstClaims:
+    """Watches the store from the side: when each worker first holds a claim on a new invoice."""
+
+    def __init__(self, url: str, workers: int, above: int = 0) -> None:
+        self.engine = create_engine(url)
+        self.workers, self.above = workers, above  # it stops looking once it has seen them all
+        self.seen: dict[str, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> FirstClaims:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.engine.dispose()
+
+    def _watch(self) -> None:
+        query = (
+            select(InvoiceRow.claimed_by)
+            .where(InvoiceRow.id > self.above, InvoiceRow.claimed_by.is_not(None))
+            .group_by(InvoiceRow.claimed_by)
+        )
+        while not self.stop.is_set() and len(self.seen) < self.workers:
+            try:
+                with self.engine.connect() as conn:
+                    for (worker,) in conn.execute(query):
+                        self.seen.setdefault(str(worker), time.perf_counter())
+            except Exception:  # the writer has SQLite locked for a moment: look again
+                pass
+            self.stop.wait(0.01)
+
+    def startup(self, timed: Timed) -> list[float]:
+        """Each worker's start-up: from the pool starting the processes to its first claim (s)."""
+        return [round(self.seen[w] - timed.began, 2) for w in sorted(self.seen)]
+
+    def after_startup(self, timed: Timed, invoices: int) -> float:
+        """Invoices per second from the first worker's first claim to the end of processing."""
+        first = min(self.seen.values(), default=timed.began)
+        return round(invoices / max(timed.began + timed.seconds - first, 1e-9), 1)
 
 
 def one(kind: str, workers: int, invoices: int, inbox_template: Path, batch: int = 50) -> dict[str, Any]:
@@ -87,7 +138,8 @@ def one(kind: str, workers: int, invoices: int, inbox_template: Path, batch: int
         check_workers(robot.store.dialect, workers)
         timed = Timed(WorkerPool(WorkerSpec(cfg, database_url=url), workers))
         start = time.perf_counter()
-        summary = robot.run(RunOptions(trigger="bench", processor=timed, batch=batch))
+        with FirstClaims(url, workers) as claims:
+            summary = robot.run(RunOptions(trigger="bench", processor=timed, batch=batch))
         total = time.perf_counter() - start
         robot.store.close()
         lines = (folder / "ledger.jsonl").read_text().count("\n")
@@ -99,6 +151,8 @@ def one(kind: str, workers: int, invoices: int, inbox_template: Path, batch: int
             "batch": batch,
             "process_s": round(timed.seconds, 1),
             "per_s": round(invoices / timed.seconds, 1),
+            "after_startup_per_s": claims.after_startup(timed, invoices),
+            "startup_s": claims.startup(timed),
             "whole_run_s": round(total, 1),
             "cpu_busy": f"{timed.busy:.0%} of {os.cpu_count()} cores",
             "peak_rss_mib": [round(r.peak_rss_kib / 1024) for r in timed.pool.results],
@@ -118,6 +172,12 @@ def main() -> None:
     parser.add_argument("--configs", default="pg1,pg2,pg4,sqlite1", help="comma list of pgN / sqlite1")
     parser.add_argument("--batch", type=int, default=50, help="invoices claimed and decided at a time")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the configurations this many times, interleaved; ratios are of the medians",
+    )
+    parser.add_argument(
         "--same-amounts",
         action="store_true",
         help="every variant of a sample due the same amount (the worst case for two workers: "
@@ -127,23 +187,30 @@ def main() -> None:
     logger.remove()
     template = Path(tempfile.mkdtemp(prefix="bench-inbox-"))
     make_inbox(template / "inbox", args.invoices, vary_amount=not args.same_amounts)
-    rows: dict[str, dict[str, Any]] = {}
+    runs: dict[str, list[dict[str, Any]]] = {}
     try:
-        for item in args.configs.split(","):
-            kind, n = ("pg", int(item[2:])) if item.startswith("pg") else ("sqlite", int(item[6:]))
-            row = one(kind, n, args.invoices, template / "inbox", args.batch)
-            rows[item] = row
-            print(json.dumps(row), flush=True)
+        for _ in range(args.rounds):
+            for item in args.configs.split(","):
+                kind, n = ("pg", int(item[2:])) if item.startswith("pg") else ("sqlite", int(item[6:]))
+                row = one(kind, n, args.invoices, template / "inbox", args.batch)
+                runs.setdefault(item, []).append(row)
+                print(json.dumps(row), flush=True)
     finally:
         shutil.rmtree(template, ignore_errors=True)
-    if "pg1" in rows and "pg2" in rows:
-        print(
-            f"scaling 2 workers / 1 worker (PostgreSQL): {rows['pg2']['per_s'] / rows['pg1']['per_s']:.2f}x"
-        )
-    if "pg1" in rows and "pg4" in rows:
-        print(
-            f"scaling 4 workers / 1 worker (PostgreSQL): {rows['pg4']['per_s'] / rows['pg1']['per_s']:.2f}x"
-        )
+    for n in (2, 4):
+        if "pg1" in runs and f"pg{n}" in runs:
+            print(
+                f"scaling {n} workers / 1 worker (PostgreSQL, medians of {args.rounds}): "
+                + ", ".join(
+                    f"{what} {_median(runs[f'pg{n}'], what) / _median(runs['pg1'], what):.2f}x"
+                    f" ({_median(runs['pg1'], what)} and {_median(runs[f'pg{n}'], what)} invoices/s)"
+                    for what in ("per_s", "after_startup_per_s")
+                )
+            )
+
+
+def _median(rows: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(float(r[key]) for r in rows))
 
 
 if __name__ == "__main__":
