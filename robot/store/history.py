@@ -70,7 +70,9 @@ def serialising_names(key: HistoryKey) -> list[str]:
     folded number or amount (``numbers_like``, ``by_amount_date``), the same bytes. So an invoice
     whose decision could find another as a prior shares one of these names with it, and two that
     share none are decided side by side, even of one supplier. (The in-memory index catches up per
-    supplier and is serialised on the supplier instead, see ``Actions.serialised_on``.)
+    supplier and is serialised on the supplier instead, see ``Actions.serialised_on``.) A rule that
+    asks about some other supplier, number or amount is answered by a query of its own, which these
+    names do not cover: the built-in duplicate rules never do.
 
     >>> from datetime import date
     >>> key = HistoryKey("12345674", "F-0O17", "F17", Decimal("100.00"), date(2026, 1, 2), "ab")
