@@ -17,52 +17,23 @@ import pytest
 from sqlalchemy import insert, update
 
 from classifiers.api import Context, PriorInvoice
-from classifiers.engine import Classifier
 from classifiers.keys import HistoryKey, canonical_invoice_number, normalise_invoice_number
 from classifiers.lookups import HistoryIndex
-from robot.model import DocumentType, Identifier, Invoice, Party, Totals
+from robot.model import Invoice
 from robot.processing.context import MasterData
 from robot.store.history import StoreHistory
 from robot.store.repo import Store
 from robot.store.schema import Document, InvoiceRow, InvoiceState, utcnow
+from tests.support.duplicates import DUPLICATE_RULES, LOOK_ALIKE_NUMBERS, bare_invoice
 
 SUPPLIERS = ("12345674", "87654321", "", "acme a/s")
-# numbers that fold together (punctuation, leading zeros, look-alikes), series across years, near misses
-NUMBERS = (
-    "F-0017",
-    "F17",
-    "f 17",
-    "FO17",
-    "F-18",
-    "INV-2025-0017",
-    "INV 2025 17",
-    "1NV-2O25-0017",
-    "X",
-    "17",
-)
+NUMBERS = LOOK_ALIKE_NUMBERS
 AMOUNTS = (Decimal("100.00"), Decimal("100"), Decimal("250.50"), Decimal("0"), None)
 DATES = (date(2025, 1, 2), date(2025, 3, 1), date(2024, 3, 1), None)
-DUPLICATE_RULES = Classifier(only=["duplicates"])
-
-
-def _invoice(supplier: str, number: str | None, issued: date | None, payable: Decimal | None) -> Invoice:
-    seller = (
-        Party(name=supplier or None)
-        if not supplier.isdigit()
-        else Party(legal_id=Identifier(supplier, "0184"))
-    )
-    return Invoice(
-        format="peppol-bis3",
-        document_type=DocumentType.INVOICE,
-        number=number,
-        issue_date=issued,
-        seller=seller,
-        totals=Totals(payable=payable),
-    )
 
 
 def _supplier_of(supplier: str) -> str:
-    return HistoryKey.of(_invoice(supplier, "1", None, None), None).supplier_key
+    return HistoryKey.of(bare_invoice(supplier, "1", None, None), None).supplier_key
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -132,7 +103,7 @@ def _probes() -> list[tuple[Invoice, str, int | None]]:
             for payable in AMOUNTS:
                 issued = rng.choice(DATES)
                 own = rng.choice([None, None, rng.randrange(1, 401)])  # the invoice itself is in the store
-                probes.append((_invoice(supplier, number, issued, payable), rng.choice(shas), own))
+                probes.append((bare_invoice(supplier, number, issued, payable), rng.choice(shas), own))
     return probes
 
 
@@ -256,14 +227,14 @@ def test_an_invoice_costs_one_query_that_returns_only_its_rows(tmp_path: Path) -
             )
         stored = StoreHistory.of(store)
         master = MasterData().with_history(stored)
-        invoice = _invoice("12345674", "K-0042", date(2025, 6, 1), Decimal("1042"))
+        invoice = bare_invoice("12345674", "K-0042", date(2025, 6, 1), Decimal("1042"))
         found = _findings(invoice, None, f"{43:064x}", None, master)
         assert [f[0] for f in found] == ["DUP-DOCUMENT", "DUP-SUSPECT"]  # bytes of K-43; K-42 folded
         assert stored.queries == 1
         assert stored.rows_fetched <= 3  # K-42 (number and amount) and K-43 (bytes): never the 5,000
 
         # a batch: one query for all, then no query while each invoice is classified
-        batch = [_invoice("12345674", f"K-{i}", date(2026, 1, 1), Decimal(i)) for i in range(6000, 6100)]
+        batch = [bare_invoice("12345674", f"K-{i}", date(2026, 1, 1), Decimal(i)) for i in range(6000, 6100)]
         stored.prefetch(HistoryKey.of(inv, None) for inv in batch)
         assert stored.queries == 2
         for inv in batch:
@@ -275,7 +246,7 @@ def test_an_invoice_costs_one_query_that_returns_only_its_rows(tmp_path: Path) -
         with store.sessions.begin() as s:
             s.execute(update(InvoiceRow).where(InvoiceRow.id == 7).values(number_canonical=None))
         before = stored.rows_fetched
-        found = _findings(_invoice("12345674", "K-007", date(2026, 1, 1), None), None, "", None, master)
+        found = _findings(bare_invoice("12345674", "K-007", date(2026, 1, 1), None), None, "", None, master)
         assert [f[0] for f in found] == ["DUP-SUSPECT"] and "K-7" in (found[0][1] or "")
         assert stored.rows_fetched - before == 1
     finally:
@@ -289,7 +260,7 @@ def test_another_workers_decision_is_seen_at_the_next_invoice(
     the locks on what it asks about) is found by the next invoice of that supplier."""
     store, _ = history_store
     master = MasterData().with_history(StoreHistory.of(store))
-    invoice = _invoice("12345674", "ZZ-1", date(2025, 5, 5), Decimal("77.00"))
+    invoice = bare_invoice("12345674", "ZZ-1", date(2025, 5, 5), Decimal("77.00"))
     assert _findings(invoice, None, "", None, master) == []
     with store.sessions.begin() as s:
         s.execute(

@@ -13,48 +13,22 @@ from decimal import Decimal
 import pytest
 
 from classifiers.api import Context, PriorInvoice
-from classifiers.engine import Classifier
 from classifiers.keys import HistoryKey, normalise_invoice_number
 from classifiers.lookups import HistoryIndex
-from robot.model import DocumentType, Identifier, Invoice, Party, Totals
+from robot.model import Invoice
 from robot.store.history import serialising_names
 from robot.store.repo import Store
+from tests.support.duplicates import DUPLICATE_RULES, LOOK_ALIKE_NUMBERS, bare_invoice
 
-DUPLICATE_RULES = Classifier(only=["duplicates"])
 SUPPLIERS = ("12345674", "acme a/s")
-# numbers that fold together (punctuation, leading zeros, look-alikes), series, near misses, empty
-NUMBERS = (
-    "F-0017",
-    "F17",
-    "f 17",
-    "FO17",
-    "F-18",
-    "F-1700",
-    "INV-2025-0017",
-    "1NV-2O25-0017",
-    "X",
-    "",
-    "---",
-)
+NUMBERS = (*LOOK_ALIKE_NUMBERS, "F-1700", "", "---")  # and a longer series, no number, no digits
 AMOUNTS = (Decimal("100.00"), Decimal("100"), Decimal("1E+2"), Decimal("250.50"), Decimal("0"), None)
 DATES = (date(2025, 1, 2), date(2025, 1, 3), date(2024, 1, 2), None)
 SHAS = ("aa", "bb", "")
 
 
-def _invoice(supplier: str, number: str, issued: date | None, payable: Decimal | None) -> Invoice:
-    seller = Party(legal_id=Identifier(supplier, "0184")) if supplier.isdigit() else Party(name=supplier)
-    return Invoice(
-        format="peppol-bis3",
-        document_type=DocumentType.INVOICE,
-        number=number or None,
-        issue_date=issued,
-        seller=seller,
-        totals=Totals(payable=payable),
-    )
-
-
 def _random(rng: random.Random) -> tuple[Invoice, str]:
-    invoice = _invoice(rng.choice(SUPPLIERS), rng.choice(NUMBERS), rng.choice(DATES), rng.choice(AMOUNTS))
+    invoice = bare_invoice(rng.choice(SUPPLIERS), rng.choice(NUMBERS), rng.choice(DATES), rng.choice(AMOUNTS))
     return invoice, rng.choice(SHAS)
 
 
@@ -94,18 +68,18 @@ def test_invoices_that_can_find_each_other_share_a_lock_and_others_of_a_supplier
 
 def test_every_kind_of_finding_is_covered_by_its_own_lock() -> None:
     """The same number, a folded number, the same amount and date, the same bytes: each alone."""
-    base = (_invoice("12345674", "F-0017", date(2025, 1, 2), Decimal("100.00")), "aa")
+    base = (bare_invoice("12345674", "F-0017", date(2025, 1, 2), Decimal("100.00")), "aa")
     cases = {
-        "DUP-NUMBER": (_invoice("12345674", "f-0017", date(2025, 1, 9), Decimal("7.00")), "cc"),
-        "DUP-SUSPECT folded": (_invoice("12345674", "FO17", date(2025, 1, 9), Decimal("7.00")), "cc"),
-        "DUP-SUSPECT amount": (_invoice("12345674", "Q-9", date(2025, 1, 2), Decimal("100.0")), "cc"),
-        "DUP-DOCUMENT": (_invoice("87654321", "Q-9", date(2026, 1, 2), Decimal("9.00")), "aa"),
+        "DUP-NUMBER": (bare_invoice("12345674", "f-0017", date(2025, 1, 9), Decimal("7.00")), "cc"),
+        "DUP-SUSPECT folded": (bare_invoice("12345674", "FO17", date(2025, 1, 9), Decimal("7.00")), "cc"),
+        "DUP-SUSPECT amount": (bare_invoice("12345674", "Q-9", date(2025, 1, 2), Decimal("100.0")), "cc"),
+        "DUP-DOCUMENT": (bare_invoice("87654321", "Q-9", date(2026, 1, 2), Decimal("9.00")), "aa"),
     }
     for what, other in cases.items():
         assert _finds(other, base), what
         shared = _names(base) & _names(other)
         assert len(shared) == 1, (what, shared)
-    unrelated = (_invoice("12345674", "Q-9", date(2025, 1, 9), Decimal("7.00")), "cc")
+    unrelated = (bare_invoice("12345674", "Q-9", date(2025, 1, 9), Decimal("7.00")), "cc")
     assert not _finds(unrelated, base) and not _names(base) & _names(unrelated)
     assert normalise_invoice_number("f-0017") == "F-0017"
 
@@ -114,9 +88,13 @@ def test_two_workers_wait_for_each_other_only_on_a_shared_name(pg_fresh_url: str
     """PostgreSQL: a transaction holding one invoice's locks does not hold up an unrelated invoice of
     the same supplier, and holds up one with the same number until it commits."""
     store = Store.open(pg_fresh_url)
-    first = serialising_names(HistoryKey.of(_invoice("12345674", "F-17", None, Decimal("5.00")), "aa"))
-    unrelated = serialising_names(HistoryKey.of(_invoice("12345674", "F-18", None, Decimal("6.00")), "bb"))
-    same_number = serialising_names(HistoryKey.of(_invoice("12345674", "F17", None, Decimal("7.00")), "cc"))
+    first = serialising_names(HistoryKey.of(bare_invoice("12345674", "F-17", None, Decimal("5.00")), "aa"))
+    unrelated = serialising_names(
+        HistoryKey.of(bare_invoice("12345674", "F-18", None, Decimal("6.00")), "bb")
+    )
+    same_number = serialising_names(
+        HistoryKey.of(bare_invoice("12345674", "F17", None, Decimal("7.00")), "cc")
+    )
     holding, release = threading.Event(), threading.Event()
 
     def hold() -> None:
