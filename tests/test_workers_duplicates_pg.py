@@ -131,7 +131,7 @@ def test_without_the_locks_the_rules_miss_the_duplicate(
     """The control: deciding side by side, the second asks the history before the first commits and
     decides to post the duplicate; only the unique idempotency key of the posting intents then
     refuses the first's transaction."""
-    monkeypatch.setattr("robot.processing.actions.Actions.serialised_on", lambda self, invoice, sha: [])
+    monkeypatch.setattr("robot.processing.actions.Actions.serialised_on", lambda self, key: [])
     first, second, overlapped = _racing_pair(pg_fresh_url)
     assert overlapped
     assert isinstance(second, Decided) and len(second.postings) == 1

@@ -146,15 +146,16 @@ class Actions(Guarded):
         if not self.shared_history or invoice is None:
             posting = self._decide(row, invoice, read_error, doc, run_id, read_recorded)
         else:
-            with self.store.serial_transaction(self.serialised_on(invoice, doc.sha256)) as tx:
+            with self.store.serial_transaction(self.serialised_on(HistoryKey.of(invoice, doc.sha256))) as tx:
                 if not isinstance(self.master.history, StoreHistory):  # the store's sees it all
                     self.catch_up(supplier_key(invoice), doc.sha256, tx)
                 posting = self._decide(row, invoice, read_error, doc, run_id, read_recorded, tx)
         if posting is not None:
             hand_over(self.store, self.ledger, row.id, posting, run_id, fence=self._fence)
 
-    def serialised_on(self, invoice: Invoice, sha256: str | None) -> list[str]:
-        """What deciding ``invoice`` takes turns on across workers (``WorkQueue.serial_transaction``).
+    def serialised_on(self, key: HistoryKey) -> list[str]:
+        """What deciding the invoice of ``key`` takes turns on across workers
+        (``WorkQueue.serial_transaction``).
 
         The store's history asks only about the invoice's own number, amount and bytes, so only
         invoices sharing one of those wait for each other
@@ -162,8 +163,8 @@ class Actions(Guarded):
         (:meth:`catch_up`), so it waits for the supplier's other invoices.
         """
         if isinstance(self.master.history, StoreHistory):
-            return serialising_names(HistoryKey.of(invoice, sha256))
-        return [supplier_key(invoice)]
+            return serialising_names(key)
+        return [key.supplier_key]
 
     def catch_up(self, key: str, sha256: str, tx: Session | None) -> None:
         """Add to the duplicate index what other workers decided for this supplier or these bytes.

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 
-from classifiers.keys import HistoryKey, supplier_key
+from classifiers.keys import HistoryKey
 from connectors.base import Posting
 from robot.model import Invoice
 from robot.processing import decision
@@ -65,6 +65,7 @@ class _Read:
     invoice: Invoice | None
     read_error: str | None
     read_recorded: bool
+    key: HistoryKey | None  # what the duplicate history is asked about it (None: unread)
 
 
 def is_new(row: InvoiceRow) -> bool:
@@ -95,13 +96,14 @@ def decide_batch(
         except Exception as exc:  # this document only (the reader crashed): recorded on its own
             result.failures.append((row.id, exc))
             continue
-        reads.append(_Read(row, doc, invoice, read_error, read_recorded))
+        key = HistoryKey.of(invoice, doc.sha256) if invoice is not None else None
+        reads.append(_Read(row, doc, invoice, read_error, read_recorded, key))
     store, history = actions.store, actions.master.history
     locked = [
         name
         for r in (reads if actions.shared_history else [])
-        if r.invoice is not None
-        for name in actions.serialised_on(r.invoice, r.doc.sha256)
+        if r.key is not None
+        for name in actions.serialised_on(r.key)
     ]
     store_backed = isinstance(history, StoreHistory)
     outcomes: list[tuple[int, Outcome]] = []
@@ -111,9 +113,9 @@ def decide_batch(
         result.lost = [r.row.id for r in lost]
         if actions.shared_history and not store_backed:  # an index loaded at the start: catch up
             for r in reads:
-                if r.invoice is not None:
-                    actions.catch_up(supplier_key(r.invoice), r.doc.sha256, tx)
-        wanted = [HistoryKey.of(r.invoice, r.doc.sha256) for r in reads if r.invoice is not None]
+                if r.key is not None:
+                    actions.catch_up(r.key.supplier_key, r.doc.sha256, tx)
+        wanted = [r.key for r in reads if r.key is not None]
         if isinstance(history, StoreHistory):
             history.prefetch(wanted, session=tx)
         else:

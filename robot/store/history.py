@@ -81,9 +81,9 @@ def serialising_names(key: HistoryKey) -> list[str]:
     True
     """
     names = [f"number\x1f{key.supplier_key}\x1f{key.canonical}"]
-    if _nonzero(key.payable):
-        assert key.payable is not None
-        names.append(f"amount\x1f{key.supplier_key}\x1f{key.payable.normalize()}")
+    paid = key.payable if _nonzero(key.payable) else None
+    if paid is not None:
+        names.append(f"amount\x1f{key.supplier_key}\x1f{paid.normalize()}")
     if key.sha256:
         names.append(f"document\x1f{key.sha256}")
     return names
