@@ -128,7 +128,7 @@ def build_invoice(i: int, vendor: Vendor, rng: random.Random) -> m.Invoice:
         payment_means=[
             m.PaymentMeans(code="93", payment_id=f"71#{i:015d}", account=vendor.fik_creditor),
         ],
-        vat_breakdown=[m.VatBreakdown("S", Decimal("25"), net, tax)],
+        vat_breakdown=[m.VatBreakdown("S", Decimal("25"), net, tax, currency="DKK")],
         totals=m.Totals(
             line_extension=net, tax_exclusive=net, tax=tax, tax_inclusive=net + tax, payable=net + tax
         ),
