@@ -30,6 +30,8 @@ Element = etree._Element
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:Z|[+-][0-9]{2}:[0-9]{2})?")
 _BASIC_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+# a decimal that is certainly within the input limits (16 integer digits, 12 decimals): no more checks
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,16}(?:\.[0-9]{0,12})?|\.[0-9]{1,12})")
 
 
 def local_name(el: Element) -> str:
@@ -66,6 +68,8 @@ def to_decimal(raw: str, field: str, term: str | None = None) -> Decimal:
     robot.errors.ReadError: Percent '１２.５' is not a decimal number: it has the non-ASCII digit '１' ...
     """
     value = raw.strip()
+    if _PLAIN_DECIMAL.fullmatch(value):
+        return Decimal(value)
     named = f"{field} ({term})" if term else field
     if not _DECIMAL.fullmatch(value):
         odd = non_ascii_digit(value)
@@ -140,26 +144,32 @@ class Node:
 
     def children(self, tag: str) -> list[Element]:
         index = self._index
-        if index is None:
-            index = self._index = {}
-            for child in self.el:
-                found = index.get(child.tag)
-                if found is None:
-                    index[child.tag] = [child]
-                else:
-                    found.append(child)
-        return index.get(tag, _NONE)
+        return (self._indexed() if index is None else index).get(tag, _NONE)
 
     def child(self, tag: str) -> Node | None:
         first = self._first
-        if tag in first:
-            return first[tag]
-        kids = self.children(tag)
+        node = first.get(tag, _MISSING)
+        if node is not _MISSING:
+            return node
+        index = self._index
+        kids = (self._indexed() if index is None else index).get(tag)  # children() inlined: hot
         node = first[tag] = Node(kids[0]) if kids else None
         return node
 
+    def _indexed(self) -> dict[object, list[Element]]:
+        index: dict[object, list[Element]] = {}
+        for child in self.el:
+            found = index.get(child.tag)
+            if found is None:
+                index[child.tag] = [child]
+            else:
+                found.append(child)
+        self._index = index
+        return index
+
 
 _NONE: list[Element] = []
+_MISSING: Node | None = Node.__new__(Node)  # a sentinel: no child looked up under this tag yet
 
 
 class Paths:
@@ -186,12 +196,16 @@ class Paths:
     def first(self, node: Node | None, path: str) -> Node | None:
         """The first element at ``path`` below ``node``, or None."""
         steps = self._cache.get(path) or self.steps(path)
-        if len(steps) == 1:
-            return None if node is None else node.child(steps[0])
-        for tag in steps:
+        for tag in steps:  # Node.child inlined: this loop is most of a reader's time
             if node is None:
                 return None
-            node = node.child(tag)
+            first = node._first
+            found = first.get(tag, _MISSING)
+            if found is _MISSING:
+                index = node._index
+                kids = (node._indexed() if index is None else index).get(tag)
+                found = first[tag] = Node(kids[0]) if kids else None
+            node = found
         return node
 
     def all(self, node: Node | None, path: str) -> list[Node]:
@@ -230,7 +244,11 @@ class Paths:
 
 def node_decimal(node: Node) -> Decimal | None:
     raw = clean(node.el.text)
-    return None if raw is None else to_decimal(raw, local_name(node.el), _term(node.el))
+    if raw is None:
+        return None
+    if _PLAIN_DECIMAL.fullmatch(raw):  # the common case, without naming the term it would need
+        return Decimal(raw)
+    return to_decimal(raw, local_name(node.el), _term(node.el))
 
 
 def _term(el: Element) -> str | None:
