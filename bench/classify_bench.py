@@ -258,10 +258,14 @@ def oracle_side_by_side(invoices: list[m.Invoice], ctxs: list[Context], sample: 
     print(f"  official artefacts (saxonche, EN 16931 + Peppol): {official * 1000:.2f} ms/document")
     print(f"  fakturarobot read + all rules:                   {ours * 1000:.2f} ms/document")
     print(f"  ratio official / ours: {official / ours:.1f}x (median of {ROUNDS} rounds taken in turn)")
-    print(f"  best rounds: {min(officials) * 1000:.2f} vs {min(ours_runs) * 1000:.2f} ms/document, "
-          f"{min(officials) / min(ours_runs):.1f}x")
-    print(f"  rounds (ms/document): official {' '.join(f'{x * 1000:.2f}' for x in officials)}; "
-          f"ours {' '.join(f'{x * 1000:.2f}' for x in ours_runs)}")
+    print(
+        f"  best rounds: {min(officials) * 1000:.2f} vs {min(ours_runs) * 1000:.2f} ms/document, "
+        f"{min(officials) / min(ours_runs):.1f}x"
+    )
+    print(
+        f"  rounds (ms/document): official {' '.join(f'{x * 1000:.2f}' for x in officials)}; "
+        f"ours {' '.join(f'{x * 1000:.2f}' for x in ours_runs)}"
+    )
 
 
 def main() -> None:
