@@ -128,6 +128,7 @@ class Context:
     known_customer_eans: Mapping[str, str] = dataclasses.field(default_factory=dict)  # EAN -> customer id
     document_sha256: str | None = None
     invoice_id: int | None = None
+    document: bytes | None = None  # the bytes as received, for the document checks (not for rules)
     metadata: Mapping[str, str] = dataclasses.field(default_factory=dict)  # purchase-system data
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # this rule's parameters
     rule: RuleSpec | None = None  # set by the engine while the rule runs

@@ -17,9 +17,9 @@ settings (disposition, severity, params) are handed to the rule through its cont
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from classifiers.api import (
     ENTRY_POINT_GROUP,
@@ -121,8 +121,17 @@ class Classification:
         return tuple(seen)
 
 
+class DocumentCheck(Protocol):
+    """A check of the document itself (its bytes as received, ``Context.document``) run after the
+    rules on the model: the official validation artefacts (:mod:`robot.processing.official`). It is
+    given the rules' findings and returns only what it adds (not an official id already reported)."""
+
+    def check(self, document: bytes, invoice: Invoice, native: Sequence[Finding]) -> list[Finding]: ...
+
+
 class Classifier:
-    """Applies rules to invoices. ``only`` restricts to some families or codes (tests, validate)."""
+    """Applies rules to invoices. ``only`` restricts to some families or codes (tests, validate);
+    ``document_checks`` run on the document's bytes after the rules, when the context has them."""
 
     def __init__(
         self,
@@ -130,8 +139,10 @@ class Classifier:
         *,
         only: Iterable[str] | None = None,
         document_level_only: bool = False,
+        document_checks: Sequence[DocumentCheck] = (),
     ) -> None:
         self.registry = registry if registry is not None else load_rules()
+        self.document_checks = tuple(document_checks)
         wanted = set(only) if only is not None else None
         if wanted is not None:
             _check_known(self.registry, wanted)
@@ -159,6 +170,9 @@ class Classifier:
                     params["severity"] = setting.severity
             rule_ctx.rule, rule_ctx.params = spec, params
             findings.extend(self._run_one(spec, invoice, rule_ctx))
+        if ctx.document is not None:
+            for check in self.document_checks:
+                findings.extend(check.check(ctx.document, invoice, tuple(findings)))
         return Classification(tuple(findings), verdict_of(findings))
 
     @staticmethod

@@ -139,15 +139,19 @@ def validate(
     if config is None and (customer is not None or configured(None) is not None):
         config = config_path(None)
     master = None
+    official = None
     if config is not None and standard is None:
         from robot.configuration.settings import load_config
         from robot.configuration.wiring import load_master
 
-        master = load_master(load_config(config_path(config)))
+        loaded = load_config(config_path(config))
+        master, official = load_master(loaded), loaded.official_rules()
         if customer is not None and customer not in master.by_id:
             typer.echo(f"unknown customer {customer!r}; known: {', '.join(sorted(master.by_id))}", err=True)
             raise typer.Exit(EXIT_CONFIG)
-    validator = Validator(master, _templates(pdf_templates, config), customer=customer, standard=standard)
+    validator = Validator(
+        master, _templates(pdf_templates, config), customer=customer, standard=standard, official=official
+    )
     console = _console(as_json)
     any_findings = False
     for path in files:

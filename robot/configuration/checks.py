@@ -44,6 +44,8 @@ def check_all(path: Path, *, probe: bool = False) -> tuple[list[str], list[str]]
         errors += _check_schedules(loaded, notes)
     if loaded.cfg.pdf_templates:
         errors += _check_pdf_templates(loaded, notes)
+    if loaded.cfg.official_rules is not None:
+        errors += _check_official_rules(loaded, notes, compile_them=probe)
     if probe:
         errors += _probe(loaded, notes)
     return errors, notes
@@ -122,6 +124,31 @@ def _check_pdf_templates(loaded: LoadedConfig, notes: list[str]) -> list[str]:
     )
     notes += [f"warning: {w}" for w in templates.warnings]
     return [f"PDF template refused: {p}" for p in templates.problems]
+
+
+def _check_official_rules(loaded: LoadedConfig, notes: list[str], *, compile_them: bool) -> list[str]:
+    """The official artefacts: the folder must hold one artefact per rule set, and saxonche must be
+    installed to run them; each loaded one is named with its version (with ``--probe``, compiled)."""
+    from robot.processing.official.runner import saxon_available
+
+    try:
+        official = loaded.official_rules()
+    except ConfigError as exc:
+        return _errors_of(exc)
+    assert official is not None
+    if not saxon_available():
+        return [f"{official.folder}: official_rules needs saxonche: pip install 'fakturarobot[official]'"]
+    notes.append(f"{official.folder}: {len(official.artefacts)} official artefacts")
+    notes += [f"official rules: {line}" for line in official.versions()]
+    notes += [f"official rules: ignored {why}" for why in official.ignored]
+    notes += [f"official rules: {gap}" for gap in official.gaps()]
+    if compile_them:
+        try:
+            official.compile_all()
+        except Exception as exc:
+            return [f"{official.folder}: an official artefact does not compile: {type(exc).__name__}: {exc}"]
+        notes.append(f"{official.folder}: every official artefact compiled")
+    return []
 
 
 def _probe(loaded: LoadedConfig, notes: list[str]) -> list[str]:

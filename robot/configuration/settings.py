@@ -44,6 +44,7 @@ from robot.errors import ConfigError
 if TYPE_CHECKING:
     from connectors.base import Connector, Ledger, Notifier, Source
     from robot.pdftext import TemplateSet
+    from robot.processing.official import OfficialRules
 
 
 class ConnectorSpec(BaseModel):
@@ -166,6 +167,8 @@ class RobotConfig(BaseModel):
     bank: ConnectorSpec | None = None  # bank files in (issue 13): {kind: folder, folder: bank/}
     templates: Path | None = None
     pdf_templates: list[Path] = Field(default_factory=list)  # folders of PDF templates (robot.pdftext)
+    #: a folder of official XSLT artefacts (EN 16931, Peppol, OIOUBL) run beside the native rules
+    official_rules: Path | None = None
     responder: ResponderSettings = ResponderSettings()
     max_attempts: int = Field(default=5, ge=1)
     #: the ERP unreachable twice in a row: the invoice waits this long, doubled per further outage
@@ -227,6 +230,19 @@ class LoadedConfig:
         from robot.pdftext import TemplateSet
 
         return TemplateSet.load([self.base_dir / p for p in self.cfg.pdf_templates])
+
+    def official_rules(self) -> OfficialRules | None:
+        """The official artefacts of ``official_rules`` (None when not configured: the default).
+
+        A missing or empty folder, or two artefacts for one rule set, is a ConfigError; they are
+        compiled when a document first needs them (``check-config --probe`` compiles them all).
+        """
+        if self.cfg.official_rules is None:
+            return None
+        from classifiers.engine import load_rules
+        from robot.processing.official import OfficialRules
+
+        return OfficialRules.load(self.base_dir / self.cfg.official_rules, load_rules())
 
     @overload
     def build(self, role: Literal["source"]) -> Source: ...

@@ -48,7 +48,8 @@ def build_robot(
         opened.callback(store.close)
         master = load_master(loaded)
         ledger = _opened(opened, loaded.build("ledger"))
-        classifier = Classifier()
+        official = loaded.official_rules()
+        classifier = Classifier(document_checks=[official] if official is not None else [])
         responder = Party(
             name=cfg.responder.name,
             endpoint=Identifier(cfg.responder.endpoint_id, cfg.responder.endpoint_scheme)

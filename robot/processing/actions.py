@@ -206,7 +206,9 @@ class Actions(Guarded):
         read_recorded: bool,
     ) -> tuple[Outcome, Posting | None]:
         """Classify and decide in memory: what the store records, and the posting to hand over."""
-        decided = decision.decide_row(self.master, self.classifier, row, invoice, read_error, doc.sha256)
+        decided = decision.decide_row(
+            self.master, self.classifier, row, invoice, read_error, doc.sha256, doc.content
+        )
         posting: Posting | None = None
         response: tuple[bytes | None, str | None] = (None, None)
         if decided.verdict == Verdict.POST and invoice is not None:  # decide() holds one with no vendor

@@ -72,6 +72,7 @@ class MasterData:
         metadata: Mapping[str, str] | None = None,
         sha256: str | None = None,
         invoice_id: int | None = None,
+        document: bytes | None = None,
     ) -> Context:
         meta = dict(metadata or {})
         customer = self.customer_for(invoice, meta)
@@ -86,4 +87,5 @@ class MasterData:
             document_sha256=sha256,
             invoice_id=invoice_id,
             metadata=meta,
+            document=document,
         )

@@ -84,8 +84,10 @@ def decide(
     *,
     sha256: str | None,
     invoice_id: int | None = None,
+    document: bytes | None = None,
 ) -> Decision:
-    """Classify a read invoice (or hold an unreadable one) as a run would, with no side effect."""
+    """Classify a read invoice (or hold an unreadable one) as a run would, with no side effect;
+    ``document`` (its bytes) is what the classifier's document checks judge (the official rules)."""
     meta = dict(metadata)
     if invoice is None:
         finding = robot_finding("READ-ERROR", read_error or "unreadable")
@@ -93,7 +95,7 @@ def decide(
         return Decision(
             None, read_error, customer.id if customer else None, (finding,), Verdict.HOLD, (finding.reason,)
         )
-    ctx = master.context(invoice, metadata=meta, sha256=sha256, invoice_id=invoice_id)
+    ctx = master.context(invoice, metadata=meta, sha256=sha256, invoice_id=invoice_id, document=document)
     result = classifier.classify(invoice, ctx)
     findings, verdict, error_types = list(result.findings), result.verdict.value, list(result.error_types)
     if verdict == Verdict.POST and vendor_of(invoice, master) is None:
@@ -109,11 +111,14 @@ def decide_row(
     invoice: Invoice | None,
     read_error: str | None,
     sha256: str,
+    content: bytes | None = None,
 ) -> Decision:
     """:func:`decide` for an invoice's row (stored, or unsaved for a document still in its source):
-    the source's metadata as text, the row's id (None when unsaved)."""
+    the source's metadata as text, the row's id (None when unsaved), the document's bytes."""
     meta = {str(k): str(v) for k, v in (row.source_meta or {}).items()}
-    return decide(master, classifier, invoice, read_error, meta, sha256=sha256, invoice_id=row.id)
+    return decide(
+        master, classifier, invoice, read_error, meta, sha256=sha256, invoice_id=row.id, document=content
+    )
 
 
 def remember(master: MasterData, invoice_id: int, invoice: Invoice | None, sha256: str) -> None:

@@ -117,7 +117,7 @@ class DryRun:
                 )
                 continue
             invoice, read_error = read_or_error(row, doc.content, doc.filename, self.templates)
-            d = decide_row(self.master, self.classifier, row, invoice, read_error, doc.sha256)
+            d = decide_row(self.master, self.classifier, row, invoice, read_error, doc.sha256, doc.content)
             remember(self.master, row.id, invoice, doc.sha256)
             yield _would_be(row.source_ref, row.id, d)
 
@@ -142,7 +142,7 @@ class DryRun:
             return None  # a run recognises the receipt; it is shown above if still pending
         row = InvoiceRow(source=source, source_ref=item.source_ref, source_meta=dict(item.metadata))
         invoice, read_error = read_or_error(row, item.content, item.filename, self.templates)
-        d = decide_row(self.master, self.classifier, row, invoice, read_error, digest)
+        d = decide_row(self.master, self.classifier, row, invoice, read_error, digest, item.content)
         if invoice is not None:
             self._unstored += 1
             remember(self.master, -self._unstored, invoice, digest)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from classifiers.api import Context, Finding, RuleSpec
-from classifiers.engine import Classifier
+from classifiers.engine import Classifier, DocumentCheck
 from robot.errors import ReadError
 from robot.processing.decision import Decision, decide, read_or_error, remember
 from robot.readers.sandbox import read_bounded
@@ -61,6 +61,7 @@ class Validator:
         *,
         customer: str | None = None,
         standard: str | None = None,
+        official: DocumentCheck | None = None,
     ) -> None:
         self.master = master if standard is None else None
         self.templates = templates
@@ -69,7 +70,8 @@ class Validator:
             probe = Classifier()
             self.classifier = Classifier(only=standard_codes(standard, probe.rules))
         else:
-            self.classifier = Classifier(document_level_only=self.master is None)
+            checks = [official] if official is not None and self.master is not None else []
+            self.classifier = Classifier(document_level_only=self.master is None, document_checks=checks)
         if self.master is not None:
             self.master.with_history(())  # this command's documents only, as they are decided
         self._seen = 0
@@ -82,7 +84,9 @@ class Validator:
             from robot.store.receipts import sha256_of
 
             digest = sha256_of(content)
-            decision = decide(self.master, self.classifier, invoice, read_error, meta, sha256=digest)
+            decision = decide(
+                self.master, self.classifier, invoice, read_error, meta, sha256=digest, document=content
+            )
             if invoice is not None:
                 self._seen += 1
                 remember(self.master, -self._seen, invoice, digest)

@@ -55,11 +55,13 @@ def prepare(
     if criteria is not None:
         customers = load_customers(criteria).customers
         master = MasterData(customers=customers, vendors=master.vendors, orders=master.orders)
+    official = loaded.official_rules()  # the run judged with them: so does its replay
+    checks = [official] if official is not None else []
     if not rules:
-        return master, Classifier()
+        return master, Classifier(document_checks=checks)
     from robot.processing.whatif.rules import replay_registry
 
-    return master, Classifier(replay_registry(list(rules)))
+    return master, Classifier(replay_registry(list(rules)), document_checks=checks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +153,7 @@ def _one(
     """Decide one stored invoice again and compare; returns it for the duplicate history."""
     row, content, filename, sha256 = stored.rows[invoice_id]
     invoice, read_error = read_or_error(row, content, filename, templates)
-    d = decide_row(master, classifier, row, invoice, read_error, sha256)
+    d = decide_row(master, classifier, row, invoice, read_error, sha256, content)
     before = stored.verdicts.get(row.id) or row.verdict or Verdict.HOLD
     hand = stored.by_hand.get(row.id)
     touchless_before = before == Verdict.POST and hand is None and row.state != InvoiceState.HELD
