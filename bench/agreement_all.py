@@ -97,34 +97,11 @@ ALLOWED: tuple[Allowance, ...] = (
         "as BG-23, so the document has no VAT breakdown for us.",
     ),
     Allowance(
-        ("BR-12", "BR-13", "BR-14", "BR-15", "BR-CO-10", "BR-CO-13", "BR-CO-16"),
-        False,
-        "//ram:SpecifiedTradeSettlementHeaderMonetarySummation[not(*[normalize-space()])]",
-        "the CII monetary summation is present but every amount in it is empty: the model reads empty "
-        "amounts as absent, so it cannot tell this from a document without the summation.",
-    ),
-    Allowance(
-        ("PEPPOL-EN16931-R003",),
-        True,
-        "/*[not(normalize-space(cbc:BuyerReference))][not(normalize-space(cac:OrderReference/cbc:ID))]"
-        "[cbc:BuyerReference | cac:OrderReference/cbc:ID]",
-        "BuyerReference or OrderReference/ID is present but empty: the official rule tests element "
-        "presence, the reader reads an empty reference as none, and an empty reference is no reference "
-        "for the customer.",
-    ),
-    Allowance(
         ("PEPPOL-COMMON-R040",),
         False,
         "/*/*/cac:Party/cbc:EndpointID[@schemeID = '0088'][not(normalize-space())]",
         "an empty EndpointID with scheme 0088 (GLN): the reader reads an empty identifier as absent "
         "(PEPPOL-EN16931-R010 reports a missing buyer address instead).",
-    ),
-    Allowance(
-        ("PEPPOL-EN16931-R010",),
-        False,
-        "/*/cac:AccountingCustomerParty/cac:Party[not(*)]",
-        "an empty buyer cac:Party: the model cannot tell it from a document without a buyer, where the "
-        "official rule does not fire either.",
     ),
     Allowance(
         ("PEPPOL-EN16931-R120",),

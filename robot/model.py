@@ -226,6 +226,10 @@ class Invoice:
     template: str | None = None  # the PDF template that read it (format ``pdf-text``), else None
     ocr: bool = False  # its text was recognised from page images (OCR), not taken from a text layer
     evidence: list[Evidence] = field(default_factory=list)  # printed PDFs: where each value came from
+    #: elements the document has even when empty, by BT/BG id (robot.readers.elements.PRESENCE): the
+    #: official rules test an element's presence, the fields keep only its value; empty when not read
+    #: from XML (a printed PDF, a test's invoice): rules then go by the values
+    present: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.format = SourceFormat.of(self.format)  # a made-up format is refused, never stored

@@ -87,6 +87,14 @@ def gln_valid(value: str) -> bool:
     return bool(_DIGITS.match(text)) and ean.calc_check_digit(text[:-1]) == text[-1]
 
 
+def _r010(invoice: Invoice) -> bool:
+    """PEPPOL-EN16931-R010's context is the buyer Party, its test the EndpointID element: the rule
+    fires on a buyer party (even empty) without the element, and not on an empty element."""
+    if "BT-49" in invoice.present:
+        return False
+    return party_present(invoice.buyer) or "BG-7" in invoice.present
+
+
 @RECEIVER.rule("DK-EAN-MISSING", official_ids=("PEPPOL-EN16931-R010",), field="BT-49")
 def ean_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """The receiver's electronic address (BT-49) must be the institution's EAN (GLN) number."""
@@ -100,7 +108,7 @@ def ean_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             found=None,
             expected=Text("EAN-nummer (GLN), schemeID 0088", "EAN number (GLN), schemeID 0088"),
             # R010's context is the buyer Party: without a buyer party it does not fire
-            official_ids=peppol_ids(invoice, "PEPPOL-EN16931-R010") if party_present(invoice.buyer) else (),
+            official_ids=peppol_ids(invoice, "PEPPOL-EN16931-R010") if _r010(invoice) else (),
         )
     elif not gln_scheme(endpoint):
         yield ctx.finding(
@@ -205,6 +213,7 @@ def reference_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     found = f"BT-10={invoice.person_reference or '-'}, BT-13={invoice.order_reference or '-'}"
     # R003 tests element presence of BT-10/BT-13 (not OIOUBL Contact/ID): claim it only then
     absent = invoice.buyer_reference is None and invoice.order_reference is None
+    absent = absent and not {"BT-10", "BT-13"} & invoice.present  # an empty element is there
     official = peppol_ids(invoice, "PEPPOL-EN16931-R003") if absent else ()
     yield ctx.finding(
         da=f"Fakturaen mangler {da_need}, som kunden kræver. Kunden skal oplyse referencen til "

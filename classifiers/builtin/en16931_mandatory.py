@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from classifiers.amounts import ZERO, fmt_da, fmt_en
 from classifiers.api import Context, Finding
 from classifiers.builtin._en_common import DOC_DA, DOC_EN, EN16931, line_label
-from classifiers.builtin.en16931_totals import has_monetary_total
+from classifiers.builtin.en16931_totals import monetary_total_present
 from classifiers.texts import Text, amount, at_least
 from robot.model import Invoice, Line, Party, SourceFormat
 
@@ -92,7 +92,7 @@ def mandatory_header(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     doc_da, doc_en = DOC_DA[invoice.document_type], DOC_EN[invoice.document_type]
     # BR-12..BR-15 have the monetary total as context: without one they stay silent officially (the
     # XSD demands it). We still report the missing amounts, but claim the ids only where they apply.
-    totals_present = has_monetary_total(invoice.totals, invoice.format == SourceFormat.CII)
+    totals_present = monetary_total_present(invoice)
     for official, field, da, en, get in _HEADER:
         if _blank(get(invoice)):
             claimed = (official,) if totals_present or official not in _IN_TOTALS else ()

@@ -44,9 +44,15 @@ def has_monetary_total(totals: Totals, cii: bool = False) -> bool:
     )
 
 
+def monetary_total_present(invoice: Invoice) -> bool:
+    """Whether the document has the monetary total element (BG-22), even empty, or any amount of it."""
+    cii = invoice.format == SourceFormat.CII
+    return "BG-22" in invoice.present or has_monetary_total(invoice.totals, cii)
+
+
 def _judged(invoice: Invoice) -> bool:
     """The context of BR-CO-10, -11, -12, -13 and -16: an EN 16931 document with a monetary total."""
-    return applies(invoice) and has_monetary_total(invoice.totals, invoice.format == SourceFormat.CII)
+    return applies(invoice) and monetary_total_present(invoice)
 
 
 WITH_TOTAL = EN16931.judging(_judged)

@@ -80,6 +80,7 @@ def read_cii(root: Node) -> Invoice:
     )
     _read_summation(C.first(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation"), inv)
     inv.lines = [read_line(el) for el in C.all(trade, "ram:IncludedSupplyChainTradeLineItem")]
+    inv.present = elements.present(C, root, elements.PRESENCE.cii)
     return check_invoice(inv, CII)
 
 

@@ -27,6 +27,43 @@ class Terms:
         self.cii = {name: cii for name, (_, cii) in fields.items()}
 
 
+#: Elements the official rules test for presence, whatever their content (``Invoice.present``): the
+#: document totals, the buyer reference and order number, the buyer party and its electronic address.
+#: Paths from the root.
+PRESENCE = Terms(
+    **{
+        "BG-22": (
+            "cac:LegalMonetaryTotal",
+            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
+            "ram:SpecifiedTradeSettlementHeaderMonetarySummation",
+        ),
+        "BT-10": (
+            "cbc:BuyerReference",
+            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:BuyerReference",
+        ),
+        "BT-13": (
+            "cac:OrderReference/cbc:ID",
+            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/"
+            "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID",
+        ),
+        "BG-7": (
+            "cac:AccountingCustomerParty/cac:Party",
+            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:BuyerTradeParty",
+        ),
+        "BT-49": (
+            "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID",
+            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:BuyerTradeParty/"
+            "ram:URIUniversalCommunication/ram:URIID",
+        ),
+    }
+)
+
+
+def present(paths: Paths, root: Node, where: Mapping[str, str]) -> frozenset[str]:
+    """The ids of :data:`PRESENCE` whose element the document has (even empty)."""
+    return frozenset(name for name, path in where.items() if paths.first(root, path) is not None)
+
+
 #: BG-6/BG-9 contact: ``cac:Contact`` / ``ram:DefinedTradeContact``.
 CONTACT = Terms(
     id=("cbc:ID", "ram:ID"),

@@ -77,6 +77,7 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
         else ("cac:InvoiceLine", "cbc:InvoicedQuantity")
     )
     inv.lines = [read_line(el, qty_tag) for el in U.all(root, line_tag)]
+    inv.present = elements.present(U, root, elements.PRESENCE.ubl)
     return inv
 
 

@@ -28,6 +28,7 @@ _ALLOWED_GLOBALS = {
     ("datetime", "timedelta"),
     ("datetime", "timezone"),
     ("decimal", "Decimal"),
+    ("builtins", "frozenset"),  # Invoice.present
     (SourceFormat.__module__, SourceFormat.__name__),  # Invoice.format (defined in robot.codes)
 }
 
