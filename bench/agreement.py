@@ -30,16 +30,82 @@ from robot.errors import ReadError  # noqa: E402
 from robot.readers import read_document  # noqa: E402
 from tests.support.oracle import OracleUndecided, iter_vefa_cases, oracle_fired  # noqa: E402
 
-FAMILIES = ("en16931_mandatory", "en16931_totals", "en16931_vat", "en16931_lines", "oioubl")
+FAMILIES = (
+    "en16931_mandatory",
+    "en16931_totals",
+    "en16931_vat",
+    "en16931_vat_rates",
+    "en16931_lines",
+    "oioubl",
+)
 NS = {
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
 }
 _LINE = "*[self::cac:InvoiceLine or self::cac:CreditNoteLine]"
 _CII_SUM = "//ram:SpecifiedTradeSettlementHeaderMonetarySummation"
-# name → (UBL XPath, CII XPath, action); actions: +N (add N), x2, drop, 3dec
+_LINE_TAX = f"/*/{_LINE}[1]/cac:Item/cac:ClassifiedTaxCategory"
+_CII_LINE_TAX = (
+    "(//ram:IncludedSupplyChainTradeLineItem)[1]/ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
+)
+_DOC_AC = "/*/cac:AllowanceCharge[cbc:ChargeIndicator = '{0}']/cac:TaxCategory"
+_CII_DOC_AC = (
+    "//ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeAllowanceCharge"
+    "[ram:ChargeIndicator/udt:Indicator = '{0}']/ram:CategoryTradeTax"
+)
+_BREAKDOWN = "/*/cac:TaxTotal/cac:TaxSubtotal[1]/cac:TaxCategory"
+_CII_BREAKDOWN = "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax[1]"
+#: the VAT category rules (BR-x-05, -06, -07, -10): a line's, an allowance's, a charge's category or
+#: rate changed, an exemption reason added to or taken from a breakdown
+_VAT_CATEGORY_MUTATIONS: dict[str, tuple[str, str, str]] = {
+    **{
+        f"line category {code}": (f"{_LINE_TAX}/cbc:ID", f"{_CII_LINE_TAX}/ram:CategoryCode", f"={code}")
+        for code in ("Z", "E", "AE", "K", "G", "O", "L", "M")
+    },
+    "line rate 0": (f"{_LINE_TAX}/cbc:Percent", f"{_CII_LINE_TAX}/ram:RateApplicablePercent", "=0"),
+    "line rate -1": (f"{_LINE_TAX}/cbc:Percent", f"{_CII_LINE_TAX}/ram:RateApplicablePercent", "=-1"),
+    "no line rate": (f"{_LINE_TAX}/cbc:Percent", f"{_CII_LINE_TAX}/ram:RateApplicablePercent", "drop"),
+    **{
+        f"{kind} category {code}": (
+            f"{_DOC_AC.format(flag)}/cbc:ID",
+            f"{_CII_DOC_AC.format(flag)}/ram:CategoryCode",
+            f"={code}",
+        )
+        for kind, flag in (("allowance", "false"), ("charge", "true"))
+        for code in ("Z", "E", "AE", "K", "G", "O", "L", "M")
+    },
+    **{
+        f"{kind} rate 0": (
+            f"{_DOC_AC.format(flag)}/cbc:Percent",
+            f"{_CII_DOC_AC.format(flag)}/ram:RateApplicablePercent",
+            "=0",
+        )
+        for kind, flag in (("allowance", "false"), ("charge", "true"))
+    },
+    **{
+        f"breakdown category {code}": (
+            f"{_BREAKDOWN}/cbc:ID",
+            f"{_CII_BREAKDOWN}/ram:CategoryCode",
+            f"={code}",
+        )
+        for code in ("S", "E", "AE", "K", "G", "O", "L", "M")
+    },
+    "exemption reason added": (
+        _BREAKDOWN,
+        _CII_BREAKDOWN,
+        "add:TaxExemptionReason|ExemptionReason=Fritaget",
+    ),
+    "no exemption reason": (
+        f"{_BREAKDOWN}/cbc:TaxExemptionReason | {_BREAKDOWN}/cbc:TaxExemptionReasonCode",
+        f"{_CII_BREAKDOWN}/ram:ExemptionReason | {_CII_BREAKDOWN}/ram:ExemptionReasonCode",
+        "drop",
+    ),
+}
+# name → (UBL XPath, CII XPath, action); actions: +N (add N), x2, drop, 3dec, =TEXT (set the text),
+# add:UBLNAME|CIINAME=TEXT (a new child element before the last one, e.g. before cac:TaxScheme)
 MUTATIONS: dict[str, tuple[str, str, str]] = {
     "line amount +100": (f"/*/{_LINE}[1]/cbc:LineExtensionAmount", "//ram:LineTotalAmount", "+100"),
     "line price x2": (
@@ -102,6 +168,7 @@ MUTATIONS: dict[str, tuple[str, str, str]] = {
         "(//ram:SpecifiedTradeProduct/ram:Name)[1]",
         "drop",
     ),
+    **_VAT_CATEGORY_MUTATIONS,
 }
 
 
@@ -123,12 +190,21 @@ def mutate(xml: bytes, name: str) -> bytes | None:
     """The document with one mutation applied, or None when the target element is absent."""
     root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     ubl_path, cii_path, action = MUTATIONS[name]
-    nodes = root.xpath(cii_path if root.tag.startswith(f"{{{NS['rsm']}}}") else ubl_path, namespaces=NS)
+    cii = root.tag.startswith(f"{{{NS['rsm']}}}")
+    nodes = root.xpath(cii_path if cii else ubl_path, namespaces=NS)
     if not nodes:
         return None
     for node in nodes if action == "drop" else nodes[:1]:
         if action == "drop":
             node.getparent().remove(node)
+        elif action.startswith("="):
+            node.text = action[1:]
+        elif action.startswith("add:"):
+            names, _, text = action[4:].partition("=")
+            ubl_name, _, cii_name = names.partition("|")
+            child = etree.Element(f"{{{NS['ram']}}}{cii_name}" if cii else f"{{{NS['cbc']}}}{ubl_name}")
+            child.text = text
+            (node[-1].addprevious(child) if len(node) else node.append(child))
         elif action == "3dec":
             node.text = f"{Decimal(node.text.strip()).quantize(Decimal('0.001')):f}"
         elif action == "x2":

@@ -51,6 +51,10 @@ def test_mutations_agree_with_the_official_rules(agreement: ModuleType, classifi
     } <= fired
     assert {"PEPPOL-EN16931-R120", "BR-02", "BR-16", "BR-DEC-18", "BR-DEC-23"} <= fired
     assert {"F-INV126", "F-INV127", "F-INV128", "F-INV133", "F-INV340", "F-CRN072", "F-CRN079"} <= fired
+    # the VAT categories' rates and exemption reasons (BR-x-05, -06, -07, -10)
+    assert {"BR-S-05", "BR-S-06", "BR-S-07", "BR-S-10", "BR-Z-05", "BR-Z-06", "BR-Z-07", "BR-Z-10"} <= fired
+    assert {"BR-E-05", "BR-E-06", "BR-E-07", "BR-E-10", "BR-O-05", "BR-O-06", "BR-O-07", "BR-O-10"} <= fired
+    assert {"BR-AE-05", "BR-AE-10", "BR-IC-05", "BR-G-05", "BR-AF-05", "BR-AF-07", "BR-AG-05"} <= fired
 
 
 def test_vefa_unit_tests_agree(agreement: ModuleType, classifier: object) -> None:

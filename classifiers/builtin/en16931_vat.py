@@ -14,6 +14,7 @@ Per VAT breakdown (BG-23), as in ``CEN-EN16931-UBL.sch``:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -30,6 +31,10 @@ _GROUPS = {"S": "S", "Z": "Z", "E": "E", "AE": "AE", "K": "IC", "G": "G", "O": "
 CATEGORY_IDS: dict[str, tuple[str, str]] = {code: (f"BR-{g}-08", f"BR-{g}-09") for code, g in _GROUPS.items()}
 _RATED = frozenset({"S", "L", "M"})  # checked per rate with ±1 tolerance; the others exactly
 _CII_SHADOWED = frozenset({"O", "L", "M"})  # CII: these categories' rules take BR-CO-17's context
+#: CII: the artefact's BR-AF-08/09 and BR-AG-08/09 can never fail (BR-x-08 takes the rate from the
+#: settlement, which has none, and BR-x-09 is ``true()``): the robot checks the amounts all the same,
+#: under its own code, claiming neither id
+_CII_UNCLAIMED = frozenset({"L", "M"})
 
 
 def _cat(code: str | None) -> str:
@@ -147,18 +152,20 @@ def _category_differs(
     field: str,
     stated: Decimal | None,
     expected: Decimal | None,
-    official: str,
+    official: str | None,
     what: Text,
     should: Text,
     note: str = "",
 ) -> Finding:
     """``what`` (``field``) of a VAT category is ``stated`` but ``should`` be ``expected``; the
-    message names the ``official`` rule (and a ``note`` after it, e.g. its tolerance)."""
+    message names the ``official`` rule (and a ``note`` after it, e.g. its tolerance); with no
+    official rule, the finding claims none."""
     of = Text(
         f"{what.da} ({field}) for kategori {_label(b)} er", f"{what.en} ({field}) for category {_label(b)} is"
     )
-    said = versus(of, stated, should, expected, f" ({official}{note})")
-    return amount_differs(ctx, said, stated, expected, field=field, official=official)
+    said = versus(of, stated, should, expected, f" ({official or 'EN 16931'}{note})")
+    found = amount_differs(ctx, said, stated, expected, field=field, official=official)
+    return found if official is not None else dataclasses.replace(found, official_ids=())
 
 
 @EN16931.rule("EN-VAT-CATEGORY", official_ids=tuple(ids[k] for ids in CATEGORY_IDS.values() for k in (0, 1)))
@@ -169,7 +176,8 @@ def vat_category(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         category = _cat(b.category)
         if category not in CATEGORY_IDS:
             continue
-        taxable_id, tax_id = CATEGORY_IDS[category]
+        claimed = not (category in _CII_UNCLAIMED and invoice.format == SourceFormat.CII)
+        taxable_id, tax_id = CATEGORY_IDS[category] if claimed else (None, None)
         ok, expected = _taxable_ok(invoice, b, category)
         if not ok:
             what = Text("Momsgrundlaget", "Taxable amount")

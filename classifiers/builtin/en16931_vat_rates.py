@@ -1,0 +1,139 @@
+"""EN 16931 per VAT category: the rate a line, an allowance or a charge may have (BR-x-05, -06, -07)
+and whether a VAT breakdown gives an exemption reason (BR-x-10), as ``EN16931-*-model.sch`` say.
+
+Each category has its rule group (``S`` standard, ``Z`` zero rated, ``E`` exempt, ``AE`` reverse
+charge, ``K`` intra-community (``IC``), ``G`` export, ``O`` not subject to VAT, ``L`` Canary Islands
+(``AF``), ``M`` Ceuta and Melilla (``AG``)):
+
+* the rate (BT-152 on a line, BT-96 on an allowance, BT-103 on a charge) is above zero for ``S``,
+  zero or more for ``L`` and ``M`` (in CII above zero for ``L``, as its artefact says), absent for
+  ``O`` and exactly zero for the others; an absent rate is not zero;
+* a VAT breakdown (BG-23) of ``S``, ``Z``, ``L`` or ``M`` has no exemption reason (BT-120) nor
+  code (BT-121); one of ``E``, ``AE``, ``K``, ``G`` or ``O`` has one of them.
+
+    >>> RATE_IDS["K"], EXEMPTION_IDS["L"]
+    (('BR-IC-05', 'BR-IC-06', 'BR-IC-07'), 'BR-AF-10')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+
+from classifiers.api import Context, Finding
+from classifiers.builtin._en_common import EN16931, line_label
+from classifiers.texts import Text
+from robot.model import AllowanceCharge, Invoice, SourceFormat
+
+#: VAT category code → the name of its rule group in EN 16931 (``BR-<group>-nn``)
+GROUPS = {"S": "S", "Z": "Z", "E": "E", "AE": "AE", "K": "IC", "G": "G", "O": "O", "L": "AF", "M": "AG"}
+#: category → (line rule, allowance rule, charge rule)
+RATE_IDS: dict[str, tuple[str, str, str]] = {
+    code: (f"BR-{g}-05", f"BR-{g}-06", f"BR-{g}-07") for code, g in GROUPS.items()
+}
+#: category → the exemption rule of its VAT breakdown
+EXEMPTION_IDS: dict[str, str] = {code: f"BR-{g}-10" for code, g in GROUPS.items()}
+_EXEMPT = frozenset({"E", "AE", "K", "G", "O"})  # these must give a reason; the others must not
+
+_Rate = tuple[Callable[[Decimal | None], bool], Text]
+_ZERO: _Rate = (lambda r: r is not None and r == 0, Text("være 0", "be 0"))
+#: category → whether a rate is allowed, and what it must be (Danish, English)
+_RATES: dict[str, _Rate] = {
+    "S": (lambda r: r is not None and r > 0, Text("være større end 0", "be greater than 0")),
+    "L": (lambda r: r is not None and r >= 0, Text("være 0 eller mere", "be 0 or more")),
+    "M": (lambda r: r is not None and r >= 0, Text("være 0 eller mere", "be 0 or more")),
+    "O": (lambda r: r is None, Text("mangle (ikke momspligtig)", "be absent (not subject to VAT)")),
+    **{code: _ZERO for code in ("Z", "E", "AE", "K", "G")},
+}
+#: CII's artefact asks a rate above zero of L (Canary Islands), where UBL's allows zero
+_RATES_CII = {**_RATES, "L": _RATES["S"]}
+
+
+def _shown(rate: Decimal | None, none: str) -> str:
+    return none if rate is None else f"{rate.normalize():f}"
+
+
+def _allowance_charge(ac: AllowanceCharge, at_da: str, at_en: str) -> tuple[int, str, Text]:
+    """Which rule judges an allowance's or a charge's rate (1, 2), its field and its name."""
+    if ac.is_charge:
+        return 2, "BT-103", Text(f"{at_da}Tillæggets momssats", f"{at_en}The charge's VAT rate")
+    return 1, "BT-96", Text(f"{at_da}Fradragets momssats", f"{at_en}The allowance's VAT rate")
+
+
+def _rates(invoice: Invoice) -> Iterator[tuple[str, Decimal | None, int, str, Text, str | None]]:
+    """Every VAT category given a rate in the document: (category, rate, which rule (0 line,
+    1 allowance, 2 charge), field, what it is (da, en), line id)."""
+    for index, line in enumerate(invoice.lines):
+        label = line_label(line.id, index)
+        if category := (line.vat_category or "").strip():
+            what = Text(f"Linje {label}: varens momssats", f"Line {label}: the item VAT rate")
+            yield category, line.vat_rate, 0, "BT-152", what, line.id
+        for ac in line.allowances_charges:  # (CII: a line's allowance/charge may name its category)
+            if category := (ac.vat_category or "").strip():
+                which, field, what = _allowance_charge(ac, f"Linje {label}: ", f"Line {label}: ")
+                yield category, ac.vat_rate, which, field, what, line.id
+    for ac in invoice.allowances_charges:
+        if category := (ac.vat_category or "").strip():
+            which, field, what = _allowance_charge(ac, "", "")
+            yield category, ac.vat_rate, which, field, what, None
+
+
+@EN16931.rule(
+    "EN-VAT-CATEGORY-RATE",
+    official_ids=tuple(i for ids in RATE_IDS.values() for i in ids),
+    field="BT-152",
+)
+def category_rate(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A line's, an allowance's or a charge's VAT rate does not fit its VAT category (above zero for
+    S, zero for Z, E, AE, K and G, none for O, zero or more for L and M: BR-x-05, -06, -07)."""
+    rates = _RATES_CII if invoice.format == SourceFormat.CII else _RATES
+    for category, rate, which, field, what, line_id in _rates(invoice):
+        if category not in rates:
+            continue  # an unknown category is BR-CL-17/18's
+        allowed, must = rates[category]
+        if allowed(rate):
+            continue
+        official = RATE_IDS[category][which]
+        yield ctx.finding(
+            da=f"{what.da} ({field}) er {_shown(rate, 'ingen')} i momskategori {category}; "
+            f"den skal {must.da} ({official}).",
+            en=f"{what.en} ({field}) is {_shown(rate, 'none')} in VAT category {category}; "
+            f"it must {must.en} ({official}).",
+            found=None if rate is None else rate,
+            expected=must,
+            field=field,
+            line_id=line_id,
+            official_ids=(official,),
+        )
+
+
+@EN16931.rule("EN-VAT-EXEMPTION", official_ids=tuple(EXEMPTION_IDS.values()), field="BT-120")
+def exemption_reason(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A VAT breakdown of an exempt category (E, AE, K, G, O) gives no exemption reason (BT-120) nor
+    code (BT-121), or one of a taxed category (S, Z, L, M) gives one (BR-x-10)."""
+    for b in invoice.vat_breakdown:
+        category = (b.category or "").strip()
+        if category not in EXEMPTION_IDS:
+            continue
+        given = b.exemption_reason is not None or b.exemption_reason_code is not None
+        official = EXEMPTION_IDS[category]
+        if category in _EXEMPT and not given:
+            yield ctx.finding(
+                da=f"Momsspecifikationen for kategori {category} mangler en fritagelsesgrund (BT-120) eller "
+                f"-kode (BT-121) ({official}).",
+                en=f"The VAT breakdown of category {category} has no exemption reason (BT-120) or reason "
+                f"code (BT-121) ({official}).",
+                expected=Text("en fritagelsesgrund eller -kode", "an exemption reason or reason code"),
+                official_ids=(official,),
+            )
+        elif category not in _EXEMPT and given:
+            yield ctx.finding(
+                da=f"Momsspecifikationen for kategori {category} har en fritagelsesgrund, men kategorien er "
+                f"momspligtig ({official}).",
+                en=f"The VAT breakdown of category {category} gives an exemption reason, but the category is "
+                f"taxed ({official}).",
+                found=b.exemption_reason_code or "BT-120",
+                expected=Text("ingen fritagelsesgrund", "no exemption reason"),
+                field="BT-121" if b.exemption_reason_code is not None else "BT-120",
+                official_ids=(official,),
+            )

@@ -1,0 +1,73 @@
+"""The VAT categories' rates and exemption reasons (BR-x-05, -06, -07, -10): each claimed where the
+official rule fires, with the field and line named (the differential harness, ``bench/agreement.py``,
+compares them with the official artefacts on mutated examples)."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from classifiers.api import Context
+from classifiers.engine import Classifier
+from robot.model import AllowanceCharge, DocumentType, Invoice, Line, VatBreakdown
+
+RULES = Classifier(only=["EN-VAT-CATEGORY-RATE", "EN-VAT-EXEMPTION"])
+
+
+def _invoice(fmt: str = "peppol-bis3", **fields: object) -> Invoice:
+    return Invoice(format=fmt, document_type=DocumentType.INVOICE, **fields)  # type: ignore[arg-type]
+
+
+def _claimed(invoice: Invoice) -> list[tuple[str, str | None, str | None]]:
+    return [(f.official_ids[0], f.field, f.line_id) for f in RULES.classify(invoice, Context()).findings]
+
+
+@pytest.mark.parametrize(
+    ("category", "rate", "fires"),
+    [
+        ("S", D("25"), None),
+        ("S", D("0"), "BR-S-05"),
+        ("S", None, "BR-S-05"),  # an absent rate is not above zero
+        ("Z", D("0"), None),
+        ("Z", None, "BR-Z-05"),  # nor zero
+        ("E", D("25"), "BR-E-05"),
+        ("K", D("0"), None),
+        ("O", None, None),
+        ("O", D("0"), "BR-O-05"),  # not subject to VAT: no rate at all
+        ("L", D("0"), None),
+        ("M", D("-1"), "BR-AG-05"),
+    ],
+)
+def test_a_lines_rate_must_fit_its_category(category: str, rate: D | None, fires: str | None) -> None:
+    invoice = _invoice(lines=[Line(id="7", vat_category=category, vat_rate=rate)])
+    assert _claimed(invoice) == ([(fires, "BT-152", "7")] if fires else [])
+
+
+def test_cii_asks_a_rate_above_zero_of_the_canary_islands() -> None:
+    line = Line(id="1", vat_category="L", vat_rate=D("0"))
+    assert _claimed(_invoice("peppol-bis3", lines=[line])) == []
+    assert _claimed(_invoice("cii", lines=[line])) == [("BR-AF-05", "BT-152", "1")]
+
+
+def test_an_allowance_and_a_charge_are_judged_by_their_own_rules() -> None:
+    invoice = _invoice(
+        allowances_charges=[
+            AllowanceCharge(is_charge=False, vat_category="S", vat_rate=D("0")),
+            AllowanceCharge(is_charge=True, vat_category="Z", vat_rate=D("25")),
+        ]
+    )
+    assert _claimed(invoice) == [("BR-S-06", "BT-96", None), ("BR-Z-07", "BT-103", None)]
+
+
+def test_an_exempt_breakdown_gives_a_reason_and_a_taxed_one_none() -> None:
+    invoice = _invoice(
+        vat_breakdown=[
+            VatBreakdown("E", D("0"), D("100"), D("0")),
+            VatBreakdown("E", D("0"), D("100"), D("0"), exemption_reason="Fritaget"),
+            VatBreakdown("S", D("25"), D("100"), D("25"), exemption_reason_code="VATEX-EU-79-C"),
+        ]
+    )
+    assert _claimed(invoice) == [("BR-E-10", "BT-120", None), ("BR-S-10", "BT-121", None)]
+    messages = [f.message_da for f in RULES.classify(invoice, Context()).findings]
+    assert messages[0].startswith("Momsspecifikationen for kategori E mangler en fritagelsesgrund")
