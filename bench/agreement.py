@@ -35,6 +35,7 @@ FAMILIES = (
     "en16931_totals",
     "en16931_vat",
     "en16931_vat_rates",
+    "en16931_groups",
     "en16931_lines",
     "oioubl",
 )
@@ -104,6 +105,60 @@ _VAT_CATEGORY_MUTATIONS: dict[str, tuple[str, str, str]] = {
         "drop",
     ),
 }
+_AC = "/*/cac:AllowanceCharge[cbc:ChargeIndicator = '{0}']"
+_CII_INDICATOR = "ram:SpecifiedTradeAllowanceCharge[ram:ChargeIndicator/udt:Indicator = '{0}']"
+_CII_AC = f"//ram:ApplicableHeaderTradeSettlement/{_CII_INDICATOR}"
+_LINE_AC = f"/*/{_LINE}/cac:AllowanceCharge[cbc:ChargeIndicator = '{{0}}']"
+_CII_LINE_AC = f"//ram:SpecifiedLineTradeSettlement/{_CII_INDICATOR}"
+_SUBTOTAL = "/*/cac:TaxTotal/cac:TaxSubtotal[1]"
+_AC_PARTS = (
+    ("amount", "cbc:Amount", "ram:ActualAmount"),
+    (
+        "reason",
+        "*[self::cbc:AllowanceChargeReason or self::cbc:AllowanceChargeReasonCode]",
+        "*[self::ram:Reason or self::ram:ReasonCode]",
+    ),
+    ("category", "cac:TaxCategory", "ram:CategoryTradeTax"),
+)
+#: the groups' mandatory content (BR-31..BR-49): one element of an allowance, a charge, a VAT
+#: breakdown or a payment instruction taken away
+_GROUP_MUTATIONS: dict[str, tuple[str, str, str]] = {
+    **{
+        f"{where}{kind} without {what}": (
+            f"({ubl.format(flag)})[1]/{ubl_child}",
+            f"({cii.format(flag)})[1]/{cii_child}",
+            "drop",
+        )
+        for where, ubl, cii in (("", _AC, _CII_AC), ("line ", _LINE_AC, _CII_LINE_AC))
+        for kind, flag in (("allowance", "false"), ("charge", "true"))
+        for what, ubl_child, cii_child in _AC_PARTS
+    },
+    "breakdown without taxable amount": (
+        f"{_SUBTOTAL}/cbc:TaxableAmount",
+        f"{_CII_BREAKDOWN}/ram:BasisAmount",
+        "drop",
+    ),
+    "breakdown without tax amount": (
+        f"{_SUBTOTAL}/cbc:TaxAmount",
+        f"{_CII_BREAKDOWN}/ram:CalculatedAmount",
+        "drop",
+    ),
+    "breakdown without category": (
+        f"{_SUBTOTAL}/cac:TaxCategory/cbc:ID",
+        f"{_CII_BREAKDOWN}/ram:CategoryCode",
+        "drop",
+    ),
+    "breakdown without rate": (
+        f"{_SUBTOTAL}/cac:TaxCategory/cbc:Percent",
+        f"{_CII_BREAKDOWN}/ram:RateApplicablePercent",
+        "drop",
+    ),
+    "payment means without code": (
+        "(/*/cac:PaymentMeans)[1]/cbc:PaymentMeansCode",
+        "(//ram:SpecifiedTradeSettlementPaymentMeans)[1]/ram:TypeCode",
+        "drop",
+    ),
+}
 # name → (UBL XPath, CII XPath, action); actions: +N (add N), x2, drop, 3dec, =TEXT (set the text),
 # add:UBLNAME|CIINAME=TEXT (a new child element before the last one, e.g. before cac:TaxScheme)
 MUTATIONS: dict[str, tuple[str, str, str]] = {
@@ -169,6 +224,7 @@ MUTATIONS: dict[str, tuple[str, str, str]] = {
         "drop",
     ),
     **_VAT_CATEGORY_MUTATIONS,
+    **_GROUP_MUTATIONS,
 }
 
 

@@ -80,7 +80,7 @@ ALLOWED: tuple[Allowance, ...] = (
         "trace of which element it came from.",
     ),
     Allowance(
-        ("BR-CO-14", "BR-CO-17", "BR-CO-18"),
+        ("BR-CO-14", "BR-CO-17", "BR-CO-18", "BR-45", "BR-46", "BR-47", "BR-48"),
         False,
         f"/*/cac:TaxTotal[cac:TaxSubtotal][{_DOC_CURRENCY} = '' or "
         f"cbc:TaxAmount/@currencyID != {_DOC_CURRENCY}]"

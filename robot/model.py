@@ -85,6 +85,8 @@ class PaymentMeans:
     mandate: str | None = None  # BT-89 mandate reference (direct debit)
     debited_account: str | None = None  # BT-91 debited account (direct debit)
     due_date: date | None = None  # OIOUBL PaymentDueDate
+    #: the fields whose element the document has, even empty (``code``); None when not read from XML
+    present: frozenset[str] | None = None
 
 
 @dataclass(slots=True)
@@ -99,6 +101,9 @@ class AllowanceCharge:
     reason_code: str | None = None  # BT-98 / BT-105
     vat_category: str | None = None  # BT-95 / BT-102
     vat_rate: Decimal | None = None  # BT-96 / BT-103
+    #: the fields whose element the document has, even empty (``is_charge`` for the ChargeIndicator,
+    #: ``amount``, ``reason``, ``reason_code``, ``vat_category``); None when not read from XML
+    present: frozenset[str] | None = None
 
 
 @dataclass(slots=True)

@@ -30,7 +30,7 @@ _GROUPS = {"S": "S", "Z": "Z", "E": "E", "AE": "AE", "K": "IC", "G": "G", "O": "
 #: VAT category code → (taxable-amount rule, tax-amount rule)
 CATEGORY_IDS: dict[str, tuple[str, str]] = {code: (f"BR-{g}-08", f"BR-{g}-09") for code, g in _GROUPS.items()}
 _RATED = frozenset({"S", "L", "M"})  # checked per rate with ±1 tolerance; the others exactly
-_CII_SHADOWED = frozenset({"O", "L", "M"})  # CII: these categories' rules take BR-CO-17's context
+CII_SHADOWED = frozenset({"O", "L", "M"})  # CII: these categories' rules take BR-CO-17's context
 #: CII: the artefact's BR-AF-08/09 and BR-AG-08/09 can never fail (BR-x-08 takes the rate from the
 #: settlement, which has none, and BR-x-09 is ``true()``): the robot checks the amounts all the same,
 #: under its own code, claiming neither id
@@ -66,7 +66,7 @@ def vat_rate_amount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """A VAT breakdown's tax amount (BT-117) is not taxable amount (BT-116) × rate (BT-119)."""
     cii = invoice.format == SourceFormat.CII
     for b in invoice.vat_breakdown:
-        if cii and _cat(b.category) in _CII_SHADOWED:
+        if cii and _cat(b.category) in CII_SHADOWED:
             continue  # in the CII artefact the category's own rule shadows BR-CO-17
         tax, rate = b.tax_amount, b.rate
         zero_tax = tax is not None and xpath_round0(tax) == 0

@@ -80,6 +80,7 @@ def read_payment_means(el: Node, payment_id: str | None, mandate: str | None) ->
     number = C.text(account, "ram:IBANID") or C.text(account, "ram:ProprietaryID")
     return PaymentMeans(
         code=code,
+        present=frozenset({"code"}) if C.first(el, "ram:TypeCode") is not None else frozenset(),
         payment_id=payment_id,
         account=number,
         account_name=C.text(account, "ram:AccountName"),

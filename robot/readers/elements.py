@@ -189,7 +189,26 @@ def allowance_charge(paths: Paths, el: Node, at: Mapping[str, str]) -> Allowance
         reason_code=paths.text(el, at["reason_code"]),
         vat_category=paths.text(el, at["vat_category"]),
         vat_rate=paths.dec(el, at["vat_rate"]),
+        present=_ac_present(paths, el, at),
     )
+
+
+_AC_PRESENCE = ("amount", "reason", "reason_code", "vat_category")
+#: the ChargeIndicator values that make an allowance or a charge of it, officially: UBL compares it
+#: as a boolean (``true``, ``false``, ``1``, ``0``), CII as the text ``true`` or ``false``
+_INDICATORS = {"ubl": frozenset({"true", "false", "1", "0"}), "cii": frozenset({"true", "false"})}
+
+
+def _ac_present(paths: Paths, el: Node, at: Mapping[str, str]) -> frozenset[str]:
+    """Which of an allowance's or charge's fields the document has (``is_charge``: a ChargeIndicator
+    the official rules take as one)."""
+    present = {name for name in _AC_PRESENCE if paths.first(el, at[name]) is not None}
+    indicator = paths.first(el, at["is_charge"])
+    raw = None if indicator is None else (indicator.el.text or "")
+    syntax = "cii" if at is ALLOWANCE_CHARGE.cii else "ubl"
+    if raw is not None and (raw if syntax == "cii" else raw.strip()) in _INDICATORS[syntax]:
+        present.add("is_charge")
+    return frozenset(present)
 
 
 def vat_breakdown(paths: Paths, el: Node, at: Mapping[str, str], currency: str | None) -> VatBreakdown:

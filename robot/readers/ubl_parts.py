@@ -91,6 +91,7 @@ def read_payment_means(el: Node) -> PaymentMeans:
     mandate = U.first(el, "cac:PaymentMandate")
     return PaymentMeans(
         code=code,
+        present=frozenset({"code"}) if U.first(el, "cbc:PaymentMeansCode") is not None else frozenset(),
         payment_id=U.text(el, "cbc:PaymentID"),
         channel=U.text(el, "cbc:PaymentChannelCode"),
         instruction_id=U.text(el, "cbc:InstructionID"),

@@ -1,0 +1,132 @@
+"""EN 16931 mandatory content of the repeated groups: each allowance and charge, of the document
+(BR-31..BR-33, BR-36..BR-38) and of a line (BR-41..BR-44), each VAT breakdown (BR-45..BR-48) and
+each payment instruction (BR-49) has what the standard demands of it.
+
+    >>> from robot.model import AllowanceCharge, DocumentType, Invoice
+    >>> from classifiers.api import Context
+    >>> from classifiers.engine import Classifier
+    >>> inv = Invoice(format="cii", document_type=DocumentType.INVOICE,
+    ...               allowances_charges=[AllowanceCharge(is_charge=True, reason="Fragt")])
+    >>> found = Classifier(only=["EN-GROUP-MANDATORY"]).classify(inv, Context()).findings
+    >>> sorted(f.official_ids[0] for f in found)
+    ['BR-36', 'BR-37']
+
+Each group's rule has the group as its context in the official Schematron, so a document without
+the group has nothing to miss. BR-48 does not ask a rate of a breakdown not subject to VAT (``O``),
+and in CII the breakdowns of ``O``, ``L`` and ``M`` are judged by their category's rules only (the
+official artefact's context: BR-45..BR-48 never run on them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from classifiers.api import Context, Finding
+from classifiers.builtin._en_common import EN16931, line_label
+from classifiers.builtin.en16931_vat import CII_SHADOWED
+from classifiers.texts import Text
+from robot.model import AllowanceCharge, Invoice, SourceFormat
+
+# (document level, line level): official ids for (amount, VAT category, reason) of an allowance / a charge
+_ALLOWANCE = (("BR-31", "BR-32", "BR-33"), ("BR-41", None, "BR-42"))
+_CHARGE = (("BR-36", "BR-37", "BR-38"), ("BR-43", None, "BR-44"))
+_FIELDS = {  # (allowance, charge): (document, line) BT ids of the amount, the category, the reason
+    "amount": (("BT-92", "BT-136"), ("BT-99", "BT-141")),
+    "category": (("BT-95", None), ("BT-102", None)),
+    "reason": (("BT-97", "BT-139"), ("BT-104", "BT-144")),
+}
+
+_ALL_IDS = (
+    *(i for level in (*_ALLOWANCE, *_CHARGE) for i in level if i is not None),
+    "BR-45",
+    "BR-46",
+    "BR-47",
+    "BR-48",
+    "BR-49",
+)
+
+
+def _missing_in(ac: AllowanceCharge) -> Iterator[tuple[int, str]]:
+    """What an allowance or a charge lacks: (position in its ids, field key). The official rules
+    test the elements' presence; an allowance or charge read from XML says which it had."""
+    present = ac.present
+    if present is not None and "is_charge" not in present:
+        return  # no ChargeIndicator: neither the allowances' nor the charges' rules take it
+    there = present or frozenset()
+    if ac.amount is None and "amount" not in there:
+        yield 0, "amount"
+    if not (ac.vat_category or "").strip() and "vat_category" not in there:
+        yield 1, "category"
+    if ac.reason is None and ac.reason_code is None and not {"reason", "reason_code"} & there:
+        yield 2, "reason"
+
+
+_NAMES = {
+    "amount": Text("beløb", "amount"),
+    "category": Text("momskategori", "VAT category code"),
+    "reason": Text("årsag (tekst eller kode)", "reason (text or code)"),
+}
+
+
+def _allowance_findings(
+    ctx: Context, ac: AllowanceCharge, line: tuple[str, str | None] | None
+) -> Iterator[Finding]:
+    ids = (_CHARGE if ac.is_charge else _ALLOWANCE)[0 if line is None else 1]
+    kind = Text("Tillægget", "The charge") if ac.is_charge else Text("Fradraget", "The allowance")
+    at_da, at_en = ("", "") if line is None else (f"Linje {line[0]}: ", f"Line {line[0]}: ")
+    for position, key in _missing_in(ac):
+        official = ids[position]
+        if official is None:
+            continue  # a line's allowance or charge has no VAT category of its own
+        field = _FIELDS[key][1 if ac.is_charge else 0][0 if line is None else 1]
+        name = _NAMES[key]
+        yield ctx.finding(
+            da=f"{at_da}{kind.da} mangler {name.da} ({field}) ({official}).",
+            en=f"{at_en}{kind.en} has no {name.en} ({field}) ({official}).",
+            expected=Text(f"{name.da} ({field})", f"{name.en} ({field})"),
+            field=field,
+            line_id=None if line is None else line[1],
+            official_ids=(official,),
+        )
+
+
+@EN16931.rule("EN-GROUP-MANDATORY", official_ids=_ALL_IDS, field="BG-20")
+def group_mandatory(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """An allowance or a charge lacks its amount, VAT category or reason (BR-31..BR-33, BR-36..BR-38,
+    BR-41..BR-44), a VAT breakdown its taxable amount, VAT amount, category or rate (BR-45..BR-48),
+    or a payment instruction its payment means code (BR-49)."""
+    for ac in invoice.allowances_charges:
+        yield from _allowance_findings(ctx, ac, None)
+    for index, line in enumerate(invoice.lines):
+        for ac in line.allowances_charges:
+            yield from _allowance_findings(ctx, ac, (line_label(line.id, index), line.id))
+    cii = invoice.format == SourceFormat.CII
+    for b in invoice.vat_breakdown:
+        category = (b.category or "").strip()
+        if cii and category in CII_SHADOWED:
+            continue  # in the CII artefact the category's own rule takes this context: BR-45..48 never run
+        label = category or "?"
+        missing = [
+            ("BR-45", "BT-116", Text("momsgrundlag", "taxable amount"), b.taxable_amount is None),
+            ("BR-46", "BT-117", Text("momsbeløb", "VAT amount"), b.tax_amount is None),
+            ("BR-47", "BT-118", Text("momskategori", "VAT category code"), not category),
+            ("BR-48", "BT-119", Text("momssats", "VAT rate"), b.rate is None and category != "O"),
+        ]
+        for official, field, name, absent in missing:
+            if absent:
+                yield ctx.finding(
+                    da=f"Momsspecifikationen for kategori {label} mangler {name.da} ({field}) ({official}).",
+                    en=f"The VAT breakdown of category {label} has no {name.en} ({field}) ({official}).",
+                    expected=Text(f"{name.da} ({field})", f"{name.en} ({field})"),
+                    field=field,
+                    official_ids=(official,),
+                )
+    for means in invoice.payment_means:
+        if not (means.code or "").strip() and "code" not in (means.present or ()):
+            yield ctx.finding(
+                da="En betalingsinstruktion mangler betalingsmiddelkoden (BT-81) (BR-49).",
+                en="A payment instruction has no payment means type code (BT-81) (BR-49).",
+                expected=Text("betalingsmiddelkode (BT-81)", "payment means type code (BT-81)"),
+                field="BT-81",
+                official_ids=("BR-49",),
+            )
