@@ -71,3 +71,31 @@ def test_an_exempt_breakdown_gives_a_reason_and_a_taxed_one_none() -> None:
     assert _claimed(invoice) == [("BR-E-10", "BT-120", None), ("BR-S-10", "BT-121", None)]
     messages = [f.message_da for f in RULES.classify(invoice, Context()).findings]
     assert messages[0].startswith("Momsspecifikationen for kategori E mangler en fritagelsesgrund")
+
+
+BREAKDOWN = Classifier(only=["EN-VAT-CATEGORY-BREAKDOWN"])
+
+
+@pytest.mark.parametrize(
+    ("fmt", "lines", "breakdowns", "fires"),
+    [
+        ("peppol-bis3", ["S"], ["S"], []),
+        ("peppol-bis3", ["S", "Z"], ["S"], ["BR-Z-01"]),  # Z on a line, no Z breakdown
+        ("peppol-bis3", ["S"], ["S", "Z"], []),  # UBL: a Z breakdown alone counts itself
+        ("cii", ["S"], ["S", "Z"], ["BR-Z-01"]),  # CII: a Z breakdown must have a Z line or allowance
+        ("peppol-bis3", ["E"], ["E", "E"], ["BR-E-01"]),  # exactly one
+        ("peppol-bis3", [], ["S"], ["BR-S-01"]),  # a standard-rate breakdown with nothing under it
+        ("cii", ["S", "S"], [], []),  # CII counts two S lines as if one were their breakdown
+        ("cii", ["S"], [], ["BR-S-01"]),
+        ("cii", ["O"], [], []),  # CII asks nothing of O lines without an O breakdown
+    ],
+)
+def test_each_category_used_has_its_breakdown(
+    fmt: str, lines: list[str], breakdowns: list[str], fires: list[str]
+) -> None:
+    invoice = _invoice(
+        fmt,
+        lines=[Line(id=str(n), vat_category=c) for n, c in enumerate(lines)],
+        vat_breakdown=[VatBreakdown(c) for c in breakdowns],
+    )
+    assert [f.official_ids[0] for f in BREAKDOWN.classify(invoice, Context()).findings] == fires

@@ -137,3 +137,65 @@ def exemption_reason(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 field="BT-121" if b.exemption_reason_code is not None else "BT-120",
                 official_ids=(official,),
             )
+
+
+#: category → its rule that the VAT breakdown has the category (BR-x-01)
+BREAKDOWN_IDS: dict[str, str] = {code: f"BR-{g}-01" for code, g in GROUPS.items()}
+_ANY_NUMBER = frozenset({"S", "L", "M"})  # one breakdown per rate: any number; the others exactly one
+
+
+def _counts(invoice: Invoice, category: str) -> tuple[int, int, int]:
+    """How many lines, allowances/charges (document and lines) and VAT breakdowns name ``category``."""
+    lines = sum(1 for ln in invoice.lines if (ln.vat_category or "").strip() == category)
+    acs = sum(
+        1
+        for ac in (*invoice.allowances_charges, *(ac for ln in invoice.lines for ac in ln.allowances_charges))
+        if (ac.vat_category or "").strip() == category
+    )
+    breakdowns = sum(1 for b in invoice.vat_breakdown if (b.category or "").strip() == category)
+    return lines, acs, breakdowns
+
+
+def _breakdown_ok(category: str, lines: int, acs: int, breakdowns: int, cii: bool) -> bool:
+    """BR-x-01 as each syntax's artefact writes it (CII's counts differ from UBL's)."""
+    if category in _ANY_NUMBER:
+        if cii:  # CII: the line's (or allowance's) and the breakdown's taxes counted together
+            return (lines == 0 or lines + breakdowns >= 2) and (acs == 0 or acs + breakdowns >= 2)
+        return (lines + acs > 0) == (breakdowns > 0)
+    if cii:
+        used = lines > 0 or acs > 0
+        if category == "O":
+            return breakdowns == 0 or (breakdowns == 1 and used)
+        return (breakdowns == 0 and not used) or (breakdowns == 1 and used)
+    return breakdowns == 1 or (breakdowns == 0 and lines == 0 and acs == 0)
+
+
+@EN16931.rule("EN-VAT-CATEGORY-BREAKDOWN", official_ids=tuple(BREAKDOWN_IDS.values()), field="BT-118")
+def category_breakdown(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A VAT category on a line, an allowance or a charge has no VAT breakdown (BG-23), a category
+    other than S, L and M more than one, or a breakdown's category is on nothing (BR-x-01)."""
+    cii = invoice.format == SourceFormat.CII
+    for category, official in BREAKDOWN_IDS.items():
+        lines, acs, breakdowns = _counts(invoice, category)
+        if _breakdown_ok(category, lines, acs, breakdowns, cii):
+            continue
+        need = (
+            Text(
+                "en momsspecifikation pr. sats, når kategorien bruges",
+                "a VAT breakdown per rate where it is used",
+            )
+            if category in _ANY_NUMBER
+            else Text(
+                "præcis én momsspecifikation, når kategorien bruges",
+                "exactly one VAT breakdown where it is used",
+            )
+        )
+        yield ctx.finding(
+            da=f"Momskategori {category} står på {lines} linje(r) og {acs} fradrag/tillæg og har "
+            f"{breakdowns} momsspecifikation(er); kategorien skal have {need.da} ({official}).",
+            en=f"VAT category {category} is on {lines} line(s) and {acs} allowance(s)/charge(s) and has "
+            f"{breakdowns} VAT breakdown(s); it must have {need.en} ({official}).",
+            found=Text(f"{breakdowns} momsspecifikation(er)", f"{breakdowns} VAT breakdown(s)"),
+            expected=need,
+            official_ids=(official,),
+        )
