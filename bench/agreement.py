@@ -36,6 +36,7 @@ FAMILIES = (
     "en16931_vat",
     "en16931_vat_rates",
     "en16931_groups",
+    "en16931_vat_parties",
     "en16931_lines",
     "oioubl",
 )
@@ -151,6 +152,21 @@ _GROUP_MUTATIONS: dict[str, tuple[str, str, str]] = {
     "breakdown without rate": (
         f"{_SUBTOTAL}/cac:TaxCategory/cbc:Percent",
         f"{_CII_BREAKDOWN}/ram:RateApplicablePercent",
+        "drop",
+    ),
+    "no seller tax ids": (
+        "/*/cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme",
+        "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration",
+        "drop",
+    ),
+    "no buyer tax ids": (
+        "/*/cac:AccountingCustomerParty/cac:Party/cac:PartyTaxScheme",
+        "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration",
+        "drop",
+    ),
+    "no buyer legal id": (
+        "/*/cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID",
+        "//ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID",
         "drop",
     ),
     "payment means without code": (

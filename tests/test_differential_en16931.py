@@ -56,6 +56,8 @@ def test_mutations_agree_with_the_official_rules(agreement: ModuleType, classifi
     assert {"BR-E-05", "BR-E-06", "BR-E-07", "BR-E-10", "BR-O-05", "BR-O-06", "BR-O-07", "BR-O-10"} <= fired
     assert {"BR-AE-05", "BR-AE-10", "BR-IC-05", "BR-G-05", "BR-AF-05", "BR-AF-07", "BR-AG-05"} <= fired
     assert {f"BR-{g}-01" for g in ("S", "Z", "E", "AE", "IC", "G", "O", "AF", "AG")} <= fired
+    assert {f"BR-{g}-02" for g in ("S", "Z", "E", "AE", "IC", "G", "O", "AF", "AG")} <= fired
+    assert {"BR-S-03", "BR-S-04", "BR-O-03", "BR-O-04", "BR-IC-03", "BR-IC-04", "BR-AE-04"} <= fired
     # the groups' mandatory content (BR-31..BR-49)
     assert {f"BR-{n}" for n in (31, 32, 33, 36, 37, 38, 41, 42, 43, 44, 45, 46, 47, 48, 49)} <= fired
 

@@ -99,3 +99,43 @@ def test_each_category_used_has_its_breakdown(
         vat_breakdown=[VatBreakdown(c) for c in breakdowns],
     )
     assert [f.official_ids[0] for f in BREAKDOWN.classify(invoice, Context()).findings] == fires
+
+
+PARTIES = Classifier(only=["EN-VAT-CATEGORY-PARTIES"])
+PEPPOL_INVOICE = """<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+ xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+ xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+<cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
+<cac:AccountingSupplierParty><cac:Party>{seller}</cac:Party></cac:AccountingSupplierParty>
+<cac:AccountingCustomerParty><cac:Party>{buyer}</cac:Party></cac:AccountingCustomerParty>
+<cac:InvoiceLine><cbc:ID>1</cbc:ID><cac:Item><cac:ClassifiedTaxCategory><cbc:ID>{category}</cbc:ID>
+<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory></cac:Item></cac:InvoiceLine>
+</Invoice>"""
+TAX_SCHEME = (
+    "<cac:PartyTaxScheme><cbc:CompanyID>{}</cbc:CompanyID>"
+    "<cac:TaxScheme><cbc:ID>{}</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>"
+)
+SELLER_VAT, SELLER_TAX = TAX_SCHEME.format("DK12345674", "VAT"), TAX_SCHEME.format("12345674", "TAX")
+
+
+@pytest.mark.parametrize(
+    ("category", "seller", "buyer", "fires"),
+    [
+        ("S", SELLER_VAT, "", []),
+        ("S", SELLER_TAX, "", []),  # any tax registration will do for S
+        ("S", "", "", ["BR-S-02"]),
+        ("G", SELLER_TAX, "", ["BR-G-02"]),  # export needs the VAT identifier itself
+        ("K", SELLER_VAT, "", ["BR-IC-02"]),  # intra-community: the buyer's too
+        ("K", SELLER_VAT, SELLER_VAT, []),
+        ("O", SELLER_VAT, "", ["BR-O-02"]),  # not subject to VAT: no VAT identifier at all
+        ("O", SELLER_TAX, "", []),
+    ],
+)
+def test_a_category_needs_the_parties_vat_identifiers(
+    category: str, seller: str, buyer: str, fires: list[str]
+) -> None:
+    from robot.readers import read_document
+
+    document = PEPPOL_INVOICE.format(seller=seller, buyer=buyer, category=category).encode()
+    found = PARTIES.classify(read_document(document, "p.xml"), Context()).findings
+    assert [f.official_ids[0] for f in found] == fires

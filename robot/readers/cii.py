@@ -29,6 +29,7 @@ from robot.readers.cii_parts import (
     read_payment_means,
     read_trade_party,
     read_trade_tax,
+    tax_ids_present,
 )
 from robot.readers.fieldlimits import CII, check_invoice
 from robot.readers.nodes import Node, node_decimal
@@ -80,7 +81,7 @@ def read_cii(root: Node) -> Invoice:
     )
     _read_summation(C.first(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation"), inv)
     inv.lines = [read_line(el) for el in C.all(trade, "ram:IncludedSupplyChainTradeLineItem")]
-    inv.present = elements.present(C, root, elements.PRESENCE.cii)
+    inv.present = elements.present(C, root, elements.PRESENCE.cii) | tax_ids_present(agreement)
     return check_invoice(inv, CII)
 
 

@@ -53,6 +53,25 @@ def _idents(el: Node, path: str) -> list[Identifier]:
     return [i for found in C.all(el, path) if (i := node_ident(found))]
 
 
+def tax_ids_present(agreement: Node | None) -> frozenset[str]:
+    """:func:`robot.readers.ubl_parts.tax_ids_present` for CII: ``seller-tax-id`` a seller tax
+    registration of scheme VA or FC, ``BT-31`` of VA, ``BT-63`` the tax representative's (VA),
+    ``BT-48`` the buyer's (VA), ``BT-47`` the buyer's SpecifiedLegalOrganization/ID."""
+    found: set[str] = set()
+    for path, schemes in (
+        ("ram:SellerTradeParty", {"VA": ("seller-tax-id", "BT-31"), "FC": ("seller-tax-id",)}),
+        ("ram:SellerTaxRepresentativeTradeParty", {"VA": ("BT-63",)}),
+        ("ram:BuyerTradeParty", {"VA": ("BT-48",)}),
+    ):
+        for reg in C.all(C.first(agreement, path), "ram:SpecifiedTaxRegistration"):
+            found_id = C.first(reg, "ram:ID")
+            if found_id is not None:
+                found.update(schemes.get(found_id.get("schemeID") or "", ()))
+    if C.first(agreement, "ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") is not None:
+        found.add("BT-47")
+    return frozenset(found)
+
+
 def _tax_registration(el: Node) -> str | None:
     """BT-31 is the SpecifiedTaxRegistration with schemeID ``VA``."""
     regs = C.all(el, "ram:SpecifiedTaxRegistration")

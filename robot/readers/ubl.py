@@ -28,6 +28,7 @@ from robot.readers.ubl_parts import (
     read_payee,
     read_payment_means,
     read_tax_subtotal,
+    tax_ids_present,
 )
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -77,7 +78,7 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
         else ("cac:InvoiceLine", "cbc:InvoicedQuantity")
     )
     inv.lines = [read_line(el, qty_tag) for el in U.all(root, line_tag)]
-    inv.present = elements.present(U, root, elements.PRESENCE.ubl)
+    inv.present = elements.present(U, root, elements.PRESENCE.ubl) | tax_ids_present(root)
     return inv
 
 

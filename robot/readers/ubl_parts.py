@@ -47,6 +47,31 @@ def read_party(party: Node | None) -> Party:
     )
 
 
+def tax_ids_present(root: Node) -> frozenset[str]:
+    """Which VAT and tax identifiers the document has (``Invoice.present``; the official VAT category
+    rules BR-x-02..04 test the elements): ``seller-tax-id`` a seller PartyTaxScheme/CompanyID of any
+    scheme, ``BT-31`` one of the VAT scheme, ``BT-63`` the tax representative's VAT identifier,
+    ``BT-48`` the buyer's, ``BT-47`` the buyer's PartyLegalEntity/CompanyID."""
+    found: set[str] = set()
+    seller = U.first(root, "cac:AccountingSupplierParty/cac:Party")
+    buyer = U.first(root, "cac:AccountingCustomerParty/cac:Party")
+    for party, any_key, vat_key in (
+        (seller, "seller-tax-id", "BT-31"),
+        (U.first(root, "cac:TaxRepresentativeParty"), None, "BT-63"),
+        (buyer, None, "BT-48"),
+    ):
+        for scheme in U.all(party, "cac:PartyTaxScheme"):
+            if U.first(scheme, "cbc:CompanyID") is None:
+                continue
+            if any_key:
+                found.add(any_key)
+            if (U.text(scheme, "cac:TaxScheme/cbc:ID") or "").upper() == "VAT":
+                found.add(vat_key)
+    if U.first(buyer, "cac:PartyLegalEntity/cbc:CompanyID") is not None:
+        found.add("BT-47")
+    return frozenset(found)
+
+
 def _vat_id(party: Node) -> str | None:
     """PartyTaxScheme/CompanyID, preferring the scheme whose TaxScheme/ID is VAT."""
     schemes = U.all(party, "cac:PartyTaxScheme")
