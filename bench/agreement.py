@@ -37,6 +37,7 @@ FAMILIES = (
     "en16931_vat_rates",
     "en16931_groups",
     "en16931_vat_parties",
+    "en16931_conditions",
     "en16931_lines",
     "oioubl",
 )
@@ -168,6 +169,11 @@ _GROUP_MUTATIONS: dict[str, tuple[str, str, str]] = {
         "/*/cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID",
         "//ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID",
         "drop",
+    ),
+    "tax currency SEK": (  # (where there is none: the XSD allows one)
+        "/*[not(cbc:TaxCurrencyCode)]",
+        "//ram:ApplicableHeaderTradeSettlement[not(ram:TaxCurrencyCode)]",
+        "add:TaxCurrencyCode|TaxCurrencyCode=SEK",
     ),
     "payment means without code": (
         "(/*/cac:PaymentMeans)[1]/cbc:PaymentMeansCode",

@@ -139,3 +139,30 @@ def test_a_category_needs_the_parties_vat_identifiers(
     document = PEPPOL_INVOICE.format(seller=seller, buyer=buyer, category=category).encode()
     found = PARTIES.classify(read_document(document, "p.xml"), Context()).findings
     assert [f.official_ids[0] for f in found] == fires
+
+
+def test_not_subject_to_vat_stands_alone() -> None:
+    rules = Classifier(only=["EN-VAT-NOT-SUBJECT-ALONE"])
+    invoice = _invoice(
+        lines=[Line(id="1", vat_category="O"), Line(id="2", vat_category="S")],
+        allowances_charges=[AllowanceCharge(is_charge=True, vat_category="S")],
+        vat_breakdown=[VatBreakdown("O")],
+    )
+    assert [f.official_ids[0] for f in rules.classify(invoice, Context()).findings] == ["BR-O-12", "BR-O-14"]
+    invoice.format = "cii"  # CII's artefact tests every trade tax alike: in pairs
+    found = [f.official_ids[0] for f in rules.classify(invoice, Context()).findings]
+    assert found == ["BR-O-11", "BR-O-12", "BR-O-13", "BR-O-14"]
+    invoice.vat_breakdown = [VatBreakdown("S")]
+    assert rules.classify(invoice, Context()).findings == ()  # without an O breakdown: nothing to say
+
+
+def test_an_empty_tax_currency_code_still_asks_for_its_total() -> None:
+    from robot.readers import read_document
+
+    document = PEPPOL_INVOICE.format(seller=SELLER_VAT, buyer="", category="S").replace(
+        "<cac:AccountingSupplierParty>", "<cbc:TaxCurrencyCode/><cac:AccountingSupplierParty>"
+    )
+    found = Classifier(only=["EN-TAX-CURRENCY-TOTAL"]).classify(
+        read_document(document.encode(), "t.xml"), Context()
+    )
+    assert [f.official_ids for f in found.findings] == [("BR-53",)]

@@ -10,7 +10,7 @@ needs of the parties (BR-x-02, -03, -04), as ``EN16931-*-model.sch`` say.
 * ``O`` (not subject to VAT): none of the seller's, the representative's or the buyer's.
 
 The official rules test the elements (a document read from XML says which it had:
-``Invoice.present``, :func:`robot.readers.ubl_parts.tax_ids_present`); an invoice read from a
+``Invoice.present``, :func:`robot.readers.ubl_parts.party_ids_present`); an invoice read from a
 printed PDF goes by the values read.
 
     >>> REQUIRES["K"]

@@ -199,3 +199,51 @@ def category_breakdown(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             expected=need,
             official_ids=(official,),
         )
+
+
+#: with a VAT breakdown of category O: no other category in the breakdowns, on lines, on
+#: allowances, on charges
+NOT_SUBJECT_IDS = ("BR-O-11", "BR-O-12", "BR-O-13", "BR-O-14")
+
+
+def _others(invoice: Invoice) -> tuple[bool, bool, bool, bool]:
+    """Whether a category other than O is in a breakdown, on a line, an allowance, a charge."""
+
+    def other(code: str | None) -> bool:
+        return code is not None and code.strip() != "O"
+
+    acs = [*invoice.allowances_charges, *(ac for ln in invoice.lines for ac in ln.allowances_charges)]
+    return (
+        any(other(b.category) for b in invoice.vat_breakdown),
+        any(other(ln.vat_category) for ln in invoice.lines),
+        any(other(ac.vat_category) for ac in acs if not ac.is_charge),
+        any(other(ac.vat_category) for ac in acs if ac.is_charge),
+    )
+
+
+@EN16931.rule("EN-VAT-NOT-SUBJECT-ALONE", official_ids=NOT_SUBJECT_IDS, field="BT-118")
+def not_subject_alone(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A document with a VAT breakdown of category O (not subject to VAT) has another category in a
+    breakdown, on a line, an allowance or a charge (BR-O-11..BR-O-14)."""
+    if not any((b.category or "").strip() == "O" for b in invoice.vat_breakdown):
+        return
+    breakdown, line, allowance, charge = _others(invoice)
+    if invoice.format == SourceFormat.CII:  # CII's artefact tests every trade tax alike, in pairs
+        breakdown = line = breakdown or line
+        allowance = charge = allowance or charge
+    where = (
+        Text("i en anden momsspecifikation", "in another VAT breakdown"),
+        Text("på en linje", "on a line"),
+        Text("på et fradrag", "on an allowance"),
+        Text("på et tillæg", "on a charge"),
+    )
+    for official, found, at in zip(NOT_SUBJECT_IDS, (breakdown, line, allowance, charge), where, strict=True):
+        if found:
+            yield ctx.finding(
+                da=f"Fakturaen har momskategori O (ikke momspligtig), men en anden momskategori {at.da} "
+                f"({official}); en faktura med O må ikke have andre kategorier.",
+                en=f"The invoice has VAT category O (not subject to VAT) but another VAT category {at.en} "
+                f"({official}); an invoice with O must have no other category.",
+                expected=Text("kun momskategori O", "VAT category O only"),
+                official_ids=(official,),
+            )

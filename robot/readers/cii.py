@@ -25,11 +25,11 @@ from robot.readers import elements
 from robot.readers.cii_parts import (
     C,
     cii_date,
+    party_ids_present,
     read_allowance_charge,
     read_payment_means,
     read_trade_party,
     read_trade_tax,
-    tax_ids_present,
 )
 from robot.readers.fieldlimits import CII, check_invoice
 from robot.readers.nodes import Node, node_decimal
@@ -81,8 +81,23 @@ def read_cii(root: Node) -> Invoice:
     )
     _read_summation(C.first(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation"), inv)
     inv.lines = [read_line(el) for el in C.all(trade, "ram:IncludedSupplyChainTradeLineItem")]
-    inv.present = elements.present(C, root, elements.PRESENCE.cii) | tax_ids_present(agreement)
+    inv.present = (
+        elements.present(C, root, elements.PRESENCE.cii)
+        | party_ids_present(agreement)
+        | _in_tax_currency(settlement)
+    )
     return check_invoice(inv, CII)
+
+
+def _in_tax_currency(settlement: Node | None) -> frozenset[str]:
+    """``BT-111`` when a VAT total of the summation is in the VAT accounting currency (BT-6)."""
+    code = C.first(settlement, "ram:TaxCurrencyCode")
+    wanted = None if code is None else (code.el.text or "")
+    summation = C.first(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
+    for tax in C.all(summation, "ram:TaxTotalAmount"):
+        if wanted is not None and tax.get("currencyID") == wanted:
+            return frozenset({"BT-111"})
+    return frozenset()
 
 
 def _read_summation(el: Node | None, inv: Invoice) -> None:

@@ -53,10 +53,11 @@ def _idents(el: Node, path: str) -> list[Identifier]:
     return [i for found in C.all(el, path) if (i := node_ident(found))]
 
 
-def tax_ids_present(agreement: Node | None) -> frozenset[str]:
-    """:func:`robot.readers.ubl_parts.tax_ids_present` for CII: ``seller-tax-id`` a seller tax
+def party_ids_present(agreement: Node | None) -> frozenset[str]:
+    """:func:`robot.readers.ubl_parts.party_ids_present` for CII: ``seller-tax-id`` a seller tax
     registration of scheme VA or FC, ``BT-31`` of VA, ``BT-63`` the tax representative's (VA),
-    ``BT-48`` the buyer's (VA), ``BT-47`` the buyer's SpecifiedLegalOrganization/ID."""
+    ``BT-48`` the buyer's (VA), ``BT-47`` the buyer's SpecifiedLegalOrganization/ID; ``BT-30`` the
+    seller's, ``BT-29`` a seller ram:ID or ram:GlobalID (BR-CO-26)."""
     found: set[str] = set()
     for path, schemes in (
         ("ram:SellerTradeParty", {"VA": ("seller-tax-id", "BT-31"), "FC": ("seller-tax-id",)}),
@@ -69,6 +70,11 @@ def tax_ids_present(agreement: Node | None) -> frozenset[str]:
                 found.update(schemes.get(found_id.get("schemeID") or "", ()))
     if C.first(agreement, "ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") is not None:
         found.add("BT-47")
+    seller = C.first(agreement, "ram:SellerTradeParty")
+    if C.first(seller, "ram:SpecifiedLegalOrganization/ram:ID") is not None:
+        found.add("BT-30")
+    if C.first(seller, "ram:ID") is not None or C.first(seller, "ram:GlobalID") is not None:
+        found.add("BT-29")
     return frozenset(found)
 
 

@@ -28,7 +28,8 @@ class Terms:
 
 
 #: Elements the official rules test for presence, whatever their content (``Invoice.present``): the
-#: document totals, the buyer reference and order number, the buyer party and its electronic address.
+#: document totals, the buyer reference and order number, the seller (its UBL AccountingSupplierParty)
+#: and the buyer party and its electronic address.
 #: Paths from the root.
 PRESENCE = Terms(
     **{
@@ -45,6 +46,14 @@ PRESENCE = Terms(
             "cac:OrderReference/cbc:ID",
             "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/"
             "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID",
+        ),
+        "BT-6": (
+            "cbc:TaxCurrencyCode",
+            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:TaxCurrencyCode",
+        ),
+        "BG-4": (
+            "cac:AccountingSupplierParty",
+            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty",
         ),
         "BG-7": (
             "cac:AccountingCustomerParty/cac:Party",

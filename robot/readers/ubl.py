@@ -23,12 +23,12 @@ from robot.readers.fieldlimits import check_invoice, ubl_elements
 from robot.readers.nodes import Node, is_true, local_name
 from robot.readers.ubl_parts import (
     U,
+    party_ids_present,
     read_allowance_charge,
     read_party,
     read_payee,
     read_payment_means,
     read_tax_subtotal,
-    tax_ids_present,
 )
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -78,7 +78,9 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
         else ("cac:InvoiceLine", "cbc:InvoicedQuantity")
     )
     inv.lines = [read_line(el, qty_tag) for el in U.all(root, line_tag)]
-    inv.present = elements.present(U, root, elements.PRESENCE.ubl) | tax_ids_present(root)
+    inv.present = (
+        elements.present(U, root, elements.PRESENCE.ubl) | party_ids_present(root) | _in_tax_currency(root)
+    )
     return inv
 
 
@@ -108,6 +110,17 @@ def _read_tax_totals(root: Node, inv: Invoice) -> None:
         elif amount is not None:
             inv.totals.tax += amount
         inv.vat_breakdown.extend(read_tax_subtotal(el) for el in U.all(total, "cac:TaxSubtotal"))
+
+
+def _in_tax_currency(root: Node) -> frozenset[str]:
+    """``BT-111`` when a TaxTotal's amount is in the VAT accounting currency (BT-6), as BR-53 tests it."""
+    code = U.first(root, "cbc:TaxCurrencyCode")
+    wanted = None if code is None else (code.el.text or "")
+    for total in U.all(root, "cac:TaxTotal"):
+        amount = U.first(total, "cbc:TaxAmount")
+        if wanted is not None and amount is not None and amount.get("currencyID") == wanted:
+            return frozenset({"BT-111"})
+    return frozenset()
 
 
 def _read_monetary_total(el: Node | None, totals: Totals) -> None:

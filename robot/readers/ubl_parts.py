@@ -47,11 +47,12 @@ def read_party(party: Node | None) -> Party:
     )
 
 
-def tax_ids_present(root: Node) -> frozenset[str]:
+def party_ids_present(root: Node) -> frozenset[str]:
     """Which VAT and tax identifiers the document has (``Invoice.present``; the official VAT category
     rules BR-x-02..04 test the elements): ``seller-tax-id`` a seller PartyTaxScheme/CompanyID of any
     scheme, ``BT-31`` one of the VAT scheme, ``BT-63`` the tax representative's VAT identifier,
-    ``BT-48`` the buyer's, ``BT-47`` the buyer's PartyLegalEntity/CompanyID."""
+    ``BT-48`` the buyer's, ``BT-47`` the buyer's PartyLegalEntity/CompanyID; ``BT-30`` the seller's
+    PartyLegalEntity/CompanyID, ``BT-29`` a seller PartyIdentification/ID not of scheme SEPA (BR-CO-26)."""
     found: set[str] = set()
     seller = U.first(root, "cac:AccountingSupplierParty/cac:Party")
     buyer = U.first(root, "cac:AccountingCustomerParty/cac:Party")
@@ -69,6 +70,12 @@ def tax_ids_present(root: Node) -> frozenset[str]:
                 found.add(vat_key)
     if U.first(buyer, "cac:PartyLegalEntity/cbc:CompanyID") is not None:
         found.add("BT-47")
+    if U.first(seller, "cac:PartyLegalEntity/cbc:CompanyID") is not None:
+        found.add("BT-30")
+    for ident in U.all(seller, "cac:PartyIdentification"):
+        first = U.first(ident, "cbc:ID")
+        if first is not None and first.get("schemeID") != "SEPA":
+            found.add("BT-29")
     return frozenset(found)
 
 
