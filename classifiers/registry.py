@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "fakturarobot.rules"
 
 RuleFunc = Callable[["Invoice", Context], Iterable[Finding] | None]
+#: the attribute of a rule that runs only on some documents, naming the function that judges which
+#: (its ``__wrapped__`` is the rule itself): the engine asks each such function once per document
+JUDGES = "__judges__"
 
 
 @dataclass(frozen=True, slots=True)

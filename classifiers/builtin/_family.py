@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from classifiers.api import Context, Finding, RuleDefinitionError, RuleFunc, rule
+from classifiers.registry import JUDGES
 from robot.model import Invoice
 
 Judges = Callable[[Invoice], bool]
@@ -71,4 +72,5 @@ def _judged_only(func: RuleFunc, judges: Judges) -> RuleFunc:
     def judged(invoice: Invoice, ctx: Context) -> Iterable[Finding] | None:
         return func(invoice, ctx) if judges(invoice) else None
 
+    setattr(judged, JUDGES, judges)  # the engine asks each family once per invoice (classifiers.engine)
     return judged

@@ -17,6 +17,7 @@ charge, ``K`` intra-community (``IC``), ``G`` export, ``O`` not subject to VAT, 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
@@ -144,15 +145,20 @@ BREAKDOWN_IDS: dict[str, str] = {code: f"BR-{g}-01" for code, g in GROUPS.items(
 _ANY_NUMBER = frozenset({"S", "L", "M"})  # one breakdown per rate: any number; the others exactly one
 
 
-def _counts(invoice: Invoice, category: str) -> tuple[int, int, int]:
-    """How many lines, allowances/charges (document and lines) and VAT breakdowns name ``category``."""
-    lines = sum(1 for ln in invoice.lines if (ln.vat_category or "").strip() == category)
-    acs = sum(
-        1
-        for ac in (*invoice.allowances_charges, *(ac for ln in invoice.lines for ac in ln.allowances_charges))
-        if (ac.vat_category or "").strip() == category
-    )
-    breakdowns = sum(1 for b in invoice.vat_breakdown if (b.category or "").strip() == category)
+def _counts(invoice: Invoice) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """How many lines, allowances/charges (document and lines) and VAT breakdowns name each category."""
+    lines: Counter[str] = Counter()
+    acs: Counter[str] = Counter()
+    for ln in invoice.lines:
+        if ln.vat_category:
+            lines[ln.vat_category.strip()] += 1
+        for ac in ln.allowances_charges:
+            if ac.vat_category:
+                acs[ac.vat_category.strip()] += 1
+    for ac in invoice.allowances_charges:
+        if ac.vat_category:
+            acs[ac.vat_category.strip()] += 1
+    breakdowns = Counter((b.category or "").strip() for b in invoice.vat_breakdown)
     return lines, acs, breakdowns
 
 
@@ -175,9 +181,10 @@ def category_breakdown(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """A VAT category on a line, an allowance or a charge has no VAT breakdown (BG-23), a category
     other than S, L and M more than one, or a breakdown's category is on nothing (BR-x-01)."""
     cii = invoice.format == SourceFormat.CII
+    by_line, by_ac, by_breakdown = _counts(invoice)
     for category, official in BREAKDOWN_IDS.items():
-        lines, acs, breakdowns = _counts(invoice, category)
-        if _breakdown_ok(category, lines, acs, breakdowns, cii):
+        lines, acs, breakdowns = by_line[category], by_ac[category], by_breakdown[category]
+        if (lines or acs or breakdowns) == 0 or _breakdown_ok(category, lines, acs, breakdowns, cii):
             continue
         need = (
             Text(
