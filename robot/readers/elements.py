@@ -51,6 +51,19 @@ PRESENCE = Terms(
             "cbc:TaxCurrencyCode",
             "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:TaxCurrencyCode",
         ),
+        "BT-23": (
+            "cbc:ProfileID",
+            "rsm:ExchangedDocumentContext/ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID",
+        ),
+        "seller-party": (
+            "cac:AccountingSupplierParty/cac:Party",
+            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty",
+        ),
+        "BT-34": (
+            "cac:AccountingSupplierParty/cac:Party/cbc:EndpointID",
+            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty/"
+            "ram:URIUniversalCommunication/ram:URIID",
+        ),
         "BG-4": (
             "cac:AccountingSupplierParty",
             "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty",

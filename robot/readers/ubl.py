@@ -79,7 +79,10 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
     )
     inv.lines = [read_line(el, qty_tag) for el in U.all(root, line_tag)]
     inv.present = (
-        elements.present(U, root, elements.PRESENCE.ubl) | party_ids_present(root) | _in_tax_currency(root)
+        elements.present(U, root, elements.PRESENCE.ubl)
+        | party_ids_present(root)
+        | _in_tax_currency(root)
+        | _notes(root)
     )
     return inv
 
@@ -110,6 +113,11 @@ def _read_tax_totals(root: Node, inv: Invoice) -> None:
         elif amount is not None:
             inv.totals.tax += amount
         inv.vat_breakdown.extend(read_tax_subtotal(el) for el in U.all(total, "cac:TaxSubtotal"))
+
+
+def _notes(root: Node) -> frozenset[str]:
+    """``BT-22+`` when the document has more than one Note element (PEPPOL-EN16931-R002 counts them)."""
+    return frozenset({"BT-22+"}) if len(root.children(U.steps("cbc:Note")[0])) > 1 else frozenset()
 
 
 def _in_tax_currency(root: Node) -> frozenset[str]:
