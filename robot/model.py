@@ -232,9 +232,9 @@ class Invoice:
     ocr: bool = False  # its text was recognised from page images (OCR), not taken from a text layer
     evidence: list[Evidence] = field(default_factory=list)  # printed PDFs: where each value came from
     #: elements the document has even when empty, by BT/BG id (robot.readers.elements.PRESENCE): the
-    #: official rules test an element's presence, the fields keep only its value; empty when not read
-    #: from XML (a printed PDF, a test's invoice): rules then go by the values
-    present: frozenset[str] = frozenset()
+    #: official rules test an element's presence, the fields keep only its value; None when not read
+    #: from XML (a printed PDF, an invoice made in code): rules then go by the values
+    present: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         self.format = SourceFormat.of(self.format)  # a made-up format is refused, never stored

@@ -90,9 +90,9 @@ def gln_valid(value: str) -> bool:
 def _r010(invoice: Invoice) -> bool:
     """PEPPOL-EN16931-R010's context is the buyer Party, its test the EndpointID element: the rule
     fires on a buyer party (even empty) without the element, and not on an empty element."""
-    if "BT-49" in invoice.present:
+    if "BT-49" in (invoice.present or ()):
         return False
-    return party_present(invoice.buyer) or "BG-7" in invoice.present
+    return party_present(invoice.buyer) or "BG-7" in (invoice.present or ())
 
 
 @RECEIVER.rule("DK-EAN-MISSING", official_ids=("PEPPOL-EN16931-R010",), field="BT-49")
@@ -213,7 +213,7 @@ def reference_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     found = f"BT-10={invoice.person_reference or '-'}, BT-13={invoice.order_reference or '-'}"
     # R003 tests element presence of BT-10/BT-13 (not OIOUBL Contact/ID): claim it only then
     absent = invoice.buyer_reference is None and invoice.order_reference is None
-    absent = absent and not {"BT-10", "BT-13"} & invoice.present  # an empty element is there
+    absent = absent and not {"BT-10", "BT-13"} & (invoice.present or frozenset())  # an empty element
     official = peppol_ids(invoice, "PEPPOL-EN16931-R003") if absent else ()
     yield ctx.finding(
         da=f"Fakturaen mangler {da_need}, som kunden kræver. Kunden skal oplyse referencen til "

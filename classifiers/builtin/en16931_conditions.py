@@ -26,11 +26,9 @@ from classifiers.builtin._en_common import EN16931
 from classifiers.texts import Text
 from robot.model import Invoice, SourceFormat
 
-_PDF = frozenset({SourceFormat.PDF, SourceFormat.PDF_TEXT, SourceFormat.PDF_LAYOUT})
-
 
 def _from_xml(invoice: Invoice) -> bool:
-    return invoice.format not in _PDF
+    return invoice.present is not None
 
 
 @EN16931.rule("EN-SELLER-IDENTIFIED", official_ids=("BR-CO-26",), field="BT-29", reason="REF")
@@ -39,10 +37,11 @@ def seller_identified(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     identifier (BT-31) by which the buyer can identify it (BR-CO-26)."""
     seller = invoice.seller
     xml = _from_xml(invoice)
-    if xml and "BG-4" not in invoice.present:
+    present = invoice.present or frozenset()
+    if xml and "BG-4" not in present:
         return  # the rule's context is the seller party
     if xml:
-        identified = bool({"BT-29", "BT-30", "BT-31"} & invoice.present)
+        identified = bool({"BT-29", "BT-30", "BT-31"} & present)
     else:
         ids = [i for i in seller.party_ids if (i.scheme or "") != "SEPA"]
         identified = bool(ids) or seller.legal_id is not None or bool(seller.vat_id)
@@ -64,13 +63,14 @@ def tax_currency_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """A VAT accounting currency (BT-6) is given without the VAT total in that currency (BT-111)
     (BR-53)."""
     xml = _from_xml(invoice)
+    present = invoice.present or frozenset()
     code = invoice.tax_currency
-    if code is None and not (xml and "BT-6" in invoice.present):
+    if code is None and not (xml and "BT-6" in present):
         return  # (an empty TaxCurrencyCode element is officially a currency that has no total)
     code = code or ""
-    given = "BT-111" in invoice.present if xml else invoice.totals.tax_accounting is not None
+    given = "BT-111" in present if xml else invoice.totals.tax_accounting is not None
     if invoice.format == SourceFormat.CII:
-        if "BG-22" not in invoice.present:
+        if "BG-22" not in present:
             return  # the rule's context is the monetary summation
         given = given and code != invoice.currency
     if given:

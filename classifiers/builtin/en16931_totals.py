@@ -47,7 +47,7 @@ def has_monetary_total(totals: Totals, cii: bool = False) -> bool:
 def monetary_total_present(invoice: Invoice) -> bool:
     """Whether the document has the monetary total element (BG-22), even empty, or any amount of it."""
     cii = invoice.format == SourceFormat.CII
-    return "BG-22" in invoice.present or has_monetary_total(invoice.totals, cii)
+    return "BG-22" in (invoice.present or ()) or has_monetary_total(invoice.totals, cii)
 
 
 def _judged(invoice: Invoice) -> bool:

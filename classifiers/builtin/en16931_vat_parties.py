@@ -25,7 +25,7 @@ from classifiers.api import Context, Finding
 from classifiers.builtin._en_common import EN16931
 from classifiers.builtin.en16931_vat_rates import GROUPS
 from classifiers.texts import Text
-from robot.model import AllowanceCharge, Invoice, SourceFormat
+from robot.model import AllowanceCharge, Invoice
 
 #: category → (line rule, allowance rule, charge rule)
 PARTY_IDS: dict[str, tuple[str, str, str]] = {
@@ -45,12 +45,11 @@ _REQUIRES_DA = {
     "G": "sælgers momsnummer",
     "O": "intet momsnummer for sælger, skatterepræsentant eller køber",
 }
-_PDF = frozenset({SourceFormat.PDF, SourceFormat.PDF_TEXT, SourceFormat.PDF_LAYOUT})
 
 
 def _facts(invoice: Invoice) -> frozenset[str]:
     """Which identifiers the document has (from XML: the elements; else the values read)."""
-    if invoice.format not in _PDF:
+    if invoice.present is not None:
         return invoice.present
     found = set()
     if invoice.seller.vat_id:
