@@ -235,6 +235,10 @@ class Invoice:
     #: official rules test an element's presence, the fields keep only its value; None when not read
     #: from XML (a printed PDF, an invoice made in code): rules then go by the values
     present: frozenset[str] | None = None
+    #: every identifier whose scheme has a Peppol checksum rule, wherever it stands in the document:
+    #: (element name: EndpointID, ID of a PartyIdentification or CompanyID; schemeID; the text as
+    #: written); None when not read from UBL
+    scheme_ids: tuple[tuple[str, str, str], ...] | None = None
 
     def __post_init__(self) -> None:
         self.format = SourceFormat.of(self.format)  # a made-up format is refused, never stored

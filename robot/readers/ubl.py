@@ -29,6 +29,7 @@ from robot.readers.ubl_parts import (
     read_payee,
     read_payment_means,
     read_tax_subtotal,
+    scheme_ids,
 )
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -78,6 +79,7 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
         else ("cac:InvoiceLine", "cbc:InvoicedQuantity")
     )
     inv.lines = [read_line(el, qty_tag) for el in U.all(root, line_tag)]
+    inv.scheme_ids = scheme_ids(root)
     inv.present = (
         elements.present(U, root, elements.PRESENCE.ubl)
         | party_ids_present(root)

@@ -79,6 +79,29 @@ def party_ids_present(root: Node) -> frozenset[str]:
     return frozenset(found)
 
 
+#: the schemes of the Peppol identifier rules (PEPPOL-COMMON-R041..R050)
+CHECKED_SCHEMES = frozenset({"0192", "0184", "0208", "0201", "0210", "9907", "0211", "0007", "0151"})
+_CBC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
+_PARTY_IDENTIFICATION = (
+    "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}PartyIdentification"
+)
+
+
+def scheme_ids(root: Node) -> tuple[tuple[str, str, str], ...]:
+    """Every EndpointID, PartyIdentification/ID and CompanyID of a checked scheme in the document."""
+    found = []
+    for el in root.el.iter(f"{_CBC}EndpointID", f"{_CBC}CompanyID", f"{_CBC}ID"):
+        scheme = el.get("schemeID")
+        if scheme not in CHECKED_SCHEMES:
+            continue
+        name = str(el.tag)[len(_CBC) :]
+        parent = el.getparent()
+        if name == "ID" and (parent is None or parent.tag != _PARTY_IDENTIFICATION):
+            continue
+        found.append((name, str(scheme), "".join(str(t) for t in el.itertext())))
+    return tuple(found)
+
+
 def _vat_id(party: Node) -> str | None:
     """PartyTaxScheme/CompanyID, preferring the scheme whose TaxScheme/ID is VAT."""
     schemes = U.all(party, "cac:PartyTaxScheme")
