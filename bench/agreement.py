@@ -40,6 +40,7 @@ FAMILIES = (
     "en16931_conditions",
     "peppol_document",
     "peppol_identifiers",
+    "peppol_values",
     "en16931_lines",
     "oioubl",
 )
@@ -200,6 +201,37 @@ _GROUP_MUTATIONS: dict[str, tuple[str, str, str]] = {
         _CII_BREAKDOWN,
         "add:TaxExemptionReasonCode|ExemptionReasonCode=VATEX-EU-G",
     ),
+    "issue date with time zone": ("/*/cbc:IssueDate", "//rsm:ExchangedDocument/ram:IssueDateTime", "tz"),
+    "allowance percent 10": (
+        f"({_AC.format('false')})[1]",
+        f"({_CII_AC.format('false')})[1]",
+        "add:MultiplierFactorNumeric|CalculationPercent=10",
+    ),
+    "allowance base 1000": (
+        f"({_AC.format('false')})[1]",
+        f"({_CII_AC.format('false')})[1]",
+        "add:BaseAmount|BasisAmount=1000",
+    ),
+    "charge indicator 1": (
+        f"({_AC.format('true')})[1]/cbc:ChargeIndicator",
+        f"({_CII_AC.format('true')})[1]/ram:ChargeIndicator/udt:Indicator",
+        "=1",
+    ),
+    "payment means 59": (
+        "(/*/cac:PaymentMeans)[1]/cbc:PaymentMeansCode",
+        "(//ram:SpecifiedTradeSettlementPaymentMeans)[1]/ram:TypeCode",
+        "=59",
+    ),
+    "base quantity unit XYZ": (
+        f"(/*/{_LINE}/cac:Price/cbc:BaseQuantity)[1]",
+        "(//ram:NetPriceProductTradePrice/ram:BasisQuantity)[1]",
+        "unit:XYZ",
+    ),
+    "price discount +1": (
+        f"(/*/{_LINE}/cac:Price/cac:AllowanceCharge/cbc:Amount)[1]",
+        "(//ram:GrossPriceProductTradePrice/ram:AppliedTradeAllowanceCharge/ram:ActualAmount)[1]",
+        "+1",
+    ),
     "payment means without code": (
         "(/*/cac:PaymentMeans)[1]/cbc:PaymentMeansCode",
         "(//ram:SpecifiedTradeSettlementPaymentMeans)[1]/ram:TypeCode",
@@ -328,6 +360,10 @@ def mutate(xml: bytes, name: str) -> bytes | None:
             scheme, _, value = action[7:].partition("=")
             node.set("schemeID", scheme)
             node.text = value
+        elif action == "tz":
+            node.text = f"{(node.text or '').strip()}+01:00"
+        elif action.startswith("unit:"):
+            node.set("unitCode", action[5:])
         elif action == "twice":
             node.addnext(etree.fromstring(etree.tostring(node)))
         elif action.startswith("="):
@@ -363,6 +399,7 @@ class Agreement:
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     disagreements: list[str] = field(default_factory=list)
     cases: int = 0
+    held: list[str] = field(default_factory=list)  # unreadable for us where the official rules fail it too
 
     def add(self, case: str, official: str, ours: bool, theirs: bool) -> None:
         key = {(True, True): "tp", (False, False): "tn", (True, False): "fp", (False, True): "fn"}[
@@ -438,7 +475,7 @@ def measure_vefa(classifier: Classifier) -> Agreement:
     ubl_only = {
         oid
         for spec in classifier.rules
-        if spec.family in ("peppol_document", "peppol_identifiers")
+        if spec.family in ("peppol_document", "peppol_identifiers", "peppol_values")
         for oid in spec.official_ids
     }
     for folder in ("unit-UBL-PEPPOL", "unit-CII-PEPPOL"):
@@ -452,7 +489,10 @@ def measure_vefa(classifier: Classifier) -> Agreement:
                 # a VEFA test's expectations name warnings as well as errors: so do ours here
                 ours = _our_ids(case.document, case.name, classifier, force_format=force, warnings=True)
             except ReadError as exc:
-                agreement.disagreements.append(f"{case.name}: unreadable for us ({exc})")
+                if case.errors & asserted:  # both refuse it: the robot holds what it cannot read
+                    agreement.held.append(f"{case.name}: {exc}")
+                else:
+                    agreement.disagreements.append(f"{case.name}: unreadable for us ({exc})")
                 continue
             agreement.cases += 1
             for official in sorted(asserted):

@@ -62,6 +62,9 @@ def test_mutations_agree_with_the_official_rules(agreement: ModuleType, classifi
     peppol = ("R001", "R002", "R005", "R007", "R020", "P0100", "P0101", "P0104", "P0109", "P0112")
     assert {f"PEPPOL-EN16931-{n}" for n in peppol} <= fired
     assert {f"PEPPOL-COMMON-R0{n}" for n in (41, 42, 43, 49, 50)} <= fired
+    assert {
+        f"PEPPOL-EN16931-{n}" for n in ("F001", "R040", "R041", "R042", "R043", "R046", "R061", "R130")
+    } <= fired
     # the groups' mandatory content (BR-31..BR-49)
     assert {f"BR-{n}" for n in (31, 32, 33, 36, 37, 38, 41, 42, 43, 44, 45, 46, 47, 48, 49)} <= fired
 

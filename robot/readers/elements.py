@@ -230,6 +230,8 @@ def _ac_present(paths: Paths, el: Node, at: Mapping[str, str]) -> frozenset[str]
     syntax = "cii" if at is ALLOWANCE_CHARGE.cii else "ubl"
     if raw is not None and (raw if syntax == "cii" else raw.strip()) in _INDICATORS[syntax]:
         present.add("is_charge")
+    if raw is not None and " ".join(raw.split()) in ("true", "false"):
+        present.add("is_charge:text")  # written as the word (PEPPOL-EN16931-R043)
     return frozenset(present)
 
 

@@ -23,6 +23,7 @@ from robot.readers.fieldlimits import check_invoice, ubl_elements
 from robot.readers.nodes import Node, is_true, local_name
 from robot.readers.ubl_parts import (
     U,
+    dates_as_written,
     party_ids_present,
     read_allowance_charge,
     read_party,
@@ -80,11 +81,13 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
     )
     inv.lines = [read_line(el, qty_tag) for el in U.all(root, line_tag)]
     inv.scheme_ids = scheme_ids(root)
+    dates = dates_as_written(root)
     inv.present = (
         elements.present(U, root, elements.PRESENCE.ubl)
         | party_ids_present(root)
         | _in_tax_currency(root)
         | _notes(root)
+        | dates
     )
     return inv
 

@@ -12,6 +12,9 @@ Parties, payment means, allowances/charges and VAT breakdown, each from its UBL 
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from robot.model import (
     Address,
     AllowanceCharge,
@@ -87,6 +90,31 @@ _PARTY_IDENTIFICATION = (
 )
 
 
+_DATES = tuple(
+    f"{_CBC}{name}"
+    for name in ("IssueDate", "DueDate", "TaxPointDate", "StartDate", "EndDate", "ActualDeliveryDate")
+)
+_DATE_10 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def dates_as_written(root: Node) -> frozenset[str]:
+    """``F001-date`` when a date element anywhere is not written as exactly ``YYYY-MM-DD`` (ten
+    characters, a real date), as PEPPOL-EN16931-F001 reads it."""
+    for el in root.el.iter(*_DATES):
+        text = el.text or ""
+        if not (_DATE_10.fullmatch(text) and _real_date(text)):
+            return frozenset({"F001-date"})
+    return frozenset()
+
+
+def _real_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def scheme_ids(root: Node) -> tuple[tuple[str, str, str], ...]:
     """Every EndpointID, PartyIdentification/ID and CompanyID of a checked scheme in the document."""
     found = []
@@ -146,7 +174,11 @@ def read_payment_means(el: Node) -> PaymentMeans:
     mandate = U.first(el, "cac:PaymentMandate")
     return PaymentMeans(
         code=code,
-        present=frozenset({"code"}) if U.first(el, "cbc:PaymentMeansCode") is not None else frozenset(),
+        present=frozenset(
+            name
+            for name, path in (("code", "cbc:PaymentMeansCode"), ("mandate", "cac:PaymentMandate/cbc:ID"))
+            if U.first(el, path) is not None
+        ),
         payment_id=U.text(el, "cbc:PaymentID"),
         channel=U.text(el, "cbc:PaymentChannelCode"),
         instruction_id=U.text(el, "cbc:InstructionID"),
