@@ -118,15 +118,15 @@ def _real_date(text: str) -> bool:
 def scheme_ids(root: Node) -> tuple[tuple[str, str, str], ...]:
     """Every EndpointID, PartyIdentification/ID and CompanyID of a checked scheme in the document."""
     found = []
-    for el in root.el.iter(f"{_CBC}EndpointID", f"{_CBC}CompanyID", f"{_CBC}ID"):
+    for found_el in root.el.iter(f"{_CBC}EndpointID", f"{_CBC}CompanyID", _PARTY_IDENTIFICATION):
+        # a PartyIdentification's cbc:ID (every other cbc:ID is no party's)
+        el = found_el.find(f"{_CBC}ID") if found_el.tag == _PARTY_IDENTIFICATION else found_el
+        if el is None:
+            continue
         scheme = el.get("schemeID")
-        if scheme not in CHECKED_SCHEMES:
-            continue
-        name = str(el.tag)[len(_CBC) :]
-        parent = el.getparent()
-        if name == "ID" and (parent is None or parent.tag != _PARTY_IDENTIFICATION):
-            continue
-        found.append((name, str(scheme), "".join(str(t) for t in el.itertext())))
+        if scheme in CHECKED_SCHEMES:
+            name = str(el.tag)[len(_CBC) :]
+            found.append((name, str(scheme), "".join(str(t) for t in el.itertext())))
     return tuple(found)
 
 
