@@ -49,3 +49,5 @@ def line_label(line_id: str | None, index: int) -> str:
 EN16931 = Family(judges=applies, status="RE", reason="LEG", action="NIN")
 #: The Peppol BIS 3 rules among them (PEPPOL-EN16931-R*).
 PEPPOL = EN16931.judging(applies_peppol)
+#: The rules of Peppol BIS 3 that OIOUBL 3's artefact does not take over: Peppol BIS 3 UBL only.
+PEPPOL_UBL = EN16931.judging(lambda invoice: invoice.format == SourceFormat.PEPPOL_BIS3)

@@ -26,9 +26,9 @@ from classifiers.texts import Text
 from robot.model import Invoice, SourceFormat, VatBreakdown
 
 #: VAT category code → the name of its rule group in EN 16931 (``BR-<group>-nn``)
-_GROUPS = {"S": "S", "Z": "Z", "E": "E", "AE": "AE", "K": "IC", "G": "G", "O": "O", "L": "AF", "M": "AG"}
+GROUPS = {"S": "S", "Z": "Z", "E": "E", "AE": "AE", "K": "IC", "G": "G", "O": "O", "L": "AF", "M": "AG"}
 #: VAT category code → (taxable-amount rule, tax-amount rule)
-CATEGORY_IDS: dict[str, tuple[str, str]] = {code: (f"BR-{g}-08", f"BR-{g}-09") for code, g in _GROUPS.items()}
+CATEGORY_IDS: dict[str, tuple[str, str]] = {code: (f"BR-{g}-08", f"BR-{g}-09") for code, g in GROUPS.items()}
 _RATED = frozenset({"S", "L", "M"})  # checked per rate with ±1 tolerance; the others exactly
 CII_SHADOWED = frozenset({"O", "L", "M"})  # CII: these categories' rules take BR-CO-17's context
 #: CII: the artefact's BR-AF-08/09 and BR-AG-08/09 can never fail (BR-x-08 takes the rate from the

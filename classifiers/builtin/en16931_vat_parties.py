@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 from classifiers.api import Context, Finding
 from classifiers.builtin._en_common import EN16931
-from classifiers.builtin.en16931_vat_rates import GROUPS
+from classifiers.builtin.en16931_vat import GROUPS
 from classifiers.texts import Text
 from robot.model import AllowanceCharge, Invoice
 

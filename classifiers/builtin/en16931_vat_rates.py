@@ -23,11 +23,10 @@ from decimal import Decimal
 
 from classifiers.api import Context, Finding
 from classifiers.builtin._en_common import EN16931, line_label
+from classifiers.builtin.en16931_vat import GROUPS
 from classifiers.texts import Text
 from robot.model import AllowanceCharge, Invoice, SourceFormat
 
-#: VAT category code → the name of its rule group in EN 16931 (``BR-<group>-nn``)
-GROUPS = {"S": "S", "Z": "Z", "E": "E", "AE": "AE", "K": "IC", "G": "G", "O": "O", "L": "AF", "M": "AG"}
 #: category → (line rule, allowance rule, charge rule)
 RATE_IDS: dict[str, tuple[str, str, str]] = {
     code: (f"BR-{g}-05", f"BR-{g}-06", f"BR-{g}-07") for code, g in GROUPS.items()

@@ -23,15 +23,10 @@ import re
 from collections.abc import Iterator
 
 from classifiers.api import Context, Finding
-from classifiers.builtin._en_common import EN16931
+from classifiers.builtin._en_common import PEPPOL, PEPPOL_UBL
 from classifiers.texts import Text
-from robot.model import Invoice, Party, SourceFormat
+from robot.model import Invoice, Party
 
-PEPPOL_UBL = EN16931.judging(lambda invoice: invoice.format == SourceFormat.PEPPOL_BIS3)
-#: the rules OIOUBL 3's artefact takes over from Peppol's
-PEPPOL_AND_OIOUBL3 = EN16931.judging(
-    lambda invoice: invoice.format in (SourceFormat.PEPPOL_BIS3, SourceFormat.OIOUBL_3)
-)
 SPECIFICATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 _PROCESS = re.compile(r"urn:fdc:peppol\.eu:2017:poacc:billing:([0-9]{2}):1\.0")
 _INVOICE_TYPES_01 = frozenset(
@@ -94,7 +89,7 @@ def _german(party: Party) -> bool:
     return _normalized(country).upper() == "DE"
 
 
-@PEPPOL_AND_OIOUBL3.rule("PEPPOL-PROFILE", official_ids=("PEPPOL-EN16931-R001",), field="BT-23")
+@PEPPOL.rule("PEPPOL-PROFILE", official_ids=("PEPPOL-EN16931-R001",), field="BT-23")
 def profile_present(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """The business process (BT-23, ProfileID) is missing (R001)."""
     present = invoice.present or frozenset()
@@ -132,7 +127,7 @@ def process(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@PEPPOL_AND_OIOUBL3.rule(
+@PEPPOL.rule(
     "PEPPOL-DOCUMENT",
     official_ids=(
         "PEPPOL-EN16931-R002",
@@ -210,7 +205,7 @@ def type_code(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@PEPPOL_AND_OIOUBL3.rule(
+@PEPPOL.rule(
     "PEPPOL-EXEMPTION-CATEGORY",
     official_ids=tuple(official for _, official in EXEMPTIONS.values()),
     field="BT-121",

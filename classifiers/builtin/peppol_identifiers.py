@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from classifiers.api import Context, Finding
-from classifiers.builtin._en_common import EN16931
+from classifiers.builtin._en_common import PEPPOL
 from classifiers.builtin.en16931_codes import shown
 from classifiers.texts import Text
 from robot.model import Invoice, SourceFormat
@@ -202,12 +202,7 @@ def _checked(invoice: Invoice) -> Iterator[tuple[str, str, str]]:
         yield element, scheme, raw
 
 
-_PEPPOL_AND_OIOUBL3 = EN16931.judging(
-    lambda invoice: invoice.format in (SourceFormat.PEPPOL_BIS3, SourceFormat.OIOUBL_3)
-)
-
-
-@_PEPPOL_AND_OIOUBL3.rule(
+@PEPPOL.rule(
     "PEPPOL-IDENTIFIER",
     official_ids=tuple(official for official, _, _, _ in _CHECKS.values()),
     field="BT-34",

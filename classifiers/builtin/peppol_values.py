@@ -18,14 +18,10 @@ from decimal import Decimal
 
 from classifiers.amounts import ZERO, fmt_da, fmt_en
 from classifiers.api import Context, Finding
-from classifiers.builtin._en_common import EN16931, line_label
+from classifiers.builtin._en_common import PEPPOL, PEPPOL_UBL, line_label
 from classifiers.texts import Text, amount
-from robot.model import AllowanceCharge, Invoice, SourceFormat
+from robot.model import AllowanceCharge, Invoice
 
-_PEPPOL = EN16931.judging(lambda invoice: invoice.format == SourceFormat.PEPPOL_BIS3)
-_PEPPOL_AND_OIOUBL3 = EN16931.judging(
-    lambda invoice: invoice.format in (SourceFormat.PEPPOL_BIS3, SourceFormat.OIOUBL_3)
-)
 _SLACK = Decimal("0.02")
 
 
@@ -45,7 +41,7 @@ def _allowances(invoice: Invoice) -> Iterator[tuple[AllowanceCharge, str, str, s
             yield ac, f"Linje {label}: ", f"Line {label}: ", line.id
 
 
-@_PEPPOL_AND_OIOUBL3.rule(
+@PEPPOL.rule(
     "PEPPOL-ALLOWANCE-CHARGE",
     official_ids=("PEPPOL-EN16931-R040", "PEPPOL-EN16931-R041", "PEPPOL-EN16931-R042", "PEPPOL-EN16931-R043"),
     field="BT-92",
@@ -98,7 +94,7 @@ def allowance_charge(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@_PEPPOL.rule("PEPPOL-PRICE-DISCOUNT", official_ids=("PEPPOL-EN16931-R046",), field="BT-146", reason="PRI")
+@PEPPOL_UBL.rule("PEPPOL-PRICE-DISCOUNT", official_ids=("PEPPOL-EN16931-R046",), field="BT-146", reason="PRI")
 def price_discount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """A line's net price (BT-146) is not its gross price (BT-148) less its price discount (BT-147)
     (R046)."""
@@ -122,7 +118,7 @@ def price_discount(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@_PEPPOL_AND_OIOUBL3.rule(
+@PEPPOL.rule(
     "PEPPOL-WRITTEN-VALUES",
     official_ids=("PEPPOL-EN16931-F001", "PEPPOL-EN16931-R061", "PEPPOL-EN16931-R130"),
     field="BT-2",
