@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from robot.model import AllowanceCharge, Identifier, Invoice, Party
+from classifiers.builtin._en_common import every_allowance_charge
+from robot.model import Identifier, Invoice, Party
 
 
 class Coded(NamedTuple):
@@ -89,17 +90,8 @@ def payment_means(invoice: Invoice, cii: bool) -> Iterator[Coded]:
             yield Coded(means.code, "BT-81", "Betalingsmiddelkode", "Payment means type code")
 
 
-def _allowances(invoice: Invoice) -> Iterator[tuple[AllowanceCharge, int | None, str | None]]:
-    """Every allowance and charge: the document's, then each line's (with its index and id)."""
-    for ac in invoice.allowances_charges:
-        yield ac, None, None
-    for index, line in enumerate(invoice.lines):
-        for ac in line.allowances_charges:
-            yield ac, index, line.id
-
-
 def _ac_categories(invoice: Invoice) -> Iterator[Coded]:
-    for ac, index, line_id in _allowances(invoice):
+    for ac, index, line_id in every_allowance_charge(invoice):
         if ac.vat_category is not None:
             doc_field, line_group = ("BT-102", "BG-28") if ac.is_charge else ("BT-95", "BG-27")
             field = doc_field if index is None else line_group
@@ -142,7 +134,7 @@ def reasons(charge: bool) -> Callable[[Invoice, bool], Iterator[Coded]]:
     en = "Charge reason code" if charge else "Allowance reason code"
 
     def values(invoice: Invoice, cii: bool) -> Iterator[Coded]:
-        for ac, index, line_id in _allowances(invoice):
+        for ac, index, line_id in every_allowance_charge(invoice):
             if ac.is_charge == charge and ac.reason_code is not None:
                 field = fields[0 if index is None else 1]
                 yield Coded(ac.reason_code, field, da, en, line=index, line_id=line_id)

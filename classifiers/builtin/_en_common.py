@@ -13,8 +13,10 @@ the same problem is never reported twice::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from classifiers.builtin._family import Family
-from robot.model import Invoice, SourceFormat
+from robot.model import AllowanceCharge, Invoice, SourceFormat
 
 #: The syntaxes the EN 16931 rules judge (a Factur-X PDF is read as ``cii``).
 EN16931_FORMATS = frozenset(
@@ -38,6 +40,15 @@ def applies_peppol(invoice: Invoice) -> bool:
 def applies(invoice: Invoice) -> bool:
     """True when the EN 16931 rules judge this document."""
     return invoice.format in EN16931_FORMATS
+
+
+def every_allowance_charge(invoice: Invoice) -> Iterator[tuple[AllowanceCharge, int | None, str | None]]:
+    """Every allowance and charge: the document's, then each line's (with the line's index and id)."""
+    for ac in invoice.allowances_charges:
+        yield ac, None, None
+    for index, line in enumerate(invoice.lines):
+        for ac in line.allowances_charges:
+            yield ac, index, line.id
 
 
 def line_label(line_id: str | None, index: int) -> str:

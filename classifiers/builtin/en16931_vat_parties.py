@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from classifiers.api import Context, Finding
-from classifiers.builtin._en_common import EN16931
+from classifiers.builtin._en_common import EN16931, every_allowance_charge
 from classifiers.builtin.en16931_vat import GROUPS
 from classifiers.texts import Text
 from robot.model import AllowanceCharge, Invoice
@@ -83,10 +83,12 @@ def _judged(ac: AllowanceCharge) -> bool:
 def _uses(invoice: Invoice) -> Iterator[tuple[str, int]]:
     """Every VAT category of a line (0), an allowance (1) or a charge (2), once per category and kind."""
     seen: set[tuple[str, int]] = set()
-    acs = [ac for ac in invoice.allowances_charges]
-    acs += [ac for ln in invoice.lines for ac in ln.allowances_charges]
     found = [((ln.vat_category or "").strip(), 0) for ln in invoice.lines]
-    found += [((ac.vat_category or "").strip(), 2 if ac.is_charge else 1) for ac in acs if _judged(ac)]
+    found += [
+        ((ac.vat_category or "").strip(), 2 if ac.is_charge else 1)
+        for ac, _, _ in every_allowance_charge(invoice)
+        if _judged(ac)
+    ]
     for use in found:
         if use[0] in PARTY_IDS and use not in seen:
             seen.add(use)

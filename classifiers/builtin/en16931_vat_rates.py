@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 from classifiers.api import Context, Finding
-from classifiers.builtin._en_common import EN16931, line_label
+from classifiers.builtin._en_common import EN16931, every_allowance_charge, line_label
 from classifiers.builtin.en16931_vat import GROUPS
 from classifiers.texts import Text
 from robot.model import AllowanceCharge, Invoice, SourceFormat
@@ -218,7 +218,7 @@ def _others(invoice: Invoice) -> tuple[bool, bool, bool, bool]:
     def other(code: str | None) -> bool:
         return code is not None and code.strip() != "O"
 
-    acs = [*invoice.allowances_charges, *(ac for ln in invoice.lines for ac in ln.allowances_charges)]
+    acs = [ac for ac, _, _ in every_allowance_charge(invoice)]
     return (
         any(other(b.category) for b in invoice.vat_breakdown),
         any(other(ln.vat_category) for ln in invoice.lines),

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 
 from classifiers.api import Context, Finding
 from classifiers.builtin._en_common import PEPPOL, PEPPOL_UBL
+from classifiers.builtin.danish import country
 from classifiers.texts import Text
 from robot.model import Invoice, Party
 
@@ -85,8 +86,7 @@ def profile(invoice: Invoice) -> str:
 
 
 def _german(party: Party) -> bool:
-    country = party.address.country if party.address is not None else None
-    return _normalized(country).upper() == "DE"
+    return country(party) == "DE"
 
 
 @PEPPOL.rule("PEPPOL-PROFILE", official_ids=("PEPPOL-EN16931-R001",), field="BT-23")

@@ -30,18 +30,13 @@ from collections.abc import Callable, Iterator
 
 from classifiers.api import Context, Finding
 from classifiers.builtin._en_common import PEPPOL
-from classifiers.builtin.en16931_codes import shown
+from classifiers.builtin.en16931_codes import normalize_space, shown
 from classifiers.texts import Text
 from robot.model import Invoice, SourceFormat
 
-_XML_SPACE = re.compile(r"[ \t\r\n]+")
 _INTEGER = re.compile(r"[ \t\r\n]*[+-]?[0-9]+[ \t\r\n]*")
 _LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _ALNUM = _LETTERS | frozenset("0123456789")
-
-
-def _normalized(value: str) -> str:
-    return _XML_SPACE.sub(" ", value).strip(" \t\r\n")
 
 
 def _digits(value: str, n: int) -> bool:
@@ -190,7 +185,7 @@ _PEPPOL_ONLY = frozenset({"0184"})  # OIOUBL 3 checks a CVR with its own rule
 def valid(scheme: str, raw: str) -> bool:
     """Whether an identifier of ``scheme`` passes its Peppol check (the raw text for 0184)."""
     check = _CHECKS[scheme][2]
-    return check(raw if scheme == "0184" else _normalized(raw))
+    return check(raw if scheme == "0184" else normalize_space(raw))
 
 
 def _checked(invoice: Invoice) -> Iterator[tuple[str, str, str]]:

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from classifiers.amounts import ZERO, fmt_da, fmt_en
 from classifiers.api import Context, Finding
-from classifiers.builtin._en_common import PEPPOL, PEPPOL_UBL, line_label
+from classifiers.builtin._en_common import PEPPOL, PEPPOL_UBL, every_allowance_charge, line_label
 from classifiers.texts import Text, amount
 from robot.model import AllowanceCharge, Invoice
 
@@ -33,12 +33,12 @@ def within_slack(found: Decimal, base: Decimal, percent: Decimal) -> bool:
 
 def _allowances(invoice: Invoice) -> Iterator[tuple[AllowanceCharge, str, str, str | None]]:
     """Document and line allowances and charges (not a price's), with where they are."""
-    for ac in invoice.allowances_charges:
-        yield ac, "", "", None
-    for index, line in enumerate(invoice.lines):
-        label = line_label(line.id, index)
-        for ac in line.allowances_charges:
-            yield ac, f"Linje {label}: ", f"Line {label}: ", line.id
+    for ac, index, line_id in every_allowance_charge(invoice):
+        if index is None:
+            yield ac, "", "", None
+        else:
+            label = line_label(line_id, index)
+            yield ac, f"Linje {label}: ", f"Line {label}: ", line_id
 
 
 @PEPPOL.rule(
