@@ -79,37 +79,33 @@ def read_cii(root: Node) -> Invoice:
         ],
         vat_breakdown=[read_trade_tax(el, currency) for el in C.all(settlement, "ram:ApplicableTradeTax")],
     )
-    _read_summation(C.first(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation"), inv)
+    tax_code = C.first(settlement, "ram:TaxCurrencyCode")
+    in_tax_currency = _read_summation(
+        C.first(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation"),
+        inv,
+        None if tax_code is None else (tax_code.el.text or ""),
+    )
     inv.lines = [read_line(el) for el in C.all(trade, "ram:IncludedSupplyChainTradeLineItem")]
     inv.present = (
-        elements.present(C, root, elements.PRESENCE.cii)
-        | party_ids_present(agreement)
-        | _in_tax_currency(settlement)
+        elements.present(C, root, elements.PRESENCE.cii) | party_ids_present(agreement) | in_tax_currency
     )
     return check_invoice(inv, CII)
 
 
-def _in_tax_currency(settlement: Node | None) -> frozenset[str]:
-    """``BT-111`` when a VAT total of the summation is in the VAT accounting currency (BT-6)."""
-    code = C.first(settlement, "ram:TaxCurrencyCode")
-    wanted = None if code is None else (code.el.text or "")
-    summation = C.first(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
-    for tax in C.all(summation, "ram:TaxTotalAmount"):
-        if wanted is not None and tax.get("currencyID") == wanted:
-            return frozenset({"BT-111"})
-    return frozenset()
-
-
-def _read_summation(el: Node | None, inv: Invoice) -> None:
+def _read_summation(el: Node | None, inv: Invoice, tax_currency: str | None) -> frozenset[str]:
+    """The document totals of the summation; ``{"BT-111"}`` when a VAT total is in the VAT
+    accounting currency ``tax_currency`` (BT-6 as written), as BR-53 tests it."""
     if el is None:
-        return
+        return frozenset()
     totals: Totals = inv.totals
+    in_tax_currency = False
     totals.line_extension = C.dec(el, "ram:LineTotalAmount")
     totals.charges = C.dec(el, "ram:ChargeTotalAmount")
     totals.allowances = C.dec(el, "ram:AllowanceTotalAmount")
     totals.tax_exclusive = C.dec(el, "ram:TaxBasisTotalAmount")
     for tax in C.all(el, "ram:TaxTotalAmount"):
         currency = tax.get("currencyID")
+        in_tax_currency = in_tax_currency or (tax_currency is not None and currency == tax_currency)
         value = node_decimal(tax)
         if currency and inv.currency and currency != inv.currency:
             totals.tax_accounting = value
@@ -121,6 +117,7 @@ def _read_summation(el: Node | None, inv: Invoice) -> None:
     totals.tax_inclusive = C.dec(el, "ram:GrandTotalAmount")
     totals.prepaid = C.dec(el, "ram:TotalPrepaidAmount")
     totals.payable = C.dec(el, "ram:DuePayableAmount")
+    return frozenset({"BT-111"}) if in_tax_currency else frozenset()
 
 
 def read_line(el: Node) -> Line:

@@ -72,7 +72,7 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
     )
     if inv.due_date is None:
         inv.due_date = next((pm.due_date for pm in inv.payment_means if pm.due_date), None)
-    _read_tax_totals(root, inv)
+    in_tax_currency = _read_tax_totals(root, inv)
     _read_monetary_total(U.first(root, "cac:LegalMonetaryTotal"), inv.totals)
     line_tag, qty_tag = (
         ("cac:CreditNoteLine", "cbc:CreditedQuantity")
@@ -81,13 +81,12 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
     )
     inv.lines = [read_line(el, qty_tag) for el in U.all(root, line_tag)]
     inv.scheme_ids = scheme_ids(root)
-    dates = dates_as_written(root)
     inv.present = (
         elements.present(U, root, elements.PRESENCE.ubl)
         | party_ids_present(root)
-        | _in_tax_currency(root)
+        | in_tax_currency
         | _notes(root)
-        | dates
+        | dates_as_written(root)
     )
     return inv
 
@@ -101,15 +100,23 @@ def _preceding(root: Node) -> list[str]:
     return ids
 
 
-def _read_tax_totals(root: Node, inv: Invoice) -> None:
+def _read_tax_totals(root: Node, inv: Invoice) -> frozenset[str]:
     """BT-110 from the TaxTotal(s) in document currency (with the breakdown); BT-111 from the other.
 
     OIOUBL 2.x may carry one TaxTotal per tax scheme (VAT, duties): their amounts are added up.
+    Returns ``{"BT-111"}`` when a TaxTotal's amount is in the VAT accounting currency (BT-6) as
+    written, as BR-53 tests it (for ``Invoice.present``).
     """
+    code = U.first(root, "cbc:TaxCurrencyCode")
+    wanted = None if code is None else (code.el.text or "")
+    in_tax_currency = False
     for total in U.all(root, "cac:TaxTotal"):
         amount_el = U.first(total, "cbc:TaxAmount")
         amount = U.dec(total, "cbc:TaxAmount")
         currency = None if amount_el is None else amount_el.get("currencyID")
+        in_tax_currency = in_tax_currency or (
+            wanted is not None and amount_el is not None and currency == wanted
+        )
         if currency and inv.currency and currency != inv.currency:
             inv.totals.tax_accounting = amount
             continue
@@ -118,22 +125,12 @@ def _read_tax_totals(root: Node, inv: Invoice) -> None:
         elif amount is not None:
             inv.totals.tax += amount
         inv.vat_breakdown.extend(read_tax_subtotal(el) for el in U.all(total, "cac:TaxSubtotal"))
+    return frozenset({"BT-111"}) if in_tax_currency else frozenset()
 
 
 def _notes(root: Node) -> frozenset[str]:
     """``BT-22+`` when the document has more than one Note element (PEPPOL-EN16931-R002 counts them)."""
     return frozenset({"BT-22+"}) if len(root.children(U.steps("cbc:Note")[0])) > 1 else frozenset()
-
-
-def _in_tax_currency(root: Node) -> frozenset[str]:
-    """``BT-111`` when a TaxTotal's amount is in the VAT accounting currency (BT-6), as BR-53 tests it."""
-    code = U.first(root, "cbc:TaxCurrencyCode")
-    wanted = None if code is None else (code.el.text or "")
-    for total in U.all(root, "cac:TaxTotal"):
-        amount = U.first(total, "cbc:TaxAmount")
-        if wanted is not None and amount is not None and amount.get("currencyID") == wanted:
-            return frozenset({"BT-111"})
-    return frozenset()
 
 
 def _read_monetary_total(el: Node | None, totals: Totals) -> None:
