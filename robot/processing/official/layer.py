@@ -24,6 +24,7 @@ from pathlib import Path
 from lxml import etree
 
 from classifiers.api import Finding
+from classifiers.builtin.en16931_codes import rule_set
 from classifiers.finding import hold_finding
 from classifiers.registry import Registry, RuleSpec
 from robot.codes import Action, Reason, SourceFormat, Status
@@ -35,7 +36,6 @@ from robot.readers.xmlsafe import parse_xml
 
 OFFICIAL_CODE = "OFFICIAL-RULE"
 UNDECIDED_CODE = "OFFICIAL-UNDECIDED"
-_UBL = frozenset({SourceFormat.PEPPOL_BIS3, SourceFormat.EN16931_UBL})
 
 
 class OfficialRules:
@@ -79,19 +79,20 @@ class OfficialRules:
         ]
 
     def compile_all(self) -> None:
-        """Compile every artefact now (a probe, or a robot starting its run)."""
+        """Compile every artefact now (``check-config --probe``); a run compiles each when a document
+        first needs it."""
         for artefact in self.artefacts.values():
             self._runner().compile(artefact)
 
     def applicable(self, invoice: Invoice) -> list[Artefact]:
         """The artefacts that judge this document, as the official validation picks them."""
-        peppol = "peppol.eu" in (invoice.customization_id or "")
-        fmt = invoice.format
-        if fmt == SourceFormat.PEPPOL_BIS3 or (fmt in _UBL and peppol):
+        fmt, rules = invoice.format, rule_set(invoice)  # as the native code-list rules pick it
+        if rules == "peppol":
             wanted = ["peppol-cen-ubl" if "peppol-cen-ubl" in self.artefacts else "en16931-ubl", "peppol-ubl"]
-        elif fmt == SourceFormat.EN16931_UBL:
+        elif rules == "en16931-ubl":
             wanted = ["en16931-ubl"]
-        elif fmt == SourceFormat.CII:
+        elif rules == "en16931-cii":
+            peppol = "peppol.eu" in (invoice.customization_id or "")
             wanted = ["en16931-cii", *(["peppol-cii"] if peppol else [])]
         elif fmt in (SourceFormat.OIOUBL_2, SourceFormat.OIOUBL_3):
             version = "2.1" if fmt == SourceFormat.OIOUBL_2 else "3"
