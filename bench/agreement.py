@@ -57,12 +57,13 @@ _LINE_TAX = f"/*/{_LINE}[1]/cac:Item/cac:ClassifiedTaxCategory"
 _CII_LINE_TAX = (
     "(//ram:IncludedSupplyChainTradeLineItem)[1]/ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
 )
-_DOC_AC = "/*/cac:AllowanceCharge[cbc:ChargeIndicator = '{0}']/cac:TaxCategory"
-_CII_DOC_AC = (
-    "//ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeAllowanceCharge"
-    "[ram:ChargeIndicator/udt:Indicator = '{0}']/ram:CategoryTradeTax"
-)
-_BREAKDOWN = "/*/cac:TaxTotal/cac:TaxSubtotal[1]/cac:TaxCategory"
+_AC = "/*/cac:AllowanceCharge[cbc:ChargeIndicator = '{0}']"
+_CII_INDICATOR = "ram:SpecifiedTradeAllowanceCharge[ram:ChargeIndicator/udt:Indicator = '{0}']"
+_CII_AC = f"//ram:ApplicableHeaderTradeSettlement/{_CII_INDICATOR}"
+_DOC_AC = f"{_AC}/cac:TaxCategory"
+_CII_DOC_AC = f"{_CII_AC}/ram:CategoryTradeTax"
+_SUBTOTAL = "/*/cac:TaxTotal/cac:TaxSubtotal[1]"
+_BREAKDOWN = f"{_SUBTOTAL}/cac:TaxCategory"
 _CII_BREAKDOWN = "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax[1]"
 #: the VAT category rules (BR-x-05, -06, -07, -10): a line's, an allowance's, a charge's category or
 #: rate changed, an exemption reason added to or taken from a breakdown
@@ -110,12 +111,8 @@ _VAT_CATEGORY_MUTATIONS: dict[str, tuple[str, str, str]] = {
         "drop",
     ),
 }
-_AC = "/*/cac:AllowanceCharge[cbc:ChargeIndicator = '{0}']"
-_CII_INDICATOR = "ram:SpecifiedTradeAllowanceCharge[ram:ChargeIndicator/udt:Indicator = '{0}']"
-_CII_AC = f"//ram:ApplicableHeaderTradeSettlement/{_CII_INDICATOR}"
 _LINE_AC = f"/*/{_LINE}/cac:AllowanceCharge[cbc:ChargeIndicator = '{{0}}']"
 _CII_LINE_AC = f"//ram:SpecifiedLineTradeSettlement/{_CII_INDICATOR}"
-_SUBTOTAL = "/*/cac:TaxTotal/cac:TaxSubtotal[1]"
 _AC_PARTS = (
     ("amount", "cbc:Amount", "ram:ActualAmount"),
     (
