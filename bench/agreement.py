@@ -38,6 +38,9 @@ FAMILIES = (
     "en16931_groups",
     "en16931_vat_parties",
     "en16931_conditions",
+    "en16931_periods",
+    "peppol_tax_totals",
+    "en16931_codes",
     "peppol_document",
     "peppol_identifiers",
     "peppol_values",
@@ -258,8 +261,65 @@ _IDENTIFIER_MUTATIONS: dict[str, tuple[str, str, str]] = {
     )
     for value in values
 }
+_NO_CII = "/rsm:CrossIndustryInvoice/rsm:NoSuchElement"  # (a UBL-only mutation)
+_FIRST_PRICE_INDICATOR = f"(/*/{_LINE}/cac:Price/cac:AllowanceCharge/cbc:ChargeIndicator)[1]"
+_NO_PERIOD = ("/*[not(.//cac:InvoicePeriod)]", "/*[not(.//ram:BillingSpecifiedPeriod)]")
+#: invoicing periods (BR-29, BR-30, BR-CO-19, BR-CO-20, R110, R111, BT-8's code lists), written into
+#: a document that has none: ``D:start,end`` the document's, ``L:start,end`` the first line's, ``DC:code``
+#: the VAT point date code (UBL the document period's DescriptionCode, CII a breakdown's DueDateTypeCode)
+_PERIOD_MUTATIONS: dict[str, tuple[str, str, str]] = {
+    name: (*_NO_PERIOD, f"periods:{spec}")
+    for name, spec in (
+        ("period inverted", "D:2026-12-31,2026-12-01"),
+        ("period ordered", "D:2026-12-01,2026-12-31"),
+        ("period start only", "D:2026-12-01,"),
+        ("empty period", "D:,"),
+        ("period of a code only, 35", "DC:35"),
+        ("period code 99", "D:2026-12-01,;DC:99"),
+        ("period code 432", "D:,2026-12-31;DC:432"),
+        ("line period inverted", "L:2026-12-31,2026-12-01"),
+        ("empty line period", "L:,"),
+        ("line period end only", "L:,2026-12-01"),
+        ("line period before the invoice's", "D:2026-12-01,2026-12-31;L:2026-11-01,2026-12-15"),
+        ("line period after the invoice's", "D:2026-12-01,2026-12-31;L:2026-12-02,2027-01-05"),
+        ("line period within the invoice's", "D:2026-12-01,2026-12-31;L:2026-12-02,2026-12-30"),
+        ("line period, invoice start only", "D:2026-12-10,;L:2026-12-01,2026-12-30"),
+        ("line period, invoice end only", "D:,2026-12-10;L:2026-12-01,2026-12-30"),
+    )
+}
+_FIRST_LINE_AMOUNT = f"/*/{_LINE}[1]/cbc:LineExtensionAmount"
+#: Peppol's own code lists and currencies (CL002, CL003, CL007, CL008, R044, R051)
+_PEPPOL_VALUE_MUTATIONS: dict[str, tuple[str, str, str]] = {
+    "line amount in EUR": (_FIRST_LINE_AMOUNT, _NO_CII, "attr:currencyID=EUR"),
+    "line amount in XYZ": (_FIRST_LINE_AMOUNT, _NO_CII, "attr:currencyID=XYZ"),
+    "line amount in ' DKK'": (_FIRST_LINE_AMOUNT, _NO_CII, "attr:currencyID= DKK"),
+    "line amount without currency": (_FIRST_LINE_AMOUNT, _NO_CII, "attr:currencyID"),
+    "VAT total in SEK": ("/*/cac:TaxTotal[cac:TaxSubtotal][1]/cbc:TaxAmount", _NO_CII, "attr:currencyID=SEK"),
+    "seller endpoint scheme ' 0088'": (_SELLER_ENDPOINT, _NO_CII, "attr:schemeID= 0088"),
+    "seller endpoint scheme 9999": (_SELLER_ENDPOINT, _CII_SELLER_ENDPOINT, "attr:schemeID=9999"),
+    "seller endpoint scheme 0203": (_SELLER_ENDPOINT, _CII_SELLER_ENDPOINT, "attr:schemeID=0203"),
+    "allowance reason code 999": (
+        f"({_AC.format('false')})[1]/cbc:AllowanceChargeReasonCode",
+        f"({_CII_AC.format('false')})[1]/ram:ReasonCode",
+        "=999",
+    ),
+    "charge reason code XYZ": (
+        f"({_AC.format('true')})[1]/cbc:AllowanceChargeReasonCode",
+        f"({_CII_AC.format('true')})[1]/ram:ReasonCode",
+        "=XYZ",
+    ),
+    "price charge": (_FIRST_PRICE_INDICATOR, _NO_CII, "=true"),
+    "a second VAT total with breakdown": ("/*/cac:TaxTotal[cac:TaxSubtotal][1]", _NO_CII, "twice"),
+    "VAT total without breakdown": ("/*/cac:TaxTotal/cac:TaxSubtotal", _NO_CII, "drop"),
+    "VAT total in SEK, 100": ("/*[not(cbc:TaxCurrencyCode)]", _NO_CII, "taxtotal:SEK=100"),
+    "VAT total in SEK, -100": ("/*[not(cbc:TaxCurrencyCode)]", _NO_CII, "taxtotal:SEK=-100"),
+    "VAT total in SEK, no code": ("/*[not(cbc:TaxCurrencyCode)]", _NO_CII, "taxtotal:=100"),
+    "price allowance ' false '": (_FIRST_PRICE_INDICATOR, _NO_CII, "= false "),
+    "price allowance without indicator": (_FIRST_PRICE_INDICATOR, _NO_CII, "drop"),
+}
 # name → (UBL XPath, CII XPath, action); actions: +N (add N), x2, drop, 3dec, =TEXT (set the text),
-# add:UBLNAME|CIINAME=TEXT (a new child element before the last one, e.g. before cac:TaxScheme)
+# add:UBLNAME|CIINAME=TEXT (a new child element before the last one, e.g. before cac:TaxScheme),
+# attr:NAME=VALUE (set an attribute; attr:NAME takes it away), periods:SPEC (see _PERIOD_MUTATIONS)
 MUTATIONS: dict[str, tuple[str, str, str]] = {
     "line amount +100": (f"/*/{_LINE}[1]/cbc:LineExtensionAmount", "//ram:LineTotalAmount", "+100"),
     "line price x2": (
@@ -325,6 +385,8 @@ MUTATIONS: dict[str, tuple[str, str, str]] = {
     **_VAT_CATEGORY_MUTATIONS,
     **_GROUP_MUTATIONS,
     **_IDENTIFIER_MUTATIONS,
+    **_PERIOD_MUTATIONS,
+    **_PEPPOL_VALUE_MUTATIONS,
 }
 
 
@@ -357,6 +419,16 @@ def mutate(xml: bytes, name: str) -> bytes | None:
             scheme, _, value = action[7:].partition("=")
             node.set("schemeID", scheme)
             node.text = value
+        elif action.startswith("attr:"):
+            attribute, has_value, value = action[5:].partition("=")
+            if has_value:
+                node.set(attribute, value)
+            else:
+                node.attrib.pop(attribute, None)
+        elif action.startswith("taxtotal:"):
+            _write_tax_total(node, *action[9:].split("="))
+        elif action.startswith("periods:"):
+            _write_periods(node, cii, action[8:])
         elif action == "tz":
             node.text = f"{(node.text or '').strip()}+01:00"
         elif action.startswith("unit:"):
@@ -378,6 +450,65 @@ def mutate(xml: bytes, name: str) -> bytes | None:
         else:
             node.text = f"{Decimal(node.text.strip()) + Decimal(action[1:]):f}"
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _q(prefix: str, name: str) -> str:
+    return f"{{{NS[prefix]}}}{name}"
+
+
+def _sub(parent: etree._Element, prefix: str, name: str, text: str | None = None) -> etree._Element:
+    child = etree.SubElement(parent, _q(prefix, name))
+    child.text = text
+    return child
+
+
+def _period(parent: etree._Element, cii: bool, start: str, end: str, code: str | None) -> None:
+    if cii:
+        period = _sub(parent, "ram", "BillingSpecifiedPeriod")
+        for name, value in (("StartDateTime", start), ("EndDateTime", end)):
+            if value:
+                _sub(_sub(period, "ram", name), "udt", "DateTimeString", value.replace("-", "")).set(
+                    "format", "102"
+                )
+        return
+    period = _sub(parent, "cac", "InvoicePeriod")
+    for name, value in (("StartDate", start), ("EndDate", end), ("DescriptionCode", code)):
+        if value:
+            _sub(period, "cbc", name, value)
+
+
+def _write_tax_total(root: etree._Element, currency: str, amount: str) -> None:
+    """A VAT total in ``currency`` without a breakdown, and (a currency given) the VAT accounting
+    currency code: BT-111 and BT-6 written into a UBL document."""
+    if currency:
+        code = _q("cbc", "TaxCurrencyCode")
+        anchor = root.find(_q("cbc", "DocumentCurrencyCode"))
+        element = etree.Element(code)
+        element.text = currency
+        (anchor.addnext(element) if anchor is not None else root.append(element))
+    total = _sub(root, "cac", "TaxTotal")
+    _sub(total, "cbc", "TaxAmount", amount).set("currencyID", currency or "SEK")
+
+
+def _write_periods(root: etree._Element, cii: bool, spec: str) -> None:
+    """The periods of ``spec`` (see :data:`_PERIOD_MUTATIONS`) written into the document ``root``."""
+    parts = dict(part.split(":", 1) for part in spec.split(";"))
+    if cii:
+        settlement = root.xpath("//ram:ApplicableHeaderTradeSettlement", namespaces=NS)[0]
+        line = (root.xpath("(//ram:SpecifiedLineTradeSettlement)[1]", namespaces=NS) or [None])[0]
+        if "DC" in parts:
+            taxes = settlement.xpath("ram:ApplicableTradeTax", namespaces=NS)
+            if taxes:
+                _sub(taxes[0], "ram", "DueDateTypeCode", parts["DC"])
+    else:
+        settlement = root
+        line = (root.xpath(f"/*/{_LINE}[1]", namespaces=NS) or [None])[0]
+    if "D" in parts or ("DC" in parts and not cii):
+        start, _, end = parts.get("D", ",").partition(",")
+        _period(settlement, cii, start, end, parts.get("DC"))
+    if "L" in parts and line is not None:
+        start, _, end = parts["L"].partition(",")
+        _period(line, cii, start, end, None)
 
 
 def comparable(official: str, rules: str) -> bool:
@@ -466,14 +597,18 @@ def _rule_set(document: bytes) -> str:
 def measure_vefa(classifier: Classifier) -> Agreement:
     """VEFA unit tests: for each asserted id we claim, our rule fires iff the test says it must."""
     agreement = Agreement()
-    claimed = claimed_ids(classifier)
+    # the code-list rules' VEFA verdicts are compared, with their reviewed allow-list (an empty
+    # element the model reads as absent), by bench.agreement_all
+    listed = {oid for spec in classifier.rules if spec.family == "en16931_codes" for oid in spec.official_ids}
+    claimed = claimed_ids(classifier) - listed
     # Peppol's own document and identifier rules judge a Peppol UBL document only; a CII test
     # judged as Peppol here (for the line arithmetic, R120) is not theirs
     ubl_only = {
         oid
         for spec in classifier.rules
-        if spec.family in ("peppol_document", "peppol_identifiers", "peppol_values")
+        if spec.family != "en16931_lines"
         for oid in spec.official_ids
+        if oid.startswith("PEPPOL-")
     }
     for folder in ("unit-UBL-PEPPOL", "unit-CII-PEPPOL"):
         directory = CORPORA / "peppol-bis-invoice-3" / "rules" / folder

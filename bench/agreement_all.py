@@ -62,8 +62,6 @@ class Allowance:
         return oid in self.ids and ours is self.ours and bool(root.xpath(self.xpath, namespaces=NS))
 
 
-_DOC_CURRENCY = "normalize-space(/*/cbc:DocumentCurrencyCode)"
-
 #: The allow-list. Each entry is unavoidable because the canonical model (robot/model.py) does not
 #: carry the information the official rule looks at (an element's presence apart from its value),
 #: or because we are deliberately stricter than a Schematron that relies on the XSD.
@@ -78,23 +76,6 @@ ALLOWED: tuple[Allowance, ...] = (
         "the party has a trading name (cac:PartyName) but no RegistrationName; the UBL reader takes the "
         "trading name as the party's name (so the robot can name the supplier) and the model keeps no "
         "trace of which element it came from.",
-    ),
-    Allowance(
-        ("BR-CO-14", "BR-CO-17", "BR-CO-18", "BR-45", "BR-46", "BR-47", "BR-48"),
-        False,
-        f"/*/cac:TaxTotal[cac:TaxSubtotal][{_DOC_CURRENCY} = '' or "
-        f"cbc:TaxAmount/@currencyID != {_DOC_CURRENCY}]"
-        " | /*/cac:TaxTotal/cac:TaxSubtotal[not(*)]",
-        "a TaxTotal whose amount is not in the document currency (or no document currency), or an empty "
-        "TaxSubtotal: the model keeps one VAT breakdown, in document currency (BT-110/BG-23), and the "
-        "other TaxTotal only as BT-111; an empty subtotal has no amount to add up.",
-    ),
-    Allowance(
-        ("BR-CO-18",),
-        True,
-        f"/*/cac:TaxTotal[cac:TaxSubtotal][cbc:TaxAmount/@currencyID != {_DOC_CURRENCY}]",
-        "the only VAT breakdown is in a TaxTotal not in the document currency: the model does not take it "
-        "as BG-23, so the document has no VAT breakdown for us.",
     ),
     Allowance(
         ("PEPPOL-COMMON-R040",),

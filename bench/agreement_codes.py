@@ -171,6 +171,18 @@ MUTATIONS: dict[str, Mutation] = {
         "9999",
         "schemeID",
     ),
+    "BR-CL-06 VAT point date code 99": Mutation(
+        "(/*/cac:InvoicePeriod/*)[1]", f"{_HEADER_TAX}/ram:CategoryCode)[1]", "99", insert="DateCode"
+    ),
+    "BR-CL-06 ok VAT point date code 35/29": Mutation(
+        "(/*/cac:InvoicePeriod/*)[1]", f"{_HEADER_TAX}/ram:CategoryCode)[1]", "35", insert="DateCode"
+    ),
+    "BR-CL-03 payable in XYZ": Mutation(
+        "/*/cac:LegalMonetaryTotal/cbc:PayableAmount", None, "XYZ", "currencyID"
+    ),
+    "BR-CL-03 payable in ' DKK'": Mutation(
+        "/*/cac:LegalMonetaryTotal/cbc:PayableAmount", None, " DKK", "currencyID"
+    ),
 }
 
 _EMPTY = "[not(normalize-space())]"
@@ -180,7 +192,7 @@ _EMPTY = "[not(normalize-space())]"
 #: condition, reason); ``bench/agreement_all.py`` adds them to its allow-list.
 VEFA_ALLOWANCES: tuple[tuple[tuple[str, ...], bool, str, str], ...] = (
     (
-        ("BR-CL-05", "BR-CL-16", "BR-CL-25"),
+        ("BR-CL-05", "BR-CL-16", "BR-CL-25", "PEPPOL-EN16931-CL008"),
         False,
         f"//cbc:TaxCurrencyCode{_EMPTY} | //ram:TaxCurrencyCode{_EMPTY}"
         f" | //cac:PaymentMeans/cbc:PaymentMeansCode{_EMPTY}"
@@ -191,7 +203,7 @@ VEFA_ALLOWANCES: tuple[tuple[tuple[str, ...], bool, str, str], ...] = (
         "checks the empty value, the reader reads an empty element or identifier as absent.",
     ),
     (
-        ("BR-CL-25",),
+        ("BR-CL-25", "PEPPOL-EN16931-CL008"),
         False,
         "//cbc:EndpointID[@schemeID][not(ancestor::cac:AccountingSupplierParty"
         " or ancestor::cac:AccountingCustomerParty or ancestor::cac:PayeeParty)]",
@@ -211,7 +223,7 @@ VEFA_ALLOWANCES: tuple[tuple[tuple[str, ...], bool, str, str], ...] = (
         False,
         "//ram:TaxTotalAmount[@currencyID]",
         "CII: the model does not keep the currencyID of the VAT total; BR-CL-03 is mirrored for UBL only "
-        "(a VAT breakdown's tax amount).",
+        "(every amount's currencyID as written).",
     ),
 )
 
@@ -219,6 +231,7 @@ VEFA_ALLOWANCES: tuple[tuple[tuple[str, ...], bool, str, str], ...] = (
 _INSERTED = {
     "TaxCurrencyCode": (f"{_CBC}TaxCurrencyCode", f"{_RAM}TaxCurrencyCode"),
     "ExemptionCode": (f"{_CBC}TaxExemptionReasonCode", f"{_RAM}ExemptionReasonCode"),
+    "DateCode": (f"{_CBC}DescriptionCode", f"{_RAM}DueDateTypeCode"),
 }
 
 

@@ -117,6 +117,18 @@ class VatBreakdown:
     exemption_reason: str | None = None  # BT-120
     exemption_reason_code: str | None = None  # BT-121
     currency: str | None = None
+    date_code: str | None = None  # BT-8 as CII writes it (ram:DueDateTypeCode); UBL: Invoice.period
+
+
+@dataclass(frozen=True, slots=True)
+class TaxTotal:
+    """One UBL ``cac:TaxTotal`` as written: the official rules judge each on its own (BR-CO-14,
+    PEPPOL-EN16931-R053..R055), whatever currency it is in."""
+
+    amount: Decimal | None  # its TaxAmount
+    currency: str | None  # its TaxAmount's currencyID
+    parts: tuple[Decimal, ...]  # the TaxAmount of each of its TaxSubtotals
+    breakdown: bool  # it has a cac:TaxSubtotal
 
 
 @dataclass(slots=True)
@@ -150,6 +162,18 @@ class Classification:
     list_version: str | None = None  # BT-158-2
 
 
+@dataclass(frozen=True, slots=True)
+class Period:
+    """BG-14 invoicing period (document) or BG-26 line period; read from XML it exists when the
+    document has the period element, even empty (the official rules judge such a period)."""
+
+    start: date | None = None  # BT-73 / BT-134
+    end: date | None = None  # BT-74 / BT-135
+    description_code: str | None = None  # BT-8 (UBL cbc:DescriptionCode; the VAT point date code)
+    #: which of start, end and description_code the element has, even empty (read from XML)
+    written: frozenset[str] = frozenset()
+
+
 @dataclass(slots=True)
 class Line:
     """BG-25 invoice line."""
@@ -177,6 +201,10 @@ class Line:
     free_of_charge: bool = False  # UBL FreeOfChargeIndicator (OIOUBL 2.x totals leave such lines out)
     base_quantity_unit: str | None = None  # unit code of BT-149 (UBL BaseQuantity, CII BasisQuantity)
     oioubl_orderable_unit_factor_rate: Decimal | None = None  # OIOUBL 2.x Price/OrderableUnitFactorRate
+    period: Period | None = None  # BG-26
+    #: UBL: each price allowance's ChargeIndicator as written ("" when it has none), for
+    #: PEPPOL-EN16931-R044 (a price may carry only an allowance)
+    price_indicators: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +250,7 @@ class Invoice:
     buyer: Party = field(default_factory=Party)  # BG-7
     payee: Party | None = None  # BG-10
     delivery_date: date | None = None  # BT-72
+    period: Period | None = None  # BG-14 (UBL: the first cac:InvoicePeriod)
     payment_means: list[PaymentMeans] = field(default_factory=list)  # BG-16
     payment_terms: str | None = None  # BT-20
     allowances_charges: list[AllowanceCharge] = field(default_factory=list)  # BG-20 / BG-21
@@ -239,6 +268,15 @@ class Invoice:
     #: (element name: EndpointID, ID of a PartyIdentification or CompanyID; schemeID; the text as
     #: written); None when not read from UBL
     scheme_ids: tuple[tuple[str, str, str], ...] | None = None
+    #: the currencyIDs written on the amounts (UBL), each with where it stands, as the official rules
+    #: tell the amounts apart: "" an amount other than a TaxAmount, "subtotal" a VAT breakdown's
+    #: TaxAmount, "total" the TaxAmount of a TaxTotal with a breakdown, "other" any other TaxAmount
+    #: (the VAT total in the accounting currency, BT-111); the currencyID None when the amount has
+    #: none. None when not read from UBL.
+    amount_currencies: frozenset[tuple[str, str | None]] | None = None
+    #: every UBL cac:TaxTotal as written (the model's BT-110/BT-111 and breakdown add them up);
+    #: None when not read from UBL
+    tax_totals: tuple[TaxTotal, ...] | None = None
 
     def __post_init__(self) -> None:
         self.format = SourceFormat.of(self.format)  # a made-up format is refused, never stored

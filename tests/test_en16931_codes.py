@@ -89,7 +89,10 @@ def test_values_are_normalised_as_xpath_does_and_empty_attributes_fail() -> None
     empty = _invoice(lines=[Line(id="1", unit="", classifications=[Classification("1", list_id="")])])
     assert sorted(_fired(empty)) == [("BR-CL-13", "BT-158-1"), ("BR-CL-23", "BT-130")]
     two = _invoice(seller=Party(endpoint=Identifier("1", "0088 0184")))
-    assert _fired(two) == [("BR-CL-25", "BT-34-1")]
+    assert _fired(two) == [("BR-CL-25", "BT-34-1"), ("PEPPOL-EN16931-CL008", "BT-34-1")]  # Peppol's own too
+    assert _fired(_invoice(seller=Party(endpoint=Identifier("1", " 0088")))) == [
+        ("PEPPOL-EN16931-CL008", "BT-34-1")  # EN 16931 normalises the scheme, Peppol takes it as written
+    ]
 
 
 def test_exemption_codes_are_upper_cased_first() -> None:
@@ -110,7 +113,12 @@ def test_reason_codes_are_checked_against_the_allowance_or_charge_list() -> None
         ],
         lines=[line],
     )
-    assert sorted(_fired(invoice)) == [("BR-CL-19", "BT-98"), ("BR-CL-20", "BT-145")]
+    assert sorted(_fired(invoice)) == [
+        ("BR-CL-19", "BT-98"),
+        ("BR-CL-20", "BT-145"),
+        ("PEPPOL-EN16931-CL002", "BT-98"),  # a Peppol BIS 3 document: Peppol's own lists as well
+        ("PEPPOL-EN16931-CL003", "BT-145"),
+    ]
 
 
 def test_the_message_names_the_field_the_value_and_the_list() -> None:

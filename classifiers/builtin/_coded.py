@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from classifiers.builtin._en_common import every_allowance_charge
-from robot.model import Identifier, Invoice, Party
+from robot.model import Identifier, Invoice, Party, SourceFormat
 
 
 class Coded(NamedTuple):
@@ -150,9 +150,13 @@ def exemption_codes(invoice: Invoice, cii: bool) -> Iterator[Coded]:
 
 
 def vat_currencies(invoice: Invoice, cii: bool) -> Iterator[Coded]:
-    """BR-CL-03, of the amounts the model keeps the currencyID of: a UBL VAT breakdown's tax amount."""
+    """BR-CL-03: UBL every amount's currencyID (an invoice made in code: its VAT breakdown's tax
+    amounts); CII a VAT total's (``ram:TaxTotalAmount``), which the model does not keep."""
     if cii:
         return  # the CII reader gives the breakdown the document currency, not the attribute
+    if invoice.amount_currencies is not None:
+        yield from _currencies(invoice, _CL007_KINDS["peppol"])
+        return
     for b in invoice.vat_breakdown:
         if b.tax_amount is not None:
             da, en = "Valuta (currencyID) for momsbeløbet", "Currency (currencyID) of the VAT amount"
@@ -189,3 +193,57 @@ def _line_codes(invoice: Invoice, cii: bool, which: str) -> Iterator[Coded]:
 
 def lines(which: str) -> Callable[[Invoice, bool], Iterator[Coded]]:
     return lambda invoice, cii: _line_codes(invoice, cii, which)
+
+
+def period_codes(invoice: Invoice, cii: bool) -> Iterator[Coded]:
+    """BT-8, the VAT point date code: UBL an invoice period's ``cbc:DescriptionCode`` (the document's
+    and the lines'), CII a VAT breakdown's ``ram:DueDateTypeCode``."""
+    da, en = "Kode for momsdato", "Value added tax point date code"
+    if cii:
+        for b in invoice.vat_breakdown:
+            if b.date_code is not None:
+                yield Coded(b.date_code, "BT-8", da, en)
+        return
+    if invoice.period is not None and invoice.period.description_code is not None:
+        yield Coded(invoice.period.description_code, "BT-8", da, en)
+    for index, line in enumerate(invoice.lines):
+        if line.period is not None and line.period.description_code is not None:
+            yield Coded(line.period.description_code, "BT-8", da, en, line=index, line_id=line.id)
+
+
+def indicated_reasons(charge: bool) -> Callable[[Invoice, bool], Iterator[Coded]]:
+    """PEPPOL-EN16931-CL002/CL003: the reason codes of allowances (charges) whose ChargeIndicator is
+    the very word ``false`` (``true``), as Peppol's rules select them."""
+    every = reasons(charge)
+
+    def values(invoice: Invoice, cii: bool) -> Iterator[Coded]:
+        exact = [
+            ac.present is None or "is_charge:exact" in ac.present
+            for ac, _, _ in every_allowance_charge(invoice)
+            if ac.is_charge == charge and ac.reason_code is not None
+        ]
+        for coded, selected in zip(every(invoice, cii), exact, strict=True):
+            if selected:
+                yield coded
+
+    return values
+
+
+#: the amounts whose currencyID PEPPOL-EN16931-CL007 judges, by where they stand
+#: (``Invoice.amount_currencies``): Peppol BIS 3 every amount, OIOUBL 3 not a breakdown's TaxAmount
+#: nor a TaxTotal's without a breakdown
+_CL007_KINDS = {"peppol": frozenset({"", "subtotal", "total", "other"}), "oioubl3": frozenset({"", "total"})}
+
+
+def _currencies(invoice: Invoice, kinds: frozenset[str]) -> Iterator[Coded]:
+    written = invoice.amount_currencies or frozenset()
+    da, en = "Valuta (currencyID) for et beløb", "Currency (currencyID) of an amount"
+    for currency in sorted({c or "" for kind, c in written if kind in kinds}):
+        yield Coded(currency, "BT-5", da, en)
+
+
+def amount_currencies(invoice: Invoice, cii: bool) -> Iterator[Coded]:
+    """PEPPOL-EN16931-CL007: the currencyID of the amounts, as written (an amount without one is
+    judged as the empty code)."""
+    kinds = _CL007_KINDS["oioubl3" if invoice.format == SourceFormat.OIOUBL_3 else "peppol"]
+    return _currencies(invoice, kinds)

@@ -30,11 +30,14 @@ from dataclasses import dataclass
 from classifiers.api import Context, Finding
 from classifiers.builtin._coded import (
     Coded,
+    amount_currencies,
     countries,
     exemption_codes,
     header,
+    indicated_reasons,
     lines,
     payment_means,
+    period_codes,
     reasons,
     schemes,
     tax_category,
@@ -42,7 +45,7 @@ from classifiers.builtin._coded import (
     vat_currencies,
 )
 from classifiers.builtin._en_common import EN16931, line_label
-from classifiers.codelists.lookup import allowed
+from classifiers.codelists.lookup import RULES, allowed
 from classifiers.texts import Text
 from robot.model import Invoice, SourceFormat
 
@@ -65,7 +68,16 @@ def rule_set(invoice: Invoice) -> str | None:
     return "en16931-ubl" if invoice.format == SourceFormat.EN16931_UBL else None
 
 
-CODES = EN16931.judging(lambda invoice: rule_set(invoice) is not None)
+def code_list_set(invoice: Invoice) -> str | None:
+    """The rule set whose code lists judge the document: :func:`rule_set`'s, or for OIOUBL 3 its own
+    artefact's, which takes over Peppol's code-list asserts (PEPPOL-EN16931-CL*) with its lists."""
+    found = rule_set(invoice)
+    if found is None and invoice.format == SourceFormat.OIOUBL_3:
+        return "oioubl3"
+    return found
+
+
+CODES = EN16931.judging(lambda invoice: code_list_set(invoice) is not None)
 
 _XPATH_SPACE = re.compile(r"[ \t\r\n]+")
 
@@ -97,6 +109,7 @@ class Check:
     codelist: str
     values: Callable[[Invoice, bool], Iterator[Coded]]  # (invoice, cii)
     upper: bool = False
+    exact: bool = False  # the code as written, not whitespace-normalised (Peppol's attribute tests)
 
 
 _CHECKS: tuple[Check, ...] = (
@@ -114,6 +127,7 @@ _CHECKS: tuple[Check, ...] = (
         "ISO 4217",
         header(lambda i: i.tax_currency, "BT-6", "Momsvalutakode", "VAT accounting currency code"),
     ),
+    Check("BR-CL-06", "UNTDID 2005", period_codes),
     Check("BR-CL-10", "ISO 6523 ICD", schemes(0)),
     Check("BR-CL-11", "ISO 6523 ICD", schemes(1)),
     Check("BR-CL-13", "UNTDID 7143", lines("classification")),
@@ -127,7 +141,14 @@ _CHECKS: tuple[Check, ...] = (
     Check("BR-CL-22", "VATEX", exemption_codes, upper=True),
     Check("BR-CL-23", "UN/ECE Rec. 20/21", lines("unit")),
     Check("BR-CL-25", "EAS", schemes(2)),
+    Check("PEPPOL-EN16931-CL002", "UNCL 5189 (Peppol)", indicated_reasons(charge=False)),
+    Check("PEPPOL-EN16931-CL003", "UNCL 7161 (Peppol)", indicated_reasons(charge=True)),
+    Check("PEPPOL-EN16931-CL006", "UNCL 2005 (Peppol)", period_codes),
+    Check("PEPPOL-EN16931-CL007", "ISO 4217 (Peppol)", amount_currencies, exact=True),
+    Check("PEPPOL-EN16931-CL008", "EAS (Peppol)", schemes(2), exact=True),
 )
+#: the checks each rule set has an assert for (Peppol's own code lists judge Peppol BIS 3 only)
+_BY_RULE_SET = {rules: tuple(c for c in _CHECKS if c.official in RULES[rules]) for rules in RULES}
 
 #: the official ids this module mirrors
 MIRRORED = tuple(check.official for check in _CHECKS)
@@ -143,17 +164,21 @@ def _expected(codelist: str, codes: frozenset[str]) -> Text:
 @CODES.rule("EN-CODE-LIST", official_ids=MIRRORED)
 def code_lists(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """A coded value (type code, currency, country, VAT category, unit, payment means, allowance/charge
-    reason, scheme and list ids) is not in its EN 16931 code list (BR-CL-01..BR-CL-25)."""
-    rules = rule_set(invoice)
+    reason, scheme and list ids, VAT point date code) is not in its EN 16931 code list (BR-CL-01..
+    BR-CL-25), or, in Peppol BIS 3, in Peppol's own (PEPPOL-EN16931-CL002..CL008)."""
+    rules = code_list_set(invoice)
     if rules is None:
         return
     cii = rules == "en16931-cii"
-    for check in _CHECKS:
+    for check in _BY_RULE_SET[rules]:
         for coded in check.values(invoice, cii):
             codes = allowed(rules, check.official, coded.lists)
             if coded.value in codes and not check.upper:  # the usual case: a code as it stands
                 continue
-            normal = normalize_space(_upper(coded.value) if check.upper else coded.value)
+            if check.exact:
+                normal = coded.value
+            else:
+                normal = normalize_space(_upper(coded.value) if check.upper else coded.value)
             if normal in codes:
                 continue
             at_da = at_en = ""

@@ -162,6 +162,17 @@ def net_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
 @EN16931.rule("EN-VAT-TOTAL", official_ids=("BR-CO-14",), field="BT-110")
 def vat_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """The invoice VAT total (BT-110) differs from the sum of the VAT breakdown amounts (BT-117)."""
+    if invoice.tax_totals is not None:  # read from UBL: each TaxTotal with its own breakdown
+        for written in invoice.tax_totals:
+            computed = xpath_round2(dsum(written.parts))
+            if written.breakdown and _differs(written.amount, computed):
+                parts = Text(
+                    "Summen af momsbeløb pr. kategori (BT-117) er", "Sum of VAT category amounts (BT-117) is"
+                )
+                total = Text("momstotalen (BT-110) er", "the VAT total (BT-110) is")
+                said = versus(parts, computed, total, written.amount, " (BR-CO-14)")
+                yield amount_differs(ctx, said, written.amount, computed)
+        return
     if not invoice.vat_breakdown and invoice.format != SourceFormat.CII:
         return  # UBL: "or not(cac:TaxSubtotal)"; CII sums the (possibly absent) breakdown
     if not (invoice.currency or "").strip():
@@ -184,7 +195,10 @@ def gross_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     t = invoice.totals
     if not (invoice.currency or "").strip():
         return
-    has_operands = t.tax_exclusive is not None and t.tax is not None
+    # UBL: exactly one VAT total in the invoice currency is the VAT total (two are not added up)
+    written = invoice.tax_totals
+    single = written is None or sum(1 for w in written if w.currency == invoice.currency) == 1
+    has_operands = t.tax_exclusive is not None and t.tax is not None and single
     expected = xpath_round2(t.tax_exclusive + t.tax) if has_operands else None  # type: ignore[operator]
     cii_untaxed = (
         invoice.format == SourceFormat.CII

@@ -163,3 +163,43 @@ def written_values(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 line_id=line.id,
                 official_ids=("PEPPOL-EN16931-R130",),
             )
+
+
+@PEPPOL_UBL.rule("PEPPOL-PRICE-CHARGE", official_ids=("PEPPOL-EN16931-R044",), field="BT-147", reason="PRI")
+def price_charge(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A line's price carries a charge: a price may carry only its discount, an allowance whose
+    ChargeIndicator is ``false`` (R044)."""
+    for index, line in enumerate(invoice.lines):
+        if any(" ".join(written.split()) != "false" for written in line.price_indicators):
+            label = line_label(line.id, index)
+            yield ctx.finding(
+                da=f"Linje {label}: prisen har et tillæg; en pris må kun have en rabat (ChargeIndicator "
+                "false) (PEPPOL-EN16931-R044).",
+                en=f"Line {label}: the price carries a charge; a price may only carry a discount "
+                "(ChargeIndicator false) (PEPPOL-EN16931-R044).",
+                expected="false",
+                line_id=line.id,
+            )
+
+
+@PEPPOL.rule("PEPPOL-AMOUNT-CURRENCY", official_ids=("PEPPOL-EN16931-R051",), field="BT-5", reason="FIN")
+def amount_currency(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """An amount's currencyID is not the invoice currency (BT-5); only the VAT total in the VAT
+    accounting currency (BT-111) may differ (R051)."""
+    written = invoice.amount_currencies
+    if written is None:
+        return
+    others = sorted(
+        {c or "" for kind, c in written if kind != "other" and (c is None or c != invoice.currency)}
+    )
+    if others:
+        shown = ", ".join(repr(c[:10]) for c in others[:3])
+        yield ctx.finding(
+            da=f"Beløb er angivet i en anden valuta ({shown}) end fakturaens ({invoice.currency!r}, BT-5); "
+            "kun momstotalen i momsvalutaen (BT-111) må afvige (PEPPOL-EN16931-R051).",
+            en=f"Amounts are given in another currency ({shown}) than the invoice's ({invoice.currency!r}, "
+            "BT-5); only the VAT total in the VAT accounting currency (BT-111) may differ "
+            "(PEPPOL-EN16931-R051).",
+            found=others[0][:10],
+            expected=invoice.currency,
+        )

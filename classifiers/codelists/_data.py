@@ -11,25 +11,39 @@ Written by ``python -m classifiers.codelists.generate`` from:
 * peppol: ``peppol-artefacts/2025.5/xslt/CEN-EN16931-UBL.xslt``,
   release 2025.5,
   sha256 4e747e1ccaae721d28bbc591b4bf9f2153b4315c1b8cad793d2f47abcf1490de
+* peppol: ``peppol-artefacts/2025.5/xslt/PEPPOL-EN16931-UBL.xslt``,
+  release 2025.5,
+  sha256 9704496d5b51d5992079a45deaac63c921275c89be18a6676b8ce8d3385dded7
+* oioubl3: ``oioubl-3/xslt/xslt/OIOUBL-Invoice.xslt``,
+  OIOUBL 3.0.1,
+  sha256 c0e3a2ccaecff33ea0a7deae79289ef7c237231a67d93041b21d6946184d4b47
 """
 
 from __future__ import annotations
 
 from classifiers.codelists._format import deltas, table
 
-#: rule set → (the artefact it was read from, its version)
+#: the artefact read → (its rule set, its version)
 SOURCES: dict[str, tuple[str, str]] = {
-    "en16931-ubl": (
-        "en16931/ubl/xslt/EN16931-UBL-validation.xslt",
+    "en16931/ubl/xslt/EN16931-UBL-validation.xslt": (
+        "en16931-ubl",
         "Schematron version 1.3.16 - Last update: 2026-03-30",
     ),
-    "en16931-cii": (
-        "en16931/cii/xslt/EN16931-CII-validation.xslt",
+    "en16931/cii/xslt/EN16931-CII-validation.xslt": (
+        "en16931-cii",
         "Schematron version 1.3.16 - Last update: 2026-03-30",
     ),
-    "peppol": (
-        "peppol-artefacts/2025.5/xslt/CEN-EN16931-UBL.xslt",
+    "peppol-artefacts/2025.5/xslt/CEN-EN16931-UBL.xslt": (
+        "peppol",
         "release 2025.5",
+    ),
+    "peppol-artefacts/2025.5/xslt/PEPPOL-EN16931-UBL.xslt": (
+        "peppol",
+        "release 2025.5",
+    ),
+    "oioubl-3/xslt/xslt/OIOUBL-Invoice.xslt": (
+        "oioubl3",
+        "OIOUBL 3.0.1",
     ),
 }
 
@@ -272,6 +286,13 @@ _TEXT: dict[str, str] = {
         "9952 9953 9957 9959 AN AQ AS AU EM "
     ),
     "L19": "29 5 72",
+    "L32": (
+        "0002 0007 0009 0037 0060 0088 0096 0097 0106 0130 0135 0142 0151 0183 0184 0188 0190 0191 0192 "
+        "0193 0195 0196 0198 0199 0200 0201 0202 0204 0208 0209 0210 0211 0212 0213 0215 0216 0218 0221 "
+        "0230 9910 9913 9914 9915 9918 9919 9920 9922 9923 9924 9925 9926 9927 9928 9929 9930 9931 9932 "
+        "9933 9934 9935 9936 9937 9938 9939 9940 9941 9942 9943 9944 9945 9946 9947 9948 9949 9950 9951 "
+        "9952 9953 9957 9959 "
+    ),
 }
 
 #: lists written as an earlier one with codes added (+) and removed (-)
@@ -285,6 +306,10 @@ L24 = L03 + ANG BGN CUC MRO - CNH MRU UYW XCG
 L25 = L07 - 0241 0242 0243 0244 0245 0246 0247 0248
 L26 = L15 - VATEX-EU-135-1
 L27 = L17 - 0242 0244 0245 0246 0248
+L28 = L03 + ANG BGN STN - CNH STD XCG
+L29 = L17 - 0219 0220 0242 0244 0245 0246 0248 AN AQ AS AU EM
+L30 = L14 - CAX CAY CAZ DAC DAF DAG DAH DAI DAJ DAK DAL DAM DAN DAO DAP DAQ PRV
+L31 = L03 + ANG BGN CUC HRK MRO SLL VEF ZWL - CNH MRU SLE UYW VED VES XCG ZWG
 """
 
 #: list name → its codes (each distinct list once)
@@ -292,31 +317,36 @@ LISTS: dict[str, frozenset[str]] = {name: frozenset(text.split()) for name, text
 LISTS.update(deltas(_DELTAS, LISTS))
 
 #: the rule sets, in the order of the columns of ``_RULES``
-RULE_SETS = ("en16931-ubl", "en16931-cii", "peppol")
+RULE_SETS = ("en16931-ubl", "en16931-cii", "peppol", "oioubl3")
 #: official id, then per rule set the lists its assert tests (one column: the same in every set)
 _RULES = """
-BR-CL-01 L01 L02 | L18 | L22 L23
-BR-CL-03 L03 | L03 | L24
-BR-CL-04 L03 | L03 | L24
-BR-CL-05 L03 | L03 | L24
-BR-CL-06 L04 | L19 | L04
-BR-CL-07 L05
-BR-CL-08 L06 | L20 | L06
-BR-CL-10 L07 L08 | L07 | L25 L08
-BR-CL-11 L07 | L07 | L25
-BR-CL-13 L09
-BR-CL-14 L10 | L21 | L10
-BR-CL-15 L10 | L21 | L10
-BR-CL-16 L11
-BR-CL-17 L12
-BR-CL-18 L12
-BR-CL-19 L13
-BR-CL-20 L14
-BR-CL-21 L07 | L07 | L25
-BR-CL-22 L15 | L15 | L26
-BR-CL-23 L16
-BR-CL-25 L17 | L17 | L27
-BR-CL-26 L07 | L07 | L25
+BR-CL-01 L01 L02 | L18 | L22 L23 | -
+BR-CL-03 L03 | L03 | L24 | -
+BR-CL-04 L03 | L03 | L24 | -
+BR-CL-05 L03 | L03 | L24 | -
+BR-CL-06 L04 | L19 | L04 | -
+BR-CL-07 L05 | L05 | L05 | -
+BR-CL-08 L06 | L20 | L06 | -
+BR-CL-10 L07 L08 | L07 | L25 L08 | -
+BR-CL-11 L07 | L07 | L25 | -
+BR-CL-13 L09 | L09 | L09 | -
+BR-CL-14 L10 | L21 | L10 | -
+BR-CL-15 L10 | L21 | L10 | -
+BR-CL-16 L11 | L11 | L11 | -
+BR-CL-17 L12 | L12 | L12 | -
+BR-CL-18 L12 | L12 | L12 | -
+BR-CL-19 L13 | L13 | L13 | -
+BR-CL-20 L14 | L14 | L14 | -
+BR-CL-21 L07 | L07 | L25 | -
+BR-CL-22 L15 | L15 | L26 | -
+BR-CL-23 L16 | L16 | L16 | -
+BR-CL-25 L17 | L17 | L27 | -
+BR-CL-26 L07 | L07 | L25 | -
+PEPPOL-EN16931-CL002 - | - | L13 | L13
+PEPPOL-EN16931-CL003 - | - | L14 | L30
+PEPPOL-EN16931-CL006 - | - | L04 | L04
+PEPPOL-EN16931-CL007 - | - | L28 | L31
+PEPPOL-EN16931-CL008 - | - | L29 | L32
 """
 
 #: rule set → official id → the lists its assert tests, in the order the test names them

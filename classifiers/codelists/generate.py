@@ -39,8 +39,15 @@ EN16931_SOURCES = {
 }
 #: the Peppol BIS 3 copy of the CEN rules for UBL, relative to the folder holding ``en16931``
 PEPPOL_SOURCE = "peppol-artefacts/2025.5/xslt/CEN-EN16931-UBL.xslt"
+#: Peppol BIS 3's own rules beside it, whose ``PEPPOL-EN16931-CL*`` asserts name code lists kept in
+#: variables (``some $code in $UNCL5189 satisfies ...``)
+PEPPOL_RULES = "PEPPOL-EN16931-UBL.xslt"
+#: OIOUBL 3's artefact, which takes over Peppol's code-list asserts with its own lists
+OIOUBL3_RULES = ("oioubl-3/xslt/xslt/OIOUBL-Invoice.xslt", "OIOUBL 3.0.1")
 
 _CODE = r"[\w.:+-]+"
+_VARIABLE = re.compile(r"\$(\w+)")
+_TOKENIZED = re.compile(rf"^tokenize\('({_CODE}(?: {_CODE})*)', '\\s'\)$")
 _QUOTED = re.compile(rf"'( {_CODE}(?: {_CODE})* )'")
 _VERSION = re.compile(rb"<!--\s*(Schematron version [^>]*?)\s*-->")
 _WIDTH = 96
@@ -63,25 +70,41 @@ class Source:
     asserts: dict[str, list[tuple[str, ...]]]
 
 
-def read_source(rule_set: str, path: Path, name: str) -> Source:
-    """The ``BR-CL-*`` asserts of one compiled Schematron (XSLT) and their code lists."""
+def variable_lists(root: etree._Element) -> dict[str, tuple[str, ...]]:
+    """The stylesheet's code lists kept in variables: ``<xsl:variable name="X" select="tokenize('a b',
+    '\\s')"/>``."""
+    found: dict[str, tuple[str, ...]] = {}
+    for var in root.iter(f"{XSL}variable"):
+        match = _TOKENIZED.match((var.get("select") or "").strip())
+        if match and var.get("name"):
+            found[str(var.get("name"))] = tuple(match.group(1).split())
+    return found
+
+
+def read_source(
+    rule_set: str, path: Path, name: str, prefix: str = "BR-CL-", version: str | None = None
+) -> Source:
+    """The code-list asserts (ids starting with ``prefix``) of one compiled Schematron (XSLT) and
+    their code lists: quoted in the test, or named by a variable holding them."""
     raw = path.read_bytes()
     found = _VERSION.search(raw[:4096])
-    version = found.group(1).decode() if found else f"release {path.parent.parent.name}"
+    version = version or (found.group(1).decode() if found else f"release {path.parent.parent.name}")
     root = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    variables = variable_lists(root)
     asserts: dict[str, list[tuple[str, ...]]] = {}
     for failed in root.iter(f"{SVRL}failed-assert"):
         ids = [a.text or "" for a in failed.iter(f"{XSL}attribute") if a.get("name") == "id"]
-        if not ids or not ids[0].strip().startswith("BR-CL-"):
+        if not ids or not ids[0].strip().startswith(prefix):
             continue
         official = ids[0].strip()
         if official in asserts:
             raise ValueError(f"{name}: {official} is asserted twice; the generator expects one assert")
-        lists = quoted_lists(failed.get("test") or "")
+        test = failed.get("test") or ""
+        lists = quoted_lists(test) or [variables[v] for v in _VARIABLE.findall(test) if v in variables]
         if lists:
             asserts[official] = lists
     if not asserts:
-        raise ValueError(f"{name}: no BR-CL-* assert with a code list; is it the EN 16931 artefact?")
+        raise ValueError(f"{name}: no {prefix}* assert with a code list; is it the right artefact?")
     return Source(rule_set, name, version, hashlib.sha256(raw).hexdigest(), asserts)
 
 
@@ -102,7 +125,7 @@ def _wrapped(codes: tuple[str, ...]) -> list[str]:
 
 def _order(official: str) -> tuple[int, str]:
     number = official.removeprefix("BR-CL-")
-    return (int(number), "") if number.isdigit() else (10**6, number)
+    return (int(number), "") if number.isdigit() else (10**6, official)
 
 
 def render(sources: list[Source]) -> str:
@@ -139,11 +162,11 @@ def render(sources: list[Source]) -> str:
         "",
         "from classifiers.codelists._format import deltas, table",
         "",
-        "#: rule set → (the artefact it was read from, its version)",
+        "#: the artefact read → (its rule set, its version)",
         "SOURCES: dict[str, tuple[str, str]] = {",
     ]
     for s in sources:
-        out += [f'    "{s.rule_set}": (', f'        "{s.name}",', f'        "{s.version}",', "    ),"]
+        out += [f'    "{s.name}": (', f'        "{s.rule_set}",', f'        "{s.version}",', "    ),"]
     out += ["}", "", "_TEXT: dict[str, str] = {"]
     for codes, name in full.items():
         lines = _wrapped(codes)
@@ -192,7 +215,20 @@ def sources_from(en16931: Path, peppol: Path | None = None) -> list[Source]:
     if not peppol_path.is_file():
         raise FileNotFoundError(f"no Peppol BIS 3 CEN rules at {peppol_path}: name them with --peppol")
     name = PEPPOL_SOURCE if peppol is None else peppol_path.name
-    return [*read, read_source("peppol", peppol_path, name)]
+    rules_path = peppol_path.with_name(PEPPOL_RULES)
+    rules_name = str(Path(name).with_name(PEPPOL_RULES))
+    return [
+        *read,
+        read_source("peppol", peppol_path, name),
+        read_source("peppol", rules_path, rules_name, prefix="PEPPOL-EN16931-CL"),
+        read_source(
+            "oioubl3",
+            en16931.parent / OIOUBL3_RULES[0],
+            OIOUBL3_RULES[0],
+            prefix="PEPPOL-EN16931-CL",
+            version=OIOUBL3_RULES[1],
+        ),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

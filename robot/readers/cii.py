@@ -28,6 +28,7 @@ from robot.readers.cii_parts import (
     party_ids_present,
     read_allowance_charge,
     read_payment_means,
+    read_period,
     read_trade_party,
     read_trade_tax,
 )
@@ -69,6 +70,7 @@ def read_cii(root: Node) -> Invoice:
         buyer=read_trade_party(C.first(agreement, "ram:BuyerTradeParty")),
         payee=None if payee is None else read_trade_party(payee),
         delivery_date=cii_date(delivery, "ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime"),
+        period=read_period(C.first(settlement, "ram:BillingSpecifiedPeriod")),
         payment_means=[
             read_payment_means(el, payment_id, mandate)
             for el in C.all(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
@@ -148,4 +150,5 @@ def read_line(el: Node) -> Line:
         allowances_charges=[
             read_allowance_charge(ac) for ac in C.all(settlement, "ram:SpecifiedTradeAllowanceCharge")
         ],
+        period=read_period(C.first(settlement, "ram:BillingSpecifiedPeriod")),
     )

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from robot.model import Address, AllowanceCharge, Contact, Identifier, Party, PaymentMeans, VatBreakdown
+from robot.model import (
+    Address,
+    AllowanceCharge,
+    Contact,
+    Identifier,
+    Party,
+    PaymentMeans,
+    Period,
+    VatBreakdown,
+)
 from robot.readers import elements
 from robot.readers.nodes import Node, Paths, clean, local_name, node_ident, to_basic_date
 
@@ -123,4 +132,20 @@ def read_allowance_charge(el: Node) -> AllowanceCharge:
 
 def read_trade_tax(el: Node, currency: str | None) -> VatBreakdown:
     """A header ``ram:ApplicableTradeTax`` (BG-23)."""
-    return elements.vat_breakdown(C, el, elements.VAT_BREAKDOWN.cii, currency)
+    date_code = C.text(el, "ram:DueDateTypeCode")
+    return elements.vat_breakdown(C, el, elements.VAT_BREAKDOWN.cii, currency, date_code)
+
+
+def read_period(el: Node | None) -> Period | None:
+    """A ``ram:BillingSpecifiedPeriod`` (BG-14 of the document, BG-26 of a line); None when there is none."""
+    if el is None:
+        return None
+    return Period(
+        start=cii_date(el, "ram:StartDateTime"),
+        end=cii_date(el, "ram:EndDateTime"),
+        written=frozenset(
+            name
+            for name, path in (("start", "ram:StartDateTime"), ("end", "ram:EndDateTime"))
+            if C.first(el, path) is not None
+        ),
+    )

@@ -230,14 +230,19 @@ def _ac_present(paths: Paths, el: Node, at: Mapping[str, str]) -> frozenset[str]
     syntax = "cii" if at is ALLOWANCE_CHARGE.cii else "ubl"
     if raw is not None and (raw if syntax == "cii" else raw.strip()) in _INDICATORS[syntax]:
         present.add("is_charge")
+    if raw in ("true", "false"):
+        present.add("is_charge:exact")  # the very word, as Peppol's code lists select (CL002, CL003)
     if raw is not None and " ".join(raw.split()) in ("true", "false"):
         present.add("is_charge:text")  # written as the word (PEPPOL-EN16931-R043)
     return frozenset(present)
 
 
-def vat_breakdown(paths: Paths, el: Node, at: Mapping[str, str], currency: str | None) -> VatBreakdown:
+def vat_breakdown(
+    paths: Paths, el: Node, at: Mapping[str, str], currency: str | None, date_code: str | None = None
+) -> VatBreakdown:
     """A VAT breakdown read with one syntax's column of :data:`VAT_BREAKDOWN`."""
     return VatBreakdown(
+        date_code=date_code,
         category=paths.text(el, at["category"]),
         rate=paths.dec(el, at["rate"]),
         taxable_amount=paths.dec(el, at["taxable_amount"]),

@@ -17,18 +17,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from robot.model import DocumentType, Invoice, Line, SourceFormat, Totals
+from robot.model import DocumentType, Invoice, Line, SourceFormat, TaxTotal, Totals
 from robot.readers import elements
 from robot.readers.fieldlimits import check_invoice, ubl_elements
 from robot.readers.nodes import Node, is_true, local_name
 from robot.readers.ubl_parts import (
     U,
+    amount_currencies,
     dates_as_written,
     party_ids_present,
+    price_indicators,
     read_allowance_charge,
     read_party,
     read_payee,
     read_payment_means,
+    read_period,
     read_tax_subtotal,
     scheme_ids,
 )
@@ -65,6 +68,7 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
         buyer=read_party(U.first(root, "cac:AccountingCustomerParty/cac:Party")),
         payee=read_payee(U.first(root, "cac:PayeeParty")),
         delivery_date=U.iso_date(root, "cac:Delivery/cbc:ActualDeliveryDate"),
+        period=read_period(U.first(root, "cac:InvoicePeriod")),
         payment_means=[read_payment_means(el) for el in U.all(root, "cac:PaymentMeans")],
         payment_terms="\n".join(t for el in U.all(root, "cac:PaymentTerms") for t in U.texts(el, "cbc:Note"))
         or None,
@@ -81,6 +85,7 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
     )
     inv.lines = [read_line(el, qty_tag) for el in U.all(root, line_tag)]
     inv.scheme_ids = scheme_ids(root)
+    inv.amount_currencies = amount_currencies(root)
     inv.present = (
         elements.present(U, root, elements.PRESENCE.ubl)
         | party_ids_present(root)
@@ -110,6 +115,7 @@ def _read_tax_totals(root: Node, inv: Invoice) -> frozenset[str]:
     code = U.first(root, "cbc:TaxCurrencyCode")
     wanted = None if code is None else (code.el.text or "")
     in_tax_currency = False
+    written: list[TaxTotal] = []
     for total in U.all(root, "cac:TaxTotal"):
         amount_el = U.first(total, "cbc:TaxAmount")
         amount = U.dec(total, "cbc:TaxAmount")
@@ -117,6 +123,11 @@ def _read_tax_totals(root: Node, inv: Invoice) -> frozenset[str]:
         in_tax_currency = in_tax_currency or (
             wanted is not None and amount_el is not None and currency == wanted
         )
+        # a breakdown is the breakdown whatever the currency its total is written in
+        parts = [read_tax_subtotal(el) for el in U.all(total, "cac:TaxSubtotal")]
+        inv.vat_breakdown.extend(parts)
+        sums = tuple(p.tax_amount for p in parts if p.tax_amount is not None)
+        written.append(TaxTotal(amount, currency, sums, bool(parts)))
         if currency and inv.currency and currency != inv.currency:
             inv.totals.tax_accounting = amount
             continue
@@ -124,7 +135,7 @@ def _read_tax_totals(root: Node, inv: Invoice) -> frozenset[str]:
             inv.totals.tax = amount
         elif amount is not None:
             inv.totals.tax += amount
-        inv.vat_breakdown.extend(read_tax_subtotal(el) for el in U.all(total, "cac:TaxSubtotal"))
+    inv.tax_totals = tuple(written)
     return frozenset({"BT-111"}) if in_tax_currency else frozenset()
 
 
@@ -170,4 +181,6 @@ def read_line(el: Node, qty_tag: str) -> Line:
         classifications=elements.classifications(U, item, elements.CLASSIFICATION.ubl),
         vat_rate=U.dec(tax_category, "cbc:Percent"),
         allowances_charges=[read_allowance_charge(ac) for ac in U.all(el, "cac:AllowanceCharge")],
+        period=read_period(U.first(el, "cac:InvoicePeriod")),
+        price_indicators=price_indicators(price),
     )

@@ -21,6 +21,7 @@ from robot.model import (
     Contact,
     Party,
     PaymentMeans,
+    Period,
     VatBreakdown,
 )
 from robot.readers import elements
@@ -202,3 +203,58 @@ def read_tax_subtotal(el: Node) -> VatBreakdown:
     tax = U.first(el, "cbc:TaxAmount")
     currency = None if tax is None else tax.get("currencyID")
     return elements.vat_breakdown(U, el, elements.VAT_BREAKDOWN.ubl, currency)
+
+
+_PERIOD = (("start", "cbc:StartDate"), ("end", "cbc:EndDate"), ("description_code", "cbc:DescriptionCode"))
+
+
+def read_period(el: Node | None) -> Period | None:
+    """A ``cac:InvoicePeriod`` (BG-14 of the document, BG-26 of a line); None when there is none."""
+    if el is None:
+        return None
+    return Period(
+        start=U.iso_date(el, "cbc:StartDate"),
+        end=U.iso_date(el, "cbc:EndDate"),
+        description_code=U.text(el, "cbc:DescriptionCode"),
+        written=frozenset(name for name, path in _PERIOD if U.first(el, path) is not None),
+    )
+
+
+def price_indicators(price: Node | None) -> tuple[str, ...]:
+    """Each ``cac:Price/cac:AllowanceCharge``'s ChargeIndicator as written, ``""`` for none."""
+    found = []
+    for ac in U.all(price, "cac:AllowanceCharge"):
+        indicator = U.first(ac, "cbc:ChargeIndicator")
+        found.append("" if indicator is None else indicator.el.text or "")
+    return tuple(found)
+
+
+#: the amount elements whose currencyID Peppol BIS 3 checks (PEPPOL-EN16931-CL007, R051)
+_AMOUNTS = tuple(
+    f"{{{CBC_NS}}}{name}"
+    for name in (
+        *("Amount", "BaseAmount", "PriceAmount", "TaxAmount", "TaxableAmount", "LineExtensionAmount"),
+        *("TaxExclusiveAmount", "TaxInclusiveAmount", "AllowanceTotalAmount", "ChargeTotalAmount"),
+        *("PrepaidAmount", "PayableRoundingAmount", "PayableAmount"),
+    )
+)
+_TAX_AMOUNT = f"{{{CBC_NS}}}TaxAmount"
+_TAX_TOTAL = f"{{{CAC_NS}}}TaxTotal"
+_TAX_SUBTOTAL = f"{{{CAC_NS}}}TaxSubtotal"
+
+
+def amount_currencies(root: Node) -> frozenset[tuple[str, str | None]]:
+    """Each amount's currencyID with where it stands (``Invoice.amount_currencies``)."""
+    found: set[tuple[str, str | None]] = set()
+    for el in root.el.iter(*_AMOUNTS):
+        kind = ""
+        if el.tag == _TAX_AMOUNT:
+            parent = el.getparent()
+            if parent is not None and parent.tag == _TAX_SUBTOTAL:
+                kind = "subtotal"
+            elif parent is not None and parent.tag == _TAX_TOTAL and parent.find(_TAX_SUBTOTAL) is not None:
+                kind = "total"
+            else:
+                kind = "other"
+        found.add((kind, el.get("currencyID")))
+    return frozenset(found)
