@@ -174,13 +174,13 @@ MUTATIONS: dict[str, Mutation] = {
     "BR-CL-06 VAT point date code 99": Mutation(
         "(/*/cac:InvoicePeriod/*)[1]", f"{_HEADER_TAX}/ram:CategoryCode)[1]", "99", insert="DateCode"
     ),
-    "BR-CL-06 ok VAT point date code 35/29": Mutation(
-        "(/*/cac:InvoicePeriod/*)[1]", f"{_HEADER_TAX}/ram:CategoryCode)[1]", "35", insert="DateCode"
+    "BR-CL-06 ok VAT point date code 35": Mutation(
+        "(/*/cac:InvoicePeriod/*)[1]", None, "35", insert="DateCode"
     ),
     "BR-CL-03 payable in XYZ": Mutation(
         "/*/cac:LegalMonetaryTotal/cbc:PayableAmount", None, "XYZ", "currencyID"
     ),
-    "BR-CL-03 payable in ' DKK'": Mutation(
+    "BR-CL-03 ok payable in ' DKK'": Mutation(
         "/*/cac:LegalMonetaryTotal/cbc:PayableAmount", None, " DKK", "currencyID"
     ),
 }
