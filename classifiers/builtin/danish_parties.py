@@ -186,7 +186,7 @@ UNSPSC_VERSIONS = frozenset({"19.05.01", "19.0501", "26.08.01", "26.0801"})
 
 
 @DK_TRADE.rule(
-    "DK-UNSPSC-VERSION", official_ids=("DK-R-003",), severity="warning", reason="OTH", field="BT-158"
+    "DK-UNSPSC-VERSION", official_ids=("DK-R-003",), severity="warning", reason="ITM", field="BT-158"
 )
 def unspsc_version(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """Item classifications in UNSPSC (listID TST, BT-158) from Danish suppliers should use UNSPSC

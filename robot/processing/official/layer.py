@@ -8,8 +8,9 @@ bytes (:mod:`.runner`); every failed official rule becomes a finding that claims
   with its field and its Danish text, says it better);
 - a native rule mirroring the id but silent on the document: the official verdict wins, with
   that rule's codes (its error type, disposition and Invoice Response status, reason, action);
-- an id the robot does not mirror: returned to the customer as a legal error (``RE``/``LEG``/
-  ``NIN``: the supplier must send a correct invoice), or a warning when the artefact flags one.
+- an id the robot does not mirror: returned to the customer with the error type of what the rule
+  is about (:mod:`.dispositions`: a reference REF, a payment detail PAY, else a legal error LEG),
+  or a warning when the artefact flags one.
 
 An artefact that crashes on a document holds that document (``OFFICIAL-UNDECIDED``) and no other:
 the configuration promised the official check, and it did not happen. A PDF is not judged here (no
@@ -31,6 +32,7 @@ from robot.codes import Action, Reason, SourceFormat, Status
 from robot.errors import ConfigError, ReadError
 from robot.model import Invoice
 from robot.processing.official.artefacts import Artefact, Discovered, discover
+from robot.processing.official.dispositions import decide
 from robot.processing.official.runner import Fired, Saxon
 from robot.readers.xmlsafe import parse_xml
 
@@ -134,14 +136,31 @@ class OfficialRules:
         spec = self._mirrors.get(rule.official_id)
         text = printable(rule.text)
         where = f"{artefact.title} {artefact.version}"
+        if spec is not None:
+            code, disposition, status, reason, action = (
+                spec.code,
+                spec.disposition,
+                spec.status,
+                spec.reason,
+                spec.action,
+            )
+        else:
+            decided = decide(rule.official_id, text)
+            code, disposition, status, reason, action = (
+                OFFICIAL_CODE,
+                decided.disposition,
+                decided.status,
+                decided.reason,
+                decided.action,
+            )
         return Finding(
-            code=spec.code if spec is not None else OFFICIAL_CODE,
+            code=code,
             official_ids=(rule.official_id,),
             severity=rule.severity,
-            disposition=spec.disposition if spec is not None else "return",
-            status=spec.status if spec is not None else Status.RE,
-            reason=spec.reason if spec is not None else Reason.LEG,
-            action=spec.action if spec is not None else Action.NIN,
+            disposition=disposition,
+            status=status,
+            reason=reason,
+            action=action,
             field=spec.field if spec is not None else None,
             message_da=f"Den officielle regel {rule.official_id} ({where}) er ikke opfyldt: {text}",
             message_en=f"The official rule {rule.official_id} ({where}) is not met: {text}",
