@@ -39,6 +39,9 @@ FAMILIES = (
     "en16931_vat_parties",
     "en16931_conditions",
     "en16931_periods",
+    "en16931_schemes",
+    "en16931_vat_context",
+    "en16931_other_parties",
     "peppol_tax_totals",
     "en16931_codes",
     "peppol_document",
@@ -73,7 +76,7 @@ _CII_BREAKDOWN = "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax[1
 _VAT_CATEGORY_MUTATIONS: dict[str, tuple[str, str, str]] = {
     **{
         f"line category {code}": (f"{_LINE_TAX}/cbc:ID", f"{_CII_LINE_TAX}/ram:CategoryCode", f"={code}")
-        for code in ("Z", "E", "AE", "K", "G", "O", "L", "M")
+        for code in ("Z", "E", "AE", "K", "G", "O", "L", "M", "B")
     },
     "line rate 0": (f"{_LINE_TAX}/cbc:Percent", f"{_CII_LINE_TAX}/ram:RateApplicablePercent", "=0"),
     "line rate -1": (f"{_LINE_TAX}/cbc:Percent", f"{_CII_LINE_TAX}/ram:RateApplicablePercent", "=-1"),
@@ -285,9 +288,35 @@ _PERIOD_MUTATIONS: dict[str, tuple[str, str, str]] = {
         ("line period within the invoice's", "D:2026-12-01,2026-12-31;L:2026-12-02,2026-12-30"),
         ("line period, invoice start only", "D:2026-12-10,;L:2026-12-01,2026-12-30"),
         ("line period, invoice end only", "D:,2026-12-10;L:2026-12-01,2026-12-30"),
+        ("tax point date", "TP:2026-12-01"),
+        ("tax point date and date code", "TP:2026-12-01;DC:35"),
+        ("tax point date and date code 5", "TP:2026-12-01;DC:5"),
+        ("preceding invoice INV-1", "BR:INV-1"),
+        ("preceding invoice without number", "BR:-"),
+        ("preceding invoice, number empty", "BR:"),
+        ("a payee", "PY:Inkasso A/S"),
+        ("a payee without name", "PY:"),
+        ("the seller as payee", "PY:="),
+        ("a tax representative", "TR:NAV"),
+        ("a tax representative without name", "TR:AV"),
+        ("a tax representative without address", "TR:NV"),
+        ("a tax representative without country", "TR:NaV"),
+        ("a tax representative without VAT id", "TR:NA"),
     )
 }
 _FIRST_LINE_AMOUNT = f"/*/{_LINE}[1]/cbc:LineExtensionAmount"
+_TRANSFER_UBL = "normalize-space(cbc:PaymentMeansCode) = '30' or normalize-space(cbc:PaymentMeansCode) = '58'"
+_TRANSFER_CII = "ram:TypeCode = '30' or ram:TypeCode = '58'"
+_TRANSFER_ACCOUNT_ID = (
+    f"(/*/cac:PaymentMeans[{_TRANSFER_UBL}]/cac:PayeeFinancialAccount/cbc:ID)[1]",
+    f"(//ram:SpecifiedTradeSettlementPaymentMeans[{_TRANSFER_CII}]/ram:PayeePartyCreditorFinancialAccount"
+    "/*[self::ram:IBANID or self::ram:ProprietaryID])[1]",
+)
+_SELLER_VAT = (
+    "(/*/cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']"
+    "/cbc:CompanyID)[1]",
+    "(//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID = 'VA'])[1]",
+)
 #: Peppol's own code lists and currencies (CL002, CL003, CL007, CL008, R044, R051)
 _PEPPOL_VALUE_MUTATIONS: dict[str, tuple[str, str, str]] = {
     "line amount in EUR": (_FIRST_LINE_AMOUNT, _NO_CII, "attr:currencyID=EUR"),
@@ -309,6 +338,43 @@ _PEPPOL_VALUE_MUTATIONS: dict[str, tuple[str, str, str]] = {
         "=XYZ",
     ),
     "price charge": (_FIRST_PRICE_INDICATOR, _NO_CII, "=true"),
+    "gross price -5": (
+        f"(/*/{_LINE}/cac:Price/cac:AllowanceCharge/cbc:BaseAmount)[1]",
+        "(//ram:GrossPriceProductTradePrice/ram:ChargeAmount)[1]",
+        "=-5",
+    ),
+    "seller endpoint without scheme": (_SELLER_ENDPOINT, _CII_SELLER_ENDPOINT, "attr:schemeID"),
+    "seller endpoint scheme empty": (_SELLER_ENDPOINT, _CII_SELLER_ENDPOINT, "attr:schemeID="),
+    "buyer endpoint without scheme": (
+        "/*/cac:AccountingCustomerParty/cac:Party/cbc:EndpointID",
+        "//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID",
+        "attr:schemeID",
+    ),
+    "standard item id without scheme": (
+        "(//cac:StandardItemIdentification/cbc:ID)[1]",
+        "(//ram:SpecifiedTradeProduct/ram:GlobalID)[1]",
+        "attr:schemeID",
+    ),
+    "classification without list id": (
+        "(//cbc:ItemClassificationCode)[1]",
+        "(//ram:DesignatedProductClassification/ram:ClassCode)[1]",
+        "attr:listID",
+    ),
+    "credit transfer without account id": (*_TRANSFER_ACCOUNT_ID, "drop"),
+    "credit transfer account id empty": (*_TRANSFER_ACCOUNT_ID, "="),
+    "credit transfer without account": (
+        f"(/*/cac:PaymentMeans[{_TRANSFER_UBL}]/cac:PayeeFinancialAccount)[1]",
+        f"(//ram:SpecifiedTradeSettlementPaymentMeans[{_TRANSFER_CII}]/ram:PayeePartyCreditorFinancialAccount)[1]",
+        "drop",
+    ),
+    "payment means 30": (
+        "(/*/cac:PaymentMeans)[1]/cbc:PaymentMeansCode",
+        "(//ram:SpecifiedTradeSettlementPaymentMeans)[1]/ram:TypeCode",
+        "=30",
+    ),
+    "seller VAT id without prefix": (*_SELLER_VAT, "=12345678"),
+    "seller VAT id 'D 1234'": (*_SELLER_VAT, "=D 1234"),
+    "seller VAT id EL123456789": (*_SELLER_VAT, "=EL123456789"),
     "a second VAT total with breakdown": ("/*/cac:TaxTotal[cac:TaxSubtotal][1]", _NO_CII, "twice"),
     "VAT total without breakdown": ("/*/cac:TaxTotal/cac:TaxSubtotal", _NO_CII, "drop"),
     "VAT total in SEK, 100": ("/*[not(cbc:TaxCurrencyCode)]", _NO_CII, "taxtotal:SEK=100"),
@@ -490,6 +556,85 @@ def _write_tax_total(root: etree._Element, currency: str, amount: str) -> None:
     _sub(total, "cbc", "TaxAmount", amount).set("currencyID", currency or "SEK")
 
 
+def _tax_point(root: etree._Element, settlement: etree._Element, cii: bool, day: str) -> None:
+    """BT-7: UBL ``cbc:TaxPointDate``, CII the first breakdown's ``ram:TaxPointDate``."""
+    if cii:
+        taxes = settlement.xpath("ram:ApplicableTradeTax", namespaces=NS)
+        if taxes:
+            point = _sub(taxes[0], "ram", "TaxPointDate")
+            _sub(point, "udt", "DateString", day.replace("-", "")).set("format", "102")
+        return
+    issued = root.find(_q("cbc", "IssueDate"))
+    point = etree.Element(_q("cbc", "TaxPointDate"))
+    point.text = day
+    (issued.addnext(point) if issued is not None else root.append(point))
+
+
+def _billing_reference(root: etree._Element, settlement: etree._Element, cii: bool, number: str) -> None:
+    """BG-3 with ``number`` as BT-25 (``-``: without the element, empty: the element empty)."""
+    if cii:
+        reference = _sub(settlement, "ram", "InvoiceReferencedDocument")
+        if number != "-":
+            _sub(reference, "ram", "IssuerAssignedID", number or None)
+        return
+    reference = _sub(root, "cac", "BillingReference")
+    document = _sub(reference, "cac", "InvoiceDocumentReference")
+    if number != "-":
+        _sub(document, "cbc", "ID", number or None)
+
+
+def _payee(root: etree._Element, settlement: etree._Element, cii: bool, name: str) -> None:
+    """BG-10 named ``name`` (empty: no name; ``=``: the seller's name)."""
+    if name == "=":
+        seller = root.xpath(
+            "//ram:SellerTradeParty/ram:Name/text()"
+            if cii
+            else "//cac:AccountingSupplierParty//cac:PartyName/cbc:Name/text()",
+            namespaces=NS,
+        )
+        name = str(seller[0]) if seller else "Seller"
+    if cii:
+        payee = _sub(settlement, "ram", "PayeeTradeParty")
+        if name:
+            _sub(payee, "ram", "Name", name)
+        return
+    payee = _sub(root, "cac", "PayeeParty")
+    if name:
+        _sub(_sub(payee, "cac", "PartyName"), "cbc", "Name", name)
+
+
+def _tax_representative(root: etree._Element, cii: bool, spec: str) -> None:
+    """BG-11 with, by the letters of ``spec``: N a name, A a postal address with its country code, a one
+    without, V a VAT identifier."""
+    if cii:
+        agreement = root.xpath("//ram:ApplicableHeaderTradeAgreement", namespaces=NS)[0]
+        party = _sub(agreement, "ram", "SellerTaxRepresentativeTradeParty")
+        if "N" in spec:
+            _sub(party, "ram", "Name", "Repræsentant")
+        if "A" in spec or "a" in spec:
+            address = _sub(party, "ram", "PostalTradeAddress")
+            _sub(address, "ram", "CityName", "By")
+            if "A" in spec:
+                _sub(address, "ram", "CountryID", "DK")
+        if "V" in spec:
+            _sub(_sub(party, "ram", "SpecifiedTaxRegistration"), "ram", "ID", "DK12345678").set(
+                "schemeID", "VA"
+            )
+        return
+    party = _sub(root, "cac", "TaxRepresentativeParty")
+    if "N" in spec:
+        _sub(_sub(party, "cac", "PartyName"), "cbc", "Name", "Repræsentant")
+    if "A" in spec or "a" in spec:
+        address = _sub(party, "cac", "PostalAddress")
+        _sub(address, "cbc", "CityName", "By")
+        if "A" in spec:
+            _sub(_sub(address, "cac", "Country"), "cbc", "IdentificationCode", "DK")
+    if "V" in spec:
+        scheme = _sub(party, "cac", "PartyTaxScheme")
+        _sub(scheme, "cbc", "CompanyID", "DK12345678")
+        _sub(_sub(scheme, "cac", "TaxScheme"), "cbc", "ID", "VAT")
+
+
 def _write_periods(root: etree._Element, cii: bool, spec: str) -> None:
     """The periods of ``spec`` (see :data:`_PERIOD_MUTATIONS`) written into the document ``root``."""
     parts = dict(part.split(":", 1) for part in spec.split(";"))
@@ -503,6 +648,14 @@ def _write_periods(root: etree._Element, cii: bool, spec: str) -> None:
     else:
         settlement = root
         line = (root.xpath(f"/*/{_LINE}[1]", namespaces=NS) or [None])[0]
+    if "TP" in parts:
+        _tax_point(root, settlement, cii, parts["TP"])
+    if "BR" in parts:
+        _billing_reference(root, settlement, cii, parts["BR"])
+    if "PY" in parts:
+        _payee(root, settlement, cii, parts["PY"])
+    if "TR" in parts:
+        _tax_representative(root, cii, parts["TR"])
     if "D" in parts or ("DC" in parts and not cii):
         start, _, end = parts.get("D", ",").partition(",")
         _period(settlement, cii, start, end, parts.get("DC"))

@@ -85,7 +85,8 @@ class PaymentMeans:
     mandate: str | None = None  # BT-89 mandate reference (direct debit)
     debited_account: str | None = None  # BT-91 debited account (direct debit)
     due_date: date | None = None  # OIOUBL PaymentDueDate
-    #: the fields whose element the document has, even empty (``code``); None when not read from XML
+    #: the fields whose element the document has, even empty (``code``, ``mandate``, ``account``, and
+    #: ``account-group`` for the credit transfer's account group, BG-17); None when not read from XML
     present: frozenset[str] | None = None
 
 
@@ -249,6 +250,7 @@ class Invoice:
     seller: Party = field(default_factory=Party)  # BG-4
     buyer: Party = field(default_factory=Party)  # BG-7
     payee: Party | None = None  # BG-10
+    tax_representative: Party | None = None  # BG-11 (the seller's tax representative)
     delivery_date: date | None = None  # BT-72
     period: Period | None = None  # BG-14 (UBL: the first cac:InvoicePeriod)
     payment_means: list[PaymentMeans] = field(default_factory=list)  # BG-16
@@ -277,6 +279,10 @@ class Invoice:
     #: every UBL cac:TaxTotal as written (the model's BT-110/BT-111 and breakdown add them up);
     #: None when not read from UBL
     tax_totals: tuple[TaxTotal, ...] | None = None
+    #: every VAT identifier as written, whichever party it belongs to (UBL: the CompanyID of each
+    #: PartyTaxScheme of the VAT scheme; CII: each SpecifiedTaxRegistration/ID of scheme VA), for
+    #: BR-CO-09; None when not read from XML
+    vat_ids: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         self.format = SourceFormat.of(self.format)  # a made-up format is refused, never stored

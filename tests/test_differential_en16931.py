@@ -67,6 +67,27 @@ def test_mutations_agree_with_the_official_rules(agreement: ModuleType, classifi
     } <= fired
     # the groups' mandatory content (BR-31..BR-49)
     assert {f"BR-{n}" for n in (31, 32, 33, 36, 37, 38, 41, 42, 43, 44, 45, 46, 47, 48, 49)} <= fired
+    # periods, schemes, VAT context, payment accounts, preceding invoices, the reasons stated twice
+    assert {"BR-29", "BR-30", "BR-CO-19", "BR-CO-20", "BR-28", "BR-50", "BR-55", "BR-61"} <= fired
+    assert {"BR-62", "BR-63", "BR-64", "BR-65", "BR-CO-03", "BR-CO-09", "BR-B-01", "BR-B-02"} <= fired
+    assert {"BR-IC-11", "BR-CO-21", "BR-CO-22", "BR-CO-23", "BR-CO-24", "BR-CL-06"} <= fired
+    assert {"BR-17", "BR-18", "BR-19", "BR-20", "BR-56"} <= fired
+    # Peppol's line periods, price charge, currencies, VAT totals and own code lists
+    more = (
+        "R110",
+        "R111",
+        "R044",
+        "R051",
+        "R053",
+        "R054",
+        "R055",
+        "CL002",
+        "CL003",
+        "CL006",
+        "CL007",
+        "CL008",
+    )
+    assert {f"PEPPOL-EN16931-{n}" for n in more} <= fired
 
 
 def test_vefa_unit_tests_agree(agreement: ModuleType, classifier: object) -> None:

@@ -1,10 +1,12 @@
-"""EN 16931 conditions between fields: a seller identifier (BR-CO-26) and the VAT total in the VAT
-accounting currency (BR-53), as ``EN16931-*-model.sch`` test them.
+"""EN 16931 conditions between fields: a seller identifier (BR-CO-26), the VAT total in the VAT
+accounting currency (BR-53) and the VAT point date or its code (BR-CO-03), as
+``EN16931-*-model.sch`` test them.
 
 * BR-CO-26: the seller has an identifier (BT-29, not of scheme SEPA in UBL), a legal registration
   identifier (BT-30) or a VAT identifier (BT-31), so the buyer can identify the supplier;
 * BR-53: a VAT accounting currency (BT-6) comes with the VAT total in that currency (BT-111); in
-  CII that currency must also differ from the invoice currency.
+  CII that currency must also differ from the invoice currency;
+* BR-CO-03: the VAT point date (BT-7) and the VAT point date code (BT-8) are not both given.
 
 A document read from XML says which elements it had (``Invoice.present``); one read from a printed
 PDF goes by the values read.
@@ -81,4 +83,32 @@ def tax_currency_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
         "is missing (BR-53).",
         found=code,
         expected=Text(f"momstotal i {code}", f"a VAT total in {code}"),
+    )
+
+
+def _date_code(invoice: Invoice) -> str | None:
+    """BT-8 as written: UBL the invoicing period's DescriptionCode, CII a VAT breakdown's DueDateTypeCode."""
+    if invoice.format == SourceFormat.CII:
+        return next((b.date_code for b in invoice.vat_breakdown if b.date_code is not None), None)
+    period = invoice.period
+    if period is None:
+        return None
+    return period.description_code or ("" if "description_code" in period.written else None)
+
+
+@EN16931.rule("EN-TAX-POINT-EXCLUSIVE", official_ids=("BR-CO-03",), field="BT-8")
+def tax_point_exclusive(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """Both the VAT point date (BT-7) and the VAT point date code (BT-8) are given; they are mutually
+    exclusive (BR-CO-03)."""
+    code = _date_code(invoice)
+    if invoice.tax_point_date is None or code is None:
+        return
+    if invoice.format == SourceFormat.CII and not invoice.vat_breakdown:
+        return  # the rule's context is a VAT breakdown
+    yield ctx.finding(
+        da=f"Både momsdatoen (BT-7, {invoice.tax_point_date}) og koden for momsdato (BT-8, {code[:10]!r}) er "
+        "angivet; kun én af dem må angives (BR-CO-03).",
+        en=f"Both the VAT point date (BT-7, {invoice.tax_point_date}) and the VAT point date code (BT-8, "
+        f"{code[:10]!r}) are given; only one of them may be (BR-CO-03).",
+        expected=Text("enten BT-7 eller BT-8", "either BT-7 or BT-8"),
     )

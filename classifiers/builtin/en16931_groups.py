@@ -1,6 +1,8 @@
 """EN 16931 mandatory content of the repeated groups: each allowance and charge, of the document
-(BR-31..BR-33, BR-36..BR-38) and of a line (BR-41..BR-44), each VAT breakdown (BR-45..BR-48) and
-each payment instruction (BR-49) has what the standard demands of it.
+(BR-31..BR-33, BR-36..BR-38) and of a line (BR-41..BR-44; the standard states the reason rules
+again as BR-CO-21..24), each VAT breakdown (BR-45..BR-48) and
+each payment instruction (BR-49; a credit transfer's account, BR-50, BR-61) and each preceding
+invoice reference (BR-55) has what the standard demands of it.
 
     >>> from robot.model import AllowanceCharge, DocumentType, Invoice
     >>> from classifiers.api import Context
@@ -30,6 +32,8 @@ from robot.model import AllowanceCharge, Invoice, SourceFormat
 # (document level, line level): official ids for (amount, VAT category, reason) of an allowance / a charge
 _ALLOWANCE = (("BR-31", "BR-32", "BR-33"), ("BR-41", None, "BR-42"))
 _CHARGE = (("BR-36", "BR-37", "BR-38"), ("BR-43", None, "BR-44"))
+#: the reason rules the standard states twice, with the same context and test (BR-CO-21..24)
+_TWINS = {"BR-33": "BR-CO-21", "BR-38": "BR-CO-22", "BR-42": "BR-CO-23", "BR-44": "BR-CO-24"}
 _FIELDS = {  # (allowance, charge): (document, line) BT ids of the amount, the category, the reason
     "amount": (("BT-92", "BT-136"), ("BT-99", "BT-141")),
     "category": (("BT-95", None), ("BT-102", None)),
@@ -43,6 +47,10 @@ _ALL_IDS = (
     "BR-47",
     "BR-48",
     "BR-49",
+    "BR-50",
+    "BR-61",
+    "BR-55",
+    *_TWINS.values(),
 )
 
 
@@ -86,15 +94,16 @@ def _allowance_findings(
             expected=Text(f"{name.da} ({field})", f"{name.en} ({field})"),
             field=field,
             line_id=None if line is None else line[1],
-            official_ids=(official,),
+            official_ids=(official, _TWINS[official]) if official in _TWINS else (official,),
         )
 
 
 @EN16931.rule("EN-GROUP-MANDATORY", official_ids=_ALL_IDS, field="BG-20")
 def group_mandatory(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """An allowance or a charge lacks its amount, VAT category or reason (BR-31..BR-33, BR-36..BR-38,
-    BR-41..BR-44), a VAT breakdown its taxable amount, VAT amount, category or rate (BR-45..BR-48),
-    or a payment instruction its payment means code (BR-49)."""
+    BR-41..BR-44; the reason also BR-CO-21..24), a VAT breakdown its taxable amount, VAT amount,
+    category or rate (BR-45..BR-48), a payment instruction its payment means code (BR-49) or a credit
+    transfer its account (BR-50, BR-61), a preceding invoice reference its number (BR-55)."""
     for ac in invoice.allowances_charges:
         yield from _allowance_findings(ctx, ac, None)
     for index, line in enumerate(invoice.lines):
@@ -121,6 +130,8 @@ def group_mandatory(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                     field=field,
                     official_ids=(official,),
                 )
+    yield from _credit_transfers(invoice, ctx)
+    yield from _preceding_references(invoice, ctx)
     for means in invoice.payment_means:
         if not (means.code or "").strip() and "code" not in (means.present or ()):
             yield ctx.finding(
@@ -130,3 +141,52 @@ def group_mandatory(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 field="BT-81",
                 official_ids=("BR-49",),
             )
+
+
+_TRANSFER = ("30", "58")  # credit transfer, SEPA credit transfer
+
+
+def _credit_transfers(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A credit transfer without the payee's account: BR-61 no account identifier (BT-84) at all (in
+    CII: in the account group it has), BR-50 an account group (BG-17) whose identifier is blank."""
+    cii = invoice.format == SourceFormat.CII
+    for means in invoice.payment_means:
+        if (means.code or "").strip() not in _TRANSFER:
+            continue
+        present = means.present
+        group = means.account is not None if present is None else "account-group" in present
+        has_id = means.account is not None if present is None else "account" in present
+        if not has_id and (group or not cii):
+            yield ctx.finding(
+                da=f"Kontooverførsel (betalingsmiddel {means.code}) uden betalingsmodtagerens konto (BT-84) "
+                "(BR-61).",
+                en=f"A credit transfer (payment means {means.code}) without the payee's account (BT-84) "
+                "(BR-61).",
+                expected=Text("kontonummer eller IBAN (BT-84)", "an account number or IBAN (BT-84)"),
+                field="BT-84",
+                reason="PAY",
+                official_ids=("BR-61",),
+            )
+        if group and not (means.account or "").strip():
+            yield ctx.finding(
+                da="Kontooplysningerne for kontooverførslen (BG-17) har intet kontonummer (BT-84) (BR-50).",
+                en="The credit transfer's account (BG-17) has no account identifier (BT-84) (BR-50).",
+                expected=Text("kontonummer eller IBAN (BT-84)", "an account number or IBAN (BT-84)"),
+                field="BT-84",
+                reason="PAY",
+                official_ids=("BR-50",),
+            )
+
+
+def _preceding_references(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A preceding invoice reference (BG-3) without the preceding invoice's number (BT-25) (BR-55)."""
+    if "BG-3-empty" in (invoice.present or ()):
+        yield ctx.finding(
+            da="En henvisning til en tidligere faktura (BG-3) mangler fakturanummeret (BT-25) (BR-55).",
+            en="A preceding invoice reference (BG-3) has no invoice number (BT-25) (BR-55).",
+            expected=Text("den tidligere fakturas nummer (BT-25)", "the preceding invoice's number (BT-25)"),
+            field="BT-25",
+            reason="REF",
+            action="PIN",
+            official_ids=("BR-55",),
+        )

@@ -1,4 +1,4 @@
-"""EN 16931 mandatory content: header fields (BR-01..BR-15), lines (BR-16, BR-21..BR-27, BR-CO-04),
+"""EN 16931 mandatory content: header fields (BR-01..BR-15), lines (BR-16, BR-21..BR-28, BR-CO-04),
 VAT breakdown (BR-CO-18).
 
 Each missing item is one finding carrying exactly its official id::
@@ -130,10 +130,10 @@ _LINE: tuple[tuple[str, str, str, str, Callable[[Line], object]], ...] = (
 )
 
 
-@EN16931.rule("EN-LINE-MANDATORY", official_ids=(*(row[0] for row in _LINE), "BR-27"))
+@EN16931.rule("EN-LINE-MANDATORY", official_ids=(*(row[0] for row in _LINE), "BR-27", "BR-28"))
 def mandatory_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """An invoice line lacks a field EN 16931 makes mandatory (BR-21..BR-26, BR-CO-04), or its net price
-    is negative (BR-27)."""
+    (BR-27) or gross price (BR-28) is negative."""
     for index, line in enumerate(invoice.lines):
         label = line_label(line.id, index)
         for official, field, da, en, get in _LINE:
@@ -157,6 +157,19 @@ def mandatory_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 line_id=line.id,
                 reason="PRI",
                 official_ids=("BR-27",),
+            )
+        if line.gross_price is not None and line.gross_price < ZERO:
+            yield ctx.finding(
+                da=f"Linje {label}: bruttoprisen (BT-148) er {fmt_da(line.gross_price)}, men må ikke være "
+                "negativ (BR-28).",
+                en=f"Line {label}: the item gross price (BT-148) is {fmt_en(line.gross_price)} "
+                "but must not be negative (BR-28).",
+                found=amount(line.gross_price),
+                expected=at_least(0),
+                field="BT-148",
+                line_id=line.id,
+                reason="PRI",
+                official_ids=("BR-28",),
             )
 
 

@@ -81,8 +81,17 @@ def variable_lists(root: etree._Element) -> dict[str, tuple[str, ...]]:
     return found
 
 
+#: the asserts whose code lists are read from the EN 16931 artefacts: the code lists, and the VAT
+#: identifiers' country prefixes (BR-CO-09)
+EN16931_ASSERTS = ("BR-CL-", "BR-CO-09")
+
+
 def read_source(
-    rule_set: str, path: Path, name: str, prefix: str = "BR-CL-", version: str | None = None
+    rule_set: str,
+    path: Path,
+    name: str,
+    prefix: str | tuple[str, ...] = EN16931_ASSERTS,
+    version: str | None = None,
 ) -> Source:
     """The code-list asserts (ids starting with ``prefix``) of one compiled Schematron (XSLT) and
     their code lists: quoted in the test, or named by a variable holding them."""
@@ -104,7 +113,7 @@ def read_source(
         if lists:
             asserts[official] = lists
     if not asserts:
-        raise ValueError(f"{name}: no {prefix}* assert with a code list; is it the right artefact?")
+        raise ValueError(f"{name}: no {prefix} assert with a code list; is it the right artefact?")
     return Source(rule_set, name, version, hashlib.sha256(raw).hexdigest(), asserts)
 
 

@@ -31,6 +31,7 @@ from robot.readers.cii_parts import (
     read_period,
     read_trade_party,
     read_trade_tax,
+    vat_ids,
 )
 from robot.readers.fieldlimits import CII, check_invoice
 from robot.readers.nodes import Node, node_decimal
@@ -54,6 +55,7 @@ def read_cii(root: Node) -> Invoice:
     payment_id = C.text(settlement, "ram:PaymentReference")
     mandate = next((m for t in terms if (m := C.text(t, "ram:DirectDebitMandateID"))), None)
     payee = C.first(settlement, "ram:PayeeTradeParty")
+    representative = C.first(agreement, "ram:SellerTaxRepresentativeTradeParty")
     texts: dict[str, Any] = C.text_fields(root, elements.INVOICE.cii)
     inv = Invoice(
         **texts,
@@ -62,13 +64,16 @@ def read_cii(root: Node) -> Invoice:
         type_code=type_code,
         issue_date=cii_date(doc, "ram:IssueDateTime"),
         due_date=next((d for t in terms if (d := cii_date(t, "ram:DueDateDateTime"))), None),
-        tax_point_date=cii_date(C.first(settlement, "ram:ApplicableTradeTax"), "ram:TaxPointDate"),
+        tax_point_date=cii_date(
+            C.first(settlement, "ram:ApplicableTradeTax"), "ram:TaxPointDate", "udt:DateString"
+        ),
         currency=currency,
         notes=[n for el in C.all(doc, "ram:IncludedNote") if (n := C.text(el, "ram:Content"))],
         preceding_invoices=C.texts(settlement, "ram:InvoiceReferencedDocument/ram:IssuerAssignedID"),
         seller=read_trade_party(C.first(agreement, "ram:SellerTradeParty")),
         buyer=read_trade_party(C.first(agreement, "ram:BuyerTradeParty")),
         payee=None if payee is None else read_trade_party(payee),
+        tax_representative=None if representative is None else read_trade_party(representative),
         delivery_date=cii_date(delivery, "ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime"),
         period=read_period(C.first(settlement, "ram:BillingSpecifiedPeriod")),
         payment_means=[
@@ -88,8 +93,15 @@ def read_cii(root: Node) -> Invoice:
         None if tax_code is None else (tax_code.el.text or ""),
     )
     inv.lines = [read_line(el) for el in C.all(trade, "ram:IncludedSupplyChainTradeLineItem")]
+    inv.vat_ids = vat_ids(root)
+    blank_reference = any(
+        not C.text(ref, "ram:IssuerAssignedID") for ref in C.all(settlement, "ram:InvoiceReferencedDocument")
+    )
     inv.present = (
-        elements.present(C, root, elements.PRESENCE.cii) | party_ids_present(agreement) | in_tax_currency
+        elements.present(C, root, elements.PRESENCE.cii)
+        | party_ids_present(agreement)
+        | in_tax_currency
+        | (frozenset({"BG-3-empty"}) if blank_reference else frozenset())  # BR-55
     )
     return check_invoice(inv, CII)
 

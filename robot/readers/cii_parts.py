@@ -33,10 +33,11 @@ C = Paths({"rsm": RSM_NS, "ram": RAM_NS, "udt": UDT_NS})
 """Child access for CII documents (prefixes ``rsm``, ``ram``, ``udt``)."""
 
 
-def cii_date(el: Node | None, path: str) -> date | None:
-    """The ``udt:DateTimeString`` (format 102, YYYYMMDD) below ``path``."""
+def cii_date(el: Node | None, path: str, written: str = "udt:DateTimeString") -> date | None:
+    """The ``udt:DateTimeString`` (format 102, YYYYMMDD) below ``path`` (``written``: a VAT point
+    date is a ``udt:DateString``)."""
     holder = C.first(el, path)
-    raw = C.text(holder, "udt:DateTimeString")
+    raw = C.text(holder, written)
     return None if holder is None or raw is None else to_basic_date(raw, local_name(holder.el))
 
 
@@ -66,7 +67,9 @@ def party_ids_present(agreement: Node | None) -> frozenset[str]:
     """:func:`robot.readers.ubl_parts.party_ids_present` for CII: ``seller-tax-id`` a seller tax
     registration of scheme VA or FC, ``BT-31`` of VA, ``BT-63`` the tax representative's (VA),
     ``BT-48`` the buyer's (VA), ``BT-47`` the buyer's SpecifiedLegalOrganization/ID; ``BT-30`` the
-    seller's, ``BT-29`` a seller ram:ID or ram:GlobalID (BR-CO-26)."""
+    seller's, ``BT-29`` a seller ram:ID or ram:GlobalID (BR-CO-26); ``BT-34-1``, ``BT-49-1`` the
+    seller's and the buyer's electronic address with a scheme, ``BT-34-group``, ``BT-49-group`` their
+    URIUniversalCommunication (BR-62, BR-63)."""
     found: set[str] = set()
     for path, schemes in (
         ("ram:SellerTradeParty", {"VA": ("seller-tax-id", "BT-31"), "FC": ("seller-tax-id",)}),
@@ -77,6 +80,13 @@ def party_ids_present(agreement: Node | None) -> frozenset[str]:
             found_id = C.first(reg, "ram:ID")
             if found_id is not None:
                 found.update(schemes.get(found_id.get("schemeID") or "", ()))
+    for path, key in (("ram:SellerTradeParty", "BT-34"), ("ram:BuyerTradeParty", "BT-49")):
+        communication = C.first(agreement, f"{path}/ram:URIUniversalCommunication")
+        if communication is not None:
+            found.add(f"{key}-group")  # the address's group, where BR-62/BR-63 look (even without URIID)
+        endpoint = C.first(communication, "ram:URIID")
+        if endpoint is not None and (endpoint.get("schemeID") or "").strip():
+            found.add(f"{key}-1")  # the electronic address has a scheme (BR-62, BR-63)
     if C.first(agreement, "ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") is not None:
         found.add("BT-47")
     seller = C.first(agreement, "ram:SellerTradeParty")
@@ -114,7 +124,15 @@ def read_payment_means(el: Node, payment_id: str | None, mandate: str | None) ->
     number = C.text(account, "ram:IBANID") or C.text(account, "ram:ProprietaryID")
     return PaymentMeans(
         code=code,
-        present=frozenset({"code"}) if C.first(el, "ram:TypeCode") is not None else frozenset(),
+        present=frozenset(
+            name
+            for name, there in (
+                ("code", C.first(el, "ram:TypeCode") is not None),
+                ("account-group", account is not None),
+                ("account", C.first(account, "ram:IBANID") or C.first(account, "ram:ProprietaryID")),
+            )
+            if there
+        ),
         payment_id=payment_id,
         account=number,
         account_name=C.text(account, "ram:AccountName"),
@@ -148,4 +166,18 @@ def read_period(el: Node | None) -> Period | None:
             for name, path in (("start", "ram:StartDateTime"), ("end", "ram:EndDateTime"))
             if C.first(el, path) is not None
         ),
+    )
+
+
+_REGISTRATION = f"{{{RAM_NS}}}SpecifiedTaxRegistration"
+_ID = f"{{{RAM_NS}}}ID"
+
+
+def vat_ids(root: Node) -> tuple[str, ...]:
+    """Every SpecifiedTaxRegistration/ID of scheme VA in the document, as written."""
+    return tuple(
+        ident.text or ""
+        for reg in root.el.iter(_REGISTRATION)
+        for ident in reg.iterchildren(_ID)
+        if ident.get("schemeID") == "VA"
     )

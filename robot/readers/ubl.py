@@ -34,6 +34,7 @@ from robot.readers.ubl_parts import (
     read_period,
     read_tax_subtotal,
     scheme_ids,
+    vat_ids,
 )
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -67,6 +68,7 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
         seller=read_party(U.first(root, "cac:AccountingSupplierParty/cac:Party")),
         buyer=read_party(U.first(root, "cac:AccountingCustomerParty/cac:Party")),
         payee=read_payee(U.first(root, "cac:PayeeParty")),
+        tax_representative=read_payee(U.first(root, "cac:TaxRepresentativeParty")),
         delivery_date=U.iso_date(root, "cac:Delivery/cbc:ActualDeliveryDate"),
         period=read_period(U.first(root, "cac:InvoicePeriod")),
         payment_means=[read_payment_means(el) for el in U.all(root, "cac:PaymentMeans")],
@@ -86,12 +88,14 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
     inv.lines = [read_line(el, qty_tag) for el in U.all(root, line_tag)]
     inv.scheme_ids = scheme_ids(root)
     inv.amount_currencies = amount_currencies(root)
+    inv.vat_ids = vat_ids(root)
     inv.present = (
         elements.present(U, root, elements.PRESENCE.ubl)
         | party_ids_present(root)
         | in_tax_currency
         | _notes(root)
         | dates_as_written(root)
+        | _preceding_present(root)
     )
     return inv
 
@@ -103,6 +107,13 @@ def _preceding(root: Node) -> list[str]:
             if value := U.text(ref, path):
                 ids.append(value)
     return ids
+
+
+def _preceding_present(root: Node) -> frozenset[str]:
+    """``BG-3-empty`` when a BillingReference has no InvoiceDocumentReference/ID (BR-55)."""
+    refs = U.all(root, "cac:BillingReference")
+    empty = any(U.first(ref, "cac:InvoiceDocumentReference/cbc:ID") is None for ref in refs)
+    return frozenset({"BG-3-empty"}) if empty else frozenset()
 
 
 def _read_tax_totals(root: Node, inv: Invoice) -> frozenset[str]:

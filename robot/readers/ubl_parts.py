@@ -56,7 +56,8 @@ def party_ids_present(root: Node) -> frozenset[str]:
     rules BR-x-02..04 test the elements): ``seller-tax-id`` a seller PartyTaxScheme/CompanyID of any
     scheme, ``BT-31`` one of the VAT scheme, ``BT-63`` the tax representative's VAT identifier,
     ``BT-48`` the buyer's, ``BT-47`` the buyer's PartyLegalEntity/CompanyID; ``BT-30`` the seller's
-    PartyLegalEntity/CompanyID, ``BT-29`` a seller PartyIdentification/ID not of scheme SEPA (BR-CO-26)."""
+    PartyLegalEntity/CompanyID, ``BT-29`` a seller PartyIdentification/ID not of scheme SEPA (BR-CO-26);
+    ``BT-34-1`` and ``BT-49-1`` the seller's and the buyer's EndpointID with a schemeID (BR-62, BR-63)."""
     found: set[str] = set()
     seller = U.first(root, "cac:AccountingSupplierParty/cac:Party")
     buyer = U.first(root, "cac:AccountingCustomerParty/cac:Party")
@@ -72,6 +73,10 @@ def party_ids_present(root: Node) -> frozenset[str]:
                 found.add(any_key)
             if (U.text(scheme, "cac:TaxScheme/cbc:ID") or "").upper() == "VAT":
                 found.add(vat_key)
+    for party, key in ((seller, "BT-34-1"), (buyer, "BT-49-1")):
+        endpoint = U.first(party, "cbc:EndpointID")
+        if endpoint is not None and endpoint.get("schemeID") is not None:
+            found.add(key)  # the electronic address has a scheme attribute (BR-62, BR-63)
     if U.first(buyer, "cac:PartyLegalEntity/cbc:CompanyID") is not None:
         found.add("BT-47")
     if U.first(seller, "cac:PartyLegalEntity/cbc:CompanyID") is not None:
@@ -156,7 +161,7 @@ def _contact(el: Node | None) -> Contact | None:
 
 
 def read_payee(el: Node | None) -> Party | None:
-    """BG-10 ``cac:PayeeParty`` (None when the document has none)."""
+    """BG-10 ``cac:PayeeParty`` or BG-11 ``cac:TaxRepresentativeParty`` (None when the document has none)."""
     return None if el is None else read_party(el)
 
 
@@ -177,7 +182,12 @@ def read_payment_means(el: Node) -> PaymentMeans:
         code=code,
         present=frozenset(
             name
-            for name, path in (("code", "cbc:PaymentMeansCode"), ("mandate", "cac:PaymentMandate/cbc:ID"))
+            for name, path in (
+                ("code", "cbc:PaymentMeansCode"),
+                ("mandate", "cac:PaymentMandate/cbc:ID"),
+                ("account-group", "cac:PayeeFinancialAccount"),
+                ("account", "cac:PayeeFinancialAccount/cbc:ID"),
+            )
             if U.first(el, path) is not None
         ),
         payment_id=U.text(el, "cbc:PaymentID"),
@@ -258,3 +268,18 @@ def amount_currencies(root: Node) -> frozenset[tuple[str, str | None]]:
                 kind = "other"
         found.add((kind, el.get("currencyID")))
     return frozenset(found)
+
+
+_PARTY_TAX_SCHEME = f"{{{CAC_NS}}}PartyTaxScheme"
+
+
+def vat_ids(root: Node) -> tuple[str, ...]:
+    """The CompanyID of every PartyTaxScheme of the VAT scheme in the document, as written."""
+    found = []
+    for el in root.el.iter(_PARTY_TAX_SCHEME):
+        scheme = Node(el)
+        if " ".join((U.text(scheme, "cac:TaxScheme/cbc:ID") or "").split()).upper() == "VAT":
+            company = U.first(scheme, "cbc:CompanyID")
+            if company is not None:
+                found.append(company.el.text or "")
+    return tuple(found)
