@@ -146,31 +146,23 @@ def mandatory_line(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                     line_id=line.id,
                     official_ids=(official, "BR-27") if official == "BR-26" else (official,),
                 )
-        if line.price is not None and line.price < ZERO:
-            yield ctx.finding(
-                da=f"Linje {label}: nettoprisen (BT-146) er {fmt_da(line.price)}, men må ikke være negativ.",
-                en=f"Line {label}: the item net price (BT-146) is {fmt_en(line.price)} "
-                "but must not be negative.",
-                found=amount(line.price),
-                expected=at_least(0),
-                field="BT-146",
-                line_id=line.id,
-                reason="PRI",
-                official_ids=("BR-27",),
-            )
-        if line.gross_price is not None and line.gross_price < ZERO:
-            yield ctx.finding(
-                da=f"Linje {label}: bruttoprisen (BT-148) er {fmt_da(line.gross_price)}, men må ikke være "
-                "negativ (BR-28).",
-                en=f"Line {label}: the item gross price (BT-148) is {fmt_en(line.gross_price)} "
-                "but must not be negative (BR-28).",
-                found=amount(line.gross_price),
-                expected=at_least(0),
-                field="BT-148",
-                line_id=line.id,
-                reason="PRI",
-                official_ids=("BR-28",),
-            )
+        for official, field, da, en, price in (
+            ("BR-27", "BT-146", "nettoprisen", "item net price", line.price),
+            ("BR-28", "BT-148", "bruttoprisen", "item gross price", line.gross_price),
+        ):
+            if price is not None and price < ZERO:
+                yield ctx.finding(
+                    da=f"Linje {label}: {da} ({field}) er {fmt_da(price)}, men må ikke være negativ "
+                    f"({official}).",
+                    en=f"Line {label}: the {en} ({field}) is {fmt_en(price)} but must not be negative "
+                    f"({official}).",
+                    found=amount(price),
+                    expected=at_least(0),
+                    field=field,
+                    line_id=line.id,
+                    reason="PRI",
+                    official_ids=(official,),
+                )
 
 
 @EN16931.rule("EN-VAT-BREAKDOWN-MISSING", official_ids=("BR-CO-18",), field="BG-23")
