@@ -23,8 +23,6 @@ from robot.readers.fieldlimits import check_invoice, ubl_elements
 from robot.readers.nodes import Node, is_true, local_name
 from robot.readers.ubl_parts import (
     U,
-    amount_currencies,
-    dates_as_written,
     party_ids_present,
     price_indicators,
     read_allowance_charge,
@@ -33,9 +31,8 @@ from robot.readers.ubl_parts import (
     read_payment_means,
     read_period,
     read_tax_subtotal,
-    scheme_ids,
-    vat_ids,
 )
+from robot.readers.ubl_written import walk
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -86,15 +83,18 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
         else ("cac:InvoiceLine", "cbc:InvoicedQuantity")
     )
     inv.lines = [read_line(el, qty_tag) for el in U.all(root, line_tag)]
-    inv.scheme_ids = scheme_ids(root)
-    inv.amount_currencies = amount_currencies(root)
-    inv.vat_ids = vat_ids(root)
+    written = walk(root)
+    inv.scheme_ids, inv.amount_currencies, inv.vat_ids = (
+        written.scheme_ids,
+        written.amount_currencies,
+        written.vat_ids,
+    )
     inv.present = (
         elements.present(U, root, elements.PRESENCE.ubl)
         | party_ids_present(root)
         | in_tax_currency
         | _notes(root)
-        | dates_as_written(root)
+        | written.dates
         | _preceding_present(root)
     )
     return inv

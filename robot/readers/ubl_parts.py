@@ -12,9 +12,6 @@ Parties, payment means, allowances/charges and VAT breakdown, each from its UBL 
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from robot.model import (
     Address,
     AllowanceCharge,
@@ -86,54 +83,6 @@ def party_ids_present(root: Node) -> frozenset[str]:
         if first is not None and first.get("schemeID") != "SEPA":
             found.add("BT-29")
     return frozenset(found)
-
-
-#: the schemes of the Peppol identifier rules (PEPPOL-COMMON-R041..R050)
-CHECKED_SCHEMES = frozenset({"0192", "0184", "0208", "0201", "0210", "9907", "0211", "0007", "0151"})
-_CBC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
-_PARTY_IDENTIFICATION = (
-    "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}PartyIdentification"
-)
-
-
-_DATES = tuple(
-    f"{_CBC}{name}"
-    for name in ("IssueDate", "DueDate", "TaxPointDate", "StartDate", "EndDate", "ActualDeliveryDate")
-)
-_DATE_10 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def dates_as_written(root: Node) -> frozenset[str]:
-    """``F001-date`` when a date element anywhere is not written as exactly ``YYYY-MM-DD`` (ten
-    characters, a real date), as PEPPOL-EN16931-F001 reads it."""
-    for el in root.el.iter(*_DATES):
-        text = el.text or ""
-        if not (_DATE_10.fullmatch(text) and _real_date(text)):
-            return frozenset({"F001-date"})
-    return frozenset()
-
-
-def _real_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def scheme_ids(root: Node) -> tuple[tuple[str, str, str], ...]:
-    """Every EndpointID, PartyIdentification/ID and CompanyID of a checked scheme in the document."""
-    found = []
-    for found_el in root.el.iter(f"{_CBC}EndpointID", f"{_CBC}CompanyID", _PARTY_IDENTIFICATION):
-        # a PartyIdentification's cbc:ID (every other cbc:ID is no party's)
-        el = found_el.find(f"{_CBC}ID") if found_el.tag == _PARTY_IDENTIFICATION else found_el
-        if el is None:
-            continue
-        scheme = el.get("schemeID")
-        if scheme in CHECKED_SCHEMES:
-            name = str(el.tag)[len(_CBC) :]
-            found.append((name, str(scheme), "".join(str(t) for t in el.itertext())))
-    return tuple(found)
 
 
 def _vat_id(party: Node) -> str | None:
@@ -236,50 +185,4 @@ def price_indicators(price: Node | None) -> tuple[str, ...]:
     for ac in U.all(price, "cac:AllowanceCharge"):
         indicator = U.first(ac, "cbc:ChargeIndicator")
         found.append("" if indicator is None else indicator.el.text or "")
-    return tuple(found)
-
-
-#: the amount elements whose currencyID Peppol BIS 3 checks (PEPPOL-EN16931-CL007, R051)
-_AMOUNTS = tuple(
-    f"{{{CBC_NS}}}{name}"
-    for name in (
-        *("Amount", "BaseAmount", "PriceAmount", "TaxAmount", "TaxableAmount", "LineExtensionAmount"),
-        *("TaxExclusiveAmount", "TaxInclusiveAmount", "AllowanceTotalAmount", "ChargeTotalAmount"),
-        *("PrepaidAmount", "PayableRoundingAmount", "PayableAmount"),
-    )
-)
-_TAX_AMOUNT = f"{{{CBC_NS}}}TaxAmount"
-_TAX_TOTAL = f"{{{CAC_NS}}}TaxTotal"
-_TAX_SUBTOTAL = f"{{{CAC_NS}}}TaxSubtotal"
-
-
-def amount_currencies(root: Node) -> frozenset[tuple[str, str | None]]:
-    """Each amount's currencyID with where it stands (``Invoice.amount_currencies``)."""
-    found: set[tuple[str, str | None]] = set()
-    for el in root.el.iter(*_AMOUNTS):
-        kind = ""
-        if el.tag == _TAX_AMOUNT:
-            parent = el.getparent()
-            if parent is not None and parent.tag == _TAX_SUBTOTAL:
-                kind = "subtotal"
-            elif parent is not None and parent.tag == _TAX_TOTAL and parent.find(_TAX_SUBTOTAL) is not None:
-                kind = "total"
-            else:
-                kind = "other"
-        found.add((kind, el.get("currencyID")))
-    return frozenset(found)
-
-
-_PARTY_TAX_SCHEME = f"{{{CAC_NS}}}PartyTaxScheme"
-
-
-def vat_ids(root: Node) -> tuple[str, ...]:
-    """The CompanyID of every PartyTaxScheme of the VAT scheme in the document, as written."""
-    found = []
-    for el in root.el.iter(_PARTY_TAX_SCHEME):
-        scheme = Node(el)
-        if " ".join((U.text(scheme, "cac:TaxScheme/cbc:ID") or "").split()).upper() == "VAT":
-            company = U.first(scheme, "cbc:CompanyID")
-            if company is not None:
-                found.append(company.el.text or "")
     return tuple(found)
