@@ -92,11 +92,12 @@ def split_payment(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     parties = (invoice.seller, invoice.buyer, *(p for p in others if p is not None))
     countries = {p.address.country for p in parties if p.address is not None and p.address.country}
     if countries - {"IT"}:
+        listed = ", ".join(shown(c) for c in sorted(countries)[:5])
         yield ctx.finding(
             da="Split payment (momskategori B) gælder kun italienske indenlandske fakturaer; fakturaen har "
-            f"landekoder {', '.join(sorted(c[:3] for c in countries))} (BR-B-01).",
+            f"landekoder {listed} (BR-B-01).",
             en="Split payment (VAT category B) applies to domestic Italian invoices only; the invoice has "
-            f"country codes {', '.join(sorted(c[:3] for c in countries))} (BR-B-01).",
+            f"country codes {listed} (BR-B-01).",
             expected="IT",
             official_ids=("BR-B-01",),
         )
