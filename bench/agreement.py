@@ -294,6 +294,12 @@ _PERIOD_MUTATIONS: dict[str, tuple[str, str, str]] = {
         ("preceding invoice INV-1", "BR:INV-1"),
         ("preceding invoice without number", "BR:-"),
         ("preceding invoice, number empty", "BR:"),
+        ("two project references", "PR:2"),
+        ("one project reference", "PR:1"),
+        ("a line's invoiced object", "LO:130"),
+        ("a line's two invoiced objects", "LO:130,130"),
+        ("a line's document reference of type 50", "LO:50"),
+        ("a line's document reference without type", "LO:-"),
         ("a payee", "PY:Inkasso A/S"),
         ("a payee without name", "PY:"),
         ("the seller as payee", "PY:="),
@@ -338,6 +344,11 @@ _PEPPOL_VALUE_MUTATIONS: dict[str, tuple[str, str, str]] = {
         "=XYZ",
     ),
     "price charge": (_FIRST_PRICE_INDICATOR, _NO_CII, "=true"),
+    "VAT total +0.001": (
+        "/*/cac:TaxTotal[cac:TaxSubtotal][1]/cbc:TaxAmount",
+        f"{_CII_SUM}/ram:TaxTotalAmount",
+        "+0.001",
+    ),
     "gross price -5": (
         f"(/*/{_LINE}/cac:Price/cac:AllowanceCharge/cbc:BaseAmount)[1]",
         "(//ram:GrossPriceProductTradePrice/ram:ChargeAmount)[1]",
@@ -652,6 +663,17 @@ def _write_periods(root: etree._Element, cii: bool, spec: str) -> None:
         _tax_point(root, settlement, cii, parts["TP"])
     if "BR" in parts:
         _billing_reference(root, settlement, cii, parts["BR"])
+    if "PR" in parts and not cii:
+        for n in range(int(parts["PR"])):
+            reference = _sub(root, "cac", "AdditionalDocumentReference")
+            _sub(reference, "cbc", "ID", f"PROJ-{n}")
+            _sub(reference, "cbc", "DocumentTypeCode", "50")
+    if "LO" in parts and line is not None and not cii:
+        for code in parts["LO"].split(","):
+            reference = _sub(line, "cac", "DocumentReference")
+            _sub(reference, "cbc", "ID", "OBJ-1")
+            if code != "-":
+                _sub(reference, "cbc", "DocumentTypeCode", code)
     if "PY" in parts:
         _payee(root, settlement, cii, parts["PY"])
     if "TR" in parts:

@@ -206,6 +206,9 @@ class Line:
     #: UBL: each price allowance's ChargeIndicator as written ("" when it has none), for
     #: PEPPOL-EN16931-R044 (a price may carry only an allowance)
     price_indicators: tuple[str, ...] = ()
+    #: UBL: each cac:DocumentReference's DocumentTypeCode as written (None: it has none), for
+    #: PEPPOL-EN16931-R100/R101 (BT-128, the invoiced object, is the one of type 130)
+    object_types: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +282,9 @@ class Invoice:
     #: every UBL cac:TaxTotal as written (the model's BT-110/BT-111 and breakdown add them up);
     #: None when not read from UBL
     tax_totals: tuple[TaxTotal, ...] | None = None
+    #: CII: every ram:TaxTotalAmount as written (currencyID, value) and the TaxCurrencyCode as written,
+    #: for BR-DEC-13/15; None when not read from CII
+    cii_tax_amounts: tuple[tuple[str | None, Decimal | None], ...] | None = None
     #: every VAT identifier as written, whichever party it belongs to (UBL: the CompanyID of each
     #: PartyTaxScheme of the VAT scheme; CII: each SpecifiedTaxRegistration/ID of scheme VA), for
     #: BR-CO-09; None when not read from XML

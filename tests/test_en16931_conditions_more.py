@@ -220,3 +220,29 @@ def test_the_payee_is_named_and_not_the_seller() -> None:
     inv.seller.trading_name = "Sælger A/S"  # the seller's PartyName, as a document would have it
     found = Classifier(only=["EN-PAYEE"]).classify(inv, Context()).findings
     assert [f.official_ids for f in found] == [("BR-17",)]
+
+
+def test_cii_vat_totals_decimals() -> None:
+    """BR-DEC-13/15 as the CII artefact tests them: one VAT total with at most 2 decimals that count
+    is enough (before: not judged at all)."""
+    document = """<rsm:CrossIndustryInvoice
+ xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+ xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100">
+<rsm:ExchangedDocument><ram:ID>C-1</ram:ID><ram:TypeCode>380</ram:TypeCode></rsm:ExchangedDocument>
+<rsm:SupplyChainTradeTransaction><ram:ApplicableHeaderTradeSettlement>
+<ram:InvoiceCurrencyCode>DKK</ram:InvoiceCurrencyCode>{code}
+<ram:SpecifiedTradeSettlementHeaderMonetarySummation>{totals}
+</ram:SpecifiedTradeSettlementHeaderMonetarySummation>
+</ram:ApplicableHeaderTradeSettlement></rsm:SupplyChainTradeTransaction></rsm:CrossIndustryInvoice>"""
+    total = '<ram:TaxTotalAmount currencyID="{}">{}</ram:TaxTotalAmount>'
+    rules = Classifier(only=["EN-DECIMALS"])
+
+    def ids(totals: str, code: str = "") -> list[str]:
+        invoice = read_document(document.format(totals=totals, code=code).encode(), "c.xml")
+        return sorted(i for f in rules.classify(invoice, Context()).findings for i in f.official_ids)
+
+    assert ids(total.format("DKK", "25.000")) == []  # 25.000 is 25
+    assert ids(total.format("DKK", "25.001")) == ["BR-DEC-13"]
+    sek = "<ram:TaxCurrencyCode>SEK</ram:TaxCurrencyCode>"
+    assert ids(total.format("DKK", "25.00"), sek) == ["BR-DEC-15"]  # none in SEK
+    assert ids(total.format("DKK", "25.00") + total.format("SEK", "37.50"), sek) == []

@@ -26,6 +26,7 @@ RULES = Classifier(
         "PEPPOL-AMOUNT-CURRENCY",
         "PEPPOL-PRICE-CHARGE",
         "EN-CODE-LIST",
+        "PEPPOL-REFERENCES",
     ]
 )
 PEPPOL = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -230,3 +231,14 @@ def test_peppol_code_lists_take_the_code_as_peppol_selects_it() -> None:
 def test_a_price_may_carry_only_a_discount() -> None:
     assert _ids(price_indicator="true") == ["PEPPOL-EN16931-R044"]
     assert _ids(price_indicator=" false ") == []
+
+
+def test_a_lines_document_reference_is_its_invoiced_object_only() -> None:
+    reference = "<cac:DocumentReference><cbc:ID>OBJ</cbc:ID>{}</cac:DocumentReference>"
+    typed = reference.format("<cbc:DocumentTypeCode>130</cbc:DocumentTypeCode>")
+    assert _ids(line_period=typed) == []
+    assert _ids(line_period=typed * 2) == ["PEPPOL-EN16931-R100"]
+    assert _ids(line_period=reference.format("<cbc:DocumentTypeCode>50</cbc:DocumentTypeCode>")) == [
+        "PEPPOL-EN16931-R101"
+    ]
+    assert _ids(line_period=reference.format("")) == ["PEPPOL-EN16931-R101"]

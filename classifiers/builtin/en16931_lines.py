@@ -11,8 +11,9 @@ absent or 0). Example::
     en: Line 1: the line net amount (BT-131) is 110.00 but quantity 10 × price 10 / base quantity 1
         gives 100.00
 
-BR-DEC: the amounts the standard names may carry at most 2 decimals. (BT-110 and BT-111, BR-DEC-13/15,
-are not checked: the official UBL test for them can never fail, so mirroring it means not judging.)
+BR-DEC: the amounts the standard names may carry at most 2 decimals. BT-110 and BT-111 (BR-DEC-13/15)
+are judged in CII only: the official UBL test for them can never fail, so mirroring it means not
+judging there.
 """
 
 from __future__ import annotations
@@ -140,7 +141,9 @@ def _amounts(invoice: Invoice) -> Iterator[tuple[str, str, Decimal | None, str |
         "BR-DEC-10",
         "BR-DEC-11",
         "BR-DEC-12",
+        "BR-DEC-13",
         "BR-DEC-14",
+        "BR-DEC-15",
         "BR-DEC-16",
         "BR-DEC-17",
         "BR-DEC-18",
@@ -155,6 +158,7 @@ def _amounts(invoice: Invoice) -> Iterator[tuple[str, str, Decimal | None, str |
 )
 def amount_decimals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     """An amount the standard names carries more than 2 decimals (BR-DEC-*)."""
+    yield from _vat_total_decimals(invoice, ctx)
     for official, bt, value, line_id in _amounts(invoice):
         if value is not None and decimals(value) > 2:
             where_da = f"Linje {line_id}: " if line_id else ""
@@ -168,5 +172,37 @@ def amount_decimals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 expected=Text("højst 2 decimaler", "at most 2 decimals"),
                 field=bt,
                 line_id=line_id,
+                official_ids=(official,),
+            )
+
+
+def _cents(value: Decimal | None) -> bool:
+    """``. = round(. * 100) div 100``: at most 2 decimals that count (``25.000`` is ``25``)."""
+    return value is not None and decimals(value.normalize()) <= 2
+
+
+def _vat_total_decimals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """CII: no VAT total (BT-110) in the invoice currency with at most 2 decimals (BR-DEC-13), or none
+    in the VAT accounting currency (BT-111) when one is given (BR-DEC-15), as the CII artefact tests
+    it: one good total is enough. (UBL's asserts compare a currencyID with a code of the amount's
+    own children, which never match: they cannot fail, and are not judged.)"""
+    amounts = invoice.cii_tax_amounts
+    if not amounts:
+        return
+    tax_code = "BT-6" in (invoice.present or ()) or invoice.tax_currency is not None
+    checks = (
+        ("BR-DEC-13", "BT-110", invoice.currency, True),
+        ("BR-DEC-15", "BT-111", invoice.tax_currency, tax_code),
+    )
+    for official, bt, currency, judged in checks:
+        good = any(c == currency and _cents(v) for c, v in amounts) or (
+            official == "BR-DEC-13" and any(c != currency for c, _ in amounts)
+        )
+        if judged and not good:
+            yield ctx.finding(
+                da=f"Momstotalen {bt} har mere end 2 decimaler ({official}).",
+                en=f"The VAT total {bt} has more than 2 decimals ({official}).",
+                expected=Text("højst 2 decimaler", "at most 2 decimals"),
+                field=bt,
                 official_ids=(official,),
             )

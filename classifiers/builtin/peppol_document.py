@@ -1,10 +1,12 @@
 """Peppol BIS 3's own rules on the document (``PEPPOL-EN16931-*`` of ``PEPPOL-EN16931-UBL.sch``), for
 a Peppol BIS 3 UBL document: the business process (R001, R007), the specification identifier (R004),
 one note (R002), the VAT accounting currency (R005), the seller's electronic address (R020), the type
-codes of process 01 (P0100, P0101) and the German-only ones (P0112), and the VAT category each
-exemption reason code (VATEX) belongs to (P0104..P0111).
+codes of process 01 (P0100, P0101) and the German-only ones (P0112), the VAT category each
+exemption reason code (VATEX) belongs to (P0104..P0111), and the document references: one project
+reference (R080), a line's only being its invoiced object (R100, R101).
 
-OIOUBL 3's artefact takes over R001, R002, R005, R020 and P0104..P0111 (not R004, R007 and the type
+OIOUBL 3's artefact takes over R001, R002, R005, R020, P0104..P0111 and R080 (for invoices as well),
+R100, R101 (not R004, R007 and the type
 codes: its own specification, processes and codes), so an OIOUBL 3 document is judged by those too.
 
     >>> from robot.model import DocumentType, Invoice
@@ -23,10 +25,10 @@ import re
 from collections.abc import Iterator
 
 from classifiers.api import Context, Finding
-from classifiers.builtin._en_common import PEPPOL, PEPPOL_UBL
+from classifiers.builtin._en_common import PEPPOL, PEPPOL_UBL, line_label
 from classifiers.builtin.danish import country
 from classifiers.texts import Text
-from robot.model import Invoice, Party
+from robot.model import Invoice, Party, SourceFormat
 
 SPECIFICATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 _PROCESS = re.compile(r"urn:fdc:peppol\.eu:2017:poacc:billing:([0-9]{2}):1\.0")
@@ -227,4 +229,52 @@ def exemption_category(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 found=b.category,
                 expected=category,
                 official_ids=(official,),
+            )
+
+
+@PEPPOL.rule(
+    "PEPPOL-REFERENCES",
+    official_ids=("PEPPOL-EN16931-R080", "PEPPOL-EN16931-R100", "PEPPOL-EN16931-R101"),
+    field="BT-128",
+    reason="REF",
+)
+def references(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """More than one project reference (BT-11, a document reference of type 50) on a credit note (on
+    any OIOUBL 3 document) (R080); a line with more than one document reference (R100) or one that is
+    not its invoiced object (BT-128, type 130) (R101)."""
+    oioubl3 = invoice.format == SourceFormat.OIOUBL_3
+    if "BT-11+" in (invoice.present or ()) and (invoice.is_credit_note or oioubl3):
+        yield ctx.finding(
+            da="Dokumentet har mere end én projektreference (BT-11, dokumenttype 50) (PEPPOL-EN16931-R080).",
+            en="The document has more than one project reference (BT-11, document type 50) "
+            "(PEPPOL-EN16931-R080).",
+            expected=Text("højst én projektreference", "at most one project reference"),
+            field="BT-11",
+            official_ids=("PEPPOL-EN16931-R080",),
+        )
+    for index, line in enumerate(invoice.lines):
+        types = line.object_types
+        if not types:
+            continue
+        label = line_label(line.id, index)
+        if len(types) > 1:
+            yield ctx.finding(
+                da=f"Linje {label}: linjen har {len(types)} dokumentreferencer; højst én er tilladt "
+                "(PEPPOL-EN16931-R100).",
+                en=f"Line {label}: the line has {len(types)} document references; at most one is allowed "
+                "(PEPPOL-EN16931-R100).",
+                found=str(len(types)),
+                expected="1",
+                line_id=line.id,
+                official_ids=("PEPPOL-EN16931-R100",),
+            )
+        if "130" not in types:
+            yield ctx.finding(
+                da=f"Linje {label}: en linjes dokumentreference må kun være dens fakturerede objekt (BT-128, "
+                "dokumenttype 130) (PEPPOL-EN16931-R101).",
+                en=f"Line {label}: a line's document reference may only be its invoiced object (BT-128, "
+                "document type 130) (PEPPOL-EN16931-R101).",
+                expected="130",
+                line_id=line.id,
+                official_ids=("PEPPOL-EN16931-R101",),
             )

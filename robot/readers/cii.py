@@ -18,6 +18,7 @@ credit subset); everything else is an invoice.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from robot.model import DocumentType, Invoice, Line, SourceFormat, Totals
@@ -117,10 +118,12 @@ def _read_summation(el: Node | None, inv: Invoice, tax_currency: str | None) -> 
     totals.charges = C.dec(el, "ram:ChargeTotalAmount")
     totals.allowances = C.dec(el, "ram:AllowanceTotalAmount")
     totals.tax_exclusive = C.dec(el, "ram:TaxBasisTotalAmount")
+    written: list[tuple[str | None, Decimal | None]] = []
     for tax in C.all(el, "ram:TaxTotalAmount"):
         currency = tax.get("currencyID")
         in_tax_currency = in_tax_currency or (tax_currency is not None and currency == tax_currency)
         value = node_decimal(tax)
+        written.append((currency, value))
         if currency and inv.currency and currency != inv.currency:
             totals.tax_accounting = value
         elif totals.tax is None:
@@ -131,6 +134,7 @@ def _read_summation(el: Node | None, inv: Invoice, tax_currency: str | None) -> 
     totals.tax_inclusive = C.dec(el, "ram:GrandTotalAmount")
     totals.prepaid = C.dec(el, "ram:TotalPrepaidAmount")
     totals.payable = C.dec(el, "ram:DuePayableAmount")
+    inv.cii_tax_amounts = tuple(written)
     return frozenset({"BT-111"}) if in_tax_currency else frozenset()
 
 

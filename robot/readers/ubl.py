@@ -95,7 +95,7 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
         | in_tax_currency
         | _notes(root)
         | written.dates
-        | _preceding_present(root)
+        | _references_present(root)
     )
     return inv
 
@@ -109,11 +109,21 @@ def _preceding(root: Node) -> list[str]:
     return ids
 
 
-def _preceding_present(root: Node) -> frozenset[str]:
-    """``BG-3-empty`` when a BillingReference has no InvoiceDocumentReference/ID (BR-55)."""
+def _references_present(root: Node) -> frozenset[str]:
+    """``BG-3-empty`` when a BillingReference has no InvoiceDocumentReference/ID (BR-55); ``BT-11+``
+    when more than one AdditionalDocumentReference is of type 50, a project reference (R080)."""
+    found = set()
     refs = U.all(root, "cac:BillingReference")
-    empty = any(U.first(ref, "cac:InvoiceDocumentReference/cbc:ID") is None for ref in refs)
-    return frozenset({"BG-3-empty"}) if empty else frozenset()
+    if any(U.first(ref, "cac:InvoiceDocumentReference/cbc:ID") is None for ref in refs):
+        found.add("BG-3-empty")
+    projects = [
+        ref
+        for ref in U.all(root, "cac:AdditionalDocumentReference")
+        if (code := U.first(ref, "cbc:DocumentTypeCode")) is not None and code.el.text == "50"
+    ]
+    if len(projects) > 1:
+        found.add("BT-11+")
+    return frozenset(found)
 
 
 def _read_tax_totals(root: Node, inv: Invoice) -> frozenset[str]:
@@ -194,4 +204,8 @@ def read_line(el: Node, qty_tag: str) -> Line:
         allowances_charges=[read_allowance_charge(ac) for ac in U.all(el, "cac:AllowanceCharge")],
         period=read_period(U.first(el, "cac:InvoicePeriod")),
         price_indicators=price_indicators(price),
+        object_types=tuple(
+            None if (code := U.first(ref, "cbc:DocumentTypeCode")) is None else code.el.text or ""
+            for ref in U.all(el, "cac:DocumentReference")
+        ),
     )
