@@ -300,6 +300,10 @@ _PERIOD_MUTATIONS: dict[str, tuple[str, str, str]] = {
         ("a line's two invoiced objects", "LO:130,130"),
         ("a line's document reference of type 50", "LO:50"),
         ("a line's document reference without type", "LO:-"),
+        ("an attached PDF", "AT:application/pdf"),
+        ("an attached Word file", "AT:application/msword"),
+        ("an attached ' image/png'", "AT: image/png"),
+        ("an attachment without reference", "AT:-"),
         ("a payee", "PY:Inkasso A/S"),
         ("a payee without name", "PY:"),
         ("the seller as payee", "PY:="),
@@ -594,6 +598,25 @@ def _billing_reference(root: etree._Element, settlement: etree._Element, cii: bo
         _sub(document, "cbc", "ID", number or None)
 
 
+def _attachment(root: etree._Element, cii: bool, mime: str) -> None:
+    """BG-24 with an attached object of ``mime`` (``-``: a PDF, and no reference BT-122)."""
+    unreferenced, mime = mime == "-", "application/pdf" if mime == "-" else mime
+    if cii:
+        agreement = root.xpath("//ram:ApplicableHeaderTradeAgreement", namespaces=NS)[0]
+        document = _sub(agreement, "ram", "AdditionalReferencedDocument")
+        if not unreferenced:
+            _sub(document, "ram", "IssuerAssignedID", "BILAG-1")
+        _sub(document, "ram", "TypeCode", "916")
+        attached = _sub(document, "ram", "AttachmentBinaryObject", "QUJD")
+    else:
+        document = _sub(root, "cac", "AdditionalDocumentReference")
+        if not unreferenced:
+            _sub(document, "cbc", "ID", "BILAG-1")
+        attached = _sub(_sub(document, "cac", "Attachment"), "cbc", "EmbeddedDocumentBinaryObject", "QUJD")
+    attached.set("mimeCode", mime)
+    attached.set("filename", "bilag")
+
+
 def _payee(root: etree._Element, settlement: etree._Element, cii: bool, name: str) -> None:
     """BG-10 named ``name`` (empty: no name; ``=``: the seller's name)."""
     if name == "=":
@@ -674,6 +697,8 @@ def _write_periods(root: etree._Element, cii: bool, spec: str) -> None:
             _sub(reference, "cbc", "ID", "OBJ-1")
             if code != "-":
                 _sub(reference, "cbc", "DocumentTypeCode", code)
+    if "AT" in parts:
+        _attachment(root, cii, parts["AT"])
     if "PY" in parts:
         _payee(root, settlement, cii, parts["PY"])
     if "TR" in parts:

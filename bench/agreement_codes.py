@@ -171,6 +171,15 @@ MUTATIONS: dict[str, Mutation] = {
         "9999",
         "schemeID",
     ),
+    "BR-CL-24 attachment of type application/msword": Mutation(
+        "(//cbc:EmbeddedDocumentBinaryObject)[1]",
+        "(//ram:AttachmentBinaryObject)[1]",
+        "application/msword",
+        "mimeCode",
+    ),
+    "BR-CL-24 ok attachment of type text/csv": Mutation(
+        "(//cbc:EmbeddedDocumentBinaryObject)[1]", "(//ram:AttachmentBinaryObject)[1]", "text/csv", "mimeCode"
+    ),
     "BR-CL-06 VAT point date code 99": Mutation(
         "(/*/cac:InvoicePeriod/*)[1]", f"{_HEADER_TAX}/ram:CategoryCode)[1]", "99", insert="DateCode"
     ),

@@ -289,6 +289,9 @@ class Invoice:
     #: PartyTaxScheme of the VAT scheme; CII: each SpecifiedTaxRegistration/ID of scheme VA), for
     #: BR-CO-09; None when not read from XML
     vat_ids: tuple[str, ...] | None = None
+    #: the mimeCode of every attached object as written (UBL EmbeddedDocumentBinaryObject, CII
+    #: AttachmentBinaryObject; BT-125-1), for BR-CL-24/CL001; the attachments themselves are not kept
+    mime_codes: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         self.format = SourceFormat.of(self.format)  # a made-up format is refused, never stored

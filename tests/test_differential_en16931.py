@@ -72,6 +72,7 @@ def test_mutations_agree_with_the_official_rules(agreement: ModuleType, classifi
     assert {"BR-62", "BR-63", "BR-64", "BR-65", "BR-CO-03", "BR-CO-09", "BR-B-01", "BR-B-02"} <= fired
     assert {"BR-IC-11", "BR-CO-21", "BR-CO-22", "BR-CO-23", "BR-CO-24", "BR-CL-06"} <= fired
     assert {"BR-17", "BR-18", "BR-19", "BR-20", "BR-56", "BR-DEC-13", "BR-DEC-15"} <= fired
+    assert {"BR-52", "BR-CL-24"} <= fired
     # Peppol's line periods, price charge, currencies, VAT totals and own code lists
     more = (
         "R110",

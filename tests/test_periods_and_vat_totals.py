@@ -242,3 +242,28 @@ def test_a_lines_document_reference_is_its_invoiced_object_only() -> None:
         "PEPPOL-EN16931-R101"
     ]
     assert _ids(line_period=reference.format("")) == ["PEPPOL-EN16931-R101"]
+
+
+def test_supporting_documents() -> None:
+    """Before: the model kept no supporting document (BG-24): an attachment of a MIME type the
+    standard does not allow, or one without its reference, went through unchecked."""
+    document = (
+        "<cac:AdditionalDocumentReference>{}<cac:Attachment>"
+        '<cbc:EmbeddedDocumentBinaryObject mimeCode="{}" filename="bilag.pdf">QUJD'
+        "</cbc:EmbeddedDocumentBinaryObject></cac:Attachment></cac:AdditionalDocumentReference>"
+    )
+    reference = "<cbc:ID>BILAG-1</cbc:ID>"
+    rules = Classifier(only=["EN-CODE-LIST", "EN-GROUP-MANDATORY"])
+    judged = {"BR-52", "BR-CL-24", "PEPPOL-EN16931-CL001"}
+
+    def ids(attached: str) -> list[str]:
+        invoice = read_document(UBL.format(**{**CLEAN, "period": attached}).encode(), "p.xml")
+        return sorted(
+            i for f in rules.classify(invoice, Context()).findings for i in f.official_ids if i in judged
+        )
+
+    assert ids(document.format(reference, "application/pdf")) == []
+    assert ids(document.format(reference, "application/msword")) == ["BR-CL-24", "PEPPOL-EN16931-CL001"]
+    assert ids(document.format("", "application/pdf")) == ["BR-52"]
+    inv = read_document(UBL.format(**{**CLEAN, "period": document.format(reference, "image/png")}).encode())
+    assert inv.mime_codes == ("image/png",)  # the attribute, never the attached bytes

@@ -247,3 +247,9 @@ def amount_currencies(invoice: Invoice, cii: bool) -> Iterator[Coded]:
     judged as the empty code)."""
     kinds = _CL007_KINDS["oioubl3" if invoice.format == SourceFormat.OIOUBL_3 else "peppol"]
     return _currencies(invoice, kinds)
+
+
+def mime_codes(invoice: Invoice, cii: bool) -> Iterator[Coded]:
+    """BR-CL-24 and PEPPOL-EN16931-CL001: the mimeCode of every attached object, as written."""
+    for code in invoice.mime_codes or ():
+        yield Coded(code, "BT-125-1", "Vedhæftningens MIME-kode", "Attached document's MIME code")

@@ -2,7 +2,7 @@
 (BR-31..BR-33, BR-36..BR-38) and of a line (BR-41..BR-44; the standard states the reason rules
 again as BR-CO-21..24), each VAT breakdown (BR-45..BR-48) and
 each payment instruction (BR-49; a credit transfer's account, BR-50, BR-61) and each preceding
-invoice reference (BR-55) has what the standard demands of it.
+invoice reference (BR-55) and supporting document (BR-52) has what the standard demands of it.
 
     >>> from robot.model import AllowanceCharge, DocumentType, Invoice
     >>> from classifiers.api import Context
@@ -50,6 +50,7 @@ _ALL_IDS = (
     "BR-50",
     "BR-61",
     "BR-55",
+    "BR-52",
     *_TWINS.values(),
 )
 
@@ -132,6 +133,7 @@ def group_mandatory(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 )
     yield from _credit_transfers(invoice, ctx)
     yield from _preceding_references(invoice, ctx)
+    yield from _supporting_documents(invoice, ctx)
     for means in invoice.payment_means:
         if not (means.code or "").strip() and "code" not in (means.present or ()):
             yield ctx.finding(
@@ -176,6 +178,20 @@ def _credit_transfers(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                 reason="PAY",
                 official_ids=("BR-50",),
             )
+
+
+def _supporting_documents(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """An additional supporting document (BG-24) without its reference (BT-122) (BR-52)."""
+    if "BG-24-unreferenced" in (invoice.present or ()):
+        yield ctx.finding(
+            da="Et vedlagt dokument (BG-24) mangler sin reference (BT-122) (BR-52).",
+            en="An additional supporting document (BG-24) has no reference (BT-122) (BR-52).",
+            expected=Text("dokumentets reference (BT-122)", "the document's reference (BT-122)"),
+            field="BT-122",
+            reason="REF",
+            action="PIN",
+            official_ids=("BR-52",),
+        )
 
 
 def _preceding_references(invoice: Invoice, ctx: Context) -> Iterator[Finding]:

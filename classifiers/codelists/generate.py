@@ -7,13 +7,16 @@ the CEN rules is found beside it, or named with ``--peppol``)::
 
 The code lists sit inline in the compiled XSLT, in each ``BR-CL-*`` assert's test
 (``contains(' 380 381 ... ', concat(' ', normalize-space(.), ' '))``); every quoted list of
-space-separated codes is taken, in the order the test names them. An assert with no such list
-(BR-CL-24 compares ``@mimeCode`` one value at a time) is left out. Each distinct list is written once::
+space-separated codes is taken, in the order the test names them; an assert comparing an attribute
+one value at a time (BR-CL-24's ``@mimeCode = 'application/pdf' or ...``) gives those values as its
+list. Each distinct list is written once::
 
     >>> quoted_lists("contains(' 3 35 432 ', concat(' ', normalize-space(.), ' '))")
     [('3', '35', '432')]
     >>> quoted_lists("@mimeCode = 'application/pdf' or @mimeCode = 'image/png'")
     []
+    >>> _COMPARED.findall("@mimeCode = 'application/pdf' or @mimeCode = 'image/png'")
+    ['application/pdf', 'image/png']
 """
 
 from __future__ import annotations
@@ -45,7 +48,9 @@ PEPPOL_RULES = "PEPPOL-EN16931-UBL.xslt"
 #: OIOUBL 3's artefact, which takes over Peppol's code-list asserts with its own lists
 OIOUBL3_RULES = ("oioubl-3/xslt/xslt/OIOUBL-Invoice.xslt", "OIOUBL 3.0.1")
 
-_CODE = r"[\w.:+-]+"
+_CODE = r"[\w.:+/-]+"
+#: an assert comparing an attribute one value at a time (BR-CL-24: ``@mimeCode = 'application/pdf' or ...``)
+_COMPARED = re.compile(rf"@\w+ = '({_CODE})'")
 _VARIABLE = re.compile(r"\$(\w+)")
 _TOKENIZED = re.compile(rf"^tokenize\('({_CODE}(?: {_CODE})*)', '\\s'\)$")
 _QUOTED = re.compile(rf"'( {_CODE}(?: {_CODE})* )'")
@@ -110,6 +115,8 @@ def read_source(
             raise ValueError(f"{name}: {official} is asserted twice; the generator expects one assert")
         test = failed.get("test") or ""
         lists = quoted_lists(test) or [variables[v] for v in _VARIABLE.findall(test) if v in variables]
+        if not lists and (compared := _COMPARED.findall(test)):
+            lists = [tuple(compared)]
         if lists:
             asserts[official] = lists
     if not asserts:

@@ -24,7 +24,9 @@ from typing import Any
 from robot.model import DocumentType, Invoice, Line, SourceFormat, Totals
 from robot.readers import elements
 from robot.readers.cii_parts import (
+    RAM_NS,
     C,
+    attached_mime_codes,
     cii_date,
     party_ids_present,
     read_allowance_charge,
@@ -95,14 +97,20 @@ def read_cii(root: Node) -> Invoice:
     )
     inv.lines = [read_line(el) for el in C.all(trade, "ram:IncludedSupplyChainTradeLineItem")]
     inv.vat_ids = vat_ids(root)
+    inv.mime_codes = attached_mime_codes(root)
     blank_reference = any(
         not C.text(ref, "ram:IssuerAssignedID") for ref in C.all(settlement, "ram:InvoiceReferencedDocument")
+    )
+    unreferenced = any(  # wherever it stands, a line's invoiced object too (BR-52's context)
+        not C.text(Node(ref), "ram:IssuerAssignedID")
+        for ref in root.el.iter(f"{{{RAM_NS}}}AdditionalReferencedDocument")
     )
     inv.present = (
         elements.present(C, root, elements.PRESENCE.cii)
         | party_ids_present(agreement)
         | in_tax_currency
         | (frozenset({"BG-3-empty"}) if blank_reference else frozenset())  # BR-55
+        | (frozenset({"BG-24-unreferenced"}) if unreferenced else frozenset())  # BR-52
     )
     return check_invoice(inv, CII)
 

@@ -181,3 +181,11 @@ def vat_ids(root: Node) -> tuple[str, ...]:
         for ident in reg.iterchildren(_ID)
         if ident.get("schemeID") == "VA"
     )
+
+
+_OBJECT = f"{{{RAM_NS}}}AttachmentBinaryObject"
+
+
+def attached_mime_codes(root: Node) -> tuple[str, ...]:
+    """The mimeCode of every AttachmentBinaryObject in the document, as written (BT-125-1)."""
+    return tuple(str(code) for el in root.el.iter(_OBJECT) if (code := el.get("mimeCode")) is not None)

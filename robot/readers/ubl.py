@@ -22,6 +22,7 @@ from robot.readers import elements
 from robot.readers.fieldlimits import check_invoice, ubl_elements
 from robot.readers.nodes import Node, is_true, local_name
 from robot.readers.ubl_parts import (
+    CAC_NS,
     U,
     party_ids_present,
     price_indicators,
@@ -84,10 +85,11 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
     )
     inv.lines = [read_line(el, qty_tag) for el in U.all(root, line_tag)]
     written = walk(root)
-    inv.scheme_ids, inv.amount_currencies, inv.vat_ids = (
+    inv.scheme_ids, inv.amount_currencies, inv.vat_ids, inv.mime_codes = (
         written.scheme_ids,
         written.amount_currencies,
         written.vat_ids,
+        written.mime_codes,
     )
     inv.present = (
         elements.present(U, root, elements.PRESENCE.ubl)
@@ -111,7 +113,8 @@ def _preceding(root: Node) -> list[str]:
 
 def _references_present(root: Node) -> frozenset[str]:
     """``BG-3-empty`` when a BillingReference has no InvoiceDocumentReference/ID (BR-55); ``BT-11+``
-    when more than one AdditionalDocumentReference is of type 50, a project reference (R080)."""
+    when more than one AdditionalDocumentReference is of type 50, a project reference (R080);
+    ``BG-24-unreferenced`` when one has no ID (BR-52)."""
     found = set()
     refs = U.all(root, "cac:BillingReference")
     if any(U.first(ref, "cac:InvoiceDocumentReference/cbc:ID") is None for ref in refs):
@@ -123,6 +126,9 @@ def _references_present(root: Node) -> frozenset[str]:
     ]
     if len(projects) > 1:
         found.add("BT-11+")
+    supporting = root.el.iter(f"{{{CAC_NS}}}AdditionalDocumentReference")  # wherever it stands (BR-52)
+    if any(not U.text(Node(ref), "cbc:ID") for ref in supporting):
+        found.add("BG-24-unreferenced")  # a supporting document without its reference (BR-52)
     return frozenset(found)
 
 

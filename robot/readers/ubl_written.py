@@ -8,9 +8,10 @@ or attributes as written rather than at a value of the model:
   (``Invoice.scheme_ids``, PEPPOL-COMMON-R041..R050);
 - every amount's currencyID and where the amount stands (``Invoice.amount_currencies``, CL007,
   R051, BR-CL-03);
-- every VAT identifier (``Invoice.vat_ids``, BR-CO-09).
+- every VAT identifier (``Invoice.vat_ids``, BR-CO-09);
+- every attached object's mimeCode (``Invoice.mime_codes``, BR-CL-24, PEPPOL-EN16931-CL001).
 
-One ``iter`` over the tree with every tag of interest (lxml filters in C) serves all four.
+One ``iter`` over the tree with every tag of interest (lxml filters in C) serves them all.
 
     >>> from robot.readers.xmlsafe import parse_xml
     >>> from robot.readers.nodes import Element, Node
@@ -57,7 +58,8 @@ _TAX_AMOUNT = f"{_CBC}TaxAmount"
 _TAX_TOTAL = f"{_CAC}TaxTotal"
 _TAX_SUBTOTAL = f"{_CAC}TaxSubtotal"
 _PARTY_TAX_SCHEME = f"{_CAC}PartyTaxScheme"
-_ALL = (*_DATES, *_IDENTIFIERS, *_AMOUNTS, _PARTY_TAX_SCHEME)
+_OBJECT = f"{_CBC}EmbeddedDocumentBinaryObject"
+_ALL = (*_DATES, *_IDENTIFIERS, *_AMOUNTS, _PARTY_TAX_SCHEME, _OBJECT)
 _DATE_10 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -66,14 +68,16 @@ class Written(NamedTuple):
     scheme_ids: tuple[tuple[str, str, str], ...]
     amount_currencies: frozenset[tuple[str, str | None]]
     vat_ids: tuple[str, ...]
+    mime_codes: tuple[str, ...]
 
 
 def walk(root: Node) -> Written:
-    """The four, from one walk over the document."""
+    """All of them, from one walk over the document."""
     bad_date = False
     schemes: list[tuple[str, str, str]] = []
     currencies: set[tuple[str, str | None]] = set()
     vat: list[str] = []
+    mimes: list[str] = []
     for el in root.el.iter(*_ALL):
         tag = el.tag
         if tag in _AMOUNTS:
@@ -86,11 +90,14 @@ def walk(root: Node) -> Written:
             _scheme_id(el, schemes)
         elif tag == _PARTY_TAX_SCHEME:
             _vat_id(el, vat)
+        elif (mime := el.get("mimeCode")) is not None:  # an attached object (BT-125)
+            mimes.append(mime)
     return Written(
         frozenset({"F001-date"}) if bad_date else frozenset(),
         tuple(schemes),
         frozenset(currencies),
         tuple(vat),
+        tuple(mimes),
     )
 
 
