@@ -132,8 +132,7 @@ def group_mandatory(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
                     official_ids=(official,),
                 )
     yield from _credit_transfers(invoice, ctx)
-    yield from _preceding_references(invoice, ctx)
-    yield from _supporting_documents(invoice, ctx)
+    yield from _references(invoice, ctx)
     for means in invoice.payment_means:
         if not (means.code or "").strip() and "code" not in (means.present or ()):
             yield ctx.finding(
@@ -180,29 +179,40 @@ def _credit_transfers(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _supporting_documents(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    """An additional supporting document (BG-24) without its reference (BT-122) (BR-52)."""
-    if "BG-24-unreferenced" in (invoice.present or ()):
-        yield ctx.finding(
-            da="Et vedlagt dokument (BG-24) mangler sin reference (BT-122) (BR-52).",
-            en="An additional supporting document (BG-24) has no reference (BT-122) (BR-52).",
-            expected=Text("dokumentets reference (BT-122)", "the document's reference (BT-122)"),
-            field="BT-122",
-            reason="REF",
-            action="PIN",
-            official_ids=("BR-52",),
-        )
+#: references without what identifies them, as the readers record it in ``Invoice.present``:
+#: (presence key, official id, BT id, Danish and English message, what is expected)
+_UNIDENTIFIED = (
+    (
+        "BG-3-empty",
+        "BR-55",
+        "BT-25",
+        "En henvisning til en tidligere faktura (BG-3) mangler fakturanummeret (BT-25) (BR-55).",
+        "A preceding invoice reference (BG-3) has no invoice number (BT-25) (BR-55).",
+        Text("den tidligere fakturas nummer (BT-25)", "the preceding invoice's number (BT-25)"),
+    ),
+    (
+        "BG-24-unreferenced",
+        "BR-52",
+        "BT-122",
+        "Et vedlagt dokument (BG-24) mangler sin reference (BT-122) (BR-52).",
+        "An additional supporting document (BG-24) has no reference (BT-122) (BR-52).",
+        Text("dokumentets reference (BT-122)", "the document's reference (BT-122)"),
+    ),
+)
 
 
-def _preceding_references(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
-    """A preceding invoice reference (BG-3) without the preceding invoice's number (BT-25) (BR-55)."""
-    if "BG-3-empty" in (invoice.present or ()):
-        yield ctx.finding(
-            da="En henvisning til en tidligere faktura (BG-3) mangler fakturanummeret (BT-25) (BR-55).",
-            en="A preceding invoice reference (BG-3) has no invoice number (BT-25) (BR-55).",
-            expected=Text("den tidligere fakturas nummer (BT-25)", "the preceding invoice's number (BT-25)"),
-            field="BT-25",
-            reason="REF",
-            action="PIN",
-            official_ids=("BR-55",),
-        )
+def _references(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
+    """A preceding invoice reference (BG-3) without the invoice's number (BR-55), a supporting
+    document (BG-24) without its reference (BR-52)."""
+    present = invoice.present or ()
+    for key, official, field, da, en, expected in _UNIDENTIFIED:
+        if key in present:
+            yield ctx.finding(
+                da=da,
+                en=en,
+                expected=expected,
+                field=field,
+                reason="REF",
+                action="PIN",
+                official_ids=(official,),
+            )
