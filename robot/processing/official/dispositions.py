@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass
 
 from classifiers.finding import Disposition as Handling
+from classifiers.registry import RuleSpec
 from robot.codes import Action, Reason, Status
 
 
@@ -115,3 +116,13 @@ def decide(official_id: str, text: str) -> Disposition:
         if word in lowered:
             return Disposition(reason, _ACTIONS.get(reason, Action.NIN), f"word {word!r}")
     return Disposition(Reason.LEG, Action.NIN, "default: a legal error")
+
+
+def dispose(official_id: str, text: str, mirror: RuleSpec | None) -> Disposition:
+    """The codes a failed official rule gets: its native mirror's when the robot has one (``basis``
+    names it), else :func:`decide`'s."""
+    if mirror is None:
+        return decide(official_id, text)
+    return Disposition(
+        mirror.reason, mirror.action, f"native `{mirror.code}`", mirror.status, mirror.disposition
+    )

@@ -19,7 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from classifiers.registry import Registry
-from robot.processing.official.dispositions import decide
+from robot.processing.official.dispositions import dispose
 
 XSL = "{http://www.w3.org/1999/XSL/Transform}"
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
@@ -86,23 +86,12 @@ def render(rules: list[Rule], registry: Registry) -> str:
     mirrors = {oid: spec for spec in registry for oid in spec.official_ids}
     rows, reasons = [], Counter[str]()
     for rule in rules:
-        spec = mirrors.get(rule.official_id)
-        if spec is not None:
-            status, reason, action, handling = spec.status, spec.reason, spec.action, spec.disposition
-            basis = f"native `{spec.code}`"
-        else:
-            decided = decide(rule.official_id, rule.text)
-            status, reason, action, handling = (
-                decided.status,
-                decided.reason,
-                decided.action,
-                decided.disposition,
-            )
-            basis = decided.basis
-        shown = "warning" if rule.warning else handling
-        reasons[str(reason)] += 1
+        codes = dispose(rule.official_id, rule.text, mirrors.get(rule.official_id))
+        shown = "warning" if rule.warning else codes.disposition
+        reasons[str(codes.reason)] += 1
         rows.append(
-            f"| {rule.official_id} | {rule.artefact} | {shown} | {status}/{reason}/{action} | {basis} "
+            f"| {rule.official_id} | {rule.artefact} | {shown} | {codes.status}/{codes.reason}/{codes.action} "
+            f"| {codes.basis} "
             f"| {_cell(rule.text)} |"
         )
     mirrored = sum(1 for rule in rules if rule.official_id in mirrors)

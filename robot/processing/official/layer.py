@@ -32,7 +32,7 @@ from robot.codes import Action, Reason, SourceFormat, Status
 from robot.errors import ConfigError, ReadError
 from robot.model import Invoice
 from robot.processing.official.artefacts import Artefact, Discovered, discover
-from robot.processing.official.dispositions import decide
+from robot.processing.official.dispositions import dispose
 from robot.processing.official.runner import Fired, Saxon
 from robot.readers.xmlsafe import parse_xml
 
@@ -136,31 +136,15 @@ class OfficialRules:
         spec = self._mirrors.get(rule.official_id)
         text = printable(rule.text)
         where = f"{artefact.title} {artefact.version}"
-        if spec is not None:
-            code, disposition, status, reason, action = (
-                spec.code,
-                spec.disposition,
-                spec.status,
-                spec.reason,
-                spec.action,
-            )
-        else:
-            decided = decide(rule.official_id, text)
-            code, disposition, status, reason, action = (
-                OFFICIAL_CODE,
-                decided.disposition,
-                decided.status,
-                decided.reason,
-                decided.action,
-            )
+        codes = dispose(rule.official_id, text, spec)
         return Finding(
-            code=code,
+            code=spec.code if spec is not None else OFFICIAL_CODE,
             official_ids=(rule.official_id,),
             severity=rule.severity,
-            disposition=disposition,
-            status=status,
-            reason=reason,
-            action=action,
+            disposition=codes.disposition,
+            status=codes.status,
+            reason=codes.reason,
+            action=codes.action,
             field=spec.field if spec is not None else None,
             message_da=f"Den officielle regel {rule.official_id} ({where}) er ikke opfyldt: {text}",
             message_en=f"The official rule {rule.official_id} ({where}) is not met: {text}",
