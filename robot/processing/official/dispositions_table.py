@@ -90,9 +90,8 @@ def render(rules: list[Rule], registry: Registry) -> str:
         shown = "warning" if rule.warning else codes.disposition
         reasons[str(codes.reason)] += 1
         rows.append(
-            f"| {rule.official_id} | {rule.artefact} | {shown} | {codes.status}/{codes.reason}/{codes.action} "
-            f"| {codes.basis} "
-            f"| {_cell(rule.text)} |"
+            f"| {rule.official_id} | {rule.artefact} | {shown} "
+            f"| {codes.status}/{codes.reason}/{codes.action} | {codes.basis} | {_cell(rule.text)} |"
         )
     mirrored = sum(1 for rule in rules if rule.official_id in mirrors)
     out = [
