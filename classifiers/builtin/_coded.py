@@ -127,14 +127,17 @@ def trade_tax(invoice: Invoice, cii: bool) -> Iterator[Coded]:
     yield from _line_categories(invoice)
 
 
-def reasons(charge: bool) -> Callable[[Invoice, bool], Iterator[Coded]]:
-    """BR-CL-19 (allowances) and BR-CL-20 (charges): the reason codes."""
+def reasons(charge: bool, indicated: bool = False) -> Callable[[Invoice, bool], Iterator[Coded]]:
+    """BR-CL-19 (allowances) and BR-CL-20 (charges): the reason codes; ``indicated``: only of those whose
+    ChargeIndicator is the very word ``false`` (``true``), as Peppol's CL002/CL003 select them."""
     fields = ("BT-105", "BT-145") if charge else ("BT-98", "BT-140")
     da = "Tillæggets årsagskode" if charge else "Fradragets årsagskode"
     en = "Charge reason code" if charge else "Allowance reason code"
 
     def values(invoice: Invoice, cii: bool) -> Iterator[Coded]:
         for ac, index, line_id in every_allowance_charge(invoice):
+            if indicated and ac.present is not None and "is_charge:exact" not in ac.present:
+                continue
             if ac.is_charge == charge and ac.reason_code is not None:
                 field = fields[0 if index is None else 1]
                 yield Coded(ac.reason_code, field, da, en, line=index, line_id=line_id)
@@ -155,7 +158,7 @@ def vat_currencies(invoice: Invoice, cii: bool) -> Iterator[Coded]:
     if cii:
         return  # the CII reader gives the breakdown the document currency, not the attribute
     if invoice.amount_currencies is not None:
-        yield from _currencies(invoice, _CL007_KINDS["peppol"])
+        yield from _currencies(invoice, _EVERY_AMOUNT)
         return
     for b in invoice.vat_breakdown:
         if b.tax_amount is not None:
@@ -211,28 +214,11 @@ def period_codes(invoice: Invoice, cii: bool) -> Iterator[Coded]:
             yield Coded(line.period.description_code, "BT-8", da, en, line=index, line_id=line.id)
 
 
-def indicated_reasons(charge: bool) -> Callable[[Invoice, bool], Iterator[Coded]]:
-    """PEPPOL-EN16931-CL002/CL003: the reason codes of allowances (charges) whose ChargeIndicator is
-    the very word ``false`` (``true``), as Peppol's rules select them."""
-    every = reasons(charge)
-
-    def values(invoice: Invoice, cii: bool) -> Iterator[Coded]:
-        exact = [
-            ac.present is None or "is_charge:exact" in ac.present
-            for ac, _, _ in every_allowance_charge(invoice)
-            if ac.is_charge == charge and ac.reason_code is not None
-        ]
-        for coded, selected in zip(every(invoice, cii), exact, strict=True):
-            if selected:
-                yield coded
-
-    return values
-
-
 #: the amounts whose currencyID PEPPOL-EN16931-CL007 judges, by where they stand
 #: (``Invoice.amount_currencies``): Peppol BIS 3 every amount, OIOUBL 3 not a breakdown's TaxAmount
 #: nor a TaxTotal's without a breakdown
-_CL007_KINDS = {"peppol": frozenset({"", "subtotal", "total", "other"}), "oioubl3": frozenset({"", "total"})}
+_EVERY_AMOUNT = frozenset({"", "subtotal", "total", "other"})
+_CL007_KINDS = {"peppol": _EVERY_AMOUNT, "oioubl3": frozenset({"", "total"})}
 
 
 def _currencies(invoice: Invoice, kinds: frozenset[str]) -> Iterator[Coded]:
