@@ -24,9 +24,7 @@ from typing import Any
 from robot.model import DocumentType, Invoice, Line, SourceFormat, Totals
 from robot.readers import elements
 from robot.readers.cii_parts import (
-    RAM_NS,
     C,
-    attached_mime_codes,
     cii_date,
     party_ids_present,
     read_allowance_charge,
@@ -34,7 +32,7 @@ from robot.readers.cii_parts import (
     read_period,
     read_trade_party,
     read_trade_tax,
-    vat_ids,
+    walk,
 )
 from robot.readers.fieldlimits import CII, check_invoice
 from robot.readers.nodes import Node, node_decimal
@@ -96,21 +94,17 @@ def read_cii(root: Node) -> Invoice:
         None if tax_code is None else (tax_code.el.text or ""),
     )
     inv.lines = [read_line(el) for el in C.all(trade, "ram:IncludedSupplyChainTradeLineItem")]
-    inv.vat_ids = vat_ids(root)
-    inv.mime_codes = attached_mime_codes(root)
+    written = walk(root)
+    inv.vat_ids, inv.mime_codes = written.vat_ids, written.mime_codes
     blank_reference = any(
         not C.text(ref, "ram:IssuerAssignedID") for ref in C.all(settlement, "ram:InvoiceReferencedDocument")
-    )
-    unreferenced = any(  # wherever it stands, a line's invoiced object too (BR-52's context)
-        not C.text(Node(ref), "ram:IssuerAssignedID")
-        for ref in root.el.iter(f"{{{RAM_NS}}}AdditionalReferencedDocument")
     )
     inv.present = (
         elements.present(C, root, elements.PRESENCE.cii)
         | party_ids_present(agreement)
         | in_tax_currency
         | (frozenset({"BG-3-empty"}) if blank_reference else frozenset())  # BR-55
-        | (frozenset({"BG-24-unreferenced"}) if unreferenced else frozenset())  # BR-52
+        | (frozenset({"BG-24-unreferenced"}) if written.unreferenced else frozenset())  # BR-52
     )
     return check_invoice(inv, CII)
 

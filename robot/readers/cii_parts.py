@@ -12,6 +12,7 @@ Identifier(value='5798000416604', scheme='0088')
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from robot.model import (
     Address,
@@ -171,21 +172,28 @@ def read_period(el: Node | None) -> Period | None:
 
 _REGISTRATION = f"{{{RAM_NS}}}SpecifiedTaxRegistration"
 _ID = f"{{{RAM_NS}}}ID"
-
-
-def vat_ids(root: Node) -> tuple[str, ...]:
-    """Every SpecifiedTaxRegistration/ID of scheme VA in the document, as written."""
-    return tuple(
-        ident.text or ""
-        for reg in root.el.iter(_REGISTRATION)
-        for ident in reg.iterchildren(_ID)
-        if ident.get("schemeID") == "VA"
-    )
-
-
 _OBJECT = f"{{{RAM_NS}}}AttachmentBinaryObject"
+_SUPPORTING = f"{{{RAM_NS}}}AdditionalReferencedDocument"
 
 
-def attached_mime_codes(root: Node) -> tuple[str, ...]:
-    """The mimeCode of every AttachmentBinaryObject in the document, as written (BT-125-1)."""
-    return tuple(str(code) for el in root.el.iter(_OBJECT) if (code := el.get("mimeCode")) is not None)
+class Written(NamedTuple):
+    """What the official rules read off the whole CII document as written, from one walk."""
+
+    vat_ids: tuple[str, ...]  # every SpecifiedTaxRegistration/ID of scheme VA (BR-CO-09)
+    mime_codes: tuple[str, ...]  # every AttachmentBinaryObject's mimeCode (BT-125-1)
+    unreferenced: bool  # an AdditionalReferencedDocument without IssuerAssignedID, anywhere (BR-52)
+
+
+def walk(root: Node) -> Written:
+    vat: list[str] = []
+    mimes: list[str] = []
+    unreferenced = False
+    for el in root.el.iter(_REGISTRATION, _OBJECT, _SUPPORTING):
+        if el.tag == _REGISTRATION:
+            vat.extend(ident.text or "" for ident in el.iterchildren(_ID) if ident.get("schemeID") == "VA")
+        elif el.tag == _OBJECT:
+            if (code := el.get("mimeCode")) is not None:
+                mimes.append(str(code))
+        else:
+            unreferenced = unreferenced or not C.text(Node(el), "ram:IssuerAssignedID")
+    return Written(tuple(vat), tuple(mimes), unreferenced)

@@ -22,7 +22,6 @@ from robot.readers import elements
 from robot.readers.fieldlimits import check_invoice, ubl_elements
 from robot.readers.nodes import Node, is_true, local_name
 from robot.readers.ubl_parts import (
-    CAC_NS,
     U,
     party_ids_present,
     price_indicators,
@@ -96,8 +95,8 @@ def map_ubl(root: Node, source_format: SourceFormat) -> Invoice:
         | party_ids_present(root)
         | in_tax_currency
         | _notes(root)
-        | written.dates
-        | _references_present(root)
+        | written.present
+        | _preceding_present(root)
     )
     return inv
 
@@ -111,25 +110,11 @@ def _preceding(root: Node) -> list[str]:
     return ids
 
 
-def _references_present(root: Node) -> frozenset[str]:
-    """``BG-3-empty`` when a BillingReference has no InvoiceDocumentReference/ID (BR-55); ``BT-11+``
-    when more than one AdditionalDocumentReference is of type 50, a project reference (R080);
-    ``BG-24-unreferenced`` when one has no ID (BR-52)."""
-    found = set()
+def _preceding_present(root: Node) -> frozenset[str]:
+    """``BG-3-empty`` when a BillingReference has no InvoiceDocumentReference/ID (BR-55)."""
     refs = U.all(root, "cac:BillingReference")
-    if any(U.first(ref, "cac:InvoiceDocumentReference/cbc:ID") is None for ref in refs):
-        found.add("BG-3-empty")
-    projects = [
-        ref
-        for ref in U.all(root, "cac:AdditionalDocumentReference")
-        if (code := U.first(ref, "cbc:DocumentTypeCode")) is not None and code.el.text == "50"
-    ]
-    if len(projects) > 1:
-        found.add("BT-11+")
-    supporting = root.el.iter(f"{{{CAC_NS}}}AdditionalDocumentReference")  # wherever it stands (BR-52)
-    if any(not U.text(Node(ref), "cbc:ID") for ref in supporting):
-        found.add("BG-24-unreferenced")  # a supporting document without its reference (BR-52)
-    return frozenset(found)
+    empty = any(U.first(ref, "cac:InvoiceDocumentReference/cbc:ID") is None for ref in refs)
+    return frozenset({"BG-3-empty"}) if empty else frozenset()
 
 
 def _read_tax_totals(root: Node, inv: Invoice) -> frozenset[str]:

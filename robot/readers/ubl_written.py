@@ -9,7 +9,8 @@ or attributes as written rather than at a value of the model:
 - every amount's currencyID and where the amount stands (``Invoice.amount_currencies``, CL007,
   R051, BR-CL-03);
 - every VAT identifier (``Invoice.vat_ids``, BR-CO-09);
-- every attached object's mimeCode (``Invoice.mime_codes``, BR-CL-24, PEPPOL-EN16931-CL001).
+- every attached object's mimeCode (``Invoice.mime_codes``, BR-CL-24, PEPPOL-EN16931-CL001);
+- every supporting document's reference (BR-52), and how many project references (R080).
 
 One ``iter`` over the tree with every tag of interest (lxml filters in C) serves them all.
 
@@ -21,7 +22,7 @@ One ``iter`` over the tree with every tag of interest (lxml filters in C) serves
     ...     b'<cbc:IssueDate>2026-12-3</cbc:IssueDate>'
     ...     b'<cbc:PayableAmount currencyID="DKK">1</cbc:PayableAmount></Invoice>')
     >>> found = walk(Node(root))
-    >>> found.dates, sorted(found.amount_currencies)
+    >>> found.present, sorted(found.amount_currencies)
     (frozenset({'F001-date'}), [('', 'DKK')])
 """
 
@@ -59,12 +60,15 @@ _TAX_TOTAL = f"{_CAC}TaxTotal"
 _TAX_SUBTOTAL = f"{_CAC}TaxSubtotal"
 _PARTY_TAX_SCHEME = f"{_CAC}PartyTaxScheme"
 _OBJECT = f"{_CBC}EmbeddedDocumentBinaryObject"
-_ALL = (*_DATES, *_IDENTIFIERS, *_AMOUNTS, _PARTY_TAX_SCHEME, _OBJECT)
+_SUPPORTING = f"{_CAC}AdditionalDocumentReference"
+_ALL = (*_DATES, *_IDENTIFIERS, *_AMOUNTS, _PARTY_TAX_SCHEME, _OBJECT, _SUPPORTING)
 _DATE_10 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class Written(NamedTuple):
-    dates: frozenset[str]  # {"F001-date"} or empty (for Invoice.present)
+    #: for Invoice.present: ``F001-date``, ``BG-24-unreferenced`` (an AdditionalDocumentReference
+    #: without ID, BR-52), ``BT-11+`` (more than one project reference, type 50, R080)
+    present: frozenset[str]
     scheme_ids: tuple[tuple[str, str, str], ...]
     amount_currencies: frozenset[tuple[str, str | None]]
     vat_ids: tuple[str, ...]
@@ -78,6 +82,7 @@ def walk(root: Node) -> Written:
     currencies: set[tuple[str, str | None]] = set()
     vat: list[str] = []
     mimes: list[str] = []
+    unreferenced, projects = False, 0
     for el in root.el.iter(*_ALL):
         tag = el.tag
         if tag in _AMOUNTS:
@@ -90,10 +95,15 @@ def walk(root: Node) -> Written:
             _scheme_id(el, schemes)
         elif tag == _PARTY_TAX_SCHEME:
             _vat_id(el, vat)
+        elif tag == _SUPPORTING:  # wherever it stands (BR-52); a project reference at the top (R080)
+            unreferenced = unreferenced or not U.text(Node(el), "cbc:ID")
+            code = el.find(f"{_CBC}DocumentTypeCode")
+            projects += el.getparent() is root.el and code is not None and code.text == "50"
         elif (mime := el.get("mimeCode")) is not None:  # an attached object (BT-125)
             mimes.append(mime)
+    flags = (("F001-date", bad_date), ("BG-24-unreferenced", unreferenced), ("BT-11+", projects > 1))
     return Written(
-        frozenset({"F001-date"}) if bad_date else frozenset(),
+        frozenset(key for key, raised in flags if raised),
         tuple(schemes),
         frozenset(currencies),
         tuple(vat),
