@@ -42,6 +42,12 @@ def applies(invoice: Invoice) -> bool:
     return invoice.format in EN16931_FORMATS
 
 
+def tax_currency_given(invoice: Invoice) -> bool:
+    """Whether the document gives a VAT accounting currency (BT-6): a code, or the element even empty
+    (the official rules test the element)."""
+    return invoice.tax_currency is not None or "BT-6" in (invoice.present or ())
+
+
 def every_allowance_charge(invoice: Invoice) -> Iterator[tuple[AllowanceCharge, int | None, str | None]]:
     """Every allowance and charge: the document's, then each line's (with the line's index and id)."""
     for ac in invoice.allowances_charges:

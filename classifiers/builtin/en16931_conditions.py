@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from classifiers.api import Context, Finding
-from classifiers.builtin._en_common import EN16931
+from classifiers.builtin._en_common import EN16931, tax_currency_given
 from classifiers.texts import Text
 from robot.model import Invoice, SourceFormat
 
@@ -67,7 +67,7 @@ def tax_currency_total(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     xml = _from_xml(invoice)
     present = invoice.present or frozenset()
     code = invoice.tax_currency
-    if code is None and not (xml and "BT-6" in present):
+    if not tax_currency_given(invoice):
         return  # (an empty TaxCurrencyCode element is officially a currency that has no total)
     code = code or ""
     given = "BT-111" in present if xml else invoice.totals.tax_accounting is not None

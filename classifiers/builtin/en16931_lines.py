@@ -24,7 +24,7 @@ from decimal import Decimal
 from classifiers.amounts import ONE, ZERO, decimals, dsum, fmt_da, within, xpath_round2
 from classifiers.api import Context, Finding
 from classifiers.builtin._arithmetic import amount_differs, versus
-from classifiers.builtin._en_common import EN16931, PEPPOL, line_label
+from classifiers.builtin._en_common import EN16931, PEPPOL, line_label, tax_currency_given
 from classifiers.texts import Text, number_da
 from robot.model import AllowanceCharge, Invoice, Line
 
@@ -189,7 +189,7 @@ def _vat_total_decimals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
     amounts = invoice.cii_tax_amounts
     if not amounts:
         return
-    tax_code = "BT-6" in (invoice.present or ()) or invoice.tax_currency is not None
+    tax_code = tax_currency_given(invoice)
     checks = (
         ("BR-DEC-13", "BT-110", invoice.currency, True),
         ("BR-DEC-15", "BT-111", invoice.tax_currency, tax_code),

@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from classifiers.api import Context, Finding
 from classifiers.builtin._en_common import EN16931, every_allowance_charge
@@ -37,19 +38,16 @@ def _prefixes(invoice: Invoice) -> str:
 
 def _prefix_ok(vat_id: str, rules: str) -> bool:
     prefix = vat_id[:2]
-    listed = codes(rules, "BR-CO-09")
     if rules == "en16931-cii":
-        return prefix in listed
-    return prefix in _joined(rules, listed)  # contains(' AD AE ... ', substring(., 1, 2))
+        return prefix in codes(rules, "BR-CO-09")
+    return prefix in _list_text(rules)  # contains(' AD AE ... ', substring(., 1, 2))
 
 
-_JOINED: dict[str, str] = {}
-
-
-def _joined(rules: str, listed: frozenset[str]) -> str:
-    if rules not in _JOINED:
-        _JOINED[rules] = f" {' '.join(sorted(listed))} "
-    return _JOINED[rules]
+@lru_cache(maxsize=8)
+def _list_text(rules: str) -> str:
+    """The prefix list as the UBL assert's text (two-character codes, one space apart: which pairs of
+    characters occur in it does not depend on the order)."""
+    return f" {' '.join(sorted(codes(rules, 'BR-CO-09')))} "
 
 
 @EN16931.rule("EN-VAT-ID-PREFIX", official_ids=("BR-CO-09",), field="BT-31")

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator
 
 from classifiers.api import Context, Finding
-from classifiers.builtin._en_common import PEPPOL, PEPPOL_UBL, line_label
+from classifiers.builtin._en_common import PEPPOL, PEPPOL_UBL, line_label, tax_currency_given
 from classifiers.builtin.danish import country
 from classifiers.texts import Text
 from robot.model import Invoice, Party, SourceFormat
@@ -150,8 +150,7 @@ def document(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             expected=Text("højst én note", "at most one note"),
             official_ids=("PEPPOL-EN16931-R002",),
         )
-    has_tax_currency = invoice.tax_currency is not None or "BT-6" in present
-    if has_tax_currency and _normalized(invoice.tax_currency) == _normalized(invoice.currency):
+    if tax_currency_given(invoice) and _normalized(invoice.tax_currency) == _normalized(invoice.currency):
         yield ctx.finding(
             da="Momsvalutaen (BT-6) er den samme som fakturavalutaen (BT-5) (PEPPOL-EN16931-R005).",
             en="The VAT accounting currency (BT-6) is the invoice currency (BT-5) (PEPPOL-EN16931-R005).",

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
 from classifiers.api import Context, Finding
-from classifiers.builtin._en_common import PEPPOL
+from classifiers.builtin._en_common import PEPPOL, tax_currency_given
 from classifiers.texts import Text
 from robot.model import Invoice
 
@@ -58,7 +58,7 @@ def vat_totals(invoice: Invoice, ctx: Context) -> Iterator[Finding]:
             expected="1",
             official_ids=("PEPPOL-EN16931-R053",),
         )
-    coded = "BT-6" in (invoice.present or ()) or invoice.tax_currency is not None
+    coded = tax_currency_given(invoice)
     without = sum(1 for t in totals if not t.breakdown)
     if without != (1 if coded else 0):
         wanted = (
