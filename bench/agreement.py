@@ -267,11 +267,14 @@ _IDENTIFIER_MUTATIONS: dict[str, tuple[str, str, str]] = {
 _NO_CII = "/rsm:CrossIndustryInvoice/rsm:NoSuchElement"  # (a UBL-only mutation)
 _FIRST_PRICE_INDICATOR = f"(/*/{_LINE}/cac:Price/cac:AllowanceCharge/cbc:ChargeIndicator)[1]"
 _NO_PERIOD = ("/*[not(.//cac:InvoicePeriod)]", "/*[not(.//ram:BillingSpecifiedPeriod)]")
-#: invoicing periods (BR-29, BR-30, BR-CO-19, BR-CO-20, R110, R111, BT-8's code lists), written into
-#: a document that has none: ``D:start,end`` the document's, ``L:start,end`` the first line's, ``DC:code``
-#: the VAT point date code (UBL the document period's DescriptionCode, CII a breakdown's DueDateTypeCode)
-_PERIOD_MUTATIONS: dict[str, tuple[str, str, str]] = {
-    name: (*_NO_PERIOD, f"periods:{spec}")
+#: aggregates written into a document that has no invoicing period, by the parts of ``write:SPEC``
+#: (``;``-separated): ``D:start,end`` the document's period, ``L:start,end`` the first line's, ``DC:code``
+#: the VAT point date code (UBL the document period's DescriptionCode, CII a breakdown's
+#: DueDateTypeCode), ``TP:date`` the VAT point date, ``BR:number`` a preceding invoice reference,
+#: ``PR:n`` project references, ``LO:codes`` the first line's document references, ``AT:mime`` an
+#: attachment, ``PY:name`` a payee, ``TR:letters`` a tax representative (see the writers below)
+_WRITTEN_MUTATIONS: dict[str, tuple[str, str, str]] = {
+    name: (*_NO_PERIOD, f"write:{spec}")
     for name, spec in (
         ("period inverted", "D:2026-12-31,2026-12-01"),
         ("period ordered", "D:2026-12-01,2026-12-31"),
@@ -400,7 +403,7 @@ _PEPPOL_VALUE_MUTATIONS: dict[str, tuple[str, str, str]] = {
 }
 # name → (UBL XPath, CII XPath, action); actions: +N (add N), x2, drop, 3dec, =TEXT (set the text),
 # add:UBLNAME|CIINAME=TEXT (a new child element before the last one, e.g. before cac:TaxScheme),
-# attr:NAME=VALUE (set an attribute; attr:NAME takes it away), periods:SPEC (see _PERIOD_MUTATIONS)
+# attr:NAME=VALUE (set an attribute; attr:NAME takes it away), write:SPEC (see _WRITTEN_MUTATIONS)
 MUTATIONS: dict[str, tuple[str, str, str]] = {
     "line amount +100": (f"/*/{_LINE}[1]/cbc:LineExtensionAmount", "//ram:LineTotalAmount", "+100"),
     "line price x2": (
@@ -466,7 +469,7 @@ MUTATIONS: dict[str, tuple[str, str, str]] = {
     **_VAT_CATEGORY_MUTATIONS,
     **_GROUP_MUTATIONS,
     **_IDENTIFIER_MUTATIONS,
-    **_PERIOD_MUTATIONS,
+    **_WRITTEN_MUTATIONS,
     **_PEPPOL_VALUE_MUTATIONS,
 }
 
@@ -508,8 +511,8 @@ def mutate(xml: bytes, name: str) -> bytes | None:
                 node.attrib.pop(attribute, None)
         elif action.startswith("taxtotal:"):
             _write_tax_total(node, *action[9:].split("="))
-        elif action.startswith("periods:"):
-            _write_periods(node, cii, action[8:])
+        elif action.startswith("write:"):
+            _write(node, cii, action[6:])
         elif action == "tz":
             node.text = f"{(node.text or '').strip()}+01:00"
         elif action.startswith("unit:"):
@@ -669,8 +672,8 @@ def _tax_representative(root: etree._Element, cii: bool, spec: str) -> None:
         _sub(_sub(scheme, "cac", "TaxScheme"), "cbc", "ID", "VAT")
 
 
-def _write_periods(root: etree._Element, cii: bool, spec: str) -> None:
-    """The periods of ``spec`` (see :data:`_PERIOD_MUTATIONS`) written into the document ``root``."""
+def _write(root: etree._Element, cii: bool, spec: str) -> None:
+    """The parts of ``spec`` (see :data:`_WRITTEN_MUTATIONS`) written into the document ``root``."""
     parts = dict(part.split(":", 1) for part in spec.split(";"))
     if cii:
         settlement = root.xpath("//ram:ApplicableHeaderTradeSettlement", namespaces=NS)[0]
