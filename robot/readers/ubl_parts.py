@@ -109,7 +109,7 @@ def _contact(el: Node | None) -> Contact | None:
     return None if el is None else Contact(**U.text_fields(el, elements.CONTACT.ubl))
 
 
-def read_payee(el: Node | None) -> Party | None:
+def read_optional_party(el: Node | None) -> Party | None:
     """BG-10 ``cac:PayeeParty`` or BG-11 ``cac:TaxRepresentativeParty`` (None when the document has none)."""
     return None if el is None else read_party(el)
 
