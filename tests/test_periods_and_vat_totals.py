@@ -12,6 +12,7 @@ import pytest
 
 from classifiers.api import Context
 from classifiers.engine import Classifier
+from robot.errors import ReadError
 from robot.model import DocumentType, Invoice, Line, Period
 from robot.readers import read_document
 
@@ -267,3 +268,13 @@ def test_supporting_documents() -> None:
     assert ids(document.format("", "application/pdf")) == ["BR-52"]
     inv = read_document(UBL.format(**{**CLEAN, "period": document.format(reference, "image/png")}).encode())
     assert inv.mime_codes == ("image/png",)  # the attribute, never the attached bytes
+
+
+def test_a_period_date_that_is_no_date_is_a_clear_read_error() -> None:
+    """A period's date is read like every other date: one that is not YYYY-MM-DD names the element
+    and the form expected, and nothing is guessed."""
+    bad = UBL.format(**{**CLEAN, "period": _period("2026-13-01", "2026-12-31")}).encode()
+    with pytest.raises(ReadError) as raised:
+        read_document(bad, "p.xml")
+    assert "StartDate '2026-13-01' is not a date" in str(raised.value)
+    assert raised.value.expected == "YYYY-MM-DD" and raised.value.file == "p.xml"
