@@ -112,7 +112,7 @@ def test_a_crash_inside_the_batch_transaction_writes_nothing_of_it(
     ledger = MemoryLedger()
     robot = _robot(robot_dir, ledger=ledger)
 
-    def die(*args: Any) -> None:
+    def die(*args: Any, **kwargs: Any) -> None:
         raise SimulatedCrash("killed while the batch's decisions were written")
 
     try:

@@ -13,6 +13,7 @@ killed, a fresh run completes, and hand-overs are counted at the ERP.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import json
@@ -332,13 +333,16 @@ def test_fifty_kills_of_two_pg_workers_against_a_faulty_business_central(
                     start_new_session=True,  # its own process group: the kill takes the workers too
                 )
                 assert child.stdout is not None
-                assert child.stdout.readline().strip() == "ready"
-                bc.state.faults.fail_rate = FAIL_RATE
-                _wait_for_a_claim(store, rnd)  # the workers are up: kill them somewhere in the work
-                time.sleep(rng.uniform(0.0, 1.0))
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait(10)
-                child.stdout.close()
+                try:
+                    assert child.stdout.readline().strip() == "ready"
+                    bc.state.faults.fail_rate = FAIL_RATE
+                    _wait_for_a_claim(store, rnd)  # the workers are up: kill them somewhere in the work
+                    time.sleep(rng.uniform(0.0, 1.0))
+                finally:  # also when the round failed: no worker outlives it, no pipe is left open
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(child.pid, signal.SIGKILL)
+                    child.wait(10)
+                    child.stdout.close()
                 with store.sessions() as s:
                     in_window |= set(
                         s.scalars(select(NoticeRow.notice_key).where(NoticeRow.state == "sending"))

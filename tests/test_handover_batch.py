@@ -284,14 +284,20 @@ def test_the_claim_check_is_one_statement_on_a_kept_connection_that_survives_a_r
         with store.sessions.begin() as s:
             row = add_invoice(s, 1, state=InvoiceState.RECEIVED, claimed_by=WORKER)
         sent: list[str] = []
-        listener = lambda *args: sent.append(str(args[2]))  # noqa: E731
         assert store.still_claims(row.id, WORKER)  # the first question opens the connection
-        event.listen(store.engine, "before_cursor_execute", listener)
+        probe = store._probe()
+        execute = probe.execute
+
+        def counted(query: str, *args: object, **kwargs: object) -> object:
+            sent.append(query)
+            return execute(query, *args, **kwargs)
+
+        probe.execute = counted
+        listener = lambda *args: sent.append(str(args[2]))  # noqa: E731
+        event.listen(store.engine, "before_cursor_execute", listener)  # nothing through the pool
         assert store.still_claims(row.id, WORKER) and not store.still_claims(row.id, "h:2:w2")
         assert len(sent) == 2 and all(s.lstrip().upper().startswith("SELECT") for s in sent)
-        probe = store._probe().connection.dbapi_connection
-        assert probe is not None
-        backend = probe.info.backend_pid  # type: ignore[attr-defined]
+        backend = probe.info.backend_pid
         with psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres", autocommit=True) as c:
             c.execute("SELECT pg_terminate_backend(%s)", (backend,))  # as a server restart would
         assert store.still_claims(row.id, WORKER)  # asked again on a new connection

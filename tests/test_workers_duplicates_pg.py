@@ -85,13 +85,13 @@ def _racing_pair(url: str) -> tuple[Decided | Exception, Decided | Exception, bo
     inside, b_decided = threading.Event(), threading.Event()
     overlapped: list[bool] = []
 
-    def a_apply(tx: Any, run_id: int, outcomes: Any) -> None:
+    def a_apply(tx: Any, run_id: int, outcomes: Any, **kwargs: Any) -> None:
         inside.set()
         overlapped.append(b_decided.wait(1.5))  # locked out, the second cannot decide meanwhile
-        Store.apply_many(a.store, tx, run_id, outcomes)
+        Store.apply_many(a.store, tx, run_id, outcomes, **kwargs)
 
-    def b_apply(tx: Any, run_id: int, outcomes: Any) -> None:
-        Store.apply_many(b.store, tx, run_id, outcomes)
+    def b_apply(tx: Any, run_id: int, outcomes: Any, **kwargs: Any) -> None:
+        Store.apply_many(b.store, tx, run_id, outcomes, **kwargs)
         b_decided.set()
 
     a.store.apply_many, b.store.apply_many = a_apply, b_apply  # type: ignore[method-assign]

@@ -2,12 +2,13 @@
 
 A worker claims a batch of invoices; the new ones (``received``, or resumed after ``read``) are
 read outside any transaction, then classified and decided in one transaction
-(:meth:`robot.store.queue.WorkQueue.batch_transaction`): one statement renews and locks the
-batch's claims (those another worker took meanwhile are left to it, with a ``lease-lost`` event),
-one takes the locks that keep two workers from deciding invoices that could find each other in the
-history at the same time (PostgreSQL, :meth:`robot.processing.actions.Actions.serialised_on`),
-one asks the duplicate history for the whole batch (:meth:`robot.store.history.StoreHistory.prefetch`),
-and a few write every decision with its findings, posting intent and events
+(:meth:`robot.store.queue.WorkQueue.batch_transaction`): one statement locks the batch's claims
+(those another worker took meanwhile are left to it, with a ``lease-lost`` event; the others'
+lease is renewed with their decisions), one takes the locks that keep two workers from deciding
+invoices that could find each other in the history at the same time (PostgreSQL,
+:meth:`robot.processing.actions.Actions.serialised_on`), one asks the duplicate history for the
+whole batch (:meth:`robot.store.history.StoreHistory.prefetch`), and a few write every decision
+with its findings, posting intent and events
 (:meth:`robot.store.decisions.Decisions.apply_many`).
 Each invoice is decided after the ones before it in the batch and sees them in the history, as
 when they are decided one at a time.
@@ -41,7 +42,7 @@ from robot.model import Invoice
 from robot.processing import decision
 from robot.processing.outcome import Outcome
 from robot.store.history import StoreHistory
-from robot.store.schema import Document, InvoiceRow, InvoiceState
+from robot.store.schema import Document, InvoiceRow, InvoiceState, utcnow
 
 if TYPE_CHECKING:
     from robot.processing.actions import Actions
@@ -107,7 +108,8 @@ def decide_batch(
     ]
     store_backed = isinstance(history, StoreHistory)
     outcomes: list[tuple[int, Outcome]] = []
-    result.renewed_at = time.monotonic()  # before the statement that renews the batch's claims
+    result.renewed_at = time.monotonic()  # before the lease the decisions write is taken
+    lease_until = utcnow() + lease
     with store.batch_transaction([r.row.id for r in reads], worker, lease, locked) as (tx, owned):
         reads, lost = [r for r in reads if r.row.id in owned], [r for r in reads if r.row.id not in owned]
         result.lost = [r.row.id for r in lost]
@@ -132,7 +134,7 @@ def decide_batch(
                 result.postings.append((r.row.id, posting))
             else:
                 result.final.append(r.row.id)
-        store.apply_many(tx, run_id, outcomes)
+        store.apply_many(tx, run_id, outcomes, lease_until=lease_until)
     for invoice_id in result.lost:
         logger.bind(run_id=run_id, invoice_id=invoice_id).warning(
             "invoice {}: lease of {} lost before deciding; left to its new holder", invoice_id, worker

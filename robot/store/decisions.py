@@ -112,8 +112,18 @@ class Decisions:
             if events:
                 s.execute(insert(Event), events)
 
-    def apply_many(self, s: Session, run_id: int | None, outcomes: Sequence[tuple[int, StepRecord]]) -> None:
+    def apply_many(
+        self,
+        s: Session,
+        run_id: int | None,
+        outcomes: Sequence[tuple[int, StepRecord]],
+        *,
+        lease_until: datetime | None = None,
+    ) -> None:
         """Record the decisions of a batch in ``s``, the batch's transaction, in a few statements.
+
+        ``lease_until``: the lease of the invoices that stay claimed (not ``final``: to be handed
+        over), renewed in the same statement as their decision.
 
         The rows must be this worker's and locked in ``s`` (``WorkQueue.batch_transaction``): the
         fence is that transaction's, so nothing here is conditional. Each invoice's writes are those
@@ -134,6 +144,8 @@ class Decisions:
             if outcome.posting is not None and outcome.posting.recorded:
                 raise ValueError("a resumed posting is applied on its own (Decisions.apply)")
             values = _invoice_values(outcome, run_id, now)
+            if lease_until is not None and not outcome.final:
+                values["lease_until"] = lease_until
             bound = {f"v_{column}": value for column, value in values.items()}
             updates[tuple(sorted(values))].append({**bound, "v__id": invoice_id})
             if outcome.replace_findings:

@@ -16,10 +16,11 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, or_, select, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine, bindparam, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection
 
 from robot.store import queue_sql as sql
 from robot.store.fence import Fence, LeaseLost
@@ -33,7 +34,7 @@ class WorkQueue:
 
     engine: Engine
     sessions: sessionmaker[Session]
-    _probe_connection: Connection | None  # still_claims' connection, opened at its first question
+    _probe_connection: PoolProxiedConnection | None  # still_claims' (PostgreSQL), opened at need
     _probe_lock: threading.Lock  # the store's threads take turns on it
 
     @property
@@ -150,17 +151,24 @@ class WorkQueue:
         """One transaction in which a batch of claimed invoices is decided; yields it and the ids
         still this worker's.
 
-        One ``UPDATE ... WHERE id IN (...) AND claimed_by = worker RETURNING id`` renews the lease
-        of every invoice of the batch that is still this worker's and pending, and locks their rows
-        until the commit (another worker's claim or renewal waits, then finds them decided), so the
-        decisions written in the transaction need no further fencing. On PostgreSQL the batch's
-        ``names`` are locked too, as :meth:`serial_transaction` does for one invoice: the history
-        read, the classifications and the decisions happen under them.
+        The rows of the invoices of the batch that are still this worker's and pending are locked
+        until the commit (another worker's claim skips them, a renewal waits, then finds them
+        decided), so the decisions written in the transaction need no further fencing. On
+        PostgreSQL that is one ``SELECT ... FOR UPDATE``, and the decisions renew the lease of what
+        stays claimed (:meth:`~robot.store.decisions.Decisions.apply_many`'s ``lease_until``): a
+        row gets one new version in the transaction, not two, and each version of an invoice row
+        costs an entry in every one of its indexes. SQLite (one worker) renews the lease in the
+        first statement (``UPDATE ... RETURNING id``), which takes the file's write lock at once:
+        a transaction that read first could not take it after another writer's commit. On
+        PostgreSQL the batch's ``names`` are locked first, as :meth:`serial_transaction` does for
+        one invoice: the history read, the classifications and the decisions happen under them.
         """
         with self.sessions.begin() as s:
             self._lock_names(s, names)
             owned: set[int] = set()
-            if invoice_ids:
+            if invoice_ids and self.dialect == "postgresql":
+                owned = set(s.scalars(sql.locking(invoice_ids, worker)))
+            elif invoice_ids:
                 owned = set(s.scalars(sql.renewal(invoice_ids, worker, lease)))
             yield s, owned
 
@@ -217,34 +225,41 @@ class WorkQueue:
         """Whether the claim on the pending invoice is still ``worker``'s: a read, nothing written
         (no commit to flush), for a fence whose lease is fresh (:class:`~robot.store.fence.BatchFence`).
 
-        It is asked before every ERP call of a batch, so it is one round trip: one statement,
-        compiled once, on a connection this store keeps for it in autocommit (PostgreSQL; SQLite
-        asks through a session, which costs no round trip). A connection the server dropped is
-        replaced once."""
+        It is asked before every ERP call of a batch, so it costs one round trip and little else:
+        on PostgreSQL one prepared statement on a driver connection this store keeps for it, in
+        autocommit, outside the pool (a third of what the same statement costs through SQLAlchemy,
+        measured: 60 against 190 µs); SQLite asks through a session, which costs no round trip. A
+        connection the server dropped is replaced once."""
         params = {"invoice_id": invoice_id, "worker": worker}
         if self.dialect != "postgresql":
             with self.sessions() as s:
                 return s.execute(sql.STILL_CLAIMED_ONE, params).first() is not None
+        driver_params = {**params, "pending": list(InvoiceState.PENDING)}
         with self._probe_lock:
             for attempt in (1, 2):
                 try:
-                    return self._probe().execute(sql.STILL_CLAIMED_ONE, params).first() is not None
-                except DBAPIError as exc:
+                    answer = self._probe().execute(sql.STILL_CLAIMED_PG, driver_params, prepare=True)
+                    return answer.fetchone() is not None
+                except self.engine.dialect.loaded_dbapi.OperationalError:
                     self.close_probe()
-                    if attempt == 2 or not exc.connection_invalidated:
+                    if attempt == 2:
                         raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _probe(self) -> Connection:
-        """The connection :meth:`still_claims` asks on (opened at the first question)."""
+    def _probe(self) -> Any:
+        """The driver connection :meth:`still_claims` asks on (opened at the first question, in
+        autocommit, detached from the pool: never handed to anything else)."""
         if self._probe_connection is None:
-            self._probe_connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        return self._probe_connection
+            pooled = self.engine.raw_connection()
+            pooled.detach()  # closed with its proxy: by close_probe, or when the store is collected
+            pooled.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+            self._probe_connection = pooled
+        return self._probe_connection.dbapi_connection
 
     def close_probe(self) -> None:
         connection, self._probe_connection = self._probe_connection, None
         if connection is not None:
-            with suppress(DBAPIError):  # already gone
+            with suppress(Exception):  # already gone
                 connection.close()
 
     def customer_of(self, invoice_id: int) -> str | None:

@@ -32,6 +32,11 @@ def renewal(invoice_ids: Sequence[int], worker: str, lease: timedelta) -> Any:
     )
 
 
+def locking(invoice_ids: Sequence[int], worker: str) -> Any:
+    """``SELECT ... FOR UPDATE`` of the pending invoices still claimed by ``worker``: their ids."""
+    return select(InvoiceRow.id).where(_still_claimed(invoice_ids, worker)).with_for_update()
+
+
 def _claimed_by(worker: Any) -> Any:
     """Pending and claimed by ``worker`` (a name, or a bound parameter)."""
     return and_(InvoiceRow.claimed_by == worker, InvoiceRow.state.in_(InvoiceState.PENDING))
@@ -71,4 +76,11 @@ CLAIM = (
 #: :meth:`~robot.store.queue.WorkQueue.still_claims`' one statement (compiled once, its cache key kept)
 STILL_CLAIMED_ONE = select(InvoiceRow.id).where(
     InvoiceRow.id == bindparam("invoice_id"), _claimed_by(bindparam("worker"))
+)
+
+#: the same question as the driver's prepared statement (PostgreSQL, ``WorkQueue.still_claims``):
+#: ``invoice_id``, ``worker`` and ``pending`` (the pending states, an array)
+STILL_CLAIMED_PG = (
+    f"SELECT 1 FROM {InvoiceRow.__tablename__}"
+    " WHERE id = %(invoice_id)s AND claimed_by = %(worker)s AND state = ANY(%(pending)s)"
 )
