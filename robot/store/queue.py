@@ -98,7 +98,8 @@ class WorkQueue:
             return ids
 
     def release_dead_claims(self, active_workers: Iterable[str] = ()) -> int:
-        """Free invoices claimed by workers on this host that are gone (a crashed or killed process).
+        """Free the pending invoices claimed by workers on this host that are gone (a crashed or killed
+        process).
 
         Worker names are ``host:pid:run``. A claim from this host is dead when its process no longer
         exists, or when it is this process but not one of its ``active_workers`` (an earlier run in
@@ -109,7 +110,9 @@ class WorkQueue:
         dead: list[str] = []
         with self.sessions() as s:
             claimers = s.scalars(
-                select(InvoiceRow.claimed_by).where(InvoiceRow.claimed_by.is_not(None)).distinct()
+                select(InvoiceRow.claimed_by)
+                .where(InvoiceRow.state.in_(InvoiceState.PENDING), InvoiceRow.claimed_by.is_not(None))
+                .distinct()
             )
             for worker in claimers:
                 parts = (worker or "").split(":")
@@ -123,8 +126,8 @@ class WorkQueue:
         with self.sessions.begin() as s:
             result = s.execute(
                 update(InvoiceRow)
-                .where(InvoiceRow.claimed_by.in_(dead))
-                .values(claimed_by=None, lease_until=None)
+                .where(InvoiceRow.state.in_(InvoiceState.PENDING), InvoiceRow.claimed_by.in_(dead))
+                .values(claimed_by=None, lease_until=None, **sql.KEEP_UPDATED_AT)
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
@@ -193,7 +196,7 @@ class WorkQueue:
             s.execute(
                 update(InvoiceRow)
                 .where(InvoiceRow.id.in_(list(invoice_ids)), InvoiceRow.claimed_by == worker)
-                .values(claimed_by=None, lease_until=None)
+                .values(claimed_by=None, lease_until=None, **sql.KEEP_UPDATED_AT)
             )
 
     def release(self, invoice_id: int, worker: str) -> None:
@@ -201,7 +204,7 @@ class WorkQueue:
             s.execute(
                 update(InvoiceRow)
                 .where(InvoiceRow.id == invoice_id, InvoiceRow.claimed_by == worker)
-                .values(claimed_by=None, lease_until=None)
+                .values(claimed_by=None, lease_until=None, **sql.KEEP_UPDATED_AT)
             )
 
     def renew(self, invoice_id: int, worker: str, lease: timedelta) -> bool:

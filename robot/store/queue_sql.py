@@ -15,6 +15,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from robot.store.schema import InvoiceRow, InvoiceState, utcnow
 
+#: a claim is not a change of the invoice: ``updated_at`` (and every index it is in) stays, so on
+#: PostgreSQL a claim, a renewal or a release can be a heap-only update (no index entry written)
+KEEP_UPDATED_AT: dict[str, Any] = {"updated_at": InvoiceRow.updated_at}
+
 
 def lock_key(name: str) -> int:
     """The advisory lock number of a name decisions are serialised on (the same for every worker)."""
@@ -27,7 +31,7 @@ def renewal(invoice_ids: Sequence[int], worker: str, lease: timedelta) -> Any:
     return (
         update(InvoiceRow)
         .where(_still_claimed(invoice_ids, worker))
-        .values(lease_until=utcnow() + lease)
+        .values(lease_until=utcnow() + lease, **KEEP_UPDATED_AT)
         .returning(InvoiceRow.id)
     )
 
@@ -69,7 +73,7 @@ CLAIM = (
             .scalar_subquery()
         )
     )
-    .values(claimed_by=bindparam("worker"), lease_until=bindparam("until"))
+    .values(claimed_by=bindparam("worker"), lease_until=bindparam("until"), **KEEP_UPDATED_AT)
     .returning(InvoiceRow.id)
 )
 
