@@ -88,6 +88,9 @@ def decimal_text(value: Decimal | None) -> str | None:
     return format(value, "f")
 
 
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
     """A JSON-safe copy, the one used wherever the robot writes JSON of its own (events, posting
     payloads, ERP requests, rule parameters): a ``Decimal`` as its digits, a date or time as
@@ -99,7 +102,10 @@ def jsonable(value: Any) -> Any:
     >>> jsonable({"amount": Decimal("1.50"), 7: (date(2024, 5, 1), at)})
     {'amount': '1.50', '7': ['2024-05-01', '2024-05-01T00:00:00+00:00']}
     """
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind in _AS_THEY_ARE:  # most values: no ABC check (a Mapping test is slow), as it is
+        return value
+    if kind is dict or isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [jsonable(v) for v in value]

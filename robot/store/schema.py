@@ -230,7 +230,8 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True, default=None)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True, default=None)
+    # no index of its own: ix_events_run_kind (run_id, kind, id) serves what asks by run (0015)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), default=None)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
