@@ -49,9 +49,9 @@ class BatchRun:
             erp_backoff_max=robot.erp_backoff_max if opts.erp_backoff_max is None else opts.erp_backoff_max,
         )
 
-    def run(self, ids: list[int]) -> list[str]:
+    def run(self, items: list[tuple[InvoiceRow, Document]]) -> list[str]:
+        """The batch's claimed invoices, with their rows and documents (``Store.documents_of``)."""
         opts, store = self.opts, self.robot.store
-        items = store.documents_of(ids)
         if opts.customers:  # only these customers' invoices: let go of the others at once
             others = {r.id for r, _ in items if customer_of_row(r) not in opts.customers}
             store.release_many(sorted(others), opts.worker)

@@ -33,6 +33,7 @@ from robot.processing.context import MasterData
 from robot.processing.dry_run import DryRun
 from robot.processing.returns import outcome_of, queue_digests, send_notices
 from robot.running.batch_run import BatchRun
+from robot.running.claim_ahead import ClaimAhead
 from robot.running.run_report import RunSummary, summarise, with_would_be
 from robot.store.history import StoreHistory
 from robot.store.outbox import Outbox
@@ -210,7 +211,8 @@ class Robot:
         return problems
 
     def process(self, run_id: int, opts: RunOptions, tried: set[int] | None = None) -> list[str]:
-        """Claim pending invoices in batches and take each as far as it can go.
+        """Claim pending invoices in batches and take each as far as it can go (on PostgreSQL the
+        next batch is claimed and loaded while this one is worked on, :mod:`robot.running.claim_ahead`).
 
         The new invoices of a batch are read, classified and decided in one transaction
         (:mod:`robot.processing.batch`); each one to post is then handed over on its own, under its
@@ -221,13 +223,14 @@ class Robot:
         problems: list[str] = []
         tried = set() if tried is None else tried
         total = len(self.store.pending_ids())
-        while not opts.stop.is_set():
-            ids = self.store.claim(opts.worker, opts.batch, opts.lease, exclude=tried)
-            if not ids:
-                break
-            problems += BatchRun(self, run_id, opts, tried, total).run(ids)
-            if opts.stop.is_set():
-                problems.append("stopped before all invoices were processed")
+        with ClaimAhead(self.store, opts, tried) as batches:  # the next batch claimed meanwhile
+            while not opts.stop.is_set():
+                batch = batches.take()
+                if not batch.ids:
+                    break
+                problems += BatchRun(self, run_id, opts, tried, total).run(batch.items)
+                if opts.stop.is_set():
+                    problems.append("stopped before all invoices were processed")
         return problems
 
     def report_outcomes(self, run_id: int) -> list[str]:

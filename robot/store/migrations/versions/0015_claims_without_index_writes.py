@@ -11,8 +11,10 @@ workers (pending and claimed). ``ix_invoices_state`` goes too: every query it se
 ``ix_invoices_state_id``, whose first column it is, and ``ix_events_run_id`` for the same reason
 (``ix_events_run_kind``: ``run_id, kind, id``; a processed invoice writes four events). The
 invoices table keeps a quarter of each page free (PostgreSQL's fillfactor 75) so the new version
-of a claimed row fits beside the old one. Each index entry not written is work PostgreSQL does not
-do for every invoice, measured with bench/workers_bench.py (README).
+of a claimed row fits beside the old one, and the postings table a fifth (80), so recording a
+posting's number (no indexed column changes) is a heap-only update too. Each index entry not
+written is work PostgreSQL does not do for every invoice, measured with bench/workers_bench.py
+(README).
 """
 
 from __future__ import annotations
@@ -37,11 +39,13 @@ def upgrade() -> None:
         op.drop_index(name, table_name=table)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE invoices SET (fillfactor = 75)")
+        op.execute("ALTER TABLE postings SET (fillfactor = 80)")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE invoices RESET (fillfactor)")
+        op.execute("ALTER TABLE postings RESET (fillfactor)")
     for name, (table, columns, condition) in DROPPED.items():
         where = None if condition is None else sa.text(condition)
         op.create_index(name, table, columns, postgresql_where=where, sqlite_where=where)
