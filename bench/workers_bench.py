@@ -14,7 +14,8 @@ Prints one line per configuration (invoices per second over the processing step,
 first worker's first claim on, without the processes' start-up), the scaling ratio 2 workers /
 1 worker (of each), each worker's peak RSS (MiB) and start-up (s), and how busy the machine's
 cores were while processing (workers and database server share them: two workers cannot scale
-past what is left idle with one).
+past what is left idle with one), and the CPU time the PostgreSQL server's processes spent per
+invoice meanwhile (a server on this machine).
 """
 
 from __future__ import annotations
@@ -56,6 +57,24 @@ def cpu_jiffies() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time so far of this machine's PostgreSQL server processes, ended ones included (Linux
+    ``/proc``; 0 elsewhere): what an invoice costs the server beside what it costs the workers."""
+    total, tick = 0, os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            stat = entry.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        name, _, rest = stat.partition(" (")[2].rpartition(") ")
+        if name == "postgres":
+            fields = rest.split()
+            # utime + stime, and cutime + cstime: the backends that ended (a worker's, when it
+            # exits) are counted in the postmaster's once it has reaped them
+            total += sum(int(f) for f in fields[11:15])
+    return total / tick
+
+
 class Timed:
     """Wraps the pool to time the processing step on its own, and how busy the machine was."""
 
@@ -64,13 +83,15 @@ class Timed:
         self.began = 0.0  # time.perf_counter() when the pool starts the worker processes
         self.seconds = 0.0
         self.busy = 0.0  # share of all cores in use (workers, database server, anything else)
+        self.server_cpu = 0.0  # CPU seconds of the PostgreSQL server's processes meanwhile
 
     def __call__(self, run_id: int, opts: RunOptions) -> list[str]:
-        self.began, (busy0, total0) = time.perf_counter(), cpu_jiffies()
+        self.began, (busy0, total0), server0 = time.perf_counter(), cpu_jiffies(), postgres_cpu_seconds()
         try:
             return self.pool(run_id, opts)
         finally:
             self.seconds = time.perf_counter() - self.began
+            self.server_cpu = postgres_cpu_seconds() - server0
             busy1, total1 = cpu_jiffies()
             self.busy = (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
 
@@ -156,6 +177,9 @@ def one(kind: str, workers: int, invoices: int, inbox_template: Path, batch: int
             "whole_run_s": round(total, 1),
             "cpu_busy": f"{timed.busy:.0%} of {os.cpu_count()} cores",
             "peak_rss_mib": [round(r.peak_rss_kib / 1024) for r in timed.pool.results],
+            "server_cpu_ms_per_invoice": round(timed.server_cpu / invoices * 1000, 3)
+            if kind == "pg"
+            else None,
         }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
