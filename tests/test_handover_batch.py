@@ -25,7 +25,7 @@ from connectors.testing.fakes import SimulatedCrash, sample_posting
 from robot.configuration.wiring import build_robot
 from robot.errors import TransientError
 from robot.running.run import Robot, RunOptions
-from robot.store.fence import BatchFence, LeaseLost
+from robot.store.fence import VERIFIED_FOR, BatchFence, LeaseLost
 from robot.store.history import StoreHistory
 from robot.store.repo import Store
 from robot.store.schema import Event, InvoiceRow, InvoiceState
@@ -63,9 +63,9 @@ class FakeQueue:
         self.renewed.append(list(invoice_ids))
         return {i for i in invoice_ids if i in self.ours}
 
-    def still_claims(self, invoice_id: int, worker: str) -> bool:
+    def still_claims_many(self, invoice_ids: Any, worker: str) -> set[int]:
         self.reads += 1
-        return invoice_id in self.ours
+        return {i for i in invoice_ids if i in self.ours}
 
 
 def test_a_batch_fence_renews_all_once_then_only_reads_while_fresh() -> None:
@@ -75,13 +75,35 @@ def test_a_batch_fence_renews_all_once_then_only_reads_while_fresh() -> None:
     assert fence.take() == {1, 2, 3} and fence.lost == {4}
     assert queue.renewed == [[1, 2, 3, 4]]
     fence.check(1, "posting to the ERP")
+    assert queue.reads == 0  # the renewal found the claims ours: for VERIFIED_FOR nothing is sent
+    now[0] = 1.0
+    fence.check(1, "posting to the ERP")
     fence.check(2, "posting to the ERP")
-    assert queue.renewed == [[1, 2, 3, 4]] and queue.reads == 2  # fresh: a read each, no write
+    # fresh: one read verifies the batch's claims (no write), and it counts for VERIFIED_FOR
+    assert queue.renewed == [[1, 2, 3, 4]] and queue.reads == 1
     with pytest.raises(LeaseLost, match="invoice 4: lease of h:1:w1 lost before posting"):
         fence.check(4, "posting to the ERP")
     now[0] = 10.0  # a third of the lease has passed: the invoice in hand is renewed, alone
     fence.check(3, "asking the ERP")
     assert queue.renewed[-1] == [3]
+
+
+def test_a_verification_counts_for_a_tenth_of_a_second_then_the_tail_is_read_again() -> None:
+    now = [0.0]
+    queue = FakeQueue({1, 2, 3})
+    fence = BatchFence(queue, [1, 2, 3], WORKER, timedelta(seconds=30), clock=lambda: now[0])
+    fence.take(renewed_at=0.0)
+    fence.check(1, "posting to the ERP")
+    fence.done(1)  # posted: not asked about again
+    assert queue.reads == 1
+    queue.ours.discard(3)  # taken over after the read (a claim freed otherwise than by its lease)
+    now[0] = VERIFIED_FOR / 2
+    fence.check(2, "posting to the ERP")  # within the read's tenth of a second: answered by it
+    assert queue.reads == 1
+    now[0] = VERIFIED_FOR  # a slow ERP: the next call is verified again, with the rest of the batch
+    with pytest.raises(LeaseLost):
+        fence.check(3, "posting to the ERP")
+    assert queue.reads == 2 and fence.lost == {3}
 
 
 def test_a_fresh_renewal_of_the_deciding_transaction_is_taken_and_a_stale_one_is_not() -> None:
@@ -93,7 +115,7 @@ def test_a_fresh_renewal_of_the_deciding_transaction_is_taken_and_a_stale_one_is
     fence.check(1, "posting to the ERP")
     with pytest.raises(LeaseLost):
         fence.check(2, "posting to the ERP")
-    assert queue.reads == 2
+    assert queue.reads == 1  # one read of the batch found both
     now[0] = 105.0  # the renewal taken at 95 is now 10 s old: a third of the lease, renewed alone
     fence.check(1, "posting to the ERP")
     assert queue.renewed == [[1]]
@@ -108,7 +130,8 @@ def test_asking_the_erp_sends_nothing_while_fresh_and_posting_is_verified() -> N
     fence.take()
     fence.hold(1, "asking the ERP")
     assert queue.reads == 0 and queue.renewed == [[1, 2, 3]]  # a lookup: no statement
-    queue.ours.discard(1)  # taken over during the lookup
+    queue.ours.discard(1)  # taken over during the lookup (which took longer than VERIFIED_FOR)
+    now[0] = VERIFIED_FOR
     with pytest.raises(LeaseLost):
         fence.check(1, "posting to the ERP")  # found before the post
     with pytest.raises(LeaseLost):
@@ -119,10 +142,12 @@ def test_asking_the_erp_sends_nothing_while_fresh_and_posting_is_verified() -> N
 
 
 def test_a_claim_taken_over_while_fresh_is_found_before_the_erp_call() -> None:
+    now = [0.0]
     queue = FakeQueue({1, 2})
-    fence = BatchFence(queue, [1, 2], WORKER, timedelta(minutes=5))
+    fence = BatchFence(queue, [1, 2], WORKER, timedelta(minutes=5), clock=lambda: now[0])
     fence.take()
     queue.ours.discard(2)  # another worker took it (this one was taken for dead)
+    now[0] = VERIFIED_FOR  # the renewal no longer counts as the verification
     fence.check(1, "posting to the ERP")
     with pytest.raises(LeaseLost):
         fence.check(2, "posting to the ERP")

@@ -77,14 +77,14 @@ CLAIM = (
     .returning(InvoiceRow.id)
 )
 
-#: :meth:`~robot.store.queue.WorkQueue.still_claims`' one statement (compiled once, its cache key kept)
-STILL_CLAIMED_ONE = select(InvoiceRow.id).where(
-    InvoiceRow.id == bindparam("invoice_id"), _claimed_by(bindparam("worker"))
+#: :meth:`~robot.store.queue.WorkQueue.still_claims_many`' one statement (compiled once)
+STILL_CLAIMED = select(InvoiceRow.id).where(
+    InvoiceRow.id.in_(bindparam("ids", expanding=True)), _claimed_by(bindparam("worker"))
 )
 
-#: the same question as the driver's prepared statement (PostgreSQL, ``WorkQueue.still_claims``):
-#: ``invoice_id``, ``worker`` and ``pending`` (the pending states, an array)
+#: the same question as the driver's prepared statement (PostgreSQL): ``ids`` (an array),
+#: ``worker`` and ``pending`` (the pending states, an array)
 STILL_CLAIMED_PG = (
-    f"SELECT 1 FROM {InvoiceRow.__tablename__}"
-    " WHERE id = %(invoice_id)s AND claimed_by = %(worker)s AND state = ANY(%(pending)s)"
+    f"SELECT id FROM {InvoiceRow.__tablename__}"
+    " WHERE id = ANY(%(ids)s) AND claimed_by = %(worker)s AND state = ANY(%(pending)s)"
 )
