@@ -23,6 +23,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from robot.serialize import jsonable
+from robot.store import decisions_sql as batch_sql
 from robot.store.fence import LeaseLost
 from robot.store.findings_map import finding_values
 from robot.store.schema import ErrorTypeRow, Event, FindingRow, InvoiceRow, PostingRow, utcnow
@@ -127,13 +128,14 @@ class Decisions:
 
         The rows must be this worker's and locked in ``s`` (``WorkQueue.batch_transaction``): the
         fence is that transaction's, so nothing here is conditional. Each invoice's writes are those
-        :meth:`apply` makes, grouped: one executemany ``UPDATE`` per set of columns, one ``DELETE``
-        and one multi-row ``INSERT`` per table. A resumed posting (``recorded``) is not batched.
+        :meth:`apply` makes, grouped: one ``UPDATE`` per set of columns (on PostgreSQL from arrays,
+        :mod:`robot.store.decisions_sql`; elsewhere an executemany), one ``DELETE`` and one
+        multi-row ``INSERT`` per table. A resumed posting (``recorded``) is not batched.
         """
         if not outcomes:
             return
         now = utcnow()
-        updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        updates: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
         replaced: list[int] = []
         findings: list[dict[str, Any]] = []
         typed: list[int] = []
@@ -146,8 +148,7 @@ class Decisions:
             values = _invoice_values(outcome, run_id, now)
             if lease_until is not None and not outcome.final:
                 values["lease_until"] = lease_until
-            bound = {f"v_{column}": value for column, value in values.items()}
-            updates[tuple(sorted(values))].append({**bound, "v__id": invoice_id})
+            updates[tuple(sorted(values))].append((invoice_id, values))
             if outcome.replace_findings:
                 replaced.append(invoice_id)
             findings += [finding_values(invoice_id, f) for f in outcome.findings]
@@ -158,11 +159,12 @@ class Decisions:
             if outcome.posting is not None:
                 intents.append(_intent_row(invoice_id, outcome.posting, now))
             events += _events(invoice_id, run_id, outcome, now)
-        table = InvoiceRow.__table__
-        assert isinstance(table, Table)
-        for columns, params in updates.items():
-            query = update(table).where(table.c.id == bindparam("v__id"))
-            s.execute(query.values({c: bindparam(f"v_{c}") for c in columns}), params)
+        postgresql = s.get_bind().dialect.name == "postgresql"
+        for columns, rows in updates.items():
+            if postgresql and len(rows) > 1 and batch_sql.arrays_carry(columns):
+                s.execute(batch_sql.batch_update(columns), batch_sql.batch_params(columns, rows))
+            else:
+                _update_each(s, columns, rows)
         if replaced:
             s.execute(delete(FindingRow).where(FindingRow.invoice_id.in_(replaced)))
         if findings:
@@ -181,6 +183,15 @@ class Decisions:
         with self.sessions() as s:
             query = select(PostingRow.id).where(PostingRow.invoice_id == invoice_id)
             return s.scalar(query) is not None
+
+
+def _update_each(s: Session, columns: tuple[str, ...], rows: list[tuple[int, dict[str, Any]]]) -> None:
+    """One executemany ``UPDATE`` of ``columns`` for ``rows`` (invoice id, values)."""
+    table = InvoiceRow.__table__
+    assert isinstance(table, Table)
+    query = update(table).where(table.c.id == bindparam("v__id"))
+    params = [{"v__id": invoice_id, **{f"v_{c}": values[c] for c in columns}} for invoice_id, values in rows]
+    s.execute(query.values({c: bindparam(f"v_{c}") for c in columns}), params)
 
 
 def _invoice_values(outcome: StepRecord, run_id: int | None, now: datetime) -> dict[str, Any]:
