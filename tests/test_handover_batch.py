@@ -309,7 +309,9 @@ def test_the_claim_check_is_one_statement_on_a_kept_connection_that_survives_a_r
         with store.sessions.begin() as s:
             row = add_invoice(s, 1, state=InvoiceState.RECEIVED, claimed_by=WORKER)
         sent: list[str] = []
-        assert store.still_claims(row.id, WORKER)  # the first question opens the connection
+        assert store.still_claims_many([row.id], WORKER) == {
+            row.id
+        }  # the first question opens the connection
         probe = store._probe()
         execute = probe.execute
 
@@ -320,12 +322,13 @@ def test_the_claim_check_is_one_statement_on_a_kept_connection_that_survives_a_r
         probe.execute = counted
         listener = lambda *args: sent.append(str(args[2]))  # noqa: E731
         event.listen(store.engine, "before_cursor_execute", listener)  # nothing through the pool
-        assert store.still_claims(row.id, WORKER) and not store.still_claims(row.id, "h:2:w2")
+        assert store.still_claims_many([row.id], WORKER) == {row.id}
+        assert store.still_claims_many([row.id], "h:2:w2") == set()
         assert len(sent) == 2 and all(s.lstrip().upper().startswith("SELECT") for s in sent)
         backend = probe.info.backend_pid
         with psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres", autocommit=True) as c:
             c.execute("SELECT pg_terminate_backend(%s)", (backend,))  # as a server restart would
-        assert store.still_claims(row.id, WORKER)  # asked again on a new connection
+        assert store.still_claims_many([row.id], WORKER) == {row.id}  # asked again on a new connection
         event.remove(store.engine, "before_cursor_execute", listener)
     finally:
         store.close()

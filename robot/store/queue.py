@@ -34,7 +34,7 @@ class WorkQueue:
 
     engine: Engine
     sessions: sessionmaker[Session]
-    _probe_connection: PoolProxiedConnection | None  # still_claims' (PostgreSQL), opened at need
+    _probe_connection: PoolProxiedConnection | None  # still_claims_many' (PostgreSQL), at need
     _probe_lock: threading.Lock  # the store's threads take turns on it
 
     @property
@@ -224,10 +224,6 @@ class WorkQueue:
             connection = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             return {int(i) for i in connection.execute(query).scalars()}
 
-    def still_claims(self, invoice_id: int, worker: str) -> bool:
-        """Whether the claim on the pending invoice is still ``worker``'s (:meth:`still_claims_many`)."""
-        return invoice_id in self.still_claims_many([invoice_id], worker)
-
     def still_claims_many(self, invoice_ids: Sequence[int], worker: str) -> set[int]:
         """The invoices of ``invoice_ids`` whose claim is still ``worker``'s and that are pending: a
         read, nothing written (no commit to flush), for a fence whose lease is fresh
@@ -257,7 +253,7 @@ class WorkQueue:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _probe(self) -> Any:
-        """The driver connection :meth:`still_claims` asks on (opened at the first question, in
+        """The driver connection :meth:`still_claims_many` asks on (opened at the first question, in
         autocommit, detached from the pool: never handed to anything else)."""
         if self._probe_connection is None:
             pooled = self.engine.raw_connection()
